@@ -1,0 +1,49 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+export const TIERS = ["free", "elevated", "paid"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  // Stored lower-cased; uniqueness is on this column.
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const billingAccounts = pgTable(
+  "billing_accounts",
+  {
+    id: text("id").primaryKey(),
+    ownerUserId: text("owner_user_id")
+      .notNull()
+      .unique()
+      .references(() => users.id),
+    tier: text("tier", { enum: TIERS }).notNull().default("free"),
+    // Cached sum of ledger_entries.amount_micro_usd for this account; updated in the
+    // same transaction as every ledger insert.
+    balanceMicroUsd: bigint("balance_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    // Sum of active reservations. Spendable = balance - reserved, and the database
+    // refuses any state where that would go negative.
+    reservedMicroUsd: bigint("reserved_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("balance_non_negative", sql`${t.balanceMicroUsd} >= 0`),
+    check("reserved_non_negative", sql`${t.reservedMicroUsd} >= 0`),
+    check("reserved_within_balance", sql`${t.reservedMicroUsd} <= ${t.balanceMicroUsd}`),
+  ],
+);
+
+export const authFailures = pgTable(
+  "auth_failures",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    // "email:<address>" or "ip:<address>"
+    subject: text("subject").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("auth_failures_subject_time").on(t.subject, t.createdAt)],
+);

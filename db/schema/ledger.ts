@@ -1,0 +1,92 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+import { billingAccounts } from "./accounts";
+import { apiKeys } from "./api-keys";
+
+export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "adjustment"] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+// Append-only: rows are inserted, never updated or deleted. The database enforces it
+// with a trigger (see the migration "ledger-append-only").
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => billingAccounts.id),
+    kind: text("kind", { enum: LEDGER_KINDS }).notNull(),
+    // Signed: credits are positive, usage is negative.
+    amountMicroUsd: bigint("amount_micro_usd", { mode: "bigint" }).notNull(),
+    balanceAfterMicroUsd: bigint("balance_after_micro_usd", { mode: "bigint" }).notNull(),
+    // Globally unique: "signup:<user id>", a request id, a PaymentIntent id, ...
+    // Replaying the same money movement hits this constraint and becomes a no-op.
+    reference: text("reference").notNull().unique(),
+    description: text("description").notNull(),
+    requestId: text("request_id"),
+    metadata: jsonb("metadata"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("ledger_account_time").on(t.accountId, t.createdAt)],
+);
+
+// A hold on spendable credit while a request runs. Deleted when settled or released;
+// rows past expires_at belong to a crashed process and are released by the sweeper.
+export const reservations = pgTable(
+  "reservations",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => billingAccounts.id),
+    keyId: text("key_id").references(() => apiKeys.id),
+    requestId: text("request_id").notNull().unique(),
+    amountMicroUsd: bigint("amount_micro_usd", { mode: "bigint" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    check("reservation_positive", sql`${t.amountMicroUsd} >= 0`),
+    index("reservations_expiry").on(t.expiresAt),
+  ],
+);
+
+export const usageEvents = pgTable(
+  "usage_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    requestId: text("request_id").notNull().unique(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => billingAccounts.id),
+    keyId: text("key_id").references(() => apiKeys.id),
+    model: text("model").notNull(),
+    modality: text("modality").notNull(),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
+    images: integer("images").notNull().default(0),
+    videoSeconds: integer("video_seconds").notNull().default(0),
+    characters: bigint("characters", { mode: "number" }).notNull().default(0),
+    audioMs: bigint("audio_ms", { mode: "number" }).notNull().default(0),
+    costMicroUsd: bigint("cost_micro_usd", { mode: "bigint" }).notNull(),
+    status: text("status").notNull(),
+    httpStatus: integer("http_status").notNull(),
+    latencyMs: integer("latency_ms").notNull(),
+    aborted: boolean("aborted").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("usage_account_time").on(t.accountId, t.createdAt),
+    index("usage_key_time").on(t.keyId, t.createdAt),
+  ],
+);

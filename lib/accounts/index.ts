@@ -1,0 +1,77 @@
+import { eq } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { billingAccounts, users, type Tier } from "@/db/schema";
+import { newId } from "@/lib/ids";
+import { grant } from "@/lib/ledger";
+import { usd } from "@/lib/money";
+
+/** The free credit every new account gets, once (DESIGN.md: $10.00). */
+export const SIGNUP_CREDIT_MICRO_USD = usd(10);
+
+export class EmailTakenError extends Error {
+  constructor() {
+    super("An account with this email already exists. Sign in instead.");
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Creates the user, their billing account and the signup grant in one transaction.
+ * The grant's reference is derived from the account id, so it can be posted only once.
+ */
+export async function createUserWithAccount(
+  db: Queryable,
+  input: { email: string; passwordHash: string; name?: string | null },
+): Promise<{ userId: string; accountId: string }> {
+  const email = normalizeEmail(input.email);
+  const userId = newId("usr");
+  const accountId = newId("acct");
+  try {
+    await db.transaction(async (tx) => {
+      await tx.insert(users).values({ id: userId, email, name: input.name ?? null, passwordHash: input.passwordHash });
+      await tx.insert(billingAccounts).values({ id: accountId, ownerUserId: userId });
+      await grant(tx, {
+        accountId,
+        amountMicroUsd: SIGNUP_CREDIT_MICRO_USD,
+        reference: `signup-credit:${accountId}`,
+        description: "Free credit for new accounts",
+      });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, "users_email_unique")) throw new EmailTakenError();
+    throw err;
+  }
+  return { userId, accountId };
+}
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  // postgres.js and PGlite both expose SQLSTATE as `code`; drizzle may wrap it in `cause`.
+  for (let e: any = err; e; e = e.cause) {
+    if (e.code === "23505" && (!constraint || e.constraint_name === constraint || e.constraint === constraint || String(e.message).includes(constraint))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+export async function findUserByEmail(db: Queryable, email: string) {
+  const [row] = await db
+    .select({ user: users, accountId: billingAccounts.id, tier: billingAccounts.tier })
+    .from(users)
+    .innerJoin(billingAccounts, eq(billingAccounts.ownerUserId, users.id))
+    .where(eq(users.email, normalizeEmail(email)));
+  return row ?? null;
+}
+
+export async function accountForUser(db: Queryable, userId: string) {
+  const [row] = await db.select().from(billingAccounts).where(eq(billingAccounts.ownerUserId, userId));
+  return row ?? null;
+}
+
+export async function setTier(db: Queryable, accountId: string, tier: Tier) {
+  const updated = await db.update(billingAccounts).set({ tier }).where(eq(billingAccounts.id, accountId)).returning();
+  return updated[0] ?? null;
+}

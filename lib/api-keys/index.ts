@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { apiKeys, billingAccounts } from "@/db/schema";
+import { newId, randomBase62 } from "@/lib/ids";
+
+// Keys look like "sk-mt-" + 40 base62 characters (~238 bits). Only the SHA-256 of the
+// whole key and its first characters are stored; high-entropy secrets need no slow KDF.
+export const API_KEY_PREFIX = "sk-mt-";
+const SECRET_LENGTH = 40;
+const VISIBLE_CHARS = API_KEY_PREFIX.length + 4;
+
+export function hashApiKey(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function looksLikeApiKey(secret: string): boolean {
+  return secret.startsWith(API_KEY_PREFIX) && secret.length === API_KEY_PREFIX.length + SECRET_LENGTH;
+}
+
+export const KEY_NAME_MAX = 64;
+
+export async function createApiKey(db: Queryable, input: { accountId: string; userId: string; name: string }) {
+  const name = input.name.trim();
+  if (!name || name.length > KEY_NAME_MAX) throw new RangeError(`Key name must be 1 to ${KEY_NAME_MAX} characters.`);
+  const secret = API_KEY_PREFIX + randomBase62(SECRET_LENGTH);
+  const [row] = await db
+    .insert(apiKeys)
+    .values({
+      id: newId("key"),
+      accountId: input.accountId,
+      createdByUserId: input.userId,
+      name,
+      start: secret.slice(0, VISIBLE_CHARS),
+      hash: hashApiKey(secret),
+    })
+    .returning({ id: apiKeys.id, name: apiKeys.name, start: apiKeys.start, createdAt: apiKeys.createdAt });
+  // The secret leaves this function once, to be shown once; it is not recoverable.
+  return { ...row, secret };
+}
+
+/** Keys of one account only: every dashboard query is scoped by the signed-in account. */
+export function listApiKeys(db: Queryable, accountId: string) {
+  return db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      start: apiKeys.start,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+      spendLimitMicroUsd: apiKeys.spendLimitMicroUsd,
+      spendLimitPeriod: apiKeys.spendLimitPeriod,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.accountId, accountId))
+    .orderBy(desc(apiKeys.createdAt));
+}
+
+/** Revokes a key if, and only if, it belongs to `accountId`. Returns whether it did. */
+export async function revokeApiKey(db: Queryable, input: { accountId: string; keyId: string }): Promise<boolean> {
+  const updated = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, input.keyId), eq(apiKeys.accountId, input.accountId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  return updated.length > 0;
+}
+
+export type ApiKeyPrincipal = {
+  keyId: string;
+  keyName: string;
+  accountId: string;
+  tier: (typeof billingAccounts.$inferSelect)["tier"];
+  spendLimitMicroUsd: bigint | null;
+  spendLimitPeriod: (typeof apiKeys.$inferSelect)["spendLimitPeriod"];
+};
+
+/** Looks up an active key by its secret. Null for unknown or revoked keys. */
+export async function findActiveKey(db: Queryable, secret: string): Promise<ApiKeyPrincipal | null> {
+  if (!looksLikeApiKey(secret)) return null;
+  const [row] = await db
+    .select({
+      keyId: apiKeys.id,
+      keyName: apiKeys.name,
+      accountId: apiKeys.accountId,
+      tier: billingAccounts.tier,
+      revokedAt: apiKeys.revokedAt,
+      spendLimitMicroUsd: apiKeys.spendLimitMicroUsd,
+      spendLimitPeriod: apiKeys.spendLimitPeriod,
+    })
+    .from(apiKeys)
+    .innerJoin(billingAccounts, eq(billingAccounts.id, apiKeys.accountId))
+    .where(eq(apiKeys.hash, hashApiKey(secret)));
+  if (!row || row.revokedAt) return null;
+  const { revokedAt: _revoked, ...principal } = row;
+  return principal;
+}

@@ -1,0 +1,243 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { rows } from "@/db/rows";
+import { billingAccounts, ledgerEntries, reservations, usageEvents, type LedgerKind } from "@/db/schema";
+import { newId } from "@/lib/ids";
+import { AccountNotFoundError, InsufficientCreditError } from "./errors";
+
+export { AccountNotFoundError, InsufficientCreditError } from "./errors";
+
+// The money core. Invariants, all enforced inside database transactions:
+//   balance = Σ ledger_entries.amount        (cached on billing_accounts, same transaction)
+//   0 <= reserved <= balance                  (CHECK constraints; the last line of defence)
+//   a reference moves money at most once      (UNIQUE on ledger_entries.reference)
+// Spendable credit is balance - reserved. Requests reserve their worst case, then settle
+// to the actual cost, which never exceeds what was reserved, so a settle can never push
+// the balance below zero whatever the concurrency.
+
+export type Balance = { balanceMicroUsd: bigint; reservedMicroUsd: bigint; availableMicroUsd: bigint };
+
+export async function readBalance(db: Queryable, accountId: string): Promise<Balance> {
+  const [row] = await db
+    .select({ balance: billingAccounts.balanceMicroUsd, reserved: billingAccounts.reservedMicroUsd })
+    .from(billingAccounts)
+    .where(eq(billingAccounts.id, accountId));
+  if (!row) throw new AccountNotFoundError(accountId);
+  return { balanceMicroUsd: row.balance, reservedMicroUsd: row.reserved, availableMicroUsd: row.balance - row.reserved };
+}
+
+export type PostEntryInput = {
+  accountId: string;
+  kind: LedgerKind;
+  /** Signed: positive credits the account, negative debits it. */
+  amountMicroUsd: bigint;
+  /** Unique across the ledger; posting the same reference twice is a no-op. */
+  reference: string;
+  description: string;
+  requestId?: string;
+  metadata?: Record<string, unknown>;
+};
+
+export type PostResult = { applied: boolean; balanceAfterMicroUsd: bigint; entryId: number };
+
+/**
+ * Posts one ledger entry and moves the cached balance with it, atomically and
+ * idempotently. A debit may not eat into reserved credit (InsufficientCreditError).
+ */
+export async function postEntry(db: Queryable, input: PostEntryInput): Promise<PostResult> {
+  return db.transaction(async (tx) => {
+    // Lock the account row first: concurrent posts for one account queue here, so the
+    // duplicate check below sees every committed entry.
+    const [acct] = await tx
+      .select({ balance: billingAccounts.balanceMicroUsd, reserved: billingAccounts.reservedMicroUsd })
+      .from(billingAccounts)
+      .where(eq(billingAccounts.id, input.accountId))
+      .for("update");
+    if (!acct) throw new AccountNotFoundError(input.accountId);
+
+    const [existing] = await tx
+      .select({ id: ledgerEntries.id, accountId: ledgerEntries.accountId, balanceAfter: ledgerEntries.balanceAfterMicroUsd })
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.reference, input.reference));
+    if (existing) {
+      if (existing.accountId !== input.accountId) {
+        throw new Error(`ledger reference ${input.reference} belongs to another account`);
+      }
+      return { applied: false, balanceAfterMicroUsd: acct.balance, entryId: existing.id };
+    }
+
+    const balanceAfter = acct.balance + input.amountMicroUsd;
+    if (balanceAfter < acct.reserved) {
+      throw new InsufficientCreditError(acct.balance - acct.reserved, -input.amountMicroUsd);
+    }
+    await tx
+      .update(billingAccounts)
+      .set({ balanceMicroUsd: balanceAfter })
+      .where(eq(billingAccounts.id, input.accountId));
+    const [entry] = await tx
+      .insert(ledgerEntries)
+      .values({
+        accountId: input.accountId,
+        kind: input.kind,
+        amountMicroUsd: input.amountMicroUsd,
+        balanceAfterMicroUsd: balanceAfter,
+        reference: input.reference,
+        description: input.description,
+        requestId: input.requestId,
+        metadata: input.metadata,
+      })
+      .returning({ id: ledgerEntries.id });
+    return { applied: true, balanceAfterMicroUsd: balanceAfter, entryId: entry.id };
+  });
+}
+
+export function grant(
+  db: Queryable,
+  input: { accountId: string; amountMicroUsd: bigint; reference: string; description: string; metadata?: Record<string, unknown> },
+) {
+  if (input.amountMicroUsd <= 0n) throw new RangeError("a grant must be positive");
+  return postEntry(db, { ...input, kind: "grant" });
+}
+
+/** How long a reservation may live before the sweeper assumes its process died. */
+export const DEFAULT_RESERVATION_TTL_SECONDS = 15 * 60;
+
+export type Reservation = { id: string; accountId: string; requestId: string; amountMicroUsd: bigint };
+
+/**
+ * Holds `amountMicroUsd` of spendable credit for one request, in a single statement:
+ * the conditional UPDATE takes the row lock and checks spendable credit atomically, so
+ * any number of concurrent reservations can never hold more than the balance.
+ */
+export async function reserve(
+  db: Queryable,
+  input: { accountId: string; keyId?: string | null; requestId: string; amountMicroUsd: bigint; ttlSeconds?: number },
+): Promise<Reservation> {
+  if (input.amountMicroUsd < 0n) throw new RangeError("reservation must be >= 0");
+  const id = newId("res");
+  const ttl = input.ttlSeconds ?? DEFAULT_RESERVATION_TTL_SECONDS;
+  const inserted = await rows<{ id: string }>(
+    db,
+    sql`with acct as (
+          update billing_accounts
+             set reserved_micro_usd = reserved_micro_usd + ${input.amountMicroUsd}
+           where id = ${input.accountId}
+             and balance_micro_usd - reserved_micro_usd >= ${input.amountMicroUsd}
+       returning id)
+        insert into reservations (id, account_id, key_id, request_id, amount_micro_usd, expires_at)
+        select ${id}, acct.id, ${input.keyId ?? null}, ${input.requestId}, ${input.amountMicroUsd},
+               now() + make_interval(secs => ${ttl})
+          from acct
+     returning id`,
+  );
+  if (inserted.length === 0) {
+    const bal = await readBalance(db, input.accountId); // throws AccountNotFoundError
+    throw new InsufficientCreditError(bal.availableMicroUsd, input.amountMicroUsd);
+  }
+  return { id, accountId: input.accountId, requestId: input.requestId, amountMicroUsd: input.amountMicroUsd };
+}
+
+export type UsageEventInput = Omit<typeof usageEvents.$inferInsert, "id" | "requestId" | "accountId" | "costMicroUsd" | "createdAt">;
+
+export type SettleResult = {
+  settled: boolean;
+  chargedMicroUsd: bigint;
+  balanceAfterMicroUsd: bigint | null;
+};
+
+/**
+ * Turns a reservation into the actual charge: releases the hold, debits
+ * min(actual, reserved) with a usage ledger entry referenced by the request id, and
+ * records the usage event, all in one transaction. Idempotent: a reservation that was
+ * already settled or swept is a no-op (settled: false).
+ */
+export async function settle(
+  db: Queryable,
+  input: { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageEventInput },
+): Promise<SettleResult> {
+  if (input.actualMicroUsd < 0n) throw new RangeError("actual cost must be >= 0");
+  return db.transaction(async (tx) => {
+    const [held] = await tx
+      .delete(reservations)
+      .where(eq(reservations.requestId, input.requestId))
+      .returning({ accountId: reservations.accountId, amount: reservations.amountMicroUsd, keyId: reservations.keyId });
+    if (!held) return { settled: false, chargedMicroUsd: 0n, balanceAfterMicroUsd: null };
+
+    // The reservation is the hard cap on what a request can cost.
+    const charged = input.actualMicroUsd < held.amount ? input.actualMicroUsd : held.amount;
+    const [acct] = await tx
+      .update(billingAccounts)
+      .set({
+        reservedMicroUsd: sql`${billingAccounts.reservedMicroUsd} - ${held.amount}`,
+        balanceMicroUsd: sql`${billingAccounts.balanceMicroUsd} - ${charged}`,
+      })
+      .where(eq(billingAccounts.id, held.accountId))
+      .returning({ balance: billingAccounts.balanceMicroUsd });
+
+    if (charged > 0n) {
+      await tx.insert(ledgerEntries).values({
+        accountId: held.accountId,
+        kind: "usage",
+        amountMicroUsd: -charged,
+        balanceAfterMicroUsd: acct.balance,
+        reference: input.requestId,
+        requestId: input.requestId,
+        description: input.description ?? "API usage",
+      });
+    }
+    if (input.usage) {
+      await tx.insert(usageEvents).values({
+        ...input.usage,
+        keyId: input.usage.keyId ?? held.keyId,
+        requestId: input.requestId,
+        accountId: held.accountId,
+        costMicroUsd: charged,
+      });
+    }
+    return { settled: true, chargedMicroUsd: charged, balanceAfterMicroUsd: acct.balance };
+  });
+}
+
+/** Gives a reservation back without charging (the model did no work). */
+export function release(db: Queryable, input: { requestId: string; usage?: UsageEventInput }) {
+  return settle(db, { requestId: input.requestId, actualMicroUsd: 0n, usage: input.usage });
+}
+
+/**
+ * Releases reservations whose process died before settling them. Safe to run from any
+ * number of instances at once: each release is the idempotent settle above.
+ */
+export async function sweepStaleReservations(db: Queryable, opts: { limit?: number; now?: Date } = {}): Promise<number> {
+  const stale = await db
+    .select({ requestId: reservations.requestId })
+    .from(reservations)
+    .where(and(lt(reservations.expiresAt, opts.now ?? new Date())))
+    .limit(opts.limit ?? 500);
+  let released = 0;
+  for (const r of stale) {
+    if ((await release(db, { requestId: r.requestId })).settled) released++;
+  }
+  return released;
+}
+
+/** Σ ledger vs the cached balance, for tests, the CLI and operators. */
+export async function auditAccount(db: Queryable, accountId: string) {
+  const [r] = await rows<{ ledger_sum: string | number | null; balance: string | number; reserved: string | number; held: string | number | null }>(
+    db,
+    sql`select (select coalesce(sum(amount_micro_usd), 0) from ledger_entries where account_id = ${accountId}) as ledger_sum,
+               a.balance_micro_usd as balance, a.reserved_micro_usd as reserved,
+               (select coalesce(sum(amount_micro_usd), 0) from reservations where account_id = ${accountId}) as held
+          from billing_accounts a where a.id = ${accountId}`,
+  );
+  if (!r) throw new AccountNotFoundError(accountId);
+  const ledgerSum = BigInt(r.ledger_sum ?? 0);
+  const balance = BigInt(r.balance);
+  const reserved = BigInt(r.reserved);
+  const held = BigInt(r.held ?? 0);
+  return {
+    ledgerSumMicroUsd: ledgerSum,
+    balanceMicroUsd: balance,
+    reservedMicroUsd: reserved,
+    ok: ledgerSum === balance && reserved === held && balance >= 0n && reserved <= balance,
+  };
+}
