@@ -17,6 +17,10 @@ const schema = z
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    // Rate limiter: longest wait for Redis before a request goes on unlimited, and how long
+    // to skip Redis after a failure (see lib/ratelimit/index.ts).
+    RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
+    RATELIMIT_BREAKER_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_").optional(),
     NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_").optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),

@@ -1,0 +1,128 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import { Redis } from "@upstash/redis";
+import { ratelimitRedisAdapter, type EvalClient } from "./lua-compat";
+import { RespClient } from "./resp-client";
+
+// Three stores behind one shape, all running the same fixed-window counter (see the note
+// in ./index.ts): a key per identifier per window, incremented on every request, the
+// request allowed while the count is within the limit, the window ending at a multiple
+// of its length since the epoch. The two Redis stores run @upstash/ratelimit's own
+// `fixedWindow` script; the in-process store mirrors it line for line.
+//
+// Key layout (all three): `<prefix>:<windowMs>:<identifier>:<window number>`. The limit is
+// NOT part of the key: one counter per key per window whatever the tier, so a tier change
+// applies the new ceiling to the count already made (see ./index.ts).
+
+export type BackendKind = "memory" | "redis" | "upstash";
+
+export type WindowDecision = {
+  success: boolean;
+  limit: number;
+  /** Left in this window after this request; never negative. */
+  remaining: number;
+  /** When this window ends, in Unix milliseconds. */
+  resetMs: number;
+};
+
+export type LimiterBackend = {
+  readonly kind: BackendKind;
+  limit(identifier: string, opts: { limit: number; windowMs: number }): Promise<WindowDecision>;
+  close(): Promise<void>;
+};
+
+export function memoryBackend(opts: { prefix?: string; now?: () => number } = {}): LimiterBackend {
+  const prefix = opts.prefix ?? "rl";
+  const now = opts.now ?? Date.now;
+  const counters = new Map<string, { count: number; expiresAtMs: number }>();
+  let calls = 0;
+  return {
+    kind: "memory",
+    async limit(identifier, { limit, windowMs }) {
+      const t = now();
+      if (++calls % 1024 === 0 || counters.size > 100_000) {
+        for (const [k, v] of counters) if (v.expiresAtMs <= t) counters.delete(k);
+      }
+      const bucket = Math.floor(t / windowMs);
+      const key = `${prefix}:${windowMs}:${identifier}:${bucket}`;
+      let entry = counters.get(key);
+      if (!entry) counters.set(key, (entry = { count: 0, expiresAtMs: t + windowMs }));
+      entry.count += 1; // like the script's INCRBY: refused requests count too
+      return {
+        success: entry.count <= limit,
+        limit,
+        remaining: Math.max(0, limit - entry.count),
+        resetMs: (bucket + 1) * windowMs,
+      };
+    },
+    async close() {
+      counters.clear();
+    },
+  };
+}
+
+/**
+ * @upstash/ratelimit over any client that can run its scripts. One `Ratelimit` per
+ * (limit, window), created on first use and kept: its ephemeral cache (identifiers known
+ * to be over the limit until their window ends, answered without a round trip) only
+ * works on a long-lived instance. Instances for different limits share keys, and each
+ * cache entry stays true for its own limit because a window's count only grows.
+ */
+export function ratelimitBackend(
+  kind: "redis" | "upstash",
+  redis: EvalClient | Redis,
+  opts: { prefix?: string; close?: () => Promise<void> } = {},
+): LimiterBackend {
+  const prefix = opts.prefix ?? "rl";
+  const limiters = new Map<string, Ratelimit>();
+  const limiterFor = (limit: number, windowMs: number) => {
+    const id = `${limit}/${windowMs}`;
+    let rl = limiters.get(id);
+    if (!rl) {
+      rl = new Ratelimit({
+        // Our adapter implements only what this configuration calls (see ./lua-compat.ts).
+        redis: redis as Redis,
+        limiter: Ratelimit.fixedWindow(limit, `${windowMs} ms`),
+        prefix: `${prefix}:${windowMs}`,
+        // 0 disables the library's own timeout, which resolves `success: true` after the
+        // delay without saying why and leaves errors to throw anyway. ./limiter.ts bounds
+        // every call itself, treating timeouts and errors alike.
+        timeout: 0,
+        analytics: false,
+        enableProtection: false,
+        enableTelemetry: false,
+      });
+      limiters.set(id, rl);
+    }
+    return rl;
+  };
+  return {
+    kind,
+    async limit(identifier, { limit, windowMs }) {
+      const r = await limiterFor(limit, windowMs).limit(identifier);
+      return { success: r.success, limit: r.limit, remaining: Math.max(0, r.remaining), resetMs: r.reset };
+    },
+    close: opts.close ?? (async () => {}),
+  };
+}
+
+/** A self-hosted Redis (REDIS_URL), spoken to directly over RESP. */
+export function redisUrlBackend(opts: { url: string; prefix?: string; commandTimeoutMs?: number }): LimiterBackend {
+  const resp = new RespClient({ url: opts.url, commandTimeoutMs: opts.commandTimeoutMs });
+  return ratelimitBackend("redis", ratelimitRedisAdapter(resp), { prefix: opts.prefix, close: () => resp.close() });
+}
+
+/** Upstash Redis over its REST API, with the official client. */
+export function upstashBackend(opts: { url: string; token: string; prefix?: string; httpTimeoutMs?: number }): LimiterBackend {
+  const httpTimeoutMs = opts.httpTimeoutMs ?? 2000;
+  const redis = new Redis({
+    url: opts.url,
+    token: opts.token,
+    // The default retries five times with exponential backoff: seconds of work for a
+    // decision the limiter abandons after its timeout anyway.
+    retry: { retries: 0, backoff: () => 0 },
+    // A function, so each request gets a fresh deadline (a shared signal aborts once, forever).
+    signal: () => AbortSignal.timeout(httpTimeoutMs),
+    enableTelemetry: false,
+  });
+  return ratelimitBackend("upstash", redis, { prefix: opts.prefix });
+}

@@ -1,0 +1,102 @@
+/*
+ * Rate limiting: per API key per minute at the account's tier, and a generic per-identifier
+ * limit for sign-in / sign-up throttling. Numbers and header names: ./tiers.ts.
+ *
+ * ALGORITHM: fixed window, on all three stores. A key has one counter per window; windows
+ * are aligned to the epoch (the minute 12:00:00–12:00:59, then 12:01:00…), every request
+ * increments the counter atomically (a Lua INCRBY on Redis), and it is allowed while the
+ * count is <= the limit. Chosen over sliding window because it makes both promises we
+ * publish exact: (1) a Free key firing 50 requests at once gets exactly 10 through — the
+ * atomic increment hands out counts 1..50 and only 1..10 pass; (2) Retry-After and
+ * x-ratelimit-reset-requests are honest — at the reset instant a fresh, empty window
+ * begins, so waiting Retry-After seconds always lets the next request through. Upstash's
+ * slidingWindow reports the end of the current bucket as `reset`, but the weighted count
+ * carried over from it can still refuse requests after that moment, so its Retry-After
+ * would lie. The known cost of fixed windows: a burst straddling a boundary can get up to
+ * 2x the limit within a few seconds (10 at 12:00:59, 10 more at 12:01:00); per minute the
+ * ceiling holds. Refused requests are counted too (the library's script increments
+ * before comparing); that only matters after an upgrade mid-window (below).
+ *
+ * TIER CHANGES: the limit is passed per call and is not part of the key, so a key has one
+ * counter per window whatever its tier, and the ceiling read from the account at request
+ * time applies to that count on the very next request. Upgrade Free -> Elevated after 10
+ * requests: 50 more this minute, not 60 (and not 0). Downgrade Paid -> Free after 200:
+ * refused until the window ends — a downgrade that let 10 more through would not have
+ * applied. Each tier's `Ratelimit` instance keeps its own ephemeral "blocked until reset"
+ * cache; an entry made under one limit stays true because a window's count never drops.
+ *
+ * STORES, chosen by configuration, first match wins:
+ *   UPSTASH_REDIS_REST_URL + _TOKEN -> @upstash/ratelimit on @upstash/redis (HTTP).
+ *   REDIS_URL                       -> @upstash/ratelimit's own scripts on a self-hosted
+ *                                      Redis, through ./resp-client.ts (one pipelined
+ *                                      connection) and ./lua-compat.ts (shebang strip).
+ *   neither                         -> in-process counters with the same semantics; right
+ *                                      for one instance only (each instance would count
+ *                                      separately), which is what "no config" means.
+ * The limiter is created once per process (a globalThis singleton, so dev reloads reuse
+ * it), lazily, so `next build` opens nothing.
+ *
+ * FAILURE POLICY: the limiter is not worth an outage. A store call that errors or takes
+ * longer than RATELIMIT_TIMEOUT_MS (default 150 ms) is abandoned and the request is
+ * allowed with `degraded: true` (headers show the full limit). The first failure opens a
+ * breaker for RATELIMIT_BREAKER_MS (default 5 s): meanwhile requests skip the store and
+ * are allowed at once, so a dead Redis costs one timeout per 5 s, not one per request.
+ * Then one request probes; success closes the breaker, failure re-opens it. Opening and
+ * failed probes are logged (so at most one line per breaker period), and everything is
+ * counted in limiterStats(). Bounds: a request waits at most RATELIMIT_TIMEOUT_MS for the
+ * limiter; abandoned calls are themselves cut off (RESP command timeout / HTTP abort at
+ * max(1 s, 5x the timeout)) so they cannot pile up; a RESP connection whose reply is
+ * overdue is dropped and reopened on the next command. Clocks: the window number comes
+ * from each app instance's clock, so instances should run NTP (skew of s seconds shifts
+ * their window edges by s).
+ */
+import type { Tier } from "@/db/schema/accounts";
+import { env, type Env } from "@/lib/env";
+import { memoryBackend, redisUrlBackend, upstashBackend, type LimiterBackend } from "./backends";
+import { createRateLimiter, type LimiterStats, type RateLimiter, type RateLimitResult } from "./limiter";
+
+export { createRateLimiter, rateLimitHeaders } from "./limiter";
+export type { LimiterStats, RateLimiter, RateLimiterOptions, RateLimitResult } from "./limiter";
+export { memoryBackend, redisUrlBackend, upstashBackend, type BackendKind, type LimiterBackend } from "./backends";
+export * from "./tiers";
+
+const DEFAULT_PREFIX = "rl";
+
+/** The store the configuration asks for (exported for tests and the CLI). */
+export function backendFromEnv(e: Env, prefix = DEFAULT_PREFIX): LimiterBackend {
+  const timeoutMs = e.RATELIMIT_TIMEOUT_MS ?? 150;
+  const cutoffMs = Math.max(1000, timeoutMs * 5);
+  if (e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN) {
+    return upstashBackend({ url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN, prefix, httpTimeoutMs: cutoffMs });
+  }
+  if (e.REDIS_URL) return redisUrlBackend({ url: e.REDIS_URL, prefix, commandTimeoutMs: cutoffMs });
+  return memoryBackend({ prefix });
+}
+
+const g = globalThis as unknown as { __rateLimiter?: RateLimiter };
+
+export function getRateLimiter(): RateLimiter {
+  g.__rateLimiter ??= (() => {
+    const e = env();
+    return createRateLimiter({ backend: backendFromEnv(e), timeoutMs: e.RATELIMIT_TIMEOUT_MS, breakerMs: e.RATELIMIT_BREAKER_MS });
+  })();
+  return g.__rateLimiter;
+}
+
+/** Counts one /v1 request for this API key against its account's current tier. */
+export function limitApiKey(args: { keyId: string; tier: Tier }): Promise<RateLimitResult> {
+  return getRateLimiter().limitApiKey(args);
+}
+
+/**
+ * Counts one event for any identifier, e.g. `limit(\`signin:ip:${ip}\`, { limit: 10, windowSeconds: 60 })`.
+ * Namespace identifiers by purpose: the same identifier with the same window shares a counter.
+ */
+export function limit(identifier: string, opts: { limit: number; windowSeconds: number }): Promise<RateLimitResult> {
+  return getRateLimiter().limit(identifier, opts);
+}
+
+/** Counters for health checks and the admin page: degraded decisions, store failures, breaker state. */
+export function limiterStats(): LimiterStats {
+  return getRateLimiter().stats();
+}

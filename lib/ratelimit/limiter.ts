@@ -1,0 +1,180 @@
+import type { Tier } from "@/db/schema/accounts";
+import type { BackendKind, LimiterBackend, WindowDecision } from "./backends";
+import { RATE_LIMIT_HEADERS, RATE_LIMIT_WINDOW_SECONDS, tierInfo } from "./tiers";
+
+// The policy around a store: tier lookup, Retry-After, and what happens when the store is
+// down or slow (bounded wait, fail open, circuit breaker, counted and logged sparingly).
+// See the note at the top of ./index.ts for the reasoning.
+
+export type RateLimitResult = {
+  allowed: boolean;
+  /** The ceiling for this window. */
+  limit: number;
+  /** Requests left in this window after this one. */
+  remaining: number;
+  /** When the window ends: Unix time in whole seconds. */
+  resetUnixSeconds: number;
+  /** Whole seconds to wait when refused (never 0); null when allowed. */
+  retryAfterSeconds: number | null;
+  /** True when the store could not be asked in time: allowed without counting. */
+  degraded?: boolean;
+};
+
+export type LimiterStats = {
+  backend: BackendKind;
+  /** Every decision asked of this limiter. */
+  decisions: number;
+  refused: number;
+  /** Allowed without a decision from the store (failed, timed out, or skipped by the breaker). */
+  degraded: number;
+  /** Store calls that failed: timeouts + errors. */
+  failures: number;
+  timeouts: number;
+  errors: number;
+  /** Degraded without trying the store, because the breaker was open. */
+  skipped: number;
+  breakerOpen: boolean;
+  lastError: string | null;
+};
+
+export type RateLimiterOptions = {
+  backend: LimiterBackend;
+  /** Longest a request waits for the store before going on unlimited. Default 150 ms. */
+  timeoutMs?: number;
+  /** After a store failure, skip the store for this long. Default 5000 ms. */
+  breakerMs?: number;
+  /** Window of the tier limits; only tests change it. Default RATE_LIMIT_WINDOW_SECONDS. */
+  tierWindowSeconds?: number;
+  /** Clock for Retry-After and the breaker; must be the clock the store uses. */
+  now?: () => number;
+  log?: (message: string) => void;
+};
+
+export type RateLimiter = {
+  limitApiKey(args: { keyId: string; tier: Tier }): Promise<RateLimitResult>;
+  limit(identifier: string, opts: { limit: number; windowSeconds: number }): Promise<RateLimitResult>;
+  stats(): LimiterStats;
+  close(): Promise<void>;
+};
+
+class StoreTimeout extends Error {}
+
+export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
+  const { backend } = opts;
+  const timeoutMs = opts.timeoutMs ?? 150;
+  const breakerMs = opts.breakerMs ?? 5000;
+  const tierWindowMs = (opts.tierWindowSeconds ?? RATE_LIMIT_WINDOW_SECONDS) * 1000;
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? ((m: string) => console.warn(m));
+  const s: LimiterStats = {
+    backend: backend.kind,
+    decisions: 0,
+    refused: 0,
+    degraded: 0,
+    failures: 0,
+    timeouts: 0,
+    errors: 0,
+    skipped: 0,
+    breakerOpen: false,
+    lastError: null,
+  };
+  // Breaker: 0 = closed. While open every call is degraded at once; when the time is up the
+  // next call alone probes the store (half-open) and the others stay degraded until it returns.
+  let openUntil = 0;
+  let probing = false;
+
+  const ask = (identifier: string, limit: number, windowMs: number): Promise<WindowDecision> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      backend.limit(identifier, { limit, windowMs }).then(
+        (d) => (clearTimeout(timer), resolve(d)),
+        (e) => (clearTimeout(timer), reject(e)), // also swallows a late rejection after a timeout
+      );
+    });
+
+  async function decide(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    s.decisions++;
+    // The in-process store cannot fail or stall: no timer, no breaker.
+    if (backend.kind === "memory") return toResult(await backend.limit(identifier, { limit, windowMs }));
+
+    let isProbe = false;
+    if (openUntil !== 0) {
+      if (now() < openUntil || probing) {
+        s.skipped++;
+        return degraded(limit, windowMs);
+      }
+      probing = isProbe = true;
+    }
+    try {
+      const d = await ask(identifier, limit, windowMs);
+      if (isProbe) {
+        log(`[ratelimit] ${backend.kind} store answering again; limits enforced (${s.degraded} requests went unlimited in all).`);
+        openUntil = 0;
+        s.breakerOpen = false;
+      }
+      return toResult(d);
+    } catch (err) {
+      s.failures++;
+      if (err instanceof StoreTimeout) s.timeouts++;
+      else s.errors++;
+      s.lastError = err instanceof Error ? err.message : String(err);
+      // Log when the breaker opens or a probe fails: at most once per breakerMs, not per request.
+      if (openUntil === 0 || isProbe) {
+        log(
+          `[ratelimit] ${backend.kind} store unavailable (${s.lastError}); allowing requests unlimited for ${breakerMs} ms. ` +
+            `Totals: ${s.failures} failures, ${s.degraded + 1} unlimited requests.`,
+        );
+      }
+      openUntil = now() + breakerMs;
+      s.breakerOpen = true;
+      return degraded(limit, windowMs);
+    } finally {
+      if (isProbe) probing = false;
+    }
+  }
+
+  function toResult(d: WindowDecision): RateLimitResult {
+    if (!d.success) s.refused++;
+    return {
+      allowed: d.success,
+      limit: d.limit,
+      remaining: d.remaining,
+      resetUnixSeconds: Math.ceil(d.resetMs / 1000),
+      // Fixed windows make this exact: at resetMs a new, empty window begins.
+      retryAfterSeconds: d.success ? null : Math.max(1, Math.ceil((d.resetMs - now()) / 1000)),
+    };
+  }
+
+  function degraded(limit: number, windowMs: number): RateLimitResult {
+    s.degraded++;
+    const resetMs = (Math.floor(now() / windowMs) + 1) * windowMs;
+    // Not counted anywhere, so nothing is used up as far as we know.
+    return { allowed: true, limit, remaining: limit, resetUnixSeconds: Math.ceil(resetMs / 1000), retryAfterSeconds: null, degraded: true };
+  }
+
+  return {
+    limitApiKey({ keyId, tier }) {
+      return decide(`key:${keyId}`, tierInfo(tier).requestsPerMinute, tierWindowMs);
+    },
+    limit(identifier, { limit, windowSeconds }) {
+      if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+      if (!Number.isInteger(windowSeconds) || windowSeconds < 1) {
+        throw new RangeError(`windowSeconds must be a positive integer, got ${windowSeconds}`);
+      }
+      return decide(`id:${identifier}`, limit, windowSeconds * 1000);
+    },
+    stats: () => ({ ...s }),
+    close: () => backend.close(),
+  };
+}
+
+/** The documented headers for any /v1 response; Retry-After only when refused. */
+export function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
+  const h: Record<string, string> = {
+    [RATE_LIMIT_HEADERS.limit]: String(result.limit),
+    [RATE_LIMIT_HEADERS.remaining]: String(result.remaining),
+    [RATE_LIMIT_HEADERS.reset]: String(result.resetUnixSeconds),
+  };
+  if (!result.allowed && result.retryAfterSeconds !== null) h[RATE_LIMIT_HEADERS.retryAfter] = String(result.retryAfterSeconds);
+  return h;
+}
