@@ -1,3 +1,4 @@
 export * from "./accounts";
 export * from "./api-keys";
 export * from "./ledger";
+export * from "./billing";
