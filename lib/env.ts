@@ -24,6 +24,10 @@ const schema = z
     STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_").optional(),
     NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_").optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),
+    // The Stripe test emulator (used when the three STRIPE_* keys are unset): where the server
+    // reaches it, and where browsers do if that differs. Default http://127.0.0.1:12111.
+    STRIPE_EMULATOR_URL: z.url().optional(),
+    STRIPE_EMULATOR_PUBLIC_URL: z.url().optional(),
     UPSTREAM_BASE_URL: z.url().optional(),
     UPSTREAM_API_KEY: z.string().optional(),
     ADMIN_EMAILS: z.string().optional(),
