@@ -140,8 +140,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       limit: d.limit,
       remaining: d.remaining,
       resetUnixSeconds: Math.ceil(d.resetMs / 1000),
-      // Fixed windows make this exact: at resetMs a new, empty window begins.
-      retryAfterSeconds: d.success ? null : Math.max(1, Math.ceil((d.resetMs - now()) / 1000)),
+      // Fixed windows make this exact: at resetMs a new, empty window begins. The +1 ms lands
+      // the wait strictly after it (Upstash's block cache still blocks at now === reset).
+      retryAfterSeconds: d.success ? null : Math.max(1, Math.ceil((d.resetMs - now() + 1) / 1000)),
     };
   }
 
