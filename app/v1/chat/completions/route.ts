@@ -1,0 +1,20 @@
+import { readJson, withApiKey } from "@/lib/api";
+import { runTextRequest } from "@/lib/providers/text/endpoint";
+import { countChatTokens } from "@/lib/providers/text/tokens";
+import { chatCompletionBody } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+export const POST = withApiKey(async (ctx) => {
+  const body = await readJson(ctx.req, chatCompletionBody);
+  return runTextRequest(ctx, {
+    kind: "chat",
+    body,
+    model: body.model,
+    maxTokens: body.max_completion_tokens ?? body.max_tokens,
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+    maxCost: body.max_cost,
+    inputTokens: countChatTokens(body.messages, { tools: body.tools }),
+  });
+});

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { maxCost, maxTokens, modelId, onlyOne, streamFlag, streamOptions } from "@/lib/api/schemas";
+
+const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() }).superRefine((part, ctx) => {
+  if (part.type !== "text") ctx.addIssue({ code: "custom", message: `content parts of type '${part.type}' are not supported; send text parts` });
+  else if (typeof part.text !== "string") ctx.addIssue({ code: "custom", path: ["text"], message: "a text part needs a 'text' string" });
+});
+
+const message = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool"], { error: "must be one of system, developer, user, assistant, tool" }),
+  content: z.union([z.string(), z.array(contentPart)], { error: "must be a string or an array of text parts" }).nullable().optional(),
+  name: z.string().optional(),
+});
+
+export const chatCompletionBody = z.looseObject({
+  model: modelId,
+  messages: z.array(message, { error: "must be an array of messages" }).min(1, "must contain at least one message"),
+  max_tokens: maxTokens,
+  max_completion_tokens: maxTokens,
+  stream: streamFlag,
+  stream_options: streamOptions,
+  n: onlyOne,
+  max_cost: maxCost,
+});
+
+export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -1,0 +1,72 @@
+// One error class for every /v1 route. The code decides the HTTP status and the OpenAI
+// `type`; the message is written for the client and must never carry a stack trace, SQL
+// or an upstream secret. Anything thrown that is not an ApiError becomes a 500 whose
+// message only gives the request id (the details go to the server log).
+
+export const ERROR_CODES = {
+  invalid_request: { status: 400, type: "invalid_request_error" },
+  invalid_json: { status: 400, type: "invalid_request_error" },
+  context_length_exceeded: { status: 400, type: "invalid_request_error" },
+  model_wrong_endpoint: { status: 400, type: "invalid_request_error" },
+  invalid_api_key: { status: 401, type: "authentication_error" },
+  insufficient_quota: { status: 402, type: "insufficient_quota" },
+  key_spend_limit_exceeded: { status: 402, type: "insufficient_quota" },
+  max_cost_exceeded: { status: 402, type: "insufficient_quota" },
+  permission_denied: { status: 403, type: "permission_error" },
+  not_found: { status: 404, type: "invalid_request_error" },
+  model_not_found: { status: 404, type: "invalid_request_error" },
+  method_not_allowed: { status: 405, type: "invalid_request_error" },
+  payload_too_large: { status: 413, type: "invalid_request_error" },
+  unsupported_media_type: { status: 415, type: "invalid_request_error" },
+  rate_limit_exceeded: { status: 429, type: "rate_limit_error" },
+  internal_error: { status: 500, type: "server_error" },
+  upstream_error: { status: 502, type: "upstream_error" },
+  service_unavailable: { status: 503, type: "server_error" },
+  upstream_timeout: { status: 504, type: "upstream_error" },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ApiErrorCode = keyof typeof ERROR_CODES;
+
+export type OpenAIErrorBody = {
+  error: { message: string; type: string; param: string | null; code: string | null };
+};
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+  readonly type: string;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    opts: { param?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.status = ERROR_CODES[code].status;
+    this.type = ERROR_CODES[code].type;
+    this.param = opts.param ?? null;
+    this.headers = opts.headers ?? {};
+  }
+
+  toJSON(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export function errorResponse(err: ApiError, headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  for (const [k, v] of Object.entries(err.headers)) h.set(k, v);
+  h.set("content-type", "application/json");
+  return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers: h });
+}
+
+/** Maps anything thrown to an ApiError; `unexpected` is true when it was a bug (log it). */
+export function toApiError(err: unknown, requestId: string): { error: ApiError; unexpected: boolean } {
+  if (err instanceof ApiError) return { error: err, unexpected: false };
+  return {
+    error: new ApiError("internal_error", `The server had an error while processing your request (request id ${requestId}).`),
+    unexpected: true,
+  };
+}

@@ -1,0 +1,86 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { findActiveKey, hashApiKey, type ApiKeyPrincipal } from "@/lib/api-keys";
+import { ApiError } from "./errors";
+
+// Key lookups are cached in-process for KEY_CACHE_TTL_MS (5 s): a revoked key, a tier or a
+// spend-limit change is honoured by every instance within that bound. Only hits are
+// cached (an unknown key costs a lookup each time, and cannot fill the cache).
+export const KEY_CACHE_TTL_MS = 5_000;
+const KEY_CACHE_MAX = 10_000;
+
+type Cached = { principal: ApiKeyPrincipal; expiresAt: number };
+const cache = new Map<string, Cached>(); // by key hash
+
+/** Drop cached lookups, e.g. right after revoking a key in this process. */
+export function invalidateKeyCache(keyId?: string): void {
+  if (!keyId) return cache.clear();
+  for (const [hash, c] of cache) if (c.principal.keyId === keyId) cache.delete(hash);
+}
+
+function unauthorized(message: string): ApiError {
+  return new ApiError("invalid_api_key", message, { headers: { "www-authenticate": 'Bearer realm="api"' } });
+}
+
+export async function authenticate(db: Db, req: Request): Promise<ApiKeyPrincipal> {
+  const header = req.headers.get("authorization");
+  if (!header) {
+    throw unauthorized("You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY'; create keys at /dashboard/keys.");
+  }
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw unauthorized("Malformed Authorization header: expected 'Bearer YOUR_KEY'.");
+  const secret = m[1];
+  const hash = hashApiKey(secret);
+  const now = Date.now();
+  const hit = cache.get(hash);
+  if (hit && hit.expiresAt > now) return hit.principal;
+  const principal = await findActiveKey(db, secret);
+  if (!principal) {
+    cache.delete(hash);
+    throw unauthorized("Incorrect API key provided, or the key was revoked. Check it at /dashboard/keys.");
+  }
+  if (cache.size >= KEY_CACHE_MAX) cache.clear();
+  cache.set(hash, { principal, expiresAt: now + KEY_CACHE_TTL_MS });
+  return principal;
+}
+
+// last_used_at without a write per request: uses are noted in memory and flushed in one
+// batched UPDATE, at most once per key per LAST_USED_RESOLUTION_MS per process. The
+// column is therefore accurate to about a minute, which is what a key list shows.
+export const LAST_USED_RESOLUTION_MS = 60_000;
+const FLUSH_DELAY_MS = 1_000;
+
+const lastWritten = new Map<string, number>(); // keyId → when we last queued a write
+const pending = new Map<string, Date>();
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+let flushDb: Db | null = null;
+
+export function noteKeyUsed(db: Db, keyId: string, at = new Date()): void {
+  const prev = lastWritten.get(keyId);
+  if (prev !== undefined && at.getTime() - prev < LAST_USED_RESOLUTION_MS) return;
+  lastWritten.set(keyId, at.getTime());
+  if (lastWritten.size > KEY_CACHE_MAX) lastWritten.clear();
+  pending.set(keyId, at);
+  flushDb = db;
+  flushTimer ??= setTimeout(() => void flushLastUsed().catch((err) => console.error("[api] last_used flush failed", err)), FLUSH_DELAY_MS);
+  flushTimer.unref?.();
+}
+
+/** Writes the pending last-used times now (also used by tests and at shutdown). */
+export async function flushLastUsed(): Promise<number> {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  if (!pending.size || !flushDb) return 0;
+  const batch = [...pending.entries()];
+  pending.clear();
+  const values = sql.join(
+    batch.map(([id, at]) => sql`(${id}, ${at.toISOString()}::timestamptz)`),
+    sql`, `,
+  );
+  await flushDb.execute(
+    sql`update api_keys set last_used_at = v.at
+          from (values ${values}) as v(id, at)
+         where api_keys.id = v.id and (api_keys.last_used_at is null or api_keys.last_used_at < v.at)`,
+  );
+  return batch.length;
+}

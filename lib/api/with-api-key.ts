@@ -1,0 +1,106 @@
+import { getDb, type Db } from "@/db/client";
+import type { ApiKeyPrincipal } from "@/lib/api-keys";
+import { getCatalog, type Catalog, type CatalogModel } from "@/lib/catalog";
+import { newId } from "@/lib/ids";
+import type { Units } from "@/lib/metering/cost";
+import { openMeter, type Meter } from "@/lib/metering/meter";
+import { ApiError, errorResponse, toApiError } from "./errors";
+import { authenticate, noteKeyUsed } from "./key-auth";
+import { checkRateLimit } from "./rate-limit-hook";
+
+export type ApiContext<P = Record<string, string>> = {
+  req: Request;
+  /** `req_…`; already on the response as x-request-id, and on the usage event and ledger entry. */
+  requestId: string;
+  key: ApiKeyPrincipal;
+  db: Db;
+  params: P;
+  catalog: Catalog;
+  /** performance.now() when the request arrived (latency is measured from here). */
+  startedAt: number;
+  /** Absolute URL of the billing page (APP_URL, else this request's origin). */
+  billingUrl: string;
+  /**
+   * Reserve the worst case before any model work (402 if refused) and get the request's
+   * Meter. If the handler throws, or returns without settling and without handing the
+   * meter to a stream (meter.detached = true), the wrapper releases it: nothing charged.
+   */
+  openMeter(input: { model: CatalogModel; worstCase: Units; maxCostMicroUsd?: bigint | null }): Promise<Meter>;
+};
+
+type RouteContext<P> = { params?: Promise<P> };
+
+/**
+ * The one wrapper for every /v1 route handler: request id, API-key auth, the rate-limit
+ * hook, a typed context, and one catch that turns anything thrown into the OpenAI error
+ * shape. Every response, error or not, carries x-request-id and the rate-limit headers.
+ */
+export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext<P>) => Promise<Response>) {
+  return async function route(req: Request, routeCtx?: RouteContext<P>): Promise<Response> {
+    const startedAt = performance.now();
+    const requestId = newId("req");
+    const headers = new Headers({ "x-request-id": requestId });
+    const meters: Meter[] = [];
+    try {
+      const db = await getDb();
+      const key = await authenticate(db, req);
+      noteKeyUsed(db, key.keyId);
+
+      // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
+      const limit = await checkRateLimit({ key, req, requestId });
+      for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
+      if (!limit.allowed) {
+        const retry = Math.max(1, Math.ceil(limit.retryAfterSeconds ?? 1));
+        throw new ApiError("rate_limit_exceeded", `Rate limit reached for this API key's tier (${key.tier}); retry in ${retry} s.`, {
+          headers: { "retry-after": String(retry) },
+        });
+      }
+
+      const billingUrl = new URL("/dashboard/billing", process.env.APP_URL || new URL(req.url).origin).toString();
+      const ctx: ApiContext<P> = {
+        req,
+        requestId,
+        key,
+        db,
+        params: ((await routeCtx?.params) ?? {}) as P,
+        catalog: getCatalog(),
+        startedAt,
+        billingUrl,
+        openMeter: async (input) => {
+          const meter = await openMeter({ ...input, db, key, requestId, billingUrl, startedAt });
+          meters.push(meter);
+          return meter;
+        },
+      };
+      const res = await handler(ctx);
+      for (const m of meters) {
+        if (!m.settled && !m.detached) {
+          console.error(`[api] ${requestId}: handler returned without settling its meter; released`);
+          await m.release({ status: "unsettled", httpStatus: res.status });
+        }
+      }
+      return withHeaders(res, headers);
+    } catch (err) {
+      const { error, unexpected } = toApiError(err, requestId);
+      if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
+      for (const m of meters) {
+        if (!m.settled && !m.detached) {
+          await m.release({ status: "error", httpStatus: error.status }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
+        }
+      }
+      return errorResponse(error, headers);
+    }
+  };
+}
+
+function withHeaders(res: Response, extra: Headers): Response {
+  try {
+    extra.forEach((v, k) => res.headers.set(k, v));
+    return res;
+  } catch {
+    // Immutable headers (a fetched Response passed through): copy into a new one.
+    const copy = new Response(res.body, res);
+    extra.forEach((v, k) => copy.headers.set(k, v));
+    return copy;
+  }
+}

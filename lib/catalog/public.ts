@@ -1,0 +1,63 @@
+import { microToUsdNumber, microToUsdString } from "@/lib/money";
+import type { CatalogModel } from "./types";
+
+// How prices are shown: GET /v1/models and the pricing page both read these, so the
+// public numbers are the biller's numbers.
+
+export type PriceLine = { unit: string; label: string; microUsd: bigint };
+
+export function priceLines(m: CatalogModel): PriceLine[] {
+  switch (m.modality) {
+    case "chat":
+    case "completion":
+      return [
+        { unit: "1m_input_tokens", label: "per 1M input tokens", microUsd: m.pricing.inputMicroUsdPerMTokens },
+        { unit: "1m_output_tokens", label: "per 1M output tokens", microUsd: m.pricing.outputMicroUsdPerMTokens },
+      ];
+    case "image":
+      return [{ unit: "image", label: "per image", microUsd: m.pricing.microUsdPerImage }];
+    case "video":
+      return [{ unit: "second", label: "per second of output video", microUsd: m.pricing.microUsdPerSecond }];
+    case "tts":
+      return [{ unit: "character", label: "per character of input text", microUsd: m.pricing.microUsdPerCharacter }];
+    case "stt":
+      return [{ unit: "minute", label: "per minute of input audio", microUsd: m.pricing.microUsdPerMinute }];
+  }
+}
+
+export function limitLines(m: CatalogModel): string[] {
+  switch (m.modality) {
+    case "chat":
+    case "completion":
+      return [
+        `context ${m.limits.contextTokens.toLocaleString("en-US")} tokens`,
+        `max output ${m.limits.maxOutputTokens.toLocaleString("en-US")} tokens`,
+        `default max_tokens ${m.limits.defaultMaxTokens.toLocaleString("en-US")}`,
+      ];
+    case "image":
+      return [`up to ${m.limits.maxImagesPerRequest} images per request`, `sizes ${m.limits.sizes.join(", ")}`];
+    case "video":
+      return [`up to ${m.limits.maxSeconds} s (default ${m.limits.defaultSeconds} s)`];
+    case "tts":
+      return [`up to ${m.limits.maxInputCharacters.toLocaleString("en-US")} characters`];
+    case "stt":
+      return [`up to ${Math.round(m.limits.maxAudioBytes / 1024 / 1024)} MB, ${Math.round(m.limits.maxAudioSeconds / 60)} min`];
+  }
+}
+
+export const usdLabel = (micro: bigint) => `$${microToUsdString(micro)}`;
+
+/** One model as GET /v1/models lists it: OpenAI's fields plus modality, prices and limits. */
+export function publicModel(m: CatalogModel) {
+  return {
+    id: m.id,
+    object: "model" as const,
+    created: 0,
+    owned_by: m.provider === "local" ? "local-simulator" : "upstream",
+    modality: m.modality,
+    simulator: m.simulator,
+    description: m.description,
+    pricing: Object.fromEntries(priceLines(m).map((p) => [p.unit, { micro_usd: Number(p.microUsd), usd: microToUsdNumber(p.microUsd) }])),
+    limits: m.limits,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Queryable } from "@/db/client";
+import type { ApiKeyPrincipal } from "@/lib/api-keys";
+import { readBalance } from "@/lib/ledger";
+import { microToUsdNumber } from "@/lib/money";
+import { keySpentMicroUsd, periodEnd } from "./spend-limits";
+
+const money = (micro: bigint) => ({ micro: Number(micro), usd: microToUsdNumber(micro) });
+
+/** GET /v1/credits: the key's account balance, and the key's own spend limit if it has one. */
+export async function creditsBody(db: Queryable, key: ApiKeyPrincipal, billingUrl: string) {
+  const b = await readBalance(db, key.accountId);
+  const balance = money(b.balanceMicroUsd);
+  const reserved = money(b.reservedMicroUsd);
+  const available = money(b.availableMicroUsd);
+  let spendLimit = null;
+  if (key.spendLimitMicroUsd !== null && key.spendLimitPeriod) {
+    const spent = await keySpentMicroUsd(db, { keyId: key.keyId, period: key.spendLimitPeriod });
+    spendLimit = {
+      period: key.spendLimitPeriod,
+      limit_micro_usd: Number(key.spendLimitMicroUsd),
+      limit: microToUsdNumber(key.spendLimitMicroUsd),
+      spent_micro_usd: Number(spent.spentMicroUsd),
+      spent: microToUsdNumber(spent.spentMicroUsd),
+      resets_at: periodEnd(key.spendLimitPeriod)?.toISOString() ?? null,
+    };
+  }
+  return {
+    object: "credits",
+    currency: "usd",
+    balance_micro_usd: balance.micro,
+    balance: balance.usd,
+    reserved_micro_usd: reserved.micro,
+    reserved: reserved.usd,
+    available_micro_usd: available.micro,
+    available: available.usd,
+    billing_url: billingUrl,
+    key: { id: key.keyId, name: key.keyName, spend_limit: spendLimit },
+  };
+}

@@ -1,0 +1,168 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { rows } from "@/db/rows";
+import type { ApiKeyPrincipal } from "@/lib/api-keys";
+import { ApiError } from "@/lib/api/errors";
+import type { CatalogModel } from "@/lib/catalog";
+import { InsufficientCreditError, reserve, settle } from "@/lib/ledger";
+import { microToUsdString } from "@/lib/money";
+import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
+import { keySpentMicroUsd, periodEnd, type SpendLimitPeriod } from "./spend-limits";
+
+// Reserve, then settle (DESIGN.md). openMeter() runs every check that can refuse a
+// request BEFORE any model work: the per-request cap (max_cost), the key's spend limit,
+// and the account's spendable credit (ledger reserve, atomic). The returned Meter settles
+// exactly once, to the actual cost of the units the model really produced; the ledger
+// caps the charge at the reservation, so a request can never cost more than its worst
+// case, hence never more than max_cost.
+
+const usd = (micro: bigint) => `$${microToUsdString(micro)}`;
+
+export type OpenMeterInput = {
+  db: Db;
+  requestId: string;
+  key: ApiKeyPrincipal;
+  model: CatalogModel;
+  /** The most this request can consume (text: input tokens + max_tokens output). */
+  worstCase: Units;
+  /** Per-request cap from `max_cost` / `x-max-cost`, micro-USD. */
+  maxCostMicroUsd?: bigint | null;
+  /** Absolute URL of the billing page, quoted in 402s. */
+  billingUrl: string;
+  /** Latency is measured from here (the wrapper's start). */
+  startedAt?: number;
+};
+
+export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean };
+
+export class Meter {
+  private done: Promise<{ costMicroUsd: bigint; chargedMicroUsd: bigint }> | null = null;
+  /** Set when a streaming response took over settling (the wrapper then leaves it alone). */
+  detached = false;
+
+  constructor(
+    private readonly db: Db,
+    readonly requestId: string,
+    readonly key: ApiKeyPrincipal,
+    readonly model: CatalogModel,
+    readonly reservedMicroUsd: bigint,
+    private readonly startedAt: number,
+  ) {}
+
+  get settled(): boolean {
+    return this.done !== null;
+  }
+
+  /**
+   * Charges the actual cost of `units` (capped at the reservation), releases the rest and
+   * writes the request's one usage event. Idempotent: later calls return the first result.
+   */
+  settle(input: SettleInput): Promise<{ costMicroUsd: bigint; chargedMicroUsd: bigint }> {
+    this.done ??= (async () => {
+      const cost = costMicroUsd(this.model, input.units);
+      const u = input.units;
+      const result = await settle(this.db, {
+        requestId: this.requestId,
+        actualMicroUsd: cost,
+        description: `${this.model.id} (${this.model.modality})`,
+        usage: {
+          keyId: this.key.keyId,
+          model: this.model.id,
+          modality: this.model.modality,
+          inputTokens: u.inputTokens ?? 0,
+          outputTokens: u.outputTokens ?? 0,
+          images: u.images ?? 0,
+          videoSeconds: u.videoSeconds ?? 0,
+          characters: u.characters ?? 0,
+          audioMs: u.audioMs ?? 0,
+          status: input.status ?? "ok",
+          httpStatus: input.httpStatus ?? 200,
+          latencyMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
+          aborted: input.aborted ?? false,
+        },
+      });
+      return { costMicroUsd: cost, chargedMicroUsd: result.chargedMicroUsd };
+    })();
+    return this.done;
+  }
+
+  /** The model did no work: nothing is charged; the usage event records the failure. */
+  release(input: { status: string; httpStatus: number; aborted?: boolean }) {
+    return this.settle({ units: {}, ...input });
+  }
+}
+
+export async function openMeter(input: OpenMeterInput): Promise<Meter> {
+  const { db, key, model, requestId } = input;
+  const worstMicroUsd = costMicroUsd(model, input.worstCase);
+  const inputTokens = input.worstCase.inputTokens ?? 0;
+  const isText = model.modality === "chat" || model.modality === "completion";
+
+  if (input.maxCostMicroUsd != null && worstMicroUsd > input.maxCostMicroUsd) {
+    const fit = isText ? affordableOutputTokens(model, inputTokens, input.maxCostMicroUsd) : 0;
+    throw new ApiError(
+      "max_cost_exceeded",
+      `This request's worst-case cost is ${usd(worstMicroUsd)}, above its max_cost of ${usd(input.maxCostMicroUsd)}; nothing was charged.` +
+        (isText ? (fit > 0 ? ` Set max_tokens to at most ${fit} to stay within max_cost.` : " Even the input alone costs more than max_cost.") : ""),
+      { param: "max_cost" },
+    );
+  }
+
+  try {
+    if (key.spendLimitMicroUsd === null) {
+      await reserve(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
+    } else {
+      // Race-safe per-key limit: the key row is locked while spent-in-period is summed and
+      // the reservation is taken, so concurrent requests of one key queue here and cannot
+      // jointly overshoot. The limit is re-read under the lock (the cached one may be stale).
+      await db.transaction(async (tx) => {
+        const [k] = await rows<{ limit: string | number | bigint | null; period: SpendLimitPeriod | null }>(
+          tx,
+          sql`select spend_limit_micro_usd as limit, spend_limit_period as period from api_keys where id = ${key.keyId} for update`,
+        );
+        if (k?.limit != null && k.period) {
+          const limit = BigInt(k.limit);
+          const spent = await keySpentMicroUsd(tx, { keyId: key.keyId, period: k.period });
+          if (spent.spentMicroUsd + worstMicroUsd > limit) throw keyLimitError(k.period, limit, spent.spentMicroUsd, worstMicroUsd);
+        }
+        await reserve(tx, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
+      });
+    }
+  } catch (err) {
+    if (err instanceof InsufficientCreditError) throw insufficientCreditError(input, err.availableMicroUsd, worstMicroUsd);
+    throw err;
+  }
+  return new Meter(db, requestId, key, model, worstMicroUsd, input.startedAt ?? performance.now());
+}
+
+function keyLimitError(period: SpendLimitPeriod, limit: bigint, spent: bigint, worst: bigint): ApiError {
+  const resets = periodEnd(period);
+  const what = period === "total" ? "total" : period;
+  return new ApiError(
+    "key_spend_limit_exceeded",
+    `This API key has reached its ${what} spend limit of ${usd(limit)}: ${usd(spent)} spent or held` +
+      (period === "total" ? "" : " this period (UTC)") +
+      `, and this request could cost up to ${usd(worst)}. ` +
+      (resets ? `The limit resets at ${resets.toISOString()}. ` : "") +
+      "The account's credit is not the problem; raise the key's limit at /dashboard/keys or use another key.",
+  );
+}
+
+function insufficientCreditError(input: OpenMeterInput, availableMicroUsd: bigint, worstMicroUsd: bigint): ApiError {
+  const { model } = input;
+  const available = availableMicroUsd > 0n ? availableMicroUsd : 0n;
+  let hint = "";
+  if (model.modality === "chat" || model.modality === "completion") {
+    const inputTokens = input.worstCase.inputTokens ?? 0;
+    const fit = affordableOutputTokens(model, inputTokens, available);
+    hint =
+      fit > 0
+        ? ` Your balance covers at most max_tokens=${fit} for this input (you asked for ${input.worstCase.outputTokens ?? 0}).`
+        : ` Your balance does not cover even the ${inputTokens} input tokens.`;
+  }
+  return new ApiError(
+    "insufficient_quota",
+    `Insufficient credit: your available balance is ${usd(available)} and this request's worst-case cost on ${model.id} is ${usd(worstMicroUsd)}.` +
+      `${hint} Add credit at ${input.billingUrl} (top-ups from $5). Nothing was charged.`,
+  );
+}

@@ -1,0 +1,121 @@
+import { ApiError } from "@/lib/api/errors";
+import { json, maxCostFrom, resolveModel } from "@/lib/api/request-helpers";
+import type { ApiContext } from "@/lib/api/with-api-key";
+import { costFields } from "@/lib/metering/cost";
+import { localTextProvider } from "./local";
+import { meteredStreamResponse } from "./metered-stream";
+import type { TextKind, TextProvider, TextRequest } from "./types";
+import { upstreamTextProvider } from "./upstream";
+import type { Catalog, TextModel } from "@/lib/catalog";
+
+export type TextEndpointInput = {
+  kind: TextKind;
+  /** The validated body, unknown OpenAI parameters included. */
+  body: Record<string, unknown>;
+  model: string;
+  /** max_tokens / max_completion_tokens as sent; undefined = the model's documented default. */
+  maxTokens?: number | null;
+  stream: boolean;
+  includeUsage: boolean;
+  maxCost?: unknown;
+  /** Our tokenizer's count of the prompt. */
+  inputTokens: number;
+};
+
+export function textProviderFor(model: TextModel, catalog: Catalog): TextProvider {
+  if (model.provider === "local") return localTextProvider;
+  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${model.id} is not configured.`);
+  return upstreamTextProvider(catalog.upstream);
+}
+
+/** Decides the output cap: explicit max_tokens is honoured or refused, the default is fitted. */
+export function outputCap(model: TextModel, inputTokens: number, requested: number | null | undefined): number {
+  const { contextTokens, maxOutputTokens, defaultMaxTokens } = model.limits;
+  if (inputTokens >= contextTokens) {
+    throw new ApiError(
+      "context_length_exceeded",
+      `This model's maximum context length is ${contextTokens} tokens, but the prompt has ${inputTokens} tokens. Shorten the input.`,
+      { param: "messages" },
+    );
+  }
+  if (requested == null) return Math.min(defaultMaxTokens, contextTokens - inputTokens);
+  if (requested > maxOutputTokens) {
+    throw new ApiError("invalid_request", `max_tokens is too large: ${requested}. ${model.id} supports at most ${maxOutputTokens} output tokens.`, {
+      param: "max_tokens",
+    });
+  }
+  if (inputTokens + requested > contextTokens) {
+    throw new ApiError(
+      "context_length_exceeded",
+      `This model's maximum context length is ${contextTokens} tokens. However, you requested ${inputTokens + requested} tokens (${inputTokens} in the prompt, ${requested} for the completion). Reduce the prompt or max_tokens.`,
+      { param: "max_tokens" },
+    );
+  }
+  return requested;
+}
+
+/** Chat and completions, plain or streamed: reserve, run, settle, answer. */
+export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpointInput): Promise<Response> {
+  const model = resolveModel(ctx.catalog, input.model, input.kind) as TextModel;
+  const maxTokens = outputCap(model, input.inputTokens, input.maxTokens);
+  const maxCostMicroUsd = maxCostFrom(ctx.req, input.maxCost);
+  const provider = textProviderFor(model, ctx.catalog);
+
+  const meter = await ctx.openMeter({ model, worstCase: { inputTokens: input.inputTokens, outputTokens: maxTokens }, maxCostMicroUsd });
+
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(ctx.req.signal.reason);
+  ctx.req.signal.addEventListener("abort", onClientAbort, { once: true });
+  const idPrefix = input.kind === "chat" ? "chatcmpl" : "cmpl";
+  const req: TextRequest = {
+    kind: input.kind,
+    model,
+    body: input.body,
+    maxTokens,
+    inputTokens: input.inputTokens,
+    responseId: `${idPrefix}-${ctx.requestId.slice(4)}`,
+    created: Math.floor(Date.now() / 1000),
+    signal: controller.signal,
+  };
+
+  if (!input.stream) {
+    try {
+      const result = await provider.complete(req);
+      const { chargedMicroUsd } = await meter.settle({ units: result.usage });
+      return json({
+        ...result.body,
+        usage: {
+          prompt_tokens: result.usage.inputTokens,
+          completion_tokens: result.usage.outputTokens,
+          total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+          ...costFields(chargedMicroUsd),
+        },
+      });
+    } finally {
+      ctx.req.signal.removeEventListener("abort", onClientAbort);
+    }
+  }
+
+  // Errors before the first byte (upstream refused, timed out) propagate: the wrapper
+  // releases the reservation and answers in the OpenAI error shape.
+  const events = await provider.stream(req);
+  return meteredStreamResponse({
+    events,
+    meter,
+    inputTokens: input.inputTokens,
+    includeUsage: input.includeUsage,
+    clientGone: () => ctx.req.signal.aborted,
+    abort: (reason) => {
+      ctx.req.signal.removeEventListener("abort", onClientAbort);
+      controller.abort(reason);
+    },
+    usageChunk: (usage) => ({
+      id: req.responseId,
+      object: input.kind === "chat" ? "chat.completion.chunk" : "text_completion",
+      created: req.created,
+      model: model.id,
+      choices: [],
+      usage,
+    }),
+  });
+}

@@ -1,0 +1,140 @@
+import { ApiError } from "@/lib/api/errors";
+import { costFields } from "@/lib/metering/cost";
+import type { Meter } from "@/lib/metering/meter";
+import { countTextTokens } from "./tokens";
+import type { StreamEvent, TextUsage } from "./types";
+
+// Turns a provider's stream into the SSE response, metering as it goes. Settling happens
+// in exactly one of three places, whichever comes first:
+//   - the stream finished: settle to the reported (or counted) usage, then send the usage
+//     chunk if asked (stream_options.include_usage) and [DONE];
+//   - the provider failed mid-way: settle to what was delivered, send an error event;
+//   - the client went away: ReadableStream.cancel() fires (request.signal may not, in
+//     Next route handlers on Node), we abort the provider and settle to what was delivered,
+//     with aborted: true.
+// The pull-based stream forwards chunk by chunk and never buffers ahead of the client.
+
+const encoder = new TextEncoder();
+const sse = (data: unknown) => encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+
+export type MeteredStreamInput = {
+  events: AsyncGenerator<StreamEvent, void, undefined>;
+  meter: Meter;
+  /** Our count of the prompt, used when the provider reports no usage. */
+  inputTokens: number;
+  includeUsage: boolean;
+  /** Aborts the provider's work (the upstream HTTP request, the simulator's loop). */
+  abort: (reason?: unknown) => void;
+  /** True once the client is known to be gone by another route (request.signal). */
+  clientGone?: () => boolean;
+  /** The chunk that carries usage: same id/object/model as the others, empty choices. */
+  usageChunk: (usage: Record<string, number>) => Record<string, unknown>;
+  headers?: HeadersInit;
+};
+
+export function meteredStreamResponse(input: MeteredStreamInput): Response {
+  const { events, meter } = input;
+  let closed = false;
+  let text = "";
+  let exactTokens = 0;
+  let allExact = true;
+  let reported: TextUsage | null = null;
+
+  // Delivered output: the provider's exact count when every chunk carried one (simulators),
+  // else our tokenizer over the text actually forwarded.
+  const delivered = (): TextUsage => ({
+    inputTokens: input.inputTokens,
+    outputTokens: allExact ? exactTokens : countTextTokens(text),
+  });
+
+  const settleAborted = () =>
+    meter
+      .settle({ units: delivered(), status: "aborted", httpStatus: 200, aborted: true })
+      .catch((e) => console.error(`[api] ${meter.requestId}: settle after abort failed`, e));
+
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          const next = await events.next();
+          if (closed) return;
+          if (next.done) {
+            closed = true;
+            if (input.clientGone?.()) {
+              await settleAborted();
+              controller.close();
+              return;
+            }
+            const usage = reported ?? delivered();
+            let chargedMicroUsd: bigint;
+            try {
+              ({ chargedMicroUsd } = await meter.settle({ units: usage, status: "ok", httpStatus: 200 }));
+            } catch (e) {
+              // The reservation stays and the sweeper releases it; the client is not left hanging.
+              console.error(`[api] ${meter.requestId}: settle failed`, e);
+              controller.enqueue(sse(new ApiError("internal_error", `Billing failed at the end of the stream (request id ${meter.requestId}).`).toJSON()));
+              controller.close();
+              return;
+            }
+            if (input.includeUsage) {
+              controller.enqueue(
+                sse(
+                  input.usageChunk({
+                    prompt_tokens: usage.inputTokens,
+                    completion_tokens: usage.outputTokens,
+                    total_tokens: usage.inputTokens + usage.outputTokens,
+                    ...costFields(chargedMicroUsd),
+                  }),
+                ),
+              );
+            }
+            controller.enqueue(sse("[DONE]"));
+            controller.close();
+            return;
+          }
+          const ev = next.value;
+          if (ev.type === "usage") {
+            reported = ev.usage;
+            continue;
+          }
+          text += ev.text;
+          if (ev.tokens === undefined) allExact = false;
+          else exactTokens += ev.tokens;
+          controller.enqueue(sse(ev.chunk));
+          return;
+        }
+      } catch (err) {
+        if (closed) return;
+        closed = true;
+        if (input.clientGone?.()) {
+          await settleAborted();
+          controller.close();
+          return;
+        }
+        const error = err instanceof ApiError ? err : new ApiError("upstream_error", "The model failed mid-stream.");
+        if (!(err instanceof ApiError)) console.error(`[api] ${meter.requestId}: stream failed`, err);
+        input.abort(err);
+        // Bill what was delivered before the failure; the client already has those tokens.
+        await meter
+          .settle({ units: delivered(), status: "upstream_error", httpStatus: 200 })
+          .catch((e) => console.error(`[api] ${meter.requestId}: settle failed`, e));
+        controller.enqueue(sse(error.toJSON()));
+        controller.close();
+      }
+    },
+    async cancel() {
+      if (closed) return;
+      closed = true;
+      input.abort(new Error("client closed the stream"));
+      events.return(undefined).catch(() => {});
+      await settleAborted();
+    },
+  });
+
+  meter.detached = true; // the stream settles; the wrapper must not release it
+  const headers = new Headers(input.headers);
+  headers.set("content-type", "text/event-stream; charset=utf-8");
+  headers.set("cache-control", "no-cache, no-transform");
+  headers.set("x-accel-buffering", "no");
+  return new Response(stream, { status: 200, headers });
+}
