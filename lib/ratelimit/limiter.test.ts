@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import type { LimiterBackend } from "./backends";
+import { memoryBackend } from "./backends";
+import { createRateLimiter, rateLimitHeaders } from "./limiter";
+import { RATE_LIMIT_WINDOW_SECONDS, TIER_LIST, nextTier, tierInfo } from "./tiers";
+
+// The in-process store on a fake clock: the full 60 s tier window without waiting.
+
+function fakeClockLimiter(startMs: number) {
+  const clock = { t: startMs };
+  const now = () => clock.t;
+  const limiter = createRateLimiter({ backend: memoryBackend({ now }), now });
+  return { clock, limiter };
+}
+
+describe("tier table", () => {
+  it("matches the published contract", () => {
+    expect(TIER_LIST.map((t) => [t.id, t.name, t.requestsPerMinute])).toEqual([
+      ["free", "Free", 10],
+      ["elevated", "Elevated", 60],
+      ["paid", "Paid", 300],
+    ]);
+    expect(RATE_LIMIT_WINDOW_SECONDS).toBe(60);
+    expect(nextTier("free")?.id).toBe("elevated");
+    expect(nextTier("paid")).toBeNull();
+    expect(tierInfo("nonsense" as "free").requestsPerMinute).toBe(10);
+  });
+});
+
+describe("in-process limiter on a fake clock", () => {
+  it("gives an honest Retry-After on the real 60 s window, from anywhere in the window", async () => {
+    for (const offsetMs of [0, 1, 999, 1000, 30_500, 59_000, 59_999]) {
+      const { clock, limiter } = fakeClockLimiter(1_700_000_040_000 + offsetMs); // a minute boundary + offset
+      for (let i = 0; i < 10; i++) expect((await limiter.limitApiKey({ keyId: "k", tier: "free" })).allowed).toBe(true);
+      const refused = await limiter.limitApiKey({ keyId: "k", tier: "free" });
+      expect(refused.allowed).toBe(false);
+      expect(refused.resetUnixSeconds).toBe(1_700_000_100);
+      expect(refused.retryAfterSeconds).toBe(Math.ceil((60_000 - offsetMs + 1) / 1000));
+      expect(rateLimitHeaders(refused)["retry-after"]).toBe(String(refused.retryAfterSeconds));
+      clock.t += refused.retryAfterSeconds! * 1000;
+      expect(await limiter.limitApiKey({ keyId: "k", tier: "free" })).toMatchObject({ allowed: true, remaining: 9 });
+    }
+  });
+
+  it("never lets more than the limit through in one window, whatever the timing", async () => {
+    const { clock, limiter } = fakeClockLimiter(1_700_000_040_000);
+    let allowedInWindow = 0;
+    let window = Math.floor(clock.t / 60_000);
+    for (let i = 0; i < 2000; i++) {
+      clock.t += Math.floor(Math.random() * 300);
+      const w = Math.floor(clock.t / 60_000);
+      if (w !== window) [window, allowedInWindow] = [w, 0];
+      const r = await limiter.limitApiKey({ keyId: "busy", tier: "elevated" });
+      if (r.allowed) allowedInWindow++;
+      expect(allowedInWindow).toBeLessThanOrEqual(60);
+      expect(r.resetUnixSeconds * 1000).toBe((window + 1) * 60_000);
+    }
+  });
+});
+
+describe("failure policy", () => {
+  const failing = (kind: "redis" | "upstash", fail: () => Promise<never>): LimiterBackend => ({
+    kind,
+    limit: fail,
+    close: async () => {},
+  });
+
+  it("treats a store that never answers as a timeout, and a late answer changes nothing", async () => {
+    let release: (v: never) => void = () => {};
+    const backend = failing("redis", () => new Promise<never>((_, reject) => (release = reject as never)));
+    const l = createRateLimiter({ backend, timeoutMs: 20, log: () => {} });
+    const r = await l.limitApiKey({ keyId: "k", tier: "free" });
+    expect(r).toMatchObject({ allowed: true, degraded: true });
+    expect(l.stats()).toMatchObject({ timeouts: 1, errors: 0, failures: 1 });
+    release(new Error("late") as never); // must not surface as an unhandled rejection
+    await new Promise((r) => setTimeout(r, 5));
+    expect(l.stats().failures).toBe(1);
+  });
+
+  it("logs once per breaker period, however many requests arrive", async () => {
+    const logs: string[] = [];
+    let clock = 0;
+    const l = createRateLimiter({
+      backend: failing("upstash", () => Promise.reject(new Error("boom"))),
+      breakerMs: 1000,
+      now: () => clock,
+      log: (m) => logs.push(m),
+    });
+    for (let i = 0; i < 10_000; i++) {
+      clock += 1; // 10 s of traffic at 1000 requests a second
+      await l.limit("x", { limit: 1, windowSeconds: 60 });
+    }
+    const s = l.stats();
+    expect(s.degraded).toBe(10_000);
+    expect(s.failures).toBe(10); // one probe per breaker period
+    expect(logs).toHaveLength(10);
+  });
+
+  it("refuses nonsense limits loudly", () => {
+    const l = createRateLimiter({ backend: memoryBackend() });
+    expect(() => l.limit("x", { limit: 0, windowSeconds: 60 })).toThrow(RangeError);
+    expect(() => l.limit("x", { limit: 5, windowSeconds: 0.5 })).toThrow(RangeError);
+  });
+});
