@@ -2,3 +2,4 @@ export * from "./accounts";
 export * from "./api-keys";
 export * from "./ledger";
 export * from "./billing";
+export * from "./media";
