@@ -61,10 +61,16 @@ export function paramName(path: readonly PropertyKey[]): string | null {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-export function validationError(error: z.ZodError): ApiError {
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v: any = value;
+  for (const p of path) v = v == null ? undefined : v[p as string];
+  return v;
+}
+
+export function validationError(error: z.ZodError, input?: unknown): ApiError {
   const issue = error.issues[0];
   const param = paramName(issue.path);
-  const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
+  const missing = issue.code === "invalid_type" && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
   const message = missing
     ? `Missing required parameter: '${param}'.`
     : param
@@ -75,7 +81,7 @@ export function validationError(error: z.ZodError): ApiError {
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error);
+  if (!result.success) throw validationError(result.error, value);
   return result.data;
 }
 

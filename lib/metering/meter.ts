@@ -115,10 +115,12 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
       // Race-safe per-key limit: the key row is locked while spent-in-period is summed and
       // the reservation is taken, so concurrent requests of one key queue here and cannot
       // jointly overshoot. The limit is re-read under the lock (the cached one may be stale).
+      // FOR NO KEY UPDATE, not FOR UPDATE: the foreign-key checks of concurrent settles
+      // (usage_events.key_id) take KEY SHARE on this row, and must not wait on us.
       await db.transaction(async (tx) => {
         const [k] = await rows<{ limit: string | number | bigint | null; period: SpendLimitPeriod | null }>(
           tx,
-          sql`select spend_limit_micro_usd as limit, spend_limit_period as period from api_keys where id = ${key.keyId} for update`,
+          sql`select spend_limit_micro_usd as limit, spend_limit_period as period from api_keys where id = ${key.keyId} for no key update`,
         );
         if (k?.limit != null && k.period) {
           const limit = BigInt(k.limit);

@@ -1,0 +1,76 @@
+import fs from "node:fs";
+import path from "node:path";
+import OpenAI from "openai";
+import type { TestDb } from "./db";
+
+// Calls the app's route handlers in-process: maps a URL path onto app/**/route.ts (exact
+// folder names first, then [param] folders, route groups "(x)" are looked through), and
+// invokes the exported method with a real Request. With it the official SDK runs
+// against the routes without a server:
+//   new OpenAI({ apiKey, baseURL: "http://app.test/v1", fetch: appFetch })
+
+const APP_DIR = path.resolve(import.meta.dirname, "../../app");
+
+type Match = { file: string; params: Record<string, string | string[]> };
+
+function findRoute(dir: string, segments: string[], params: Record<string, string | string[]>): Match | null {
+  if (segments.length === 0) {
+    const file = ["route.ts", "route.tsx", "route.js"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    if (file) return { file, params };
+  }
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+  } catch {
+    return null;
+  }
+  const [head, ...rest] = segments;
+  if (head !== undefined) {
+    const exact = entries.find((e) => e.name === head);
+    if (exact) {
+      const m = findRoute(path.join(dir, exact.name), rest, params);
+      if (m) return m;
+    }
+    for (const e of entries) {
+      const dyn = /^\[([^.\]]+)\]$/.exec(e.name);
+      if (dyn) {
+        const m = findRoute(path.join(dir, e.name), rest, { ...params, [dyn[1]]: decodeURIComponent(head) });
+        if (m) return m;
+      }
+      const catchAll = /^\[\.\.\.([^\]]+)\]$/.exec(e.name);
+      if (catchAll) {
+        const m = findRoute(path.join(dir, e.name), [], { ...params, [catchAll[1]]: segments.map(decodeURIComponent) });
+        if (m) return m;
+      }
+    }
+  }
+  for (const e of entries.filter((e) => /^\(.+\)$/.test(e.name))) {
+    const m = findRoute(path.join(dir, e.name), segments, params);
+    if (m) return m;
+  }
+  return null;
+}
+
+export async function appFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  const match = findRoute(APP_DIR, url.pathname.split("/").filter(Boolean), {});
+  if (!match) return new Response(JSON.stringify({ error: { message: `no route for ${url.pathname}` } }), { status: 404 });
+  const mod = (await import(/* @vite-ignore */ match.file)) as Record<string, unknown>;
+  const handler = mod[request.method];
+  if (typeof handler !== "function") return new Response(null, { status: 405 });
+  return (handler as (r: Request, c: unknown) => Promise<Response>)(request, { params: Promise.resolve(match.params) });
+}
+
+/** Route handlers get their database from getDb(); point that at a test database. */
+export function useDbForRoutes(t: TestDb): void {
+  (globalThis as unknown as { __dbHandle?: Promise<TestDb> }).__dbHandle = Promise.resolve(t);
+}
+
+export function clearDbForRoutes(): void {
+  delete (globalThis as unknown as { __dbHandle?: unknown }).__dbHandle;
+}
+
+export function sdkClient(apiKey: string, opts: { baseURL?: string; fetch?: typeof fetch } = {}): OpenAI {
+  return new OpenAI({ apiKey, baseURL: opts.baseURL ?? "http://app.test/v1", fetch: opts.fetch ?? appFetch, maxRetries: 0 });
+}
