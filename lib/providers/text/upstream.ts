@@ -63,8 +63,8 @@ export function upstreamTextProvider(config: UpstreamConfig): TextProvider {
         for await (const raw of events) {
           const chunk = raw as Obj;
           if (chunk && typeof chunk === "object" && "error" in chunk && chunk.error) {
-            const msg = typeof chunk.error?.message === "string" ? `: ${chunk.error.message.slice(0, 300)}` : "";
-            throw new ApiError("upstream_error", `The upstream model failed mid-stream${msg}.`);
+            if (typeof chunk.error?.message === "string") console.error(`[upstream] error event: ${chunk.error.message.slice(0, 300)}`);
+            throw new ApiError("upstream_error", "The upstream model failed mid-stream; you are billed only for the tokens delivered.");
           }
           const { usage, ...rest } = chunk ?? {};
           const reported = reportedUsage(usage);

@@ -75,7 +75,9 @@ async function upstreamErrorFor(res: Response): Promise<ApiError> {
   if (res.status === 401 || res.status === 403) {
     return new ApiError("upstream_error", "The upstream model server refused our credentials; the operator has to fix UPSTREAM_API_KEY.");
   }
-  return new ApiError("upstream_error", `The upstream model server failed (HTTP ${res.status})${detail ? `: ${detail}` : ""}.`);
+  // Server-side failures can describe the upstream's internals: keep them to our log.
+  if (detail) console.error(`[upstream] HTTP ${res.status}: ${detail}`);
+  return new ApiError("upstream_error", `The upstream model server failed (HTTP ${res.status}); nothing was charged.`);
 }
 
 /**

@@ -108,3 +108,13 @@ describe("video simulator", () => {
     expect(() => inspectAvi(avi.subarray(0, avi.length - 4))).toThrow(/RIFF size/);
   });
 });
+
+describe("async video renderer", () => {
+  it("produces the same bytes as the synchronous one and reports progress", async () => {
+    const { renderVideoAsync } = await import("./video");
+    const progress: number[] = [];
+    const v = await renderVideoAsync("a paper boat", { width: 64, height: 48, seconds: 2, fps: 6, onProgress: (p) => void progress.push(p) });
+    expect(v.bytes.equals(renderVideo("a paper boat", { width: 64, height: 48, seconds: 2, fps: 6 }).bytes)).toBe(true);
+    expect(progress).toEqual([25, 50, 75]);
+  });
+});

@@ -21,7 +21,10 @@ function hueToRgb(h: number, s: number, l: number): [number, number, number] {
   return [f(0), f(8), f(4)];
 }
 
-export function renderVideo(prompt: string, opts: { width: number; height: number; seconds: number; fps?: number }): RenderedVideo {
+type VideoOptions = { width: number; height: number; seconds: number; fps?: number };
+
+// Frames are produced one at a time so the async renderer can yield between them.
+function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> {
   const { width, height, seconds } = opts;
   const fps = opts.fps ?? VIDEO_FPS;
   const frameCount = seconds * fps;
@@ -37,7 +40,6 @@ export function renderVideo(prompt: string, opts: { width: number; height: numbe
   const vy = (0.3 + rand() * 0.4) * height;
 
   const rgb = new Uint8Array(width * height * 3);
-  const frames: Uint8Array[] = [];
   for (let f = 0; f < frameCount; f++) {
     const t = f / fps;
     for (let y = 0; y < height; y++) {
@@ -66,7 +68,33 @@ export function renderVideo(prompt: string, opts: { width: number; height: numbe
     }
     const barEnd = Math.round((width * (f + 1)) / frameCount);
     for (let y = height - 8; y < height; y++) rgb.fill(255, y * width * 3, (y * width + barEnd) * 3);
-    frames.push(encodeJpeg(width, height, rgb, VIDEO_JPEG_QUALITY));
+    yield encodeJpeg(width, height, rgb, VIDEO_JPEG_QUALITY);
   }
-  return { bytes: writeMjpegAvi({ width, height, fps, frames }), frameCount, fps, width, height };
+}
+
+export function renderVideo(prompt: string, opts: VideoOptions): RenderedVideo {
+  const fps = opts.fps ?? VIDEO_FPS;
+  const frames = [...jpegFrames(prompt, opts)];
+  return { bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }), frameCount: frames.length, fps, width: opts.width, height: opts.height };
+}
+
+/**
+ * The same video, rendered without holding the event loop: it yields between frames so an
+ * instance keeps answering other requests while a job renders. `onProgress` gets 0-100.
+ */
+export async function renderVideoAsync(prompt: string, opts: VideoOptions & { onProgress?: (pct: number) => void | Promise<void> }): Promise<RenderedVideo> {
+  const fps = opts.fps ?? VIDEO_FPS;
+  const total = opts.seconds * fps;
+  const frames: Uint8Array[] = [];
+  let reported = 0;
+  for (const frame of jpegFrames(prompt, opts)) {
+    frames.push(frame);
+    await new Promise((r) => setImmediate(r));
+    const pct = Math.floor((frames.length * 100) / total);
+    if (opts.onProgress && pct >= reported + 25 && pct < 100) {
+      reported = pct;
+      await opts.onProgress(pct);
+    }
+  }
+  return { bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }), frameCount: frames.length, fps, width: opts.width, height: opts.height };
 }

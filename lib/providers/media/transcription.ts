@@ -1,0 +1,70 @@
+import { ApiError } from "@/lib/api/errors";
+import type { Catalog, SttModel } from "@/lib/catalog";
+import { simulateTranscript, toSrt, toVtt } from "@/lib/providers/local/media/transcribe";
+import { callUpstream } from "@/lib/providers/upstream/client";
+
+// Speech-to-text on the local simulator or an OpenAI-compatible upstream. Either way the
+// request is billed on OUR measurement of the audio, never on what the upstream reports.
+
+export const TRANSCRIPTION_FORMATS = ["json", "text", "verbose_json", "srt", "vtt"] as const;
+export type TranscriptionFormat = (typeof TRANSCRIPTION_FORMATS)[number];
+
+export type TranscriptionRequest = {
+  model: SttModel;
+  file: File;
+  bytes: Uint8Array;
+  durationMs: number;
+  format: TranscriptionFormat;
+  /** Other form fields (language, prompt, temperature, ...) for the upstream. */
+  fields: Record<string, string>;
+  signal: AbortSignal;
+};
+
+/** A JSON object (json, verbose_json) or a text body (text, srt, vtt). */
+export type TranscriptionResult = { json: Record<string, unknown> } | { text: string; contentType: string };
+
+export async function transcribe(catalog: Catalog, req: TranscriptionRequest): Promise<TranscriptionResult> {
+  if (req.model.provider === "local") {
+    const t = simulateTranscript(req.bytes, req.durationMs);
+    switch (req.format) {
+      case "json":
+        return { json: { text: t.text } };
+      case "verbose_json":
+        return {
+          json: {
+            task: "transcribe",
+            language: t.language,
+            duration: t.durationSeconds,
+            text: t.text,
+            segments: t.segments.map((s) => ({ ...s, seek: 0, tokens: [], temperature: 0, avg_logprob: 0, compression_ratio: 1, no_speech_prob: 0 })),
+          },
+        };
+      case "text":
+        return { text: t.text + "\n", contentType: "text/plain; charset=utf-8" };
+      case "srt":
+        return { text: toSrt(t), contentType: "text/plain; charset=utf-8" };
+      case "vtt":
+        return { text: toVtt(t), contentType: "text/vtt; charset=utf-8" };
+    }
+  }
+  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${req.model.id} is not configured.`);
+  const form = new FormData();
+  for (const [k, v] of Object.entries(req.fields)) form.set(k, v);
+  form.set("model", req.model.upstreamModel ?? req.model.id);
+  form.set("response_format", req.format);
+  form.set("file", new Blob([req.bytes as BlobPart], { type: req.file.type || "application/octet-stream" }), req.file.name || "audio");
+  const { res, deadline } = await callUpstream(catalog.upstream, { path: "/audio/transcriptions", body: form, signal: req.signal, accept: "*/*" });
+  try {
+    const text = await res.text();
+    if (req.format === "json" || req.format === "verbose_json") {
+      try {
+        const json = JSON.parse(text) as Record<string, unknown>;
+        if (json && typeof json === "object") return { json };
+      } catch {}
+      throw new ApiError("upstream_error", "The upstream transcription server answered with invalid JSON.");
+    }
+    return { text, contentType: res.headers.get("content-type") ?? "text/plain; charset=utf-8" };
+  } finally {
+    deadline.clear();
+  }
+}
