@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { LimiterBackend } from "./backends";
 import { memoryBackend } from "./backends";
+import { parseEnv } from "@/lib/env";
+import { rateLimitExceededBody } from "./errors";
+import { backendFromEnv } from "./index";
 import { createRateLimiter, rateLimitHeaders } from "./limiter";
 import { RATE_LIMIT_WINDOW_SECONDS, TIER_LIST, nextTier, tierInfo } from "./tiers";
 
@@ -24,6 +27,33 @@ describe("tier table", () => {
     expect(nextTier("free")?.id).toBe("elevated");
     expect(nextTier("paid")).toBeNull();
     expect(tierInfo("nonsense" as "free").requestsPerMinute).toBe(10);
+  });
+});
+
+describe("configuration", () => {
+  it("picks Upstash, then REDIS_URL, then the in-process store", async () => {
+    const upstash = { UPSTASH_REDIS_REST_URL: "https://example.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" };
+    expect(backendFromEnv(parseEnv({ ...upstash, REDIS_URL: "redis://127.0.0.1:6379" })).kind).toBe("upstash");
+    const redis = backendFromEnv(parseEnv({ REDIS_URL: "redis://127.0.0.1:6379", RATELIMIT_TIMEOUT_MS: "80" }));
+    expect(redis.kind).toBe("redis");
+    await redis.close();
+    expect(backendFromEnv(parseEnv({})).kind).toBe("memory");
+    expect(parseEnv({ RATELIMIT_TIMEOUT_MS: "80", RATELIMIT_BREAKER_MS: "2000" })).toMatchObject({
+      RATELIMIT_TIMEOUT_MS: 80,
+      RATELIMIT_BREAKER_MS: 2000,
+    });
+    expect(() => parseEnv({ RATELIMIT_TIMEOUT_MS: "soon" })).toThrow(/RATELIMIT_TIMEOUT_MS/);
+  });
+
+  it("words the 429 body in the OpenAI shape", () => {
+    expect(rateLimitExceededBody({ tier: "free", retryAfterSeconds: 12 })).toEqual({
+      error: {
+        message: expect.stringContaining("10 requests per minute") as unknown as string,
+        type: "requests",
+        param: null,
+        code: "rate_limit_exceeded",
+      },
+    });
   });
 });
 
