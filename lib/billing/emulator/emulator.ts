@@ -20,12 +20,7 @@ import { WebhookDispatcher } from "./webhooks";
 // error shapes. It is a test double: small, readable, and honest about what it covers
 // (customers, payment methods, SetupIntents, PaymentIntents, events). See README.md.
 
-export const EMULATOR_DEFAULTS = {
-  secretKey: "sk_test_emulator",
-  publishableKey: "pk_test_emulator",
-  webhookSecret: "whsec_emulator_0000000000000000000000000000",
-  apiVersion: "2026-10-28.endive",
-};
+export { EMULATOR_DEFAULTS } from "./defaults";
 
 export type EmulatorConfig = {
   secretKey: string;
@@ -421,6 +416,9 @@ export class StripeEmulator {
       next_action: null,
       payment_method: null,
       payment_method_types: ["card"],
+      allowed_payment_method_types: allowedTypes(f),
+      excluded_payment_method_types: null,
+      automatic_payment_methods: null,
       status: "requires_payment_method",
       usage,
       cancellation_reason: null,
@@ -519,6 +517,9 @@ export class StripeEmulator {
       customer,
       payment_method: pm?.id ?? null,
       payment_method_types: ["card"],
+      allowed_payment_method_types: allowedTypes(f),
+      excluded_payment_method_types: null,
+      automatic_payment_methods: null,
       status: pm ? "requires_confirmation" : "requires_payment_method",
       client_secret: `${id}_secret_${stripeId("x").slice(2)}`,
       confirmation_method: "automatic",
@@ -668,6 +669,15 @@ export class StripeEmulator {
     for (const pi of state.paymentIntents) this.paymentIntents.set(pi.id, pi);
     this.events = state.events;
   }
+}
+
+/** The emulator only does cards; it accepts either spelling of the types parameter. */
+function allowedTypes(f: FormObject): string[] | null {
+  const v = f.allowed_payment_method_types ?? f.payment_method_types;
+  if (v === undefined) return null;
+  const types = Array.isArray(v) ? v : [v];
+  if (types.some((t) => t !== "card")) throw badRequest("The Stripe emulator supports only card payments.", "payment_method_unsupported_type", "allowed_payment_method_types");
+  return ["card"];
 }
 
 function declineError(card: TestCard, pm: PaymentMethod): StripeErrorBody {

@@ -92,6 +92,9 @@ export type PaymentIntent = {
   customer: string | null;
   payment_method: string | null;
   payment_method_types: string[];
+  allowed_payment_method_types: string[] | null;
+  excluded_payment_method_types: null;
+  automatic_payment_methods: null;
   status: PaymentIntentStatus;
   client_secret: string;
   confirmation_method: "automatic";
@@ -130,6 +133,9 @@ export type SetupIntent = {
   next_action: NextAction | null;
   payment_method: string | null;
   payment_method_types: string[];
+  allowed_payment_method_types: string[] | null;
+  excluded_payment_method_types: null;
+  automatic_payment_methods: null;
   status: SetupIntentStatus;
   usage: "off_session" | "on_session";
   cancellation_reason: string | null;

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { EMULATOR_DEFAULTS, StripeEmulator, type ApiResponse, type EmulatorConfig } from "./emulator";
+import { EMULATOR_DEFAULTS } from "./defaults";
+import { StripeEmulator, type ApiResponse, type EmulatorConfig } from "./emulator";
 import { parseStripeForm } from "./form";
 
 // The emulator on a real loopback HTTP port: what the `stripe` SDK (host/port/protocol
