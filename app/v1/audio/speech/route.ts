@@ -1,0 +1,40 @@
+import { ApiError, maxCostFrom, readJson, resolveModel, withApiKey } from "@/lib/api";
+import { costHeaders } from "@/lib/metering/cost";
+import { countCharacters } from "@/lib/providers/local/media/speech";
+import { LOCAL_SPEECH_FORMATS, synthesize } from "@/lib/providers/media/speech";
+import { speechBody } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+// Billed per character of input (Unicode code points). The audio is the body, so the
+// cost travels in x-cost-usd / x-cost-micro-usd headers.
+export const POST = withApiKey(async (ctx) => {
+  const body = await readJson(ctx.req, speechBody);
+  const model = resolveModel(ctx.catalog, body.model, "tts");
+  const characters = countCharacters(body.input);
+  if (characters > model.limits.maxInputCharacters) {
+    throw new ApiError("invalid_request", `'input' is ${characters} characters long; ${model.id} accepts at most ${model.limits.maxInputCharacters}.`, { param: "input" });
+  }
+  // The simulator encodes wav, pcm and flac for real and defaults to wav; upstreams default to mp3 as OpenAI does.
+  const format = body.response_format ?? (model.provider === "local" ? "wav" : "mp3");
+  if (model.provider === "local" && !LOCAL_SPEECH_FORMATS.includes(format)) {
+    throw new ApiError("invalid_request", `Invalid value for 'response_format': the simulator ${model.id} produces ${LOCAL_SPEECH_FORMATS.join(", ")}, not ${format}.`, {
+      param: "response_format",
+    });
+  }
+
+  const meter = await ctx.openMeter({ model, worstCase: { characters }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });
+  const audio = await synthesize(ctx.catalog, {
+    model,
+    input: body.input,
+    voice: body.voice ?? "alloy",
+    speed: body.speed ?? 1,
+    format,
+    body,
+    signal: ctx.req.signal,
+  });
+  const { chargedMicroUsd } = await meter.settle({ units: { characters } });
+  return new Response(audio.bytes as BodyInit, {
+    headers: { "content-type": audio.contentType, "content-length": String(audio.bytes.byteLength), ...costHeaders(chargedMicroUsd) },
+  });
+});

@@ -1,0 +1,67 @@
+import { ApiError, json, maxCostFrom, readFormData, resolveModel, withApiKey } from "@/lib/api";
+import { modelsByModality } from "@/lib/catalog";
+import { costFields, costHeaders } from "@/lib/metering/cost";
+import { probeAudio } from "@/lib/providers/local/media/audio-probe";
+import { AudioDecodeError } from "@/lib/providers/local/media/errors";
+import { TRANSCRIPTION_FORMATS, transcribe, type TranscriptionFormat } from "@/lib/providers/media/transcription";
+
+export const dynamic = "force-dynamic";
+
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024; // room for the other form fields and boundaries
+// Form fields we interpret; any other text field is forwarded to an upstream model. A
+// client-sent duration is deliberately NOT among them: it is never used for billing.
+const OWN_FIELDS = new Set(["file", "model", "response_format", "max_cost"]);
+
+// Billed per minute of input audio, measured from the uploaded file: ceil(ms × price / 60000).
+export const POST = withApiKey(async (ctx) => {
+  const maxAudioBytes = Math.max(...modelsByModality(ctx.catalog, "stt").map((m) => m.limits.maxAudioBytes), 0);
+  const form = await readFormData(ctx.req, { maxBytes: maxAudioBytes + MULTIPART_OVERHEAD_BYTES });
+
+  const modelId = form.get("model");
+  if (typeof modelId !== "string" || !modelId) throw new ApiError("invalid_request", "Missing required parameter: 'model'.", { param: "model" });
+  const model = resolveModel(ctx.catalog, modelId, "stt");
+  const file = form.get("file");
+  if (!(file instanceof File)) {
+    throw new ApiError("invalid_request", "Missing required parameter: 'file' (the audio, uploaded as a file part of multipart/form-data).", { param: "file" });
+  }
+  if (file.size > model.limits.maxAudioBytes) {
+    throw new ApiError("payload_too_large", `The audio file is ${file.size} bytes; ${model.id} accepts files up to ${model.limits.maxAudioBytes} bytes (25 MB).`, {
+      param: "file",
+    });
+  }
+  const formatField = form.get("response_format") ?? "json";
+  if (typeof formatField !== "string" || !(TRANSCRIPTION_FORMATS as readonly string[]).includes(formatField)) {
+    throw new ApiError("invalid_request", `Invalid value for 'response_format': expected one of ${TRANSCRIPTION_FORMATS.join(", ")}.`, { param: "response_format" });
+  }
+  const format = formatField as TranscriptionFormat;
+
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let durationMs: number;
+  try {
+    durationMs = (await probeAudio(bytes)).durationMs;
+  } catch (err) {
+    if (err instanceof AudioDecodeError) throw new ApiError("invalid_request", `The audio file could not be decoded: ${err.message}`, { param: "file" });
+    throw err;
+  }
+  if (durationMs > model.limits.maxAudioSeconds * 1000) {
+    throw new ApiError("invalid_request", `The audio is ${Math.ceil(durationMs / 1000)} s long; ${model.id} accepts at most ${model.limits.maxAudioSeconds} s.`, {
+      param: "file",
+    });
+  }
+
+  const maxCostField = form.get("max_cost");
+  const meter = await ctx.openMeter({
+    model,
+    worstCase: { audioMs: durationMs },
+    maxCostMicroUsd: maxCostFrom(ctx.req, typeof maxCostField === "string" ? maxCostField : undefined),
+  });
+  const fields: Record<string, string> = {};
+  for (const [k, v] of form.entries()) if (!OWN_FIELDS.has(k) && typeof v === "string") fields[k] = v;
+  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, signal: ctx.req.signal });
+  const { chargedMicroUsd } = await meter.settle({ units: { audioMs: durationMs } });
+
+  if ("json" in result) {
+    return json({ ...result.json, usage: { type: "duration", seconds: durationMs / 1000, ...costFields(chargedMicroUsd) } });
+  }
+  return new Response(result.text, { headers: { "content-type": result.contentType, "x-audio-duration-ms": String(durationMs), ...costHeaders(chargedMicroUsd) } });
+});

@@ -1,0 +1,36 @@
+import { ApiError, withApiKey } from "@/lib/api";
+import { loadArtifact } from "@/lib/media/artifacts";
+import { findVideoJob } from "@/lib/media/video-jobs";
+import { costHeaders } from "@/lib/metering/cost";
+import { inspectAvi } from "@/lib/providers/local/media/avi";
+
+export const dynamic = "force-dynamic";
+
+// The finished video (MJPEG in AVI), or with ?variant=thumbnail its first frame as JPEG.
+// The job's charge is repeated in the cost headers; downloading is not billed again.
+export const GET = withApiKey<{ id: string }>(async (ctx) => {
+  const job = await findVideoJob(ctx.db, { id: ctx.params.id, accountId: ctx.key.accountId });
+  if (!job) throw new ApiError("not_found", `No video found with id '${ctx.params.id}'.`, { param: "video_id" });
+  if (job.status !== "completed" || !job.artifactId) {
+    throw new ApiError("invalid_request", `Video '${job.id}' is not ready: its status is ${job.status}. Poll GET /v1/videos/${job.id} until it is completed.`);
+  }
+  const variant = new URL(ctx.req.url).searchParams.get("variant") ?? "video";
+  if (variant !== "video" && variant !== "thumbnail") {
+    throw new ApiError("invalid_request", `Invalid value for 'variant': '${variant}'. Supported: video, thumbnail.`, { param: "variant" });
+  }
+  const artifact = await loadArtifact(ctx.db, { id: job.artifactId, accountId: ctx.key.accountId });
+  if (!artifact) throw new ApiError("not_found", `The content of video '${job.id}' has expired.`);
+  const cost = costHeaders(job.costMicroUsd ?? 0n);
+  if (variant === "thumbnail") {
+    const first = inspectAvi(artifact.bytes).frames[0];
+    return new Response(new Uint8Array(first), { headers: { "content-type": "image/jpeg", "content-length": String(first.length), ...cost } });
+  }
+  return new Response(new Uint8Array(artifact.bytes), {
+    headers: {
+      "content-type": artifact.contentType,
+      "content-length": String(artifact.byteLength),
+      "content-disposition": `attachment; filename="${job.id}.avi"`,
+      ...cost,
+    },
+  });
+});

@@ -1,0 +1,62 @@
+import { desc, eq } from "drizzle-orm";
+import { videoJobs } from "@/db/schema";
+import { ApiError, json, maxCostFrom, parseWith, readFormData, readJson, resolveModel, withApiKey } from "@/lib/api";
+import { newId } from "@/lib/ids";
+import { insertVideoJob, scheduleVideoJob, VIDEO_SIZES, videoJson, type VideoSize } from "@/lib/media/video-jobs";
+import { videoBody } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+const FORM_LIMIT_BYTES = 256 * 1024;
+
+// Creates a video job: reserves seconds × price now, answers at once with the queued job;
+// rendering happens after the response and settles (or, on failure, releases) the hold.
+export const POST = withApiKey(async (ctx) => {
+  const isForm = (ctx.req.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
+  const body = isForm
+    ? parseWith(videoBody, Object.fromEntries((await readFormData(ctx.req, { maxBytes: FORM_LIMIT_BYTES })).entries()))
+    : await readJson(ctx.req, videoBody);
+  const model = resolveModel(ctx.catalog, body.model, "video");
+  if (body.input_reference !== undefined) {
+    throw new ApiError("invalid_request", `${model.id} does not support 'input_reference'; send a text prompt only.`, { param: "input_reference" });
+  }
+  if (model.provider !== "local") {
+    throw new ApiError("invalid_request", `Video generation through an upstream provider is not supported yet; use a local/ video model.`, { param: "model" });
+  }
+  const seconds = body.seconds ?? model.limits.defaultSeconds;
+  if (seconds < 1 || seconds > model.limits.maxSeconds) {
+    throw new ApiError("invalid_request", `Invalid value for 'seconds': ${seconds}. ${model.id} makes videos of 1 to ${model.limits.maxSeconds} seconds.`, {
+      param: "seconds",
+    });
+  }
+  const size = body.size ?? "720x1280";
+  if (!(VIDEO_SIZES as readonly string[]).includes(size)) {
+    throw new ApiError("invalid_request", `Invalid value for 'size': '${size}'. Supported sizes: ${VIDEO_SIZES.join(", ")}.`, { param: "size" });
+  }
+
+  const meter = await ctx.openMeter({ model, worstCase: { videoSeconds: seconds }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });
+  const job = await insertVideoJob(ctx.db, {
+    id: newId("vid"),
+    accountId: ctx.key.accountId,
+    keyId: ctx.key.keyId,
+    requestId: ctx.requestId,
+    model: model.id,
+    prompt: body.prompt,
+    seconds,
+    size: size as VideoSize,
+    reservedMicroUsd: meter.reservedMicroUsd,
+  });
+  // The job now owns the reservation: it settles when the video is done, not with this response.
+  meter.detached = true;
+  scheduleVideoJob(ctx.db, job.id);
+  return json(videoJson(job));
+});
+
+/** The account's recent video jobs, newest first (OpenAI's list shape, first page only). */
+export const GET = withApiKey(async (ctx) => {
+  const limitParam = Number(new URL(ctx.req.url).searchParams.get("limit") ?? 20);
+  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
+  const jobs = await ctx.db.select().from(videoJobs).where(eq(videoJobs.accountId, ctx.key.accountId)).orderBy(desc(videoJobs.createdAt)).limit(limit + 1);
+  const data = jobs.slice(0, limit).map(videoJson);
+  return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: jobs.length > limit });
+});

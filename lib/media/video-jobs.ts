@@ -1,0 +1,190 @@
+import { after } from "next/server";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db, Queryable } from "@/db/client";
+import { videoJobs, type VideoJobStatus } from "@/db/schema";
+import { getCatalog, type VideoModel } from "@/lib/catalog";
+import { release, settle, type UsageEventInput } from "@/lib/ledger";
+import { costMicroUsd, costFields } from "@/lib/metering/cost";
+import { AVI_CONTENT_TYPE } from "@/lib/providers/local/media/avi";
+import { renderVideoAsync } from "@/lib/providers/local/media/video";
+import { newArtifactId, storeArtifact } from "./artifacts";
+
+// Video generation as jobs, with all state in the database (any instance can answer a
+// status poll, serve the content, or finish a job another instance abandoned).
+//
+// Money: POST reserves seconds x price (the request id is the reservation's key) and
+// leaves the reservation open. The job ends in exactly one of two transactions, each
+// guarded by the job's status: complete (status -> completed, artifact stored, ledger
+// settle to the seconds rendered) or fail (status -> failed, ledger release). A second
+// attempt finds the status already moved and changes nothing; the ledger's settle is
+// idempotent on the request id as well.
+
+export const VIDEO_SIZES = ["720x1280", "1280x720", "1024x1792", "1792x1024"] as const;
+export type VideoSize = (typeof VIDEO_SIZES)[number];
+/** A queued job no instance started within this is started by whoever polls it. */
+export const STALE_QUEUED_MS = 30_000;
+/** A job still rendering after this belonged to an instance that died: failed, released.
+ *  Below the ledger's 15-minute reservation TTL, so the sweeper never races a live job. */
+export const STALE_RUNNING_MS = 10 * 60_000;
+/** How long a finished video can be downloaded. */
+export const VIDEO_CONTENT_TTL_SECONDS = 24 * 60 * 60;
+
+export type VideoJob = typeof videoJobs.$inferSelect;
+
+export async function insertVideoJob(
+  db: Queryable,
+  input: { id: string; accountId: string; keyId: string; requestId: string; model: string; prompt: string; seconds: number; size: string; reservedMicroUsd: bigint },
+): Promise<VideoJob> {
+  const [job] = await db.insert(videoJobs).values({ ...input, status: "queued" }).returning();
+  return job;
+}
+
+export async function findVideoJob(db: Queryable, input: { id: string; accountId: string }): Promise<VideoJob | null> {
+  const [job] = await db
+    .select()
+    .from(videoJobs)
+    .where(and(eq(videoJobs.id, input.id), eq(videoJobs.accountId, input.accountId)));
+  return job ?? null;
+}
+
+function usageFor(job: VideoJob, seconds: number, status: string): UsageEventInput {
+  return {
+    keyId: job.keyId,
+    model: job.model,
+    modality: "video",
+    videoSeconds: seconds,
+    status,
+    httpStatus: 200,
+    latencyMs: Math.max(0, Date.now() - job.createdAt.getTime()),
+  };
+}
+
+class JobMoved extends Error {}
+
+/** Fails a job that has not finished and gives its reservation back. Once only. */
+export async function failVideoJob(db: Db, job: VideoJob, code: string, message: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [moved] = await tx
+      .update(videoJobs)
+      .set({ status: "failed", errorCode: code, errorMessage: message, completedAt: new Date() })
+      .where(and(eq(videoJobs.id, job.id), inArray(videoJobs.status, ["queued", "in_progress"])))
+      .returning({ id: videoJobs.id });
+    if (!moved) return false;
+    await release(tx, { requestId: job.requestId, usage: usageFor(job, 0, "failed") });
+    return true;
+  });
+}
+
+/** Stores the video and settles to the seconds rendered, in one transaction. */
+async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video: { bytes: Uint8Array; seconds: number }): Promise<void> {
+  const cost = costMicroUsd(model, { videoSeconds: video.seconds });
+  await db.transaction(async (tx) => {
+    const artifactId = newArtifactId();
+    await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
+    const now = new Date();
+    const [moved] = await tx
+      .update(videoJobs)
+      .set({ status: "completed", progress: 100, artifactId, completedAt: now, expiresAt: new Date(now.getTime() + VIDEO_CONTENT_TTL_SECONDS * 1000) })
+      .where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress")))
+      .returning({ id: videoJobs.id });
+    if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
+    const s = await settle(tx, { requestId: job.requestId, actualMicroUsd: cost, description: `${model.id} (video)`, usage: usageFor(job, video.seconds, "ok") });
+    if (!s.settled) throw new JobMoved(); // the reservation was swept: we cannot charge, so we do not deliver
+    await tx.update(videoJobs).set({ costMicroUsd: s.chargedMicroUsd }).where(eq(videoJobs.id, job.id));
+  });
+}
+
+/** Claims a queued job (one instance wins) and renders it to the end. */
+export async function runVideoJob(db: Db, jobId: string): Promise<void> {
+  const [job] = await db
+    .update(videoJobs)
+    .set({ status: "in_progress", startedAt: new Date() })
+    .where(and(eq(videoJobs.id, jobId), eq(videoJobs.status, "queued")))
+    .returning();
+  if (!job) return;
+  try {
+    const model = getCatalog().get(job.model);
+    if (!model || model.modality !== "video") throw new Error(`model ${job.model} is no longer in the catalog`);
+    if (model.provider !== "local") throw new Error("upstream video generation is not supported");
+    const [width, height] = job.size.split("x").map(Number);
+    const video = await renderVideoAsync(job.prompt, {
+      width,
+      height,
+      seconds: job.seconds,
+      onProgress: (progress) =>
+        db.update(videoJobs).set({ progress }).where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress"))).then(() => {}),
+    });
+    await completeVideoJob(db, job, model, { bytes: video.bytes, seconds: video.frameCount / video.fps });
+  } catch (err) {
+    if (err instanceof JobMoved) {
+      await failVideoJob(db, job, "job_expired", "The job was abandoned before it finished; nothing was charged.");
+      return;
+    }
+    console.error(`[video] job ${job.id} failed:`, err);
+    await failVideoJob(db, job, "generation_failed", "Video generation failed; nothing was charged.").catch((e) =>
+      console.error(`[video] job ${job.id}: could not mark failed`, e),
+    );
+  }
+}
+
+// Renders started by this process, so tests (and a graceful shutdown) can wait for them.
+// Correctness never depends on this set: the job's row is the state.
+const running = new Set<Promise<void>>();
+
+export function waitForVideoJobs(): Promise<void> {
+  return Promise.all([...running]).then(() => {});
+}
+
+/** Runs the job after the response is sent (Next's after()), or now outside a request. */
+export function scheduleVideoJob(db: Db, jobId: string): void {
+  const start = () => {
+    const p = runVideoJob(db, jobId).catch((err) => console.error(`[video] job ${jobId}:`, err));
+    running.add(p);
+    void p.finally(() => running.delete(p));
+    return p;
+  };
+  try {
+    after(start);
+  } catch {
+    void start(); // not inside a Next.js request scope (tests, scripts)
+  }
+}
+
+/** Recovers jobs left behind by an instance that died: restarts stale queued ones, fails stale running ones. */
+export async function reviveIfStale(db: Db, job: VideoJob, now = Date.now()): Promise<VideoJob> {
+  if (job.status === "queued" && now - job.createdAt.getTime() > STALE_QUEUED_MS) {
+    scheduleVideoJob(db, job.id);
+  } else if (job.status === "in_progress" && job.startedAt && now - job.startedAt.getTime() > STALE_RUNNING_MS) {
+    if (await failVideoJob(db, job, "job_expired", "The instance rendering this video stopped; nothing was charged.")) {
+      return { ...job, status: "failed" as VideoJobStatus, errorCode: "job_expired", errorMessage: "The instance rendering this video stopped; nothing was charged." };
+    }
+  }
+  return job;
+}
+
+/** The OpenAI Video object, plus our usage (cost once completed). */
+export function videoJson(job: VideoJob) {
+  const ts = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
+  return {
+    id: job.id,
+    object: "video" as const,
+    model: job.model,
+    status: job.status,
+    progress: job.progress,
+    prompt: job.prompt,
+    seconds: String(job.seconds),
+    size: job.size,
+    created_at: ts(job.createdAt)!,
+    completed_at: job.status === "completed" || job.status === "failed" ? ts(job.completedAt) : null,
+    expires_at: ts(job.expiresAt),
+    remixed_from_video_id: null,
+    error: job.status === "failed" ? { code: job.errorCode ?? "generation_failed", message: job.errorMessage ?? "Video generation failed." } : null,
+    // The charge is known once the job ends; while it runs, the credit is only reserved.
+    usage:
+      job.status === "completed" && job.costMicroUsd !== null
+        ? { seconds: job.seconds, ...costFields(job.costMicroUsd) }
+        : job.status === "failed"
+          ? { seconds: 0, ...costFields(0n) }
+          : null,
+  };
+}
