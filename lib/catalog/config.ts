@@ -13,7 +13,7 @@ import { MODALITIES, type CatalogModel, type UpstreamConfig } from "./types";
 // price is refused: nothing is ever served free by omission.
 
 const price = z
-  .union([z.number().int(), z.string().regex(/^\d+$/, "must be a whole number of micro-USD")])
+  .union([z.number().int(), z.string().regex(/^\d+$/)], { error: "must be a whole number of micro-USD (a price is required)" })
   .transform((v) => BigInt(v))
   .refine((v) => v > 0n, "must be a positive whole number of micro-USD");
 const count = z.number().int().positive();
