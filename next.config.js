@@ -6,6 +6,8 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata"],
   poweredByHeader: false,
   reactStrictMode: true,
+  // `npm run typecheck` (tsc) is the type gate in CI; skipping here only speeds up local builds.
+  typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },
 };
 
 export default nextConfig;

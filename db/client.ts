@@ -14,7 +14,7 @@ export type Queryable = Db | Tx;
 export type DbHandle = { db: Db; kind: "postgres" | "pglite"; close: () => Promise<void> };
 
 export function defaultPgliteDir(): string {
-  return path.resolve(env().PGLITE_DIR ?? ".data/pglite");
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), env().PGLITE_DIR ?? ".data/pglite");
 }
 
 export function openPostgres(url: string, opts: { max?: number } = {}): DbHandle {

@@ -5,7 +5,7 @@ import type { DbHandle } from "./client";
 
 // Resolved from the working directory: inside a Next.js bundle import.meta.url points
 // into .next/, not at the sources.
-export const migrationsFolder = path.resolve(process.env.MIGRATIONS_DIR ?? "db/migrations");
+export const migrationsFolder = process.env.MIGRATIONS_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), "db", "migrations");
 
 // Applies the committed drizzle-kit migrations. On PostgreSQL many instances may start at
 // once, so the run is serialised with a session advisory lock on a dedicated connection.

@@ -1,0 +1,46 @@
+"use server";
+
+import { AuthError } from "next-auth";
+import { headers } from "next/headers";
+import { getDb } from "@/db/client";
+import { signIn, signOut } from "@/lib/auth";
+import { signUp } from "@/lib/auth/signup";
+
+export type FormState = { error?: string; field?: string; email?: string } | undefined;
+
+function field(form: FormData, name: string): string {
+  const v = form.get(name);
+  return typeof v === "string" ? v : "";
+}
+
+async function signInOrExplain(email: string, password: string): Promise<FormState> {
+  try {
+    await signIn("credentials", { email, password, redirectTo: "/dashboard" });
+  } catch (err) {
+    if (err instanceof AuthError) {
+      const code = (err as AuthError & { code?: string }).code;
+      if (code === "too_many_attempts") {
+        return { error: "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password.", email };
+      }
+      return { error: "Wrong email or password.", email };
+    }
+    throw err; // the redirect to /dashboard on success travels as an exception
+  }
+}
+
+export async function signupAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const email = field(form, "email");
+  const password = field(form, "password");
+  const result = await signUp(await getDb(), { email, password, name: field(form, "name") || undefined });
+  if (!result.ok) return { error: result.message, field: result.field, email };
+  return signInOrExplain(email, password);
+}
+
+export async function loginAction(_prev: FormState, form: FormData): Promise<FormState> {
+  void (await headers()); // dynamic: never prerendered or cached
+  return signInOrExplain(field(form, "email"), field(form, "password"));
+}
+
+export async function signOutAction() {
+  await signOut({ redirectTo: "/login" });
+}

@@ -1,0 +1,12 @@
+import { AuthForm } from "@/components/auth/auth-form";
+import { loginAction } from "../actions";
+
+export const metadata = { title: "Sign in · Metered" };
+
+export default function LoginPage() {
+  return (
+    <main className="container">
+      <AuthForm mode="login" action={loginAction} />
+    </main>
+  );
+}

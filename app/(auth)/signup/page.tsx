@@ -1,0 +1,12 @@
+import { AuthForm } from "@/components/auth/auth-form";
+import { signupAction } from "../actions";
+
+export const metadata = { title: "Create account · Metered" };
+
+export default function SignupPage() {
+  return (
+    <main className="container">
+      <AuthForm mode="signup" action={signupAction} />
+    </main>
+  );
+}

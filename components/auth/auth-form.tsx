@@ -1,0 +1,51 @@
+"use client";
+
+import Link from "next/link";
+import { useActionState } from "react";
+import type { FormState } from "@/app/(auth)/actions";
+
+type Props = {
+  mode: "signup" | "login";
+  action: (prev: FormState, form: FormData) => Promise<FormState>;
+};
+
+export function AuthForm({ mode, action }: Props) {
+  const [state, formAction, pending] = useActionState(action, undefined);
+  const signup = mode === "signup";
+  return (
+    <form action={formAction} className="panel auth-card" data-testid={`${mode}-form`}>
+      <h1>{signup ? "Create your account" : "Sign in"}</h1>
+      {signup && <p className="muted">You get $10.00 of free credit. No card needed.</p>}
+      <label htmlFor="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="email" required defaultValue={state?.email} data-testid="email" />
+      <label htmlFor="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autoComplete={signup ? "new-password" : "current-password"}
+        required
+        minLength={signup ? 10 : undefined}
+        data-testid="password"
+      />
+      {signup && <p className="muted" style={{ fontSize: 13 }}>At least 10 characters.</p>}
+      {state?.error && (
+        <p className="error" role="alert" data-testid="form-error">
+          {state.error}
+        </p>
+      )}
+      <p>
+        <button type="submit" disabled={pending} data-testid="submit">
+          {pending ? "Please wait…" : signup ? "Create account" : "Sign in"}
+        </button>
+      </p>
+      <p className="muted">
+        {signup ? (
+          <>Already have an account? <Link href="/login">Sign in</Link></>
+        ) : (
+          <>New here? <Link href="/signup">Create an account</Link></>
+        )}
+      </p>
+    </form>
+  );
+}

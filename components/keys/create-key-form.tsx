@@ -1,0 +1,42 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import type { CreateKeyState } from "@/app/dashboard/keys/actions";
+
+export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form: FormData) => Promise<CreateKeyState> }) {
+  const [state, formAction, pending] = useActionState(action, undefined);
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="panel">
+      <form action={formAction} style={{ display: "flex", gap: 8, alignItems: "end" }}>
+        <div style={{ flex: 1 }}>
+          <label htmlFor="key-name">New key name</label>
+          <input id="key-name" name="name" placeholder="e.g. production backend" maxLength={64} data-testid="key-name" />
+        </div>
+        <button type="submit" disabled={pending} data-testid="create-key">{pending ? "Creating…" : "Create key"}</button>
+      </form>
+      {state && !state.ok && <p className="error" role="alert" data-testid="key-error">{state.error}</p>}
+      {state?.ok && (
+        <div data-testid="new-key" style={{ marginTop: 12 }}>
+          <p className="ok">
+            Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.
+          </p>
+          <div style={{ display: "flex", gap: 8 }}>
+            <input readOnly value={state.secret} data-testid="new-key-secret" onFocus={(e) => e.currentTarget.select()} />
+            <button
+              type="button"
+              className="secondary"
+              data-testid="copy-key"
+              onClick={async () => {
+                await navigator.clipboard?.writeText(state.secret).catch(() => {});
+                setCopied(true);
+              }}
+            >
+              {copied ? "Copied" : "Copy"}
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+// Serves the built app for Playwright on a scratch database: a fresh PostgreSQL database
+// when the server answers (always under CI=true), else a fresh PGlite folder.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+
+const port = process.env.E2E_PORT ?? "3107";
+const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const distDir = process.env.NEXT_DIST_DIR ?? ".next-test";
+
+async function scratchDatabase(): Promise<Record<string, string>> {
+  const admin = postgres(adminUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await admin`select 1`;
+  } catch (err) {
+    await admin.end({ timeout: 1 });
+    if (process.env.CI === "true") throw new Error(`CI=true but PostgreSQL is not answering at ${adminUrl}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "metered-e2e-"));
+    console.log(`[e2e] PostgreSQL not reachable; using PGlite in ${dir}`);
+    return { PGLITE_DIR: path.join(dir, "pglite") };
+  }
+  const name = "metered_e2e";
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  return { DATABASE_URL: adminUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`) };
+}
+
+const dbEnv = await scratchDatabase();
+if (!fs.existsSync(path.join(distDir, "BUILD_ID"))) {
+  throw new Error(`No production build in ${distDir}: run \`npm run build:test\` first.`);
+}
+const child = spawn("npx", ["next", "start", "-p", port, "-H", "127.0.0.1"], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    ...dbEnv,
+    NEXT_DIST_DIR: distDir,
+    NEXT_TELEMETRY_DISABLED: "1",
+    AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+    AUTH_URL: `http://localhost:${port}`,
+    ADMIN_EMAILS: process.env.ADMIN_EMAILS ?? "admin@e2e.test",
+  },
+});
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+child.on("exit", (code) => process.exit(code ?? 0));
