@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { APIError } from "openai";
+import { videoJobs } from "@/db/schema";
+import { flushLastUsed } from "@/lib/api";
+import { getCatalog, type VideoModel } from "@/lib/catalog";
+import { newId } from "@/lib/ids";
+import { reserve } from "@/lib/ledger";
+import { insertVideoJob, reviveIfStale, runVideoJob, STALE_RUNNING_MS, waitForVideoJobs } from "@/lib/media/video-jobs";
+import { inspectAvi } from "@/lib/providers/local/media/avi";
+import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb();
+  useDbForRoutes(t);
+});
+afterAll(async () => {
+  await waitForVideoJobs();
+  await flushLastUsed();
+  clearDbForRoutes();
+  await t?.drop();
+});
+
+const START = 10_000_000n;
+const perSecond = () => (getCatalog().get("local/video-sim") as VideoModel).pricing.microUsdPerSecond;
+
+/** A job row with its reservation, as POST /v1/videos leaves it (tiny size: fast to render). */
+async function queuedJob(a: { accountId: string; keyId: string }, seconds = 1, model = "local/video-sim") {
+  const requestId = newId("req");
+  const reservedMicroUsd = BigInt(seconds) * perSecond();
+  await reserve(t.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: reservedMicroUsd });
+  return insertVideoJob(t.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId, model, prompt: "p", seconds, size: "64x48", reservedMicroUsd });
+}
+
+describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
+  it("creates a job, renders a real AVI of seconds x fps frames, and settles seconds x price once", async () => {
+    const a = await mediaAccount(t.db);
+    const client = sdkClient(a.secret);
+    const { data: created, response } = await client.videos
+      .create({ model: "local/video-sim", prompt: "a paper boat on a river", seconds: "4", size: "1280x720" })
+      .withResponse();
+    expect(created).toMatchObject({ object: "video", model: "local/video-sim", status: "queued", seconds: "4", size: "1280x720", progress: 0, error: null });
+    expect(created.id).toMatch(/^vid_/);
+    const requestId = response.headers.get("x-request-id")!;
+    const expected = 4n * perSecond();
+    // Reserved at creation: spendable credit is already down, the balance not yet.
+    const held = await moneyState(t.db, a.accountId);
+    expect([held.balanceMicroUsd, held.reservedMicroUsd]).toEqual([START, expected]);
+
+    await waitForVideoJobs();
+    const done = await client.videos.retrieve(created.id);
+    expect(done).toMatchObject({ id: created.id, status: "completed", progress: 100, error: null });
+    expect(done.completed_at).toBeGreaterThanOrEqual(done.created_at);
+    expect((done as unknown as { usage: object }).usage).toEqual({ seconds: 4, cost: Number(expected) / 1e6, cost_micro_usd: Number(expected) });
+
+    const content = await client.videos.downloadContent(created.id);
+    expect(content.headers.get("content-type")).toBe("video/x-msvideo");
+    expect(content.headers.get("x-cost-micro-usd")).toBe(String(expected));
+    const avi = inspectAvi(new Uint8Array(await content.arrayBuffer()));
+    expect(avi).toMatchObject({ codec: "MJPG", width: 1280, height: 720, fps: 24, frameCount: 96, durationSeconds: 4 });
+    const thumb = await client.videos.downloadContent(created.id, { variant: "thumbnail" });
+    expect(thumb.headers.get("content-type")).toBe("image/jpeg");
+    expect(Buffer.from(await thumb.arrayBuffer()).equals(avi.frames[0])).toBe(true);
+
+    const m = await moneyState(t.db, a.accountId);
+    expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });
+    expect(m.usageEntries.map((e) => [e.reference, e.amountMicroUsd])).toEqual([[requestId, -expected]]);
+    expect(m.usage).toHaveLength(1);
+    expect(m.usage[0]).toMatchObject({ requestId, modality: "video", videoSeconds: 4, costMicroUsd: expected, status: "ok" });
+
+    const list = await rawCall("/v1/videos", { key: a.secret });
+    expect(list.body).toMatchObject({ object: "list", data: [{ id: created.id, status: "completed" }], has_more: false });
+  });
+
+  it("keeps jobs private: another account gets 404 for status and content", async () => {
+    const owner = await mediaAccount(t.db);
+    const other = await mediaAccount(t.db);
+    const job = await queuedJob(owner);
+    await runVideoJob(t.db, job.id);
+    for (const path of [`/v1/videos/${job.id}`, `/v1/videos/${job.id}/content`]) {
+      const r = await rawCall(path, { key: other.secret });
+      expect([r.status, r.body.error.code, r.body.error.type]).toEqual([404, "not_found", "invalid_request_error"]);
+    }
+    expect((await rawCall(`/v1/videos/${job.id}`, { key: owner.secret })).body.status).toBe("completed");
+    expect((await rawCall(`/v1/videos/vid_nope`, { key: owner.secret })).status).toBe(404);
+  });
+
+  it("content of an unfinished job is a 400 that says so", async () => {
+    const a = await mediaAccount(t.db);
+    const job = await queuedJob(a);
+    const r = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
+    expect([r.status, r.body.error.message]).toEqual([400, expect.stringMatching(/not ready: its status is queued/)]);
+    await runVideoJob(t.db, job.id);
+  });
+
+  it("settles exactly once when two instances race to run the same job", async () => {
+    const a = await mediaAccount(t.db);
+    const job = await queuedJob(a, 2);
+    await Promise.all([runVideoJob(t.db, job.id), runVideoJob(t.db, job.id), runVideoJob(t.db, job.id)]);
+    const m = await moneyState(t.db, a.accountId);
+    expect(m).toMatchObject({ balanceMicroUsd: START - 2n * perSecond(), reservedMicroUsd: 0n, auditOk: true });
+    expect(m.usageEntries).toHaveLength(1);
+    expect(m.usage).toHaveLength(1);
+  });
+
+  it("a failed job releases its reservation and charges nothing", async () => {
+    const a = await mediaAccount(t.db);
+    const job = await queuedJob(a, 3, "local/removed-model"); // the model vanished from the catalog
+    await runVideoJob(t.db, job.id);
+    const r = await rawCall(`/v1/videos/${job.id}`, { key: a.secret });
+    expect(r.body).toMatchObject({ status: "failed", error: { code: "generation_failed" }, usage: { seconds: 0, cost_micro_usd: 0 } });
+    const m = await moneyState(t.db, a.accountId);
+    expect(m).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
+    expect(m.usageEntries).toHaveLength(0);
+    expect(m.usage[0]).toMatchObject({ status: "failed", costMicroUsd: 0n });
+  });
+
+  it("a job abandoned mid-render by a dead instance is failed and released on the next poll", async () => {
+    const a = await mediaAccount(t.db);
+    const job = await queuedJob(a, 2);
+    const startedAt = new Date(Date.now() - STALE_RUNNING_MS - 1000);
+    const [running] = await t.db.update(videoJobs).set({ status: "in_progress", startedAt }).where(eq(videoJobs.id, job.id)).returning();
+    expect((await reviveIfStale(t.db, running)).status).toBe("failed");
+    await runVideoJob(t.db, job.id); // a late runner changes nothing
+    const r = await rawCall(`/v1/videos/${job.id}`, { key: a.secret });
+    expect(r.body).toMatchObject({ status: "failed", error: { code: "job_expired" } });
+    expect(await moneyState(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
+  });
+
+  it("refuses bad seconds, size, model and body with 4xx and reserves nothing; 402 when the seconds are unaffordable", async () => {
+    const a = await mediaAccount(t.db);
+    const post = (body: Record<string, unknown>) =>
+      rawCall("/v1/videos", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const base = { model: "local/video-sim", prompt: "x" };
+    for (const [body, param] of [
+      [{ ...base, seconds: "0" }, "seconds"],
+      [{ ...base, seconds: 21 }, "seconds"],
+      [{ ...base, seconds: "four" }, "seconds"],
+      [{ ...base, seconds: 2.5 }, "seconds"],
+      [{ ...base, size: "640x480" }, "size"],
+      [{ ...base, prompt: "" }, "prompt"],
+      [{ model: "local/image-sim", prompt: "x" }, "model"],
+    ] as const) {
+      const r = await post(body);
+      expect([r.status, r.body.error.param], JSON.stringify(body)).toEqual([400, param]);
+    }
+    expect((await post({ model: "nope", prompt: "x" })).status).toBe(404);
+    const text = await rawCall("/v1/videos", { method: "POST", key: a.secret, headers: { "content-type": "text/plain" }, body: "x" });
+    expect(text.status).toBe(415);
+    expect(await moneyState(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n });
+    expect(await t.db.select().from(videoJobs).where(eq(videoJobs.accountId, a.accountId))).toHaveLength(0);
+
+    const poor = await mediaAccount(t.db, { availableMicroUsd: 8n * perSecond() - 1n });
+    const err = await sdkClient(poor.secret).videos.create({ model: "local/video-sim", prompt: "x", seconds: "8" }).catch((e) => e);
+    expect(err).toBeInstanceOf(APIError);
+    expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
+    expect(await t.db.select().from(videoJobs).where(eq(videoJobs.accountId, poor.accountId))).toHaveLength(0);
+    expect(await moneyState(t.db, poor.accountId)).toMatchObject({ balanceMicroUsd: 8n * perSecond() - 1n, reservedMicroUsd: 0n });
+  });
+});
