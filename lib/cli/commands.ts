@@ -1,0 +1,151 @@
+import { desc, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apiKeys, ledgerEntries, TIERS, type Tier } from "@/db/schema";
+import { findUserByEmail, setTier } from "@/lib/accounts";
+import { createApiKey } from "@/lib/api-keys";
+import { signUp } from "@/lib/auth/signup";
+import { newId } from "@/lib/ids";
+import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
+import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
+import { formatUsd, MICRO_PER_USD } from "@/lib/money";
+
+export class CliError extends Error {}
+
+type Opts = Record<string, string | boolean | undefined>;
+type Out = (line: string) => void;
+
+function req(opts: Opts, name: string): string {
+  const v = opts[name];
+  if (typeof v !== "string" || !v) throw new CliError(`--${name} is required`);
+  return v;
+}
+
+async function account(db: Db, email: string) {
+  const found = await findUserByEmail(db, email);
+  if (!found) throw new CliError(`no user with email ${email}`);
+  return found;
+}
+
+/** Signed dollars with up to 6 decimals ("-1.25", "0.000001") to micro-USD, exactly. */
+export function parseSignedUsd(input: string): bigint {
+  const m = /^([+-])?\$?(\d{1,12})(?:\.(\d{1,6}))?$/.exec(input.trim());
+  if (!m) throw new CliError(`--amount must be dollars like 5, 5.25 or -1.50 (at most 6 decimals), got "${input}"`);
+  const micro = BigInt(m[2]) * MICRO_PER_USD + BigInt((m[3] ?? "").padEnd(6, "0"));
+  return m[1] === "-" ? -micro : micro;
+}
+
+export const HELP = `Usage: npm run cli -- <command> [options]
+
+  create-user   --email E --password P [--name N]    create a user (gets the $10.00 signup credit)
+  create-key    --email E --name N                   create an API key; prints the secret once
+  grant         --email E --amount USD --reason R [--reference REF]
+                                                     add credit (ledger "grant"); REF makes it idempotent
+  adjust        --email E --amount=±USD --reason R [--reference REF]
+                                                     signed correction (ledger "adjustment"); write --amount=-1.50 for debits
+  set-tier      --email E --tier free|elevated|paid
+  key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
+                (or --clear) set or remove a key's spend limit
+  show          --email E [--limit N]                balance, tier, keys and recent ledger entries
+  sweep                                              release reservations of crashed processes
+
+Works on the embedded database (.data/pglite; stop the app first) or on DATABASE_URL.`;
+
+export async function runCommand(db: Db, command: string | undefined, opts: Opts, out: Out): Promise<void> {
+  switch (command) {
+    case "create-user": {
+      const password = req(opts, "password");
+      const r = await signUp(db, { email: req(opts, "email"), password, name: typeof opts.name === "string" ? opts.name : undefined });
+      if (!r.ok) throw new CliError(r.message);
+      out(`created user ${r.userId} with billing account ${r.accountId} and $10.00 of free credit`);
+      return;
+    }
+    case "create-key": {
+      const a = await account(db, req(opts, "email"));
+      const key = await createApiKey(db, { accountId: a.accountId, userId: a.user.id, name: req(opts, "name") });
+      out(`created key ${key.id} (${key.name}). The secret is shown once:`);
+      out(key.secret);
+      return;
+    }
+    case "grant":
+    case "adjust": {
+      const a = await account(db, req(opts, "email"));
+      const amount = parseSignedUsd(req(opts, "amount"));
+      if (command === "grant" && amount <= 0n) throw new CliError("a grant must be positive; use adjust for corrections");
+      if (amount === 0n) throw new CliError("--amount must not be zero");
+      const reference = typeof opts.reference === "string" ? opts.reference : `cli:${newId("evt")}`;
+      const r = await postEntry(db, {
+        accountId: a.accountId,
+        kind: command === "grant" ? "grant" : "adjustment",
+        amountMicroUsd: amount,
+        reference,
+        description: req(opts, "reason"),
+        metadata: { by: "cli" },
+      }).catch((err) => {
+        if (err instanceof InsufficientCreditError) {
+          throw new CliError(`refused: the balance would go below what is spendable (${formatUsd(err.availableMicroUsd, { decimals: 6 })} available)`);
+        }
+        throw err;
+      });
+      out(r.applied ? `${command} of ${formatUsd(amount, { decimals: 6 })} posted (${reference}); balance ${formatUsd(r.balanceAfterMicroUsd, { decimals: 6 })}` : `reference ${reference} was already posted; nothing changed`);
+      return;
+    }
+    case "set-tier": {
+      const tier = req(opts, "tier") as Tier;
+      if (!TIERS.includes(tier)) throw new CliError(`--tier must be one of ${TIERS.join(", ")}`);
+      const a = await account(db, req(opts, "email"));
+      await setTier(db, a.accountId, tier);
+      out(`account ${a.accountId} is now on the ${tier} tier`);
+      return;
+    }
+    case "key-limit": {
+      const a = await account(db, req(opts, "email"));
+      const keyId = req(opts, "key");
+      let ok: boolean;
+      if (opts.clear) {
+        ok = await setKeySpendLimit(db, { accountId: a.accountId, keyId, limitMicroUsd: null, period: null });
+      } else {
+        const period = req(opts, "period") as SpendLimitPeriod;
+        if (!SPEND_LIMIT_PERIODS.includes(period)) throw new CliError(`--period must be one of ${SPEND_LIMIT_PERIODS.join(", ")}`);
+        const amount = parseSignedUsd(req(opts, "amount"));
+        if (amount < 0n) throw new CliError("--amount must not be negative");
+        ok = await setKeySpendLimit(db, { accountId: a.accountId, keyId, limitMicroUsd: amount, period });
+      }
+      if (!ok) throw new CliError(`no key ${keyId} on ${a.user.email}'s account`);
+      out(opts.clear ? `spend limit removed from ${keyId}` : `spend limit set on ${keyId}`);
+      return;
+    }
+    case "show": {
+      const a = await account(db, req(opts, "email"));
+      const bal = await readBalance(db, a.accountId);
+      const audit = await auditAccount(db, a.accountId);
+      out(`user ${a.user.id} <${a.user.email}>  account ${a.accountId}  tier ${a.tier}`);
+      out(`balance ${formatUsd(bal.balanceMicroUsd, { decimals: 6 })}  reserved ${formatUsd(bal.reservedMicroUsd, { decimals: 6 })}  ledger ${audit.ok ? "balanced" : "MISMATCH: Σ ledger " + audit.ledgerSumMicroUsd}`);
+      const keys = await db.select().from(apiKeys).where(eq(apiKeys.accountId, a.accountId));
+      for (const k of keys) out(`key ${k.id}  ${k.start}…  "${k.name}"  ${k.revokedAt ? "revoked" : "active"}`);
+      const limit = Number(typeof opts.limit === "string" ? opts.limit : 20);
+      const entries = await db
+        .select()
+        .from(ledgerEntries)
+        .where(eq(ledgerEntries.accountId, a.accountId))
+        .orderBy(desc(ledgerEntries.id))
+        .limit(limit);
+      out("ledger (newest first): time, kind, amount, balance after, reference, description");
+      for (const e of entries) {
+        out(`  ${e.createdAt.toISOString()}  ${e.kind.padEnd(10)} ${formatUsd(e.amountMicroUsd, { decimals: 6 }).padStart(14)} ${formatUsd(e.balanceAfterMicroUsd, { decimals: 6 }).padStart(14)}  ${e.reference}  ${e.description}`);
+      }
+      return;
+    }
+    case "sweep": {
+      out(`released ${await sweepStaleReservations(db)} stale reservations`);
+      return;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+      out(HELP);
+      return;
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${HELP}`);
+  }
+}
+
