@@ -28,7 +28,7 @@ export type EmulatorConfig = {
   webhookSecret: string;
   /** The emulator's URL as browsers see it (3-D Secure pages, next_action). */
   publicUrl: string;
-  webhookUrl: string | null;
+  webhookUrl: string | null | (() => string | null);
   apiVersion: string;
   webhookRetryDelaysMs?: number[];
 };

@@ -140,7 +140,7 @@ async function control(emulator: StripeEmulator, method: string, pathname: strin
   if (method === "POST" && pathname === "/_emulator/webhooks") {
     if (f.mode === "hold" || f.mode === "immediate") w.mode = f.mode;
     if (typeof f.url === "string") w.url = f.url || null;
-    return { mode: w.mode, url: w.url, held: w.held.map((e) => e.id) };
+    return { mode: w.mode, url: typeof w.url === "function" ? w.url() : w.url, held: w.held.map((e) => e.id) };
   }
   if (method === "POST" && pathname === "/_emulator/webhooks/deliver") {
     const times = Number(f.times ?? 1);

@@ -32,7 +32,8 @@ export class WebhookDispatcher {
   private attempts = new Map<string, number>();
 
   constructor(
-    public url: string | null,
+    /** The endpoint; a function is asked at each delivery (the app's port may be known only later). */
+    public url: string | null | (() => string | null),
     public secret: string,
     private findEvent: (id: string) => StripeEvent | undefined,
     /** Automatic redelivery after a failed attempt (dev servers restart); none in tests. */
@@ -83,7 +84,8 @@ export class WebhookDispatcher {
   private async send(event: StripeEvent, autoRetry: boolean): Promise<DeliveryRecord> {
     const attempt = (this.attempts.get(event.id) ?? 0) + 1;
     this.attempts.set(event.id, attempt);
-    if (!this.url) {
+    const url = typeof this.url === "function" ? this.url() : this.url;
+    if (!url) {
       const rec = { eventId: event.id, type: event.type, status: null, error: "no webhook endpoint configured", attempt };
       this.deliveries.push(rec);
       return rec;
@@ -92,7 +94,7 @@ export class WebhookDispatcher {
     const payload = JSON.stringify(event, null, 2);
     let rec: DeliveryRecord;
     try {
-      const res = await fetch(this.url, {
+      const res = await fetch(url, {
         method: "POST",
         headers: {
           "content-type": "application/json; charset=utf-8",
