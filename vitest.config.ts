@@ -7,8 +7,6 @@ export default defineConfig({
     include: ["lib/**/*.test.ts", "db/**/*.test.ts", "tests/**/*.test.ts"],
     // tests/server/** start the built app: they run from vitest.server.config.ts after the build.
     exclude: ["tests/server/**", "node_modules/**"],
-    // tests/server/** start the built app: vitest.server.config.ts runs them.
-    exclude: ["tests/server/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration files each create their own database; a few at a time is plenty on 2 cores.

@@ -1,0 +1,108 @@
+import Link from "next/link";
+import { getCatalog, type CatalogModel, type Modality } from "@/lib/catalog";
+import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
+import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
+import { TIER_LIST } from "@/lib/ratelimit/tiers";
+
+// Rendered from the same catalog the biller charges from, at request time so the
+// upstream models configured on this instance appear with their prices.
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Pricing · Metered" };
+
+const SECTIONS: { modality: Modality; title: string; unit: string }[] = [
+  { modality: "chat", title: "Chat", unit: "per million input tokens and per million output tokens" },
+  { modality: "completion", title: "Completions", unit: "per million input tokens and per million output tokens" },
+  { modality: "image", title: "Image generation", unit: "per image" },
+  { modality: "video", title: "Video generation", unit: "per second of output video" },
+  { modality: "tts", title: "Text-to-speech", unit: "per character of input text" },
+  { modality: "stt", title: "Speech-to-text", unit: "per minute of input audio, measured from the file" },
+];
+
+function ModelRow({ model }: { model: CatalogModel }) {
+  return (
+    <tr data-testid={`price-${model.id}`}>
+      <td>
+        <code>{model.id}</code> {model.simulator ? <span className="badge">simulator</span> : null}
+        <div className="muted">{model.description}</div>
+      </td>
+      <td>
+        {priceLines(model).map((p) => (
+          <div key={p.unit}>
+            <strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span>
+          </div>
+        ))}
+      </td>
+      <td className="muted">
+        {limitLines(model).map((l) => (
+          <div key={l}>{l}</div>
+        ))}
+      </td>
+    </tr>
+  );
+}
+
+export default function PricingPage() {
+  const catalog = getCatalog();
+  return (
+    <main className="container">
+      <h1>Pricing</h1>
+      <p>
+        Pay per request, in dollars, from prepaid credit. No bundles, no subscriptions. Every new account gets{" "}
+        <strong>{usdLabel(SIGNUP_CREDIT_MICRO_USD)}</strong> of free credit; top up any amount from $5 on the{" "}
+        <Link href="/dashboard/billing">billing page</Link>.
+      </p>
+      {SECTIONS.map((s) => {
+        const models = catalog.models.filter((m) => m.modality === s.modality);
+        if (!models.length) return null;
+        return (
+          <section key={s.modality}>
+            <h2>{s.title}</h2>
+            <p className="muted">Billed {s.unit}.</p>
+            <table>
+              <thead>
+                <tr>
+                  <th>Model</th>
+                  <th>Price</th>
+                  <th>Limits</th>
+                </tr>
+              </thead>
+              <tbody>
+                {models.map((m) => (
+                  <ModelRow key={m.id} model={m} />
+                ))}
+              </tbody>
+            </table>
+          </section>
+        );
+      })}
+      <h2>How a request is billed</h2>
+      <ul>
+        <li>The cost is computed exactly from the units used and the prices above, then rounded up once per request to a whole micro-dollar ($0.000001). Responses carry it as <code>usage.cost</code> (USD) and <code>usage.cost_micro_usd</code>.</li>
+        <li>Before any work, the worst case is held from your balance (text: your input plus <code>max_tokens</code> of output; without <code>max_tokens</code> the model&apos;s default cap above applies). You pay only for what was produced; the rest is released at once.</li>
+        <li>A streamed completion you close early is billed for the tokens generated before the close.</li>
+        <li>When your credit cannot cover a request&apos;s worst case the API answers <code>402</code> with your balance, the request&apos;s cost and, for text, the largest <code>max_tokens</code> you can afford.</li>
+        <li>Cap a single request with <code>max_cost</code> (USD, in the body) or the <code>x-max-cost</code> header; cap a key with a daily, weekly, monthly or total spend limit.</li>
+        <li>Models marked <em>simulator</em> are built-in deterministic stand-ins for trying the platform and for tests.</li>
+      </ul>
+      <h2>Rate limits</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Tier</th>
+            <th>Requests per minute, per key</th>
+            <th>How to get it</th>
+          </tr>
+        </thead>
+        <tbody>
+          {TIER_LIST.map((t) => (
+            <tr key={t.id}>
+              <td>{t.name}</td>
+              <td>{t.requestsPerMinute}</td>
+              <td className="muted">{t.howToGet}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </main>
+  );
+}

@@ -1,0 +1,96 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+// Runs the real app: `next build` into .next-test (once, and again only when sources
+// changed since), then `next start` on a free loopback port with the given environment.
+// Builds are serialised across test processes with flock.
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+export const TEST_DIST_DIR = ".next-test";
+const SOURCE_DIRS = ["app", "lib", "db", "components", "proxy.ts", "instrumentation.ts", "next.config.js"];
+
+function newestSourceMtime(p: string): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return /\.test\.tsx?$/.test(p) ? 0 : stat.mtimeMs;
+  let newest = 0;
+  for (const e of fs.readdirSync(p)) newest = Math.max(newest, newestSourceMtime(path.join(p, e)));
+  return newest;
+}
+
+function buildIsFresh(): boolean {
+  const id = path.join(ROOT, TEST_DIST_DIR, "BUILD_ID");
+  if (!fs.existsSync(id)) return false;
+  const built = fs.statSync(id).mtimeMs;
+  return SOURCE_DIRS.every((d) => newestSourceMtime(path.join(ROOT, d)) <= built);
+}
+
+/** Builds the app into .next-test unless a build newer than every source file is there. */
+export function buildOnce(): void {
+  if (buildIsFresh()) return;
+  // Re-checked under the lock: another test process may have just built it.
+  const script =
+    `test -f ${TEST_DIST_DIR}/BUILD_ID && [ -z "$(find ${SOURCE_DIRS.join(" ")} -newer ${TEST_DIST_DIR}/BUILD_ID ` +
+    `-type f -not -name '*.test.ts' 2>/dev/null | head -1)" ] || npx next build`;
+  execFileSync("flock", ["/tmp/next-test-build.lock", "sh", "-c", script], {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 10 * 60_000,
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export type RunningServer = { url: string; port: number; process: ChildProcess; output: () => string; stop: () => Promise<void> };
+
+/** `next start` on a free port; resolves once it answers HTTP. */
+export async function startServer(env: Record<string, string | undefined>): Promise<RunningServer> {
+  buildOnce();
+  const port = await freePort();
+  let output = "";
+  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
+    try {
+      await fetch(url + "/v1/models");
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    url,
+    port,
+    process: child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
