@@ -167,7 +167,7 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     form.set("file", "not a file part");
     expect((await rawCall("/v1/audio/transcriptions", { method: "POST", key: a.secret, body: form })).status).toBe(400);
     const noModel = new FormData();
-    noModel.set("file", new Blob([wav]), "a.wav");
+    noModel.set("file", new Blob([new Uint8Array(wav)]), "a.wav");
     const nm = await rawCall("/v1/audio/transcriptions", { method: "POST", key: a.secret, body: noModel });
     expect([nm.status, nm.body.error.param]).toEqual([400, "model"]);
 

@@ -84,7 +84,7 @@ describe(`media through an OpenAI-compatible upstream (${process.env.TEST_DB ?? 
     expect((res as unknown as { usage: { cost_micro_usd: number } }).usage.cost_micro_usd).toBe(6_000); // 30 s at $0.012/min
     const sent = seen.find((s) => s.path === "/v1/audio/transcriptions")!;
     expect(sent.contentType).toMatch(/^multipart\/form-data/);
-    const form = await new Response(sent.body, { headers: { "content-type": sent.contentType! } }).formData();
+    const form = await new Response(new Uint8Array(sent.body), { headers: { "content-type": sent.contentType! } }).formData();
     expect([form.get("model"), form.get("language"), (form.get("file") as File).size]).toEqual(["stt-model", "en", wav.length]);
     expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - 6_000n);
   });
