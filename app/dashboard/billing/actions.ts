@@ -1,0 +1,152 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { currentAccount } from "@/lib/auth/session";
+import {
+  BillingError,
+  confirmTopUp,
+  createSetupIntent,
+  detachPaymentMethod,
+  parseTopUpAmount,
+  setAutoTopUp,
+  topUp,
+  type TopUpResult,
+} from "@/lib/billing";
+import { getStripe } from "@/lib/billing/server";
+import { readBalance } from "@/lib/ledger";
+import { formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
+
+// Every action takes the account from the session, never from the browser; card and
+// payment ids from the browser are checked against that account's Stripe customer in
+// lib/billing. Amounts are parsed and validated here, on the server.
+
+export type ActionError = { ok: false; code: string; error: string };
+
+export type TopUpState =
+  | { ok: true; status: "succeeded"; paymentIntentId: string; credited: string; balance: string; balanceMicroUsd: string }
+  | { ok: true; status: "requires_action"; paymentIntentId: string; clientSecret: string }
+  | { ok: true; status: "processing"; paymentIntentId: string }
+  | ActionError;
+
+const SIGNED_OUT: ActionError = { ok: false, code: "signed_out", error: "Your session has ended. Sign in again." };
+
+function fail(err: unknown): ActionError {
+  if (err instanceof BillingError) return { ok: false, code: err.code, error: err.message };
+  console.error("[billing] action failed:", err);
+  return { ok: false, code: "internal_error", error: "Something went wrong on our side. Nothing was charged; try again." };
+}
+
+async function present(r: TopUpResult): Promise<TopUpState> {
+  if (r.status === "succeeded") {
+    revalidatePath("/dashboard", "layout");
+    return {
+      ok: true,
+      status: "succeeded",
+      paymentIntentId: r.paymentIntentId,
+      credited: formatUsd(r.creditedMicroUsd),
+      balance: formatUsd(r.balanceMicroUsd),
+      balanceMicroUsd: r.balanceMicroUsd.toString(),
+    };
+  }
+  return { ok: true, ...r };
+}
+
+export async function createSetupIntentAction(): Promise<{ ok: true; clientSecret: string } | ActionError> {
+  const session = await currentAccount();
+  if (!session) return SIGNED_OUT;
+  try {
+    const { clientSecret } = await createSetupIntent(session.db, getStripe(), { accountId: session.account.id });
+    return { ok: true, clientSecret };
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+export async function cardSavedAction(): Promise<void> {
+  revalidatePath("/dashboard/billing");
+}
+
+export async function removeCardAction(paymentMethodId: string): Promise<{ ok: true } | ActionError> {
+  const session = await currentAccount();
+  if (!session) return SIGNED_OUT;
+  try {
+    await detachPaymentMethod(session.db, getStripe(), { accountId: session.account.id, paymentMethodId: String(paymentMethodId) });
+    revalidatePath("/dashboard/billing");
+    return { ok: true };
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+const topUpInput = z.object({
+  amount: z.string().max(32),
+  paymentMethodId: z.string().min(1, "Choose a card to charge.").max(255),
+  requestKey: z.string().min(8).max(64),
+});
+
+export async function topUpAction(input: { amount: string; paymentMethodId: string; requestKey: string }): Promise<TopUpState> {
+  const session = await currentAccount();
+  if (!session) return SIGNED_OUT;
+  const parsed = topUpInput.safeParse(input);
+  if (!parsed.success) return { ok: false, code: "invalid_request", error: parsed.error.issues[0].message };
+  try {
+    const amountCents = parseTopUpAmount(parsed.data.amount);
+    const r = await topUp(session.db, getStripe(), {
+      accountId: session.account.id,
+      amountCents,
+      paymentMethodId: parsed.data.paymentMethodId,
+      requestKey: parsed.data.requestKey,
+    });
+    return present(r);
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+/** After the browser finished 3-D Secure: the server re-reads the payment from Stripe. */
+export async function confirmTopUpAction(paymentIntentId: string): Promise<TopUpState> {
+  const session = await currentAccount();
+  if (!session) return SIGNED_OUT;
+  try {
+    return present(await confirmTopUp(session.db, getStripe(), { accountId: session.account.id, paymentIntentId: String(paymentIntentId) }));
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+export async function balanceAction(): Promise<{ ok: true; balance: string; balanceMicroUsd: string } | ActionError> {
+  const session = await currentAccount();
+  if (!session) return SIGNED_OUT;
+  const b = await readBalance(session.db, session.account.id);
+  return { ok: true, balance: formatUsd(b.balanceMicroUsd), balanceMicroUsd: b.balanceMicroUsd.toString() };
+}
+
+const dollarsToCents = (s: string, what: string) => {
+  const micro = parseUsd(s, 2);
+  if (micro === null) throw new BillingError("invalid_settings", `Enter the ${what} in dollars and cents, for example 10.00.`);
+  return Number(micro / MICRO_PER_CENT);
+};
+
+export async function saveAutoTopUpAction(input: {
+  enabled: boolean;
+  threshold: string;
+  amount: string;
+  paymentMethodId: string | null;
+}): Promise<{ ok: true } | ActionError> {
+  const session = await currentAccount();
+  if (!session) return SIGNED_OUT;
+  try {
+    await setAutoTopUp(session.db, getStripe(), {
+      accountId: session.account.id,
+      enabled: Boolean(input.enabled),
+      thresholdCents: dollarsToCents(String(input.threshold), "threshold"),
+      amountCents: dollarsToCents(String(input.amount), "amount"),
+      paymentMethodId: input.paymentMethodId ? String(input.paymentMethodId) : null,
+    });
+    revalidatePath("/dashboard/billing");
+    return { ok: true };
+  } catch (err) {
+    return fail(err);
+  }
+}

@@ -1,0 +1,79 @@
+"use client";
+
+import { useState } from "react";
+import type { CardView } from "./billing-client";
+import { saveAutoTopUpAction } from "./actions";
+
+export type AutoTopUpProps = {
+  enabled: boolean;
+  threshold: string;
+  amount: string;
+  paymentMethodId: string | null;
+  lastOutcome: string | null;
+  lastMessage: string | null;
+  lastAttemptAt: string | null;
+};
+
+export function AutoTopUpForm({ initial, cards, onSaved }: { initial: AutoTopUpProps; cards: CardView[]; onSaved: () => void }) {
+  const [enabled, setEnabled] = useState(initial.enabled);
+  const [threshold, setThreshold] = useState(initial.threshold);
+  const [amount, setAmount] = useState(initial.amount);
+  const [pm, setPm] = useState(initial.paymentMethodId ?? "");
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const failed = initial.lastOutcome === "declined" || initial.lastOutcome === "authentication_required";
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setMessage(null);
+    try {
+      const r = await saveAutoTopUpAction({ enabled, threshold, amount, paymentMethodId: pm || null });
+      setMessage(r.ok ? { ok: true, text: enabled ? "Auto top-up is on." : "Auto top-up is off." } : { ok: false, text: r.error });
+      if (r.ok) onSaved();
+    } catch {
+      setMessage({ ok: false, text: "Could not reach the server. Your settings were not saved." });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={save} data-testid="auto-topup">
+      {initial.lastMessage && (
+        <p className={failed || initial.lastOutcome === "error" ? "banner" : "ok"} role={failed ? "alert" : undefined} data-testid="auto-topup-notice">
+          {initial.lastMessage}
+          {initial.lastAttemptAt && <span className="muted"> ({initial.lastAttemptAt})</span>}
+        </p>
+      )}
+      <label style={{ display: "flex", gap: 8, alignItems: "center", color: "inherit", fontSize: 15 }}>
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} style={{ width: "auto" }} data-testid="auto-topup-enabled" />
+        Automatically top up when my balance runs low
+      </label>
+      <div style={{ display: "flex", gap: 12, flexWrap: "wrap" }}>
+        <div style={{ flex: 1, minWidth: 160 }}>
+          <label htmlFor="auto-threshold">When the balance falls below ($)</label>
+          <input id="auto-threshold" inputMode="decimal" value={threshold} onChange={(e) => setThreshold(e.target.value)} data-testid="auto-topup-threshold" />
+        </div>
+        <div style={{ flex: 1, minWidth: 160 }}>
+          <label htmlFor="auto-amount">Add this amount ($, at least 5.00)</label>
+          <input id="auto-amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="auto-topup-amount" />
+        </div>
+        <div style={{ flex: 1, minWidth: 200 }}>
+          <label htmlFor="auto-card">Card</label>
+          <select id="auto-card" value={pm} onChange={(e) => setPm(e.target.value)} data-testid="auto-topup-card">
+            <option value="">Most recently added card</option>
+            {cards.map((c) => (
+              <option key={c.id} value={c.id}>{c.label}</option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <p className="muted" style={{ fontSize: 13 }}>
+        The card is charged without you present. If your bank asks you to confirm a payment, or declines it, auto top-up turns itself off and tells you here.
+      </p>
+      <button type="submit" disabled={busy} data-testid="auto-topup-save">{busy ? "Saving…" : "Save auto top-up"}</button>
+      {message && <p className={message.ok ? "ok" : "error"} role="status" data-testid="auto-topup-message">{message.text}</p>}
+    </form>
+  );
+}

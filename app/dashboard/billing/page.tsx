@@ -1,0 +1,128 @@
+import { requireAccount } from "@/lib/auth/session";
+import {
+  BillingError,
+  getAutoTopUp,
+  ledgerHistory,
+  listPaymentMethods,
+  MAX_TOPUP_CENTS,
+  MIN_TOPUP_CENTS,
+  publicStripeConfig,
+  recentPayments,
+  type SavedCard,
+} from "@/lib/billing";
+import { getStripe } from "@/lib/billing/server";
+import { readBalance } from "@/lib/ledger";
+import { centsToMicro, formatUsd, microToUsdString } from "@/lib/money";
+import { BillingClient, type CardView } from "./billing-client";
+
+export const metadata = { title: "Billing · Metered" };
+export const dynamic = "force-dynamic";
+
+const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatUsd(micro, { decimals: micro % 10_000n === 0n ? 2 : 6 });
+const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", adjustment: "Adjustment" } as const;
+const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
+
+export default async function BillingPage() {
+  const { db, account } = await requireAccount();
+  const stripeConfig = publicStripeConfig();
+  const [balance, autoTopUp, history, payments] = await Promise.all([
+    readBalance(db, account.id),
+    getAutoTopUp(db, account.id),
+    ledgerHistory(db, account.id, { limit: 100 }),
+    recentPayments(db, account.id, 10),
+  ]);
+  let cards: SavedCard[] = [];
+  let cardsError: string | null = null;
+  try {
+    cards = await listPaymentMethods(db, getStripe(), account.id);
+  } catch (err) {
+    cardsError = err instanceof BillingError ? err.message : "Saved cards could not be loaded. Try again in a moment.";
+    if (!(err instanceof BillingError)) console.error("[billing] listing cards failed:", err);
+  }
+  const cardViews: CardView[] = cards.map((c) => {
+    const exp = `${String(c.expMonth).padStart(2, "0")}/${String(c.expYear).slice(-2)}`;
+    return { id: c.id, brand: c.brand, last4: c.last4, exp, label: `${c.brand[0].toUpperCase()}${c.brand.slice(1)} •••• ${c.last4} (exp. ${exp})` };
+  });
+
+  return (
+    <>
+      <h1 style={{ display: "flex", alignItems: "center", gap: 12 }}>
+        Billing
+        {stripeConfig.mode === "emulator" && (
+          <span className="badge" data-testid="test-mode" style={{ color: "#f5c26b", borderColor: "#f5c26b" }}>Test mode</span>
+        )}
+      </h1>
+      {stripeConfig.mode === "emulator" && (
+        <p className="muted" data-testid="test-mode-note">
+          Payments go to the built-in Stripe test emulator; no real card is ever charged. Try 4242 4242 4242 4242 (succeeds),
+          4000 0000 0000 0002 (declined) or 4000 0025 0000 3155 (asks for 3-D Secure), with any future expiry and any CVC.
+        </p>
+      )}
+
+      <BillingClient
+        stripeConfig={stripeConfig}
+        balance={formatUsd(balance.balanceMicroUsd)}
+        cards={cardViews}
+        cardsError={cardsError}
+        minTopUp={formatUsd(centsToMicro(MIN_TOPUP_CENTS))}
+        maxTopUp={formatUsd(centsToMicro(MAX_TOPUP_CENTS))}
+        autoTopUp={{
+          enabled: autoTopUp?.enabled ?? false,
+          threshold: autoTopUp ? microToUsdString(autoTopUp.thresholdMicroUsd) : "5.00",
+          amount: autoTopUp ? microToUsdString(autoTopUp.amountMicroUsd) : "20.00",
+          paymentMethodId: autoTopUp?.paymentMethodId ?? null,
+          lastOutcome: autoTopUp?.lastOutcome ?? null,
+          lastMessage: autoTopUp?.lastMessage ?? null,
+          lastAttemptAt: autoTopUp?.lastAttemptAt ? when(autoTopUp.lastAttemptAt) : null,
+        }}
+      />
+
+      {payments.length > 0 && (
+        <>
+          <h2>Recent payments</h2>
+          <table data-testid="payments-table">
+            <thead>
+              <tr><th>Date</th><th>Kind</th><th>Amount</th><th>Status</th></tr>
+            </thead>
+            <tbody>
+              {payments.map((p) => (
+                <tr key={p.paymentIntentId} data-testid="payment-row" data-status={p.status}>
+                  <td>{when(p.createdAt)}</td>
+                  <td>{p.source === "auto" ? "Auto top-up" : "Top-up"}</td>
+                  <td>{formatUsd(p.amountMicroUsd)}</td>
+                  <td>
+                    {STATUS_LABEL[p.status]}
+                    {p.failureMessage && <span className="muted"> ({p.failureMessage})</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+
+      <h2>History</h2>
+      {history.length === 0 ? (
+        <p className="muted">No activity yet.</p>
+      ) : (
+        <table data-testid="history-table">
+          <thead>
+            <tr><th>Date</th><th>Type</th><th>Description</th><th style={{ textAlign: "right" }}>Amount</th><th style={{ textAlign: "right" }}>Balance</th></tr>
+          </thead>
+          <tbody>
+            {history.map((h) => (
+              <tr key={h.id} data-testid="history-row" data-kind={h.kind}>
+                <td>{h.kind === "usage" && h.entries > 1 ? h.day : when(h.at)}</td>
+                <td>{KIND_LABEL[h.kind]}</td>
+                <td>{h.description}</td>
+                <td style={{ textAlign: "right" }} data-testid="history-amount">{signed(h.amountMicroUsd)}</td>
+                <td style={{ textAlign: "right" }} data-testid="history-balance">{formatUsd(h.balanceAfterMicroUsd)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
