@@ -1,0 +1,2 @@
+DROP INDEX "usage_account_time";--> statement-breakpoint
+CREATE INDEX "usage_account_time_cover" ON "usage_events" USING btree ("account_id","created_at","model","modality","key_id","cost_micro_usd","input_tokens","output_tokens","images","video_seconds","characters","audio_ms");
