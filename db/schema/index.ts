@@ -3,3 +3,4 @@ export * from "./api-keys";
 export * from "./ledger";
 export * from "./billing";
 export * from "./media";
+export * from "./tiers";
