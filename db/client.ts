@@ -11,7 +11,13 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Anything queries can run on: the database or an open transaction. */
 export type Queryable = Db | Tx;
 
-export type DbHandle = { db: Db; kind: "postgres" | "pglite"; close: () => Promise<void> };
+export type DbHandle = {
+  db: Db;
+  kind: "postgres" | "pglite";
+  close: () => Promise<void>;
+  /** LISTEN on a channel; postgres.js re-listens by itself after a reconnect. */
+  listen: (channel: string, onPayload: (payload: string) => void) => Promise<void>;
+};
 
 export function defaultPgliteDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), env().PGLITE_DIR ?? ".data/pglite");
@@ -19,7 +25,14 @@ export function defaultPgliteDir(): string {
 
 export function openPostgres(url: string, opts: { max?: number } = {}): DbHandle {
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, idle_timeout: 30, connect_timeout: 5 });
-  return { db: drizzlePg(client, { schema }), kind: "postgres", close: () => client.end({ timeout: 5 }) };
+  return {
+    db: drizzlePg(client, { schema }),
+    kind: "postgres",
+    close: () => client.end({ timeout: 5 }),
+    listen: async (channel, onPayload) => {
+      await client.listen(channel, onPayload);
+    },
+  };
 }
 
 // Two processes opening one PGlite folder silently lose writes, so the folder is guarded
@@ -71,6 +84,9 @@ export async function openPglite(dir: string | null): Promise<DbHandle> {
   return {
     db,
     kind: "pglite",
+    listen: async (channel, onPayload) => {
+      await client.listen(channel, onPayload);
+    },
     close: async () => {
       await client.close();
       release();

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, users, type Tier } from "@/db/schema";
 import { newId } from "@/lib/ids";
+import { notifyKeyChange } from "@/lib/api-keys/changes";
 import { grant } from "@/lib/ledger";
 import { usd } from "@/lib/money";
 
@@ -71,7 +72,9 @@ export async function accountForUser(db: Queryable, userId: string) {
   return row ?? null;
 }
 
+/** Changes the account's tier; every instance applies it from the next request on. */
 export async function setTier(db: Queryable, accountId: string, tier: Tier) {
   const updated = await db.update(billingAccounts).set({ tier }).where(eq(billingAccounts.id, accountId)).returning();
+  if (updated.length) await notifyKeyChange(db, { accountId });
   return updated[0] ?? null;
 }

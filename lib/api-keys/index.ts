@@ -3,6 +3,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { apiKeys, billingAccounts } from "@/db/schema";
 import { newId, randomBase62 } from "@/lib/ids";
+import { notifyKeyChange } from "./changes";
 
 // Keys look like "sk-mt-" + 40 base62 characters (~238 bits). Only the SHA-256 of the
 // whole key and its first characters are stored; high-entropy secrets need no slow KDF.
@@ -64,6 +65,7 @@ export async function revokeApiKey(db: Queryable, input: { accountId: string; ke
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.id, input.keyId), eq(apiKeys.accountId, input.accountId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
+  if (updated.length) await notifyKeyChange(db, { keyId: input.keyId });
   return updated.length > 0;
 }
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { getDbHandle, type Db } from "@/db/client";
+import { emitLocalKeyChange, KEY_CHANGES_CHANNEL, onKeyChange, parseKeyChange } from "@/lib/api-keys/changes";
 import { findActiveKey, hashApiKey, type ApiKeyPrincipal } from "@/lib/api-keys";
 import { ApiError } from "./errors";
 
@@ -12,10 +13,30 @@ const KEY_CACHE_MAX = 10_000;
 type Cached = { principal: ApiKeyPrincipal; expiresAt: number };
 const cache = new Map<string, Cached>(); // by key hash
 
-/** Drop cached lookups, e.g. right after revoking a key in this process. */
-export function invalidateKeyCache(keyId?: string): void {
-  if (!keyId) return cache.clear();
-  for (const [hash, c] of cache) if (c.principal.keyId === keyId) cache.delete(hash);
+/** Drop cached lookups: one key, every key of an account, or everything. */
+export function invalidateKeyCache(keyId?: string, accountId?: string): void {
+  if (!keyId && !accountId) return cache.clear();
+  for (const [hash, c] of cache) {
+    if (c.principal.keyId === keyId || c.principal.accountId === accountId) cache.delete(hash);
+  }
+}
+
+// Revocations, tier and spend-limit changes reach the cache at once in this process and,
+// through LISTEN/NOTIFY, in every other instance (lib/api-keys/changes.ts).
+onKeyChange((change) => invalidateKeyCache("keyId" in change ? change.keyId : undefined, "accountId" in change ? change.accountId : undefined));
+let listening: Promise<void> | null = null;
+function listenForKeyChanges(): void {
+  listening ??= getDbHandle()
+    .then((h) =>
+      h.listen(KEY_CHANGES_CHANNEL, (payload) => {
+        const change = parseKeyChange(payload);
+        if (change) emitLocalKeyChange(change);
+      }),
+    )
+    .catch((err) => {
+      listening = null; // retried on the next request; the TTL bounds staleness meanwhile
+      console.error("[api] could not LISTEN for key changes", err);
+    });
 }
 
 function unauthorized(message: string): ApiError {
@@ -32,6 +53,7 @@ export async function authenticate(db: Db, req: Request): Promise<ApiKeyPrincipa
   const secret = m[1];
   const hash = hashApiKey(secret);
   const now = Date.now();
+  listenForKeyChanges();
   const hit = cache.get(hash);
   if (hit && hit.expiresAt > now) return hit.principal;
   const principal = await findActiveKey(db, secret);

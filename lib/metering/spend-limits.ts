@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
+import { notifyKeyChange } from "@/lib/api-keys/changes";
 import { apiKeys, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/db/schema";
 
 // Per-key spend limits. What a key has spent in its period is derived, never stored:
@@ -83,10 +84,7 @@ export async function setKeySpendLimit(
     })
     .where(and(eq(apiKeys.id, input.keyId), eq(apiKeys.accountId, input.accountId)))
     .returning({ id: apiKeys.id });
-  if (updated.length) {
-    // Same-process callers (dashboard server actions) see it at once.
-    const { invalidateKeyCache } = await import("@/lib/api/key-auth");
-    invalidateKeyCache(input.keyId);
-  }
+  // Every instance drops its cached copy of the key (lib/api-keys/changes.ts).
+  if (updated.length) await notifyKeyChange(db, { keyId: input.keyId });
   return updated.length > 0;
 }
