@@ -5,6 +5,7 @@ import { getDb } from "@/db/client";
 import { findUserByEmail } from "@/lib/accounts";
 import { authConfig } from "./config";
 import { verifyPassword } from "./password";
+import { checkSignInIp } from "./ip-limits";
 import { authSecret } from "./secret";
 import { checkSignInThrottle, clearSignInFailures, clientIp, recordSignInFailure } from "./throttle";
 
@@ -13,6 +14,9 @@ export class InvalidCredentials extends CredentialsSignin {
 }
 export class ThrottledSignIn extends CredentialsSignin {
   code = "too_many_attempts";
+}
+export class IpRateLimitedSignIn extends CredentialsSignin {
+  code = "ip_rate_limited";
 }
 
 const credentialsSchema = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(200) });
@@ -27,8 +31,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) throw new InvalidCredentials();
         const { email, password } = parsed.data;
-        const db = await getDb();
         const ip = clientIp(request.headers);
+        // Every attempt counts against the IP's per-minute limit, before any scrypt or query.
+        if (!(await checkSignInIp(ip)).allowed) throw new IpRateLimitedSignIn();
+        const db = await getDb();
         const verdict = await checkSignInThrottle(db, email, ip);
         if (!verdict.allowed) throw new ThrottledSignIn();
 
