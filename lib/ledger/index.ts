@@ -148,54 +148,54 @@ export type SettleResult = {
 /**
  * Turns a reservation into the actual charge: releases the hold, debits
  * min(actual, reserved) with a usage ledger entry referenced by the request id, and
- * records the usage event, all in one transaction. Idempotent: a reservation that was
- * already settled or swept is a no-op (settled: false).
+ * records the usage event. Idempotent: a reservation that was already settled or swept
+ * is a no-op (settled: false).
+ *
+ * One statement (data-modifying CTEs), hence one round trip and one implicit transaction:
+ * the account row is locked only for the statement and its commit, which is what lets a
+ * single hot account settle hundreds of requests per second.
  */
 export async function settle(
   db: Queryable,
   input: { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageEventInput },
 ): Promise<SettleResult> {
   if (input.actualMicroUsd < 0n) throw new RangeError("actual cost must be >= 0");
-  return db.transaction(async (tx) => {
-    const [held] = await tx
-      .delete(reservations)
-      .where(eq(reservations.requestId, input.requestId))
-      .returning({ accountId: reservations.accountId, amount: reservations.amountMicroUsd, keyId: reservations.keyId });
-    if (!held) return { settled: false, chargedMicroUsd: 0n, balanceAfterMicroUsd: null };
-
-    // The reservation is the hard cap on what a request can cost.
-    const charged = input.actualMicroUsd < held.amount ? input.actualMicroUsd : held.amount;
-    const [acct] = await tx
-      .update(billingAccounts)
-      .set({
-        reservedMicroUsd: sql`${billingAccounts.reservedMicroUsd} - ${held.amount}`,
-        balanceMicroUsd: sql`${billingAccounts.balanceMicroUsd} - ${charged}`,
-      })
-      .where(eq(billingAccounts.id, held.accountId))
-      .returning({ balance: billingAccounts.balanceMicroUsd });
-
-    if (charged > 0n) {
-      await tx.insert(ledgerEntries).values({
-        accountId: held.accountId,
-        kind: "usage",
-        amountMicroUsd: -charged,
-        balanceAfterMicroUsd: acct.balance,
-        reference: input.requestId,
-        requestId: input.requestId,
-        description: input.description ?? "API usage",
-      });
-    }
-    if (input.usage) {
-      await tx.insert(usageEvents).values({
-        ...input.usage,
-        keyId: input.usage.keyId ?? held.keyId,
-        requestId: input.requestId,
-        accountId: held.accountId,
-        costMicroUsd: charged,
-      });
-    }
-    return { settled: true, chargedMicroUsd: charged, balanceAfterMicroUsd: acct.balance };
-  });
+  const u = input.usage;
+  const usageInsert = u
+    ? sql`, event as (
+          insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
+                                    images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
+                                    latency_ms, aborted)
+          select ${input.requestId}, acct.id, coalesce(${u.keyId ?? null}, acct.key_id), ${u.model}, ${u.modality},
+                 ${u.inputTokens ?? 0}, ${u.outputTokens ?? 0}, ${u.images ?? 0}, ${u.videoSeconds ?? 0},
+                 ${u.characters ?? 0}, ${u.audioMs ?? 0}, acct.charged, ${u.status}, ${u.httpStatus},
+                 ${u.latencyMs}, ${u.aborted ?? false}
+            from acct
+        returning 1)`
+    : sql``;
+  const [row] = await rows<{ balance: string | number | bigint; charged: string | number | bigint }>(
+    db,
+    sql`with held as (
+          delete from reservations where request_id = ${input.requestId}
+          returning account_id, amount_micro_usd, key_id),
+        acct as (
+          -- The reservation is the hard cap on what a request can cost.
+          update billing_accounts a
+             set reserved_micro_usd = a.reserved_micro_usd - held.amount_micro_usd,
+                 balance_micro_usd = a.balance_micro_usd - least(${input.actualMicroUsd}::bigint, held.amount_micro_usd)
+            from held
+           where a.id = held.account_id
+       returning a.id, a.balance_micro_usd as balance, least(${input.actualMicroUsd}::bigint, held.amount_micro_usd) as charged,
+                 held.key_id),
+        entry as (
+          insert into ledger_entries (account_id, kind, amount_micro_usd, balance_after_micro_usd, reference, request_id, description)
+          select acct.id, 'usage', -acct.charged, acct.balance, ${input.requestId}, ${input.requestId}, ${input.description ?? "API usage"}
+            from acct where acct.charged > 0
+        returning 1)${usageInsert}
+        select balance, charged from acct`,
+  );
+  if (!row) return { settled: false, chargedMicroUsd: 0n, balanceAfterMicroUsd: null };
+  return { settled: true, chargedMicroUsd: BigInt(row.charged), balanceAfterMicroUsd: BigInt(row.balance) };
 }
 
 /** Gives a reservation back without charging (the model did no work). */
