@@ -1,0 +1,23 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { currentAccount } from "@/lib/auth/session";
+import { decideTierRequest } from "@/lib/tiers";
+
+export type DecideState = { ok: true; message: string } | { ok: false; error: string } | undefined;
+
+const decisionSchema = z.enum(["approve", "decline"]);
+
+// Admin-only. Who decides comes from the session; the form carries only the chosen request
+// id (validated by decideTierRequest) and the decision.
+export async function decideTierRequestAction(_prev: DecideState, form: FormData): Promise<DecideState> {
+  const session = await currentAccount();
+  if (!session?.isAdmin) return { ok: false, error: "Only administrators can decide tier requests." };
+  const decision = decisionSchema.safeParse(form.get("decision"));
+  if (!decision.success) return { ok: false, error: "Choose approve or decline." };
+  const result = await decideTierRequest(session.db, { requestId: form.get("requestId"), decision: decision.data, adminUserId: session.userId });
+  if (!result.ok) return { ok: false, error: result.message };
+  revalidatePath("/admin");
+  return { ok: true, message: result.status === "approved" ? `Approved: the account is now ${result.tier}.` : "Declined." };
+}

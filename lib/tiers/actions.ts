@@ -1,0 +1,17 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { currentAccount } from "@/lib/auth/session";
+import { requestElevated } from "./index";
+
+export type RequestElevatedState = { ok: true } | { ok: false; error: string } | undefined;
+
+// The account is the session's, never the form's: the form carries only the reason.
+export async function requestElevatedAction(_prev: RequestElevatedState, form: FormData): Promise<RequestElevatedState> {
+  const session = await currentAccount();
+  if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
+  const result = await requestElevated(session.db, { accountId: session.account.id, userId: session.userId, reason: form.get("reason") });
+  if (!result.ok) return { ok: false, error: result.message };
+  revalidatePath("/dashboard");
+  return { ok: true };
+}
