@@ -511,6 +511,12 @@
       });
     };
 
+    // Legacy Tokens/Sources are not emulated; react-stripe-js only checks these exist.
+    this.createToken = function () {
+      return Promise.resolve({ error: { type: "invalid_request_error", message: "The Stripe test emulator does not support Tokens; use PaymentMethods." } });
+    };
+    this.createSource = this.createToken;
+
     this.createPaymentMethod = function (params) {
       params = params || {};
       var element = params.element || (params.elements && params.elements._card()) || (params.card && params.card);

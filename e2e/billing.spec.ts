@@ -1,0 +1,126 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+
+// Billing against the Stripe test emulator and its Stripe.js stand-in (the app's default
+// without Stripe keys). Card numbers are typed into the stand-in's test-mode form and go
+// from the browser to the emulator only.
+
+class BillingPage {
+  constructor(readonly page: Page) {}
+  async open() {
+    await this.page.goto("/dashboard/billing");
+    await expect(this.page.getByTestId("test-mode")).toBeVisible();
+  }
+  balance() {
+    return this.page.getByTestId("billing-balance");
+  }
+  /** Opens "Add payment method", types the card and saves; returns once the form has answered. */
+  async enterCard(number: string) {
+    await this.page.getByTestId("add-card").click();
+    await expect(this.page.getByTestId("stripe-emulator-test-mode")).toBeVisible();
+    await this.page.getByTestId("stripe-emulator-number").fill(number);
+    await this.page.getByTestId("stripe-emulator-expiry").fill("12 / 34");
+    await this.page.getByTestId("stripe-emulator-cvc").fill("123");
+    await this.page.getByTestId("save-card").click();
+  }
+  async addCard(number: string, last4: string) {
+    await this.enterCard(number);
+    await expect(this.page.getByTestId("card-row").filter({ hasText: last4 })).toBeVisible();
+  }
+  async topUp(amount: string) {
+    await this.page.getByTestId("topup-amount").fill(amount);
+    await this.page.getByTestId("topup-submit").click();
+  }
+}
+
+test.describe("billing", () => {
+  test("add card 4242, top up $5.00 and see the balance rise by exactly $5.00 without a reload", async ({ page, user }) => {
+    void user;
+    const billing = new BillingPage(page);
+    await billing.open();
+    await expect(billing.balance()).toHaveText("$10.00");
+    await billing.addCard("4242424242424242", "4242");
+    await expect(page.getByTestId("card-row")).toContainText("12/34");
+
+    let navigations = 0;
+    page.on("framenavigated", (f) => f === page.mainFrame() && navigations++);
+    await billing.topUp("5.00");
+    await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
+    await expect(billing.balance()).toHaveText("$15.00");
+    expect(navigations).toBe(0);
+    await expect(page.getByTestId("history-row").first()).toContainText("+$5.00");
+    await expect(page.getByTestId("history-row").first().getByTestId("history-balance")).toHaveText("$15.00");
+
+    await page.goto("/dashboard");
+    await expect(page.getByTestId("balance")).toHaveText("$15.00");
+    await expect(page.getByTestId("tier")).toHaveText("Paid");
+  });
+
+  test("$4.99 is refused and nothing is charged", async ({ page, user }) => {
+    void user;
+    const billing = new BillingPage(page);
+    await billing.open();
+    await billing.addCard("4242424242424242", "4242");
+    await billing.topUp("4.99");
+    await expect(page.getByTestId("topup-error")).toContainText("minimum top-up is $5.00");
+    await expect(billing.balance()).toHaveText("$10.00");
+  });
+
+  test("a declined card is refused with a clear message and not saved", async ({ page, user }) => {
+    void user;
+    const billing = new BillingPage(page);
+    await billing.open();
+    await billing.enterCard("4000000000000002");
+    await expect(page.getByTestId("add-card-error")).toContainText("Your card was declined");
+    await expect(page.getByTestId("add-card-error")).toContainText("Try another card");
+    await expect(page.getByTestId("card-row")).toHaveCount(0);
+    await expect(billing.balance()).toHaveText("$10.00");
+  });
+
+  test("a card that needs 3-D Secure: authenticate to save it and to pay; failing authentication credits nothing", async ({ page, user }) => {
+    void user;
+    const billing = new BillingPage(page);
+    await billing.open();
+    await billing.enterCard("4000002500003155");
+    await page.getByTestId("stripe-emulator-3ds-complete").click();
+    await expect(page.getByTestId("card-row").filter({ hasText: "3155" })).toBeVisible();
+
+    await billing.topUp("7.00");
+    await page.getByTestId("stripe-emulator-3ds-fail").click();
+    await expect(page.getByTestId("topup-error")).toContainText("authentication");
+    await expect(billing.balance()).toHaveText("$10.00");
+
+    await billing.topUp("7.00");
+    await page.getByTestId("stripe-emulator-3ds-complete").click();
+    await expect(page.getByTestId("topup-success")).toContainText("Added $7.00");
+    await expect(billing.balance()).toHaveText("$17.00");
+  });
+
+  test("remove a saved card", async ({ page, user }) => {
+    void user;
+    const billing = new BillingPage(page);
+    await billing.open();
+    await billing.addCard("5555555555554444", "4444");
+    page.once("dialog", (d) => d.accept());
+    await page.getByTestId("card-row").filter({ hasText: "4444" }).getByTestId("remove-card").click();
+    await expect(page.getByTestId("no-cards")).toBeVisible();
+  });
+
+  test("auto top-up settings need a card, then save", async ({ page, user }) => {
+    void user;
+    const billing = new BillingPage(page);
+    await billing.open();
+    await page.getByTestId("auto-topup-enabled").check();
+    await page.getByTestId("auto-topup-save").click();
+    await expect(page.getByTestId("auto-topup-message")).toContainText("Add a card");
+    await billing.addCard("4242424242424242", "4242");
+    await page.getByTestId("auto-topup-enabled").check();
+    await page.getByTestId("auto-topup-threshold").fill("5.00");
+    await page.getByTestId("auto-topup-amount").fill("25.00");
+    await page.getByTestId("auto-topup-save").click();
+    await expect(page.getByTestId("auto-topup-message")).toHaveText("Auto top-up is on.");
+    await page.reload();
+    await expect(page.getByTestId("auto-topup-enabled")).toBeChecked();
+    await expect(page.getByTestId("auto-topup-amount")).toHaveValue("25");
+  });
+});
