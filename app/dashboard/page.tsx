@@ -2,14 +2,19 @@ import Link from "next/link";
 import { requireAccount } from "@/lib/auth/session";
 import { readBalance } from "@/lib/ledger";
 import { formatUsd } from "@/lib/money";
+import { overviewStats } from "@/lib/usage";
 import { TierCard } from "@/components/dashboard/tier-card";
+import { QuickStart } from "@/components/dashboard/quick-start";
+import { daysLeftTenths, LowBalanceBanner, OverviewSpend } from "@/components/dashboard/overview-stats";
 
 export default async function Overview() {
   const { db, account } = await requireAccount();
-  const balance = await readBalance(db, account.id);
+  const [balance, stats] = await Promise.all([readBalance(db, account.id), overviewStats({ db, accountId: account.id })]);
+  const tenths = daysLeftTenths(balance.availableMicroUsd, stats.last7DaysMicroUsd);
   return (
     <>
       <h1>Overview</h1>
+      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} />
       <div className="grid">
         <div className="panel">
           <div className="muted">Balance</div>
@@ -20,12 +25,20 @@ export default async function Overview() {
           <p><Link href="/dashboard/billing">Add credit</Link></p>
         </div>
         <TierCard tier={account.tier} />
-        <div className="panel">
-          <div className="muted">Get started</div>
-          <p>Create an <Link href="/dashboard/keys">API key</Link>, then call the API with any OpenAI SDK.</p>
-          <p><Link href="/docs">Read the docs</Link></p>
-        </div>
       </div>
+      {stats.hasUsage ? (
+        <OverviewSpend stats={stats} availableMicroUsd={balance.availableMicroUsd} />
+      ) : (
+        <div className="panel" style={{ marginTop: 16 }} data-testid="overview-get-started">
+          <h2 style={{ marginTop: 0 }}>Make your first request</h2>
+          <p>
+            1. Create an <Link href="/dashboard/keys">API key</Link>. 2. Call the API with curl or any OpenAI SDK; the
+            built-in <code>local/*</code> models work with nothing configured. Your spend charts appear here afterwards.{" "}
+            <Link href="/docs">Read the docs</Link>.
+          </p>
+          <QuickStart />
+        </div>
+      )}
     </>
   );
 }

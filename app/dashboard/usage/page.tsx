@@ -1,46 +1,124 @@
-import { desc, eq } from "drizzle-orm";
-import { usageEvents } from "@/db/schema";
+import Link from "next/link";
 import { requireAccount } from "@/lib/auth/session";
-import { formatUsd } from "@/lib/money";
+import { listApiKeys } from "@/lib/api-keys";
+import { getCatalog } from "@/lib/catalog";
+import {
+  decodeCursor,
+  describePeriod,
+  encodeCursor,
+  filtersToSearchParams,
+  hasAnyUsage,
+  listRequests,
+  parseUsageFilters,
+  usageSummary,
+} from "@/lib/usage";
+import { buildChartData } from "@/lib/usage/series";
 import { QuickStart } from "@/components/dashboard/quick-start";
+import { RequestLogTable } from "@/components/usage/request-log";
+import { UsageFiltersForm } from "@/components/usage/usage-filters";
+import { UsageTotals, ModelBreakdown } from "@/components/usage/usage-totals";
+import { OtherUnitsCharts, RequestsChart, SpendChart, TokensChart } from "@/components/usage/usage-charts";
 
 export const metadata = { title: "Usage · Metered" };
+export const dynamic = "force-dynamic";
 
-export default async function UsagePage() {
+const PAGE_SIZE = 50;
+
+export default async function UsagePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { db, account } = await requireAccount();
-  const recent = await db
-    .select()
-    .from(usageEvents)
-    .where(eq(usageEvents.accountId, account.id))
-    .orderBy(desc(usageEvents.createdAt))
-    .limit(50);
-  return (
+  const params = await searchParams;
+  const filters = parseUsageFilters(params);
+  const before = decodeCursor(typeof params.before === "string" ? params.before : null);
+  // The account id comes from the session only; the filters can narrow, never widen.
+  const [keys, summary, log] = await Promise.all([
+    listApiKeys(db, account.id),
+    usageSummary({ db, accountId: account.id, filters }),
+    listRequests({ db, accountId: account.id, filters, cursor: before, limit: PAGE_SIZE }),
+  ]);
+  const everUsed = summary.totals.requests > 0n || (await hasAnyUsage({ db, accountId: account.id }));
+
+  const header = (
     <>
       <h1>Usage</h1>
-      {recent.length === 0 ? (
-        <>
-          <p className="muted" data-testid="usage-empty">No requests yet. Make your first one:</p>
+      <p className="muted" data-testid="utc-note">
+        All times and days on this page are in <strong>UTC</strong>: a day runs from 00:00 to 24:00 UTC.
+      </p>
+    </>
+  );
+
+  if (!everUsed) {
+    return (
+      <>
+        {header}
+        <div className="panel" data-testid="usage-empty">
+          <h2 style={{ marginTop: 0 }}>No requests yet</h2>
+          <p>
+            Your charts, request log and exports appear here after your first API call.{" "}
+            {keys.length === 0 ? <>Start by creating an <Link href="/dashboard/keys">API key</Link>, then:</> : <>Use one of your <Link href="/dashboard/keys">API keys</Link>:</>}
+          </p>
           <QuickStart />
-        </>
+        </div>
+      </>
+    );
+  }
+
+  const models = [...new Set([...getCatalog().models.map((m) => m.id), ...summary.rows.map((r) => r.model), ...(filters.model ? [filters.model] : [])])].sort();
+  const chart = buildChartData(summary, filters);
+  const qs = filtersToSearchParams(filters);
+  const exportHref = `/dashboard/usage/export?${qs}`;
+  const empty = summary.totals.requests === 0n;
+
+  return (
+    <>
+      {header}
+      <UsageFiltersForm filters={filters} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
+      <div style={{ display: "flex", alignItems: "center", gap: 12, margin: "16px 0" }}>
+        <span className="muted" data-testid="period">{describePeriod(filters)}</span>
+        <span style={{ flex: 1 }} />
+        <a href={exportHref} className="button" data-testid="export-csv" download>Export CSV</a>
+      </div>
+      <UsageTotals totals={summary.totals} />
+
+      {empty ? (
+        <div className="panel" style={{ marginTop: 16 }} data-testid="usage-none-in-period">
+          <p>No requests match these filters in this period.</p>
+          <p className="muted">Try a longer period, or <Link href="/dashboard/usage">reset the filters</Link>.</p>
+        </div>
       ) : (
-        <table data-testid="usage-table">
-          <thead>
-            <tr><th>Time (UTC)</th><th>Model</th><th>Units</th><th>Cost</th><th>Status</th><th>Latency</th></tr>
-          </thead>
-          <tbody>
-            {recent.map((e) => (
-              <tr key={e.id}>
-                <td>{e.createdAt.toISOString().replace("T", " ").slice(0, 19)}</td>
-                <td>{e.model}</td>
-                <td>{e.inputTokens || e.outputTokens ? `${e.inputTokens} in / ${e.outputTokens} out` : e.images ? `${e.images} images` : e.videoSeconds ? `${e.videoSeconds} s video` : e.characters ? `${e.characters} chars` : `${(e.audioMs / 60000).toFixed(2)} min audio`}</td>
-                <td>{formatUsd(e.costMicroUsd, { decimals: 6 })}</td>
-                <td>{e.aborted ? "aborted" : e.status} ({e.httpStatus})</td>
-                <td>{e.latencyMs} ms</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <h2>Spend per {filters.bucket} by model</h2>
+          <div className="panel"><SpendChart data={chart} /></div>
+          <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(420px, 1fr))", marginTop: 16 }}>
+            <div className="panel">
+              <div className="muted">Requests per {filters.bucket}</div>
+              <RequestsChart data={chart} />
+            </div>
+            <div className="panel">
+              <div className="muted">Input and output tokens per {filters.bucket}</div>
+              <TokensChart data={chart} />
+            </div>
+          </div>
+          <h2>Other modalities</h2>
+          <OtherUnitsCharts data={chart} />
+          <h2>By model</h2>
+          <ModelBreakdown rows={summary.rows} totals={summary.totals} />
+        </>
       )}
+
+      <h2 id="requests">Requests</h2>
+      {log.rows.length === 0 ? (
+        <p className="muted" data-testid="log-empty">{before ? "No older requests." : "No requests in this period."}</p>
+      ) : (
+        <RequestLogTable rows={log.rows} />
+      )}
+      <div style={{ display: "flex", gap: 12, marginTop: 12 }} data-testid="log-pagination">
+        {before && <Link href={`/dashboard/usage?${qs}#requests`} data-testid="log-newest">← Newest</Link>}
+        {log.next && (
+          <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { before: encodeCursor(log.next) })}#requests`} data-testid="log-older">
+            Older →
+          </Link>
+        )}
+      </div>
     </>
   );
 }

@@ -1,0 +1,21 @@
+// Shown while a dashboard page's queries run: the shape of the page, not a blank screen.
+export default function DashboardLoading() {
+  const block = (h: number) => ({ height: h, borderRadius: 6, background: "linear-gradient(90deg, #171c26, #1d2330, #171c26)" });
+  return (
+    <div data-testid="dashboard-loading" aria-busy="true" aria-live="polite">
+      <div style={{ ...block(28), width: 180, marginBottom: 16 }} />
+      <div className="grid">
+        {[0, 1, 2].map((i) => (
+          <div className="panel" key={i}>
+            <div style={{ ...block(14), width: "40%", marginBottom: 10 }} />
+            <div style={{ ...block(30), width: "60%" }} />
+          </div>
+        ))}
+      </div>
+      <div className="panel" style={{ marginTop: 16 }}>
+        <div style={block(200)} />
+      </div>
+      <p className="muted">Loading…</p>
+    </div>
+  );
+}

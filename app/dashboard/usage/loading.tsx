@@ -1,0 +1,17 @@
+// The usage page aggregates a whole period in SQL; show the layout it will fill meanwhile.
+export default function UsageLoading() {
+  const block = (h: number) => ({ height: h, borderRadius: 6, background: "linear-gradient(90deg, #171c26, #1d2330, #171c26)" });
+  return (
+    <div data-testid="usage-loading" aria-busy="true" aria-live="polite">
+      <h1>Usage</h1>
+      <p className="muted">All times and days on this page are in UTC. Loading your usage…</p>
+      <div className="panel" style={{ ...block(96), marginBottom: 16 }} />
+      <div className="grid">
+        {[0, 1, 2, 3].map((i) => (
+          <div className="panel" key={i}><div style={{ ...block(44) }} /></div>
+        ))}
+      </div>
+      <div className="panel" style={{ marginTop: 16 }}><div style={block(240)} /></div>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+"use client";
+
+import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+export type OverviewDay = { day: string; usd: number; exact: string };
+
+/** The dashboard home's small 7-day spend chart (UTC days). */
+export function OverviewSpendChart({ days }: { days: OverviewDay[] }) {
+  return (
+    <div data-testid="overview-chart" style={{ width: "100%", height: 140 }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={days.map((d) => ({ ...d, label: d.day.slice(5) }))} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
+          <XAxis dataKey="label" tick={{ fill: "#9aa3b2", fontSize: 11 }} stroke="#262c3a" />
+          <YAxis hide />
+          <Tooltip
+            cursor={{ fill: "rgba(110,168,254,0.08)" }}
+            content={({ active, payload }) =>
+              active && payload?.length ? (
+                <div className="panel" style={{ padding: 6, fontSize: 12 }}>
+                  {(payload[0].payload as OverviewDay).day} UTC: {(payload[0].payload as OverviewDay).exact}
+                </div>
+              ) : null
+            }
+          />
+          <Bar dataKey="usd" fill="#6ea8fe" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

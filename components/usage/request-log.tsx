@@ -1,0 +1,44 @@
+import Link from "next/link";
+import { formatUsd } from "@/lib/money";
+import { formatUnits, formatUtc } from "@/lib/usage/format";
+import type { RequestLogRow } from "@/lib/usage/queries";
+
+export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "httpStatus" | "aborted"> }) {
+  const ok = row.httpStatus < 400 && !row.aborted;
+  return (
+    <span className={ok ? "ok" : "error"} data-testid="log-status">
+      {row.status} ({row.httpStatus})
+    </span>
+  );
+}
+
+/** The request log: newest first, one page of a keyset-paginated query. */
+export function RequestLogTable({ rows }: { rows: RequestLogRow[] }) {
+  return (
+    <div style={{ overflowX: "auto" }}>
+      <table data-testid="request-log">
+        <thead>
+          <tr>
+            <th>Time (UTC)</th><th>Key</th><th>Model</th><th>Units</th><th style={{ textAlign: "right" }}>Cost</th><th>Status</th><th style={{ textAlign: "right" }}>Latency</th><th>Aborted</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.requestId} data-testid="log-row" data-request-id={r.requestId} data-key-id={r.keyId ?? ""} data-cost-micro-usd={String(r.costMicroUsd)}>
+              <td style={{ whiteSpace: "nowrap" }}>
+                <Link href={`/dashboard/usage/requests/${encodeURIComponent(r.requestId)}`} data-testid="log-detail-link">{formatUtc(r.createdAt)}</Link>
+              </td>
+              <td data-testid="log-key">{r.keyName ?? <span className="muted">{r.keyId ? "deleted key" : "—"}</span>}</td>
+              <td data-testid="log-model"><code>{r.model}</code></td>
+              <td data-testid="log-units">{formatUnits(r)}</td>
+              <td data-testid="log-cost" style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatUsd(r.costMicroUsd, { decimals: 6 })}</td>
+              <td><StatusBadge row={r} /></td>
+              <td style={{ textAlign: "right" }}>{r.latencyMs.toLocaleString("en-US")} ms</td>
+              <td data-testid="log-aborted">{r.aborted ? <span className="error">yes</span> : <span className="muted">no</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+"use client";
+
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type TooltipContentProps,
+  type TooltipValueType as ValueType,
+} from "recharts";
+import type { ChartData, ChartRow } from "@/lib/usage/series";
+
+// The usage page's charts. They receive plain serialisable rows (lib/usage/series.ts):
+// numbers for plotting, exact money as strings for the tooltips.
+
+export const PALETTE = ["#6ea8fe", "#4cd18a", "#f2b84b", "#c38cff", "#ff8f6b", "#5fd4d4", "#ff6b9a", "#a3b36b", "#9aa3b2"];
+const GRID = "#262c3a";
+const AXIS = { stroke: "#9aa3b2", fontSize: 12 } as const;
+const HEIGHT = 240;
+
+type Series = { key: string; name: string; color: string; exactKey?: string; format?: (v: number) => string };
+
+function ChartTooltip({ active, payload, label, series, totalKey }: Pick<Partial<TooltipContentProps<ValueType, string>>, "active" | "payload" | "label"> & { series: Series[]; totalKey?: keyof ChartRow }) {
+  if (!active || !payload?.length) return null;
+  const row = payload[0].payload as ChartRow;
+  return (
+    <div className="panel" style={{ padding: 8, fontSize: 13 }}>
+      <div><strong>{String(label)}</strong> <span className="muted">UTC</span></div>
+      {series.map((s) => {
+        const v = row[s.key];
+        if (!v) return null;
+        return (
+          <div key={s.key}>
+            <span style={{ color: s.color }}>■</span> {s.name}: {s.exactKey ? String(row[s.exactKey]) : s.format ? s.format(Number(v)) : Number(v).toLocaleString("en-US")}
+          </div>
+        );
+      })}
+      {totalKey && <div className="muted">Total: {String(row[totalKey])}</div>}
+    </div>
+  );
+}
+
+function StackedBars({ rows, series, testId, yFormat, totalKey }: { rows: ChartRow[]; series: Series[]; testId: string; yFormat?: (v: number) => string; totalKey?: keyof ChartRow }) {
+  return (
+    <div data-testid={testId} style={{ width: "100%", height: HEIGHT }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+          <CartesianGrid stroke={GRID} vertical={false} />
+          <XAxis dataKey="label" tick={AXIS} stroke={GRID} minTickGap={16} />
+          <YAxis tick={AXIS} stroke={GRID} tickFormatter={yFormat} width={72} allowDecimals />
+          <Tooltip cursor={{ fill: "rgba(110,168,254,0.08)" }} content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />} />
+          {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
+          {series.map((s) => (
+            <Bar key={s.key} dataKey={s.key} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+const usdTick = (v: number) => (v === 0 ? "$0" : v < 0.01 ? `$${v.toPrecision(2)}` : `$${v.toFixed(2)}`);
+const compact = (v: number) => Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 }).format(v);
+
+export function SpendChart({ data, testId = "chart-spend" }: { data: ChartData; testId?: string }) {
+  const series = data.models.map((m, i) => ({ key: `m${i}`, exactKey: `x${i}`, name: m, color: PALETTE[i % PALETTE.length] }));
+  return <StackedBars rows={data.rows} series={series} testId={testId} yFormat={usdTick} totalKey="totalExact" />;
+}
+
+export function RequestsChart({ data }: { data: ChartData }) {
+  return <StackedBars rows={data.rows} series={[{ key: "requests", name: "Requests", color: PALETTE[0] }]} testId="chart-requests" yFormat={compact} />;
+}
+
+export function TokensChart({ data }: { data: ChartData }) {
+  return (
+    <StackedBars
+      rows={data.rows}
+      series={[
+        { key: "inputTokens", name: "Input tokens", color: PALETTE[0] },
+        { key: "outputTokens", name: "Output tokens", color: PALETTE[1] },
+      ]}
+      testId="chart-tokens"
+      yFormat={compact}
+    />
+  );
+}
+
+const OTHER_UNITS: { key: keyof ChartRow & string; title: string; unit: string; format?: (v: number) => string }[] = [
+  { key: "images", title: "Images", unit: "images" },
+  { key: "videoSeconds", title: "Video", unit: "seconds" },
+  { key: "characters", title: "Speech (text-to-speech)", unit: "characters" },
+  { key: "audioMinutes", title: "Transcription (speech-to-text)", unit: "minutes of audio", format: (v) => `${Number(v.toFixed(3))} min` },
+];
+
+/** One small chart per other modality that has any units in the period. */
+export function OtherUnitsCharts({ data }: { data: ChartData }) {
+  const shown = OTHER_UNITS.filter((u) => data.rows.some((r) => Number(r[u.key]) > 0));
+  if (shown.length === 0) return <p className="muted" data-testid="other-units-none">No image, video, speech or transcription requests in this period.</p>;
+  return (
+    <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}>
+      {shown.map((u, i) => (
+        <div className="panel" key={u.key}>
+          <div className="muted">{u.title} <span style={{ fontSize: 12 }}>({u.unit} per {data.bucket})</span></div>
+          <StackedBars rows={data.rows} series={[{ key: u.key, name: u.title, color: PALETTE[(i + 2) % PALETTE.length], format: u.format }]} testId={`chart-${u.key}`} yFormat={compact} />
+        </div>
+      ))}
+    </div>
+  );
+}

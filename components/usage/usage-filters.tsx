@@ -1,0 +1,80 @@
+import Link from "next/link";
+import { MODALITIES } from "@/lib/catalog/types";
+import { filtersToSearchParams, RANGE_LABELS, RANGES, type UsageFilters } from "@/lib/usage/filters";
+
+const MODALITY_LABELS: Record<string, string> = {
+  chat: "Chat",
+  completion: "Completions",
+  image: "Images",
+  video: "Video",
+  tts: "Text-to-speech",
+  stt: "Speech-to-text",
+};
+
+export { MODALITY_LABELS };
+
+/**
+ * The filters as a plain GET form: applying them changes the URL, so every view of the
+ * usage page is a shareable link, and it works before any JavaScript has loaded.
+ */
+export function UsageFiltersForm({ filters, keys, models }: { filters: UsageFilters; keys: { id: string; name: string; revoked: boolean }[]; models: string[] }) {
+  return (
+    <form method="get" action="/dashboard/usage" className="panel" data-testid="usage-filters">
+      <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
+        {RANGES.filter((r) => r !== "custom").map((r) => (
+          <Link
+            key={r}
+            href={`/dashboard/usage?${filtersToSearchParams({ ...filters, range: r })}`}
+            className="badge"
+            data-testid={`range-${r}`}
+            aria-current={filters.range === r ? "true" : undefined}
+            style={filters.range === r ? { borderColor: "var(--accent)", color: "var(--accent)" } : undefined}
+          >
+            {RANGE_LABELS[r]}
+          </Link>
+        ))}
+      </div>
+      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", alignItems: "end" }}>
+        <div>
+          <label htmlFor="f-range">Period</label>
+          <select id="f-range" name="range" defaultValue={filters.range} data-testid="filter-range">
+            {RANGES.map((r) => <option key={r} value={r}>{RANGE_LABELS[r]}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-from">From (UTC, custom)</label>
+          <input id="f-from" type="date" name="from" defaultValue={filters.fromDate ?? ""} data-testid="filter-from" />
+        </div>
+        <div>
+          <label htmlFor="f-to">To (UTC, custom)</label>
+          <input id="f-to" type="date" name="to" defaultValue={filters.toDate ?? ""} data-testid="filter-to" />
+        </div>
+        <div>
+          <label htmlFor="f-key">API key</label>
+          <select id="f-key" name="key" defaultValue={filters.keyId ?? ""} data-testid="filter-key">
+            <option value="">All keys</option>
+            {keys.map((k) => <option key={k.id} value={k.id}>{k.name}{k.revoked ? " (revoked)" : ""}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-model">Model</label>
+          <select id="f-model" name="model" defaultValue={filters.model ?? ""} data-testid="filter-model">
+            <option value="">All models</option>
+            {models.map((m) => <option key={m} value={m}>{m}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-modality">Modality</label>
+          <select id="f-modality" name="modality" defaultValue={filters.modality ?? ""} data-testid="filter-modality">
+            <option value="">All modalities</option>
+            {MODALITIES.map((m) => <option key={m} value={m}>{MODALITY_LABELS[m]}</option>)}
+          </select>
+        </div>
+        <div style={{ display: "flex", gap: 8 }}>
+          <button type="submit" data-testid="apply-filters">Apply</button>
+          <Link href="/dashboard/usage" className="button secondary" style={{ background: "transparent", color: "var(--text)", border: "1px solid var(--border)" }} data-testid="reset-filters">Reset</Link>
+        </div>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+import { addUnits, ZERO_UNITS, type UsageBucketRow, type UsageUnits } from "@/lib/usage/queries";
+import { audioMinutes, formatInt, formatUnits, formatUsdExact } from "@/lib/usage/format";
+
+function Stat({ label, value, testId, micro }: { label: string; value: string; testId: string; micro?: bigint }) {
+  return (
+    <div className="panel">
+      <div className="muted">{label}</div>
+      <div className="big" data-testid={testId} data-micro-usd={micro === undefined ? undefined : String(micro)}>{value}</div>
+    </div>
+  );
+}
+
+/** The period's totals, exact: money to the micro-dollar, units as integers. */
+export function UsageTotals({ totals }: { totals: UsageUnits }) {
+  return (
+    <div className="grid" data-testid="usage-totals">
+      <Stat label="Total spend" value={formatUsdExact(totals.costMicroUsd)} testId="total-spend" micro={totals.costMicroUsd} />
+      <Stat label="Requests" value={formatInt(totals.requests)} testId="total-requests" />
+      <Stat label="Input / output tokens" value={`${formatInt(totals.inputTokens)} / ${formatInt(totals.outputTokens)}`} testId="total-tokens" />
+      <div className="panel" data-testid="total-other-units">
+        <div className="muted">Other units</div>
+        <div>{formatInt(totals.images)} images · {formatInt(totals.videoSeconds)} s video</div>
+        <div>{formatInt(totals.characters)} characters · {audioMinutes(totals.audioMs)} min audio</div>
+      </div>
+    </div>
+  );
+}
+
+/** Per-model subtotals that add up, in integers, to the period's total. */
+export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; totals: UsageUnits }) {
+  const byModel = new Map<string, UsageUnits & { modality: string }>();
+  for (const r of rows) {
+    const prev = byModel.get(r.model) ?? { ...ZERO_UNITS, modality: r.modality };
+    byModel.set(r.model, { ...addUnits(prev, r), modality: r.modality });
+  }
+  const list = [...byModel.entries()].sort((a, b) => (b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0])));
+  return (
+    <table data-testid="model-breakdown">
+      <thead>
+        <tr><th>Model</th><th style={{ textAlign: "right" }}>Requests</th><th>Units</th><th style={{ textAlign: "right" }}>Spend</th></tr>
+      </thead>
+      <tbody>
+        {list.map(([model, u]) => (
+          <tr key={model} data-testid="model-row" data-model={model} data-cost-micro-usd={String(u.costMicroUsd)}>
+            <td><code>{model}</code></td>
+            <td style={{ textAlign: "right" }}>{formatInt(u.requests)}</td>
+            <td>{formatUnits(u)}</td>
+            <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatUsdExact(u.costMicroUsd)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <th>Total</th>
+          <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
+          <th />
+          <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="breakdown-total">{formatUsdExact(totals.costMicroUsd)}</th>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
