@@ -1,11 +1,12 @@
 import Link from "next/link";
 import { QuickStart } from "@/components/dashboard/quick-start";
+import { DOC_PAGES, docHref, docMarkdownHref } from "@/lib/docs";
 
 export const metadata = { title: "Docs · Metered" };
 
 export default function DocsIndex() {
   return (
-    <main className="container">
+    <>
       <h1>Docs</h1>
       <p>
         Metered serves an OpenAI-compatible API under <code>/v1</code>. Point any OpenAI SDK at it by changing the base
@@ -14,6 +15,18 @@ export default function DocsIndex() {
       </p>
       <h2>Quick start</h2>
       <QuickStart />
-    </main>
+      <h2>Topics</h2>
+      <ul data-testid="docs-index">
+        {DOC_PAGES.map((d) => (
+          <li key={d.slug}>
+            <Link href={docHref(d.slug)}>{d.title}</Link> <span className="muted">— {d.summary()}</span>{" "}
+            <a className="muted" href={docMarkdownHref(d.slug)} style={{ fontSize: 13 }}>(.md)</a>
+          </li>
+        ))}
+      </ul>
+      <p className="muted">
+        For tools and language models: <a href="/llms.txt">/llms.txt</a> lists every page with its markdown URL.
+      </p>
+    </>
   );
 }

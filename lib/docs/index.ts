@@ -1,0 +1,62 @@
+import { pageToMarkdown } from "./markdown";
+import { addingACard } from "./pages/adding-a-card";
+import { apiReference } from "./pages/api-reference";
+import { billing } from "./pages/billing";
+import { freeCredit } from "./pages/free-credit";
+import { outOfCredit } from "./pages/out-of-credit";
+import { rateLimits } from "./pages/rate-limits";
+import type { DocContext, DocPage, DocPageSource } from "./types";
+
+export type { Block, DocContext, DocPage, DocPageSource, Inline } from "./types";
+export { pageToMarkdown } from "./markdown";
+
+/** Every docs page, in reading order. Each has an HTML route (app/docs/<slug>/page.tsx) and /docs/<slug>.md. */
+export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, rateLimits, outOfCredit, addingACard, apiReference];
+
+export const docHref = (slug: string) => `/docs/${slug}`;
+export const docMarkdownHref = (slug: string) => `/docs/${slug}.md`;
+
+export function findDocPage(slug: string): DocPageSource | undefined {
+  return DOC_PAGES.find((d) => d.slug === slug);
+}
+
+export async function buildDocPage(slug: string, ctx: DocContext): Promise<DocPage | null> {
+  const src = findDocPage(slug);
+  if (!src) return null;
+  return { slug: src.slug, title: src.title, summary: src.summary(), blocks: await src.blocks(ctx) };
+}
+
+export async function docMarkdown(slug: string, ctx: DocContext): Promise<string | null> {
+  const page = await buildDocPage(slug, ctx);
+  return page && pageToMarkdown(page, ctx.origin);
+}
+
+/** /llms.txt (llmstxt.org): the site in one paragraph, then every docs page with its .md URL. */
+export function llmsTxt(ctx: DocContext): string {
+  return [
+    "# Metered",
+    "",
+    "> An OpenAI-compatible model API, metered per request in dollars against prepaid credit, rate limited per API key per minute by tier.",
+    "",
+    `Base URL for API calls: ${ctx.origin}/v1 (bearer API key from the dashboard). Each page below is also served as HTML without the .md suffix.`,
+    "",
+    "## Docs",
+    "",
+    ...DOC_PAGES.map((d) => `- [${d.title}](${ctx.origin}${docMarkdownHref(d.slug)}): ${d.summary()}`),
+    "",
+    "## Optional",
+    "",
+    `- [Pricing](${ctx.origin}/pricing): every model's prices as a web page`,
+    `- [Models (JSON)](${ctx.origin}/v1/models): the same, machine-readable (needs an API key)`,
+    "",
+  ].join("\n");
+}
+
+/** The public origin for absolute links: APP_URL when set (behind a proxy), else this request's origin. */
+export function siteOrigin(requestUrl?: string | null, host?: string | null, proto?: string | null): string {
+  const configured = process.env.APP_URL;
+  if (configured) return configured.replace(/\/+$/, "");
+  if (host) return `${proto ?? "http"}://${host}`;
+  if (requestUrl) return new URL(requestUrl).origin;
+  return "http://localhost:3000";
+}

@@ -1,0 +1,79 @@
+import { ERROR_CODES } from "@/lib/api/errors";
+import { API_KEY_PREFIX } from "@/lib/api-keys";
+import { getCatalog } from "@/lib/catalog";
+import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
+import { COST_HEADER, COST_MICRO_HEADER } from "@/lib/metering/cost";
+import { RATE_LIMIT_HEADERS } from "@/lib/ratelimit/tiers";
+import { MODALITY_LABELS } from "./billing";
+import { code, h2, link, p, type DocPageSource, type Inline } from "../types";
+
+/** Every /v1 endpoint. tests/integration/docs.test.ts checks each one exists with that method. */
+export const ENDPOINTS: { method: "GET" | "POST"; path: string; what: string }[] = [
+  { method: "GET", path: "/v1/models", what: "The models, with their prices and limits." },
+  { method: "POST", path: "/v1/chat/completions", what: "Chat completion; `stream: true` and `stream_options.include_usage` supported." },
+  { method: "POST", path: "/v1/completions", what: "Text completion." },
+  { method: "POST", path: "/v1/images/generations", what: "Image generation (`n` images, `b64_json` or `url`)." },
+  { method: "POST", path: "/v1/audio/speech", what: "Text-to-speech; returns audio bytes, cost in headers." },
+  { method: "POST", path: "/v1/audio/transcriptions", what: "Speech-to-text (multipart upload); duration measured from the audio." },
+  { method: "POST", path: "/v1/videos", what: "Start a video generation job." },
+  { method: "GET", path: "/v1/videos", what: "List your video jobs." },
+  { method: "GET", path: "/v1/videos/{id}", what: "A video job's status." },
+  { method: "GET", path: "/v1/videos/{id}/content", what: "The finished video; cost in headers." },
+  { method: "GET", path: "/v1/credits", what: "Your balance (`balance_micro_usd`, `balance`) and the key's spend limit." },
+];
+
+// `inline code` inside the short descriptions above.
+const withCode = (s: string): Inline[] => s.split(/(`[^`]+`)/).filter(Boolean).map((part) => (part.startsWith("`") ? code(part.slice(1, -1)) : part));
+
+export const apiReference: DocPageSource = {
+  slug: "api-reference",
+  title: "API reference",
+  summary: () => "OpenAI-compatible endpoints under /v1, authentication, headers, error codes, and every model with its prices.",
+  blocks: ({ origin }) => [
+    p(
+      "The API is OpenAI-compatible: point any OpenAI SDK at ",
+      code(`${origin}/v1`),
+      " and use a key from the dashboard (keys start with ",
+      code(API_KEY_PREFIX),
+      ") as a bearer token: ",
+      code(`Authorization: Bearer ${API_KEY_PREFIX}…`),
+      ". The quick start is on the ",
+      link("docs home", "/docs"),
+      ".",
+    ),
+    h2("Endpoints"),
+    { kind: "table", testId: "endpoints", head: ["Method", "Path", "What"], rows: ENDPOINTS.map((e) => [[e.method], [code(e.path)], withCode(e.what)]) },
+    h2("Models"),
+    p("Prices are per request in USD, by the unit of each model type (", link("How we bill", "/docs/billing"), "). Models marked simulator are built in and deterministic, for trying the API and for tests."),
+    {
+      kind: "table",
+      testId: "models",
+      head: ["Model", "Type", "Price", "Limits"],
+      rows: getCatalog().models.map((m) => [
+        [code(m.id), ...(m.simulator ? [" (simulator)"] : [])],
+        [MODALITY_LABELS[m.modality]],
+        [priceLines(m).map((l) => `${usdLabel(l.microUsd)} ${l.label}`).join("; ")],
+        [limitLines(m).join("; ")],
+      ]),
+    },
+    h2("Response headers"),
+    {
+      kind: "table",
+      head: ["Header", "On"],
+      rows: [
+        [[code("x-request-id")], ["Every response. Quote it when asking about a request."]],
+        [[code(RATE_LIMIT_HEADERS.limit), ", ", code(RATE_LIMIT_HEADERS.remaining), ", ", code(RATE_LIMIT_HEADERS.reset)], ["Every response once the key is known (", link("Rate limits", "/docs/rate-limits"), ")."]],
+        [[code("retry-after")], ["429 responses."]],
+        [[code(COST_HEADER), ", ", code(COST_MICRO_HEADER)], ["Audio and video content responses, whose cost cannot be in a JSON body."]],
+      ],
+    },
+    h2("Errors"),
+    p("Errors use the OpenAI shape ", code('{"error": {"message", "type", "param", "code"}}'), ". Bad input is a 400 that says what is wrong."),
+    {
+      kind: "table",
+      testId: "error-codes",
+      head: ["HTTP status", "code", "type"],
+      rows: Object.entries(ERROR_CODES).map(([c, v]) => [[String(v.status)], [code(c)], [code(v.type)]]),
+    },
+  ],
+};

@@ -1,0 +1,52 @@
+import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
+import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
+import { centsToMicro, formatUsd } from "@/lib/money";
+import { TIERS_BY_ID } from "@/lib/ratelimit/tiers";
+import { code, h2, link, p, strong, type DocPageSource } from "../types";
+
+const credit = () => formatUsd(SIGNUP_CREDIT_MICRO_USD);
+
+export const freeCredit: DocPageSource = {
+  slug: "free-credit",
+  title: "Free credit",
+  summary: () => `Every new account gets ${credit()} of free credit at sign-up, no card needed, spent at the normal per-model rates.`,
+  blocks: ({ origin }) => [
+    p("Every new account gets ", strong(credit()), " of free credit at sign-up. No card is needed, and there is nothing to claim: it is on your balance when the dashboard first opens."),
+    p(
+      "Free credit is spent exactly like credit you buy: per request, at each model's published rates (see ",
+      link("How we bill", "/docs/billing"),
+      " and the ",
+      link("model list", "/docs/api-reference"),
+      "). It is granted once per account and shows in your billing history as a grant.",
+    ),
+    p(
+      "New accounts start on the ",
+      strong(TIERS_BY_ID.free.name),
+      " tier: ",
+      strong(TIERS_BY_ID.free.requestsPerMinute),
+      " requests per minute per API key. See ",
+      link("Rate limits", "/docs/rate-limits"),
+      " for the higher tiers.",
+    ),
+    h2("Check your balance"),
+    p("The dashboard shows it, and so does the API (amounts in micro-USD are exact integers; 1 USD = 1,000,000):"),
+    {
+      kind: "code",
+      lang: "bash",
+      text: `curl ${origin}/v1/credits -H "Authorization: Bearer $METERED_API_KEY"`,
+    },
+    p("The answer carries ", code("balance_micro_usd"), " and ", code("balance"), " (USD), plus what requests in flight are holding (", code("reserved"), ")."),
+    h2("When it is used up"),
+    p(
+      "The next request that your balance cannot cover is refused with ",
+      code("402 Payment Required"),
+      " and nothing is charged (",
+      link("When credit runs out", "/docs/out-of-credit"),
+      "). Top up any amount from ",
+      strong(formatUsd(centsToMicro(MIN_TOPUP_CENTS))),
+      " on the billing page (",
+      link("Adding a card", "/docs/adding-a-card"),
+      ").",
+    ),
+  ],
+};

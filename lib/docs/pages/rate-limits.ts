@@ -1,0 +1,99 @@
+import { authIpLimits } from "@/lib/auth/ip-limits";
+import { RATE_LIMIT_HEADERS, RATE_LIMIT_WINDOW_SECONDS, TIER_LIST, TIERS_BY_ID } from "@/lib/ratelimit/tiers";
+import { rateLimitedExample } from "../examples";
+import { code, h2, link, p, strong, type DocPageSource } from "../types";
+
+const EXAMPLE_RESET = 1_767_225_660; // a minute boundary, for the example only
+const EXAMPLE_RETRY = 17;
+
+export const rateLimits: DocPageSource = {
+  slug: "rate-limits",
+  title: "Rate limits",
+  summary: () =>
+    `Requests per minute per API key by tier (${TIER_LIST.map((t) => `${t.name} ${t.requestsPerMinute}`).join(", ")}), the three x-ratelimit headers, 429 with Retry-After.`,
+  blocks: () => {
+    const free = TIERS_BY_ID.free;
+    const ip = authIpLimits();
+    return [
+      p(
+        "Limits are ",
+        strong("per API key, per minute"),
+        ", set by your account's tier. Two keys of one account are counted separately. A tier change applies from the very next request.",
+      ),
+      {
+        kind: "table",
+        testId: "tier-table",
+        head: ["Tier", "Requests per minute, per key", "How to get it"],
+        rows: TIER_LIST.map((t) => [[t.name], [String(t.requestsPerMinute)], [t.howToGet]]),
+      },
+      p(
+        `The window is ${RATE_LIMIT_WINDOW_SECONDS} seconds, aligned to the clock (12:00:00 to 12:00:59, then 12:01:00…). Every request in it counts, successful or not, `,
+        "and the count starts over when the window ends. Ask for ",
+        strong(TIERS_BY_ID.elevated.name),
+        " from the dashboard's overview page.",
+      ),
+      h2("Headers"),
+      p("Every ", code("/v1"), " response carries the three headers, errors included:"),
+      {
+        kind: "table",
+        testId: "header-table",
+        head: ["Header", "Meaning"],
+        rows: [
+          [[code(RATE_LIMIT_HEADERS.limit)], ["The key's ceiling: requests per minute at its tier."]],
+          [[code(RATE_LIMIT_HEADERS.remaining)], ["Requests left in the current window, after this one."]],
+          [[code(RATE_LIMIT_HEADERS.reset)], ["When the window resets, as a Unix timestamp in seconds."]],
+          [[code("Retry-After")], ["Only on a ", code("429"), ": whole seconds to wait. Waiting that long lets the next request through."]],
+        ],
+      },
+      p(
+        "One exception: a ",
+        code("401"),
+        " (missing, unknown or revoked key) is answered before the key is known, so it carries no rate-limit headers, only ",
+        code("x-request-id"),
+        ".",
+      ),
+      h2("Over the limit"),
+      p(
+        "The request is refused with ",
+        code("429 Too Many Requests"),
+        " before it reaches any model, and it costs nothing. Example, a ",
+        free.name,
+        " key after its ",
+        String(free.requestsPerMinute),
+        " requests in a minute:",
+      ),
+      {
+        kind: "code",
+        lang: "http",
+        testId: "example-429",
+        text: [
+          "HTTP/1.1 429 Too Many Requests",
+          `${RATE_LIMIT_HEADERS.limit}: ${free.requestsPerMinute}`,
+          `${RATE_LIMIT_HEADERS.remaining}: 0`,
+          `${RATE_LIMIT_HEADERS.reset}: ${EXAMPLE_RESET}`,
+          `retry-after: ${EXAMPLE_RETRY}`,
+          "content-type: application/json",
+          "",
+          JSON.stringify(rateLimitedExample("free", EXAMPLE_RETRY), null, 2),
+        ].join("\n"),
+      },
+      p("The official OpenAI SDKs retry 429s by themselves and honour ", code("Retry-After"), "; other clients should wait that many seconds."),
+      h2("If the limiter is unavailable"),
+      p(
+        "The limiter's store (Redis) is not allowed to take the API down. If it is unreachable or slow, the limiter gives up after a short, bounded wait ",
+        "and the request goes on, unlimited; the headers then show the full limit. The event is logged and counted, and the store is skipped for a few seconds before it is tried again, ",
+        "so an outage costs at most one short wait every few seconds, not one per request.",
+      ),
+      h2("Sign-up and sign-in"),
+      p(
+        "The account pages are limited per IP address with the same machinery: ",
+        strong(`${ip.signup.limit} sign-ups per hour`),
+        " and ",
+        strong(`${ip.signin.limit} sign-in attempts per minute`),
+        ". Repeated wrong passwords for one account are throttled separately. See also ",
+        link("API reference", "/docs/api-reference"),
+        ".",
+      ),
+    ];
+  },
+};
