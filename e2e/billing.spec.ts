@@ -121,6 +121,6 @@ test.describe("billing", () => {
     await expect(page.getByTestId("auto-topup-message")).toHaveText("Auto top-up is on.");
     await page.reload();
     await expect(page.getByTestId("auto-topup-enabled")).toBeChecked();
-    await expect(page.getByTestId("auto-topup-amount")).toHaveValue("25");
+    await expect(page.getByTestId("auto-topup-amount")).toHaveValue("25.00");
   });
 });

@@ -215,7 +215,7 @@
         emit("blur", { elementType: type });
       });
       inputs[name] = input;
-      return el("label", { for: id + "-" + name, style: "display:block;flex:1;min-width:0;font-size:13px;color:#374151" }, [
+      return el("label", { for: id + "-" + name, style: "display:block;flex:1;min-width:0;font-size:13px;color:inherit;opacity:.85" }, [
         el("span", { style: "display:block;margin-bottom:4px" }, [label]),
         input,
       ]);

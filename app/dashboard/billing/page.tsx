@@ -12,7 +12,7 @@ import {
 } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
 import { readBalance } from "@/lib/ledger";
-import { centsToMicro, formatUsd, microToUsdString } from "@/lib/money";
+import { centsToMicro, formatUsd } from "@/lib/money";
 import { BillingClient, type CardView } from "./billing-client";
 
 export const metadata = { title: "Billing · Metered" };
@@ -69,8 +69,8 @@ export default async function BillingPage() {
         maxTopUp={formatUsd(centsToMicro(MAX_TOPUP_CENTS))}
         autoTopUp={{
           enabled: autoTopUp?.enabled ?? false,
-          threshold: autoTopUp ? microToUsdString(autoTopUp.thresholdMicroUsd) : "5.00",
-          amount: autoTopUp ? microToUsdString(autoTopUp.amountMicroUsd) : "20.00",
+          threshold: autoTopUp ? formatUsd(autoTopUp.thresholdMicroUsd).slice(1) : "5.00",
+          amount: autoTopUp ? formatUsd(autoTopUp.amountMicroUsd).slice(1) : "20.00",
           paymentMethodId: autoTopUp?.paymentMethodId ?? null,
           lastOutcome: autoTopUp?.lastOutcome ?? null,
           lastMessage: autoTopUp?.lastMessage ?? null,
