@@ -38,12 +38,18 @@ export function buildOnce(): void {
   const script =
     `test -f ${TEST_DIST_DIR}/BUILD_ID && [ -z "$(find ${SOURCE_DIRS.join(" ")} -newer ${TEST_DIST_DIR}/BUILD_ID ` +
     `-type f -not -name '*.test.ts' 2>/dev/null | head -1)" ] || npx next build`;
-  execFileSync("flock", ["/tmp/next-test-build.lock", "sh", "-c", script], {
-    cwd: ROOT,
-    env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 10 * 60_000,
-  });
+  try {
+    execFileSync("flock", ["/tmp/next-test-build.lock", "sh", "-c", script], {
+      cwd: ROOT,
+      env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 10 * 60_000,
+    });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    const tail = `${e.stdout ?? ""}\n${e.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
+    throw new Error(`next build into ${TEST_DIST_DIR} failed:\n${tail}`);
+  }
 }
 
 export function freePort(): Promise<number> {

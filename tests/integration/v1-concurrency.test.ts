@@ -16,7 +16,7 @@ beforeAll(async () => {
   useDbForRoutes(t);
 });
 afterAll(async () => {
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 

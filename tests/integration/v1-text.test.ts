@@ -22,7 +22,7 @@ beforeAll(async () => {
   useDbForRoutes(t);
 });
 afterAll(async () => {
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 

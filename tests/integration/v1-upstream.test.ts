@@ -24,7 +24,7 @@ beforeAll(async () => {
   process.env.UPSTREAM_TIMEOUT_MS = "1500";
 });
 afterAll(async () => {
-  clearDbForRoutes();
+  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_API_KEY", "UPSTREAM_MODELS", "UPSTREAM_TIMEOUT_MS"]) delete process.env[k];
   await Promise.all([t?.drop(), up?.close()]);
 });

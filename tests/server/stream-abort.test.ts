@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
+import { countTokens } from "gpt-tokenizer";
 import { usageEvents } from "@/db/schema";
 import { openPglite, type DbHandle } from "@/db/client";
 import { migrate } from "@/db/migrate";
@@ -111,7 +112,7 @@ function streamThenDrop(pieces: number): Promise<{ requestId: string; received: 
 describe(`streaming abort against the real server (${process.env.TEST_DB ?? "postgres"})`, () => {
   it("bills exactly the tokens generated before the TCP connection dropped, and marks the usage event aborted", async () => {
     const { requestId, chunks } = await streamThenDrop(25);
-    const inputTokens = 3 + 3 + 1 + 6; // framing + "user" + "Write a long story."
+    const inputTokens = 3 + 3 + 1 + countTokens("Write a long story."); // framing + "user" + content
     const event = await vi.waitFor(
       async () => {
         const [ev] = await withDb((db) => db.select().from(usageEvents).where(eq(usageEvents.requestId, requestId)));
@@ -147,7 +148,7 @@ describe(`streaming abort against the real server (${process.env.TEST_DB ?? "pos
     });
     let usage: any;
     for await (const c of full) if (c.usage) usage = c.usage;
-    expect(usage).toMatchObject({ completion_tokens: 12, cost_micro_usd: Number(cost(3 + 3 + 1 + 1, 12)) });
+    expect(usage).toMatchObject({ completion_tokens: 12, cost_micro_usd: Number(cost(3 + 3 + 1 + countTokens("short"), 12)) });
 
     const { data: stream, response } = await client.chat.completions
       .create({ model: "local/lorem-chat", messages: [{ role: "user", content: "long" }], max_tokens: 4000, stream: true })

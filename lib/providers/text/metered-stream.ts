@@ -42,10 +42,12 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
 
   // Delivered output: the provider's exact count when every chunk carried one (simulators),
   // else our tokenizer over the text actually forwarded.
-  const delivered = (): TextUsage => ({
-    inputTokens: input.inputTokens,
-    outputTokens: allExact ? exactTokens : countTextTokens(text),
-  });
+  // Nothing delivered (failed or closed before the first token): the model did no work the
+  // client could use, so nothing is charged, not even the prompt.
+  const delivered = (): TextUsage => {
+    const outputTokens = allExact ? exactTokens : countTextTokens(text);
+    return outputTokens > 0 ? { inputTokens: input.inputTokens, outputTokens } : { inputTokens: 0, outputTokens: 0 };
+  };
 
   const settleAborted = () =>
     meter

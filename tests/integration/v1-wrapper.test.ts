@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
+import { usageEvents } from "@/db/schema";
+import { withApiKey, ApiError, json } from "@/lib/api";
+import { getCatalog } from "@/lib/catalog";
+import { readBalance } from "@/lib/ledger";
+import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+
+// The rate-limit hook point: a stand-in decides per test what the limiter says.
+const limiter = vi.hoisted(() => ({ allowed: true }));
+vi.mock("@/lib/api/rate-limit-hook", () => ({
+  checkRateLimit: async () => ({
+    allowed: limiter.allowed,
+    retryAfterSeconds: 17,
+    headers: { "x-ratelimit-limit-requests": "10", "x-ratelimit-remaining-requests": limiter.allowed ? "9" : "0", "x-ratelimit-reset-requests": "1700000000" },
+  }),
+}));
+
+let t: TestDb;
+let a: Awaited<ReturnType<typeof makeAccountWithKey>>;
+beforeAll(async () => {
+  t = await createTestDb();
+  useDbForRoutes(t);
+  a = await makeAccountWithKey(t.db);
+});
+afterAll(async () => {
+  await clearDbForRoutes();
+  await t?.drop();
+});
+
+const call = (handler: Parameters<typeof withApiKey>[0]) =>
+  withApiKey(handler)(new Request("http://app.test/v1/x", { headers: { authorization: `Bearer ${a.secret}` } }));
+
+describe("withApiKey", () => {
+  it("an unexpected error is a 500 in the OpenAI shape with the request id, never the internals", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await call(async () => {
+      throw new Error('relation "secret_table" does not exist at 10.1.2.3');
+    });
+    expect(res.status).toBe(500);
+    const id = res.headers.get("x-request-id")!;
+    const body = await res.json();
+    expect(body.error).toMatchObject({ type: "server_error", code: "internal_error", param: null });
+    expect(body.error.message).toContain(id);
+    expect(JSON.stringify(body)).not.toMatch(/secret_table|10\.1\.2\.3|at /);
+    expect(spy.mock.calls.some((c) => String(c[0]).includes(id))).toBe(true); // logged with the id
+    spy.mockRestore();
+  });
+
+  it("a handler that throws after reserving gets its reservation released, with a usage event", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await call(async (ctx) => {
+      await ctx.openMeter({ model: getCatalog().get("local/image-sim")!, worstCase: { images: 2 } });
+      throw new ApiError("upstream_error", "the model fell over");
+    });
+    expect(res.status).toBe(502);
+    const [ev] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, res.headers.get("x-request-id")!));
+    expect(ev).toMatchObject({ status: "error", httpStatus: 502, costMicroUsd: 0n, images: 0 });
+    expect((await readBalance(t.db, a.accountId)).reservedMicroUsd).toBe(0n);
+    vi.mocked(console.error).mockRestore();
+  });
+
+  it("adds x-request-id and the limiter's headers even to responses with immutable headers", async () => {
+    const res = await call(async () => Response.redirect("http://app.test/elsewhere", 307));
+    expect(res.status).toBe(307);
+    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("10");
+    const ok = await call(async () => json({ ok: true }));
+    expect(ok.headers.get("x-ratelimit-remaining-requests")).toBe("9");
+  });
+
+  it("rate-limit hook: a refusal is a 429 with Retry-After and the headers, before the handler runs", async () => {
+    limiter.allowed = false;
+    const handler = vi.fn(async () => json({}));
+    const res = await call(handler);
+    limiter.allowed = true;
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("17");
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect((await res.json()).error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
+    expect(handler).not.toHaveBeenCalled();
+  });
+});
