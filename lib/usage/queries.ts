@@ -65,15 +65,6 @@ export function usageWhere(accountId: string, f: UsageFilters): SQL {
   return sql.join(conds, sql` and `);
 }
 
-const UNIT_SUMS = sql`count(*)::text as requests,
-  coalesce(sum(e.cost_micro_usd), 0)::text as cost,
-  coalesce(sum(e.input_tokens), 0)::text as input_tokens,
-  coalesce(sum(e.output_tokens), 0)::text as output_tokens,
-  coalesce(sum(e.images), 0)::text as images,
-  coalesce(sum(e.video_seconds), 0)::text as video_seconds,
-  coalesce(sum(e.characters), 0)::text as characters,
-  coalesce(sum(e.audio_ms), 0)::text as audio_ms`;
-
 type UnitRow = {
   requests: string;
   cost: string;
@@ -100,22 +91,41 @@ function units(r: UnitRow): UsageUnits {
 
 /**
  * Per bucket (UTC day, or UTC hour for the 24-hour view) and model: requests, spend and
- * every unit; plus the period's totals, computed by PostgreSQL in the same scan (the
- * empty grouping set), not by adding up the rows here.
+ * every unit; plus the period's totals, summed by PostgreSQL from the same grouped rows
+ * (exact numeric), not added up here.
+ *
+ * Performance (see docs/benchmarks.md): the planner cannot estimate how many distinct
+ * days an expression yields, so it assumes one group per row and, with the default 4 MB
+ * work_mem, sorts the whole scan on disk before grouping. A larger work_mem for this one
+ * transaction lets it hash-aggregate in memory instead (a few hundred groups in practice).
  */
 export async function usageSummary({ db, accountId, filters }: Scope): Promise<UsageSummary> {
   const unit = sql.raw(filters.bucket === "hour" ? "'hour'" : "'day'");
-  const bucketExpr = sql`to_char(date_trunc(${unit}, e.created_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:00')`;
-  const result = await rows<UnitRow & { bucket: string | null; model: string | null; modality: string | null; is_total: number }>(
-    db,
-    sql`select ${bucketExpr} as bucket, e.model, e.modality,
-               grouping(e.model)::int as is_total,
-               ${UNIT_SUMS}
+  const query = sql`with g as (
+        select date_trunc(${unit}, e.created_at at time zone 'UTC') as b, e.model, e.modality,
+               count(*) as requests, sum(e.cost_micro_usd) as cost,
+               sum(e.input_tokens) as input_tokens, sum(e.output_tokens) as output_tokens,
+               sum(e.images) as images, sum(e.video_seconds) as video_seconds,
+               sum(e.characters) as characters, sum(e.audio_ms) as audio_ms
           from usage_events e
          where ${usageWhere(accountId, filters)}
-         group by grouping sets ((${bucketExpr}, e.model, e.modality), ())
-         order by 1, 2`,
-  );
+         group by 1, 2, 3)
+      select to_char(b, 'YYYY-MM-DD"T"HH24:00') as bucket, model, modality, 0 as is_total,
+             requests::text as requests, cost::text as cost, input_tokens::text as input_tokens,
+             output_tokens::text as output_tokens, images::text as images, video_seconds::text as video_seconds,
+             characters::text as characters, audio_ms::text as audio_ms
+        from g
+      union all
+      select null, null, null, 1,
+             coalesce(sum(requests), 0)::text, coalesce(sum(cost), 0)::text, coalesce(sum(input_tokens), 0)::text,
+             coalesce(sum(output_tokens), 0)::text, coalesce(sum(images), 0)::text, coalesce(sum(video_seconds), 0)::text,
+             coalesce(sum(characters), 0)::text, coalesce(sum(audio_ms), 0)::text
+        from g
+      order by 4, 1, 2`;
+  const result = await db.transaction(async (tx) => {
+    await tx.execute(sql`set local work_mem = '32MB'`);
+    return rows<UnitRow & { bucket: string | null; model: string | null; modality: string | null; is_total: number }>(tx, query);
+  });
   let totals = ZERO_UNITS;
   const out: UsageBucketRow[] = [];
   for (const r of result) {

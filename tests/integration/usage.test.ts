@@ -117,7 +117,7 @@ async function workload() {
   const stt = await c1.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "json" }).withResponse();
   note(stt.response.headers.get("x-request-id"), (stt.data as unknown as { usage: unknown }).usage);
 
-  const video = await c2.videos.create({ model: "local/video-sim", prompt: "a paper boat", seconds: "1", size: "1280x720" }).withResponse();
+  const video = await c2.videos.create({ model: "local/video-sim", prompt: "a paper boat", seconds: "1" as never, size: "1280x720" }).withResponse();
   await waitForVideoJobs();
   const done = await c2.videos.retrieve(video.data.id);
   note(video.response.headers.get("x-request-id"), (done as unknown as { usage: unknown }).usage);
