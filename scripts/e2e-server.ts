@@ -21,7 +21,8 @@ async function scratchDatabase(): Promise<Record<string, string>> {
     console.log(`[e2e] PostgreSQL not reachable; using PGlite in ${dir}`);
     return { PGLITE_DIR: path.join(dir, "pglite") };
   }
-  const name = "metered_e2e";
+  // One database per port, so two e2e runs on one machine (different E2E_PORTs) don't drop each other's.
+  const name = `metered_e2e_${port}`;
   await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.unsafe(`create database ${name}`);
   await admin.end();
