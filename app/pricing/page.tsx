@@ -2,6 +2,7 @@ import Link from "next/link";
 import { getCatalog, type CatalogModel, type Modality } from "@/lib/catalog";
 import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
 import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
+import { formatUsd } from "@/lib/money";
 import { TIER_LIST } from "@/lib/ratelimit/tiers";
 
 // Rendered from the same catalog the biller charges from, at request time so the
@@ -48,7 +49,7 @@ export default function PricingPage() {
       <h1>Pricing</h1>
       <p>
         Pay per request, in dollars, from prepaid credit. No bundles, no subscriptions. Every new account gets{" "}
-        <strong>{usdLabel(SIGNUP_CREDIT_MICRO_USD)}</strong> of free credit; top up any amount from $5 on the{" "}
+        <strong data-testid="signup-credit">{formatUsd(SIGNUP_CREDIT_MICRO_USD)}</strong> of free credit; top up any amount from $5 on the{" "}
         <Link href="/dashboard/billing">billing page</Link>.
       </p>
       {SECTIONS.map((s) => {
