@@ -1,4 +1,8 @@
-// Shown while a dashboard page's queries run: the shape of the page, not a blank screen.
+// Shown while the overview's queries run: the shape of the page, not a blank screen.
+// It lives in the (overview) route group, as in Next.js's own dashboard example, so the
+// loading boundary covers this page only: a boundary above the other dashboard pages would
+// flush their response early, and notFound() there (the usage request detail) could no
+// longer answer with a real 404 status.
 export default function DashboardLoading() {
   const block = (h: number) => ({ height: h, borderRadius: 6, background: "linear-gradient(90deg, #171c26, #1d2330, #171c26)" });
   return (
