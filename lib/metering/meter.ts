@@ -33,6 +33,17 @@ export type OpenMeterInput = {
   startedAt?: number;
 };
 
+// Work started after a settle without delaying the response (auto top-up checks).
+const background = new Set<Promise<unknown>>();
+function track(p: Promise<unknown>): void {
+  const q = p.catch(() => {}).finally(() => background.delete(q));
+  background.add(q);
+}
+/** Resolves when background work started by settles has finished (tests, graceful shutdown). */
+export async function afterSettleIdle(): Promise<void> {
+  while (background.size) await Promise.all([...background]);
+}
+
 export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean };
 
 export class Meter {
@@ -81,6 +92,11 @@ export class Meter {
           aborted: input.aborted ?? false,
         },
       });
+      if (result.settled && result.chargedMicroUsd > 0n) {
+        // Auto top-up (lib/billing) checks the new balance against the account's threshold.
+        // Fire-and-forget: it never rejects and must not delay the response.
+        track(import("@/lib/billing/after-settle").then((m) => m.autoTopUpAfterSettle(this.db, this.key.accountId)));
+      }
       return { costMicroUsd: cost, chargedMicroUsd: result.chargedMicroUsd };
     })();
     return this.done;

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
 import { flushLastUsed } from "@/lib/api/key-auth";
+import { afterSettleIdle } from "@/lib/metering/meter";
 import type { TestDb } from "./db";
 
 // Calls the app's route handlers in-process: maps a URL path onto app/**/route.ts (exact
@@ -71,7 +72,7 @@ export function useDbForRoutes(t: TestDb): void {
 /** Forgets the test database; await it (before dropping the database) to flush pending last-used writes. */
 export async function clearDbForRoutes(): Promise<void> {
   delete (globalThis as unknown as { __dbHandle?: unknown }).__dbHandle;
-  await flushLastUsed().catch(() => {});
+  await Promise.all([flushLastUsed().catch(() => {}), afterSettleIdle()]);
 }
 
 export function sdkClient(apiKey: string, opts: { baseURL?: string; fetch?: typeof fetch } = {}): OpenAI {
