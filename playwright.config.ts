@@ -6,6 +6,8 @@ export const BASE_URL = `http://localhost:${PORT}`;
 // Debian's chromium, never a downloaded browser. The flags keep it off the network.
 export default defineConfig({
   testDir: "e2e",
+  // Per port, so e2e runs on different ports (and their traces) never trample each other.
+  outputDir: `test-results/e2e-${PORT}`,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,

@@ -42,12 +42,14 @@ test.describe("billing", () => {
     await billing.addCard("4242424242424242", "4242");
     await expect(page.getByTestId("card-row")).toContainText("12/34");
 
-    let navigations = 0;
-    page.on("framenavigated", (f) => f === page.mainFrame() && navigations++);
+    const navigated: string[] = [];
+    page.on("framenavigated", (f) => {
+      if (f === page.mainFrame()) navigated.push(f.url());
+    });
     await billing.topUp("5.00");
     await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
     await expect(billing.balance()).toHaveText("$15.00");
-    expect(navigations).toBe(0);
+    expect(navigated).toEqual([]);
     await expect(page.getByTestId("history-row").first()).toContainText("+$5.00");
     await expect(page.getByTestId("history-row").first().getByTestId("history-balance")).toHaveText("$15.00");
 

@@ -30,6 +30,17 @@ async function scratchDatabase(): Promise<Record<string, string>> {
 }
 
 const dbEnv = await scratchDatabase();
+// Tests that need the operator CLI (e.g. to set up a nearly spent account) read this.
+fs.writeFileSync(path.join(os.tmpdir(), `metered-e2e-${port}.json`), JSON.stringify(dbEnv));
+
+// The Stripe test emulator on a port of its own (not 12111, so a running `npm start` is
+// left alone), posting webhooks to this server.
+const emulatorPort = String(Number(port) + 10_000);
+const emulator = spawn(
+  "npx",
+  ["tsx", "lib/billing/emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`, "--no-state"],
+  { stdio: "inherit", env: process.env },
+);
 if (!fs.existsSync(path.join(distDir, "BUILD_ID"))) {
   throw new Error(`No production build in ${distDir}: run \`npm run build:test\` first.`);
 }
@@ -46,7 +57,16 @@ const child = spawn("npx", ["next", "start", "-p", port, "-H", "127.0.0.1"], {
     // Every e2e user signs up from 127.0.0.1: lift the per-IP limits (tested in lib/auth/ip-limits.test.ts).
     SIGNUP_LIMIT_PER_HOUR: process.env.SIGNUP_LIMIT_PER_HOUR ?? "100000",
     SIGNIN_LIMIT_PER_MINUTE: process.env.SIGNIN_LIMIT_PER_MINUTE ?? "100000",
+    STRIPE_EMULATOR_URL: `http://127.0.0.1:${emulatorPort}`,
   },
 });
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
-child.on("exit", (code) => process.exit(code ?? 0));
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    emulator.kill(sig);
+    child.kill(sig);
+  });
+}
+child.on("exit", (code) => {
+  emulator.kill("SIGTERM");
+  process.exit(code ?? 0);
+});
