@@ -1,4 +1,5 @@
 import { after } from "next/server";
+import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db, Queryable } from "@/db/client";
 import { videoJobs, type VideoJobStatus } from "@/db/schema";
@@ -92,6 +93,7 @@ async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video:
     if (!s.settled) throw new JobMoved(); // the reservation was swept: we cannot charge, so we do not deliver
     await tx.update(videoJobs).set({ costMicroUsd: s.chargedMicroUsd }).where(eq(videoJobs.id, job.id));
   });
+  void autoTopUpAfterSettle(db, job.accountId); // after commit; never throws
 }
 
 /** Claims a queued job (one instance wins) and renders it to the end. */

@@ -4,6 +4,7 @@ import { rows } from "@/db/rows";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { ApiError } from "@/lib/api/errors";
 import type { CatalogModel } from "@/lib/catalog";
+import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
 import { InsufficientCreditError, reserve, settle } from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
@@ -97,6 +98,9 @@ export class Meter {
         // Fire-and-forget: it never rejects and must not delay the response.
         track(import("@/lib/billing/after-settle").then((m) => m.autoTopUpAfterSettle(this.db, this.key.accountId)));
       }
+      // A charge may take the balance below the account's auto top-up threshold. The
+      // check runs off the request path and never throws into it.
+      if (result.settled && result.chargedMicroUsd > 0n) void autoTopUpAfterSettle(this.db, this.key.accountId);
       return { costMicroUsd: cost, chargedMicroUsd: result.chargedMicroUsd };
     })();
     return this.done;
