@@ -16,7 +16,7 @@ step "unit and integration tests"
 npx vitest run
 
 step "database core again on embedded PGlite"
-TEST_DB=pglite npx vitest run lib/ledger lib/api-keys lib/auth tests/integration/cli.test.ts tests/integration/key-changes.test.ts tests/integration/tiers.test.ts tests/integration/v1-ratelimit.test.ts tests/integration/v1-text.test.ts
+npm run -s test:pglite
 
 step "production build (.next-test)"
 rm -rf .next-test
