@@ -5,6 +5,19 @@ const nextConfig = {
   // PGlite ships a WASM build and data files that must be loaded from node_modules at run time.
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata"],
   poweredByHeader: false,
+  // Pages, route handlers and redirects get their security headers from proxy.ts
+  // (lib/security/headers.ts); the static assets it skips get these.
+  async headers() {
+    return [
+      {
+        source: "/_next/static/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
+    ];
+  },
   reactStrictMode: true,
   // `npm run typecheck` (tsc) is the type gate in CI; skipping here only speeds up local builds.
   typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },

@@ -21,6 +21,10 @@ const schema = z
     // to skip Redis after a failure (see lib/ratelimit/index.ts).
     RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
     RATELIMIT_BREAKER_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+    // Reserve-then-settle: how long a reservation may stay open before the sweeper assumes
+    // its process died and releases it (lib/ledger/sweeper.ts). Default 900 (15 min); keep it
+    // above the longest request (video jobs run up to 10 min). Tests shorten it.
+    RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).optional(),
     // Per-IP abuse limits on the account forms (lib/auth/ip-limits.ts); defaults 5 and 20.
     SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),

@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import { billingAccounts, ledgerEntries, reservations, usageEvents, type LedgerKind } from "@/db/schema";
+import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { AccountNotFoundError, InsufficientCreditError } from "./errors";
 
@@ -102,6 +103,11 @@ export function grant(
 /** How long a reservation may live before the sweeper assumes its process died. */
 export const DEFAULT_RESERVATION_TTL_SECONDS = 15 * 60;
 
+/** RESERVATION_TTL_SECONDS when set (tests shorten it), else the default. */
+export function reservationTtlSeconds(): number {
+  return env().RESERVATION_TTL_SECONDS ?? DEFAULT_RESERVATION_TTL_SECONDS;
+}
+
 export type Reservation = { id: string; accountId: string; requestId: string; amountMicroUsd: bigint };
 
 /**
@@ -115,7 +121,7 @@ export async function reserve(
 ): Promise<Reservation> {
   if (input.amountMicroUsd < 0n) throw new RangeError("reservation must be >= 0");
   const id = newId("res");
-  const ttl = input.ttlSeconds ?? DEFAULT_RESERVATION_TTL_SECONDS;
+  const ttl = input.ttlSeconds ?? reservationTtlSeconds();
   const inserted = await rows<{ id: string }>(
     db,
     sql`with acct as (
@@ -211,7 +217,8 @@ export async function sweepStaleReservations(db: Queryable, opts: { limit?: numb
   const stale = await db
     .select({ requestId: reservations.requestId })
     .from(reservations)
-    .where(and(lt(reservations.expiresAt, opts.now ?? new Date())))
+    // The database's clock by default: expires_at was set by it, and app clocks may drift.
+    .where(and(lt(reservations.expiresAt, opts.now ?? sql`now()`)))
     .limit(opts.limit ?? 500);
   let released = 0;
   for (const r of stale) {
