@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { reservations, usageEvents } from "@/db/schema";
 import { setTier } from "@/lib/accounts";
@@ -58,7 +58,7 @@ function rlHeaders(h: Headers) {
   };
 }
 
-async function apiError(p: Promise<unknown>): Promise<OpenAI.APIError> {
+async function apiError(p: Promise<unknown>): Promise<APIError> {
   try {
     await p;
   } catch (err) {
