@@ -22,7 +22,7 @@ export const TIERS_BY_ID = {
     id: "free",
     name: "Free",
     requestsPerMinute: 10,
-    howToGet: "Every new account starts here, with $10.00 of free credit.",
+    howToGet: "Every new account starts here; no card needed.",
   },
   elevated: {
     id: "elevated",
