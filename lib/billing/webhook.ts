@@ -11,6 +11,8 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 export type WebhookDeps = { db: Queryable; stripe: Stripe; webhookSecret: string; toleranceSeconds?: number };
 
+const HANDLED = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "setup_intent.succeeded"]);
+
 const json = (status: number, body: unknown) => Response.json(body, { status });
 
 export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
@@ -26,6 +28,13 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
     return json(400, { error: `webhook signature verification failed: ${(err as Error).message}` });
   }
   const ref = { id: event.id, type: event.type };
+  // A signed event whose object is not an object with an id cannot be acted on; a 500 would
+  // only make Stripe redeliver it for days. (Stripe does not send these; a bad deploy of a
+  // test tool might.)
+  const object = (event as { data?: { object?: unknown } }).data?.object as { id?: unknown } | null | undefined;
+  if (HANDLED.has(event.type) && (typeof object !== "object" || object === null || typeof object.id !== "string")) {
+    return json(400, { error: `malformed ${event.type} event: data.object must be an object with an id` });
+  }
   try {
     switch (event.type) {
       case "payment_intent.succeeded": {
