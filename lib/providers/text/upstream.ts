@@ -33,8 +33,13 @@ function choiceText(choice: Obj | undefined): string {
   return s;
 }
 
+// Only whole, non-negative counts are usage; anything else (negative, fractional, huge)
+// is ignored and our own count is billed. (Nonsense here used to reach the cost function,
+// which refuses it: a 500 with the reservation left for the sweeper.)
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
 function reportedUsage(u: Obj | null | undefined): TextUsage | null {
-  if (!u || typeof u.prompt_tokens !== "number" || typeof u.completion_tokens !== "number") return null;
+  if (!u || !isCount(u.prompt_tokens) || !isCount(u.completion_tokens)) return null;
   return { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens };
 }
 
