@@ -5,8 +5,9 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["lib/**/*.test.ts", "db/**/*.test.ts", "tests/**/*.test.ts"],
-    // tests/server/** start the built app: they run from vitest.server.config.ts after the build.
-    exclude: ["tests/server/**", "node_modules/**"],
+    // tests/server/** start the built app: they run from vitest.server.config.ts after the build;
+    // tests/faults/** too, from vitest.faults.config.ts (`npm run test:faults`).
+    exclude: ["tests/server/**", "tests/faults/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration files each create their own database; a few at a time is plenty on 2 cores.

@@ -12,8 +12,9 @@ import { randomBase62 } from "@/lib/ids";
 
 export const PASSWORD = "correct horse battery staple 8";
 
+/** A user with a real scrypt password; `tag` is an email when it has an @, else a prefix. */
 export async function makeUser(db: Queryable, tag: string) {
-  const email = `${tag}-${randomBase62(8).toLowerCase()}@access.test`;
+  const email = tag.includes("@") ? tag : `${tag}-${randomBase62(8).toLowerCase()}@access.test`;
   const { userId, accountId } = await createUserWithAccount(db, { email, passwordHash: await hashPassword(PASSWORD) });
   return { email, userId, accountId };
 }

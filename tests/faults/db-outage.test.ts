@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { rows } from "@/db/rows";
+import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
+import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import { moneyState, sampleBalance } from "@/tests/helpers/money-checks";
+import { startServer, type RunningServer } from "@/tests/helpers/server";
+import { startTcpProxy, type TcpProxy } from "@/tests/helpers/tcp-proxy";
+import { pool, send, type Kind, type Outcome } from "@/tests/helpers/v1-load";
+
+// Issue 8, point 2c. The real built app reaches the real PostgreSQL through a TCP proxy
+// the test can cut (every connection reset, new ones refused: what a database restart or
+// a network partition looks like to the app) and restore. Streams are in flight when the
+// cut comes. While cut, every new /v1 request must be a 503 in the OpenAI shape (never a
+// 500) and no model work may start (no stream begins without a reservation). After the
+// restore the app serves again by itself, and once the reservation TTL has passed the
+// sweeper has settled or released everything: no reservation left, the ledger balances,
+// every request charged at most once, and every success charged exactly what it reported.
+
+const onPostgres = (await whichTestDb()) === "postgres";
+const TTL_SECONDS = 4;
+let t: TestDb;
+let proxy: TcpProxy;
+let server: RunningServer;
+let account: Awaited<ReturnType<typeof makeAccountWithKey>>;
+
+beforeAll(async () => {
+  if (!onPostgres) return;
+  t = await createTestDb();
+  account = await makeAccountWithKey(t.db);
+  const target = new URL(t.url!);
+  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  server = await startServer({
+    DATABASE_URL: proxy.url(t.url!),
+    RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
+    LOCAL_SIM_CHUNK_DELAY_MS: "25",
+  });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await proxy?.close();
+  await t?.drop();
+});
+
+const openReservations = async () =>
+  (await rows<{ n: number }>(t.db, sql`select count(*)::int as n from reservations where account_id = ${account.accountId}`))[0].n;
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return check();
+}
+
+describe.skipIf(!onPostgres)("PostgreSQL cut and restored under the real server", () => {
+  it("503 while cut, nothing starts without a reservation, everything settled or released after, nothing charged twice", { timeout: 180_000 }, async () => {
+    const warm = await send(server.url, account.secret, "chat", 0);
+    expect(warm.status).toBe(200);
+    const sampler = sampleBalance(t.db, account.accountId);
+
+    // 1. Long streams in flight (60 tokens at 25 ms: ~1.5 s each), plus plain traffic.
+    const before: Promise<Outcome[]> = pool(40, 40, (i) => send(server.url, account.secret, (["stream", "stream", "chat", "image"] as Kind[])[i % 4], 100 + i));
+    await new Promise((r) => setTimeout(r, 400));
+
+    // 2. Cut. New requests meanwhile: all 503, OpenAI-shaped.
+    await proxy.cut();
+    const during: Outcome[] = [];
+    const cutUntil = Date.now() + 2_500;
+    let i = 0;
+    while (Date.now() < cutUntil) {
+      during.push(...(await Promise.all((["chat", "stream", "image", "speech"] as Kind[]).map((k) => send(server.url, account.secret, k, 500 + i++)))));
+    }
+    await proxy.restore();
+    const inFlight = await before;
+
+    // 3. After the restore the app recovers by itself.
+    const recovered = await until(async () => (await send(server.url, account.secret, "chat", 900)).status === 200, 20_000);
+    expect(recovered).toBe(true);
+    const after: Outcome[] = await pool(20, 10, (j) => send(server.url, account.secret, (["stream", "chat", "image", "speech"] as Kind[])[j % 4], 1000 + j));
+
+    // 4. The sweeper releases whatever was reserved when settling was impossible.
+    const swept = await until(async () => (await openReservations()) === 0, (TTL_SECONDS + 20) * 1000);
+    const seen = await sampler.stop();
+    const money = await moneyState(t.db, account.accountId);
+
+    const statuses = (list: Outcome[]) => list.reduce<Record<string, number>>((m, o) => ((m[o.status] = (m[o.status] ?? 0) + 1), m), {});
+    console.log(
+      `[db-outage] in flight at the cut: ${JSON.stringify(statuses(inFlight))} (${inFlight.filter((o) => o.error).length} with an error event); ` +
+        `during the cut: ${JSON.stringify(statuses(during))}; after: ${JSON.stringify(statuses(after))}; ` +
+        `balance 10000000 -> ${money.balanceMicroUsd}, ${money.usageEntries.size} charged requests, sweeper cleared all: ${swept}; ` +
+        `${seen.samples} balance samples, lowest ${seen.minBalance}`,
+    );
+
+    // While cut: only 503s in the OpenAI shape, never a 500, and no stream ever started.
+    expect(during.length).toBeGreaterThan(8);
+    for (const o of during) {
+      expect(o.status, JSON.stringify(o)).toBe(503);
+      expect(o.error).toMatchObject({ type: "server_error", code: "service_unavailable", param: null });
+      expect(o.error!.message).not.toMatch(/ECONN|postgres|select|insert/i);
+      // Refused before any work: never charged, not even once the database is back.
+      expect(money.usageEntries.has(o.requestId!)).toBe(false);
+    }
+    // Requests caught by the cut end as a success, a 503, or a stream with an error event; never a 500.
+    for (const o of [...inFlight, ...after]) expect([200, 503], JSON.stringify(o)).toContain(o.status);
+    for (const o of after) expect(o.status).toBe(200);
+
+    // Settled or released: nothing held, ledger = balance, never below zero.
+    expect(swept).toBe(true);
+    expect(money.reservedMicroUsd).toBe(0n);
+    expect(money.auditOk).toBe(true);
+    expect(money.ledgerSumMicroUsd).toBe(money.balanceMicroUsd);
+    expect(seen.minBalance! >= 0n).toBe(true);
+    // Nothing charged twice, and every reported cost charged exactly.
+    for (const amounts of money.usageEntries.values()) expect(amounts).toHaveLength(1);
+    for (const o of [warm, ...inFlight, ...after]) {
+      if (o.status === 200 && o.costMicroUsd !== null && !o.error) expect(money.usageEntries.get(o.requestId!), o.kind).toEqual([-o.costMicroUsd]);
+    }
+    expect(money.sumUsageEventsMicroUsd).toBe(-money.sumUsageEntriesMicroUsd);
+    expect(money.balanceMicroUsd).toBe(10_000_000n + money.sumUsageEntriesMicroUsd);
+  });
+});
