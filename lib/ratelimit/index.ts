@@ -79,9 +79,23 @@ const g = globalThis as unknown as { __rateLimiter?: RateLimiter };
 export function getRateLimiter(): RateLimiter {
   g.__rateLimiter ??= (() => {
     const e = env();
-    return createRateLimiter({ backend: backendFromEnv(e), timeoutMs: e.RATELIMIT_TIMEOUT_MS, breakerMs: e.RATELIMIT_BREAKER_MS });
+    return createRateLimiter({
+      backend: backendFromEnv(e),
+      timeoutMs: e.RATELIMIT_TIMEOUT_MS,
+      breakerMs: e.RATELIMIT_BREAKER_MS,
+      tierLimitOverride: benchTierLimitOverride(),
+    });
   })();
   return g.__rateLimiter;
+}
+
+// BENCHMARK ONLY: `npm run bench -- gateway` starts its server with BENCH_PASSTHROUGH=1 and
+// BENCH_RATELIMIT_RPM=<huge>, so its keys are counted in Redis like any other but never
+// refused. Both variables are read once, here; production never sets BENCH_PASSTHROUGH.
+function benchTierLimitOverride(): number | undefined {
+  if (process.env.BENCH_PASSTHROUGH !== "1") return undefined;
+  const rpm = Number(process.env.BENCH_RATELIMIT_RPM);
+  return Number.isInteger(rpm) && rpm > 0 ? rpm : undefined;
 }
 
 /** Counts one /v1 request for this API key against its account's current tier. */

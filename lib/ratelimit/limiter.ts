@@ -45,6 +45,12 @@ export type RateLimiterOptions = {
   breakerMs?: number;
   /** Window of the tier limits; only tests change it. Default RATE_LIMIT_WINDOW_SECONDS. */
   tierWindowSeconds?: number;
+  /**
+   * BENCHMARK ONLY: one requests-per-window ceiling for every key instead of its tier's, so
+   * the gateway benchmark's keys still make the store round trip but are never refused.
+   * Set from BENCH_RATELIMIT_RPM only when BENCH_PASSTHROUGH=1 (see ./index.ts).
+   */
+  tierLimitOverride?: number;
   /** Clock for Retry-After and the breaker; must be the clock the store uses. */
   now?: () => number;
   log?: (message: string) => void;
@@ -155,7 +161,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 
   return {
     limitApiKey({ keyId, tier }) {
-      return decide(`key:${keyId}`, tierInfo(tier).requestsPerMinute, tierWindowMs);
+      return decide(`key:${keyId}`, opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, tierWindowMs);
     },
     limit(identifier, { limit, windowSeconds }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);

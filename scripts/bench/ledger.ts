@@ -4,13 +4,13 @@
 // The ledger invariant (balance = Σ ledger, reserved = Σ active reservations, ≥ 0) is
 // checked for every account at the end. Writes its table to docs/benchmarks.md.
 import os from "node:os";
-import fs from "node:fs";
 import { sql } from "drizzle-orm";
 import { createTestDb } from "@/tests/helpers/db";
 import { createUserWithAccount } from "@/lib/accounts";
 import { auditAccount, grant, reserve, settle } from "@/lib/ledger";
 import { newId } from "@/lib/ids";
 import { rows } from "@/db/rows";
+import { writeDocSection } from "./lib/doc-section";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -92,22 +92,9 @@ try {
   console.log("\n" + table + "\n\n" + invariant);
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${pgVersion}`;
-  const section = `## Ledger: reserve + settle throughput\n\nCommand: \`npm run bench -- ledger\` (BENCH_CLIENTS=${CLIENTS} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS})  \nMachine: ${machine}  \nMeasured: ${new Date().toISOString().slice(0, 16)} UTC  \nEach request is one reservation (a single conditional UPDATE … INSERT statement) and one settlement transaction (release + debit + usage ledger entry + usage event).\n\n${table}\n\n${invariant}\n`;
-  writeSection("docs/benchmarks.md", "## Ledger: reserve + settle throughput", section);
+  const section = `Command: \`npm run bench -- ledger\` (BENCH_CLIENTS=${CLIENTS} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS})  \nMachine: ${machine}  \nMeasured: ${new Date().toISOString().slice(0, 16)} UTC  \nEach request is one reservation (a single conditional UPDATE … INSERT statement) and one settlement transaction (release + debit + usage ledger entry + usage event).\n\n${table}\n\n${invariant}\n`;
+  writeDocSection("ledger", "## Ledger: reserve + settle throughput", section);
   if (bad) process.exitCode = 1;
 } finally {
   await t.drop();
-}
-
-function writeSection(file: string, heading: string, section: string) {
-  fs.mkdirSync("docs", { recursive: true });
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\nFigures measured on this project's machines by the scripts in `scripts/bench/`.\n";
-  const start = doc.indexOf(heading);
-  if (start >= 0) {
-    const next = doc.indexOf("\n## ", start + heading.length);
-    doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : "");
-  } else {
-    doc = doc.trimEnd() + "\n\n" + section;
-  }
-  fs.writeFileSync(file, doc);
 }

@@ -1,0 +1,198 @@
+// `npm run bench -- gateway`: what the metered path costs on top of Next.js itself.
+//
+// On loopback: the bench upstream (scripts/bench/lib/upstream-server.mjs, its own process),
+// the app built into .next-bench and served by `next start` (production mode) on a scratch
+// PostgreSQL database and the real Redis, and three targets, loaded in alternating rounds
+// (a, b, c, a, b, c, …) so drift in the machine's load hits all three alike:
+//   (a) the upstream directly;
+//   (b) the bare pass-through, app/bench/passthrough/chat/completions (only with
+//       BENCH_PASSTHROUGH=1): a route handler that forwards to the upstream, the floor;
+//   (c) the full metered path, /v1/chat/completions: key auth, rate limit (a Redis round
+//       trip; the bench keys' ceiling is raised via BENCH_RATELIMIT_RPM so they are never
+//       refused), reservation, upstream call, settlement, usage event.
+// For concurrency 1 and 32: requests/s, p50, p99 and CPU per request (utime+stime of the
+// server's process tree from /proc: the app for (b) and (c), the upstream for (a)). Then
+// streamed requests one at a time: time to first `data:` chunk and whether chunks arrive
+// one per read (never buffered). Medians over rounds; ratios are (c)/(b) per round, then
+// the median. Writes its section of docs/benchmarks.md.
+//
+// Env: BENCH_ROUNDS (5), BENCH_SECONDS (5 per round), BENCH_STREAMS (40 per target per
+// round), BENCH_CONNECTIONS ("1,32"), BENCH_NODE_OPTIONS (e.g. "--cpu-prof
+// --cpu-prof-dir=/tmp/prof" for the app), BENCH_NO_DOC=1 to leave docs/benchmarks.md alone.
+import os from "node:os";
+import { sql } from "drizzle-orm";
+import { rows } from "@/db/rows";
+import { auditAccount } from "@/lib/ledger";
+import { appEnv, buildApp, CHAT_MODEL, cpuMs, machine, median, pgVersion, setupDb, startApp, startUpstream } from "./lib/gateway-env";
+import { writeDocSection } from "./lib/doc-section";
+import { load, streamOnce, type StreamSample, type Target } from "./lib/load";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,32").split(",").map(Number);
+const log = (m: string) => console.log(`[bench:gateway] ${m}`);
+
+type Name = "a" | "b" | "c";
+const LABEL: Record<Name, string> = { a: "(a) upstream directly", b: "(b) bare pass-through route", c: "(c) full metered path" };
+type Round = { rps: number; p50: number; p99: number; cpuPerReq: number; failed: number };
+
+export default async function gateway(): Promise<void> {
+  const loadAtStart = os.loadavg();
+  buildApp(log);
+  const { t, accountId, secrets } = await setupDb(1);
+  const upstream = await startUpstream();
+  const app = await startApp(appEnv(t.url!, upstream.url), process.env.BENCH_NODE_OPTIONS);
+  log(`app pid ${app.pid} at ${app.url}, upstream pid ${upstream.pid} at ${upstream.url}`);
+  try {
+    const plain = JSON.stringify({ model: CHAT_MODEL, messages: [{ role: "user", content: "Say something short." }], max_tokens: 64 });
+    const streamed = JSON.stringify({
+      model: CHAT_MODEL,
+      messages: [{ role: "user", content: "Say something short." }],
+      max_tokens: 64,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const auth = { authorization: `Bearer ${secrets[0]}` };
+    const targets = (body: string): Record<Name, Target> => ({
+      a: { url: `${upstream.url}/chat/completions`, headers: {}, body },
+      b: { url: `${app.url}/bench/passthrough/chat/completions`, headers: {}, body },
+      c: { url: `${app.url}/v1/chat/completions`, headers: auth, body },
+    });
+    const plainTargets = targets(plain);
+    const streamTargets = targets(streamed);
+    const pidFor = (n: Name) => (n === "a" ? upstream.pid : app.pid);
+
+    // Sanity: every target answers, and the metered one bills.
+    for (const n of ["a", "b", "c"] as Name[]) {
+      const r = await fetch(plainTargets[n].url, { method: "POST", headers: { "content-type": "application/json", ...plainTargets[n].headers }, body: plain });
+      const j = (await r.json()) as { usage?: { cost_micro_usd?: number } };
+      if (r.status !== 200) throw new Error(`${LABEL[n]} answered ${r.status}: ${JSON.stringify(j)}`);
+      if (n === "c" && !j.usage?.cost_micro_usd) throw new Error(`the metered path did not bill: ${JSON.stringify(j)}`);
+    }
+    log("warm-up");
+    for (const n of ["a", "b", "c"] as Name[]) await load(plainTargets[n], { connections: 32, seconds: 3 });
+    for (const n of ["a", "b", "c"] as Name[]) for (let i = 0; i < 10; i++) await streamOnce(streamTargets[n]);
+
+    const results: Record<number, Record<Name, Round[]>> = {};
+    for (const c of CONNECTIONS) {
+      results[c] = { a: [], b: [], c: [] };
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const n of ["a", "b", "c"] as Name[]) {
+          const pid = pidFor(n);
+          const cpu0 = cpuMs(pid);
+          const res = await load(plainTargets[n], { connections: c, seconds: SECONDS });
+          const cpu = cpuMs(pid) - cpu0;
+          results[c][n].push({ rps: res.rps, p50: res.p50, p99: res.p99, cpuPerReq: cpu / Math.max(1, res.ok), failed: res.failed });
+        }
+        const x = results[c];
+        log(
+          `c=${c} round ${r + 1}: ` +
+            (["a", "b", "c"] as Name[]).map((n) => `${n} ${x[n].at(-1)!.rps.toFixed(0)}/s p50 ${x[n].at(-1)!.p50.toFixed(2)} ms cpu ${x[n].at(-1)!.cpuPerReq.toFixed(3)} ms`).join(" | "),
+        );
+      }
+    }
+
+    const streams: Record<Name, StreamSample[][]> = { a: [], b: [], c: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const n of ["a", "b", "c"] as Name[]) {
+        const samples: StreamSample[] = [];
+        for (let i = 0; i < STREAMS; i++) samples.push(await streamOnce(streamTargets[n]));
+        streams[n].push(samples);
+      }
+      log(`streams round ${r + 1}: ` + (["a", "b", "c"] as Name[]).map((n) => `${n} ttfc ${median(streams[n].at(-1)!.map((s) => s.ttfc)).toFixed(2)} ms`).join(" | "));
+    }
+
+    // Let the last settles land, then check the money.
+    await new Promise((r) => setTimeout(r, 2000));
+    const audit = await auditAccount(t.db, accountId);
+    const [{ events, open }] = await rows<{ events: string; open: string }>(
+      t.db,
+      sql`select (select count(*) from usage_events)::text as events, (select count(*) from reservations)::text as open`,
+    );
+
+    // ---- report --------------------------------------------------------------------------
+    const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+    const lines: string[] = [];
+    lines.push("| concurrency | target | requests/s | p50 ms | p99 ms | CPU ms/request | failed |");
+    lines.push("|---|---|---:|---:|---:|---:|---:|");
+    for (const c of CONNECTIONS) {
+      for (const n of ["a", "b", "c"] as Name[]) {
+        const rs = results[c][n];
+        lines.push(
+          `| ${c} | ${LABEL[n]}${n === "a" ? " ¹" : ""} | ${f(median(rs.map((x) => x.rps)), 0)} | ${f(median(rs.map((x) => x.p50)))} | ${f(median(rs.map((x) => x.p99)))} | ${f(median(rs.map((x) => x.cpuPerReq)), 3)} | ${rs.reduce((s, x) => s + x.failed, 0)} |`,
+        );
+      }
+    }
+    const paired = (c: number, k: keyof Round, op: (cv: number, bv: number) => number) =>
+      median(results[c].c.map((x, i) => op(x[k], results[c].b[i][k])));
+    const streamMedian = (n: Name, k: keyof StreamSample) => median(streams[n].map((round) => median(round.map((s) => s[k] as number))));
+    const ttfcAdded = median(streams.c.map((round, i) => median(round.map((s) => s.ttfc)) - median(streams.b[i].map((s) => s.ttfc))));
+
+    const slines: string[] = [];
+    slines.push("| target | time to first chunk, p50 ms | p90 ms | whole stream p50 ms | content chunks | reads carrying content | most chunks in one read |");
+    slines.push("|---|---:|---:|---:|---:|---:|---:|");
+    for (const n of ["a", "b", "c"] as Name[]) {
+      const all = streams[n].flat();
+      const tt = all.map((s) => s.ttfc).sort((x, y) => x - y);
+      slines.push(
+        `| ${LABEL[n]} | ${f(streamMedian(n, "ttfc"))} | ${f(tt[Math.floor(tt.length * 0.9)])} | ${f(streamMedian(n, "total"))} | ${f(median(all.map((s) => s.chunks)), 0)} | ${f(median(all.map((s) => s.contentReads)), 0)} | ${Math.max(...all.map((s) => s.maxChunksPerRead))} |`,
+      );
+    }
+
+    const targetsTable: string[] = ["| target | measured (c) vs (b), same run | goal | met |", "|---|---:|---:|:---:|"];
+    const check = (name: string, value: number, goal: string, ok: boolean, unit = "") => targetsTable.push(`| ${name} | ${f(value)}${unit} | ${goal} | ${ok ? "yes" : "**no**"} |`);
+    const has = (c: number) => CONNECTIONS.includes(c);
+    if (has(32)) {
+      const thr = paired(32, "rps", (cv, bv) => cv / bv);
+      check("throughput at c=32", thr, "≥ 0.90×", thr >= 0.9, "×");
+    }
+    if (has(1)) {
+      const addP50 = paired(1, "p50", (cv, bv) => cv - bv);
+      check("added p50 latency at c=1", addP50, "≤ 1 ms", addP50 <= 1, " ms");
+    }
+    check("added time to first chunk", ttfcAdded, "≤ 1 ms", ttfcAdded <= 1, " ms");
+    const unbuffered = streams.c.flat().every((s) => s.maxChunksPerRead <= 1) && streams.b.flat().every((s) => s.maxChunksPerRead <= 1);
+    targetsTable.push(`| chunks never buffered (one content chunk per read, 5 ms apart upstream) | ${unbuffered ? "every read ≤ 1 chunk" : "some reads carried several chunks"} | 1 per read | ${unbuffered ? "yes" : "**no**"} |`);
+    for (const c of CONNECTIONS) {
+      const cpu = paired(c, "cpuPerReq", (cv, bv) => cv / bv);
+      check(`CPU per request at c=${c}`, cpu, "≤ 1.30×", cpu <= 1.3, "×");
+    }
+
+    const loadNow = os.loadavg();
+    const meta = [
+      `Command: \`npm run bench -- gateway\` (BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_STREAMS=${STREAMS} BENCH_CONNECTIONS=${CONNECTIONS.join(",")})  `,
+      `Machine: ${machine()}  `,
+      `Load average (1/5/15 min) at start ${loadAtStart.map((l) => l.toFixed(2)).join(" / ")}, at end ${loadNow.map((l) => l.toFixed(2)).join(" / ")}; the machine is shared, so compare within a run.  `,
+      `Stack: \`next start\` (production build in .next-bench), ${await pgVersion(t)} (scratch database), Redis at ${appEnv("", "").REDIS_URL}, autocannon 9 in the benchmark process.  `,
+      `Measured: ${new Date().toISOString().slice(0, 16)} UTC. ${ROUNDS} alternating rounds of ${SECONDS} s per target and concurrency; medians over rounds; ratios are per-round (c)/(b), then the median.`,
+    ].join("\n");
+    const money = `After the run: ${events} usage events, ${open} open reservations, ledger invariant ${audit.ok ? "holds" : "**BROKEN**"} for the bench account.`;
+    const body = [
+      meta,
+      "",
+      "Non-streamed chat completions (one upstream completion with usage):",
+      "",
+      lines.join("\n"),
+      "",
+      "¹ CPU for (a) is the upstream process's; for (b) and (c) the app's (`next start` process tree), from /proc utime+stime.",
+      "",
+      `Streamed (stream: true, include_usage), one request at a time, ${STREAMS} per target per round; the upstream sends 20 content chunks 5 ms apart:`,
+      "",
+      slines.join("\n"),
+      "",
+      "Targets:",
+      "",
+      targetsTable.join("\n"),
+      "",
+      money,
+    ].join("\n");
+    console.log("\n" + body + "\n");
+    if (process.env.BENCH_NO_DOC !== "1") writeDocSection("gateway", "## Gateway: metered path vs bare pass-through", body);
+    if (!audit.ok) process.exitCode = 1;
+  } finally {
+    await app.stop();
+    await upstream.stop();
+    await t.drop();
+  }
+}
