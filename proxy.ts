@@ -15,9 +15,15 @@ const gate = auth as unknown as (req: NextRequest, ev: NextFetchEvent) => Promis
 
 let headersOnce: Record<string, string> | undefined;
 
+// Route handlers under /dashboard answer 401 themselves (a redirect to a login page is
+// no answer for a download or a script).
+const ROUTE_HANDLERS = new Set(["/dashboard/usage/export"]);
+
 export default async function proxy(req: NextRequest, ev: NextFetchEvent): Promise<Response> {
   const { pathname } = req.nextUrl;
-  const gated = pathname === "/dashboard" || pathname.startsWith("/dashboard/") || pathname === "/admin" || pathname.startsWith("/admin/");
+  const gated =
+    !ROUTE_HANDLERS.has(pathname) &&
+    (pathname === "/dashboard" || pathname.startsWith("/dashboard/") || pathname === "/admin" || pathname.startsWith("/admin/"));
   const res = gated ? await gate(req, ev) : NextResponse.next();
   headersOnce ??= securityHeaders();
   for (const [k, v] of Object.entries(headersOnce)) res.headers.set(k, v);

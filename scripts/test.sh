@@ -26,6 +26,9 @@ tail -n 5 /tmp/metered-build.log
 step "server tests against the built app"
 npx vitest run --config vitest.server.config.ts
 
+step "fault tests: database cut by a proxy, app killed mid-request, Redis that never answers"
+npm run --silent test:faults
+
 step "end-to-end tests (Playwright, Debian chromium)"
 if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   NEXT_DIST_DIR=.next-test npx playwright test

@@ -34,6 +34,7 @@ beforeAll(async () => {
     RATELIMIT_TIMEOUT_MS: "200",
     RATELIMIT_BREAKER_MS: "1000",
     ADMIN_EMAILS: "redis-admin@access.test",
+    AUTH_SECRET: "redis-down-secret-redis-down-secret-0123456",
   });
 });
 afterAll(async () => {

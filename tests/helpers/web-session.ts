@@ -72,8 +72,9 @@ export class WebSession {
     if (formIndex >= 0) {
       const fd = new FormData();
       const encoded = args.map((a, i) => (i === formIndex ? "$K1" : a === undefined ? "$undefined" : a));
-      fd.set("0", JSON.stringify(encoded));
       for (const [k, v] of (args[formIndex] as FormData).entries()) fd.append(`1_${k}`, v);
+      // The root goes last, as React sends it: the server resolves "$K1" when it reads "0".
+      fd.set("0", JSON.stringify(encoded));
       body = fd;
     } else {
       headers["content-type"] = "text/plain;charset=UTF-8";
