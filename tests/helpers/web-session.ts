@@ -72,7 +72,7 @@ export class WebSession {
     if (formIndex >= 0) {
       const fd = new FormData();
       const encoded = args.map((a, i) => (i === formIndex ? "$K1" : a === undefined ? "$undefined" : a));
-      for (const [k, v] of (args[formIndex] as FormData).entries()) fd.append(`1_${k}`, v);
+      for (const [k, v] of (args[formIndex] as FormData).entries()) fd.append(`_1_${k}`, v); // React 19.3: "_" + ref + "_" + field
       // The root goes last, as React sends it: the server resolves "$K1" when it reads "0".
       fd.set("0", JSON.stringify(encoded));
       body = fd;

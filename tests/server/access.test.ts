@@ -213,6 +213,13 @@ describe("web hygiene", () => {
     expect(revoke.status).toBeGreaterThanOrEqual(400);
     expect(await countRows("api_keys")).toBe(before);
     expect((await v1(A.secret)).status).toBe(200);
+    // Control: the very same call from the app's own origin does create the key.
+    const own = await A.web.action("/dashboard/keys", ids.createKeyAction, [undefined, form({ name: "same-origin" })]);
+    const secret = /"secret":"(sk-[^"]+)"/.exec(own.text)?.[1];
+    expect(secret).toBeTruthy();
+    secretsSeen.push(secret!);
+    expect(await countRows("api_keys")).toBe(before + 1);
+    console.log(`[access] foreign-origin server actions answered ${revoke.status}; same-origin control ${own.status}`);
   });
 
   it("session cookies: HttpOnly, SameSite=Lax, Path=/; over https (X-Forwarded-Proto) __Secure- and Secure", async () => {
