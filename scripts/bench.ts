@@ -12,5 +12,6 @@ if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <name> [args]\navailable: ${available.join(", ") || "(none)"}`);
   process.exit(name ? 1 : 0);
 }
-const mod = (await import(pathToFileURL(path.join(dir, `${name}.ts`)).href)) as { default: (args: string[]) => Promise<void> };
-await mod.default(args);
+const mod = (await import(pathToFileURL(path.join(dir, `${name}.ts`)).href)) as { default?: (args: string[]) => Promise<void> };
+// A benchmark either exports its entry point or runs at import (top-level await).
+if (typeof mod.default === "function") await mod.default(args);

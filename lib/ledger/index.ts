@@ -7,6 +7,7 @@ import { newId } from "@/lib/ids";
 import { AccountNotFoundError, InsufficientCreditError } from "./errors";
 
 export { AccountNotFoundError, InsufficientCreditError } from "./errors";
+export { settleBatch, settleQueued, type BatchSettleResult, type SettleBatchInput } from "./settle-batch";
 
 // The money core. Invariants, all enforced inside database transactions:
 //   balance = Σ ledger_entries.amount        (cached on billing_accounts, same transaction)
@@ -114,6 +115,15 @@ export type Reservation = { id: string; accountId: string; requestId: string; am
  * Holds `amountMicroUsd` of spendable credit for one request, in a single statement:
  * the conditional UPDATE takes the row lock and checks spendable credit atomically, so
  * any number of concurrent reservations can never hold more than the balance.
+ *
+ * Committed with synchronous_commit = off (set inside the statement, so no extra round
+ * trip): the commit does not wait for the WAL flush (~3 ms here), which is most of a
+ * reservation's latency, and the account row lock is released that much sooner. What a
+ * PostgreSQL crash can cost: reservations made in the last moments before it (at most
+ * ~3 × wal_writer_delay) are forgotten, atomically with the held credit. Their requests
+ * then settle to nothing (settle finds no reservation): an under-charge, never an
+ * over-charge, and balance = Σ ledger still holds. A durable settle flushes the WAL up to
+ * itself, so a settle that committed is never left without the reservation it consumed.
  */
 export async function reserve(
   db: Queryable,
@@ -129,6 +139,7 @@ export async function reserve(
              set reserved_micro_usd = reserved_micro_usd + ${input.amountMicroUsd}
            where id = ${input.accountId}
              and balance_micro_usd - reserved_micro_usd >= ${input.amountMicroUsd}
+             and set_config('synchronous_commit', 'off', true) is not null
        returning id)
         insert into reservations (id, account_id, key_id, request_id, amount_micro_usd, expires_at)
         select ${id}, acct.id, ${input.keyId ?? null}, ${input.requestId}, ${input.amountMicroUsd},

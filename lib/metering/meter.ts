@@ -5,7 +5,7 @@ import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { ApiError } from "@/lib/api/errors";
 import type { CatalogModel } from "@/lib/catalog";
 import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
-import { InsufficientCreditError, reserve, settle } from "@/lib/ledger";
+import { InsufficientCreditError, reserve, settleQueued } from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import { keySpentMicroUsd, periodEnd, type SpendLimitPeriod } from "./spend-limits";
@@ -73,7 +73,9 @@ export class Meter {
     this.done ??= (async () => {
       const cost = costMicroUsd(this.model, input.units);
       const u = input.units;
-      const result = await settle(this.db, {
+      // Through the account's settle queue (lib/ledger/settle-batch.ts): alone it is settled
+      // at once; under load it joins the account's next batched statement.
+      const result = await settleQueued(this.db, this.key.accountId, {
         requestId: this.requestId,
         actualMicroUsd: cost,
         description: `${this.model.id} (${this.model.modality})`,
@@ -93,14 +95,14 @@ export class Meter {
           aborted: input.aborted ?? false,
         },
       });
-      if (result.settled && result.chargedMicroUsd > 0n) {
-        // Auto top-up (lib/billing) checks the new balance against the account's threshold.
-        // Fire-and-forget: it never rejects and must not delay the response.
-        track(import("@/lib/billing/after-settle").then((m) => m.autoTopUpAfterSettle(this.db, this.key.accountId)));
+      // A charge may take the balance below the account's auto top-up threshold. The settle
+      // statement itself says so (autoTopUpDue: auto top-up enabled and the new balance under
+      // its threshold), so accounts without auto top-up cost no query here. The check
+      // (lib/billing) re-reads everything under its own claim, runs off the request path,
+      // never rejects, and is tracked so tests and shutdown can wait for it.
+      if (result.settled && result.chargedMicroUsd > 0n && result.autoTopUpDue) {
+        track(autoTopUpAfterSettle(this.db, this.key.accountId));
       }
-      // A charge may take the balance below the account's auto top-up threshold. The
-      // check runs off the request path and never throws into it.
-      if (result.settled && result.chargedMicroUsd > 0n) void autoTopUpAfterSettle(this.db, this.key.accountId);
       return { costMicroUsd: cost, chargedMicroUsd: result.chargedMicroUsd };
     })();
     return this.done;

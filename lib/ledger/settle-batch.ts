@@ -1,0 +1,161 @@
+import { sql } from "drizzle-orm";
+import type { Db, Queryable } from "@/db/client";
+import { rows } from "@/db/rows";
+import type { SettleResult, UsageEventInput } from "./index";
+
+// Settling many requests in one statement, and the per-account queue the API path settles
+// through (group commit).
+//
+// Why: a settle moves the account's cached balance, so it takes the account row lock and
+// holds it through its commit, and a durable commit waits for the WAL flush (~3 ms on our
+// machines). One statement per request therefore caps one account at a few hundred settles
+// per second whatever the hardware. settleBatch() settles any number of requests in one
+// statement, one row lock and one WAL flush; settleQueued() feeds it: per account, at most
+// one settle statement is in flight, and whatever arrives meanwhile goes into the next one.
+// A lone request is settled at once (batch of one, no added wait); under load the batches
+// grow by themselves. Each account's statement locks only that account's row, so
+// concurrent batches (other accounts, other instances) cannot deadlock.
+//
+// Semantics are exactly settle()'s, per request: release the hold, debit
+// min(actual, reserved) with a usage ledger entry referenced by the request id, write the
+// usage event; a reservation already settled or swept is a no-op (settled: false). Ledger
+// entries of one batch get their running balance_after in queue order. The commit stays
+// synchronous (durable): a settle that resolved is never lost.
+
+export type SettleBatchInput = { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageEventInput };
+
+/** settle()'s result, plus whether the account is now below an enabled auto top-up threshold. */
+export type BatchSettleResult = SettleResult & { autoTopUpDue: boolean };
+
+export async function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Promise<BatchSettleResult[]> {
+  if (inputs.length === 0) return [];
+  const payload = inputs.map((x, ord) => {
+    if (x.actualMicroUsd < 0n) throw new RangeError("actual cost must be >= 0");
+    const u = x.usage;
+    return {
+      ord,
+      request_id: x.requestId,
+      actual: x.actualMicroUsd.toString(),
+      description: x.description ?? "API usage",
+      has_usage: !!u,
+      key_id: u?.keyId ?? null,
+      model: u?.model ?? null,
+      modality: u?.modality ?? null,
+      input_tokens: u?.inputTokens ?? 0,
+      output_tokens: u?.outputTokens ?? 0,
+      images: u?.images ?? 0,
+      video_seconds: u?.videoSeconds ?? 0,
+      characters: u?.characters ?? 0,
+      audio_ms: u?.audioMs ?? 0,
+      status: u?.status ?? null,
+      http_status: u?.httpStatus ?? null,
+      latency_ms: u?.latencyMs ?? null,
+      aborted: u?.aborted ?? false,
+    };
+  });
+  // One parameter (a JSON array) whatever the batch size, so the statement text never
+  // changes and postgres.js prepares it once per connection.
+  const out = await rows<{ request_id: string; charged: string | number | bigint; balance_after: string | number | bigint; auto_top_up: boolean }>(
+    db,
+    sql`with input as (
+          select distinct on (request_id) *
+            from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as i(
+                   ord int, request_id text, actual bigint, description text, has_usage boolean, key_id text,
+                   model text, modality text, input_tokens bigint, output_tokens bigint, images int,
+                   video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
+                   latency_ms int, aborted boolean)
+           order by request_id, ord),
+        held as (
+          delete from reservations r using input i where r.request_id = i.request_id
+          returning r.request_id, r.account_id, r.amount_micro_usd, r.key_id),
+        per as (
+          -- The reservation is the hard cap on what a request can cost.
+          select i.*, held.account_id, held.key_id as held_key_id, held.amount_micro_usd as reserved,
+                 least(i.actual, held.amount_micro_usd) as charged
+            from held join input i on i.request_id = held.request_id),
+        sums as (
+          select account_id, sum(reserved)::bigint as released, sum(charged)::bigint as charged from per group by account_id),
+        acct as (
+          update billing_accounts a
+             set reserved_micro_usd = a.reserved_micro_usd - sums.released,
+                 balance_micro_usd = a.balance_micro_usd - sums.charged
+            from sums
+           where a.id = sums.account_id
+       returning a.id, a.balance_micro_usd as balance),
+        running as (
+          -- balance after entry k = final balance + charges of the entries after k
+          select per.*, acct.balance as final_balance,
+                 acct.balance + sum(per.charged) over (partition by per.account_id order by per.ord desc rows between unbounded preceding and current row) - per.charged as balance_after
+            from per join acct on acct.id = per.account_id),
+        entry as (
+          insert into ledger_entries (account_id, kind, amount_micro_usd, balance_after_micro_usd, reference, request_id, description)
+          select account_id, 'usage', -charged, balance_after, request_id, request_id, description
+            from running where charged > 0 order by account_id, ord
+        returning 1),
+        event as (
+          insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
+                                    images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
+                                    latency_ms, aborted)
+          select request_id, account_id, coalesce(key_id, held_key_id), model, modality, input_tokens, output_tokens,
+                 images, video_seconds, characters, audio_ms, charged, status, http_status, latency_ms, aborted
+            from running where has_usage order by ord
+        returning 1)
+        select r.request_id, r.charged, r.balance_after,
+               -- Auto top-up is checked only when this says so: no query at all for the
+               -- (many) accounts without it, instead of one UPDATE per charged request.
+               exists (select 1 from auto_topup_settings s
+                        where s.account_id = r.account_id and s.enabled and r.final_balance < s.threshold_micro_usd) as auto_top_up
+          from running r`,
+  );
+  const byId = new Map(out.map((r) => [r.request_id, r]));
+  return inputs.map((x) => {
+    const r = byId.get(x.requestId);
+    if (!r) return { settled: false, chargedMicroUsd: 0n, balanceAfterMicroUsd: null, autoTopUpDue: false };
+    return { settled: true, chargedMicroUsd: BigInt(r.charged), balanceAfterMicroUsd: BigInt(r.balance_after), autoTopUpDue: r.auto_top_up === true };
+  });
+}
+
+// ---- the per-account queue ----------------------------------------------------------------
+
+const MAX_BATCH = 256;
+type Waiter = { input: SettleBatchInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
+type Queue = { waiting: Waiter[]; flushing: boolean };
+const queues = new WeakMap<Db, Map<string, Queue>>();
+
+/**
+ * Settles through the account's queue: at once when nothing of this account is being
+ * settled, else in the next batch. Resolves when the request's settle has committed.
+ */
+export function settleQueued(db: Db, accountId: string, input: SettleBatchInput): Promise<BatchSettleResult> {
+  let perDb = queues.get(db);
+  if (!perDb) queues.set(db, (perDb = new Map()));
+  let q = perDb.get(accountId);
+  if (!q) perDb.set(accountId, (q = { waiting: [], flushing: false }));
+  const queue = q;
+  const map = perDb;
+  return new Promise((resolve, reject) => {
+    queue.waiting.push({ input, resolve, reject });
+    if (!queue.flushing) void flush(db, accountId, queue, map);
+  });
+}
+
+async function flush(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): Promise<void> {
+  q.flushing = true;
+  try {
+    while (q.waiting.length) {
+      const batch = q.waiting.splice(0, MAX_BATCH);
+      try {
+        const results = await settleBatch(
+          db,
+          batch.map((w) => w.input),
+        );
+        batch.forEach((w, i) => w.resolve(results[i]));
+      } catch (err) {
+        batch.forEach((w) => w.reject(err));
+      }
+    }
+  } finally {
+    q.flushing = false;
+    if (map.get(accountId) === q && !q.waiting.length) map.delete(accountId);
+  }
+}
