@@ -19,8 +19,30 @@ let headersOnce: Record<string, string> | undefined;
 // no answer for a download or a script).
 const ROUTE_HANDLERS = new Set(["/dashboard/usage/export"]);
 
+/**
+ * Server actions from another origin (CSRF). Next.js refuses them too, but with a 500 and
+ * an error in the log; here they get a plain 403 before any page code runs. Same rule as
+ * Next's: the Origin's host must be the Host (or X-Forwarded-Host) the request came to.
+ */
+function foreignServerAction(req: NextRequest): boolean {
+  if (req.method !== "POST" || !req.headers.has("next-action")) return false;
+  const origin = req.headers.get("origin");
+  if (origin === null) return false; // not a browser; Next applies its own checks
+  const host = req.headers.get("x-forwarded-host")?.split(",")[0].trim() || req.headers.get("host");
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true; // "null" (sandboxed frames, some redirects) or garbage
+  }
+}
+
 export default async function proxy(req: NextRequest, ev: NextFetchEvent): Promise<Response> {
   const { pathname } = req.nextUrl;
+  if (foreignServerAction(req)) {
+    const refused = new Response("Forbidden: cross-origin server action", { status: 403, headers: { "content-type": "text/plain" } });
+    for (const [k, v] of Object.entries((headersOnce ??= securityHeaders()))) refused.headers.set(k, v);
+    return refused;
+  }
   const gated =
     !ROUTE_HANDLERS.has(pathname) &&
     (pathname === "/dashboard" || pathname.startsWith("/dashboard/") || pathname === "/admin" || pathname.startsWith("/admin/"));
