@@ -122,8 +122,8 @@ export type Reservation = { id: string; accountId: string; requestId: string; am
  * PostgreSQL crash can cost: reservations made in the last moments before it (at most
  * ~3 × wal_writer_delay) are forgotten, atomically with the held credit. Their requests
  * then settle to nothing (settle finds no reservation): an under-charge, never an
- * over-charge, and balance = Σ ledger still holds. A durable settle flushes the WAL up to
- * itself, so a settle that committed is never left without the reservation it consumed.
+ * over-charge, and balance = Σ ledger still holds. (The API path's settles are committed
+ * the same way: lib/ledger/settle-batch.ts says what that trades.)
  */
 export async function reserve(
   db: Queryable,

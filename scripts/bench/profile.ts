@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { appEnv, buildApp, CHAT_MODEL, setupDb, startApp, startUpstream } from "./lib/gateway-env";
-import { load, streamOnce } from "./lib/load";
+import { load, streamOnce, type Target } from "./lib/load";
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
@@ -37,7 +37,7 @@ export function summarise(file: string, top = 25, skipMs = 0): string {
         ? where.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, "$1") + (where.includes("/compiled/") ? " (" + where.replace(/.*\/compiled\/([^/]+).*/, "$1") + ")" : "")
         : where.startsWith("node:")
           ? "node internals"
-          : where.replace(/^\.next-bench\/server\/chunks\/.*/, "app chunks (.next-bench)")
+          : where.replace(/^\.next-bench\/server\/chunks\//, "app chunk ")
       : cf.functionName;
     file_.set(group, (file_.get(group) ?? 0) + us);
   }
@@ -68,7 +68,7 @@ export default async function profile(args: string[]): Promise<void> {
   try {
     const stream = which === "stream";
     const body = JSON.stringify({ model: CHAT_MODEL, messages: [{ role: "user", content: "Say something short." }], max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
-    const target =
+    const target: Target =
       which === "passthrough"
         ? { url: `${app.url}/bench/passthrough/chat/completions`, headers: {}, body }
         : { url: `${app.url}/v1/chat/completions`, headers: { authorization: `Bearer ${secrets[0]}` }, body };

@@ -130,8 +130,9 @@ export async function setupDb(keys = 1): Promise<{ t: TestDb; accountId: string;
 }
 
 export function appEnv(dbUrl: string, upstreamUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
+  const env: Record<string, string> = {
     DATABASE_URL: dbUrl,
+    // BENCH_REDIS_URL="" runs the in-process limiter instead (to isolate Redis's share).
     REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
     AUTH_SECRET: crypto.randomBytes(32).toString("hex"),
     UPSTREAM_BASE_URL: upstreamUrl,
@@ -142,6 +143,8 @@ export function appEnv(dbUrl: string, upstreamUrl: string, extra: Record<string,
     BENCH_RATELIMIT_RPM: "1000000000",
     ...extra,
   };
+  if (!env.REDIS_URL) delete env.REDIS_URL;
+  return env;
 }
 
 // ---- /proc readers ----------------------------------------------------------------------
