@@ -68,6 +68,7 @@ export function sampleBalance(db: Queryable, accountId: string) {
         samples++;
         if (minBalance === null || b < minBalance) minBalance = b;
         if (minAvailable === null || avail < minAvailable) minAvailable = avail;
+        await new Promise((r) => setTimeout(r, 2)); // sample often, without starving the server of CPU
       } catch {
         errors++; // a cut database connection (fault tests): keep sampling
         await new Promise((r) => setTimeout(r, 50));
