@@ -101,7 +101,7 @@ try {
   console.log("\n" + table + "\n\n" + invariant);
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${pgVersion}`;
-  const section = `Command: \`npm run bench -- ledger\` (BENCH_CLIENTS=${CLIENTS} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS})  \nMachine: ${machine}  \nMeasured: ${new Date().toISOString().slice(0, 16)} UTC  \nEach request is one reservation (a single conditional UPDATE … INSERT statement, committed without waiting for the WAL flush) and one settlement (release + debit + usage ledger entry + usage event, durable). The API path settles through a per-account queue (lib/ledger/settle-batch.ts): one statement in flight per account, whatever arrives meanwhile goes into the next one; (a′) is the same load with one settle statement per request.\n\n${table}\n\n${invariant}\n`;
+  const section = `Command: \`npm run bench -- ledger\` (BENCH_CLIENTS=${CLIENTS} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS})  \nMachine: ${machine}  \nMeasured: ${new Date().toISOString().slice(0, 16)} UTC  \nEach request is one reservation (a single conditional UPDATE … INSERT statement, committed without waiting for the WAL flush) and one settlement (release + debit + usage ledger entry + usage event, durable). The API path settles through a per-account queue (lib/ledger/settle-batch.ts): one statement in flight per account, whatever arrives meanwhile goes into the next one; (a′) is the same load with the previous design, one durable settle statement (waiting for the WAL flush) per request.\n\n${table}\n\n${invariant}\n`;
   writeDocSection("ledger", "## Ledger: reserve + settle throughput", section);
   if (bad) process.exitCode = 1;
 } finally {
