@@ -15,7 +15,7 @@ export type Outcome = {
   networkError?: string;
 };
 
-export function requestFor(kind: Kind, i: number): { path: string; body: Record<string, unknown> } {
+export function requestFor(kind: Kind, i: number, streamTokens = 60): { path: string; body: Record<string, unknown> } {
   switch (kind) {
     case "chat":
       return i % 2
@@ -24,7 +24,7 @@ export function requestFor(kind: Kind, i: number): { path: string; body: Record<
     case "stream":
       return {
         path: "/v1/chat/completions",
-        body: { model: "local/lorem-chat", messages: [{ role: "user", content: `stream ${i}` }], max_tokens: 60, stream: true, stream_options: { include_usage: true } },
+        body: { model: "local/lorem-chat", messages: [{ role: "user", content: `stream ${i}` }], max_tokens: streamTokens, stream: true, stream_options: { include_usage: true } },
       };
     case "image":
       return { path: "/v1/images/generations", body: { model: "local/image-sim", prompt: `a fox number ${i}`, size: "256x256", response_format: "url" } };
@@ -34,8 +34,14 @@ export function requestFor(kind: Kind, i: number): { path: string; body: Record<
 }
 
 /** Sends one request and reads the whole answer (the stream to its end). */
-export async function send(baseUrl: string, secret: string, kind: Kind, i: number, init: { signal?: AbortSignal } = {}): Promise<Outcome> {
-  const { path, body } = requestFor(kind, i);
+export async function send(
+  baseUrl: string,
+  secret: string,
+  kind: Kind,
+  i: number,
+  init: { signal?: AbortSignal; streamTokens?: number; onHeaders?: (status: number) => void } = {},
+): Promise<Outcome> {
+  const { path, body } = requestFor(kind, i, init.streamTokens);
   let res: Response;
   try {
     res = await fetch(baseUrl + path, {
@@ -47,6 +53,7 @@ export async function send(baseUrl: string, secret: string, kind: Kind, i: numbe
   } catch (err) {
     return { kind, status: 0, requestId: null, costMicroUsd: null, error: null, networkError: String((err as Error).cause ?? err) };
   }
+  init.onHeaders?.(res.status);
   const requestId = res.headers.get("x-request-id");
   const out: Outcome = { kind, status: res.status, requestId, costMicroUsd: null, error: null };
   try {
