@@ -132,8 +132,15 @@ export async function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Pr
 // ---- the per-account queue ----------------------------------------------------------------
 
 const MAX_BATCH = 256;
+/**
+ * A settle statement normally takes milliseconds. One that has run longer than this is
+ * presumed stuck (a connection cut mid-query, a lock held elsewhere) and stops holding
+ * the account's queue: the next batch starts on another connection. Batches of one
+ * account may then overlap; each locks only that account's row, so they just queue on it.
+ */
+const STALL_MS = 250;
 type Waiter = { input: SettleBatchInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
-type Queue = { waiting: Waiter[]; flushing: boolean };
+type Queue = { waiting: Waiter[]; running: number; lastStartMs: number; timer: ReturnType<typeof setTimeout> | null };
 const queues = new WeakMap<Db, Map<string, Queue>>();
 
 /**
@@ -144,32 +151,47 @@ export function settleQueued(db: Db, accountId: string, input: SettleBatchInput)
   let perDb = queues.get(db);
   if (!perDb) queues.set(db, (perDb = new Map()));
   let q = perDb.get(accountId);
-  if (!q) perDb.set(accountId, (q = { waiting: [], flushing: false }));
+  if (!q) perDb.set(accountId, (q = { waiting: [], running: 0, lastStartMs: 0, timer: null }));
   const queue = q;
   const map = perDb;
   return new Promise((resolve, reject) => {
     queue.waiting.push({ input, resolve, reject });
-    if (!queue.flushing) void flush(db, accountId, queue, map);
+    kick(db, accountId, queue, map);
   });
 }
 
-async function flush(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): Promise<void> {
-  q.flushing = true;
+function kick(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): void {
+  if (!q.waiting.length) return;
+  const ranFor = performance.now() - q.lastStartMs;
+  if (q.running === 0 || ranFor >= STALL_MS) {
+    void runBatch(db, accountId, q, map);
+  } else if (!q.timer) {
+    // Waiting behind a running batch: if that one stalls, do not wait for it.
+    q.timer = setTimeout(() => {
+      q.timer = null;
+      kick(db, accountId, q, map);
+    }, STALL_MS - ranFor + 1);
+    q.timer.unref?.();
+  }
+}
+
+async function runBatch(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): Promise<void> {
+  if (q.timer) clearTimeout(q.timer);
+  q.timer = null;
+  const batch = q.waiting.splice(0, MAX_BATCH);
+  q.running++;
+  q.lastStartMs = performance.now();
   try {
-    while (q.waiting.length) {
-      const batch = q.waiting.splice(0, MAX_BATCH);
-      try {
-        const results = await settleBatch(
-          db,
-          batch.map((w) => w.input),
-        );
-        batch.forEach((w, i) => w.resolve(results[i]));
-      } catch (err) {
-        batch.forEach((w) => w.reject(err));
-      }
-    }
+    const results = await settleBatch(
+      db,
+      batch.map((w) => w.input),
+    );
+    batch.forEach((w, i) => w.resolve(results[i]));
+  } catch (err) {
+    batch.forEach((w) => w.reject(err));
   } finally {
-    q.flushing = false;
-    if (map.get(accountId) === q && !q.waiting.length) map.delete(accountId);
+    q.running--;
+    if (q.waiting.length) kick(db, accountId, q, map);
+    else if (q.running === 0 && map.get(accountId) === q) map.delete(accountId);
   }
 }

@@ -196,8 +196,7 @@ export async function pgVersion(t: TestDb): Promise<string> {
 }
 
 export function machine(): string {
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(", ");
-  return `${os.cpus().length} cores (${os.cpus()[0]?.model?.trim() ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}; load average at start ${load}`;
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model?.trim() ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}`;
 }
 
 export const median = (xs: number[]) => {
