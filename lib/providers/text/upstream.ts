@@ -49,10 +49,12 @@ export function upstreamTextProvider(config: UpstreamConfig): TextProvider {
       const data = await callUpstreamJson<Obj>(config, { path: path(req), body: upstreamBody(req, false), signal: req.signal });
       if (!Array.isArray(data?.choices)) throw new ApiError("upstream_error", "The upstream model server answered without choices.");
       const { usage, ...rest } = data;
-      const counted = { inputTokens: req.inputTokens, outputTokens: data.choices.reduce((n: number, c: Obj) => n + countTextTokens(choiceText(c)), 0) };
+      // Our tokenizer runs only when the upstream reports no (valid) usage: for a long answer
+      // it is the most expensive thing this path does.
+      const counted = () => ({ inputTokens: req.inputTokens, outputTokens: data.choices.reduce((n: number, c: Obj) => n + countTextTokens(choiceText(c)), 0) });
       return {
         body: { ...rest, id: req.responseId, created: req.created, model: req.model.id },
-        usage: reportedUsage(usage) ?? counted,
+        usage: reportedUsage(usage) ?? counted(),
       };
     },
 
