@@ -4,15 +4,18 @@ import { AuthPage, expect, test, uniqueEmail } from "./fixtures";
 // scripts/e2e-server.ts puts admin@e2e.test in ADMIN_EMAILS.
 const ADMIN_EMAIL = "admin@e2e.test";
 
+// The admin account is shared by the tests of this file: run them one after another, so
+// two of them never race to create it.
+test.describe.configure({ mode: "serial" });
+
 async function adminPage(browser: Browser): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   const auth = new AuthPage(page);
   await auth.signUp(ADMIN_EMAIL);
-  // Already signed up by an earlier test in this run: sign in instead.
-  if (!/\/dashboard$/.test(page.url())) {
-    await page.waitForLoadState("networkidle");
-    if (!/\/dashboard$/.test(page.url())) await auth.signIn(ADMIN_EMAIL);
-  }
+  // Wait for the answer: the dashboard, or "already exists" when an earlier test of this
+  // run signed the admin up; then sign in instead.
+  await expect(page.getByTestId("balance").or(page.getByTestId("form-error"))).toBeVisible();
+  if (!/\/dashboard$/.test(page.url())) await auth.signIn(ADMIN_EMAIL);
   await expect(page).toHaveURL(/\/dashboard$/);
   return page;
 }
