@@ -1,0 +1,26 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { POST } from "@/app/bench/passthrough/chat/completions/route";
+
+// The benchmark's bare pass-through must never be an open, unmetered upstream proxy:
+// without BENCH_PASSTHROUGH=1 it is a 404 whatever else is configured.
+describe("bench pass-through route", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+  const call = () => POST(new Request("http://app.test/bench/passthrough/chat/completions", { method: "POST", body: "{}" }));
+
+  it("answers 404 without BENCH_PASSTHROUGH=1, even with an upstream configured", async () => {
+    delete process.env.BENCH_PASSTHROUGH;
+    process.env.UPSTREAM_BASE_URL = "http://127.0.0.1:9/v1";
+    expect((await call()).status).toBe(404);
+    process.env.BENCH_PASSTHROUGH = "true";
+    expect((await call()).status).toBe(404);
+  });
+
+  it("answers 404 with BENCH_PASSTHROUGH=1 but no upstream", async () => {
+    process.env.BENCH_PASSTHROUGH = "1";
+    delete process.env.UPSTREAM_BASE_URL;
+    expect((await call()).status).toBe(404);
+  });
+});
