@@ -69,5 +69,5 @@ describe("operator CLI", () => {
     fs.writeFileSync(`${dir}.lock`, "999999999"); // a dead pid: stale lock is taken over
     const again = await openPglite(dir);
     await again.close();
-  });
+  }, 120_000); // two PGlite start-ups in a fresh folder: slow on a loaded 2-core machine
 });
