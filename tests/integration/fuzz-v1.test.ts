@@ -131,7 +131,7 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     max_completion_tokens: badPositiveInt,
     stream: notBool.filter((v) => v !== null),
     n: fc.oneof(fc.integer({ min: 2, max: 128 }), fc.string({ maxLength: 4 }), fc.integer({ min: -5, max: 0 })),
-    max_cost: fc.oneof(fc.boolean(), fc.array(fc.integer()), fc.dictionary(fc.string(), fc.integer()), fc.constantFrom("abc", "-1", "1e999", "", "0x10", "NaN"), fc.double({ max: -1e-9 }), fc.constant(0)),
+    max_cost: fc.oneof(fc.boolean(), fc.array(fc.integer()), fc.dictionary(fc.string(), fc.integer()), fc.constantFrom("abc", "-1", "1e999", "", "0x10", "NaN"), fc.double({ max: -1e-9, noNaN: true, noDefaultInfinity: true }), fc.constant(0)),
   },
   "/v1/completions": {
     model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/image-sim")),
@@ -152,7 +152,7 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     input: fc.oneof(notString, fc.constant(""), bigString(4_097, 20_000)),
     voice: fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string()), fc.constant(""), bigString(65, 200)),
     response_format: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("ogg", "", "WAV", "midi")),
-    speed: fc.oneof(notNumber, fc.double({ max: 0.2499, noNaN: true }), fc.double({ min: 4.0001, noNaN: true })),
+    speed: fc.oneof(notNumber, fc.double({ max: 0.2499, noNaN: true, noDefaultInfinity: true }), fc.double({ min: 4.0001, noNaN: true, noDefaultInfinity: true })),
   },
   "/v1/videos": {
     model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/image-sim")),
