@@ -47,6 +47,13 @@ export default async function proxy(req: NextRequest, ev: NextFetchEvent): Promi
     !ROUTE_HANDLERS.has(pathname) &&
     (pathname === "/dashboard" || pathname.startsWith("/dashboard/") || pathname === "/admin" || pathname.startsWith("/admin/"));
   const res = gated ? await gate(req, ev) : NextResponse.next();
+  if (gated && res.status < 300) {
+    // Auth.js re-issues the session cookie on every request it checks. A dashboard request
+    // still in flight (a prefetch, a refresh) when the user signs out would then bring the
+    // session back after sign-out deleted it. Sessions therefore last maxAge from sign-in.
+    res.headers.delete("set-cookie");
+    res.headers.delete("x-middleware-set-cookie");
+  }
   headersOnce ??= securityHeaders();
   for (const [k, v] of Object.entries(headersOnce)) res.headers.set(k, v);
   return res;
