@@ -2,7 +2,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import { billingAccounts, ledgerEntries, reservations, usageEvents, type LedgerKind } from "@/db/schema";
-import { env } from "@/lib/env";
+import { reservationTtlSeconds } from "./ttl";
 import { newId } from "@/lib/ids";
 import { AccountNotFoundError, InsufficientCreditError } from "./errors";
 
@@ -101,13 +101,7 @@ export function grant(
   return postEntry(db, { ...input, kind: "grant" });
 }
 
-/** How long a reservation may live before the sweeper assumes its process died. */
-export const DEFAULT_RESERVATION_TTL_SECONDS = 15 * 60;
-
-/** RESERVATION_TTL_SECONDS when set (tests shorten it), else the default. */
-export function reservationTtlSeconds(): number {
-  return env().RESERVATION_TTL_SECONDS ?? DEFAULT_RESERVATION_TTL_SECONDS;
-}
+export { DEFAULT_RESERVATION_TTL_SECONDS, reservationTtlSeconds } from "./ttl";
 
 export type Reservation = { id: string; accountId: string; requestId: string; amountMicroUsd: bigint };
 

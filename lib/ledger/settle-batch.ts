@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db, Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import type { SettleResult, UsageEventInput } from "./index";
+import { settleLeaseBatch } from "./leases";
 
 // Settling many requests in one statement, and the per-account queue the API path settles
 // through (group commit).
@@ -139,7 +140,9 @@ const MAX_BATCH = 256;
  * account may then overlap; each locks only that account's row, so they just queue on it.
  */
 const STALL_MS = 250;
-type Waiter = { input: SettleBatchInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
+/** A queued settle: a request with its own reservation, or one holding `capMicroUsd` inside lease `leaseId`. */
+export type QueuedSettleInput = SettleBatchInput & { leaseId?: string; capMicroUsd?: bigint };
+type Waiter = { input: QueuedSettleInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
 type Queue = { waiting: Waiter[]; running: number; lastStartMs: number; timer: ReturnType<typeof setTimeout> | null };
 const queues = new WeakMap<Db, Map<string, Queue>>();
 
@@ -147,7 +150,7 @@ const queues = new WeakMap<Db, Map<string, Queue>>();
  * Settles through the account's queue: at once when nothing of this account is being
  * settled, else in the next batch. Resolves when the request's settle has committed.
  */
-export function settleQueued(db: Db, accountId: string, input: SettleBatchInput): Promise<BatchSettleResult> {
+export function settleQueued(db: Db, accountId: string, input: QueuedSettleInput): Promise<BatchSettleResult> {
   let perDb = queues.get(db);
   if (!perDb) queues.set(db, (perDb = new Map()));
   let q = perDb.get(accountId);
@@ -182,13 +185,30 @@ async function runBatch(db: Db, accountId: string, q: Queue, map: Map<string, Qu
   q.running++;
   q.lastStartMs = performance.now();
   try {
-    const results = await settleBatch(
-      db,
-      batch.map((w) => w.input),
-    );
-    batch.forEach((w, i) => w.resolve(results[i]));
-  } catch (err) {
-    batch.forEach((w) => w.reject(err));
+    // Own reservations in one statement; requests held in a lease (lib/ledger/leases.ts)
+    // in one statement per lease. Each statement is all-or-nothing on its own.
+    const groups = new Map<string, Waiter[]>();
+    for (const w of batch) {
+      const g = w.input.leaseId ?? "";
+      groups.set(g, [...(groups.get(g) ?? []), w]);
+    }
+    for (const [leaseId, ws] of groups) {
+      try {
+        const results = leaseId
+          ? await settleLeaseBatch(
+              db,
+              leaseId,
+              ws.map((w) => ({ ...w.input, capMicroUsd: w.input.capMicroUsd ?? 0n })),
+            )
+          : await settleBatch(
+              db,
+              ws.map((w) => w.input),
+            );
+        ws.forEach((w, i) => w.resolve(results[i]));
+      } catch (err) {
+        ws.forEach((w) => w.reject(err));
+      }
+    }
   } finally {
     q.running--;
     if (q.waiting.length) kick(db, accountId, q, map);

@@ -2,12 +2,15 @@ import type { Queryable } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { readBalance } from "@/lib/ledger";
 import { microToUsdNumber } from "@/lib/money";
+import { settlesCommitted } from "./meter";
 import { keySpentMicroUsd, periodEnd } from "./spend-limits";
 
 const money = (micro: bigint) => ({ micro: Number(micro), usd: microToUsdNumber(micro) });
 
 /** GET /v1/credits: the key's account balance, and the key's own spend limit if it has one. */
 export async function creditsBody(db: Queryable, key: ApiKeyPrincipal, billingUrl: string) {
+  // Settles commit just after their answers: read this account's own charges, not the holds.
+  await settlesCommitted(key.accountId);
   const b = await readBalance(db, key.accountId);
   const balance = money(b.balanceMicroUsd);
   const reserved = money(b.reservedMicroUsd);

@@ -5,8 +5,9 @@ import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { ApiError } from "@/lib/api/errors";
 import type { CatalogModel } from "@/lib/catalog";
 import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
-import { InsufficientCreditError, reserve, settleQueued } from "@/lib/ledger";
+import { InsufficientCreditError, reservationTtlSeconds, reserve, settleQueued, type BatchSettleResult } from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
+import { freeUnusedLeases, holdFromLease, type LeaseHold } from "./credit-lease";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import { keySpentMicroUsd, periodEnd, type SpendLimitPeriod } from "./spend-limits";
 
@@ -34,23 +35,43 @@ export type OpenMeterInput = {
   startedAt?: number;
 };
 
-// Work started after a settle without delaying the response (auto top-up checks).
+// Work started after a settle without delaying the response (the settle's commit itself,
+// auto top-up checks).
 const background = new Set<Promise<unknown>>();
 function track(p: Promise<unknown>): void {
   const q = p.catch(() => {}).finally(() => background.delete(q));
   background.add(q);
 }
-/** Resolves when background work started by settles has finished (tests, graceful shutdown). */
+/** Resolves when every settle started so far has committed and the work it started has finished (tests, shutdown). */
 export async function afterSettleIdle(): Promise<void> {
   while (background.size) await Promise.all([...background]);
 }
 
+// Settles not yet committed, by account and by request: /v1/credits waits for its
+// account's, so a client reads its own writes; tests wait for a request's.
+const pendingByAccount = new Map<string, Set<Promise<unknown>>>();
+const pendingByRequest = new Map<string, Promise<unknown>>();
+
+/** Resolves once every settle of this account started in this process so far has committed (or given up). */
+export async function settlesCommitted(accountId: string): Promise<void> {
+  const pending = pendingByAccount.get(accountId);
+  if (pending?.size) await Promise.all([...pending]);
+}
+
+/** The commit of one request's settle, if it is still pending in this process. */
+export function settleCommitOf(requestId: string): Promise<unknown> | undefined {
+  return pendingByRequest.get(requestId);
+}
+
 export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean };
+export type SettleOutcome = { costMicroUsd: bigint; chargedMicroUsd: bigint };
 
 export class Meter {
-  private done: Promise<{ costMicroUsd: bigint; chargedMicroUsd: bigint }> | null = null;
+  private done: Promise<SettleOutcome> | null = null;
   /** Set when a streaming response took over settling (the wrapper then leaves it alone). */
   detached = false;
+  /** Resolves when the settle has committed (or was given up after retries); null before settle(). */
+  committed: Promise<BatchSettleResult | null> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -59,6 +80,14 @@ export class Meter {
     readonly model: CatalogModel,
     readonly reservedMicroUsd: bigint,
     private readonly startedAt: number,
+    /**
+     * When the reservation expires (Date.now() ms): a failing settle retries until then,
+     * after which the sweeper releases the hold anyway (the request then goes unbilled,
+     * logged). Settling after that is harmless: it finds no reservation and does nothing.
+     */
+    private readonly reservationExpiresAt: number = Date.now() + reservationTtlSeconds() * 1000,
+    /** Set when the worst case is held inside the account's credit lease (lib/metering/credit-lease.ts), not by a reservation of its own. */
+    private readonly lease: LeaseHold | null = null,
   ) {}
 
   get settled(): boolean {
@@ -68,44 +97,97 @@ export class Meter {
   /**
    * Charges the actual cost of `units` (capped at the reservation), releases the rest and
    * writes the request's one usage event. Idempotent: later calls return the first result.
+   *
+   * The charge is decided here, synchronously: cost(units), capped at the reservation, is
+   * exactly what the settle statement debits (it caps at the same reservation), so the
+   * answer can carry it without waiting. The statement itself commits AFTER the response:
+   * it joins the account's settle queue (lib/ledger/settle-batch.ts), normally committing
+   * within a millisecond or two of the answer, and retries if the database fails. Until it
+   * commits, the reservation still holds the worst case, so nobody can spend that credit
+   * twice; a crash before the commit leaves the reservation for the sweeper (the request
+   * then goes unbilled, never over-billed). /v1/credits waits for the account's pending
+   * settles, so a client always reads its own charges.
    */
-  settle(input: SettleInput): Promise<{ costMicroUsd: bigint; chargedMicroUsd: bigint }> {
-    this.done ??= (async () => {
+  settle(input: SettleInput): Promise<SettleOutcome> {
+    this.done ??= (() => {
       const cost = costMicroUsd(this.model, input.units);
-      const u = input.units;
-      // Through the account's settle queue (lib/ledger/settle-batch.ts): alone it is settled
-      // at once; under load it joins the account's next batched statement.
-      const result = await settleQueued(this.db, this.key.accountId, {
-        requestId: this.requestId,
-        actualMicroUsd: cost,
-        description: `${this.model.id} (${this.model.modality})`,
-        usage: {
-          keyId: this.key.keyId,
-          model: this.model.id,
-          modality: this.model.modality,
-          inputTokens: u.inputTokens ?? 0,
-          outputTokens: u.outputTokens ?? 0,
-          images: u.images ?? 0,
-          videoSeconds: u.videoSeconds ?? 0,
-          characters: u.characters ?? 0,
-          audioMs: u.audioMs ?? 0,
-          status: input.status ?? "ok",
-          httpStatus: input.httpStatus ?? 200,
-          latencyMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
-          aborted: input.aborted ?? false,
-        },
+      const charged = cost < this.reservedMicroUsd ? cost : this.reservedMicroUsd;
+      this.lease?.charge(charged);
+      const commit = this.commit(input, cost).then((result) => {
+        this.lease?.committed(result?.chargedMicroUsd ?? charged, result?.settled ?? false);
+        return result;
       });
-      // A charge may take the balance below the account's auto top-up threshold. The settle
-      // statement itself says so (autoTopUpDue: auto top-up enabled and the new balance under
-      // its threshold), so accounts without auto top-up cost no query here. The check
-      // (lib/billing) re-reads everything under its own claim, runs off the request path,
-      // never rejects, and is tracked so tests and shutdown can wait for it.
-      if (result.settled && result.chargedMicroUsd > 0n && result.autoTopUpDue) {
-        track(autoTopUpAfterSettle(this.db, this.key.accountId));
-      }
-      return { costMicroUsd: cost, chargedMicroUsd: result.chargedMicroUsd };
+      this.committed = commit;
+      const accountId = this.key.accountId;
+      let set = pendingByAccount.get(accountId);
+      if (!set) pendingByAccount.set(accountId, (set = new Set()));
+      const pending = set;
+      const tracked: Promise<unknown> = commit.finally(() => {
+        pending.delete(tracked);
+        if (!pending.size && pendingByAccount.get(accountId) === pending) pendingByAccount.delete(accountId);
+        pendingByRequest.delete(this.requestId);
+      });
+      pending.add(tracked);
+      pendingByRequest.set(this.requestId, tracked);
+      track(tracked);
+      return Promise.resolve({ costMicroUsd: cost, chargedMicroUsd: charged });
     })();
     return this.done;
+  }
+
+  private async commit(input: SettleInput, cost: bigint): Promise<BatchSettleResult | null> {
+    const u = input.units;
+    const settleInput = {
+      ...(this.lease ? { leaseId: this.lease.leaseId, capMicroUsd: this.lease.worstMicroUsd } : {}),
+      requestId: this.requestId,
+      actualMicroUsd: cost,
+      description: `${this.model.id} (${this.model.modality})`,
+      usage: {
+        keyId: this.key.keyId,
+        model: this.model.id,
+        modality: this.model.modality,
+        inputTokens: u.inputTokens ?? 0,
+        outputTokens: u.outputTokens ?? 0,
+        images: u.images ?? 0,
+        videoSeconds: u.videoSeconds ?? 0,
+        characters: u.characters ?? 0,
+        audioMs: u.audioMs ?? 0,
+        status: input.status ?? "ok",
+        httpStatus: input.httpStatus ?? 200,
+        latencyMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
+        aborted: input.aborted ?? false,
+      },
+    };
+    const giveUpAt = this.reservationExpiresAt;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Through the account's settle queue: alone it is settled at once; under load it
+        // joins the account's next batched statement.
+        const result = await settleQueued(this.db, this.key.accountId, settleInput);
+        // A charge may take the balance below the account's auto top-up threshold. The settle
+        // statement itself says so (autoTopUpDue: auto top-up enabled and the new balance under
+        // its threshold), so accounts without auto top-up cost no query here. The check
+        // (lib/billing) re-reads everything under its own claim, never rejects, and is
+        // tracked so tests and shutdown can wait for it.
+        if (result.settled && result.chargedMicroUsd > 0n && result.autoTopUpDue) {
+          track(autoTopUpAfterSettle(this.db, this.key.accountId));
+        }
+        if (!result.settled && cost > 0n) {
+          console.error(`[api] ${this.requestId}: its reservation was already released (swept?) when the settle committed; ${cost} µ$ not charged`);
+        }
+        return result;
+      } catch (err) {
+        // The statement is all-or-nothing and idempotent (a retry after a commit whose
+        // answer was lost finds no reservation and does nothing), so retrying is safe.
+        const wait = Math.min(100 * 2 ** attempt, 2_000);
+        if (Date.now() + wait > giveUpAt) {
+          console.error(`[api] ${this.requestId}: settle failed for good (the sweeper will release its reservation; ${cost} µ$ not charged)`, err);
+          return null;
+        }
+        if (attempt === 0) console.error(`[api] ${this.requestId}: settle failed, retrying`, err);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   /** The model did no work: nothing is charged; the usage event records the failure. */
@@ -132,7 +214,18 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
 
   try {
     if (key.spendLimitMicroUsd === null) {
-      await reserve(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
+      // A hot, well-funded account: the worst case is held inside this instance's credit
+      // lease, no database round trip (lib/metering/credit-lease.ts).
+      const hold = await holdFromLease(db, key.accountId, worstMicroUsd);
+      if (hold) return new Meter(db, requestId, key, model, worstMicroUsd, input.startedAt ?? performance.now(), undefined, hold);
+      try {
+        await reserve(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
+      } catch (err) {
+        // Refused while this instance's own leases hold unused credit of the account: give
+        // it back and try once more, so a lease never causes a 402 by itself.
+        if (!(err instanceof InsufficientCreditError) || !(await freeUnusedLeases(db, key.accountId))) throw err;
+        await reserve(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
+      }
     } else {
       // Race-safe per-key limit: the key row is locked while spent-in-period is summed and
       // the reservation is taken, so concurrent requests of one key queue here and cannot

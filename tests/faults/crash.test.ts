@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { moneyState } from "@/tests/helpers/money-checks";
+import { moneyState, settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, type RunningServer } from "@/tests/helpers/server";
 
 // Issue 8, point 2d. The app process is killed with SIGKILL in the middle of a slow
@@ -100,7 +100,7 @@ describe.skipIf(!onPostgres)("the app killed mid-request (SIGKILL)", () => {
     });
     expect(res.status).toBe(200);
     const cost = BigInt(((await res.json()) as { usage: { cost_micro_usd: number } }).usage.cost_micro_usd);
-    const final = await moneyState(t.db, account.accountId);
+    const final = await settledMoneyState(t.db, account.accountId); // its settle lands just after the answer
     expect(final.balanceMicroUsd).toBe(10_000_000n - cost);
     expect(final.auditOk).toBe(true);
   });

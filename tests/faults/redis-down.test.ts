@@ -2,7 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { moneyState } from "@/tests/helpers/money-checks";
+import { settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, type RunningServer } from "@/tests/helpers/server";
 import { makeUser, WebSession } from "@/tests/helpers/web-session";
 
@@ -69,7 +69,7 @@ describe.skipIf(!onPostgres)("Redis unreachable (a port that never answers)", ()
     expect(statuses).toEqual(Array(25).fill(200));
     // Bounded: the limiter never holds a request much past its 200 ms timeout (generous bound).
     expect(Math.max(...slowest)).toBeLessThan(5_000);
-    const money = await moneyState(t.db, free.accountId);
+    const money = await settledMoneyState(t.db, free.accountId); // settles land just after their answers
     expect(money.usageEntries.size).toBe(25);
     expect(money.auditOk).toBe(true);
 

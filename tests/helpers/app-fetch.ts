@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
 import { flushLastUsed } from "@/lib/api/key-auth";
-import { afterSettleIdle } from "@/lib/metering/meter";
+import { releaseAllLeases } from "@/lib/metering/credit-lease";
+import { afterSettleIdle, settleCommitOf } from "@/lib/metering/meter";
 import type { TestDb } from "./db";
 
 // Calls the app's route handlers in-process: maps a URL path onto app/**/route.ts (exact
@@ -61,7 +62,24 @@ export async function appFetch(input: string | URL | Request, init?: RequestInit
   const mod = (await import(/* @vite-ignore */ match.file)) as Record<string, unknown>;
   const handler = mod[request.method];
   if (typeof handler !== "function") return new Response(null, { status: 405 });
-  return (handler as (r: Request, c: unknown) => Promise<Response>)(request, { params: Promise.resolve(match.params) });
+  const res = await (handler as (r: Request, c: unknown) => Promise<Response>)(request, { params: Promise.resolve(match.params) });
+  return afterItsSettle(res);
+}
+
+/**
+ * Settles commit just after the answer (lib/metering/meter.ts). Tests read the database as
+ * soon as they have the answer, as a client of /v1/credits would (which waits for them): so
+ * the answer, or the end of its body for a stream, is handed over once its settle committed.
+ */
+function afterItsSettle(res: Response): Response | Promise<Response> {
+  const requestId = res.headers.get("x-request-id");
+  if (!requestId) return res;
+  const committed = () => settleCommitOf(requestId) ?? Promise.resolve();
+  if (!res.body || !res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    return committed().then(() => res);
+  }
+  const body = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: async () => void (await committed()) }));
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /** Route handlers get their database from getDb(); point that at a test database. */
@@ -73,6 +91,7 @@ export function useDbForRoutes(t: TestDb): void {
 export async function clearDbForRoutes(): Promise<void> {
   delete (globalThis as unknown as { __dbHandle?: unknown }).__dbHandle;
   await Promise.all([flushLastUsed().catch(() => {}), afterSettleIdle()]);
+  await releaseAllLeases();
 }
 
 export function sdkClient(apiKey: string, opts: { baseURL?: string; fetch?: typeof fetch } = {}): OpenAI {

@@ -83,3 +83,17 @@ export function sampleBalance(db: Queryable, accountId: string) {
     },
   };
 }
+
+/**
+ * moneyState() once the account holds no reservation: settles commit just after their
+ * answers (lib/metering/meter.ts), so a test that has every answer waits the last few
+ * milliseconds for them. Gives up after `timeoutMs` and returns what it saw.
+ */
+export async function settledMoneyState(db: Queryable, accountId: string, timeoutMs = 10_000): Promise<MoneyState> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await moneyState(db, accountId);
+    if (state.openReservations === 0 || Date.now() > until) return state;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -7,7 +7,7 @@ import { topUp } from "@/lib/billing";
 import { requestElevated } from "@/lib/tiers";
 import { signPayload } from "@/lib/billing/emulator/webhooks";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { moneyState } from "@/tests/helpers/money-checks";
+import { moneyState, settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/server";
 import { CARDS, saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
 import { actionIds, form, makeUser, PASSWORD, WebSession } from "@/tests/helpers/web-session";
@@ -135,8 +135,8 @@ describe("account isolation: B uses A's ids everywhere", () => {
     const pm = await saveCard(t.db, tb, A.accountId, CARDS.visa);
     const pi = await topUp(t.db, tb.stripe, { accountId: A.accountId, amountCents: 500, paymentMethodId: pm, requestKey: "alice-topup-0001" });
     expect(pi.status).toBe("succeeded");
-    const aBefore = await moneyState(t.db, A.accountId);
-    const bBefore = await moneyState(t.db, B.accountId);
+    const aBefore = await settledMoneyState(t.db, A.accountId);
+    const bBefore = await settledMoneyState(t.db, B.accountId);
     const aAuto = await getAutoTopUp(t.db, A.accountId);
     const payments = await countRows("payments");
 

@@ -3,7 +3,7 @@ import { createApiKey } from "@/lib/api-keys";
 import { postEntry } from "@/lib/ledger";
 import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { moneyState, sampleBalance } from "@/tests/helpers/money-checks";
+import { sampleBalance, settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, type RunningServer } from "@/tests/helpers/server";
 import { pool, send, shuffled, type Kind, type Outcome } from "@/tests/helpers/v1-load";
 
@@ -59,7 +59,7 @@ describe.skipIf(!onPostgres)("overspend under load (real server, real PostgreSQL
     const outcomes: Outcome[] = await pool(TOTAL, CONCURRENCY, (i) => send(server.url, secrets[i % secrets.length], kinds[i], i));
     const maxInFlight = (pool as { lastMaxInFlight?: number }).lastMaxInFlight!;
     const seen = await sampler.stop();
-    const after = await moneyState(t.db, account.accountId);
+    const after = await settledMoneyState(t.db, account.accountId); // settles land just after their answers
 
     const ok = outcomes.filter((o) => o.status === 200);
     const refused = outcomes.filter((o) => o.status === 402);
