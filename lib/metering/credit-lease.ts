@@ -30,7 +30,7 @@ import { openLease, trimLease } from "@/lib/ledger/leases";
 // quarter of the spendable credit. A crashed instance's lease is released by the sweeper.
 
 export const LEASE = {
-  hotRequests: 16,
+  hotRequests: 4,
   hotWindowMs: 1_000,
   /** A lease aims to hold this many worst cases of the request that opened it... */
   requestsPerLease: 100n,
@@ -256,6 +256,7 @@ export async function freeUnusedLeases(db: Db, accountId: string): Promise<boole
 export async function releaseAllLeases(): Promise<void> {
   for (const [d, m] of byDb) {
     for (const st of m.values()) for (const lease of [...st.all]) lease.users === 0 ? close(d, st, lease) : retire(d, st, lease);
+    if ([...m.values()].every((st) => st.all.size === 0)) byDb.delete(d);
   }
   await leasesIdle();
 }

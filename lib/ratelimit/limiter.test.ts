@@ -132,3 +132,77 @@ describe("failure policy", () => {
     expect(() => l.limit("x", { limit: 5, windowSeconds: 0.5 })).toThrow(RangeError);
   });
 });
+
+describe("headroom: API keys far from their limit do not wait for the store", () => {
+  // A remote store stand-in: the in-process counters behind a gate the test opens, so we
+  // can see which decisions waited for the store and which did not.
+  function gatedStore() {
+    const inner = memoryBackend();
+    const gates: Array<() => void> = [];
+    let calls = 0;
+    const backend: LimiterBackend = {
+      kind: "redis",
+      async limit(identifier, opts) {
+        calls++;
+        await new Promise<void>((r) => gates.push(r));
+        return inner.limit(identifier, opts);
+      },
+      close: () => inner.close(),
+    };
+    const openAll = async () => {
+      while (gates.length) gates.shift()!();
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    return { backend, openAll, calls: () => calls };
+  }
+  const settledWithin = async <T,>(p: Promise<T>, ms = 20) =>
+    Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+
+  it("a fresh key waits for the store; once it is known to have plenty left, requests go on at once and are still counted", async () => {
+    const store = gatedStore();
+    const limiter = createRateLimiter({ backend: store.backend, tierLimitOverride: 100, timeoutMs: 5_000 });
+    const first = limiter.limitApiKey({ keyId: "k1", tier: "paid" });
+    expect(await settledWithin(first)).toBeNull(); // waits for the store
+    await store.openAll();
+    expect(await first).toMatchObject({ allowed: true, remaining: 99 });
+
+    // Known: 99 left. The store hangs, yet the next requests are answered at once...
+    const quick = [];
+    for (let i = 0; i < 5; i++) quick.push(await settledWithin(limiter.limitApiKey({ keyId: "k1", tier: "paid" })));
+    expect(quick.map((q) => q && q.v.remaining)).toEqual([98, 97, 96, 95, 94]);
+    // ...and every one of them was sent to the store.
+    expect(store.calls()).toBe(6);
+    await store.openAll();
+    expect(limiter.stats().headroom).toBe(5);
+  });
+
+  it("near the limit every request waits, so one instance never admits more than the limit", async () => {
+    const store = gatedStore();
+    const limiter = createRateLimiter({ backend: store.backend, tierLimitOverride: 30, timeoutMs: 5_000 });
+    let allowed = 0;
+    const pending: Promise<unknown>[] = [];
+    const opener = setInterval(() => void store.openAll(), 1);
+    try {
+      for (let i = 0; i < 60; i++) {
+        pending.push(limiter.limitApiKey({ keyId: "k2", tier: "paid" }).then((r) => void (r.allowed && allowed++)));
+        if (i % 3 === 0) await new Promise((r) => setTimeout(r, 0));
+      }
+      await Promise.all(pending);
+    } finally {
+      clearInterval(opener);
+      await store.openAll();
+    }
+    expect(allowed).toBe(30);
+    expect(limiter.stats().headroom).toBeGreaterThan(0); // some were admitted without waiting
+  });
+
+  it("sign-in throttles (limit()) always wait for the store", async () => {
+    const store = gatedStore();
+    const limiter = createRateLimiter({ backend: store.backend, timeoutMs: 5_000 });
+    const p1 = limiter.limit("signin:ip:1", { limit: 100, windowSeconds: 60 });
+    await store.openAll();
+    await p1;
+    expect(await settledWithin(limiter.limit("signin:ip:1", { limit: 100, windowSeconds: 60 }))).toBeNull();
+    await store.openAll();
+  });
+});

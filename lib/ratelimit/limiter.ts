@@ -35,6 +35,8 @@ export type LimiterStats = {
   skipped: number;
   breakerOpen: boolean;
   lastError: string | null;
+  /** Allowed at once with ample headroom left (the store still counted them, after the fact). */
+  headroom: number;
 };
 
 export type RateLimiterOptions = {
@@ -83,6 +85,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     skipped: 0,
     breakerOpen: false,
     lastError: null,
+    headroom: 0,
   };
   // Breaker: 0 = closed. While open every call is degraded at once; when the time is up the
   // next call alone probes the store (half-open) and the others stay degraded until it returns.
@@ -139,6 +142,58 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     }
   }
 
+  // HEADROOM. Every request is counted by the store, but a request need not WAIT for the
+  // store's answer when this instance already knows the identifier is far from its limit:
+  // the last answer for this window left `remaining`, and the requests this instance has
+  // sent since without an answer yet (`unconfirmed`) are subtracted too. While what is left
+  // after this request is at least a tenth of the limit (and at least 3), the request goes on
+  // at once and its store call completes in the background, refreshing what we know. Near
+  // the limit, on a new window, and for a key seen for the first time, every request waits
+  // for the store, so the published promises hold: 50 concurrent requests of a fresh Free
+  // key still get exactly 10 through, and in one instance the count can never pass the
+  // limit (what it admits unasked is bounded by what the store last said was left, minus a
+  // tenth). Several instances sharing a key can each admit up to what they last saw left,
+  // so near the edge of a window they can overshoot by what the others used meanwhile;
+  // this is the price of not putting a store round trip in front of every request.
+  type Known = { resetMs: number; limit: number; remaining: number; unconfirmed: number };
+  const known = new Map<string, Known>();
+  const KNOWN_MAX = 50_000;
+  const headroomFor = (limit: number) => Math.max(3, Math.ceil(limit / 10));
+
+  function learn(identifier: string, limit: number, r: RateLimitResult, entry: Known | undefined): void {
+    if (r.degraded) return;
+    const resetMs = r.resetUnixSeconds * 1000;
+    if (entry && entry.resetMs === resetMs && entry.limit === limit && known.get(identifier) === entry) {
+      if (r.remaining < entry.remaining) entry.remaining = r.remaining; // a window's count never drops
+      return;
+    }
+    if (known.size >= KNOWN_MAX) known.clear();
+    const prev = known.get(identifier);
+    if (prev && prev.resetMs === resetMs && prev.limit === limit) {
+      if (r.remaining < prev.remaining) prev.remaining = r.remaining;
+    } else if (!prev || prev.resetMs <= resetMs) {
+      known.set(identifier, { resetMs, limit, remaining: r.remaining, unconfirmed: 0 });
+    }
+  }
+
+  async function decideWithHeadroom(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    if (backend.kind === "memory") return decide(identifier, limit, windowMs);
+    const entry = known.get(identifier);
+    if (entry && entry.limit === limit && entry.resetMs > now() && entry.remaining - entry.unconfirmed - 1 >= headroomFor(limit)) {
+      entry.unconfirmed++;
+      s.headroom++;
+      const left = entry.remaining - entry.unconfirmed;
+      void decide(identifier, limit, windowMs).then((r) => {
+        entry.unconfirmed--;
+        learn(identifier, limit, r, entry);
+      });
+      return { allowed: true, limit, remaining: left, resetUnixSeconds: Math.ceil(entry.resetMs / 1000), retryAfterSeconds: null };
+    }
+    const r = await decide(identifier, limit, windowMs);
+    learn(identifier, limit, r, known.get(identifier));
+    return r;
+  }
+
   function toResult(d: WindowDecision): RateLimitResult {
     if (!d.success) s.refused++;
     return {
@@ -161,7 +216,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 
   return {
     limitApiKey({ keyId, tier }) {
-      return decide(`key:${keyId}`, opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, tierWindowMs);
+      return decideWithHeadroom(`key:${keyId}`, opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, tierWindowMs);
     },
     limit(identifier, { limit, windowSeconds }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);

@@ -14,7 +14,7 @@ beforeAll(async () => {
   useDbForRoutes(t);
 });
 afterAll(async () => {
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await waitForVideoJobs();
   await flushLastUsed();
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 

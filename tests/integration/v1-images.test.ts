@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await flushLastUsed(); // before the database goes away
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 

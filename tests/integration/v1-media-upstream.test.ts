@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await flushLastUsed();
-  clearDbForRoutes();
+  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_API_KEY", "UPSTREAM_MODELS"]) delete process.env[k];
   await Promise.all([t?.drop(), new Promise((r) => server.close(r))]);
 });

@@ -10,6 +10,7 @@ import { postEntry, readBalance } from "@/lib/ledger";
 import { memoryBackend } from "@/lib/ratelimit/backends";
 import { createRateLimiter, type RateLimiter } from "@/lib/ratelimit/limiter";
 import { RATE_LIMIT_HEADERS, TIERS_BY_ID } from "@/lib/ratelimit/tiers";
+import { releaseAllLeases } from "@/lib/metering/credit-lease";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
@@ -36,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   g.__rateLimiter = previousLimiter;
   await flushLastUsed(); // the keys' last-used write must land before the database goes
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 // Each test starts 5 s into a fresh minute of the fake clock.
@@ -81,6 +82,10 @@ describe("rate-limit headers and 429 on /v1", () => {
       expect(response.headers.get("retry-after")).toBeNull();
     }
 
+    // Ten requests in a second make the account hot: their credit lease (lib/metering/
+    // credit-lease.ts) is given back now rather than after its idle time, so what follows
+    // sees only what the refused request itself does.
+    await releaseAllLeases();
     const before = await readBalance(t.db, a.accountId);
     const usageBefore = await usageCount(a.accountId);
     const err = await apiError(chat(client));

@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await waitForVideoJobs();
   await flushLastUsed();
-  clearDbForRoutes();
+  await clearDbForRoutes();
   await t?.drop();
 });
 
