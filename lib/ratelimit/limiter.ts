@@ -183,10 +183,13 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       entry.unconfirmed++;
       s.headroom++;
       const left = entry.remaining - entry.unconfirmed;
-      void decide(identifier, limit, windowMs).then((r) => {
-        entry.unconfirmed--;
-        learn(identifier, limit, r, entry);
-      });
+      // Sent once this request is on its way (the socket write is not on its path).
+      setImmediate(() =>
+        void decide(identifier, limit, windowMs).then((r) => {
+          entry.unconfirmed--;
+          learn(identifier, limit, r, entry);
+        }),
+      );
       return { allowed: true, limit, remaining: left, resetUnixSeconds: Math.ceil(entry.resetMs / 1000), retryAfterSeconds: null };
     }
     const r = await decide(identifier, limit, windowMs);

@@ -140,11 +140,14 @@ export async function callUpstreamBytes(config: UpstreamConfig, call: UpstreamCa
  */
 export async function* readSse(res: Response, dl: Deadline, timeoutMs: number): AsyncGenerator<unknown> {
   if (!res.body) throw new ApiError("upstream_error", "The upstream stream had no body.");
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  // Decoded here rather than through a TextDecoderStream: one stream hop less per chunk,
+  // which shows in the time to first chunk (npm run bench -- gateway).
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   try {
     for (;;) {
-      let r: ReadableStreamReadResult<string>;
+      let r: ReadableStreamReadResult<Uint8Array>;
       try {
         r = await reader.read();
       } catch (err) {
@@ -152,7 +155,7 @@ export async function* readSse(res: Response, dl: Deadline, timeoutMs: number): 
       }
       if (r.done) throw new ApiError("upstream_error", "The upstream stream ended before it was complete.");
       dl.reset();
-      buffer += r.value.replace(/\r\n/g, "\n");
+      buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
       let cut: number;
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
         const event = buffer.slice(0, cut);
