@@ -2,14 +2,26 @@ import { randomBytes } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+// Cryptographically random bytes, drawn from the OS 4 KiB at a time rather than per id
+// (each draw is a system call, and every API request takes a few ids). Every byte is used
+// at most once.
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let offset = 0;
+function nextByte(): number {
+  if (offset >= pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  return pool[offset++];
+}
+
 /** Random base62 string; `length` characters from a uniform alphabet (rejection sampling). */
 export function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += ALPHABET[byte % 62]; // 248 = 4 * 62: keeps the draw uniform
-      if (out.length === length) break;
-    }
+    const byte = nextByte();
+    if (byte < 248) out += ALPHABET[byte % 62]; // 248 = 4 * 62: keeps the draw uniform
   }
   return out;
 }
