@@ -116,8 +116,8 @@ export type Reservation = { id: string; accountId: string; requestId: string; am
  * PostgreSQL crash can cost: reservations made in the last moments before it (at most
  * ~3 × wal_writer_delay) are forgotten, atomically with the held credit. Their requests
  * then settle to nothing (settle finds no reservation): an under-charge, never an
- * over-charge, and balance = Σ ledger still holds. (The API path's settles are committed
- * the same way: lib/ledger/settle-batch.ts says what that trades.)
+ * over-charge, and balance = Σ ledger still holds. Settles, which move money, are durable
+ * (lib/ledger/settle-batch.ts), and each one's flush also makes every earlier hold durable.
  */
 export async function reserve(
   db: Queryable,

@@ -121,9 +121,8 @@ export async function settleLeaseBatch(db: Queryable, leaseId: string, inputs: L
                    model text, modality text, input_tokens bigint, output_tokens bigint, images int,
                    video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
                    latency_ms int, aborted boolean)
-           -- Committed without waiting for the WAL flush: see lib/ledger/settle-batch.ts.
-           where set_config('synchronous_commit', 'off', true) is not null
-             and not exists (select 1 from usage_events e where e.request_id = i.request_id)
+           -- Durable, like every settle (lib/ledger/settle-batch.ts).
+           where not exists (select 1 from usage_events e where e.request_id = i.request_id)
            order by request_id, ord),
         per as (select i.*, least(i.actual, i.cap) as charged from input i),
         tot as (select coalesce(sum(charged), 0)::bigint as charged from per),

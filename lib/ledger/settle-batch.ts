@@ -22,18 +22,14 @@ import { settleLeaseBatch } from "./leases";
 // usage event; a reservation already settled or swept is a no-op (settled: false). Ledger
 // entries of one batch get their running balance_after in queue order.
 //
-// DURABILITY. The statement commits with synchronous_commit = off, like reserve(): it is
-// visible at once (the response that follows it, /v1/credits, the dashboard all see it),
-// but its commit does not wait for the WAL flush (~3 ms here, the largest single cost on
-// the request path). PostgreSQL's WAL writer flushes within 3 × wal_writer_delay (0.6 s by
-// default), and any durable commit (top-ups, grants, webhooks) flushes everything before it.
-// What a PostgreSQL crash can therefore cost: the settles of the last ~0.6 s before it. Each
-// is all-or-nothing (hold released, ledger entry, balance and usage event together), so the
-// ledger still balances; a lost settle leaves its reservation (released by the sweeper) or
-// loses it too: the request goes unbilled. An under-charge, never an over-charge, and the
-// same outcome as an app crash between the model's answer and the settle, which the
-// reservation already covers. To make every settle durable instead, drop the set_config
-// line below (measured: +~3 ms per request at concurrency 1, see docs/benchmarks.md).
+// DURABILITY. Settles are durable: the statement waits for its WAL flush like any commit
+// (~3 ms here), so a settle that committed survives a PostgreSQL crash. That wait is no
+// longer on any request's path (lib/metering/meter.ts commits settles after the answer),
+// and a hot account's queue turns it into one flush per batch, not per request. (An
+// earlier version committed settles with synchronous_commit = off to keep the flush off
+// the response path; a PostgreSQL crash could then forget the last ~0.6 s of them.)
+// Reservations and leases (holds, not money moved) still commit without the flush wait:
+// reserve() says what that trades, and the first durable settle after them flushes them too.
 
 export type SettleBatchInput = { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageEventInput };
 
@@ -77,8 +73,6 @@ export async function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Pr
                    model text, modality text, input_tokens bigint, output_tokens bigint, images int,
                    video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
                    latency_ms int, aborted boolean)
-           -- Committed without waiting for the WAL flush: see the note at the top.
-           where set_config('synchronous_commit', 'off', true) is not null
            order by request_id, ord),
         held as (
           delete from reservations r using input i where r.request_id = i.request_id

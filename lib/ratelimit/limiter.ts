@@ -183,13 +183,13 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       entry.unconfirmed++;
       s.headroom++;
       const left = entry.remaining - entry.unconfirmed;
-      // Sent once this request is on its way (the socket write is not on its path).
-      setImmediate(() =>
-        void decide(identifier, limit, windowMs).then((r) => {
-          entry.unconfirmed--;
-          learn(identifier, limit, r, entry);
-        }),
-      );
+      // Sent now, not deferred: the store must see this instance's increments in the order
+      // they were decided, or a request that waits near the limit could be counted ahead of
+      // ones already admitted (found by tests/integration/ratelimit.test.ts).
+      void decide(identifier, limit, windowMs).then((r) => {
+        entry.unconfirmed--;
+        learn(identifier, limit, r, entry);
+      });
       return { allowed: true, limit, remaining: left, resetUnixSeconds: Math.ceil(entry.resetMs / 1000), retryAfterSeconds: null };
     }
     const r = await decide(identifier, limit, windowMs);
