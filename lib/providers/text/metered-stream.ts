@@ -12,7 +12,17 @@ import type { StreamEvent, TextUsage } from "./types";
 //   - the client went away: ReadableStream.cancel() fires (request.signal may not, in
 //     Next route handlers on Node), we abort the provider and settle to what was delivered,
 //     with aborted: true.
+//   - nobody ever read the response: Next.js drops a response whose client was gone before
+//     it started piping without cancelling its body (node_modules/next/dist/server/
+//     pipe-readable.js returns early), so neither of the above fires. If the first chunk
+//     has not been read streamTimeouts.unreadMs after the response was created, the
+//     client is gone: we abort the provider and settle to nothing (nothing reached it).
+//     Without this the request's hold stayed until the sweeper (15 min), and a hold inside
+//     a credit lease would have kept the lease open.
 // The pull-based stream forwards chunk by chunk and never buffers ahead of the client.
+
+/** How long a streamed response may go unread before its client is presumed gone (tests shorten it). */
+export const streamTimeouts = { unreadMs: 10_000 };
 
 const encoder = new TextEncoder();
 const sse = (data: unknown) => encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
@@ -54,8 +64,23 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
       .settle({ units: delivered(), status: "aborted", httpStatus: 200, aborted: true })
       .catch((e) => console.error(`[api] ${meter.requestId}: settle after abort failed`, e));
 
+  // The stream pulls its first chunk by itself (highWaterMark 1); the second pull means the
+  // consumer took the first one, i.e. the response is being piped to a client.
+  let pulls = 0;
+  const unread = setTimeout(() => {
+    if (closed || pulls > 1) return;
+    closed = true;
+    input.abort(new Error("the response was never read"));
+    events.return(undefined).catch(() => {});
+    void meter
+      .settle({ units: {}, status: "aborted", httpStatus: 200, aborted: true })
+      .catch((e) => console.error(`[api] ${meter.requestId}: settle of an unread stream failed`, e));
+  }, streamTimeouts.unreadMs);
+  unread.unref?.();
+
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (++pulls > 1) clearTimeout(unread);
       try {
         for (;;) {
           const next = await events.next();
