@@ -19,7 +19,12 @@ export const ENDPOINTS: { method: "GET" | "POST"; path: string; what: string }[]
   { method: "GET", path: "/v1/videos", what: "List your video jobs." },
   { method: "GET", path: "/v1/videos/{id}", what: "A video job's status." },
   { method: "GET", path: "/v1/videos/{id}/content", what: "The finished video; cost in headers." },
-  { method: "GET", path: "/v1/credits", what: "Your balance (`balance_micro_usd`, `balance`) and the key's spend limit." },
+  {
+    method: "GET",
+    path: "/v1/credits",
+    what:
+      "Your balance (`balance_micro_usd`, `balance`), what is held for requests in flight (`reserved_micro_usd`; while you send several requests a second this includes a block of up to $2 set aside for them, returned half a second after you stop), what you can spend (`available_micro_usd`), and the key's spend limit. It always includes the charges of your answers already received.",
+  },
 ];
 
 // `inline code` inside the short descriptions above.
