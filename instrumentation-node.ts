@@ -22,3 +22,27 @@ console.log(`[metered] database ready (${handle.kind === "pglite" ? "embedded PG
 const g = globalThis as unknown as { __reservationSweeper?: ReturnType<typeof startReservationSweeper> };
 g.__reservationSweeper ??= startReservationSweeper(getDb);
 void g.__reservationSweeper.sweepNow();
+
+// On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. Meanwhile we
+// give back this instance's credit leases and let the settles of answers already sent
+// commit, so a restart neither holds customers' credit until the sweeper nor leaves those
+// requests unbilled. Best effort, bounded: Next.js exits when its own shutdown is done.
+const gs = globalThis as unknown as { __meteredShutdownHook?: boolean };
+if (!gs.__meteredShutdownHook) {
+  gs.__meteredShutdownHook = true;
+  const onSignal = () => {
+    void (async () => {
+      const { afterSettleIdle } = await import("@/lib/metering/meter");
+      const { releaseAllLeases } = await import("@/lib/metering/credit-lease");
+      await Promise.race([
+        (async () => {
+          await afterSettleIdle();
+          await releaseAllLeases();
+        })(),
+        new Promise((r) => setTimeout(r, 5_000).unref()),
+      ]);
+    })().catch((err) => console.error("[metered] shutdown flush failed", err));
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+}

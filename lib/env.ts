@@ -25,6 +25,9 @@ const schema = z
     // its process died and releases it (lib/ledger/sweeper.ts). Default 900 (15 min); keep it
     // above the longest request (video jobs run up to 10 min). Tests shorten it.
     RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).optional(),
+    // A busy account's credit lease is given back after this long without requests
+    // (lib/metering/credit-lease.ts). Default 500 ms.
+    CREDIT_LEASE_IDLE_MS: z.coerce.number().int().min(1).max(60 * 60_000).optional(),
     // Per-IP abuse limits on the account forms (lib/auth/ip-limits.ts); defaults 5 and 20.
     SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),

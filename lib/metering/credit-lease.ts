@@ -1,4 +1,5 @@
 import type { Db } from "@/db/client";
+import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { release } from "@/lib/ledger";
 import { openLease, trimLease } from "@/lib/ledger/leases";
@@ -24,7 +25,8 @@ import { openLease, trimLease } from "@/lib/ledger/leases";
 //  - a per-request reservation that is refused while this instance holds unused lease
 //    credit for the account gives that credit back first and retries (no 402 caused by our
 //    own lease).
-// A lease nobody uses for LEASE.idleMs is released. Another instance's unused lease can make
+// A lease nobody uses for LEASE.idleMs (CREDIT_LEASE_IDLE_MS) is released, and all of them
+// when the process is stopped (instrumentation-node.ts). Another instance's unused lease can make
 // a request see up to LEASE.maxMicroUsd less spendable credit than the balance shows, only
 // while that instance is sending this account many requests per second, and at most a
 // quarter of the spendable credit. A crashed instance's lease is released by the sweeper.
@@ -39,6 +41,7 @@ export const LEASE = {
   maxMicroUsd: 2_000_000n,
   /** A lease is opened only if the spendable credit is at least this many times its size. */
   shareOfAvailable: 4n,
+  /** Default; CREDIT_LEASE_IDLE_MS overrides it. */
   idleMs: 500,
   /** After a refused lease (credit too low), per-request reservations for this long. */
   refusedCooldownMs: 2_000,
@@ -103,8 +106,6 @@ export type LeaseHold = {
   charge(chargedMicroUsd: bigint): void;
   /** Once the settle statement answered: `settled` false means the lease did not take it. */
   committed(chargedMicroUsd: bigint, settled: boolean): void;
-  /** The request never settled (refused later, e.g. by the spend check): give it all back. */
-  drop(): void;
 };
 
 /**
@@ -183,11 +184,6 @@ function take(db: Db, st: AccountLeases, lease: Lease, worst: bigint): LeaseHold
       hold = 0n;
       finish();
     },
-    drop() {
-      lease.held -= hold;
-      hold = 0n;
-      finish();
-    },
   };
 }
 
@@ -196,7 +192,7 @@ function scheduleIdle(db: Db, st: AccountLeases, lease: Lease): void {
   lease.idleTimer = setTimeout(() => {
     lease.idleTimer = null;
     if (lease.users === 0) retire(db, st, lease);
-  }, LEASE.idleMs);
+  }, env().CREDIT_LEASE_IDLE_MS ?? LEASE.idleMs);
   lease.idleTimer.unref?.();
 }
 
