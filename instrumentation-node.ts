@@ -23,25 +23,27 @@ const g = globalThis as unknown as { __reservationSweeper?: ReturnType<typeof st
 g.__reservationSweeper ??= startReservationSweeper(getDb);
 void g.__reservationSweeper.sweepNow();
 
-// On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. Meanwhile we
-// give back this instance's credit leases and let the settles of answers already sent
-// commit, so a restart neither holds customers' credit until the sweeper nor leaves those
-// requests unbilled. Best effort, bounded: Next.js exits when its own shutdown is done.
+// On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. We give
+// back this instance's credit leases and let the settles of answers already sent commit,
+// so a restart neither holds customers' credit until the sweeper nor leaves those requests
+// unbilled. Next.js calls process.exit() as soon as its own shutdown is done, which is
+// sooner than a database round trip, so from the signal on process.exit waits for our
+// flush first (bounded: 5 s). Tested by tests/server/shutdown.test.ts.
 const gs = globalThis as unknown as { __meteredShutdownHook?: boolean };
 if (!gs.__meteredShutdownHook) {
   gs.__meteredShutdownHook = true;
   const onSignal = () => {
-    void (async () => {
+    const flushed = (async () => {
       const { afterSettleIdle } = await import("@/lib/metering/meter");
       const { releaseAllLeases } = await import("@/lib/metering/credit-lease");
-      await Promise.race([
-        (async () => {
-          await afterSettleIdle();
-          await releaseAllLeases();
-        })(),
-        new Promise((r) => setTimeout(r, 5_000).unref()),
-      ]);
+      await afterSettleIdle();
+      await releaseAllLeases();
     })().catch((err) => console.error("[metered] shutdown flush failed", err));
+    const bounded = Promise.race([flushed, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    const exit = process.exit.bind(process);
+    process.exit = ((code?: number | string | null) => {
+      void bounded.finally(() => exit(code));
+    }) as typeof process.exit;
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);

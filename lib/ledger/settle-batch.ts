@@ -138,7 +138,9 @@ const STALL_MS = 250;
 export type QueuedSettleInput = SettleBatchInput & { leaseId?: string; capMicroUsd?: bigint };
 type Waiter = { input: QueuedSettleInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
 type Queue = { waiting: Waiter[]; running: number; lastStartMs: number; timer: ReturnType<typeof setTimeout> | null };
-const queues = new WeakMap<Db, Map<string, Queue>>();
+// Process-wide (globalThis): every route bundle's copy of this module must share one queue
+// per account, or "one settle statement in flight per account" would hold per bundle only.
+const queues = ((globalThis as unknown as { __meteredSettleQueues?: WeakMap<Db, Map<string, Queue>> }).__meteredSettleQueues ??= new WeakMap());
 
 /**
  * Settles through the account's queue: at once when nothing of this account is being

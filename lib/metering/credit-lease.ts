@@ -77,8 +77,13 @@ type AccountLeases = {
   all: Set<Lease>;
 };
 
-const byDb = new Map<Db, Map<string, AccountLeases>>();
-const background = new Set<Promise<unknown>>();
+// Process-wide, not module-wide: Next.js bundles instrumentation (which releases leases at
+// shutdown) and route handlers separately, each with its own copy of this module.
+const shared = ((globalThis as unknown as { __meteredCreditLeases?: { byDb: Map<Db, Map<string, AccountLeases>>; background: Set<Promise<unknown>> } }).__meteredCreditLeases ??= {
+  byDb: new Map(),
+  background: new Set(),
+});
+const { byDb, background } = shared;
 function track(p: Promise<unknown>): void {
   const q = p.catch((err) => console.error("[lease]", err)).finally(() => background.delete(q));
   background.add(q);
@@ -106,6 +111,12 @@ export type LeaseHold = {
   charge(chargedMicroUsd: bigint): void;
   /** Once the settle statement answered: `settled` false means the lease did not take it. */
   committed(chargedMicroUsd: bigint, settled: boolean): void;
+  /**
+   * A settle against the lease failed (the database is unreachable): no new request is held
+   * in it, so an outage turns into 503s (per-request reservations fail) instead of more
+   * unsettled answers. The settles already owed keep retrying.
+   */
+  settleFailed(): void;
 };
 
 /**
@@ -174,6 +185,10 @@ function take(db: Db, st: AccountLeases, lease: Lease, worst: bigint): LeaseHold
       const c = charged < hold ? charged : hold;
       lease.held -= hold - c;
       hold = c;
+    },
+    settleFailed() {
+      if (st.current === lease) st.current = null;
+      lease.retired = true; // released once its last settle is done (or by the sweeper)
     },
     committed(charged, settled) {
       lease.held -= hold;

@@ -37,7 +37,16 @@ export type OpenMeterInput = {
 
 // Work started after a settle without delaying the response (the settle's commit itself,
 // auto top-up checks).
-const background = new Set<Promise<unknown>>();
+// Process-wide (globalThis), not module-wide: Next.js bundles instrumentation (which waits
+// for pending settles at shutdown) and route handlers separately, each with its own copy of
+// this module, and /v1/credits must see the settles started by the other routes.
+type MeterState = { background: Set<Promise<unknown>>; pendingByAccount: Map<string, Set<Promise<unknown>>>; pendingByRequest: Map<string, Promise<unknown>> };
+const state = ((globalThis as unknown as { __meteredMeterState?: MeterState }).__meteredMeterState ??= {
+  background: new Set(),
+  pendingByAccount: new Map(),
+  pendingByRequest: new Map(),
+});
+const { background } = state;
 function track(p: Promise<unknown>): void {
   const q = p.catch(() => {}).finally(() => background.delete(q));
   background.add(q);
@@ -49,8 +58,7 @@ export async function afterSettleIdle(): Promise<void> {
 
 // Settles not yet committed, by account and by request: /v1/credits waits for its
 // account's, so a client reads its own writes; tests wait for a request's.
-const pendingByAccount = new Map<string, Set<Promise<unknown>>>();
-const pendingByRequest = new Map<string, Promise<unknown>>();
+const { pendingByAccount, pendingByRequest } = state;
 
 /** Resolves once every settle of this account started in this process so far has committed (or given up). */
 export async function settlesCommitted(accountId: string): Promise<void> {
@@ -179,6 +187,7 @@ export class Meter {
       } catch (err) {
         // The statement is all-or-nothing and idempotent (a retry after a commit whose
         // answer was lost finds no reservation and does nothing), so retrying is safe.
+        this.lease?.settleFailed();
         const wait = Math.min(100 * 2 ** attempt, 2_000);
         if (Date.now() + wait > giveUpAt) {
           console.error(`[api] ${this.requestId}: settle failed for good (the sweeper will release its reservation; ${cost} µ$ not charged)`, err);
