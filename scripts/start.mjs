@@ -12,6 +12,11 @@ const port = process.env.PORT ?? "3000";
 const url = `http://localhost:${port}`;
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: port };
 const distDir = process.env.NEXT_DIST_DIR ?? ".next";
+// The CLIs run directly under this node, not through `npx`: a signal sent to this process
+// (kill, a process manager) must reach them, and npx's shell wrapper does not pass SIGTERM
+// on, which left next-server running, holding the embedded database's lock.
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const tsxBin = path.join(root, "node_modules/tsx/dist/cli.mjs");
 
 function newest(p) {
   let s;
@@ -24,7 +29,7 @@ const sources = ["app", "components", "lib", "db", "public", "proxy.ts", "instru
 const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
 if (!built || sources.some((s) => newest(s) > built)) {
   console.log("Building the app (next build)…");
-  const r = spawnSync("npx", ["next", "build"], { stdio: "inherit", env });
+  const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -33,13 +38,13 @@ if (!process.env.STRIPE_SECRET_KEY) {
   const emulatorPort = process.env.STRIPE_EMULATOR_PORT ?? "12111";
   env.STRIPE_EMULATOR_URL ??= `http://127.0.0.1:${emulatorPort}`;
   children.push(
-    spawn("npx", ["tsx", "lib/billing/emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`], {
+    spawn(process.execPath, [tsxBin, "lib/billing/emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`], {
       stdio: "inherit",
       env,
     }),
   );
 }
-const app = spawn("npx", ["next", "start", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env });
+const app = spawn(process.execPath, [nextBin, "start", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env });
 children.push(app);
 app.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
