@@ -121,7 +121,15 @@ export type Reservation = { id: string; accountId: string; requestId: string; am
  */
 export async function reserve(
   db: Queryable,
-  input: { accountId: string; keyId?: string | null; requestId: string; amountMicroUsd: bigint; ttlSeconds?: number },
+  input: {
+    accountId: string;
+    keyId?: string | null;
+    requestId: string;
+    amountMicroUsd: bigint;
+    ttlSeconds?: number;
+    /** Refuse unless the spendable credit is at least this much (credit leases ask for a multiple of the amount). */
+    minAvailableMicroUsd?: bigint;
+  },
 ): Promise<Reservation> {
   if (input.amountMicroUsd < 0n) throw new RangeError("reservation must be >= 0");
   const id = newId("res");
@@ -132,7 +140,7 @@ export async function reserve(
           update billing_accounts
              set reserved_micro_usd = reserved_micro_usd + ${input.amountMicroUsd}
            where id = ${input.accountId}
-             and balance_micro_usd - reserved_micro_usd >= ${input.amountMicroUsd}
+             and balance_micro_usd - reserved_micro_usd >= greatest(${input.amountMicroUsd}::bigint, ${input.minAvailableMicroUsd ?? 0n}::bigint)
              and set_config('synchronous_commit', 'off', true) is not null
        returning id)
         insert into reservations (id, account_id, key_id, request_id, amount_micro_usd, expires_at)

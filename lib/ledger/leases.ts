@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
+import { AccountNotFoundError, InsufficientCreditError } from "./errors";
+import { reserve } from "./index";
 import { reservationTtlSeconds } from "./ttl";
-import type { BatchSettleResult, SettleBatchInput } from "./settle-batch";
+import { inputRows, runSettle, type BatchSettleResult, type SettleBatchInput } from "./settle-sql";
 
 // Credit leases: the ledger half (statements). The in-process half, which hands requests
 // their holds out of a lease, is lib/metering/credit-lease.ts.
@@ -23,29 +25,21 @@ export const isLeaseId = (requestId: string) => requestId.startsWith(LEASE_PREFI
 /**
  * Holds `amountMicroUsd` for a new lease if the account's spendable credit is at least
  * `minAvailableMicroUsd` (a lease only ever takes a small share of an account's credit).
- * One statement; committed without waiting for the WAL flush, like reserve(). Returns
- * false when the account is not that rich (or does not exist).
+ * It is a reserve() (one statement, no WAL flush wait) under the lease's id. Returns false
+ * when the account is not that rich (or does not exist).
  */
 export async function openLease(
   db: Queryable,
   input: { accountId: string; leaseId: string; amountMicroUsd: bigint; minAvailableMicroUsd: bigint },
 ): Promise<boolean> {
   if (!isLeaseId(input.leaseId)) throw new RangeError(`a lease id starts with ${LEASE_PREFIX}`);
-  const out = await rows<{ id: string }>(
-    db,
-    sql`with acct as (
-          update billing_accounts
-             set reserved_micro_usd = reserved_micro_usd + ${input.amountMicroUsd}
-           where id = ${input.accountId}
-             and balance_micro_usd - reserved_micro_usd >= greatest(${input.minAvailableMicroUsd}::bigint, ${input.amountMicroUsd}::bigint)
-             and set_config('synchronous_commit', 'off', true) is not null
-       returning id)
-        insert into reservations (id, account_id, key_id, request_id, amount_micro_usd, expires_at)
-        select ${input.leaseId}, acct.id, null, ${input.leaseId}, ${input.amountMicroUsd}, now() + make_interval(secs => ${reservationTtlSeconds()})
-          from acct
-     returning id`,
-  );
-  return out.length === 1;
+  try {
+    await reserve(db, { accountId: input.accountId, keyId: null, requestId: input.leaseId, amountMicroUsd: input.amountMicroUsd, minAvailableMicroUsd: input.minAvailableMicroUsd });
+    return true;
+  } catch (err) {
+    if (err instanceof InsufficientCreditError || err instanceof AccountNotFoundError) return false;
+    throw err;
+  }
 }
 
 /**
@@ -75,7 +69,7 @@ export async function trimLease(db: Queryable, input: { leaseId: string; freeMic
   return out.length ? BigInt(out[0].freed) : 0n;
 }
 
-/** A request settled against a lease: `capMicroUsd` is the worst case it held in the lease. */
+/** A request settled against a lease: `capMicroUsd` is the worst case it held in the lease. Its usage event is what makes a retry a no-op, so lease settles always carry usage. */
 export type LeaseSettleInput = SettleBatchInput & { capMicroUsd: bigint };
 
 /**
@@ -86,46 +80,19 @@ export type LeaseSettleInput = SettleBatchInput & { capMicroUsd: bigint };
  * already settled (a retry after a commit whose answer was lost) is skipped: its usage
  * event exists. A lease the sweeper released meanwhile settles nothing (settled: false).
  */
-export async function settleLeaseBatch(db: Queryable, leaseId: string, inputs: LeaseSettleInput[]): Promise<BatchSettleResult[]> {
-  if (inputs.length === 0) return [];
-  const payload = inputs.map((x, ord) => {
-    if (x.actualMicroUsd < 0n) throw new RangeError("actual cost must be >= 0");
-    const u = x.usage;
-    return {
-      ord,
-      request_id: x.requestId,
-      actual: x.actualMicroUsd.toString(),
-      cap: x.capMicroUsd.toString(),
-      description: x.description ?? "API usage",
-      key_id: u?.keyId ?? null,
-      model: u?.model ?? null,
-      modality: u?.modality ?? null,
-      input_tokens: u?.inputTokens ?? 0,
-      output_tokens: u?.outputTokens ?? 0,
-      images: u?.images ?? 0,
-      video_seconds: u?.videoSeconds ?? 0,
-      characters: u?.characters ?? 0,
-      audio_ms: u?.audioMs ?? 0,
-      status: u?.status ?? "ok",
-      http_status: u?.httpStatus ?? 200,
-      latency_ms: u?.latencyMs ?? null,
-      aborted: u?.aborted ?? false,
-    };
-  });
-  const out = await rows<{ request_id: string; charged: string | number | bigint; balance_after: string | number | bigint; auto_top_up: boolean }>(
+export function settleLeaseBatch(db: Queryable, leaseId: string, inputs: LeaseSettleInput[]): Promise<BatchSettleResult[]> {
+  if (inputs.length === 0) return Promise.resolve([]);
+  const caps = new Map(inputs.map((x) => [x.requestId, x.capMicroUsd]));
+  return runSettle(
     db,
-    sql`with input as (
-          select distinct on (request_id) *
-            from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as i(
-                   ord int, request_id text, actual bigint, cap bigint, description text, key_id text,
-                   model text, modality text, input_tokens bigint, output_tokens bigint, images int,
-                   video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
-                   latency_ms int, aborted boolean)
+    inputs,
+    sql`input as (
+          select distinct on (request_id) * from ${inputRows(inputs, (x) => caps.get(x.requestId)!)}
            -- Durable, like every settle (lib/ledger/settle-batch.ts).
            where not exists (select 1 from usage_events e where e.request_id = i.request_id)
            order by request_id, ord),
-        per as (select i.*, least(i.actual, i.cap) as charged from input i),
-        tot as (select coalesce(sum(charged), 0)::bigint as charged from per),
+        capped as (select i.*, least(i.actual, i.cap) as charged from input i),
+        tot as (select coalesce(sum(charged), 0)::bigint as charged from capped),
         lease as (
           update reservations r
              set amount_micro_usd = r.amount_micro_usd - tot.charged,
@@ -133,39 +100,13 @@ export async function settleLeaseBatch(db: Queryable, leaseId: string, inputs: L
             from tot
            where r.request_id = ${leaseId} and r.amount_micro_usd >= tot.charged
        returning r.account_id),
+        per as (select capped.*, lease.account_id, null::text as held_key_id from capped cross join lease),
         acct as (
           update billing_accounts a
              set reserved_micro_usd = a.reserved_micro_usd - tot.charged,
                  balance_micro_usd = a.balance_micro_usd - tot.charged
             from lease, tot
            where a.id = lease.account_id
-       returning a.id, a.balance_micro_usd as balance),
-        running as (
-          select per.*, acct.id as account_id, acct.balance as final_balance,
-                 acct.balance + sum(per.charged) over (order by per.ord desc rows between unbounded preceding and current row) - per.charged as balance_after
-            from per cross join acct),
-        entry as (
-          insert into ledger_entries (account_id, kind, amount_micro_usd, balance_after_micro_usd, reference, request_id, description)
-          select account_id, 'usage', -charged, balance_after, request_id, request_id, description
-            from running where charged > 0 order by ord
-        returning 1),
-        event as (
-          insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
-                                    images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
-                                    latency_ms, aborted)
-          select request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
-                 images, video_seconds, characters, audio_ms, charged, status, http_status, latency_ms, aborted
-            from running order by ord
-        returning 1)
-        select r.request_id, r.charged, r.balance_after,
-               exists (select 1 from auto_topup_settings s
-                        where s.account_id = r.account_id and s.enabled and r.final_balance < s.threshold_micro_usd) as auto_top_up
-          from running r`,
+       returning a.id, a.balance_micro_usd as balance)`,
   );
-  const byId = new Map(out.map((r) => [r.request_id, r]));
-  return inputs.map((x) => {
-    const r = byId.get(x.requestId);
-    if (!r) return { settled: false, chargedMicroUsd: 0n, balanceAfterMicroUsd: null, autoTopUpDue: false };
-    return { settled: true, chargedMicroUsd: BigInt(r.charged), balanceAfterMicroUsd: BigInt(r.balance_after), autoTopUpDue: r.auto_top_up === true };
-  });
 }

@@ -1,8 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db, Queryable } from "@/db/client";
-import { rows } from "@/db/rows";
-import type { SettleResult, UsageEventInput } from "./index";
 import { settleLeaseBatch } from "./leases";
+import { inputRows, runSettle, type BatchSettleResult, type SettleBatchInput } from "./settle-sql";
 
 // Settling many requests in one statement, and the per-account queue the API path settles
 // through (group commit).
@@ -31,48 +30,15 @@ import { settleLeaseBatch } from "./leases";
 // Reservations and leases (holds, not money moved) still commit without the flush wait:
 // reserve() says what that trades, and the first durable settle after them flushes them too.
 
-export type SettleBatchInput = { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageEventInput };
+export type { BatchSettleResult, SettleBatchInput } from "./settle-sql";
 
-/** settle()'s result, plus whether the account is now below an enabled auto top-up threshold. */
-export type BatchSettleResult = SettleResult & { autoTopUpDue: boolean };
-
-export async function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Promise<BatchSettleResult[]> {
-  if (inputs.length === 0) return [];
-  const payload = inputs.map((x, ord) => {
-    if (x.actualMicroUsd < 0n) throw new RangeError("actual cost must be >= 0");
-    const u = x.usage;
-    return {
-      ord,
-      request_id: x.requestId,
-      actual: x.actualMicroUsd.toString(),
-      description: x.description ?? "API usage",
-      has_usage: !!u,
-      key_id: u?.keyId ?? null,
-      model: u?.model ?? null,
-      modality: u?.modality ?? null,
-      input_tokens: u?.inputTokens ?? 0,
-      output_tokens: u?.outputTokens ?? 0,
-      images: u?.images ?? 0,
-      video_seconds: u?.videoSeconds ?? 0,
-      characters: u?.characters ?? 0,
-      audio_ms: u?.audioMs ?? 0,
-      status: u?.status ?? null,
-      http_status: u?.httpStatus ?? null,
-      latency_ms: u?.latencyMs ?? null,
-      aborted: u?.aborted ?? false,
-    };
-  });
-  // One parameter (a JSON array) whatever the batch size, so the statement text never
-  // changes and postgres.js prepares it once per connection.
-  const out = await rows<{ request_id: string; charged: string | number | bigint; balance_after: string | number | bigint; auto_top_up: boolean }>(
+export function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Promise<BatchSettleResult[]> {
+  if (inputs.length === 0) return Promise.resolve([]);
+  return runSettle(
     db,
-    sql`with input as (
-          select distinct on (request_id) *
-            from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as i(
-                   ord int, request_id text, actual bigint, description text, has_usage boolean, key_id text,
-                   model text, modality text, input_tokens bigint, output_tokens bigint, images int,
-                   video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
-                   latency_ms int, aborted boolean)
+    inputs,
+    sql`input as (
+          select distinct on (request_id) * from ${inputRows(inputs)}
            order by request_id, ord),
         held as (
           delete from reservations r using input i where r.request_id = i.request_id
@@ -90,38 +56,8 @@ export async function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Pr
                  balance_micro_usd = a.balance_micro_usd - sums.charged
             from sums
            where a.id = sums.account_id
-       returning a.id, a.balance_micro_usd as balance),
-        running as (
-          -- balance after entry k = final balance + charges of the entries after k
-          select per.*, acct.balance as final_balance,
-                 acct.balance + sum(per.charged) over (partition by per.account_id order by per.ord desc rows between unbounded preceding and current row) - per.charged as balance_after
-            from per join acct on acct.id = per.account_id),
-        entry as (
-          insert into ledger_entries (account_id, kind, amount_micro_usd, balance_after_micro_usd, reference, request_id, description)
-          select account_id, 'usage', -charged, balance_after, request_id, request_id, description
-            from running where charged > 0 order by account_id, ord
-        returning 1),
-        event as (
-          insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
-                                    images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
-                                    latency_ms, aborted)
-          select request_id, account_id, coalesce(key_id, held_key_id), model, modality, input_tokens, output_tokens,
-                 images, video_seconds, characters, audio_ms, charged, status, http_status, latency_ms, aborted
-            from running where has_usage order by ord
-        returning 1)
-        select r.request_id, r.charged, r.balance_after,
-               -- Auto top-up is checked only when this says so: no query at all for the
-               -- (many) accounts without it, instead of one UPDATE per charged request.
-               exists (select 1 from auto_topup_settings s
-                        where s.account_id = r.account_id and s.enabled and r.final_balance < s.threshold_micro_usd) as auto_top_up
-          from running r`,
+       returning a.id, a.balance_micro_usd as balance)`,
   );
-  const byId = new Map(out.map((r) => [r.request_id, r]));
-  return inputs.map((x) => {
-    const r = byId.get(x.requestId);
-    if (!r) return { settled: false, chargedMicroUsd: 0n, balanceAfterMicroUsd: null, autoTopUpDue: false };
-    return { settled: true, chargedMicroUsd: BigInt(r.charged), balanceAfterMicroUsd: BigInt(r.balance_after), autoTopUpDue: r.auto_top_up === true };
-  });
 }
 
 // ---- the per-account queue ----------------------------------------------------------------
