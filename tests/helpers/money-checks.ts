@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+import type { Db, Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import { auditAccount } from "@/lib/ledger";
 
@@ -20,7 +20,17 @@ export type MoneyState = {
   sumUsageEventsMicroUsd: bigint;
 };
 
+/**
+ * One consistent snapshot (a read-only REPEATABLE READ transaction): its queries must not
+ * straddle a settle that commits in between (e.g. the balance read before a settle and the
+ * reservation count after it, which would look like a request released without a charge).
+ */
 export async function moneyState(db: Queryable, accountId: string): Promise<MoneyState> {
+  if ("$client" in db) return (db as Db).transaction((tx) => readMoneyState(tx, accountId), { isolationLevel: "repeatable read", accessMode: "read only" });
+  return readMoneyState(db, accountId);
+}
+
+async function readMoneyState(db: Queryable, accountId: string): Promise<MoneyState> {
   const audit = await auditAccount(db, accountId);
   const entries = await rows<{ request_id: string | null; amount: string }>(
     db,
