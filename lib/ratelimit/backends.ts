@@ -26,7 +26,8 @@ export type WindowDecision = {
 
 export type LimiterBackend = {
   readonly kind: BackendKind;
-  limit(identifier: string, opts: { limit: number; windowMs: number }): Promise<WindowDecision>;
+  /** Counts `rate` requests (default 1) in the current window and decides on the new count. */
+  limit(identifier: string, opts: { limit: number; windowMs: number; rate?: number }): Promise<WindowDecision>;
   close(): Promise<void>;
 };
 
@@ -37,7 +38,7 @@ export function memoryBackend(opts: { prefix?: string; now?: () => number } = {}
   let calls = 0;
   return {
     kind: "memory",
-    async limit(identifier, { limit, windowMs }) {
+    async limit(identifier, { limit, windowMs, rate = 1 }) {
       const t = now();
       if (++calls % 1024 === 0 || counters.size > 100_000) {
         for (const [k, v] of counters) if (v.expiresAtMs <= t) counters.delete(k);
@@ -46,7 +47,7 @@ export function memoryBackend(opts: { prefix?: string; now?: () => number } = {}
       const key = `${prefix}:${windowMs}:${identifier}:${bucket}`;
       let entry = counters.get(key);
       if (!entry) counters.set(key, (entry = { count: 0, expiresAtMs: t + windowMs }));
-      entry.count += 1; // like the script's INCRBY: refused requests count too
+      entry.count += rate; // like the script's INCRBY: refused requests count too
       return {
         success: entry.count <= limit,
         limit,
@@ -97,8 +98,8 @@ export function ratelimitBackend(
   };
   return {
     kind,
-    async limit(identifier, { limit, windowMs }) {
-      const r = await limiterFor(limit, windowMs).limit(identifier);
+    async limit(identifier, { limit, windowMs, rate }) {
+      const r = await limiterFor(limit, windowMs).limit(identifier, rate && rate !== 1 ? { rate } : undefined);
       return { success: r.success, limit: r.limit, remaining: Math.max(0, r.remaining), resetMs: r.reset };
     },
     close: opts.close ?? (async () => {}),

@@ -67,6 +67,9 @@ export type RateLimiter = {
 
 class StoreTimeout extends Error {}
 
+/** Headroom admissions of one identifier within this many ms share one store call (see HEADROOM below). */
+export const COALESCE_MS = 10;
+
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const { backend } = opts;
   const timeoutMs = opts.timeoutMs ?? 150;
@@ -92,36 +95,45 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   let openUntil = 0;
   let probing = false;
 
-  const ask = (identifier: string, limit: number, windowMs: number): Promise<WindowDecision> =>
+  const ask = (identifier: string, limit: number, windowMs: number, rate: number): Promise<WindowDecision> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new StoreTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      backend.limit(identifier, { limit, windowMs }).then(
+      backend.limit(identifier, { limit, windowMs, rate }).then(
         (d) => (clearTimeout(timer), resolve(d)),
         (e) => (clearTimeout(timer), reject(e)), // also swallows a late rejection after a timeout
       );
     });
 
-  async function decide(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+  function decide(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
     s.decisions++;
+    return fromStore(identifier, limit, windowMs, 1, false);
+  }
+
+  /**
+   * Counts `rate` requests in the store and returns its decision. `admitted`: the requests
+   * were already let through (headroom, below) and the call only tells the store about
+   * them, so a refusal or a failure is not counted as a refused or degraded request.
+   */
+  async function fromStore(identifier: string, limit: number, windowMs: number, rate: number, admitted: boolean): Promise<RateLimitResult> {
     // The in-process store cannot fail or stall: no timer, no breaker.
-    if (backend.kind === "memory") return toResult(await backend.limit(identifier, { limit, windowMs }));
+    if (backend.kind === "memory") return toResult(await backend.limit(identifier, { limit, windowMs, rate }), admitted);
 
     let isProbe = false;
     if (openUntil !== 0) {
       if (now() < openUntil || probing) {
         s.skipped++;
-        return degraded(limit, windowMs);
+        return degraded(limit, windowMs, admitted);
       }
       probing = isProbe = true;
     }
     try {
-      const d = await ask(identifier, limit, windowMs);
+      const d = await ask(identifier, limit, windowMs, rate);
       if (isProbe) {
         log(`[ratelimit] ${backend.kind} store answering again; limits enforced (${s.degraded} requests went unlimited in all).`);
         openUntil = 0;
         s.breakerOpen = false;
       }
-      return toResult(d);
+      return toResult(d, admitted);
     } catch (err) {
       s.failures++;
       if (err instanceof StoreTimeout) s.timeouts++;
@@ -136,7 +148,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       }
       openUntil = now() + breakerMs;
       s.breakerOpen = true;
-      return degraded(limit, windowMs);
+      return degraded(limit, windowMs, admitted);
     } finally {
       if (isProbe) probing = false;
     }
@@ -155,12 +167,47 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   // tenth). Several instances sharing a key can each admit up to what they last saw left,
   // so near the edge of a window they can overshoot by what the others used meanwhile;
   // this is the price of not putting a store round trip in front of every request.
-  type Known = { resetMs: number; limit: number; remaining: number; unconfirmed: number };
+  //
+  // The store calls of requests admitted this way are COALESCED: each identifier's
+  // admissions within COALESCE_MS go to the store as one increment of their number (the
+  // script's INCRBY takes any amount), so a busy key costs one round trip per COALESCE_MS,
+  // not one per request. A request that has to wait first sends the identifier's queued
+  // admissions, so the store still sees this instance's increments in decision order.
+  // Admissions still queued when their window ends are dropped: the window they would be
+  // counted in is over (the store's bucket is the clock's, like `resetMs`). Other instances
+  // see this instance's count up to COALESCE_MS late, within the overshoot described above.
+  type Known = {
+    resetMs: number;
+    limit: number;
+    windowMs: number;
+    remaining: number;
+    /** Admitted without waiting and not yet answered by the store (queued or in flight). */
+    unconfirmed: number;
+    /** Admitted without waiting, not yet sent to the store. */
+    queued: number;
+    timer: ReturnType<typeof setTimeout> | null;
+  };
   const known = new Map<string, Known>();
   const KNOWN_MAX = 50_000;
   const headroomFor = (limit: number) => Math.max(3, Math.ceil(limit / 10));
 
-  function learn(identifier: string, limit: number, r: RateLimitResult, entry: Known | undefined): void {
+  function sendQueued(identifier: string, entry: Known): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+    const n = entry.queued;
+    if (!n) return;
+    entry.queued = 0;
+    if (now() >= entry.resetMs) {
+      entry.unconfirmed -= n;
+      return;
+    }
+    void fromStore(identifier, entry.limit, entry.windowMs, n, true).then((r) => {
+      entry.unconfirmed -= n;
+      learn(identifier, entry.limit, entry.windowMs, r, entry);
+    });
+  }
+
+  function learn(identifier: string, limit: number, windowMs: number, r: RateLimitResult, entry: Known | undefined): void {
     if (r.degraded) return;
     const resetMs = r.resetUnixSeconds * 1000;
     if (entry && entry.resetMs === resetMs && entry.limit === limit && known.get(identifier) === entry) {
@@ -172,33 +219,35 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     if (prev && prev.resetMs === resetMs && prev.limit === limit) {
       if (r.remaining < prev.remaining) prev.remaining = r.remaining;
     } else if (!prev || prev.resetMs <= resetMs) {
-      known.set(identifier, { resetMs, limit, remaining: r.remaining, unconfirmed: 0 });
+      known.set(identifier, { resetMs, limit, windowMs, remaining: r.remaining, unconfirmed: 0, queued: 0, timer: null });
     }
   }
 
   async function decideWithHeadroom(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
     if (backend.kind === "memory") return decide(identifier, limit, windowMs);
     const entry = known.get(identifier);
-    if (entry && entry.limit === limit && entry.resetMs > now() && entry.remaining - entry.unconfirmed - 1 >= headroomFor(limit)) {
+    const t = now();
+    if (entry && entry.limit === limit && entry.windowMs === windowMs && entry.resetMs > t && entry.remaining - entry.unconfirmed - 1 >= headroomFor(limit)) {
       entry.unconfirmed++;
+      entry.queued++;
+      s.decisions++;
       s.headroom++;
+      entry.timer ??= setTimeout(() => sendQueued(identifier, entry), Math.min(COALESCE_MS, entry.resetMs - t));
+      entry.timer.unref?.();
       const left = entry.remaining - entry.unconfirmed;
-      // Sent now, not deferred: the store must see this instance's increments in the order
-      // they were decided, or a request that waits near the limit could be counted ahead of
-      // ones already admitted (found by tests/integration/ratelimit.test.ts).
-      void decide(identifier, limit, windowMs).then((r) => {
-        entry.unconfirmed--;
-        learn(identifier, limit, r, entry);
-      });
       return { allowed: true, limit, remaining: left, resetUnixSeconds: Math.ceil(entry.resetMs / 1000), retryAfterSeconds: null };
     }
+    // The store must see this instance's increments in the order they were decided, or this
+    // request could be counted ahead of ones already admitted near the limit (found by
+    // tests/integration/ratelimit.test.ts): the queued admissions go first.
+    if (entry?.queued) sendQueued(identifier, entry);
     const r = await decide(identifier, limit, windowMs);
-    learn(identifier, limit, r, known.get(identifier));
+    learn(identifier, limit, windowMs, r, known.get(identifier));
     return r;
   }
 
-  function toResult(d: WindowDecision): RateLimitResult {
-    if (!d.success) s.refused++;
+  function toResult(d: WindowDecision, admitted = false): RateLimitResult {
+    if (!d.success && !admitted) s.refused++;
     return {
       allowed: d.success,
       limit: d.limit,
@@ -210,8 +259,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     };
   }
 
-  function degraded(limit: number, windowMs: number): RateLimitResult {
-    s.degraded++;
+  function degraded(limit: number, windowMs: number, admitted = false): RateLimitResult {
+    if (!admitted) s.degraded++;
     const resetMs = (Math.floor(now() / windowMs) + 1) * windowMs;
     // Not counted anywhere, so nothing is used up as far as we know.
     return { allowed: true, limit, remaining: limit, resetUnixSeconds: Math.ceil(resetMs / 1000), retryAfterSeconds: null, degraded: true };
@@ -229,7 +278,10 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       return decide(`id:${identifier}`, limit, windowSeconds * 1000);
     },
     stats: () => ({ ...s }),
-    close: () => backend.close(),
+    async close() {
+      for (const [identifier, entry] of known) sendQueued(identifier, entry);
+      await backend.close();
+    },
   };
 }
 

@@ -20,6 +20,7 @@ import {
   uniquePrefix,
 } from "@/tests/helpers/redis";
 import { RespClient } from "@/lib/ratelimit/resp-client";
+import { COALESCE_MS } from "@/lib/ratelimit/limiter";
 import { startUpstashBridge, type UpstashBridge } from "@/tests/helpers/upstash-bridge";
 
 // The same contract, run against each store: in-process, a real Redis through REDIS_URL,
@@ -88,6 +89,36 @@ for (const b of backends) {
       const bucket = Math.floor(Date.now() / 60_000);
       expect(Number(await redis.call("GET", `${prefix}:60000:key:${keyId}:${bucket}`))).toBe(50);
       if (b.name.startsWith("Upstash")) expect(bridge!.requests).toBeGreaterThan(0);
+    });
+
+    it("counts a busy key's requests admitted on headroom in the store, in few calls, none lost", async () => {
+      const prefix = uniquePrefix(b.name.replace(/\W+/g, "-") + "-busy");
+      prefixes.push(prefix);
+      let calls = 0;
+      const inner = b.factory(prefix);
+      const counting: LimiterBackend = { kind: inner.kind, limit: (id, o) => (calls++, inner.limit(id, o)), close: () => inner.close() };
+      const l = createRateLimiter({ backend: counting, timeoutMs: 5000 });
+      closers.push(() => l.close());
+      await awayFromWindowEdge(60_000, 3000);
+      const keyId = newKeyId();
+      // A Paid key (300 a minute): 200 requests in 20 bursts of 10, a millisecond apart.
+      let allowed = 0;
+      for (let i = 0; i < 20; i++) {
+        allowed += (await fire(l, keyId, "paid", 10)).filter((r) => r.allowed).length;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await new Promise((r) => setTimeout(r, COALESCE_MS * 3));
+      expect(allowed).toBe(200);
+      const last = await l.limitApiKey({ keyId, tier: "paid" }); // waits or not: either way counted
+      await new Promise((r) => setTimeout(r, COALESCE_MS * 3));
+      expect(last.remaining).toBe(99);
+      if (b.redis) {
+        const redis = new RespClient({ url: TEST_REDIS_URL });
+        closers.push(() => redis.close());
+        expect(Number(await redis.call("GET", `${prefix}:60000:key:${keyId}:${Math.floor(Date.now() / 60_000)}`))).toBe(201);
+        expect(calls).toBeLessThan(100); // one per request before coalescing
+      }
+      expect(l.stats()).toMatchObject({ decisions: 201, refused: 0, degraded: 0 });
     });
 
     it("lets exactly 10 of 50 simultaneous requests from a Free key through", async () => {
