@@ -70,10 +70,26 @@ const MAX_BATCH = 256;
  * account may then overlap; each locks only that account's row, so they just queue on it.
  */
 const STALL_MS = 250;
+/**
+ * Settles of requests held in a credit lease (a hot account: lib/metering/credit-lease.ts)
+ * wait this long for company before their statement starts, so a steady stream of one
+ * account's requests costs one statement (one round trip, one WAL flush) per LINGER_MS
+ * rather than per request even when they do not overlap. Nobody waits for these commits:
+ * the answers went out already and the lease holds the credit meanwhile. What it trades:
+ * an app crash in those milliseconds leaves those requests unbilled (the sweeper releases
+ * the lease; never over-billed), as a crash between an answer and its settle always did.
+ */
+export const LINGER_MS = 10;
 /** A queued settle: a request with its own reservation, or one holding `capMicroUsd` inside lease `leaseId`. */
 export type QueuedSettleInput = SettleBatchInput & { leaseId?: string; capMicroUsd?: bigint };
 type Waiter = { input: QueuedSettleInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
-type Queue = { waiting: Waiter[]; running: number; lastStartMs: number; timer: ReturnType<typeof setTimeout> | null };
+type Queue = {
+  waiting: Waiter[];
+  running: number;
+  lastStartMs: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  linger: ReturnType<typeof setTimeout> | null;
+};
 // Process-wide (globalThis): every route bundle's copy of this module must share one queue
 // per account, or "one settle statement in flight per account" would hold per bundle only.
 const queues = ((globalThis as unknown as { __meteredSettleQueues?: WeakMap<Db, Map<string, Queue>> }).__meteredSettleQueues ??= new WeakMap());
@@ -86,7 +102,7 @@ export function settleQueued(db: Db, accountId: string, input: QueuedSettleInput
   let perDb = queues.get(db);
   if (!perDb) queues.set(db, (perDb = new Map()));
   let q = perDb.get(accountId);
-  if (!q) perDb.set(accountId, (q = { waiting: [], running: 0, lastStartMs: 0, timer: null }));
+  if (!q) perDb.set(accountId, (q = { waiting: [], running: 0, lastStartMs: 0, timer: null, linger: null }));
   const queue = q;
   const map = perDb;
   return new Promise((resolve, reject) => {
@@ -99,6 +115,18 @@ function kick(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): voi
   if (!q.waiting.length) return;
   const ranFor = performance.now() - q.lastStartMs;
   if (q.running === 0 || ranFor >= STALL_MS) {
+    // Lease settles only (a settle of a request's own reservation starts at once, and takes
+    // the lingering ones with it): wait LINGER_MS for more, unless the batch is full.
+    if (q.waiting.length < MAX_BATCH && q.waiting.every((w) => w.input.leaseId)) {
+      if (!q.linger) {
+        q.linger = setTimeout(() => {
+          q.linger = null;
+          if (q.running === 0 || performance.now() - q.lastStartMs >= STALL_MS) void runBatch(db, accountId, q, map);
+          else kick(db, accountId, q, map);
+        }, LINGER_MS); // not unref'd: the shutdown flush waits for these commits
+      }
+      return;
+    }
     void runBatch(db, accountId, q, map);
   } else if (!q.timer) {
     // Waiting behind a running batch: if that one stalls, do not wait for it.
@@ -112,7 +140,8 @@ function kick(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): voi
 
 async function runBatch(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): Promise<void> {
   if (q.timer) clearTimeout(q.timer);
-  q.timer = null;
+  if (q.linger) clearTimeout(q.linger);
+  q.timer = q.linger = null;
   const batch = q.waiting.splice(0, MAX_BATCH);
   q.running++;
   q.lastStartMs = performance.now();

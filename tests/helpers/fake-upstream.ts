@@ -22,6 +22,8 @@ export type FakeUpstream = {
   url: string;
   requests: { path: string; body: any; authorization: string | undefined }[];
   closedEarly: () => number;
+  /** TCP connections accepted so far (keep-alive reuse shows as few). */
+  connections: () => number;
   close: () => Promise<void>;
 };
 
@@ -29,6 +31,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: FakeUpstream["requests"] = [];
   let closedEarly = 0;
   const sockets = new Set<import("node:net").Socket>();
+  let connections = 0;
 
   const server = http.createServer(async (req, res) => {
     res.on("close", () => {
@@ -86,6 +89,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     res.end("data: [DONE]\n\n");
   });
   server.on("connection", (s) => {
+    connections++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
@@ -95,6 +99,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     closedEarly: () => closedEarly,
+    connections: () => connections,
     close: () =>
       new Promise((r) => {
         for (const s of sockets) s.destroy();

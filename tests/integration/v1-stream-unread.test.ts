@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { reservations, usageEvents } from "@/db/schema";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { streamTimeouts } from "@/lib/providers/text/metered-stream";
+import { settleCommitOf } from "@/lib/metering/meter";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
@@ -67,6 +68,7 @@ describe(`a streamed response nobody reads (${process.env.TEST_DB ?? "postgres"}
       const text = await res.text();
       expect(text).toContain('"cost_micro_usd"');
       expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+      await settleCommitOf(res.headers.get("x-request-id")!); // the settle commits just after the answer
       const [event] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, res.headers.get("x-request-id")!));
       expect(event).toMatchObject({ status: "ok", aborted: false, outputTokens: 10 });
     } finally {

@@ -92,6 +92,18 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
     await expectSettled(a.accountId, 122n);
   });
 
+  it("keeps upstream connections alive: one after another, plain and streamed requests share one connection", async () => {
+    const a = await makeAccountWithKey(t.db);
+    const client = sdkClient(a.secret);
+    await client.chat.completions.create({ model: "fake/usage", messages }); // a pooled connection exists
+    const before = up.connections();
+    for (let i = 0; i < 6; i++) {
+      if (i % 2) await client.chat.completions.create({ model: "fake/usage", messages });
+      else for await (const _ of await client.chat.completions.create({ model: "fake/usage", messages, stream: true })) void _;
+    }
+    expect(up.connections() - before).toBeLessThanOrEqual(1);
+  });
+
   it("stream without upstream usage: counted from the delivered text", async () => {
     const a = await makeAccountWithKey(t.db);
     const stream = await sdkClient(a.secret).chat.completions.create({ model: "fake/nousage", messages, stream: true, stream_options: { include_usage: true } });

@@ -63,7 +63,7 @@ export async function transcribe(catalog: Catalog, req: TranscriptionRequest): P
       } catch {}
       throw new ApiError("upstream_error", "The upstream transcription server answered with invalid JSON.");
     }
-    return { text, contentType: res.headers.get("content-type") ?? "text/plain; charset=utf-8" };
+    return { text, contentType: res.header("content-type") ?? "text/plain; charset=utf-8" };
   } finally {
     deadline.clear();
   }

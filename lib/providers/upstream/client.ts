@@ -1,11 +1,77 @@
+import http from "node:http";
+import https from "node:https";
 import { ApiError } from "@/lib/api/errors";
 import type { UpstreamConfig } from "@/lib/catalog";
 
 // The HTTP side of the OpenAI-compatible upstream provider, shared by every modality.
-// Node's fetch (undici) keeps connections to the upstream alive and pooled. Every call
-// carries an AbortSignal: the client going away cancels the upstream request, and a
+//
+// node:http with keep-alive agents, not fetch(): on this path fetch's WHATWG layers
+// (Request, Headers, web streams, body mixins) cost ~200 µs of CPU per call where
+// http.request costs ~35 µs, measured side by side against the bench upstream (npm run
+// bench -- gateway, docs/benchmarks.md); at a few hundred requests per second per core
+// that difference is most of what the metered path added over a bare Next.js route.
+// Connections are pooled and kept alive (one agent per protocol, no socket cap). Every
+// call carries an AbortSignal: the client going away cancels the upstream request, and a
 // timer turns a silent upstream into a 504. Upstream error bodies are summarised, never
 // relayed raw (they can contain internal hostnames or keys).
+
+const agents = {
+  "http:": new http.Agent({ keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" }),
+  "https:": new https.Agent({ keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" }),
+};
+
+/** An upstream answer: the status and headers at once, the body read on demand (once). */
+export class UpstreamResponse {
+  constructor(private readonly res: http.IncomingMessage) {
+    // A body nobody is reading can still fail (the deadline or the client cancels the
+    // request): readers see the error through their own listeners; this one only keeps an
+    // unread failure from being an uncaught 'error' event.
+    res.on("error", () => {});
+  }
+  get status(): number {
+    return this.res.statusCode ?? 0;
+  }
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  header(name: string): string | null {
+    const v = this.res.headers[name.toLowerCase()];
+    return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+  }
+  /** The whole body; rejects if the connection breaks before its end. */
+  async bytes(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const chunk of this.res) parts.push(chunk as Buffer);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+  async text(): Promise<string> {
+    return (await this.bytes()).toString("utf8");
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  /** Body chunks as they arrive. Leaving the loop early does not close the connection (see release()). */
+  chunks(): AsyncIterableIterator<Buffer> {
+    return this.res.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>;
+  }
+  /**
+   * Done with the body: read what is left so the connection goes back to the pool, or,
+   * if the upstream keeps it open for more than a second, close it.
+   */
+  release(): void {
+    const res = this.res;
+    if (res.complete || res.destroyed) return;
+    const timer = setTimeout(() => res.destroy(), 1_000);
+    timer.unref?.();
+    res.once("end", () => clearTimeout(timer));
+    res.once("close", () => clearTimeout(timer));
+    res.resume();
+  }
+  /** Closes the connection (the body is not wanted and may be long). */
+  cancel(): void {
+    this.res.destroy();
+  }
+}
 
 export class UpstreamTimeout {
   constructor(readonly ms: number) {}
@@ -60,7 +126,7 @@ export function networkError(err: unknown, dl: Deadline, ms: number): ApiError {
   return new ApiError("upstream_error", "Could not reach the upstream model server.", { cause: err });
 }
 
-async function upstreamErrorFor(res: Response): Promise<ApiError> {
+async function upstreamErrorFor(res: UpstreamResponse): Promise<ApiError> {
   let detail = "";
   try {
     const text = (await res.text()).slice(0, 4096);
@@ -80,24 +146,33 @@ async function upstreamErrorFor(res: Response): Promise<ApiError> {
   return new ApiError("upstream_error", `The upstream model server failed (HTTP ${res.status}); nothing was charged.`);
 }
 
+/** The request body as bytes, with its content type (FormData is encoded as multipart). */
+async function encodeBody(body: Record<string, unknown> | FormData): Promise<{ bytes: Buffer; contentType: string }> {
+  if (!(body instanceof FormData)) return { bytes: Buffer.from(JSON.stringify(body)), contentType: "application/json" };
+  const encoded = new Response(body); // the platform's multipart encoder, boundary included
+  return { bytes: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get("content-type")! };
+}
+
 /**
  * Sends one request upstream and resolves with the (2xx) response once headers arrived.
  * The returned deadline is still armed: callers reading a body call `reset()` per chunk
  * and `clear()` when done.
  */
-export async function callUpstream(config: UpstreamConfig, call: UpstreamCall): Promise<{ res: Response; deadline: Deadline }> {
+export async function callUpstream(config: UpstreamConfig, call: UpstreamCall): Promise<{ res: UpstreamResponse; deadline: Deadline }> {
   const dl = deadline(config.timeoutMs, call.signal);
-  const headers: Record<string, string> = { accept: call.accept ?? "application/json" };
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
-  let body: BodyInit;
-  if (call.body instanceof FormData) body = call.body;
-  else {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(call.body);
-  }
-  let res: Response;
+  let res: UpstreamResponse;
   try {
-    res = await fetch(config.baseUrl + call.path, { method: "POST", headers, body, signal: dl.signal });
+    const { bytes, contentType } = await encodeBody(call.body);
+    const url = new URL(config.baseUrl + call.path);
+    const headers: http.OutgoingHttpHeaders = { accept: call.accept ?? "application/json", "content-type": contentType, "content-length": bytes.byteLength };
+    if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+    const agent = agents[url.protocol as keyof typeof agents];
+    if (!agent) throw new Error(`unsupported upstream protocol ${url.protocol}`);
+    res = await new Promise<UpstreamResponse>((resolve, reject) => {
+      const req = (url.protocol === "https:" ? https : http).request(url, { method: "POST", headers, agent, signal: dl.signal }, (r) => resolve(new UpstreamResponse(r)));
+      req.on("error", reject); // also after the response: a late error must not go uncaught
+      req.end(bytes);
+    });
   } catch (err) {
     dl.clear();
     throw networkError(err, dl, config.timeoutMs);
@@ -126,7 +201,7 @@ export async function callUpstreamJson<T = Record<string, unknown>>(config: Upst
 export async function callUpstreamBytes(config: UpstreamConfig, call: UpstreamCall): Promise<{ bytes: Uint8Array; contentType: string | null }> {
   const { res, deadline: dl } = await callUpstream(config, call);
   try {
-    return { bytes: new Uint8Array(await res.arrayBuffer()), contentType: res.headers.get("content-type") };
+    return { bytes: new Uint8Array(await res.bytes()), contentType: res.header("content-type") };
   } catch (err) {
     throw networkError(err, dl, config.timeoutMs);
   } finally {
@@ -138,23 +213,23 @@ export async function callUpstreamBytes(config: UpstreamConfig, call: UpstreamCa
  * Server-sent events from an upstream response, one parsed `data:` payload at a time.
  * Stops at `[DONE]`; a stream that ends without it, or stalls past the deadline, throws.
  */
-export async function* readSse(res: Response, dl: Deadline, timeoutMs: number): AsyncGenerator<unknown> {
-  if (!res.body) throw new ApiError("upstream_error", "The upstream stream had no body.");
-  // Decoded here rather than through a TextDecoderStream: one stream hop less per chunk,
-  // which shows in the time to first chunk (npm run bench -- gateway).
-  const reader = res.body.getReader();
+export async function* readSse(res: UpstreamResponse, dl: Deadline, timeoutMs: number): AsyncGenerator<unknown> {
+  const chunks = res.chunks();
   const decoder = new TextDecoder();
   let buffer = "";
   let finished = false;
   try {
     for (;;) {
-      let r: ReadableStreamReadResult<Uint8Array>;
+      let r: IteratorResult<Buffer>;
       try {
-        r = await reader.read();
+        r = await chunks.next();
       } catch (err) {
         throw dl.timedOut() ? timeoutError(timeoutMs) : new ApiError("upstream_error", "The upstream stream broke off mid-way.", { cause: err });
       }
-      if (r.done) throw new ApiError("upstream_error", "The upstream stream ended before it was complete.");
+      if (r.done) {
+        if (dl.timedOut()) throw timeoutError(timeoutMs);
+        throw new ApiError("upstream_error", "The upstream stream ended before it was complete.");
+      }
       dl.reset();
       buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
       let cut: number;
@@ -182,27 +257,10 @@ export async function* readSse(res: Response, dl: Deadline, timeoutMs: number): 
     }
   } finally {
     dl.clear();
-    if (finished) void drainThenRelease(reader);
-    else reader.cancel().catch(() => {});
-  }
-}
-
-/**
- * After [DONE] the body's last bytes (the end of the chunked encoding) are usually already
- * here or a moment away. Reading them to the end, instead of cancelling, lets undici keep
- * the upstream connection alive for the next request; cancelling a body that has not ended
- * closes the socket, and every streamed request then paid for a new connection (seen as
- * ~3 ms on the time to first chunk of back-to-back streams, npm run bench -- gateway).
- * Bounded: an upstream that keeps the body open after [DONE] is cut off after 1 s.
- */
-async function drainThenRelease(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-  const timer = setTimeout(() => void reader.cancel().catch(() => {}), 1_000);
-  try {
-    for (let i = 0; i < 16; i++) if ((await reader.read()).done) return;
-    await reader.cancel();
-  } catch {
-    // cancelled by the timer, or the connection went away: nothing to do
-  } finally {
-    clearTimeout(timer);
+    // After [DONE] the body's last bytes (the end of the chunked encoding) are usually
+    // already here: reading them to the end keeps the connection for the next request.
+    // Otherwise (failed, cancelled, abandoned) the connection is closed.
+    if (finished) res.release();
+    else res.cancel();
   }
 }
