@@ -7,6 +7,10 @@
 //   (a) the upstream directly;
 //   (b) the bare pass-through, app/bench/passthrough/chat/completions (only with
 //       BENCH_PASSTHROUGH=1): a route handler that forwards to the upstream, the floor;
+//   (b′) the same bare pass-through over node:http with a keep-alive agent instead of
+//       fetch(), app/bench/passthrough-node/chat/completions: the upstream client the
+//       metered path uses (lib/providers/upstream/client.ts), so the metered path can be
+//       compared with a floor that does not pay fetch()'s extra CPU either;
 //   (c) the full metered path, /v1/chat/completions: key auth, rate limit (a Redis round
 //       trip; the bench keys' ceiling is raised via BENCH_RATELIMIT_RPM so they are never
 //       refused), reservation, upstream call, settlement, usage event.
@@ -33,8 +37,14 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,32").split(",").map(Number);
 const log = (m: string) => console.log(`[bench:gateway] ${m}`);
 
-type Name = "a" | "b" | "c";
-const LABEL: Record<Name, string> = { a: "(a) upstream directly", b: "(b) bare pass-through route", c: "(c) full metered path" };
+type Name = "a" | "b" | "n" | "c";
+const NAMES: Name[] = ["a", "b", "n", "c"];
+const LABEL: Record<Name, string> = {
+  a: "(a) upstream directly",
+  b: "(b) bare pass-through route (fetch)",
+  n: "(b′) bare pass-through route (node:http)",
+  c: "(c) full metered path",
+};
 type Round = { rps: number; p50: number; p99: number; cpuPerReq: number; failed: number };
 
 export default async function gateway(): Promise<void> {
@@ -57,6 +67,7 @@ export default async function gateway(): Promise<void> {
     const targets = (body: string): Record<Name, Target> => ({
       a: { url: `${upstream.url}/chat/completions`, headers: {}, body },
       b: { url: `${app.url}/bench/passthrough/chat/completions`, headers: {}, body },
+      n: { url: `${app.url}/bench/passthrough-node/chat/completions`, headers: {}, body },
       c: { url: `${app.url}/v1/chat/completions`, headers: auth, body },
     });
     const plainTargets = targets(plain);
@@ -64,21 +75,21 @@ export default async function gateway(): Promise<void> {
     const pidFor = (n: Name) => (n === "a" ? upstream.pid : app.pid);
 
     // Sanity: every target answers, and the metered one bills.
-    for (const n of ["a", "b", "c"] as Name[]) {
+    for (const n of NAMES) {
       const r = await fetch(plainTargets[n].url, { method: "POST", headers: { "content-type": "application/json", ...plainTargets[n].headers }, body: plain });
       const j = (await r.json()) as { usage?: { cost_micro_usd?: number } };
       if (r.status !== 200) throw new Error(`${LABEL[n]} answered ${r.status}: ${JSON.stringify(j)}`);
       if (n === "c" && !j.usage?.cost_micro_usd) throw new Error(`the metered path did not bill: ${JSON.stringify(j)}`);
     }
     log("warm-up");
-    for (const n of ["a", "b", "c"] as Name[]) await load(plainTargets[n], { connections: 32, seconds: 3 });
-    for (const n of ["a", "b", "c"] as Name[]) for (let i = 0; i < 10; i++) await streamOnce(streamTargets[n]);
+    for (const n of NAMES) await load(plainTargets[n], { connections: 32, seconds: 3 });
+    for (const n of NAMES) for (let i = 0; i < 10; i++) await streamOnce(streamTargets[n]);
 
     const results: Record<number, Record<Name, Round[]>> = {};
     for (const c of CONNECTIONS) {
-      results[c] = { a: [], b: [], c: [] };
+      results[c] = { a: [], b: [], n: [], c: [] };
       for (let r = 0; r < ROUNDS; r++) {
-        for (const n of ["a", "b", "c"] as Name[]) {
+        for (const n of NAMES) {
           const pid = pidFor(n);
           const cpu0 = cpuMs(pid);
           const res = await load(plainTargets[n], { connections: c, seconds: SECONDS });
@@ -88,19 +99,19 @@ export default async function gateway(): Promise<void> {
         const x = results[c];
         log(
           `c=${c} round ${r + 1}: ` +
-            (["a", "b", "c"] as Name[]).map((n) => `${n} ${x[n].at(-1)!.rps.toFixed(0)}/s p50 ${x[n].at(-1)!.p50.toFixed(2)} ms cpu ${x[n].at(-1)!.cpuPerReq.toFixed(3)} ms`).join(" | "),
+            NAMES.map((n) => `${n} ${x[n].at(-1)!.rps.toFixed(0)}/s p50 ${x[n].at(-1)!.p50.toFixed(2)} ms cpu ${x[n].at(-1)!.cpuPerReq.toFixed(3)} ms`).join(" | "),
         );
       }
     }
 
-    const streams: Record<Name, StreamSample[][]> = { a: [], b: [], c: [] };
+    const streams: Record<Name, StreamSample[][]> = { a: [], b: [], n: [], c: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      for (const n of ["a", "b", "c"] as Name[]) {
+      for (const n of NAMES) {
         const samples: StreamSample[] = [];
         for (let i = 0; i < STREAMS; i++) samples.push(await streamOnce(streamTargets[n]));
         streams[n].push(samples);
       }
-      log(`streams round ${r + 1}: ` + (["a", "b", "c"] as Name[]).map((n) => `${n} ttfc ${median(streams[n].at(-1)!.map((s) => s.ttfc)).toFixed(2)} ms`).join(" | "));
+      log(`streams round ${r + 1}: ` + NAMES.map((n) => `${n} ttfc ${median(streams[n].at(-1)!.map((s) => s.ttfc)).toFixed(2)} ms`).join(" | "));
     }
 
     // Let the last settles land, then check the money.
@@ -117,22 +128,23 @@ export default async function gateway(): Promise<void> {
     lines.push("| concurrency | target | requests/s | p50 ms | p99 ms | CPU ms/request | failed |");
     lines.push("|---|---|---:|---:|---:|---:|---:|");
     for (const c of CONNECTIONS) {
-      for (const n of ["a", "b", "c"] as Name[]) {
+      for (const n of NAMES) {
         const rs = results[c][n];
         lines.push(
           `| ${c} | ${LABEL[n]}${n === "a" ? " ¹" : ""} | ${f(median(rs.map((x) => x.rps)), 0)} | ${f(median(rs.map((x) => x.p50)))} | ${f(median(rs.map((x) => x.p99)))} | ${f(median(rs.map((x) => x.cpuPerReq)), 3)} | ${rs.reduce((s, x) => s + x.failed, 0)} |`,
         );
       }
     }
-    const paired = (c: number, k: keyof Round, op: (cv: number, bv: number) => number) =>
-      median(results[c].c.map((x, i) => op(x[k], results[c].b[i][k])));
+    const paired = (c: number, k: keyof Round, op: (cv: number, bv: number) => number, floor: Name = "b") =>
+      median(results[c].c.map((x, i) => op(x[k], results[c][floor][i][k])));
     const streamMedian = (n: Name, k: keyof StreamSample) => median(streams[n].map((round) => median(round.map((s) => s[k] as number))));
-    const ttfcAdded = median(streams.c.map((round, i) => median(round.map((s) => s.ttfc)) - median(streams.b[i].map((s) => s.ttfc))));
+    const ttfcAddedOver = (floor: Name) => median(streams.c.map((round, i) => median(round.map((s) => s.ttfc)) - median(streams[floor][i].map((s) => s.ttfc))));
+    const ttfcAdded = ttfcAddedOver("b");
 
     const slines: string[] = [];
     slines.push("| target | time to first chunk, p50 ms | p90 ms | whole stream p50 ms | content chunks | reads carrying content | most chunks in one read |");
     slines.push("|---|---:|---:|---:|---:|---:|---:|");
-    for (const n of ["a", "b", "c"] as Name[]) {
+    for (const n of NAMES) {
       const all = streams[n].flat();
       const tt = all.map((s) => s.ttfc).sort((x, y) => x - y);
       slines.push(
@@ -166,6 +178,13 @@ export default async function gateway(): Promise<void> {
       const cpu = paired(c, "cpuPerReq", (cv, bv) => cv / bv);
       check(`CPU per request at c=${c}`, cpu, "≤ 1.30×", cpu <= 1.3, "×");
     }
+    // The same comparisons against (b′): what metering itself costs when the floor uses the
+    // same upstream client (reported, not a target).
+    const strict: string[] = ["| measure | (c) vs (b′), same run |", "|---|---:|"];
+    if (has(32)) strict.push(`| throughput at c=32 | ${f(paired(32, "rps", (cv, bv) => cv / bv, "n"))}× |`);
+    if (has(1)) strict.push(`| added p50 latency at c=1 | ${f(paired(1, "p50", (cv, bv) => cv - bv, "n"))} ms |`);
+    strict.push(`| added time to first chunk | ${f(ttfcAddedOver("n"))} ms |`);
+    for (const c of CONNECTIONS) strict.push(`| CPU per request at c=${c} | ${f(paired(c, "cpuPerReq", (cv, bv) => cv / bv, "n"))}× |`);
 
     const loadNow = os.loadavg();
     const meta = [
@@ -183,7 +202,7 @@ export default async function gateway(): Promise<void> {
       "",
       lines.join("\n"),
       "",
-      "¹ CPU for (a) is the upstream process's; for (b) and (c) the app's (`next start` process tree), from /proc utime+stime.",
+      "¹ CPU for (a) is the upstream process's; for (b), (b′) and (c) the app's (`next start` process tree), from /proc utime+stime.",
       "",
       `Streamed (stream: true, include_usage), one request at a time, ${STREAMS} per target per round; the upstream sends 20 content chunks 5 ms apart:`,
       "",
@@ -192,6 +211,10 @@ export default async function gateway(): Promise<void> {
       "Targets:",
       "",
       targetsTable.join("\n"),
+      "",
+      "The metered path reaches the upstream over node:http with a keep-alive agent, (b) over fetch(), the idiomatic bare route and the floor the targets are set against. Against (b′), a bare route on the same client, metering itself costs:",
+      "",
+      strict.join("\n"),
       "",
       money,
     ].join("\n");

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { POST } from "@/app/bench/passthrough/chat/completions/route";
+import { POST as viaFetch } from "@/app/bench/passthrough/chat/completions/route";
+import { POST as viaNodeHttp } from "@/app/bench/passthrough-node/chat/completions/route";
 
 // The benchmark's bare pass-through must never be an open, unmetered upstream proxy:
 // without BENCH_PASSTHROUGH=1 it is a 404 whatever else is configured.
-describe("bench pass-through route", () => {
+describe.each([
+  ["fetch", viaFetch],
+  ["node:http", viaNodeHttp],
+])("bench pass-through route (%s)", (_name, POST) => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
