@@ -15,10 +15,33 @@ import type { UpstreamConfig } from "@/lib/catalog";
 // timer turns a silent upstream into a 504. Upstream error bodies are summarised, never
 // relayed raw (they can contain internal hostnames or keys).
 
+// Idle pooled connections are closed after IDLE_SOCKET_MS, or a second before the
+// server's own `Keep-Alive: timeout=` hint when that is shorter (Node applies the hint only
+// under a set timeout), so we rarely reuse a connection the server is closing (uvicorn,
+// which serves vLLM, closes idle ones after 5 s). The rare collision is retried (below).
+const IDLE_SOCKET_MS = 4_000;
+const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" as const, timeout: IDLE_SOCKET_MS };
 const agents = {
-  "http:": new http.Agent({ keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" }),
-  "https:": new https.Agent({ keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" }),
+  "http:": new http.Agent(agentOptions),
+  "https:": new https.Agent(agentOptions),
 };
+
+/** One request, resolving at the response headers. */
+function send(url: URL, options: http.RequestOptions, bytes: Buffer): Promise<UpstreamResponse> {
+  return new Promise<UpstreamResponse>((resolve, reject) => {
+    const req = (url.protocol === "https:" ? https : http).request(url, options, (r) => resolve(new UpstreamResponse(r)));
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      // A pooled connection the server closed while we were picking it: the request never
+      // reached the server, so it is sent once more, on a new connection (Node's documented
+      // pattern for keep-alive races; nothing else is retried).
+      if (req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE") && !options.signal?.aborted) {
+        (err as { retryOnNewSocket?: boolean }).retryOnNewSocket = true;
+      }
+      reject(err); // also after the response: a late error must not go uncaught
+    });
+    req.end(bytes);
+  });
+}
 
 /** An upstream answer: the status and headers at once, the body read on demand (once). */
 export class UpstreamResponse {
@@ -168,10 +191,10 @@ export async function callUpstream(config: UpstreamConfig, call: UpstreamCall): 
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
     const agent = agents[url.protocol as keyof typeof agents];
     if (!agent) throw new Error(`unsupported upstream protocol ${url.protocol}`);
-    res = await new Promise<UpstreamResponse>((resolve, reject) => {
-      const req = (url.protocol === "https:" ? https : http).request(url, { method: "POST", headers, agent, signal: dl.signal }, (r) => resolve(new UpstreamResponse(r)));
-      req.on("error", reject); // also after the response: a late error must not go uncaught
-      req.end(bytes);
+    const options: http.RequestOptions = { method: "POST", headers, agent, signal: dl.signal };
+    res = await send(url, options, bytes).catch((err: { retryOnNewSocket?: boolean }) => {
+      if (!err?.retryOnNewSocket) throw err;
+      return send(url, { ...options, agent: false }, bytes);
     });
   } catch (err) {
     dl.clear();
