@@ -56,7 +56,8 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
         });
       }
 
-      const billingUrl = new URL("/dashboard/billing", process.env.APP_URL || new URL(req.url).origin).toString();
+      // Only error messages and /v1/credits need it: built on first use (two URL parses).
+      let billingUrl: string | undefined;
       const ctx: ApiContext<P> = {
         req,
         requestId,
@@ -65,9 +66,20 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
         params: ((await routeCtx?.params) ?? {}) as P,
         catalog: getCatalog(),
         startedAt,
-        billingUrl,
+        get billingUrl() {
+          return (billingUrl ??= new URL("/dashboard/billing", process.env.APP_URL || new URL(req.url).origin).toString());
+        },
         openMeter: async (input) => {
-          const meter = await openMeter({ ...input, db, key, requestId, billingUrl, startedAt });
+          const meter = await openMeter({
+            ...input,
+            db,
+            key,
+            requestId,
+            startedAt,
+            get billingUrl() {
+              return ctx.billingUrl;
+            },
+          });
           meters.push(meter);
           return meter;
         },

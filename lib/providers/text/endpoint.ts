@@ -63,9 +63,6 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
 
   const meter = await ctx.openMeter({ model, worstCase: { inputTokens: input.inputTokens, outputTokens: maxTokens }, maxCostMicroUsd });
 
-  const controller = new AbortController();
-  const onClientAbort = () => controller.abort(ctx.req.signal.reason);
-  ctx.req.signal.addEventListener("abort", onClientAbort, { once: true });
   const idPrefix = input.kind === "chat" ? "chatcmpl" : "cmpl";
   const req: TextRequest = {
     kind: input.kind,
@@ -75,26 +72,29 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
     inputTokens: input.inputTokens,
     responseId: `${idPrefix}-${ctx.requestId.slice(4)}`,
     created: Math.floor(Date.now() / 1000),
-    signal: controller.signal,
+    // A plain request's work ends with the client's request: its signal is the provider's.
+    signal: ctx.req.signal,
   };
 
   if (!input.stream) {
-    try {
-      const result = await provider.complete(req);
-      const { chargedMicroUsd } = await meter.settle({ units: result.usage });
-      return json({
-        ...result.body,
-        usage: {
-          prompt_tokens: result.usage.inputTokens,
-          completion_tokens: result.usage.outputTokens,
-          total_tokens: result.usage.inputTokens + result.usage.outputTokens,
-          ...costFields(chargedMicroUsd),
-        },
-      });
-    } finally {
-      ctx.req.signal.removeEventListener("abort", onClientAbort);
-    }
+    const result = await provider.complete(req);
+    const { chargedMicroUsd } = await meter.settle({ units: result.usage });
+    return json({
+      ...result.body,
+      usage: {
+        prompt_tokens: result.usage.inputTokens,
+        completion_tokens: result.usage.outputTokens,
+        total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+        ...costFields(chargedMicroUsd),
+      },
+    });
   }
+
+  // A stream outlives the handler, and is also stopped by us (unread, failed, cancelled).
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(ctx.req.signal.reason);
+  ctx.req.signal.addEventListener("abort", onClientAbort, { once: true });
+  req.signal = controller.signal;
 
   // Errors before the first byte (upstream refused, timed out) propagate: the wrapper
   // releases the reservation and answers in the OpenAI error shape.
