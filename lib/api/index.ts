@@ -1,5 +1,5 @@
 export { ApiError, ERROR_CODES, errorResponse, type ApiErrorCode, type OpenAIErrorBody } from "./errors";
-export { withApiKey, type ApiContext } from "./with-api-key";
+export { apiResponseHeaders, withApiKey, type ApiContext } from "./with-api-key";
 export { readJson, readFormData, readBodyBytes, requireContentType, parseWith, DEFAULT_JSON_LIMIT_BYTES } from "./body";
 export { resolveModel, maxCostFrom, json } from "./request-helpers";
 export { invalidateKeyCache, flushLastUsed, KEY_CACHE_TTL_MS } from "./key-auth";

@@ -7,6 +7,11 @@ import { openMeter, type Meter } from "@/lib/metering/meter";
 import { ApiError, errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
+import { securityHeaders } from "@/lib/security/headers";
+
+// The security headers every response carries; for /v1 they are set here, not in proxy.ts
+// (which the model API skips). Computed once: they depend only on configuration.
+let apiSecurityHeaders: Record<string, string> | undefined;
 
 export type ApiContext<P = Record<string, string>> = {
   req: Request;
@@ -30,6 +35,11 @@ export type ApiContext<P = Record<string, string>> = {
 
 type RouteContext<P> = { params?: Promise<P> };
 
+/** What every /v1 response starts from: its request id and the security headers. */
+export function apiResponseHeaders(requestId: string): Headers {
+  return new Headers({ "x-request-id": requestId, ...(apiSecurityHeaders ??= securityHeaders()) });
+}
+
 /**
  * The one wrapper for every /v1 route handler: request id, API-key auth, the rate-limit
  * hook, a typed context, and one catch that turns anything thrown into the OpenAI error
@@ -39,7 +49,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
   return async function route(req: Request, routeCtx?: RouteContext<P>): Promise<Response> {
     const startedAt = performance.now();
     const requestId = newId("req");
-    const headers = new Headers({ "x-request-id": requestId });
+    const headers = apiResponseHeaders(requestId);
     const meters: Meter[] = [];
     try {
       const db = await getDb();

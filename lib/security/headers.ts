@@ -1,6 +1,7 @@
 import { stripeConfig, type StripeConfig } from "@/lib/billing/config";
 
-// The security headers every page and API response carries (set in proxy.ts, at request
+// The security headers every page and API response carries (set in proxy.ts, and for the
+// model API, which skips proxy.ts, in lib/api/with-api-key.ts; at request
 // time, because the Stripe emulator's origin is runtime configuration).
 //
 // Content-Security-Policy: scripts only from us and Stripe.js (js.stripe.com, whose

@@ -7,6 +7,7 @@ import { readBalance } from "@/lib/ledger";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import * as unknownEndpoint from "@/app/v1/[...path]/route";
 
 // The rate-limit hook point: a stand-in decides per test what the limiter says.
 const limiter = vi.hoisted(() => ({ allowed: true }));
@@ -60,6 +61,30 @@ describe("withApiKey", () => {
     expect(ev).toMatchObject({ status: "error", httpStatus: 502, costMicroUsd: 0n, images: 0 });
     expect((await readBalance(t.db, a.accountId)).reservedMicroUsd).toBe(0n);
     vi.mocked(console.error).mockRestore();
+  });
+
+  it("every response carries the security headers (set here: /v1 skips proxy.ts)", async () => {
+    const route = withApiKey(async () => json({ ok: true }));
+    const res = await route(new Request("http://app.test/v1/x", { headers: { authorization: `Bearer ${a.secret}` } }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const refused = await route(new Request("http://app.test/v1/x"));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("a /v1 path that is no endpoint is a 404 in the OpenAI shape, for any method, without a key", async () => {
+    for (const method of ["GET", "POST", "DELETE"] as const) {
+      const res = await unknownEndpoint[method](new Request("http://app.test/v1/chat/complete", { method }));
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+      expect(body.error).toMatchObject({ type: "invalid_request_error", code: "not_found" });
+      expect(body.error.message).toContain(`${method} /v1/chat/complete`);
+    }
   });
 
   it("adds x-request-id and the limiter's headers even to responses with immutable headers", async () => {

@@ -250,6 +250,7 @@ describe("web hygiene", () => {
       ["/dashboard/billing", { headers: { cookie: A.web.cookieHeader() } }],
       ["/v1/models", {}],
       ["/v1/credits", { headers: { authorization: `Bearer ${A.secret}` } }],
+      ["/v1/no-such-endpoint", { method: "POST", body: "{}" }],
       ["/api/stripe/webhook", { method: "POST", body: "{}" }],
       ["/no-such-page", {}],
     ] as const) {
