@@ -1,4 +1,4 @@
-// `npm run bench -- profile [passthrough|metered|stream] `: a CPU profile of the app under load.
+// `npm run bench -- profile [passthrough|passthrough-node|metered|stream] `: a CPU profile of the app under load.
 // Starts the same set-up as `npm run bench -- gateway` with `node --cpu-prof` on the
 // `next start` process, loads one target (BENCH_SECONDS, default 15 s, BENCH_CONNECTIONS
 // default 8), stops the server (the profile is written at exit) and prints the functions
@@ -69,8 +69,8 @@ export default async function profile(args: string[]): Promise<void> {
     const stream = which === "stream";
     const body = JSON.stringify({ model: CHAT_MODEL, messages: [{ role: "user", content: "Say something short." }], max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
     const target: Target =
-      which === "passthrough"
-        ? { url: `${app.url}/bench/passthrough/chat/completions`, headers: {}, body }
+      which === "passthrough" || which === "passthrough-node"
+        ? { url: `${app.url}/bench/${which}/chat/completions`, headers: {}, body }
         : { url: `${app.url}/v1/chat/completions`, headers: { authorization: `Bearer ${secrets[0]}` }, body };
     // Warm-up (first requests compile and load the route's chunks), left out of the summary.
     await load({ ...target, body: JSON.stringify({ ...JSON.parse(body), stream: false }) }, { connections, seconds: 3 });
