@@ -85,6 +85,8 @@ export type QueuedSettleInput = SettleBatchInput & { leaseId?: string; capMicroU
 type Waiter = { input: QueuedSettleInput; resolve: (r: BatchSettleResult) => void; reject: (e: unknown) => void };
 type Queue = {
   waiting: Waiter[];
+  /** How many of `waiting` settle a reservation of their own (not a lease hold). */
+  own: number;
   running: number;
   lastStartMs: number;
   timer: ReturnType<typeof setTimeout> | null;
@@ -102,29 +104,27 @@ export function settleQueued(db: Db, accountId: string, input: QueuedSettleInput
   let perDb = queues.get(db);
   if (!perDb) queues.set(db, (perDb = new Map()));
   let q = perDb.get(accountId);
-  if (!q) perDb.set(accountId, (q = { waiting: [], running: 0, lastStartMs: 0, timer: null, linger: null }));
+  if (!q) perDb.set(accountId, (q = { waiting: [], own: 0, running: 0, lastStartMs: 0, timer: null, linger: null }));
   const queue = q;
   const map = perDb;
   return new Promise((resolve, reject) => {
     queue.waiting.push({ input, resolve, reject });
+    if (!input.leaseId) queue.own++;
     kick(db, accountId, queue, map);
   });
 }
 
-function kick(db: Db, accountId: string, q: Queue, map: Map<string, Queue>): void {
+function kick(db: Db, accountId: string, q: Queue, map: Map<string, Queue>, lingered = false): void {
   if (!q.waiting.length) return;
   const ranFor = performance.now() - q.lastStartMs;
   if (q.running === 0 || ranFor >= STALL_MS) {
     // Lease settles only (a settle of a request's own reservation starts at once, and takes
     // the lingering ones with it): wait LINGER_MS for more, unless the batch is full.
-    if (q.waiting.length < MAX_BATCH && q.waiting.every((w) => w.input.leaseId)) {
-      if (!q.linger) {
-        q.linger = setTimeout(() => {
-          q.linger = null;
-          if (q.running === 0 || performance.now() - q.lastStartMs >= STALL_MS) void runBatch(db, accountId, q, map);
-          else kick(db, accountId, q, map);
-        }, LINGER_MS); // not unref'd: the shutdown flush waits for these commits
-      }
+    if (!lingered && q.own === 0 && q.waiting.length < MAX_BATCH) {
+      q.linger ??= setTimeout(() => {
+        q.linger = null;
+        kick(db, accountId, q, map, true);
+      }, LINGER_MS); // not unref'd: the shutdown flush waits for these commits
       return;
     }
     void runBatch(db, accountId, q, map);
@@ -143,6 +143,7 @@ async function runBatch(db: Db, accountId: string, q: Queue, map: Map<string, Qu
   if (q.linger) clearTimeout(q.linger);
   q.timer = q.linger = null;
   const batch = q.waiting.splice(0, MAX_BATCH);
+  for (const w of batch) if (!w.input.leaseId) q.own--;
   q.running++;
   q.lastStartMs = performance.now();
   try {
@@ -151,7 +152,9 @@ async function runBatch(db: Db, accountId: string, q: Queue, map: Map<string, Qu
     const groups = new Map<string, Waiter[]>();
     for (const w of batch) {
       const g = w.input.leaseId ?? "";
-      groups.set(g, [...(groups.get(g) ?? []), w]);
+      const group = groups.get(g);
+      if (group) group.push(w);
+      else groups.set(g, [w]);
     }
     for (const [leaseId, ws] of groups) {
       try {

@@ -191,17 +191,18 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const KNOWN_MAX = 50_000;
   const headroomFor = (limit: number) => Math.max(3, Math.ceil(limit / 10));
 
-  function sendQueued(identifier: string, entry: Known): void {
+  /** Sends the identifier's queued admissions; resolves once the store has answered. */
+  function sendQueued(identifier: string, entry: Known): Promise<void> {
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = null;
     const n = entry.queued;
-    if (!n) return;
+    if (!n) return Promise.resolve();
     entry.queued = 0;
     if (now() >= entry.resetMs) {
       entry.unconfirmed -= n;
-      return;
+      return Promise.resolve();
     }
-    void fromStore(identifier, entry.limit, entry.windowMs, n, true).then((r) => {
+    return fromStore(identifier, entry.limit, entry.windowMs, n, true).then((r) => {
       entry.unconfirmed -= n;
       learn(identifier, entry.limit, entry.windowMs, r, entry);
     });
@@ -232,7 +233,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       entry.queued++;
       s.decisions++;
       s.headroom++;
-      entry.timer ??= setTimeout(() => sendQueued(identifier, entry), Math.min(COALESCE_MS, entry.resetMs - t));
+      entry.timer ??= setTimeout(() => void sendQueued(identifier, entry), Math.min(COALESCE_MS, entry.resetMs - t));
       entry.timer.unref?.();
       const left = entry.remaining - entry.unconfirmed;
       return { allowed: true, limit, remaining: left, resetUnixSeconds: Math.ceil(entry.resetMs / 1000), retryAfterSeconds: null };
@@ -240,7 +241,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     // The store must see this instance's increments in the order they were decided, or this
     // request could be counted ahead of ones already admitted near the limit (found by
     // tests/integration/ratelimit.test.ts): the queued admissions go first.
-    if (entry?.queued) sendQueued(identifier, entry);
+    if (entry?.queued) void sendQueued(identifier, entry);
     const r = await decide(identifier, limit, windowMs);
     learn(identifier, limit, windowMs, r, known.get(identifier));
     return r;
@@ -279,7 +280,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     },
     stats: () => ({ ...s }),
     async close() {
-      for (const [identifier, entry] of known) sendQueued(identifier, entry);
+      // Counts admitted but not yet sent reach the store before the connection goes.
+      await Promise.all([...known].map(([identifier, entry]) => sendQueued(identifier, entry)));
       await backend.close();
     },
   };

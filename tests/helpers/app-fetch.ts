@@ -97,3 +97,19 @@ export async function clearDbForRoutes(): Promise<void> {
 export function sdkClient(apiKey: string, opts: { baseURL?: string; fetch?: typeof fetch } = {}): OpenAI {
   return new OpenAI({ apiKey, baseURL: opts.baseURL ?? "http://app.test/v1", fetch: opts.fetch ?? appFetch, maxRetries: 0 });
 }
+
+/** One chat completion through the SDK, plain or streamed (with include_usage): the cost it reports, in µ$. */
+export async function completionCost(
+  client: OpenAI,
+  body: { model: string; messages: { role: "user"; content: string }[]; max_tokens: number; stream?: boolean },
+): Promise<number> {
+  if (!body.stream) {
+    const r = await client.chat.completions.create({ ...body, stream: false });
+    return (r.usage as unknown as { cost_micro_usd: number }).cost_micro_usd;
+  }
+  const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
+  let usage: { cost_micro_usd: number } | undefined;
+  for await (const c of stream) if (c.usage) usage = c.usage as unknown as { cost_micro_usd: number };
+  if (!usage) throw new Error("the stream ended without a usage chunk");
+  return usage.cost_micro_usd;
+}

@@ -10,7 +10,7 @@ import { newId } from "@/lib/ids";
 import { LEASE, leasesIdle, releaseAllLeases } from "@/lib/metering/credit-lease";
 import { openMeter } from "@/lib/metering/meter";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { clearDbForRoutes, completionCost, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 
 // Credit leases (lib/metering/credit-lease.ts, lib/ledger/leases.ts): a hot, well-funded
@@ -42,16 +42,9 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const client = sdkClient(a.secret);
     const messages = [{ role: "user" as const, content: "lease me" }];
     const costs = await Promise.all(
-      Array.from({ length: 300 }, async (_, i) => {
-        if (i % 4 === 0) {
-          const stream = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 50, stream: true, stream_options: { include_usage: true } });
-          let usage: any;
-          for await (const c of stream) if (c.usage) usage = c.usage;
-          return { cost: BigInt(usage.cost_micro_usd) };
-        }
-        const r = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 50 });
-        return { cost: BigInt((r.usage as any).cost_micro_usd) };
-      }),
+      Array.from({ length: 300 }, async (_, i) => ({
+        cost: BigInt(await completionCost(client, { model: "local/lorem-chat", messages, max_tokens: 50, stream: i % 4 === 0 })),
+      })),
     );
     // The lease is still open (it is released after LEASE.idleMs without use), and the
     // requests had no reservation rows of their own.

@@ -5,7 +5,7 @@ import { ledgerEntries, reservations, usageEvents } from "@/db/schema";
 import { auditAccount, postEntry, readBalance } from "@/lib/ledger";
 import { newId } from "@/lib/ids";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { clearDbForRoutes, completionCost, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
@@ -28,16 +28,7 @@ describe(`concurrency on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const client = sdkClient(a.secret);
     const messages = [{ role: "user" as const, content: "concurrency" }];
     const results = await Promise.allSettled(
-      Array.from({ length: 150 }, async (_, i) => {
-        if (i % 3 === 0) {
-          const stream = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 1000, stream: true, stream_options: { include_usage: true } });
-          let usage: any;
-          for await (const c of stream) if (c.usage) usage = c.usage;
-          return usage.cost_micro_usd as number;
-        }
-        const r = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 1000 });
-        return (r.usage as any).cost_micro_usd as number;
-      }),
+      Array.from({ length: 150 }, (_, i) => completionCost(client, { model: "local/lorem-chat", messages, max_tokens: 1000, stream: i % 3 === 0 })),
     );
     const ok = results.filter((r): r is PromiseFulfilledResult<number> => r.status === "fulfilled");
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -21,23 +21,28 @@ import type { UpstreamConfig } from "@/lib/catalog";
 // which serves vLLM, closes idle ones after 5 s). The rare collision is retried (below).
 const IDLE_SOCKET_MS = 4_000;
 const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" as const, timeout: IDLE_SOCKET_MS };
-const agents = {
-  "http:": new http.Agent(agentOptions),
-  "https:": new https.Agent(agentOptions),
+const transports = {
+  "http:": { request: http.request, agent: new http.Agent(agentOptions) },
+  "https:": { request: https.request, agent: new https.Agent(agentOptions) },
 };
 
-/** One request, resolving at the response headers. */
-function send(url: URL, options: http.RequestOptions, bytes: Buffer): Promise<UpstreamResponse> {
+/** One request on the pool, resolving at the response headers. */
+function send(url: URL, options: http.RequestOptions, bytes: Buffer, onPooledSocket = true): Promise<UpstreamResponse> {
+  const transport = transports[url.protocol as keyof typeof transports];
+  if (!transport) return Promise.reject(new Error(`unsupported upstream protocol ${url.protocol}`));
   return new Promise<UpstreamResponse>((resolve, reject) => {
-    const req = (url.protocol === "https:" ? https : http).request(url, options, (r) => resolve(new UpstreamResponse(r)));
+    let answered = false;
+    const req = transport.request(url, { ...options, agent: onPooledSocket ? transport.agent : false }, (r) => {
+      answered = true;
+      resolve(new UpstreamResponse(r));
+    });
     req.on("error", (err: NodeJS.ErrnoException) => {
       // A pooled connection the server closed while we were picking it: the request never
       // reached the server, so it is sent once more, on a new connection (Node's documented
-      // pattern for keep-alive races; nothing else is retried).
-      if (req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE") && !options.signal?.aborted) {
-        (err as { retryOnNewSocket?: boolean }).retryOnNewSocket = true;
-      }
-      reject(err); // also after the response: a late error must not go uncaught
+      // pattern for keep-alive races; nothing else is retried, and nothing once answered).
+      if (!answered && onPooledSocket && req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE") && !options.signal?.aborted) {
+        resolve(send(url, options, bytes, false));
+      } else reject(err); // also after the response: a late error must not go uncaught
     });
     req.end(bytes);
   });
@@ -189,13 +194,7 @@ export async function callUpstream(config: UpstreamConfig, call: UpstreamCall): 
     const url = new URL(config.baseUrl + call.path);
     const headers: http.OutgoingHttpHeaders = { accept: call.accept ?? "application/json", "content-type": contentType, "content-length": bytes.byteLength };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
-    const agent = agents[url.protocol as keyof typeof agents];
-    if (!agent) throw new Error(`unsupported upstream protocol ${url.protocol}`);
-    const options: http.RequestOptions = { method: "POST", headers, agent, signal: dl.signal };
-    res = await send(url, options, bytes).catch((err: { retryOnNewSocket?: boolean }) => {
-      if (!err?.retryOnNewSocket) throw err;
-      return send(url, { ...options, agent: false }, bytes);
-    });
+    res = await send(url, { method: "POST", headers, signal: dl.signal }, bytes);
   } catch (err) {
     dl.clear();
     throw networkError(err, dl, config.timeoutMs);
