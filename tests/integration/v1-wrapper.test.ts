@@ -4,6 +4,7 @@ import { usageEvents } from "@/db/schema";
 import { withApiKey, ApiError, json } from "@/lib/api";
 import { getCatalog } from "@/lib/catalog";
 import { readBalance } from "@/lib/ledger";
+import { settleCommitOf } from "@/lib/metering/meter";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
@@ -57,7 +58,9 @@ describe("withApiKey", () => {
       throw new ApiError("upstream_error", "the model fell over");
     });
     expect(res.status).toBe(502);
-    const [ev] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, res.headers.get("x-request-id")!));
+    const id = res.headers.get("x-request-id")!;
+    await settleCommitOf(id); // the release commits just after the answer, like every settle
+    const [ev] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, id));
     expect(ev).toMatchObject({ status: "error", httpStatus: 502, costMicroUsd: 0n, images: 0 });
     expect((await readBalance(t.db, a.accountId)).reservedMicroUsd).toBe(0n);
     vi.mocked(console.error).mockRestore();
