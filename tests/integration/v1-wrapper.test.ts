@@ -9,6 +9,8 @@ import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import * as unknownEndpoint from "@/app/v1/[...path]/route";
+import * as chatRoute from "@/app/v1/chat/completions/route";
+import * as videosRoute from "@/app/v1/videos/route";
 
 // The rate-limit hook point: a stand-in decides per test what the limiter says.
 const limiter = vi.hoisted(() => ({ allowed: true }));
@@ -88,6 +90,26 @@ describe("withApiKey", () => {
       expect(body.error).toMatchObject({ type: "invalid_request_error", code: "not_found" });
       expect(body.error.message).toContain(`${method} /v1/chat/complete`);
     }
+  });
+
+  it("a method an endpoint does not take is a 405 in the OpenAI shape naming the ones it does, without a key", async () => {
+    for (const [route, method, path, allow] of [
+      [chatRoute.GET, "GET", "/v1/chat/completions", "POST"],
+      [chatRoute.DELETE, "DELETE", "/v1/chat/completions", "POST"],
+      [videosRoute.PUT, "PUT", "/v1/videos", "GET, POST"],
+    ] as const) {
+      const res = await route(new Request(`http://app.test${path}`, { method }));
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe(allow);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+      expect(body.error).toMatchObject({ type: "invalid_request_error", code: "method_not_allowed", param: null });
+      expect(body.error.message).toBe(`${path} does not take ${method}; use ${allow.replace(", ", " or ")}.`);
+    }
+    expect("POST" in chatRoute).toBe(true);
+    expect(["GET", "POST"].every((m) => typeof (videosRoute as Record<string, unknown>)[m] === "function")).toBe(true);
   });
 
   it("adds x-request-id and the limiter's headers even to responses with immutable headers", async () => {

@@ -251,6 +251,7 @@ describe("web hygiene", () => {
       ["/v1/models", {}],
       ["/v1/credits", { headers: { authorization: `Bearer ${A.secret}` } }],
       ["/v1/no-such-endpoint", { method: "POST", body: "{}" }],
+      ["/v1/chat/completions", { method: "GET" }],
       ["/api/stripe/webhook", { method: "POST", body: "{}" }],
       ["/no-such-page", {}],
     ] as const) {
@@ -272,6 +273,10 @@ describe("web hygiene", () => {
       expect(res.headers.get("referrer-policy"), p).toBe("strict-origin-when-cross-origin");
       expect(res.headers.get("x-frame-options"), p).toBe("DENY");
     }
+    // On the real server too, a wrong method on an endpoint is the API's JSON 405, not Next's empty one.
+    const wrongMethod = await fetch(`${server.url}/v1/chat/completions`);
+    expect([wrongMethod.status, wrongMethod.headers.get("allow")]).toEqual([405, "POST"]);
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
     // The Stripe.js stand-in the billing page loads is same-origin ('self').
     const standIn = await fetch(`${server.url}/stripe-emulator/stripe.js`);
     expect(standIn.status).toBe(200);

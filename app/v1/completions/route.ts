@@ -1,4 +1,4 @@
-import { readJson, withApiKey } from "@/lib/api";
+import { readJson, withApiKey, otherMethods } from "@/lib/api";
 import { runTextRequest } from "@/lib/providers/text/endpoint";
 import { countTextTokens } from "@/lib/providers/text/tokens";
 import { completionBody } from "./schema";
@@ -19,3 +19,6 @@ export const POST = withApiKey(async (ctx) => {
     inputTokens: countTextTokens(prompt),
   });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import { videoJobs } from "@/db/schema";
-import { ApiError, json, maxCostFrom, parseWith, readFormData, readJson, resolveModel, withApiKey } from "@/lib/api";
+import { ApiError, json, maxCostFrom, parseWith, readFormData, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { newId } from "@/lib/ids";
 import { insertVideoJob, scheduleVideoJob, VIDEO_SIZES, videoJson, type VideoSize } from "@/lib/media/video-jobs";
 import { videoBody } from "./schema";
@@ -60,3 +60,6 @@ export const GET = withApiKey(async (ctx) => {
   const data = jobs.slice(0, limit).map(videoJson);
   return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: jobs.length > limit });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { PUT, PATCH, DELETE } = otherMethods("GET", "POST");

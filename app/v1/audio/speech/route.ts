@@ -1,4 +1,4 @@
-import { ApiError, maxCostFrom, readJson, resolveModel, withApiKey } from "@/lib/api";
+import { ApiError, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { costHeaders } from "@/lib/metering/cost";
 import { countCharacters } from "@/lib/providers/local/media/speech";
 import { LOCAL_SPEECH_FORMATS, synthesize } from "@/lib/providers/media/speech";
@@ -38,3 +38,6 @@ export const POST = withApiKey(async (ctx) => {
     headers: { "content-type": audio.contentType, "content-length": String(audio.bytes.byteLength), ...costHeaders(chargedMicroUsd) },
   });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { ApiError, json, maxCostFrom, readFormData, resolveModel, withApiKey } from "@/lib/api";
+import { ApiError, json, maxCostFrom, readFormData, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { modelsByModality } from "@/lib/catalog";
 import { costFields, costHeaders } from "@/lib/metering/cost";
 import { probeAudio } from "@/lib/providers/local/media/audio-probe";
@@ -65,3 +65,6 @@ export const POST = withApiKey(async (ctx) => {
   }
   return new Response(result.text, { headers: { "content-type": result.contentType, "x-audio-duration-ms": String(durationMs), ...costHeaders(chargedMicroUsd) } });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { readJson, withApiKey } from "@/lib/api";
+import { readJson, withApiKey, otherMethods } from "@/lib/api";
 import { runTextRequest } from "@/lib/providers/text/endpoint";
 import { countChatTokens } from "@/lib/providers/text/tokens";
 import { chatCompletionBody } from "./schema";
@@ -18,3 +18,6 @@ export const POST = withApiKey(async (ctx) => {
     inputTokens: countChatTokens(body.messages, { tools: body.tools }),
   });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

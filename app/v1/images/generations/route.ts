@@ -1,4 +1,4 @@
-import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey } from "@/lib/api";
+import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { IMAGE_URL_TTL_SECONDS, storeArtifact } from "@/lib/media/artifacts";
 import { costFields } from "@/lib/metering/cost";
 import { generateImages } from "@/lib/providers/media/images";
@@ -47,3 +47,6 @@ export const POST = withApiKey(async (ctx) => {
     usage: { images: images.length, ...costFields(chargedMicroUsd) },
   });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

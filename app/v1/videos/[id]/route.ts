@@ -1,4 +1,4 @@
-import { ApiError, json, withApiKey } from "@/lib/api";
+import { ApiError, json, withApiKey, otherMethods } from "@/lib/api";
 import { findVideoJob, reviveIfStale, videoJson } from "@/lib/media/video-jobs";
 
 export const dynamic = "force-dynamic";
@@ -9,3 +9,6 @@ export const GET = withApiKey<{ id: string }>(async (ctx) => {
   if (!job) throw new ApiError("not_found", `No video found with id '${ctx.params.id}'.`, { param: "video_id" });
   return json(videoJson(await reviveIfStale(ctx.db, job)));
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

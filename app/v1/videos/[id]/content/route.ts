@@ -1,4 +1,4 @@
-import { ApiError, withApiKey } from "@/lib/api";
+import { ApiError, withApiKey, otherMethods } from "@/lib/api";
 import { loadArtifact } from "@/lib/media/artifacts";
 import { findVideoJob } from "@/lib/media/video-jobs";
 import { costHeaders } from "@/lib/metering/cost";
@@ -34,3 +34,6 @@ export const GET = withApiKey<{ id: string }>(async (ctx) => {
     },
   });
 });
+
+// Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
