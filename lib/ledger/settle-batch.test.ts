@@ -4,7 +4,11 @@ import { ledgerEntries, usageEvents } from "@/db/schema";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccount } from "@/tests/helpers/accounts";
 import { newId } from "@/lib/ids";
+import { sql } from "drizzle-orm";
+import { rows } from "@/db/rows";
 import { auditAccount, readBalance, reserve, settle, settleBatch, settleQueued } from "./index";
+import { openLease } from "./leases";
+import { LINGER_MS } from "./settle-batch";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -87,5 +91,26 @@ describe(`settleBatch / settleQueued on ${process.env.TEST_DB ?? "postgres"}`, (
     const other = await makeAccount(t.db);
     const r3 = await settleQueued(t.db, other.accountId, { requestId: await reserved(other.accountId, 9_000_000n), actualMicroUsd: 9_000_000n });
     expect(r3.autoTopUpDue).toBe(false); // no auto top-up set up
+  });
+
+  it(`a lease settle waits ${LINGER_MS} ms for company before its statement starts: answers of one account arriving meanwhile share it`, async () => {
+    const { accountId } = await makeAccount(t.db);
+    const leaseId = `lease_${newId("req").slice(4)}`;
+    expect(await openLease(t.db, { accountId, leaseId, amountMicroUsd: 1_000_000n, minAvailableMicroUsd: 0n })).toBe(true);
+    // Three answers in a row. Without the linger the first would start its statement at
+    // once and the other two would follow in a second one. (Enqueued in one tick, so the
+    // test does not depend on how promptly timers fire on a loaded machine.)
+    const ids = [newId("req"), newId("req"), newId("req")];
+    const results = await Promise.all(ids.map((requestId) => settleQueued(t.db, accountId, { requestId, actualMicroUsd: 100n, capMicroUsd: 1_000n, leaseId, usage })));
+    expect(results.map((r) => [r.settled, r.chargedMicroUsd])).toEqual(ids.map(() => [true, 100n]));
+    // One statement: one transaction, so one transaction timestamp (now()) on all three entries.
+    const at = await rows<{ reference: string; at: string }>(
+      t.db,
+      sql`select reference, created_at::text as at from ledger_entries where account_id = ${accountId} and kind = 'usage' order by id`,
+    );
+    expect(at.map((r) => r.reference)).toEqual(ids);
+    expect(new Set(at.map((r) => r.at)).size).toBe(1);
+    expect(await readBalance(t.db, accountId)).toMatchObject({ balanceMicroUsd: 10_000_000n - 300n, reservedMicroUsd: 1_000_000n - 300n });
+    expect((await auditAccount(t.db, accountId)).ok).toBe(true);
   });
 });
