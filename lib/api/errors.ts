@@ -1,3 +1,5 @@
+import { textBody } from "./small-body";
+
 // One error class for every /v1 route. The code decides the HTTP status and the OpenAI
 // `type`; the message is written for the client and must never carry a stack trace, SQL
 // or an upstream secret. Anything thrown that is not an ApiError becomes a 500 whose
@@ -59,7 +61,7 @@ export function errorResponse(err: ApiError, headers: HeadersInit = {}): Respons
   const h = new Headers(headers);
   for (const [k, v] of Object.entries(err.headers)) h.set(k, v);
   h.set("content-type", "application/json");
-  return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers: h });
+  return new Response(textBody(JSON.stringify(err.toJSON()), h), { status: err.status, headers: h });
 }
 
 // Errors that mean "the database cannot be reached right now", not "our code is wrong":

@@ -4,3 +4,4 @@ export { readJson, readFormData, readBodyBytes, requireContentType, parseWith, D
 export { resolveModel, maxCostFrom, json } from "./request-helpers";
 export { invalidateKeyCache, flushLastUsed, KEY_CACHE_TTL_MS } from "./key-auth";
 export { notFound, otherMethods } from "./not-routed";
+export { textBody, COMPRESS_MIN_BYTES } from "./small-body";

@@ -1,6 +1,7 @@
 import type { Catalog, CatalogModel, Modality, ModelOf } from "@/lib/catalog";
 import { parseUsd } from "@/lib/money";
 import { ApiError } from "./errors";
+import { textBody } from "./small-body";
 
 const ENDPOINT_FOR: Record<Modality, string> = {
   chat: "/v1/chat/completions",
@@ -54,5 +55,5 @@ function parseCap(value: unknown, param: string): bigint {
 export function json(body: unknown, init: ResponseInit = {}): Response {
   const headers = new Headers(init.headers);
   headers.set("content-type", "application/json");
-  return new Response(JSON.stringify(body), { ...init, headers });
+  return new Response(textBody(JSON.stringify(body), headers), { ...init, headers });
 }

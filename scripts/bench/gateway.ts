@@ -22,7 +22,9 @@
 //
 // Env: BENCH_ROUNDS (5), BENCH_SECONDS (5 per round), BENCH_STREAMS (40 per target per
 // round), BENCH_CONNECTIONS ("1,32"), BENCH_NODE_OPTIONS (e.g. "--cpu-prof
-// --cpu-prof-dir=/tmp/prof" for the app), BENCH_NO_DOC=1 to leave docs/benchmarks.md alone.
+// --cpu-prof-dir=/tmp/prof" for the app), BENCH_NO_DOC=1 to leave docs/benchmarks.md alone,
+// BENCH_HEADERS (JSON) sent on every request to every target, e.g. '{"accept-encoding":
+// "gzip, deflate"}' as the openai SDKs send it.
 import os from "node:os";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
@@ -35,6 +37,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,32").split(",").map(Number);
+const EXTRA_HEADERS = JSON.parse(process.env.BENCH_HEADERS ?? "{}") as Record<string, string>;
 const log = (m: string) => console.log(`[bench:gateway] ${m}`);
 
 type Name = "a" | "b" | "n" | "c";
@@ -63,11 +66,11 @@ export default async function gateway(): Promise<void> {
       stream: true,
       stream_options: { include_usage: true },
     });
-    const auth = { authorization: `Bearer ${secrets[0]}` };
+    const auth = { ...EXTRA_HEADERS, authorization: `Bearer ${secrets[0]}` };
     const targets = (body: string): Record<Name, Target> => ({
-      a: { url: `${upstream.url}/chat/completions`, headers: {}, body },
-      b: { url: `${app.url}/bench/passthrough/chat/completions`, headers: {}, body },
-      n: { url: `${app.url}/bench/passthrough-node/chat/completions`, headers: {}, body },
+      a: { url: `${upstream.url}/chat/completions`, headers: EXTRA_HEADERS, body },
+      b: { url: `${app.url}/bench/passthrough/chat/completions`, headers: EXTRA_HEADERS, body },
+      n: { url: `${app.url}/bench/passthrough-node/chat/completions`, headers: EXTRA_HEADERS, body },
       c: { url: `${app.url}/v1/chat/completions`, headers: auth, body },
     });
     const plainTargets = targets(plain);

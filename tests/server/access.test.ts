@@ -316,3 +316,28 @@ async function countRows(table: "api_keys" | "tier_requests" | "payments" | "str
   const [r] = await rows<{ n: number }>(t.db, sql`select count(*)::int as n from ${sql.identifier(table)}`);
   return r.n;
 }
+
+describe("compression on the real server", () => {
+  it("small /v1 answers are not gzipped for SDK clients (no-transform), large ones are, streams never", async () => {
+    const gzip = { "accept-encoding": "gzip, deflate", authorization: `Bearer ${A.secret}` };
+    const post = (body: object) =>
+      fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { ...gzip, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const small = await post({ model: "local/echo-chat", messages: [{ role: "user", content: "hi" }], max_tokens: 5 });
+    expect(small.status).toBe(200);
+    expect(small.headers.get("content-encoding")).toBeNull();
+    expect(small.headers.get("cache-control")).toContain("no-transform");
+    expect(((await small.json()) as { object: string }).object).toBe("chat.completion");
+
+    const refused = await post({ model: "local/echo-chat" });
+    expect([refused.status, refused.headers.get("content-encoding")]).toEqual([400, null]);
+
+    const models = await fetch(`${server.url}/v1/models`, { headers: gzip });
+    const list = (await models.json()) as { data: unknown[] };
+    expect(JSON.stringify(list).length).toBeGreaterThan(1024);
+    expect(models.headers.get("content-encoding")).toBe("gzip");
+
+    const stream = await post({ model: "local/echo-chat", messages: [{ role: "user", content: "hi" }], max_tokens: 5, stream: true });
+    expect(stream.headers.get("content-encoding")).toBeNull();
+    expect(await stream.text()).toContain("data: [DONE]");
+  });
+});

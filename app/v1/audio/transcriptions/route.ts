@@ -1,4 +1,4 @@
-import { ApiError, json, maxCostFrom, readFormData, resolveModel, withApiKey, otherMethods } from "@/lib/api";
+import { ApiError, json, maxCostFrom, readFormData, resolveModel, withApiKey, otherMethods, textBody } from "@/lib/api";
 import { modelsByModality } from "@/lib/catalog";
 import { costFields, costHeaders } from "@/lib/metering/cost";
 import { probeAudio } from "@/lib/providers/local/media/audio-probe";
@@ -63,7 +63,8 @@ export const POST = withApiKey(async (ctx) => {
   if ("json" in result) {
     return json({ ...result.json, usage: { type: "duration", seconds: durationMs / 1000, ...costFields(chargedMicroUsd) } });
   }
-  return new Response(result.text, { headers: { "content-type": result.contentType, "x-audio-duration-ms": String(durationMs), ...costHeaders(chargedMicroUsd) } });
+  const headers = new Headers({ "content-type": result.contentType, "x-audio-duration-ms": String(durationMs), ...costHeaders(chargedMicroUsd) });
+  return new Response(textBody(result.text, headers), { headers });
 });
 
 // Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
