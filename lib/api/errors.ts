@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   payload_too_large: { status: 413, type: "invalid_request_error" },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },
-  rate_limit_exceeded: { status: 429, type: "rate_limit_error" },
+  rate_limit_exceeded: { status: 429, type: "requests" }, // OpenAI's type for request-rate limits
   internal_error: { status: 500, type: "server_error" },
   upstream_error: { status: 502, type: "upstream_error" },
   service_unavailable: { status: 503, type: "server_error" },

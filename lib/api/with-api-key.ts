@@ -7,6 +7,7 @@ import { openMeter, type Meter } from "@/lib/metering/meter";
 import { ApiError, errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
+import { rateLimitMessage } from "@/lib/ratelimit/errors";
 import { securityHeaders } from "@/lib/security/headers";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
@@ -61,7 +62,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
       if (!limit.allowed) {
         const retry = Math.max(1, Math.ceil(limit.retryAfterSeconds ?? 1));
-        throw new ApiError("rate_limit_exceeded", `Rate limit reached for this API key's tier (${key.tier}); retry in ${retry} s.`, {
+        throw new ApiError("rate_limit_exceeded", rateLimitMessage({ tier: key.tier, retryAfterSeconds: retry }), {
           headers: { "retry-after": String(retry) },
         });
       }

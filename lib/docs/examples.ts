@@ -4,7 +4,7 @@ import { ApiError, type OpenAIErrorBody } from "@/lib/api/errors";
 import type { CatalogModel, TextModel } from "@/lib/catalog";
 import { costMicroUsd } from "@/lib/metering/cost";
 import { openMeter } from "@/lib/metering/meter";
-import { tierInfo } from "@/lib/ratelimit/tiers";
+import { rateLimitExceededBody } from "@/lib/ratelimit/errors";
 import type { Tier } from "@/db/schema";
 
 // Example bodies for the docs, produced by the code the API runs wherever possible.
@@ -53,15 +53,11 @@ export async function insufficientCreditExample(input: { model: TextModel; origi
 }
 
 /**
- * The 429 body. The /v1 wrapper (lib/api/with-api-key.ts) builds it inline; the text here
- * is pinned to the wrapper's real output by tests/integration/v1-ratelimit.test.ts, which
- * compares a real 429 with this function for the same tier and Retry-After.
+ * The 429 body, from the same function as the /v1 wrapper's (lib/ratelimit/errors.ts);
+ * tests/integration/v1-ratelimit.test.ts compares a real 429 with it.
  */
 export function rateLimitedExample(tier: Tier, retryAfterSeconds: number): OpenAIErrorBody {
-  return new ApiError(
-    "rate_limit_exceeded",
-    `Rate limit reached for this API key's tier (${tierInfo(tier).id}); retry in ${retryAfterSeconds} s.`,
-  ).toJSON();
+  return rateLimitExceededBody({ tier, retryAfterSeconds });
 }
 
 /** The exact decimal value of n / 10^scale, trailing zeros dropped ("0.00072", "3"). */

@@ -54,6 +54,12 @@ describe("configuration", () => {
         code: "rate_limit_exceeded",
       },
     });
+    // Says when to retry and how to get more, naming the next tier's real numbers.
+    const free = rateLimitExceededBody({ tier: "free", retryAfterSeconds: 12 }).error.message;
+    expect(free).toContain("Try again in 12 seconds");
+    expect(free).toContain(`The ${nextTier("free")!.name} tier allows ${nextTier("free")!.requestsPerMinute} per minute (request it from the dashboard`);
+    expect(rateLimitExceededBody({ tier: "elevated", retryAfterSeconds: 1 }).error.message).toContain("Try again in 1 second (");
+    expect(rateLimitExceededBody({ tier: "paid", retryAfterSeconds: 3 }).error.message).not.toContain(" tier allows ");
   });
 });
 

@@ -129,7 +129,7 @@ describe("withApiKey", () => {
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("17");
     expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
-    expect((await res.json()).error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
+    expect((await res.json()).error).toMatchObject({ type: "requests", code: "rate_limit_exceeded" });
     expect(handler).not.toHaveBeenCalled();
   });
 });
