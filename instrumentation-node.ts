@@ -23,6 +23,25 @@ const g = globalThis as unknown as { __reservationSweeper?: ReturnType<typeof st
 g.__reservationSweeper ??= startReservationSweeper(getDb);
 void g.__reservationSweeper.sweepNow();
 
+// Generated media past its expiry (image URLs after an hour, video content after its TTL)
+// is refused from that moment and deleted here, so the database does not keep every image
+// and video forever. At start and every 10 minutes; failures are logged and retried.
+const gp = globalThis as unknown as { __artifactPurge?: ReturnType<typeof setInterval> };
+if (!gp.__artifactPurge) {
+  const { ARTIFACT_PURGE_INTERVAL_MS, purgeExpiredArtifacts } = await import("@/lib/media/artifacts");
+  const purge = async () => {
+    try {
+      const total = await purgeExpiredArtifacts(await getDb());
+      if (total > 0) console.log(`[artifacts] deleted ${total} expired artifact${total === 1 ? "" : "s"}`);
+    } catch (err) {
+      console.error(`[artifacts] purge failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  gp.__artifactPurge = setInterval(() => void purge(), ARTIFACT_PURGE_INTERVAL_MS);
+  gp.__artifactPurge.unref?.();
+  void purge();
+}
+
 // On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. We give
 // back this instance's credit leases and let the settles of answers already sent commit,
 // so a restart neither holds customers' credit until the sweeper nor leaves those requests

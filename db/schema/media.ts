@@ -10,7 +10,8 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 
 // Generated media kept for the client to download: video job output, and images asked
 // for with response_format "url". Stored in the database so any instance can serve them
-// (the app is stateless); expired rows can be deleted by an operator job.
+// (the app is stateless); expired rows are deleted by purgeExpiredArtifacts() (every 10
+// minutes on each instance, and `sweep` in the operator CLI).
 export const artifacts = pgTable(
   "artifacts",
   {

@@ -8,6 +8,7 @@ import { newId } from "@/lib/ids";
 import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
 import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
+import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
 
 export class CliError extends Error {}
 
@@ -46,7 +47,7 @@ export const HELP = `Usage: npm run cli -- <command> [options]
   key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit
   show          --email E [--limit N]                balance, tier, keys and recent ledger entries
-  sweep                                              release reservations of crashed processes
+  sweep                                              release reservations of crashed processes, delete expired media
 
 Works on the embedded database (.data/pglite; stop the app first) or on DATABASE_URL.`;
 
@@ -137,6 +138,7 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "sweep": {
       out(`released ${await sweepStaleReservations(db)} stale reservations`);
+      out(`deleted ${await purgeExpiredArtifacts(db)} expired artifacts (images, video content)`);
       return;
     }
     case undefined:

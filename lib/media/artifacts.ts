@@ -1,5 +1,6 @@
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
+import { rows } from "@/db/rows";
 import { artifacts } from "@/db/schema";
 import { randomBase62 } from "@/lib/ids";
 
@@ -43,4 +44,36 @@ export async function loadArtifact(db: Queryable, input: { id: string; accountId
       ),
     );
   return row ?? null;
+}
+
+/** How often each instance deletes expired artifacts (instrumentation-node.ts). */
+export const ARTIFACT_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+/**
+ * Deletes every artifact past its expiry (images' URLs, finished videos' content: they
+ * are refused from that moment by loadArtifact()), unlinking each from its video job in
+ * the same statement; the jobs themselves, with their cost, stay. Works in statements of
+ * `batch` rows until a short one; safe on several instances at once (SKIP LOCKED).
+ * Returns how many were deleted.
+ */
+export async function purgeExpiredArtifacts(db: Queryable, opts: { batch?: number } = {}): Promise<number> {
+  const batch = opts.batch ?? 200;
+  let total = 0;
+  for (;;) {
+    const deleted = await rows<{ id: string }>(
+      db,
+      sql`with gone as (
+            select id from artifacts
+             where expires_at <= now()
+             order by expires_at
+             limit ${batch}
+               for update skip locked),
+          unlinked as (
+            update video_jobs set artifact_id = null where artifact_id in (select id from gone) returning id)
+          delete from artifacts a using gone where a.id = gone.id
+          returning a.id`,
+    );
+    total += deleted.length;
+    if (deleted.length < batch) return total;
+  }
 }

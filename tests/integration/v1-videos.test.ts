@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { APIError } from "openai";
-import { videoJobs } from "@/db/schema";
+import { artifacts, videoJobs } from "@/db/schema";
 import { flushLastUsed } from "@/lib/api";
 import { getCatalog, type VideoModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import { reserve } from "@/lib/ledger";
+import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
 import { insertVideoJob, reviveIfStale, runVideoJob, STALE_RUNNING_MS, waitForVideoJobs } from "@/lib/media/video-jobs";
 import { inspectAvi } from "@/lib/providers/local/media/avi";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
@@ -159,5 +160,35 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
     expect(await t.db.select().from(videoJobs).where(eq(videoJobs.accountId, poor.accountId))).toHaveLength(0);
     expect(await moneyState(t.db, poor.accountId)).toMatchObject({ balanceMicroUsd: 8n * perSecond() - 1n, reservedMicroUsd: 0n });
+  });
+
+  it("finished content expires: refused at its expiry, then deleted by the purge with the job and its charge kept", async () => {
+    const a = await mediaAccount(t.db);
+    const job = await queuedJob(a, 1);
+    await runVideoJob(t.db, job.id);
+    const other = await queuedJob(a, 1); // not expired: kept
+    await runVideoJob(t.db, other.id);
+    const done = (await t.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0];
+    expect(done).toMatchObject({ status: "completed" });
+    expect((await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret })).status).toBe(200);
+    const charged = await moneyState(t.db, a.accountId);
+
+    // Its expiry passes: refused at once, before any purge.
+    await t.db.update(artifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(artifacts.id, done.artifactId!));
+    await t.db.update(videoJobs).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(videoJobs.id, job.id));
+    const refused = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.message).toContain(`The content of video '${job.id}' has expired`);
+    expect(refused.body.error.message).toContain("POST /v1/videos");
+
+    // The purge deletes it (in batches: batch 1 here) and unlinks the job; the job, its cost and the money stay.
+    expect(await purgeExpiredArtifacts(t.db, { batch: 1 })).toBeGreaterThanOrEqual(1);
+    expect(await t.db.select().from(artifacts).where(eq(artifacts.id, done.artifactId!))).toEqual([]);
+    expect((await t.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0]).toMatchObject({ status: "completed", artifactId: null, costMicroUsd: done.costMicroUsd });
+    const after = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
+    expect([after.status, after.body.error.code]).toEqual([404, "not_found"]);
+    expect((await rawCall(`/v1/videos/${job.id}`, { key: a.secret })).body).toMatchObject({ id: job.id, status: "completed" });
+    expect((await rawCall(`/v1/videos/${other.id}/content`, { key: a.secret })).status).toBe(200);
+    expect(await moneyState(t.db, a.accountId)).toEqual(charged);
   });
 });

@@ -11,15 +11,16 @@ export const dynamic = "force-dynamic";
 export const GET = withApiKey<{ id: string }>(async (ctx) => {
   const job = await findVideoJob(ctx.db, { id: ctx.params.id, accountId: ctx.key.accountId });
   if (!job) throw new ApiError("not_found", `No video found with id '${ctx.params.id}'.`, { param: "video_id" });
-  if (job.status !== "completed" || !job.artifactId) {
+  if (job.status !== "completed") {
     throw new ApiError("invalid_request", `Video '${job.id}' is not ready: its status is ${job.status}. Poll GET /v1/videos/${job.id} until it is completed.`);
   }
   const variant = new URL(ctx.req.url).searchParams.get("variant") ?? "video";
   if (variant !== "video" && variant !== "thumbnail") {
     throw new ApiError("invalid_request", `Invalid value for 'variant': '${variant}'. Supported: video, thumbnail.`, { param: "variant" });
   }
-  const artifact = await loadArtifact(ctx.db, { id: job.artifactId, accountId: ctx.key.accountId });
-  if (!artifact) throw new ApiError("not_found", `The content of video '${job.id}' has expired.`);
+  // Past its expiry the content is refused, and soon after deleted (artifact unlinked).
+  const artifact = job.artifactId ? await loadArtifact(ctx.db, { id: job.artifactId, accountId: ctx.key.accountId }) : null;
+  if (!artifact) throw new ApiError("not_found", `The content of video '${job.id}' has expired${job.expiresAt ? ` (at ${job.expiresAt.toISOString()})` : ""}; generate it again with POST /v1/videos.`);
   const cost = costHeaders(job.costMicroUsd ?? 0n);
   if (variant === "thumbnail") {
     const first = inspectAvi(artifact.bytes).frames[0];
