@@ -23,23 +23,29 @@ const g = globalThis as unknown as { __reservationSweeper?: ReturnType<typeof st
 g.__reservationSweeper ??= startReservationSweeper(getDb);
 void g.__reservationSweeper.sweepNow();
 
-// Generated media past its expiry (image URLs after an hour, video content after its TTL)
-// is refused from that moment and deleted here, so the database does not keep every image
-// and video forever. At start and every 10 minutes; failures are logged and retried.
-const gp = globalThis as unknown as { __artifactPurge?: ReturnType<typeof setInterval> };
-if (!gp.__artifactPurge) {
-  const { ARTIFACT_PURGE_INTERVAL_MS, purgeExpiredArtifacts } = await import("@/lib/media/artifacts");
-  const purge = async () => {
+// Media upkeep, at start and every 10 minutes; failures are logged and retried:
+// - generated media past its expiry (image URLs after an hour, video content after its
+//   TTL) is refused from that moment and deleted here, so the database does not keep
+//   every image and video forever;
+// - video jobs left behind by an instance that died are rendered (queued) or failed with
+//   their credit given back (running), even if nobody polls them.
+const gp = globalThis as unknown as { __mediaUpkeep?: ReturnType<typeof setInterval> };
+if (!gp.__mediaUpkeep) {
+  const { MEDIA_UPKEEP_INTERVAL_MS, purgeExpiredArtifacts } = await import("@/lib/media/artifacts");
+  const { reviveStaleVideoJobs } = await import("@/lib/media/video-jobs");
+  const upkeep = async () => {
     try {
-      const total = await purgeExpiredArtifacts(await getDb());
-      if (total > 0) console.log(`[artifacts] deleted ${total} expired artifact${total === 1 ? "" : "s"}`);
+      const db = await getDb();
+      const purged = await purgeExpiredArtifacts(db);
+      const revived = await reviveStaleVideoJobs(db);
+      if (purged + revived > 0) console.log(`[media] deleted ${purged} expired artifacts; revived ${revived} stale video jobs`);
     } catch (err) {
-      console.error(`[artifacts] purge failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`[media] upkeep failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  gp.__artifactPurge = setInterval(() => void purge(), ARTIFACT_PURGE_INTERVAL_MS);
-  gp.__artifactPurge.unref?.();
-  void purge();
+  gp.__mediaUpkeep = setInterval(() => void upkeep(), MEDIA_UPKEEP_INTERVAL_MS);
+  gp.__mediaUpkeep.unref?.();
+  void upkeep();
 }
 
 // On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. We give

@@ -9,6 +9,7 @@ import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepSta
 import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
 import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
+import { reviveStaleVideoJobs, waitForVideoJobs } from "@/lib/media/video-jobs";
 
 export class CliError extends Error {}
 
@@ -47,7 +48,7 @@ export const HELP = `Usage: npm run cli -- <command> [options]
   key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit
   show          --email E [--limit N]                balance, tier, keys and recent ledger entries
-  sweep                                              release reservations of crashed processes, delete expired media
+  sweep                                              release reservations of crashed processes, delete expired media, revive stale video jobs
 
 Works on the embedded database (.data/pglite; stop the app first) or on DATABASE_URL.`;
 
@@ -139,6 +140,8 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     case "sweep": {
       out(`released ${await sweepStaleReservations(db)} stale reservations`);
       out(`deleted ${await purgeExpiredArtifacts(db)} expired artifacts (images, video content)`);
+      out(`revived ${await reviveStaleVideoJobs(db)} stale video jobs`);
+      await waitForVideoJobs(); // the queued ones render here, to the end
       return;
     }
     case undefined:

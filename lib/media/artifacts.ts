@@ -46,8 +46,8 @@ export async function loadArtifact(db: Queryable, input: { id: string; accountId
   return row ?? null;
 }
 
-/** How often each instance deletes expired artifacts (instrumentation-node.ts). */
-export const ARTIFACT_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** How often each instance deletes expired artifacts and revives stale video jobs (instrumentation-node.ts). */
+export const MEDIA_UPKEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Deletes every artifact past its expiry (images' URLs, finished videos' content: they

@@ -1,6 +1,6 @@
 import { after } from "next/server";
 import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
 import type { Db, Queryable } from "@/db/client";
 import { videoJobs, type VideoJobStatus } from "@/db/schema";
 import { getCatalog, type VideoModel } from "@/lib/catalog";
@@ -162,6 +162,27 @@ export async function reviveIfStale(db: Db, job: VideoJob, now = Date.now()): Pr
     }
   }
   return job;
+}
+
+/**
+ * reviveIfStale() for every job left behind, polled or not (instrumentation-node.ts runs
+ * it periodically): a queued job whose instance died before starting it is rendered, one
+ * whose renderer died is failed and its credit given back. Returns how many it touched.
+ */
+export async function reviveStaleVideoJobs(db: Db, now = Date.now()): Promise<number> {
+  const stale = await db
+    .select()
+    .from(videoJobs)
+    .where(
+      or(
+        and(eq(videoJobs.status, "queued"), lt(videoJobs.createdAt, new Date(now - STALE_QUEUED_MS))),
+        and(eq(videoJobs.status, "in_progress"), lt(videoJobs.startedAt, new Date(now - STALE_RUNNING_MS))),
+      ),
+    )
+    .orderBy(asc(videoJobs.createdAt))
+    .limit(100);
+  for (const job of stale) await reviveIfStale(db, job, now);
+  return stale.length;
 }
 
 /** The OpenAI Video object, plus our usage (cost once completed). */

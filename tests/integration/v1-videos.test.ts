@@ -7,7 +7,7 @@ import { getCatalog, type VideoModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import { reserve } from "@/lib/ledger";
 import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
-import { insertVideoJob, reviveIfStale, runVideoJob, STALE_RUNNING_MS, waitForVideoJobs } from "@/lib/media/video-jobs";
+import { insertVideoJob, reviveIfStale, reviveStaleVideoJobs, runVideoJob, STALE_QUEUED_MS, STALE_RUNNING_MS, waitForVideoJobs } from "@/lib/media/video-jobs";
 import { inspectAvi } from "@/lib/providers/local/media/avi";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
@@ -160,6 +160,26 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
     expect(await t.db.select().from(videoJobs).where(eq(videoJobs.accountId, poor.accountId))).toHaveLength(0);
     expect(await moneyState(t.db, poor.accountId)).toMatchObject({ balanceMicroUsd: 8n * perSecond() - 1n, reservedMicroUsd: 0n });
+  });
+
+  it("jobs left behind are recovered without anyone polling: a stale queued one is rendered and charged, a stale running one failed and released", async () => {
+    const a = await mediaAccount(t.db);
+    const orphan = await queuedJob(a, 1);
+    const dead = await queuedJob(a, 2);
+    const fresh = await queuedJob(a, 1);
+    const now = Date.now();
+    await t.db.update(videoJobs).set({ createdAt: new Date(now - STALE_QUEUED_MS - 1000) }).where(eq(videoJobs.id, orphan.id));
+    await t.db.update(videoJobs).set({ status: "in_progress", startedAt: new Date(now - STALE_RUNNING_MS - 1000) }).where(eq(videoJobs.id, dead.id));
+
+    expect(await reviveStaleVideoJobs(t.db, now)).toBe(2);
+    await waitForVideoJobs();
+    const status = async (id: string) => (await t.db.select().from(videoJobs).where(eq(videoJobs.id, id)))[0];
+    expect(await status(orphan.id)).toMatchObject({ status: "completed", costMicroUsd: perSecond() });
+    expect(await status(dead.id)).toMatchObject({ status: "failed", errorCode: "job_expired" });
+    expect(await status(fresh.id)).toMatchObject({ status: "queued" }); // its own instance may still start it
+    // Charged for the rendered one only; the fresh one still holds its reservation.
+    expect(await moneyState(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: START - perSecond(), reservedMicroUsd: perSecond(), auditOk: true });
+    expect(await reviveStaleVideoJobs(t.db, now)).toBe(0);
   });
 
   it("finished content expires: refused at its expiry, then deleted by the purge with the job and its charge kept", async () => {
