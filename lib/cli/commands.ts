@@ -9,7 +9,6 @@ import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepSta
 import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
 import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
-import { reviveStaleVideoJobs, waitForVideoJobs } from "@/lib/media/video-jobs";
 
 export class CliError extends Error {}
 
@@ -140,6 +139,9 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     case "sweep": {
       out(`released ${await sweepStaleReservations(db)} stale reservations`);
       out(`deleted ${await purgeExpiredArtifacts(db)} expired artifacts (images, video content)`);
+      // Loaded here, not at the top: video-jobs imports next/server, which a strict ESM
+      // loader (Playwright's, for e2e/spend-and-top-up.spec.ts) cannot resolve.
+      const { reviveStaleVideoJobs, waitForVideoJobs } = await import("@/lib/media/video-jobs");
       out(`revived ${await reviveStaleVideoJobs(db)} stale video jobs`);
       await waitForVideoJobs(); // the queued ones render here, to the end
       return;
