@@ -31,13 +31,10 @@ void g.__reservationSweeper.sweepNow();
 //   their credit given back (running), even if nobody polls them.
 const gp = globalThis as unknown as { __mediaUpkeep?: ReturnType<typeof setInterval> };
 if (!gp.__mediaUpkeep) {
-  const { MEDIA_UPKEEP_INTERVAL_MS, purgeExpiredArtifacts } = await import("@/lib/media/artifacts");
-  const { reviveStaleVideoJobs } = await import("@/lib/media/video-jobs");
+  const { MEDIA_UPKEEP_INTERVAL_MS, mediaUpkeep } = await import("@/lib/media/video-jobs");
   const upkeep = async () => {
     try {
-      const db = await getDb();
-      const purged = await purgeExpiredArtifacts(db);
-      const revived = await reviveStaleVideoJobs(db);
+      const { purged, revived } = await mediaUpkeep(await getDb());
       if (purged + revived > 0) console.log(`[media] deleted ${purged} expired artifacts; revived ${revived} stale video jobs`);
     } catch (err) {
       console.error(`[media] upkeep failed (will retry): ${err instanceof Error ? err.message : String(err)}`);

@@ -10,10 +10,12 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 const METHODS: readonly Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 type Handler = (req: Request) => Response;
 
+/** An answer given before any key is looked at: a fresh request id and the /v1 headers. */
+const keyless = (error: ApiError) => errorResponse(error, apiResponseHeaders(newId("req")));
+
 export function notFound(req: Request): Response {
   const { pathname } = new URL(req.url);
-  const error = new ApiError("not_found", `Invalid URL (${req.method} ${pathname}): there is no such endpoint. The API reference at /docs lists them.`);
-  return errorResponse(error, apiResponseHeaders(newId("req")));
+  return keyless(new ApiError("not_found", `Invalid URL (${req.method} ${pathname}): there is no such endpoint. The API reference at /docs lists them.`));
 }
 
 /**
@@ -25,8 +27,7 @@ export function otherMethods<A extends Method>(...allowed: A[]): Record<Exclude<
   const allow = allowed.join(", ");
   const refuse: Handler = (req) => {
     const { pathname } = new URL(req.url);
-    const error = new ApiError("method_not_allowed", `${pathname} does not take ${req.method}; use ${allowed.join(" or ")}.`, { headers: { allow } });
-    return errorResponse(error, apiResponseHeaders(newId("req")));
+    return keyless(new ApiError("method_not_allowed", `${pathname} does not take ${req.method}; use ${allowed.join(" or ")}.`, { headers: { allow } }));
   };
   const handlers = {} as Record<Exclude<Method, A>, Handler>;
   for (const m of METHODS) if (!(allowed as Method[]).includes(m)) handlers[m as Exclude<Method, A>] = refuse;

@@ -4,10 +4,10 @@ import { getCatalog, type Catalog, type CatalogModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import type { Units } from "@/lib/metering/cost";
 import { openMeter, type Meter } from "@/lib/metering/meter";
-import { ApiError, errorResponse, toApiError } from "./errors";
+import { errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
-import { rateLimitMessage } from "@/lib/ratelimit/errors";
+import { rateLimitExceededError } from "@/lib/ratelimit/errors";
 import { securityHeaders } from "@/lib/security/headers";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
@@ -60,12 +60,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
       const limit = await checkRateLimit({ key, req, requestId });
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
-      if (!limit.allowed) {
-        const retry = Math.max(1, Math.ceil(limit.retryAfterSeconds ?? 1));
-        throw new ApiError("rate_limit_exceeded", rateLimitMessage({ tier: key.tier, retryAfterSeconds: retry }), {
-          headers: { "retry-after": String(retry) },
-        });
-      }
+      if (!limit.allowed) throw rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
       // Only error messages and /v1/credits need it: built on first use (two URL parses).
       let billingUrl: string | undefined;

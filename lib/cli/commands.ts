@@ -8,7 +8,6 @@ import { newId } from "@/lib/ids";
 import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
 import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
-import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
 
 export class CliError extends Error {}
 
@@ -138,11 +137,11 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "sweep": {
       out(`released ${await sweepStaleReservations(db)} stale reservations`);
-      out(`deleted ${await purgeExpiredArtifacts(db)} expired artifacts (images, video content)`);
       // Loaded here, not at the top: video-jobs imports next/server, which a strict ESM
       // loader (Playwright's, for e2e/spend-and-top-up.spec.ts) cannot resolve.
-      const { reviveStaleVideoJobs, waitForVideoJobs } = await import("@/lib/media/video-jobs");
-      out(`revived ${await reviveStaleVideoJobs(db)} stale video jobs`);
+      const { mediaUpkeep, waitForVideoJobs } = await import("@/lib/media/video-jobs");
+      const { purged, revived } = await mediaUpkeep(db);
+      out(`deleted ${purged} expired artifacts (images, video content); revived ${revived} stale video jobs`);
       await waitForVideoJobs(); // the queued ones render here, to the end
       return;
     }

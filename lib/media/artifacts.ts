@@ -46,9 +46,6 @@ export async function loadArtifact(db: Queryable, input: { id: string; accountId
   return row ?? null;
 }
 
-/** How often each instance deletes expired artifacts and revives stale video jobs (instrumentation-node.ts). */
-export const MEDIA_UPKEEP_INTERVAL_MS = 10 * 60 * 1000;
-
 /**
  * Deletes every artifact past its expiry (images' URLs, finished videos' content: they
  * are refused from that moment by loadArtifact()), unlinking each from its video job in
@@ -69,7 +66,7 @@ export async function purgeExpiredArtifacts(db: Queryable, opts: { batch?: numbe
              limit ${batch}
                for update skip locked),
           unlinked as (
-            update video_jobs set artifact_id = null where artifact_id in (select id from gone) returning id)
+            update video_jobs set artifact_id = null where artifact_id in (select id from gone))
           delete from artifacts a using gone where a.id = gone.id
           returning a.id`,
     );

@@ -8,7 +8,7 @@ import { release, settle, type UsageEventInput } from "@/lib/ledger";
 import { costMicroUsd, costFields } from "@/lib/metering/cost";
 import { AVI_CONTENT_TYPE } from "@/lib/providers/local/media/avi";
 import { renderVideoAsync } from "@/lib/providers/local/media/video";
-import { newArtifactId, storeArtifact } from "./artifacts";
+import { newArtifactId, purgeExpiredArtifacts, storeArtifact } from "./artifacts";
 
 // Video generation as jobs, with all state in the database (any instance can answer a
 // status poll, serve the content, or finish a job another instance abandoned).
@@ -183,6 +183,19 @@ export async function reviveStaleVideoJobs(db: Db, now = Date.now()): Promise<nu
     .limit(100);
   for (const job of stale) await reviveIfStale(db, job, now);
   return stale.length;
+}
+
+/** How often each instance runs mediaUpkeep() (instrumentation-node.ts). */
+export const MEDIA_UPKEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+/**
+ * The periodic media chores (each instance, and the CLI's `sweep`): delete expired
+ * artifacts, and revive video jobs left behind. Queued ones revived here render in this
+ * process (waitForVideoJobs() waits for them).
+ */
+export async function mediaUpkeep(db: Db): Promise<{ purged: number; revived: number }> {
+  const purged = await purgeExpiredArtifacts(db);
+  return { purged, revived: await reviveStaleVideoJobs(db) };
 }
 
 /** The OpenAI Video object, plus our usage (cost once completed). */

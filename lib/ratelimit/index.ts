@@ -59,7 +59,7 @@ export { createRateLimiter, rateLimitHeaders } from "./limiter";
 export type { LimiterStats, RateLimiter, RateLimiterOptions, RateLimitResult } from "./limiter";
 export { memoryBackend, redisUrlBackend, upstashBackend, type BackendKind, type LimiterBackend } from "./backends";
 export * from "./tiers";
-export { rateLimitExceededBody, type RateLimitErrorBody } from "./errors";
+export { rateLimitExceededBody, rateLimitExceededError } from "./errors";
 
 const DEFAULT_PREFIX = "rl";
 
