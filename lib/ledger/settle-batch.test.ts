@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { auditAccount, readBalance, reserve, settle, settleBatch, settleQueued } from "./index";
 import { openLease } from "./leases";
-import { LINGER_MS } from "./settle-batch";
+import { LINGER_MS } from "./settle-queue";
 
 let t: TestDb;
 beforeAll(async () => {

@@ -1,11 +1,10 @@
 import { after } from "next/server";
-import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
-import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { Db, Queryable } from "@/db/client";
 import { videoJobs, type VideoJobStatus } from "@/db/schema";
 import { getCatalog, type VideoModel } from "@/lib/catalog";
-import { release, settle, type UsageEventInput } from "@/lib/ledger";
-import { costMicroUsd, costFields } from "@/lib/metering/cost";
+import { costFields } from "@/lib/metering/cost";
+import { releaseDeferred, settleDeferred, type DeferredHold } from "@/lib/metering/deferred";
 import { AVI_CONTENT_TYPE } from "@/lib/providers/local/media/avi";
 import { renderVideoAsync } from "@/lib/providers/local/media/video";
 import { newArtifactId, purgeExpiredArtifacts, storeArtifact } from "./artifacts";
@@ -13,12 +12,13 @@ import { newArtifactId, purgeExpiredArtifacts, storeArtifact } from "./artifacts
 // Video generation as jobs, with all state in the database (any instance can answer a
 // status poll, serve the content, or finish a job another instance abandoned).
 //
-// Money: POST reserves seconds x price (the request id is the reservation's key) and
-// leaves the reservation open. The job ends in exactly one of two transactions, each
-// guarded by the job's status: complete (status -> completed, artifact stored, ledger
-// settle to the seconds rendered) or fail (status -> failed, ledger release). A second
-// attempt finds the status already moved and changes nothing; the ledger's settle is
-// idempotent on the request id as well.
+// Money: POST reserves seconds x price and defers the request's meter (Meter.defer()): the
+// job owns a hold that outlives the request, a reservation row of its own keyed by the
+// request id, so any instance can end it. The job ends in exactly one of two transactions,
+// each guarded by the job's status and settled through the metering layer
+// (lib/metering/deferred.ts): complete (status -> completed, artifact stored, settle to the
+// seconds rendered) or fail (status -> failed, hold released). A second attempt finds the
+// status already moved and changes nothing; the settle is idempotent on the hold as well.
 
 export const VIDEO_SIZES = ["720x1280", "1280x720", "1024x1792", "1792x1024"] as const;
 export type VideoSize = (typeof VIDEO_SIZES)[number];
@@ -48,52 +48,59 @@ export async function findVideoJob(db: Queryable, input: { id: string; accountId
   return job ?? null;
 }
 
-function usageFor(job: VideoJob, seconds: number, status: string): UsageEventInput {
-  return {
-    keyId: job.keyId,
-    model: job.model,
-    modality: "video",
-    videoSeconds: seconds,
-    status,
-    httpStatus: 200,
-    latencyMs: Math.max(0, Date.now() - job.createdAt.getTime()),
-  };
+/** The account's most recent jobs, newest first. */
+export function listVideoJobs(db: Queryable, input: { accountId: string; limit: number }): Promise<VideoJob[]> {
+  return db.select().from(videoJobs).where(eq(videoJobs.accountId, input.accountId)).orderBy(desc(videoJobs.createdAt)).limit(input.limit);
 }
+
+/** The hold a job owns (the row Meter.defer() made at POST), as the metering layer settles it. */
+function holdOf(job: VideoJob): DeferredHold {
+  return { requestId: job.requestId, accountId: job.accountId, keyId: job.keyId, model: { id: job.model, modality: "video" }, reservedMicroUsd: job.reservedMicroUsd };
+}
+const latencyOf = (job: VideoJob) => Date.now() - job.createdAt.getTime();
 
 class JobMoved extends Error {}
 
-/** Fails a job that has not finished and gives its reservation back. Once only. */
+/** Fails a job that has not finished and gives its hold back. Once only. */
 export async function failVideoJob(db: Db, job: VideoJob, code: string, message: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [moved] = await tx
-      .update(videoJobs)
-      .set({ status: "failed", errorCode: code, errorMessage: message, completedAt: new Date() })
-      .where(and(eq(videoJobs.id, job.id), inArray(videoJobs.status, ["queued", "in_progress"])))
-      .returning({ id: videoJobs.id });
-    if (!moved) return false;
-    await release(tx, { requestId: job.requestId, usage: usageFor(job, 0, "failed") });
+  try {
+    await releaseDeferred(db, holdOf(job), { status: "failed", latencyMs: latencyOf(job) }, {
+      before: async (tx) => {
+        const [moved] = await tx
+          .update(videoJobs)
+          .set({ status: "failed", errorCode: code, errorMessage: message, completedAt: new Date() })
+          .where(and(eq(videoJobs.id, job.id), inArray(videoJobs.status, ["queued", "in_progress"])))
+          .returning({ id: videoJobs.id });
+        if (!moved) throw new JobMoved(); // ended meanwhile: release nothing
+      },
+    });
     return true;
-  });
+  } catch (err) {
+    if (err instanceof JobMoved) return false;
+    throw err;
+  }
 }
 
 /** Stores the video and settles to the seconds rendered, in one transaction. */
 async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video: { bytes: Uint8Array; seconds: number }): Promise<void> {
-  const cost = costMicroUsd(model, { videoSeconds: video.seconds });
-  await db.transaction(async (tx) => {
-    const artifactId = newArtifactId();
-    await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
-    const now = new Date();
-    const [moved] = await tx
-      .update(videoJobs)
-      .set({ status: "completed", progress: 100, artifactId, completedAt: now, expiresAt: new Date(now.getTime() + VIDEO_CONTENT_TTL_SECONDS * 1000) })
-      .where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress")))
-      .returning({ id: videoJobs.id });
-    if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
-    const s = await settle(tx, { requestId: job.requestId, actualMicroUsd: cost, description: `${model.id} (video)`, usage: usageFor(job, video.seconds, "ok") });
-    if (!s.settled) throw new JobMoved(); // the reservation was swept: we cannot charge, so we do not deliver
-    await tx.update(videoJobs).set({ costMicroUsd: s.chargedMicroUsd }).where(eq(videoJobs.id, job.id));
+  let artifactId = "";
+  await settleDeferred(db, holdOf(job), { model, units: { videoSeconds: video.seconds }, latencyMs: latencyOf(job) }, {
+    before: async (tx) => {
+      artifactId = newArtifactId();
+      await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
+      const now = new Date();
+      const [moved] = await tx
+        .update(videoJobs)
+        .set({ status: "completed", progress: 100, artifactId, completedAt: now, expiresAt: new Date(now.getTime() + VIDEO_CONTENT_TTL_SECONDS * 1000) })
+        .where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress")))
+        .returning({ id: videoJobs.id });
+      if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
+    },
+    after: async (tx, settled) => {
+      if (!settled.settled) throw new JobMoved(); // the hold was swept: we cannot charge, so we do not deliver
+      await tx.update(videoJobs).set({ costMicroUsd: settled.chargedMicroUsd }).where(eq(videoJobs.id, job.id));
+    },
   });
-  void autoTopUpAfterSettle(db, job.accountId); // after commit; never throws
 }
 
 /** Claims a queued job (one instance wins) and renders it to the end. */
