@@ -1,13 +1,13 @@
 import { after } from "next/server";
-import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
-import type { Db, Queryable } from "@/db/client";
-import { videoJobs, type VideoJobStatus } from "@/db/schema";
+import type { Db } from "@/db/client";
+import type { VideoJobStatus } from "@/db/schema";
 import { getCatalog, type VideoModel } from "@/lib/catalog";
 import { costFields } from "@/lib/metering/cost";
 import { releaseDeferred, settleDeferred, type DeferredHold } from "@/lib/metering/deferred";
 import { AVI_CONTENT_TYPE } from "@/lib/providers/local/media/avi";
 import { renderVideoAsync } from "@/lib/providers/local/media/video";
 import { newArtifactId, purgeExpiredArtifacts, storeArtifact } from "./artifacts";
+import { claimQueuedJob, findStaleJobs, markJobCompleted, markJobFailed, setJobCost, setJobProgress, type VideoJob } from "./video-job-store";
 
 // Video generation as jobs, with all state in the database (any instance can answer a
 // status poll, serve the content, or finish a job another instance abandoned).
@@ -30,28 +30,7 @@ export const STALE_RUNNING_MS = 10 * 60_000;
 /** How long a finished video can be downloaded. */
 export const VIDEO_CONTENT_TTL_SECONDS = 24 * 60 * 60;
 
-export type VideoJob = typeof videoJobs.$inferSelect;
-
-export async function insertVideoJob(
-  db: Queryable,
-  input: { id: string; accountId: string; keyId: string; requestId: string; model: string; prompt: string; seconds: number; size: string; reservedMicroUsd: bigint },
-): Promise<VideoJob> {
-  const [job] = await db.insert(videoJobs).values({ ...input, status: "queued" }).returning();
-  return job;
-}
-
-export async function findVideoJob(db: Queryable, input: { id: string; accountId: string }): Promise<VideoJob | null> {
-  const [job] = await db
-    .select()
-    .from(videoJobs)
-    .where(and(eq(videoJobs.id, input.id), eq(videoJobs.accountId, input.accountId)));
-  return job ?? null;
-}
-
-/** The account's most recent jobs, newest first. */
-export function listVideoJobs(db: Queryable, input: { accountId: string; limit: number }): Promise<VideoJob[]> {
-  return db.select().from(videoJobs).where(eq(videoJobs.accountId, input.accountId)).orderBy(desc(videoJobs.createdAt)).limit(input.limit);
-}
+export { findVideoJob, insertVideoJob, listVideoJobs, type VideoJob } from "./video-job-store";
 
 /** The hold a job owns (the row Meter.defer() made at POST), as the metering layer settles it. */
 function holdOf(job: VideoJob): DeferredHold {
@@ -66,12 +45,7 @@ export async function failVideoJob(db: Db, job: VideoJob, code: string, message:
   try {
     await releaseDeferred(db, holdOf(job), { status: "failed", latencyMs: latencyOf(job) }, {
       before: async (tx) => {
-        const [moved] = await tx
-          .update(videoJobs)
-          .set({ status: "failed", errorCode: code, errorMessage: message, completedAt: new Date() })
-          .where(and(eq(videoJobs.id, job.id), inArray(videoJobs.status, ["queued", "in_progress"])))
-          .returning({ id: videoJobs.id });
-        if (!moved) throw new JobMoved(); // ended meanwhile: release nothing
+        if (!(await markJobFailed(tx, { id: job.id, code, message }))) throw new JobMoved(); // ended meanwhile: release nothing
       },
     });
     return true;
@@ -88,28 +62,19 @@ async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video:
     before: async (tx) => {
       artifactId = newArtifactId();
       await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
-      const now = new Date();
-      const [moved] = await tx
-        .update(videoJobs)
-        .set({ status: "completed", progress: 100, artifactId, completedAt: now, expiresAt: new Date(now.getTime() + VIDEO_CONTENT_TTL_SECONDS * 1000) })
-        .where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress")))
-        .returning({ id: videoJobs.id });
+      const moved = await markJobCompleted(tx, { id: job.id, artifactId, contentTtlSeconds: VIDEO_CONTENT_TTL_SECONDS });
       if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
     },
     after: async (tx, settled) => {
       if (!settled.settled) throw new JobMoved(); // the hold was swept: we cannot charge, so we do not deliver
-      await tx.update(videoJobs).set({ costMicroUsd: settled.chargedMicroUsd }).where(eq(videoJobs.id, job.id));
+      await setJobCost(tx, { id: job.id, costMicroUsd: settled.chargedMicroUsd });
     },
   });
 }
 
 /** Claims a queued job (one instance wins) and renders it to the end. */
 export async function runVideoJob(db: Db, jobId: string): Promise<void> {
-  const [job] = await db
-    .update(videoJobs)
-    .set({ status: "in_progress", startedAt: new Date() })
-    .where(and(eq(videoJobs.id, jobId), eq(videoJobs.status, "queued")))
-    .returning();
+  const job = await claimQueuedJob(db, jobId);
   if (!job) return;
   try {
     const model = getCatalog().get(job.model);
@@ -120,8 +85,7 @@ export async function runVideoJob(db: Db, jobId: string): Promise<void> {
       width,
       height,
       seconds: job.seconds,
-      onProgress: (progress) =>
-        db.update(videoJobs).set({ progress }).where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress"))).then(() => {}),
+      onProgress: (progress) => setJobProgress(db, { id: job.id, progress }),
     });
     await completeVideoJob(db, job, model, { bytes: video.bytes, seconds: video.frameCount / video.fps });
   } catch (err) {
@@ -177,17 +141,7 @@ export async function reviveIfStale(db: Db, job: VideoJob, now = Date.now()): Pr
  * whose renderer died is failed and its credit given back. Returns how many it touched.
  */
 export async function reviveStaleVideoJobs(db: Db, now = Date.now()): Promise<number> {
-  const stale = await db
-    .select()
-    .from(videoJobs)
-    .where(
-      or(
-        and(eq(videoJobs.status, "queued"), lt(videoJobs.createdAt, new Date(now - STALE_QUEUED_MS))),
-        and(eq(videoJobs.status, "in_progress"), lt(videoJobs.startedAt, new Date(now - STALE_RUNNING_MS))),
-      ),
-    )
-    .orderBy(asc(videoJobs.createdAt))
-    .limit(100);
+  const stale = await findStaleJobs(db, { queuedBefore: new Date(now - STALE_QUEUED_MS), startedBefore: new Date(now - STALE_RUNNING_MS), limit: 100 });
   for (const job of stale) await reviveIfStale(db, job, now);
   return stale.length;
 }

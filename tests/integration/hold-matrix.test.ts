@@ -90,7 +90,7 @@ const MODALITIES: Modality[] = [
     deferred: true,
     run: async (secret) => {
       const client = app.client(secret);
-      const { data: created, response } = await client.videos.create({ model: "local/video-sim", prompt: "a paper boat", seconds: "1", size: "720x1280" }).withResponse();
+      const { data: created, response } = await client.videos.create({ model: "local/video-sim", prompt: "a paper boat", seconds: "1" as never, size: "720x1280" }).withResponse();
       const requestId = response.headers.get("x-request-id")!;
       // The hold outlives the request: a reservation row of its own, whatever hold the request had.
       const [own] = await app.db.select().from(reservations).where(eq(reservations.requestId, requestId));
