@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, like, sql } from "drizzle-orm";
 import { ledgerEntries, reservations, usageEvents } from "@/db/schema";

@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { describe, expect, it } from "vitest";
 import { and, eq, like } from "drizzle-orm";
 import { toFile } from "openai";
