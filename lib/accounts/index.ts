@@ -6,7 +6,7 @@ import { notifyKeyChange } from "@/lib/api-keys/changes";
 import { grant } from "@/lib/ledger";
 import { usd } from "@/lib/money";
 
-/** The free credit every new account gets, once (DESIGN.md: $10.00). */
+/** The free credit every new account gets, once (docs/architecture.md, "The product contract": $10.00). */
 export const SIGNUP_CREDIT_MICRO_USD = usd(10);
 
 export class EmailTakenError extends Error {

@@ -1,4 +1,4 @@
-// The model catalog's types. Prices are integer micro-USD (bigint) per the unit DESIGN.md
+// The model catalog's types. Prices are integer micro-USD (bigint) per the unit docs/architecture.md
 // bills for each modality; limits are what a single request may ask for.
 
 export const MODALITIES = ["chat", "completion", "image", "video", "tts", "stt"] as const;

@@ -99,7 +99,7 @@ describe("the numbers on the pages are the configured ones", () => {
 
   it("Free credit: the signup grant and the minimum top-up", async () => {
     const [m, h] = await both("free-credit");
-    expect(formatUsd(SIGNUP_CREDIT_MICRO_USD)).toBe("$10.00"); // DESIGN.md
+    expect(formatUsd(SIGNUP_CREDIT_MICRO_USD)).toBe("$10.00"); // docs/architecture.md
     expect(m).toContain(`**${formatUsd(SIGNUP_CREDIT_MICRO_USD)}** of free credit`);
     expect(h).toContain(`<strong>${formatUsd(SIGNUP_CREDIT_MICRO_USD)}</strong> of free credit`);
     expect(m).toContain(`from **${formatUsd(centsToMicro(MIN_TOPUP_CENTS))}**`);
