@@ -28,8 +28,10 @@
  * STORES, chosen by configuration, first match wins:
  *   UPSTASH_REDIS_REST_URL + _TOKEN -> @upstash/ratelimit on @upstash/redis (HTTP).
  *   REDIS_URL                       -> @upstash/ratelimit's own scripts on a self-hosted
- *                                      Redis, through ./resp-client.ts (one pipelined
- *                                      connection) and ./lua-compat.ts (shebang strip).
+ *                                      Redis (rediss:// for TLS), through ioredis
+ *                                      (./redis-client.ts: one pipelined connection,
+ *                                      reconnects, fail-fast timeouts) and ./lua-compat.ts
+ *                                      (shebang strip).
  *   neither                         -> in-process counters with the same semantics; right
  *                                      for one instance only (each instance would count
  *                                      separately), which is what "no config" means.
@@ -44,9 +46,9 @@
  * Then one request probes; success closes the breaker, failure re-opens it. Opening and
  * failed probes are logged (so at most one line per breaker period), and everything is
  * counted in limiterStats(). Bounds: a request waits at most RATELIMIT_TIMEOUT_MS for the
- * limiter; abandoned calls are themselves cut off (RESP command timeout / HTTP abort at
- * max(1 s, 5x the timeout)) so they cannot pile up; a RESP connection whose reply is
- * overdue is dropped and reopened on the next command. Clocks: the window number comes
+ * limiter; abandoned calls are themselves cut off (Redis command timeout / HTTP abort at
+ * max(1 s, 5x the timeout)) so they cannot pile up; a Redis connection whose replies are
+ * overdue is dropped and redialled in the background. Clocks: the window number comes
  * from each app instance's clock, so instances should run NTP (skew of s seconds shifts
  * their window edges by s).
  */

@@ -17,9 +17,9 @@ import {
   requireRedis,
   silentServer,
   sleepUntil,
+  testRedis,
   uniquePrefix,
 } from "@/tests/helpers/redis";
-import { RespClient } from "@/lib/ratelimit/resp-client";
 import { COALESCE_MS } from "@/lib/ratelimit/limiter";
 import { startUpstashBridge, type UpstashBridge } from "@/tests/helpers/upstash-bridge";
 
@@ -84,10 +84,10 @@ for (const b of backends) {
       const keyId = newKeyId();
       const results = (await Promise.all([fire(one, keyId, "free", 25), fire(two, keyId, "free", 25)])).flat();
       expect(results.filter((r) => r.allowed)).toHaveLength(10);
-      const redis = new RespClient({ url: TEST_REDIS_URL });
-      closers.push(() => redis.close());
+      const redis = testRedis();
+      closers.push(async () => redis.disconnect());
       const bucket = Math.floor(Date.now() / 60_000);
-      expect(Number(await redis.call("GET", `${prefix}:60000:key:${keyId}:${bucket}`))).toBe(50);
+      expect(Number(await redis.get(`${prefix}:60000:key:${keyId}:${bucket}`))).toBe(50);
       if (b.name.startsWith("Upstash")) expect(bridge!.requests).toBeGreaterThan(0);
     });
 
@@ -113,9 +113,9 @@ for (const b of backends) {
       await new Promise((r) => setTimeout(r, COALESCE_MS * 3));
       expect(last.remaining).toBe(99);
       if (b.redis) {
-        const redis = new RespClient({ url: TEST_REDIS_URL });
-        closers.push(() => redis.close());
-        expect(Number(await redis.call("GET", `${prefix}:60000:key:${keyId}:${Math.floor(Date.now() / 60_000)}`))).toBe(201);
+        const redis = testRedis();
+        closers.push(async () => redis.disconnect());
+        expect(Number(await redis.get(`${prefix}:60000:key:${keyId}:${Math.floor(Date.now() / 60_000)}`))).toBe(201);
         expect(calls).toBeLessThan(100); // one per request before coalescing
       }
       expect(l.stats()).toMatchObject({ decisions: 201, refused: 0, degraded: 0 });
