@@ -58,7 +58,8 @@ import { memoryBackend, redisUrlBackend, upstashBackend, type LimiterBackend } f
 import { createRateLimiter, type LimiterStats, type RateLimiter, type RateLimitResult } from "./limiter";
 
 export { createRateLimiter, rateLimitHeaders } from "./limiter";
-export type { LimiterStats, RateLimiter, RateLimiterOptions, RateLimitResult } from "./limiter";
+export type { RateLimiter, RateLimiterOptions } from "./limiter";
+export type { LimiterStats, RateLimitResult } from "./types";
 export { memoryBackend, redisUrlBackend, upstashBackend, type BackendKind, type LimiterBackend } from "./backends";
 export * from "./tiers";
 export { rateLimitExceededBody, rateLimitExceededError } from "./errors";
