@@ -1,5 +1,5 @@
 import type { Tier } from "@/db/schema/accounts";
-import type { LimiterBackend } from "./backends";
+import { memoryBackend, type LimiterBackend } from "./backends";
 import { Breaker } from "./breaker";
 import { COALESCE_MS, IncrementCoalescer } from "./coalescer";
 import { HeadroomBook, type KnownWindow } from "./headroom";
@@ -9,7 +9,8 @@ import type { LimiterStats, RateLimitResult } from "./types";
 
 // The limiter, composed of named parts (the reasoning behind each is in its module, the
 // policy as a whole in ./index.ts):
-//   ./store-guard.ts  the store behind a deadline, with counters and sparing logs;
+//   ./store-guard.ts  the store behind a deadline, with the in-process fallback, counters
+//                     and sparing logs;
 //   ./breaker.ts      skip the store for a while after a failure or timeout;
 //   ./headroom.ts     a key known to be far from its limit is not held for the store;
 //   ./coalescer.ts    those keys' increments reach the store once per key per 10 ms.
@@ -19,7 +20,7 @@ export { COALESCE_MS };
 
 export type RateLimiterOptions = {
   backend: LimiterBackend;
-  /** Longest a request waits for the store before going on unlimited. Default 150 ms. */
+  /** Longest a request waits for the store before the in-process counters decide. Default 150 ms. */
   timeoutMs?: number;
   /** After a store failure, skip the store for this long. Default 5000 ms. */
   breakerMs?: number;
@@ -64,7 +65,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     headroom: 0,
   };
   const breaker = new Breaker(opts.breakerMs ?? 5000, now);
-  const store = guardStore({ backend, timeoutMs: opts.timeoutMs ?? 150, breaker, stats, now, log: opts.log ?? ((m) => console.warn(m)) });
+  // What decides while the store cannot: the in-process counters, same limits (./store-guard.ts).
+  const fallback = memoryBackend({ prefix: "fallback", now });
+  const store = guardStore({ backend, fallback, timeoutMs: opts.timeoutMs ?? 150, breaker, stats, now, log: opts.log ?? ((m) => console.warn(m)) });
   const book = new HeadroomBook();
   const coalescer = new IncrementCoalescer<KnownWindow>((entry, n) => {
     // Queued past the end of their window: that window is over, so is their count.
@@ -114,6 +117,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     async close() {
       await coalescer.flushAll();
       await backend.close();
+      await fallback.close();
     },
   };
 }

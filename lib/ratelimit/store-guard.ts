@@ -30,20 +30,28 @@ export type GuardedStore = {
 };
 
 /**
- * The store behind a deadline and a breaker, with everything that happens counted in
+ * The store behind a deadline and a breaker, with an in-process fallback: while the store
+ * cannot answer, requests are limited by this instance's own counters with the same
+ * limits (the limits then hold per instance, not across instances), never let through
+ * unlimited. Decisions made that way say `degraded: true`, so callers that must not rely
+ * on a per-instance count (sign-in and sign-up, lib/auth/ip-limits.ts) can refuse instead.
+ * Requests already admitted on headroom whose count fails to reach the store are counted
+ * in the fallback too. Everything that happens counted in
  * `stats` (its `breakerOpen` is read from the breaker by the limiter) and logged sparingly (when the breaker opens, a probe fails, or the store
  * answers again: at most one line per breaker period). The in-process store cannot fail
  * or stall, so it is called as is.
  */
 export function guardStore(opts: {
   backend: LimiterBackend;
+  /** The in-process counters that decide while the store cannot (same limits, per instance). */
+  fallback: LimiterBackend;
   timeoutMs: number;
   breaker: Breaker;
   stats: LimiterStats;
   now: () => number;
   log: (message: string) => void;
 }): GuardedStore {
-  const { backend, timeoutMs, breaker, stats: s, now, log } = opts;
+  const { backend, fallback, timeoutMs, breaker, stats: s, now, log } = opts;
 
   function toResult(d: WindowDecision, admitted: boolean): RateLimitResult {
     if (!d.success && !admitted) s.refused++;
@@ -58,11 +66,12 @@ export function guardStore(opts: {
     };
   }
 
-  function degraded(limit: number, windowMs: number, admitted: boolean): RateLimitResult {
+  /** Decided by this instance's own counters: the store failed, timed out or is being skipped. */
+  async function fromFallback(identifier: string, limit: number, windowMs: number, rate: number, admitted: boolean): Promise<RateLimitResult> {
     if (!admitted) s.degraded++;
-    const resetMs = (Math.floor(now() / windowMs) + 1) * windowMs;
-    // Not counted anywhere, so nothing is used up as far as we know.
-    return { allowed: true, limit, remaining: limit, resetUnixSeconds: Math.ceil(resetMs / 1000), retryAfterSeconds: null, degraded: true };
+    const r = toResult(await fallback.limit(identifier, { limit, windowMs, rate }), admitted);
+    r.degraded = true;
+    return r;
   }
 
   if (backend.kind === "memory") {
@@ -74,12 +83,12 @@ export function guardStore(opts: {
       const pass = breaker.enter();
       if (pass === SKIP) {
         s.skipped++;
-        return degraded(limit, windowMs, admitted);
+        return fromFallback(identifier, limit, windowMs, rate, admitted);
       }
       try {
         const d = await withDeadline(backend.limit(identifier, { limit, windowMs, rate }), timeoutMs);
         if (breaker.succeeded(pass)) {
-          log(`[ratelimit] ${backend.kind} store answering again; limits enforced (${s.degraded} requests went unlimited in all).`);
+          log(`[ratelimit] ${backend.kind} store answering again; shared limits back (${s.degraded} decisions were made by this instance alone in all).`);
         }
         return toResult(d, admitted);
       } catch (err) {
@@ -89,11 +98,11 @@ export function guardStore(opts: {
         s.lastError = err instanceof Error ? err.message : String(err);
         if (breaker.failed(pass)) {
           log(
-            `[ratelimit] ${backend.kind} store unavailable (${s.lastError}); allowing requests unlimited for ${breaker.periodMs} ms. ` +
-              `Totals: ${s.failures} failures, ${s.degraded + 1} unlimited requests.`,
+            `[ratelimit] ${backend.kind} store unavailable (${s.lastError}); for ${breaker.periodMs} ms this instance limits on its own ` +
+              `(same limits, counted in-process, so per instance). Totals: ${s.failures} failures, ${s.degraded + 1} decisions made alone.`,
           );
         }
-        return degraded(limit, windowMs, admitted);
+        return fromFallback(identifier, limit, windowMs, rate, admitted);
       }
     },
   };

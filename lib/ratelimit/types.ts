@@ -10,7 +10,10 @@ export type RateLimitResult = {
   resetUnixSeconds: number;
   /** Whole seconds to wait when refused (never 0); null when allowed. */
   retryAfterSeconds: number | null;
-  /** True when the store could not be asked in time: allowed without counting. */
+  /**
+   * True when the shared store could not answer in time and this instance's in-process
+   * counters decided instead (same limit, counted per instance).
+   */
   degraded?: boolean;
 };
 
@@ -19,13 +22,13 @@ export type LimiterStats = {
   /** Every decision asked of this limiter. */
   decisions: number;
   refused: number;
-  /** Allowed without a decision from the store (failed, timed out, or skipped by the breaker). */
+  /** Decided by this instance's in-process counters because the store failed, timed out, or was skipped by the breaker. */
   degraded: number;
   /** Store calls that failed: timeouts + errors. */
   failures: number;
   timeouts: number;
   errors: number;
-  /** Degraded without trying the store, because the breaker was open. */
+  /** Decided in-process without trying the store, because the breaker was open. */
   skipped: number;
   breakerOpen: boolean;
   lastError: string | null;

@@ -246,25 +246,29 @@ describe.skipIf(!redisOk)("rate limiter failure policy", () => {
   ];
 
   for (const r of remote) {
-    it(`${r.name}: a dead port degrades to allowed, counted, logged once, and is skipped while the breaker is open`, async () => {
+    it(`${r.name}: a dead port degrades to this instance's own counters (same limit), counted, logged once, skipped while the breaker is open`, async () => {
       const logs: string[] = [];
-      let clock = Date.now();
-      // Port 1 for the RESP client; fetch refuses port 1 outright (a "bad port"), so Upstash gets a freed one.
+      let clock = Math.floor(Date.now() / 60_000) * 60_000 + 1000; // early in a minute: the burst stays in one window
+      // Port 1 for Redis; fetch refuses port 1 outright (a "bad port"), so Upstash gets a freed one.
       const port = r.name === "REDIS_URL" ? 1 : await deadPort();
       // A refused connection fails fast; the generous timeout keeps this an error, never a race with it.
       const l = createRateLimiter({ backend: r.at(port), timeoutMs: 3000, breakerMs: 5000, now: () => clock, log: (m) => logs.push(m) });
       closers.push(() => l.close());
 
       const first = await l.limitApiKey({ keyId: "key_dead", tier: "free" });
-      expect(first).toMatchObject({ allowed: true, degraded: true, limit: 10, remaining: 10, retryAfterSeconds: null });
+      expect(first).toMatchObject({ allowed: true, degraded: true, limit: 10, remaining: 9, retryAfterSeconds: null });
       expect(l.stats()).toMatchObject({ failures: 1, errors: 1, timeouts: 0, degraded: 1, skipped: 0, breakerOpen: true });
 
+      // Not unlimited: the Free key's 10 a minute still hold, counted in-process.
       const more = await Promise.all(Array.from({ length: 20 }, () => l.limitApiKey({ keyId: "key_dead", tier: "free" })));
-      expect(more.every((x) => x.allowed && x.degraded)).toBe(true);
+      expect(more.every((x) => x.degraded)).toBe(true);
+      expect(more.filter((x) => x.allowed)).toHaveLength(9);
+      const refused = more.find((x) => !x.allowed)!;
+      expect(refused).toMatchObject({ limit: 10, remaining: 0, retryAfterSeconds: 60 });
       // Nobody waited on the dead store again: all 20 were skipped by the breaker.
-      expect(l.stats()).toMatchObject({ failures: 1, skipped: 20, degraded: 21 });
+      expect(l.stats()).toMatchObject({ failures: 1, skipped: 20, degraded: 21, refused: 11 });
       expect(logs).toHaveLength(1);
-      expect(logs[0]).toMatch(/unavailable/);
+      expect(logs[0]).toMatch(/unavailable.*limits on its own/);
 
       clock += 5001; // breaker period over: exactly one request probes, and fails again
       await l.limitApiKey({ keyId: "key_dead", tier: "free" });
@@ -278,7 +282,7 @@ describe.skipIf(!redisOk)("rate limiter failure policy", () => {
       const l = createRateLimiter({ backend: r.at(silent.port), timeoutMs: 100, log: () => {} });
       closers.push(() => l.close());
       const res = await l.limitApiKey({ keyId: "key_silent", tier: "paid" });
-      expect(res).toMatchObject({ allowed: true, degraded: true, limit: 300 });
+      expect(res).toMatchObject({ allowed: true, degraded: true, limit: 300, remaining: 299 });
       expect(l.stats()).toMatchObject({ failures: 1, timeouts: 1, errors: 0, breakerOpen: true });
       expect((await l.limit("signup:ip:198.51.100.7", { limit: 5, windowSeconds: 3600 })).degraded).toBe(true);
       expect(l.stats()).toMatchObject({ failures: 1, skipped: 1 });
