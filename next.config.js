@@ -3,7 +3,9 @@ const nextConfig = {
   // Lets a test run or a benchmark build into its own folder without touching .next.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite ships a WASM build and data files that must be loaded from node_modules at run time.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata"],
+  // ioredis (the limiter's REDIS_URL client) is loaded from node_modules as well: one copy per
+  // process, as published, rather than a bundled one per route.
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata", "ioredis"],
   poweredByHeader: false,
   // Pages, route handlers and redirects get their security headers from proxy.ts
   // (lib/security/headers.ts); the static assets it skips get these.
