@@ -1,6 +1,7 @@
 import { ConfigError, env } from "@/lib/env";
 import { getDb, getDbHandle } from "@/db/client";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
+import { emulatorInProductionWarning } from "@/lib/billing/config";
 
 // Configuration is validated first (a bad variable stops the process with a message
 // naming it), then the database is migrated before the first request rather than on it.
@@ -13,6 +14,9 @@ try {
   }
   throw err;
 }
+// Fake payments in production only when the operator opted in; said loudly at every start.
+const paymentsWarning = emulatorInProductionWarning();
+if (paymentsWarning) console.warn(paymentsWarning);
 const handle = await getDbHandle();
 console.log(`[metered] database ready (${handle.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"}), migrations applied`);
 

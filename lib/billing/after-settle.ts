@@ -1,5 +1,6 @@
 import type { Queryable } from "@/db/client";
 import { maybeAutoTopUp } from "./auto-topup";
+import { paymentsEnabled } from "./config";
 import { getStripe } from "./stripe";
 
 /**
@@ -9,6 +10,7 @@ import { getStripe } from "./stripe";
  * unless the account has auto top-up on and is below its threshold.
  */
 export async function autoTopUpAfterSettle(db: Queryable, accountId: string): Promise<void> {
+  if (!paymentsEnabled()) return; // nothing to charge with (lib/billing/config.ts)
   try {
     await maybeAutoTopUp(db, getStripe(), accountId);
   } catch (err) {

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
-import { startStripeEmulator, type RunningEmulator } from "@/lib/billing/emulator/server";
+import { startStripeEmulator, type RunningEmulator } from "@/devtools/stripe-emulator/server";
 import { createStripeClient } from "@/lib/billing/stripe";
 import { handleStripeWebhook } from "@/lib/billing/webhook";
 

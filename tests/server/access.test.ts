@@ -5,7 +5,7 @@ import { createApiKey } from "@/lib/api-keys";
 import { getAutoTopUp } from "@/lib/billing/auto-topup";
 import { topUp } from "@/lib/billing";
 import { requestElevated } from "@/lib/tiers";
-import { signPayload } from "@/lib/billing/emulator/webhooks";
+import { signPayload } from "@/devtools/stripe-emulator/webhooks";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { moneyState, settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/server";
