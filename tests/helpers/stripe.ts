@@ -53,6 +53,17 @@ export async function startStripeTestbed(db: Queryable): Promise<StripeTestbed> 
   };
 }
 
+/** What the built app needs to use this test bed's emulator (next start runs in production mode). */
+export function emulatorAppEnv(tb: StripeTestbed): Record<string, string> {
+  return {
+    STRIPE_EMULATOR_URL: tb.emu.url,
+    STRIPE_EMULATOR_SECRET_KEY: tb.emu.config.secretKey,
+    STRIPE_EMULATOR_PUBLISHABLE_KEY: tb.emu.config.publishableKey,
+    STRIPE_EMULATOR_WEBHOOK_SECRET: tb.emu.config.webhookSecret,
+    STRIPE_EMULATOR_IN_PRODUCTION: "1",
+  };
+}
+
 export const CARDS = {
   visa: "4242424242424242",
   declined: "4000000000000002",
