@@ -2,6 +2,7 @@ import { ConfigError, env } from "@/lib/env";
 import { getDb, getDbHandle } from "@/db/client";
 import { startBilling } from "@/lib/billing/start";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
+import { emulatorInProductionWarning } from "@/lib/billing/config";
 import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
 
 // The server's start (docs/architecture.md, "Process state and shutdown"). Configuration is
@@ -16,6 +17,9 @@ try {
   }
   throw err;
 }
+// Fake payments in production only when the operator opted in; said loudly at every start.
+const paymentsWarning = emulatorInProductionWarning();
+if (paymentsWarning) console.warn(paymentsWarning);
 const handle = await getDbHandle();
 console.log(`[metered] database ready (${handle.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"}), migrations applied`);
 

@@ -9,6 +9,7 @@ import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
 import { rateLimitExceededError } from "@/lib/ratelimit/errors";
 import { securityHeaders } from "@/lib/security/headers";
+import { appOrigin } from "@/lib/env";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
 // (which the model API skips). Computed once: they depend only on configuration.
@@ -73,7 +74,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
         catalog: getCatalog(),
         startedAt,
         get billingUrl() {
-          return (billingUrl ??= new URL("/dashboard/billing", process.env.APP_URL || new URL(req.url).origin).toString());
+          return (billingUrl ??= new URL("/dashboard/billing", appOrigin(req.url)).toString());
         },
         openMeter: async (input) => {
           const meter = await openMeter({

@@ -8,7 +8,7 @@ import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { ERROR_CODES } from "@/lib/api/errors";
 import { authIpLimits } from "@/lib/auth/ip-limits";
 import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
-import { TEST_CARDS } from "@/lib/billing/emulator/cards";
+import { TEST_CARDS } from "@/lib/billing/test-cards";
 import { getCatalog } from "@/lib/catalog";
 import { priceLines, usdLabel } from "@/lib/catalog/public";
 import { buildDocPage, DOC_PAGES, docMarkdown, llmsTxt, type DocPage } from "@/lib/docs";

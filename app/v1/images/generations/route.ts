@@ -2,6 +2,7 @@ import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey, otherM
 import { IMAGE_URL_TTL_SECONDS, storeArtifact } from "@/lib/media/artifacts";
 import { costFields } from "@/lib/metering/cost";
 import { generateImages } from "@/lib/providers/media/images";
+import { appOrigin } from "@/lib/env";
 import { imageBody } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -26,7 +27,7 @@ export const POST = withApiKey(async (ctx) => {
   const images = await generateImages(ctx.catalog, { model, prompt: body.prompt, n, width, height, responseFormat, body, signal: ctx.req.signal });
   if (images.length === 0) throw new ApiError("upstream_error", "The image model returned no images; nothing was charged.");
 
-  const origin = process.env.APP_URL || new URL(ctx.req.url).origin;
+  const origin = appOrigin(ctx.req.url);
   const data = [];
   for (const img of images) {
     if ("png" in img) {

@@ -1,15 +1,16 @@
 import { parseArgs } from "node:util";
+import { EMULATOR_DEFAULT_PORT, emulatorKeysFromEnv, generateEmulatorKeys } from "./defaults";
 import { startStripeEmulator } from "./server";
 
-// Standalone Stripe test emulator:
-//   npx tsx lib/billing/emulator/cli.ts --port 12111 \
+// Standalone Stripe test emulator (a development tool; `npm start` and the e2e server run it):
+//   npx tsx devtools/stripe-emulator/cli.ts --port 12111 \
 //     --webhook-url http://localhost:3000/api/stripe/webhook --state .data/stripe-emulator.json
-// Keys: sk_test_emulator / pk_test_emulator, webhook secret whsec_emulator_… (see emulator.ts),
-// or the STRIPE_* variables when they hold test keys meant for the emulator.
+// Keys: STRIPE_EMULATOR_SECRET_KEY / _PUBLISHABLE_KEY / _WEBHOOK_SECRET, the same values the
+// app is given. Without them it makes up keys for this run and prints them.
 
 const { values } = parseArgs({
   options: {
-    port: { type: "string", default: process.env.STRIPE_EMULATOR_PORT ?? "12111" },
+    port: { type: "string", default: process.env.STRIPE_EMULATOR_PORT ?? String(EMULATOR_DEFAULT_PORT) },
     host: { type: "string", default: "127.0.0.1" },
     "webhook-url": { type: "string", default: process.env.STRIPE_EMULATOR_WEBHOOK_URL ?? "http://localhost:3000/api/stripe/webhook" },
     "public-url": { type: "string" },
@@ -18,7 +19,10 @@ const { values } = parseArgs({
   },
 });
 
+const given = emulatorKeysFromEnv();
+const keys = given ?? generateEmulatorKeys();
 const running = await startStripeEmulator({
+  ...keys,
   port: Number(values.port),
   host: values.host,
   publicUrl: values["public-url"],
@@ -28,6 +32,12 @@ const running = await startStripeEmulator({
   webhookRetryDelaysMs: [2_000, 10_000, 60_000, 300_000],
 });
 console.log(`Stripe test emulator listening on ${running.url} (webhooks → ${running.config.webhookUrl ?? "none"})`);
+if (!given) {
+  console.log(
+    `Keys for this run (give the app the same): STRIPE_EMULATOR_SECRET_KEY=${keys.secretKey} ` +
+      `STRIPE_EMULATOR_PUBLISHABLE_KEY=${keys.publishableKey} STRIPE_EMULATOR_WEBHOOK_SECRET=${keys.webhookSecret}`,
+  );
+}
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => void running.close().then(() => process.exit(0)));
 }

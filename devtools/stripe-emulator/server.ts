@@ -2,13 +2,14 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { EMULATOR_DEFAULTS } from "./defaults";
+import { EMULATOR_API_VERSION, generateEmulatorKeys } from "./defaults";
 import { StripeEmulator, type ApiResponse, type EmulatorConfig } from "./emulator";
 import { parseStripeForm } from "./form";
 
 // The emulator on a real loopback HTTP port: what the `stripe` SDK (host/port/protocol
 // options) and the browser stand-in for Stripe.js talk to. Besides Stripe's API it serves
-//   GET  /endive/stripe.js, /v3/      the Stripe.js stand-in (public/stripe-emulator/stripe.js)
+//   GET  /endive/stripe.js, /v3/      the Stripe.js stand-in (./stripe.js); the billing page
+//                                     loads it from here in test mode
 //   POST /_emulator/webhooks          mode=hold|immediate, url=… (secret key required)
 //   POST /_emulator/webhooks/deliver  event=evt_…|held, times=N, order=reverse
 //   GET  /_emulator/state             every object, for debugging
@@ -54,11 +55,13 @@ export async function startStripeEmulator(opts: StartOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  // Keys not given are made up for this run (a test's emulator); never fixed values.
+  const generated = generateEmulatorKeys();
   const config: EmulatorConfig = {
-    secretKey: opts.secretKey ?? EMULATOR_DEFAULTS.secretKey,
-    publishableKey: opts.publishableKey ?? EMULATOR_DEFAULTS.publishableKey,
-    webhookSecret: opts.webhookSecret ?? EMULATOR_DEFAULTS.webhookSecret,
-    apiVersion: opts.apiVersion ?? EMULATOR_DEFAULTS.apiVersion,
+    secretKey: opts.secretKey ?? generated.secretKey,
+    publishableKey: opts.publishableKey ?? generated.publishableKey,
+    webhookSecret: opts.webhookSecret ?? generated.webhookSecret,
+    apiVersion: opts.apiVersion ?? EMULATOR_API_VERSION,
     webhookUrl: opts.webhookUrl ?? null,
     webhookRetryDelaysMs: opts.webhookRetryDelaysMs,
     publicUrl: opts.publicUrl ?? url,
@@ -150,10 +153,10 @@ async function control(emulator: StripeEmulator, method: string, pathname: strin
   throw new Error(`unknown control endpoint ${method} ${pathname}`);
 }
 
-// The stand-in lives in public/ so Next.js serves it too; the emulator serves the same file
-// at Stripe.js's own path for pages that load it from the emulator (or a Playwright route).
+// The stand-in is served only from here (never by the app): in test mode the billing page
+// loads it from the emulator's public URL.
 function standInSource(): string {
-  const file = path.resolve(process.env.STRIPE_STAND_IN_PATH ?? "public/stripe-emulator/stripe.js");
+  const file = path.join(import.meta.dirname, "stripe.js");
   try {
     return fs.readFileSync(file, "utf8");
   } catch {

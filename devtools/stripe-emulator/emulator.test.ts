@@ -35,7 +35,7 @@ describe("the emulator through the real stripe SDK", () => {
   const card = async (number: string) => {
     const res = await fetch(`${emu.url}/v1/payment_methods`, {
       method: "POST",
-      headers: { authorization: "Bearer pk_test_emulator", "content-type": "application/x-www-form-urlencoded" },
+      headers: { authorization: `Bearer ${emu.config.publishableKey}`, "content-type": "application/x-www-form-urlencoded" },
       body: `type=card&card[number]=${number}&card[exp_month]=12&card[exp_year]=2040&card[cvc]=123`,
     });
     return (await res.json()) as { id: string };
@@ -50,7 +50,7 @@ describe("the emulator through the real stripe SDK", () => {
   it("authenticates with the secret key and refuses others with Stripe's 401", async () => {
     const bad = new Stripe("sk_test_wrong", { host: "127.0.0.1", port: emu.port, protocol: "http", maxNetworkRetries: 0 });
     await expect(bad.customers.create()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
-    const res = await fetch(`${emu.url}/v1/customers`, { method: "POST", headers: { authorization: "Bearer pk_test_emulator" } });
+    const res = await fetch(`${emu.url}/v1/customers`, { method: "POST", headers: { authorization: `Bearer ${emu.config.publishableKey}` } });
     expect(res.status).toBe(401); // publishable keys may not create customers
   });
 

@@ -15,7 +15,7 @@ import { WebhookDispatcher } from "./webhooks";
 // (customers, payment methods, SetupIntents, PaymentIntents, events). This file does
 // what every request needs: API keys, Idempotency-Key, routing, error responses.
 
-export { EMULATOR_DEFAULTS } from "./defaults";
+export { EMULATOR_API_VERSION, generateEmulatorKeys, type EmulatorKeys } from "./defaults";
 export { HttpError } from "./errors";
 
 export type EmulatorConfig = {
