@@ -184,11 +184,13 @@ export async function settle(
     ? sql`, event as (
           insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
                                     images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
-                                    latency_ms, aborted)
+                                    latency_ms, aborted, cached_input_tokens, reasoning_tokens, provider,
+                                    provider_attempts, error_code)
           select ${input.requestId}, acct.id, coalesce(${u.keyId ?? null}, acct.key_id), ${u.model}, ${u.modality},
                  ${u.inputTokens ?? 0}, ${u.outputTokens ?? 0}, ${u.images ?? 0}, ${u.videoSeconds ?? 0},
                  ${u.characters ?? 0}, ${u.audioMs ?? 0}, acct.charged, ${u.status}, ${u.httpStatus},
-                 ${u.latencyMs}, ${u.aborted ?? false}
+                 ${u.latencyMs}, ${u.aborted ?? false}, ${u.cachedInputTokens ?? 0}, ${u.reasoningTokens ?? 0},
+                 ${u.provider ?? null}, ${u.providerAttempts ?? 0}, ${u.errorCode ?? null}
             from acct
         returning 1)`
     : sql``;

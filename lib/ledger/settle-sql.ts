@@ -42,13 +42,19 @@ export function inputRows(inputs: SettleBatchInput[], cap?: (x: SettleBatchInput
       http_status: u?.httpStatus ?? null,
       latency_ms: u?.latencyMs ?? null,
       aborted: u?.aborted ?? false,
+      cached_input_tokens: u?.cachedInputTokens ?? 0,
+      reasoning_tokens: u?.reasoningTokens ?? 0,
+      provider: u?.provider ?? null,
+      provider_attempts: u?.providerAttempts ?? 0,
+      error_code: u?.errorCode ?? null,
     };
   });
   return sql`jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as i(
                ord int, request_id text, actual bigint, cap bigint, description text, has_usage boolean, key_id text,
                model text, modality text, input_tokens bigint, output_tokens bigint, images int,
                video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
-               latency_ms int, aborted boolean)`;
+               latency_ms int, aborted boolean, cached_input_tokens bigint, reasoning_tokens bigint, provider text,
+               provider_attempts int, error_code text)`;
 }
 
 /**
@@ -74,9 +80,11 @@ export async function runSettle(db: Queryable, inputs: SettleBatchInput[], head:
         event as (
           insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
                                     images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
-                                    latency_ms, aborted)
+                                    latency_ms, aborted, cached_input_tokens, reasoning_tokens, provider,
+                                    provider_attempts, error_code)
           select request_id, account_id, coalesce(key_id, held_key_id), model, modality, input_tokens, output_tokens,
-                 images, video_seconds, characters, audio_ms, charged, status, http_status, latency_ms, aborted
+                 images, video_seconds, characters, audio_ms, charged, status, http_status, latency_ms, aborted,
+                 cached_input_tokens, reasoning_tokens, provider, provider_attempts, error_code
             from running where has_usage order by ord
         returning 1)
         select r.request_id, r.charged, r.balance_after,

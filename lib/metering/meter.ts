@@ -10,6 +10,7 @@ import { microToUsdString } from "@/lib/money";
 import { freeUnusedLeases, holdFromLease, type LeaseHold } from "./credit-lease";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import { keySpentMicroUsd, periodEnd, type SpendLimitPeriod } from "./spend-limits";
+import type { ProviderTrace } from "@/lib/providers/upstream/routing";
 
 // Reserve, then settle (DESIGN.md). openMeter() runs every check that can refuse a
 // request BEFORE any model work: the per-request cap (max_cost), the key's spend limit,
@@ -71,13 +72,15 @@ export function settleCommitOf(requestId: string): Promise<unknown> | undefined 
   return pendingByRequest.get(requestId);
 }
 
-export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean };
+export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean; errorCode?: string };
 export type SettleOutcome = { costMicroUsd: bigint; chargedMicroUsd: bigint };
 
 export class Meter {
   private done: Promise<SettleOutcome> | null = null;
   /** Set when a streaming response took over settling (the wrapper then leaves it alone). */
   detached = false;
+  /** Filled by upstream routing (lib/providers/upstream/routing.ts): recorded on the usage event. */
+  readonly trace: ProviderTrace = { provider: null, attempts: 0 };
   /** Resolves when the settle has committed (or was given up after retries); null before settle(). */
   committed: Promise<BatchSettleResult | null> | null = null;
 
@@ -164,6 +167,11 @@ export class Meter {
         httpStatus: input.httpStatus ?? 200,
         latencyMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
         aborted: input.aborted ?? false,
+        cachedInputTokens: u.cachedInputTokens ?? 0,
+        reasoningTokens: u.reasoningTokens ?? 0,
+        provider: this.trace.provider,
+        providerAttempts: this.trace.attempts,
+        errorCode: input.errorCode ?? null,
       },
     };
     const giveUpAt = this.reservationExpiresAt;
@@ -200,7 +208,7 @@ export class Meter {
   }
 
   /** The model did no work: nothing is charged; the usage event records the failure. */
-  release(input: { status: string; httpStatus: number; aborted?: boolean }) {
+  release(input: { status: string; httpStatus: number; aborted?: boolean; errorCode?: string }) {
     return this.settle({ units: {}, ...input });
   }
 }
