@@ -108,9 +108,11 @@ export function strictCheck(path: string, body: any): Refusal | null {
   const known = path.endsWith("/chat/completions") ? CHAT_PARAMS : path.endsWith("/completions") ? COMPLETION_PARAMS : path.endsWith("/images/generations") ? IMAGE_PARAMS : null;
   if (!known) return null;
   if (typeof body !== "object" || body === null || Array.isArray(body)) return err(400, "We could not parse the JSON body of your request.", null, null);
+  const image = path.endsWith("/images/generations");
+  if (image && isGptImage(String(body.model)) && "response_format" in body) return err(400, "Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
   for (const key of Object.keys(body)) {
     if (!known.has(key)) return err(400, `Unrecognized request argument supplied: ${key}`, key, "unknown_parameter");
-    const want = TYPES[key];
+    const want = image && key === "response_format" ? "string" : TYPES[key];
     const got = typeOf(body[key]);
     if (want && got !== "null" && got !== want && !(want === "number" && got === "integer")) {
       return err(400, `Invalid type for '${key}': expected ${want === "integer" ? "an integer" : `a ${want}`}, but got ${got === "integer" ? "a number" : `a ${got}`} instead.`, key, "invalid_type");
@@ -121,10 +123,7 @@ export function strictCheck(path: string, body: any): Refusal | null {
   if (body.stream_options != null && body.stream !== true) {
     return err(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options", "invalid_value");
   }
-  if (path.endsWith("/images/generations")) {
-    if (isGptImage(model) && "response_format" in body) return err(400, "Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
-    return null;
-  }
+  if (image) return null;
   if (isReasoning(model) && "max_tokens" in body) {
     return err(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter");
   }
@@ -232,6 +231,8 @@ export async function startFakeUpstream(options: { name?: string; apiKey?: strin
         body.response_format === "url" ? { url: `https://images.example/${name}/${i}.png` } : { b64_json: Buffer.from(`${name}-img${i}`).toString("base64") },
       );
       const out: any = { created, data };
+      // gpt-image models say which quality and size they used ("auto" resolved).
+      if (isGptImage(model)) Object.assign(out, { quality: body.quality && body.quality !== "auto" ? body.quality : "medium", size: body.size && body.size !== "auto" ? body.size : "1024x1024" });
       if (isGptImage(model)) out.usage = { input_tokens: 12, output_tokens: 4160 * n, total_tokens: 12 + 4160 * n, input_tokens_details: { text_tokens: 12, image_tokens: 0 } };
       res.writeHead(200, { "content-type": "application/json", "x-fake-upstream": name });
       return res.end(JSON.stringify(out));
