@@ -28,6 +28,12 @@ export function validateModel(model: CatalogModel): string[] {
     else if (v <= 0n) problems.push(`${model.id}: price ${field} must be positive, got ${v}`);
   }
   if (model.modality === "chat" || model.modality === "completion") {
+    // A cached price above the input price would let a request cost more than its
+    // reservation (which assumes nothing is cached).
+    const cached = model.pricing.cachedInputMicroUsdPerMTokens;
+    if (cached !== undefined && (typeof cached !== "bigint" || cached < 0n || cached > model.pricing.inputMicroUsdPerMTokens)) {
+      problems.push(`${model.id}: price cachedInputMicroUsdPerMTokens must be a bigint between 0 and the input price`);
+    }
     const l = model.limits;
     if (!(l.defaultMaxTokens <= l.maxOutputTokens && l.maxOutputTokens <= l.contextTokens)) {
       problems.push(`${model.id}: limits must satisfy defaultMaxTokens <= maxOutputTokens <= contextTokens`);

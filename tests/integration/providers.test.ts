@@ -357,7 +357,7 @@ describe("images and vision", () => {
     expect(res.usage).toMatchObject({ prompt_tokens: 21 + 765 + 85, cost_micro_usd: Number(price("gpt-4o-mini", 21 + 765 + 85, 10)) });
     const refused = await post(a.secret, "/chat/completions", { model: "text-only", messages: vision });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error.param).toBe("messages.[0].content.[1]");
+    expect((await refused.json()).error.param).toBe("messages[0].content[1]");
     expect(A.requests).toHaveLength(1);
   });
 });

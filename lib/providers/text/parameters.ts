@@ -44,7 +44,7 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     kinds: BOTH,
     policy: "priced",
     note: "Choices: the reservation covers n times the output cap. Simulators make one choice.",
-    refuses: (v, m) => (typeof v === "number" && v > 1 && m.provider === "local" ? `the simulator ${m.id} makes one choice; send n: 1` : null),
+    refuses: (v, m) => (typeof v === "number" && v > 1 && m.provider === "local" ? `the simulator ${m.id} makes only 1 choice; send n: 1 or leave it out` : null),
   },
   {
     name: "best_of",

@@ -91,7 +91,7 @@ export function mediaInputTokens(messages: readonly { content?: unknown }[], mod
   for (const [i, m] of messages.entries()) {
     if (!Array.isArray(m.content)) continue;
     for (const [j, part] of (m.content as Part[]).entries()) {
-      const param = `messages.[${i}].content.[${j}]`;
+      const param = `messages[${i}].content[${j}]`;
       if (part?.type === "text") continue;
       if (part?.type === "image_url") {
         if (!model.input?.images) throw new ApiError("invalid_request", `${model.id} does not take image input: remove the image_url part (${param}) or use a model that takes images.`, { param });
