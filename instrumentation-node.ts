@@ -1,4 +1,5 @@
 import { ConfigError, env } from "@/lib/env";
+import { CatalogError, getCatalog } from "@/lib/catalog";
 import { getDb, getDbHandle } from "@/db/client";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
 
@@ -6,8 +7,9 @@ import { startReservationSweeper } from "@/lib/ledger/sweeper";
 // naming it), then the database is migrated before the first request rather than on it.
 try {
   env();
+  getCatalog(); // providers and models: a bad field stops the start with its path
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof CatalogError) {
     console.error(err.message);
     process.exit(1);
   }

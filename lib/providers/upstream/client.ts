@@ -12,8 +12,11 @@ import type { ProviderConfig } from "@/lib/catalog";
 // that difference is most of what the metered path added over a bare Next.js route.
 // Connections are pooled and kept alive (one agent per protocol, no socket cap). Every
 // call carries an AbortSignal: the client going away cancels the upstream request, and a
-// timer turns a silent upstream into a 504. Upstream error bodies are summarised, never
-// relayed raw (they can contain internal hostnames or keys).
+// timer turns a silent upstream into a 504 (the first byte has its own allowance,
+// firstByteTimeoutMs). A provider's refusal of the request (4xx) is relayed with its status,
+// message, param and code; its server-side failures are summarised, never relayed raw (they
+// can contain internal hostnames or keys). Which provider to call, and falling back to the
+// next, is ./routing.ts.
 
 // Idle pooled connections are closed after IDLE_SOCKET_MS, or a second before the
 // server's own `Keep-Alive: timeout=` hint when that is shorter (Node applies the hint only
