@@ -1,4 +1,5 @@
 import { ConfigError, env } from "@/lib/env";
+import { CatalogError, getCatalog } from "@/lib/catalog";
 import { getDb, getDbHandle } from "@/db/client";
 import { startBilling } from "@/lib/billing/start";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
@@ -10,8 +11,9 @@ import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
 // database is migrated before the first request rather than on it.
 try {
   env();
+  getCatalog(); // providers and models: a bad field stops the start with its path
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof CatalogError) {
     console.error(err.message);
     process.exit(1);
   }

@@ -59,6 +59,10 @@ const schema = z
     STRIPE_EMULATOR_IN_PRODUCTION: z.enum(["0", "1"]).optional(),
     UPSTREAM_BASE_URL: z.url().optional(),
     UPSTREAM_API_KEY: z.string().optional(),
+    // Upstream providers and the models they serve (lib/catalog/config.ts): JSON, inline
+    // and/or in a file. Their contents are validated with the catalog at start.
+    PROVIDERS: z.string().startsWith("{", "must be a JSON object: {\"providers\": [...], \"models\": [...]}").optional(),
+    PROVIDERS_FILE: z.string().min(1).optional(),
     ADMIN_EMAILS: z.string().optional(),
     APP_URL: z.url().optional(),
     // Outgoing email (lib/email): an SMTP URL for nodemailer, e.g. smtps://user:pass@smtp.example.com:465.

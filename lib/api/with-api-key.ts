@@ -104,7 +104,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
       for (const m of meters) {
         if (!m.settled && !m.detached) {
-          await m.release({ status: "error", httpStatus: error.status }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
+          await m.release({ status: "error", httpStatus: error.status, errorCode: error.code }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
         }
       }
       return errorResponse(error, headers);

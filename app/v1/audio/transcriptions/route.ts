@@ -57,7 +57,7 @@ export const POST = withApiKey(async (ctx) => {
   });
   const fields: Record<string, string> = {};
   for (const [k, v] of form.entries()) if (!OWN_FIELDS.has(k) && typeof v === "string") fields[k] = v;
-  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, signal: ctx.req.signal });
+  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, signal: ctx.req.signal, trace: meter.trace });
   const { chargedMicroUsd } = await meter.settle({ units: { audioMs: durationMs } });
 
   if ("json" in result) {
