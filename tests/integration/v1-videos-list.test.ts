@@ -5,7 +5,7 @@ import { artifacts, videoJobs } from "@/db/schema";
 import { flushLastUsed } from "@/lib/api";
 import { newId } from "@/lib/ids";
 import { reserve } from "@/lib/ledger";
-import { waitForVideoJobs } from "@/lib/media/video-jobs";
+import { insertVideoJob, runVideoJob, waitForVideoJobs } from "@/lib/media/video-jobs";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
@@ -98,8 +98,11 @@ describe(`GET /v1/videos pagination and DELETE /v1/videos/{id} on ${process.env.
   it("DELETE removes a finished job and its content; a running one is refused with its hold intact; others' jobs are 404", async () => {
     const a = await mediaAccount(t.db);
     const client = sdkClient(a.secret);
-    const created = await client.videos.create({ model: "local/video-sim", prompt: "a kite", seconds: "1", size: "720x1280" });
-    await waitForVideoJobs();
+    // A job as POST /v1/videos leaves it, tiny (fast to render), then rendered and settled.
+    const reqId = newId("req");
+    await reserve(t.db, { accountId: a.accountId, keyId: a.keyId, requestId: reqId, amountMicroUsd: 50_000n });
+    const created = await insertVideoJob(t.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId: reqId, model: "local/video-sim", prompt: "a kite", seconds: 1, size: "64x48", reservedMicroUsd: 50_000n });
+    await runVideoJob(t.db, created.id);
     const [job] = await t.db.select().from(videoJobs).where(eq(videoJobs.id, created.id));
     expect(job.status).toBe("completed");
     const before = await moneyState(t.db, a.accountId);
