@@ -43,6 +43,16 @@ function reportedUsage(u: Obj | null | undefined): TextUsage | null {
   return { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens };
 }
 
+// OpenAI's published schema requires `logprobs` (nullable) on every choice and `refusal`
+// (nullable) on a chat message; OpenAI-compatible servers often leave them out, and typed
+// clients then see undefined where the contract promises null.
+function withRequiredFields(choice: Obj): Obj {
+  if (!choice || typeof choice !== "object") return choice;
+  const c: Obj = { logprobs: null, ...choice };
+  if (c.message && typeof c.message === "object") c.message = { refusal: null, ...c.message };
+  return c;
+}
+
 export function upstreamTextProvider(config: UpstreamConfig): TextProvider {
   return {
     async complete(req: TextRequest): Promise<TextResult> {
@@ -53,7 +63,7 @@ export function upstreamTextProvider(config: UpstreamConfig): TextProvider {
       // it is the most expensive thing this path does.
       const counted = () => ({ inputTokens: req.inputTokens, outputTokens: data.choices.reduce((n: number, c: Obj) => n + countTextTokens(choiceText(c)), 0) });
       return {
-        body: { ...rest, id: req.responseId, created: req.created, model: req.model.id },
+        body: { ...rest, id: req.responseId, created: req.created, model: req.model.id, choices: data.choices.map(withRequiredFields) },
         usage: reportedUsage(usage) ?? counted(),
       };
     },

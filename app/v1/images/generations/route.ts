@@ -1,8 +1,11 @@
+import { countTextTokens } from "@/lib/providers/text/tokens";
 import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { IMAGE_URL_TTL_SECONDS, storeArtifact } from "@/lib/media/artifacts";
 import { costFields } from "@/lib/metering/cost";
 import { generateImages } from "@/lib/providers/media/images";
 import { imageBody } from "./schema";
+
+const RESPONSE_SIZES = new Set(["1024x1024", "1024x1536", "1536x1024"]);
 
 export const dynamic = "force-dynamic";
 
@@ -39,12 +42,24 @@ export const POST = withApiKey(async (ctx) => {
     else data.push({ url: img.url, revised_prompt: img.revisedPrompt });
   }
   const { chargedMicroUsd } = await meter.settle({ units: { images: images.length } });
+  // usage in OpenAI's shape (ImageGenUsage: the prompt's tokens; we bill per image, so no
+  // output tokens), with the images billed and our cost beside it.
+  const promptTokens = countTextTokens(body.prompt);
   return json({
     created: Math.floor(Date.now() / 1000),
     data,
-    size,
+    // The published schema types `size` as one of gpt-image's three sizes: other sizes are
+    // left out rather than sent as a value typed clients cannot represent.
+    ...(RESPONSE_SIZES.has(size) ? { size } : {}),
     output_format: "png",
-    usage: { images: images.length, ...costFields(chargedMicroUsd) },
+    usage: {
+      input_tokens: promptTokens,
+      output_tokens: 0,
+      total_tokens: promptTokens,
+      input_tokens_details: { text_tokens: promptTokens, image_tokens: 0 },
+      images: images.length,
+      ...costFields(chargedMicroUsd),
+    },
   });
 });
 
