@@ -4,3 +4,5 @@ export * from "./ledger";
 export * from "./billing";
 export * from "./media";
 export * from "./tiers";
+export * from "./failed-requests";
+export * from "./budget-alerts";

@@ -18,6 +18,16 @@ describe("usage filters from search params", () => {
     expect(parseUsageFilters({ range: "1y" }, now).range).toBe("30d");
   });
 
+  it("dates typed into From/To make a custom period without picking Custom; a preset without dates stays a preset", () => {
+    const f = parseUsageFilters({ range: "30d", from: "2025-05-02", to: "2025-05-04" }, now);
+    expect(f.range).toBe("custom");
+    expect([f.fromDate, f.toDate]).toEqual(["2025-05-02", "2025-05-04"]);
+    expect(f.to.toISOString()).toBe("2025-05-05T00:00:00.000Z");
+    expect(parseUsageFilters({ from: "2025-05-02" }, now).range).toBe("custom");
+    expect(parseUsageFilters({ range: "7d", from: "", to: "" }, now).range).toBe("7d");
+    expect(parseUsageFilters({ range: "7d", from: "not-a-date" }, now).range).toBe("7d");
+  });
+
   it("custom ranges: inclusive UTC dates, swapped if reversed, capped, invalid dates ignored", () => {
     const f = parseUsageFilters({ range: "custom", from: "2025-05-10", to: "2025-05-01" }, now);
     expect([f.fromDate, f.toDate, f.to.toISOString()]).toEqual(["2025-05-01", "2025-05-10", "2025-05-11T00:00:00.000Z"]);
