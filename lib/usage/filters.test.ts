@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { bucketKeys, filtersToSearchParams, parseUsageFilters } from "./filters";
 import { decodeCursor, encodeCursor } from "./queries";
 import { csvField } from "./csv";
-import { audioMinutes, formatUnits, formatUsdExact } from "./format";
+import { formatMoney } from "@/lib/money";
+import { audioMinutes, formatUnits } from "./format";
 
 const now = new Date("2025-05-20T15:30:00Z");
 
@@ -52,8 +53,8 @@ describe("usage filters from search params", () => {
   });
 
   it("formats exact money and units; CSV fields are quoted and formula-safe", () => {
-    expect(formatUsdExact(12_300_000n)).toBe("$12.30");
-    expect(formatUsdExact(734n)).toBe("$0.000734");
+    expect(formatMoney(12_300_000n)).toBe("$12.30");
+    expect(formatMoney(734n)).toBe("$0.000734");
     expect(audioMinutes(90_000)).toBe("1.5");
     expect(formatUnits({ modality: "stt", inputTokens: 0, outputTokens: 0, images: 0, videoSeconds: 0, characters: 0, audioMs: 7334 })).toBe("0.122 min audio");
     expect(csvField('a "b", c')).toBe('"a ""b"", c"');

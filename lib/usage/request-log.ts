@@ -197,3 +197,9 @@ export async function getRefusedRequest({ db, accountId, requestId }: { db: Quer
   if (!r) return null;
   return { requestId: r.request_id, createdAt: r.created_at, lastAt: r.last_at, keyId: r.key_id, keyName: r.key_name, method: r.method, path: r.path, model: r.model, httpStatus: Number(r.http_status), code: r.code, message: r.message, count: Number(r.count) };
 }
+
+/** Whether the account has any refused request on record (the usage page shows its log then, not the first-request guide). */
+export async function hasAnyRefusal({ db, accountId }: { db: Queryable; accountId: string }): Promise<boolean> {
+  const r = await rows<{ one: number }>(db, sql`select 1 as one from failed_requests where account_id = ${accountId} limit 1`);
+  return r.length > 0;
+}
