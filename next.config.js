@@ -25,6 +25,8 @@ const nextConfig = {
     ];
   },
   reactStrictMode: true,
+  // forbidden() and app/forbidden.tsx: /admin answers a styled 403 to signed-in non-admins.
+  experimental: { authInterrupts: true },
   // `npm run typecheck` (tsc) is the type gate in CI; skipping here only speeds up local builds.
   typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },
 };

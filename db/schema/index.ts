@@ -5,3 +5,5 @@ export * from "./billing";
 export * from "./media";
 export * from "./tiers";
 export * from "./auth";
+export * from "./failed-requests";
+export * from "./budget-alerts";
