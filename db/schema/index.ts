@@ -4,3 +4,4 @@ export * from "./ledger";
 export * from "./billing";
 export * from "./media";
 export * from "./tiers";
+export * from "./usage-daily";
