@@ -38,9 +38,13 @@ export function periodRows(accountId: string, f: Pick<UsageFilters, "from" | "to
   if (!accountId) throw new Error("usage queries need the session's account id");
   const days = f.bucket === "day" ? wholeDays(f.from, f.to) : null;
   const unit = sql.raw(f.bucket === "hour" ? "'hour'" : "'day'");
-  const eventRange = days
-    ? sql`((e.created_at >= ${ts(f.from)} and e.created_at < ${ts(days.first)}) or (e.created_at >= ${ts(days.end)} and e.created_at < ${ts(f.to)}))`
-    : sql`e.created_at >= ${ts(f.from)} and e.created_at < ${ts(f.to)}`;
+  const range = (from: Date, to: Date) => sql`e.created_at >= ${ts(from)} and e.created_at < ${ts(to)}`;
+  // The partial days at either end, if any (a preset of whole days has none).
+  const edges = days ? [[f.from, days.first], [days.end, f.to]].filter(([a, b]) => a < b) : [[f.from, f.to]];
+  const eventRange = sql`(${sql.join(
+    edges.map(([a, b]) => sql`(${range(a, b)})`),
+    sql` or `,
+  )})`;
   const events = sql`select date_trunc(${unit}, e.created_at at time zone 'UTC') as b, e.key_id, e.model, e.modality,
            1::bigint as requests, e.cost_micro_usd as cost, e.input_tokens::bigint as input_tokens,
            e.output_tokens::bigint as output_tokens, e.images::bigint as images, e.video_seconds::bigint as video_seconds,
@@ -60,7 +64,7 @@ export function periodRows(accountId: string, f: Pick<UsageFilters, "from" | "to
        ],
        sql` and `,
      )}`;
-  return sql`${rollup} union all ${events}`;
+  return edges.length ? sql`${rollup} union all ${events}` : rollup;
 }
 
 /** Σ cost per UTC day from the rollup over whole days [first, end). */

@@ -139,6 +139,14 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
       expect(summary.totals.costMicroUsd).toBe(want.reduce((s, w) => s + BigInt(w[1]), 0n));
       // A period that is not whole days (the last 24 hours) still counts each event once.
     }
+    // A period that starts and ends mid-day: whole days from the rollup, both ends from the events.
+    const ragged = { ...parseUsageFilters({ range: "30d" }, now), from: new Date(now.getTime() - 10.3 * DAY), to: new Date(now.getTime() - 0.4 * DAY) };
+    const raggedSummary = await usageSummary({ db: t.db, accountId: history.accountId, filters: ragged });
+    expect(raggedSummary.rows.map((r) => [`${r.bucket}|${r.model}|${r.modality}`, String(r.costMicroUsd), String(r.requests), String(r.inputTokens + r.outputTokens)])).toEqual(
+      await referenceSummary(history.accountId, ragged),
+    );
+    const raggedByKey = await usageBreakdown({ db: t.db, accountId: history.accountId, filters: ragged, by: "key" });
+    expect(raggedByKey.reduce((s, r) => s + r.costMicroUsd, 0n)).toBe(raggedSummary.totals.costMicroUsd);
     // Another account's key or model narrows to nothing, never widens.
     const other = parseUsageFilters({ range: "90d", key: secondKeyId }, now);
     expect((await usageSummary({ db: t.db, accountId: history.accountId, filters: other })).totals.requests).toBe(0n);
