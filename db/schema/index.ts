@@ -7,3 +7,4 @@ export * from "./tiers";
 export * from "./auth";
 export * from "./failed-requests";
 export * from "./budget-alerts";
+export * from "./usage-daily";
