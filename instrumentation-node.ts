@@ -1,7 +1,9 @@
 import { ConfigError, env } from "@/lib/env";
+import { CatalogError, getCatalog } from "@/lib/catalog";
 import { getDb, getDbHandle } from "@/db/client";
 import { startBilling } from "@/lib/billing/start";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
+import { emulatorInProductionWarning } from "@/lib/billing/config";
 import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
 
 // The server's start (docs/architecture.md, "Process state and shutdown"). Configuration is
@@ -9,13 +11,17 @@ import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
 // database is migrated before the first request rather than on it.
 try {
   env();
+  getCatalog(); // providers and models: a bad field stops the start with its path
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof CatalogError) {
     console.error(err.message);
     process.exit(1);
   }
   throw err;
 }
+// Fake payments in production only when the operator opted in; said loudly at every start.
+const paymentsWarning = emulatorInProductionWarning();
+if (paymentsWarning) console.warn(paymentsWarning);
 const handle = await getDbHandle();
 console.log(`[metered] database ready (${handle.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"}), migrations applied`);
 

@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["lib/**/*.test.ts", "db/**/*.test.ts", "tests/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "db/**/*.test.ts", "devtools/**/*.test.ts", "tests/**/*.test.ts"],
     // tests/server/** start the built app: they run from vitest.server.config.ts after the build;
     // tests/faults/** too, from vitest.faults.config.ts (`npm run test:faults`).
     exclude: ["tests/server/**", "tests/faults/**", "node_modules/**"],

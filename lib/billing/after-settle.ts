@@ -1,5 +1,6 @@
 import type { Queryable } from "@/db/client";
 import { maybeAutoTopUp } from "./auto-topup";
+import { paymentsEnabled } from "./config";
 import { getStripe } from "./stripe";
 
 /**
@@ -8,6 +9,7 @@ import { getStripe } from "./stripe";
  * its own claim and never rejects: a failure is logged and the next settle tries again.
  */
 export async function autoTopUpAfterSettle(db: Queryable, accountId: string): Promise<void> {
+  if (!paymentsEnabled()) return; // nothing to charge with (lib/billing/config.ts)
   try {
     await maybeAutoTopUp(db, getStripe(), accountId);
   } catch (err) {

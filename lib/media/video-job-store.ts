@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
-import { videoJobs } from "@/db/schema";
+import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { Db, Queryable } from "@/db/client";
+import { artifacts, videoJobs } from "@/db/schema";
 
 // The video_jobs table's statements (its owner: lib/media). The job's life and its money
 // are in ./video-jobs.ts; every status change here is guarded by the status it moves
@@ -22,11 +22,6 @@ export async function findVideoJob(db: Queryable, input: { id: string; accountId
     .from(videoJobs)
     .where(and(eq(videoJobs.id, input.id), eq(videoJobs.accountId, input.accountId)));
   return job ?? null;
-}
-
-/** The account's most recent jobs, newest first. */
-export function listVideoJobs(db: Queryable, input: { accountId: string; limit: number }): Promise<VideoJob[]> {
-  return db.select().from(videoJobs).where(eq(videoJobs.accountId, input.accountId)).orderBy(desc(videoJobs.createdAt)).limit(input.limit);
 }
 
 /** queued → in_progress; null when another instance claimed it first (or it is not queued). */
@@ -84,4 +79,72 @@ export function findStaleJobs(db: Queryable, input: { queuedBefore: Date; starte
     )
     .orderBy(asc(videoJobs.createdAt))
     .limit(input.limit);
+}
+
+// GET /v1/videos (cursor pages) and DELETE /v1/videos/{id}, always scoped to the key's
+// account. Money never moves here: a job is deleted only once it has ended, i.e. after its
+// reservation was settled (completed) or released (failed).
+
+export type VideoOrder = "asc" | "desc";
+
+export type VideoPage = { jobs: VideoJob[]; hasMore: boolean };
+
+/** The cursor named by `after` does not exist for this account. */
+export class UnknownCursorError extends Error {}
+
+/**
+ * One page of the account's jobs in creation order, starting after the job `after`
+ * (exclusive). Ties on created_at are broken by id, so every job appears exactly once
+ * across pages even when several were created in the same microsecond.
+ */
+export async function listVideoJobs(db: Db, input: { accountId: string; limit: number; order: VideoOrder; after?: string | null }): Promise<VideoPage> {
+  const { accountId, limit, order } = input;
+  if (input.after) {
+    const [found] = await db
+      .select({ id: videoJobs.id })
+      .from(videoJobs)
+      .where(and(eq(videoJobs.id, input.after), eq(videoJobs.accountId, accountId)));
+    if (!found) throw new UnknownCursorError(input.after);
+  }
+  // Compared in SQL, not through a JS Date: created_at has microseconds, a Date only
+  // milliseconds, and jobs within the same millisecond would be skipped or repeated.
+  const cursorRow = sql`(select c.created_at, c.id from video_jobs c where c.id = ${input.after ?? null} and c.account_id = ${accountId})`;
+  const past = input.after
+    ? order === "desc"
+      ? sql`(${videoJobs.createdAt}, ${videoJobs.id}) < ${cursorRow}`
+      : sql`(${videoJobs.createdAt}, ${videoJobs.id}) > ${cursorRow}`
+    : undefined;
+  const by = order === "desc" ? desc : asc;
+  const jobs = await db
+    .select()
+    .from(videoJobs)
+    .where(and(eq(videoJobs.accountId, accountId), past))
+    .orderBy(by(videoJobs.createdAt), by(videoJobs.id))
+    .limit(limit + 1);
+  return { jobs: jobs.slice(0, limit), hasMore: jobs.length > limit };
+}
+
+export type DeleteOutcome = { deleted: true } | { deleted: false; reason: "not_found" } | { deleted: false; reason: "running"; status: string };
+
+/**
+ * Deletes an ended job (completed or failed) and its stored video, in one transaction.
+ * A queued or rendering job is not deleted: it still holds its credit reservation, which
+ * only the job itself settles or releases (lib/media/video-jobs.ts).
+ */
+export async function deleteVideoJob(db: Db, input: { id: string; accountId: string }): Promise<DeleteOutcome> {
+  return db.transaction(async (tx) => {
+    const [gone] = await tx
+      .delete(videoJobs)
+      .where(and(eq(videoJobs.id, input.id), eq(videoJobs.accountId, input.accountId), inArray(videoJobs.status, ["completed", "failed"])))
+      .returning({ artifactId: videoJobs.artifactId });
+    if (gone) {
+      if (gone.artifactId) await tx.delete(artifacts).where(and(eq(artifacts.id, gone.artifactId), eq(artifacts.accountId, input.accountId)));
+      return { deleted: true } as const;
+    }
+    const [job] = await tx
+      .select({ status: videoJobs.status })
+      .from(videoJobs)
+      .where(and(eq(videoJobs.id, input.id), eq(videoJobs.accountId, input.accountId)));
+    return job ? ({ deleted: false, reason: "running", status: job.status } as const) : ({ deleted: false, reason: "not_found" } as const);
+  });
 }

@@ -30,7 +30,7 @@ export const STALE_RUNNING_MS = 10 * 60_000;
 /** How long a finished video can be downloaded. */
 export const VIDEO_CONTENT_TTL_SECONDS = 24 * 60 * 60;
 
-export { findVideoJob, insertVideoJob, listVideoJobs, type VideoJob } from "./video-job-store";
+export { findVideoJob, insertVideoJob, type VideoJob } from "./video-job-store";
 
 /** The hold a job owns (the row Meter.defer() made at POST), as the metering layer settles it. */
 function holdOf(job: VideoJob): DeferredHold {

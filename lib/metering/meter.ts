@@ -19,6 +19,7 @@ import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import type { DeferredHold } from "./deferred";
 import { periodEnd, periodStart, type SpendLimitPeriod } from "./spend-limits";
 import { usageRecord } from "./usage";
+import type { ProviderTrace } from "@/lib/providers/upstream/routing";
 
 export { afterSettleIdle } from "./after-settle";
 
@@ -73,7 +74,7 @@ export function settleCommitOf(requestId: string): Promise<unknown> | undefined 
   return pendingByRequest.get(requestId);
 }
 
-export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean };
+export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean; errorCode?: string };
 export type SettleOutcome = { costMicroUsd: bigint; chargedMicroUsd: bigint };
 
 export class Meter {
@@ -84,6 +85,8 @@ export class Meter {
    * response with defer().
    */
   detached = false;
+  /** Filled by upstream routing (lib/providers/upstream/routing.ts): recorded on the usage event. */
+  readonly trace: ProviderTrace = { provider: null, attempts: 0 };
   /** Resolves when the settle has committed (or was given up after retries); null before settle(). */
   committed: Promise<BatchSettleResult | null> | null = null;
 
@@ -194,7 +197,7 @@ export class Meter {
       requestId: this.requestId,
       actualMicroUsd: cost,
       description: `${this.model.id} (${this.model.modality})`,
-      usage: usageRecord({ ...input, keyId: this.key.keyId, model: this.model, latencyMs: performance.now() - this.startedAt }),
+      usage: usageRecord({ ...input, keyId: this.key.keyId, model: this.model, latencyMs: performance.now() - this.startedAt, trace: this.trace }),
     };
     const giveUpAt = this.reservationExpiresAt;
     for (let attempt = 0; ; attempt++) {
@@ -225,7 +228,7 @@ export class Meter {
   }
 
   /** The model did no work: nothing is charged; the usage event records the failure. */
-  release(input: { status: string; httpStatus: number; aborted?: boolean }) {
+  release(input: { status: string; httpStatus: number; aborted?: boolean; errorCode?: string }) {
     return this.settle({ units: {}, ...input });
   }
 }

@@ -13,6 +13,10 @@ export type UsageOutcome = {
   httpStatus?: number;
   latencyMs: number;
   aborted?: boolean;
+  /** Our error code when the request failed (e.g. provider_rate_limited). */
+  errorCode?: string | null;
+  /** Upstream models: the provider that served (or last failed) and how many were tried. */
+  trace?: { provider: string | null; attempts: number };
 };
 
 export function usageRecord(o: UsageOutcome): UsageRecord {
@@ -31,5 +35,10 @@ export function usageRecord(o: UsageOutcome): UsageRecord {
     httpStatus: o.httpStatus ?? 200,
     latencyMs: Math.max(0, Math.round(o.latencyMs)),
     aborted: o.aborted ?? false,
+    cachedInputTokens: u.cachedInputTokens ?? 0,
+    reasoningTokens: u.reasoningTokens ?? 0,
+    provider: o.trace?.provider ?? null,
+    providerAttempts: o.trace?.attempts ?? 0,
+    errorCode: o.errorCode ?? null,
   };
 }

@@ -73,7 +73,8 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   let output = "";
   const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
+    // APP_URL is required in production (lib/env.ts); a test may pass its own, or "" to go without.
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: `http://127.0.0.1:${port}`, ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (output += d));

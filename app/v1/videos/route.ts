@@ -1,8 +1,9 @@
 import { ApiError, json, maxCostFrom, parseWith, readFormData, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { newId } from "@/lib/ids";
-import { insertVideoJob, listVideoJobs, scheduleVideoJob, VIDEO_SIZES, videoJson, type VideoSize } from "@/lib/media/video-jobs";
+import { insertVideoJob, scheduleVideoJob, VIDEO_SIZES, videoJson, type VideoSize } from "@/lib/media/video-jobs";
+import { listVideoJobs, UnknownCursorError } from "@/lib/media/video-job-store";
 import { releaseDeferred } from "@/lib/metering/deferred";
-import { videoBody } from "./schema";
+import { videoBody, videoListQuery } from "./schema";
 
 export const dynamic = "force-dynamic";
 
@@ -55,13 +56,17 @@ export const POST = withApiKey(async (ctx) => {
   return json(videoJson(job));
 });
 
-/** The account's recent video jobs, newest first (OpenAI's list shape, first page only). */
+/** The account's video jobs, a cursor page at a time (OpenAI's list shape; newest first by default). */
 export const GET = withApiKey(async (ctx) => {
-  const limitParam = Number(new URL(ctx.req.url).searchParams.get("limit") ?? 20);
-  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
-  const jobs = await listVideoJobs(ctx.db, { accountId: ctx.key.accountId, limit: limit + 1 });
-  const data = jobs.slice(0, limit).map(videoJson);
-  return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: jobs.length > limit });
+  const query = parseWith(videoListQuery, Object.fromEntries(new URL(ctx.req.url).searchParams));
+  try {
+    const page = await listVideoJobs(ctx.db, { accountId: ctx.key.accountId, limit: query.limit ?? 20, order: query.order ?? "desc", after: query.after });
+    const data = page.jobs.map(videoJson);
+    return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
+  } catch (err) {
+    if (err instanceof UnknownCursorError) throw new ApiError("invalid_request", `Invalid value for 'after': no video with id '${query.after}'. Pass the last_id of a previous page.`, { param: "after" });
+    throw err;
+  }
 });
 
 // Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
