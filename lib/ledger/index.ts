@@ -261,3 +261,5 @@ export async function auditAccount(db: Queryable, accountId: string) {
     ok: ledgerSum === balance && reserved === held && balance >= 0n && reserved <= balance,
   };
 }
+
+export { readOwed, reverseCredit, reversedForTopUp, settleOwed, type ReversalInput, type ReversalKind, type ReversalResult } from "./reversals";

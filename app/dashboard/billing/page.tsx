@@ -20,7 +20,7 @@ export const dynamic = "force-dynamic";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
 const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatUsd(micro, { decimals: micro % 10_000n === 0n ? 2 : 6 });
-const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", adjustment: "Adjustment" } as const;
+const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", dispute: "Dispute", recovery: "Owed, paid back", adjustment: "Adjustment" } as const;
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
 export default async function BillingPage() {
