@@ -12,5 +12,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration files each create their own database; a few at a time is plenty on 2 cores.
     maxWorkers: 2,
+    // A test file that also runs on embedded PGlite (`npm run test:pglite`: the database
+    // core, the same schema and migrations on both) says so in its first line:
+    //   // @module-tag pglite
+    tags: [{ name: "pglite", description: "also runs on embedded PGlite (npm run test:pglite)" }],
   },
 });

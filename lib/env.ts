@@ -1,4 +1,15 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
+
+function validCidrOrIp(entry: string): boolean {
+  try {
+    if (entry.includes("/")) ipaddr.parseCIDR(entry);
+    else ipaddr.parse(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // Configuration is read once and validated with a message that names the bad variable.
 // Every integration is optional: when its variables are absent the app uses its
@@ -52,8 +63,25 @@ const schema = z
     STRIPE_EMULATOR_IN_PRODUCTION: z.enum(["0", "1"]).optional(),
     UPSTREAM_BASE_URL: z.url().optional(),
     UPSTREAM_API_KEY: z.string().optional(),
+    // Upstream providers and the models they serve (lib/catalog/config.ts): JSON, inline
+    // and/or in a file. Their contents are validated with the catalog at start.
+    PROVIDERS: z.string().startsWith("{", "must be a JSON object: {\"providers\": [...], \"models\": [...]}").optional(),
+    PROVIDERS_FILE: z.string().min(1).optional(),
     ADMIN_EMAILS: z.string().optional(),
     APP_URL: z.url().optional(),
+    // Outgoing email (lib/email): an SMTP URL for nodemailer, e.g. smtps://user:pass@smtp.example.com:465.
+    // Required in production (checked at start-up, lib/email/config.ts); `npm start` points it at
+    // the local mail sink when unset.
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+    EMAIL_FROM: z.string().min(3).optional(),
+    // Free credit (lib/accounts/free-credit.ts): at most this many grants per UTC day; 0 = none.
+    FREE_GRANTS_PER_DAY: z.coerce.number().int().min(0).max(100_000_000).optional(),
+    // Client IPs (lib/auth/client-ip.ts): forwarded headers are believed only through proxies
+    // configured here, either a hop count or a list of proxy addresses/CIDRs.
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+    TRUSTED_PROXIES: z.string().min(1).optional(),
+    // Active API keys per account (lib/api-keys); default 25.
+    MAX_KEYS_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).optional(),
   })
   .superRefine((env, ctx) => {
     // Links in API errors, docs and image URLs are built from APP_URL; without it they would
@@ -75,6 +103,16 @@ const schema = z
         (_, i) => !stripe[i],
       );
       ctx.addIssue({ code: "custom", path: [missing[0]], message: "Stripe needs all three of STRIPE_SECRET_KEY, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET" });
+    }
+    if (env.TRUST_PROXY_HOPS !== undefined && env.TRUSTED_PROXIES) {
+      ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: "set either TRUST_PROXY_HOPS or TRUSTED_PROXIES, not both" });
+    }
+    if (env.TRUSTED_PROXIES) {
+      for (const entry of env.TRUSTED_PROXIES.split(",").map((e) => e.trim()).filter(Boolean)) {
+        if (!validCidrOrIp(entry)) {
+          ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)` });
+        }
+      }
     }
   });
 

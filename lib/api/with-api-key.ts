@@ -12,6 +12,7 @@ import { securityHeaders } from "@/lib/security/headers";
 import { appOrigin } from "@/lib/env";
 import { formatUsd } from "@/lib/money";
 import { ApiError } from "./errors";
+import { recordFailedRequest } from "@/lib/usage/failed-requests";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
 // (which the model API skips). Computed once: they depend only on configuration.
@@ -55,9 +56,13 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     const requestId = newId("req");
     const headers = apiResponseHeaders(requestId);
     const meters: Meter[] = [];
+    // For the record of a refusal (below): who asked, and for which model if it got that far.
+    let db: Db | undefined;
+    let key: ApiKeyPrincipal | undefined;
+    let attemptedModel: string | null = null;
     try {
-      const db = await getDb();
-      const key = await authenticate(db, req);
+      db = await getDb();
+      key = await authenticate(db, req);
       noteKeyUsed(db, key.keyId);
       // Frozen by a refund or dispute of spent credit: read with the cached key (no query).
       if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
@@ -69,11 +74,13 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
 
       // Only error messages and /v1/credits need it: built on first use (two URL parses).
       let billingUrl: string | undefined;
+      const principal = key;
+      const conn = db;
       const ctx: ApiContext<P> = {
         req,
         requestId,
-        key,
-        db,
+        key: principal,
+        db: conn,
         params: ((await routeCtx?.params) ?? {}) as P,
         catalog: getCatalog(),
         startedAt,
@@ -81,10 +88,11 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
           return (billingUrl ??= new URL("/dashboard/billing", appOrigin(req.url)).toString());
         },
         openMeter: async (input) => {
+          attemptedModel = input.model.id;
           const meter = await openMeter({
             ...input,
-            db,
-            key,
+            db: conn,
+            key: principal,
             requestId,
             startedAt,
             get billingUrl() {
@@ -108,8 +116,23 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
       for (const m of meters) {
         if (!m.settled && !m.detached) {
-          await m.release({ status: "error", httpStatus: error.status }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
+          await m.release({ status: "error", httpStatus: error.status, errorCode: error.code }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
         }
+      }
+      // Refused before any credit was held (400, 402, 404, 429 …): no usage event exists, so
+      // the refusal is noted for the request log (coalesced, written after the answer).
+      if (db && key && meters.length === 0) {
+        recordFailedRequest(db, {
+          requestId,
+          accountId: key.accountId,
+          keyId: key.keyId,
+          method: req.method,
+          path: new URL(req.url).pathname,
+          model: attemptedModel,
+          httpStatus: error.status,
+          code: error.code,
+          message: error.message,
+        });
       }
       return errorResponse(error, headers);
     }

@@ -16,7 +16,7 @@ import { actionIds, form, makeUser, PASSWORD, WebSession } from "@/tests/helpers
 // route handlers) with two accounts A and B. B signs in and calls every server action and
 // page with A's ids (keys, cards, PaymentIntents, tier requests, request ids) in bodies,
 // URLs and query strings: nothing of A shows or changes. Signed out, the dashboard
-// redirects to /login and its route handlers answer 401; /admin is a 404 for non-admins.
+// redirects to /login and its route handlers answer 401; /admin is a 403 for non-admins.
 // Server actions from a foreign Origin are refused; session cookies are HttpOnly,
 // SameSite=Lax, and __Secure-/Secure over https; every response carries the CSP (Stripe.js
 // allowed) and the other security headers; the webhook refuses missing, wrong and stale
@@ -159,7 +159,7 @@ describe("account isolation: B uses A's ids everywhere", () => {
     expect(await countRows("payments")).toBe(payments);
   });
 
-  it("tiers and admin: B's Elevated request is B's; B cannot decide A's request; /admin is a 404 for B, served to an admin", async () => {
+  it("tiers and admin: B's Elevated request is B's; B cannot decide A's request; /admin is a 403 for B, served to an admin", async () => {
     // C: another Free account with a pending request (A is Paid after its top-up above).
     const C = await makeUser(t.db, "carol");
     const rc = await requestElevated(t.db, { accountId: C.accountId, userId: C.userId, reason: "carol needs a higher limit for her app" });
@@ -180,7 +180,7 @@ describe("account isolation: B uses A's ids everywhere", () => {
     expect(after).toEqual({ status: "pending", tier: "free" });
 
     const adminPage = await B.web.fetch("/admin");
-    expect(adminPage.status).toBe(404);
+    expect(adminPage.status).toBe(403);
     expect(await adminPage.text()).not.toContain(C.email);
     const root = await makeUser(t.db, "root-admin@access.test");
     const admin = new WebSession(server.url);
