@@ -16,7 +16,7 @@ import {
 } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
 import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
-import { clientIp } from "@/lib/auth/throttle";
+import { clientIp } from "@/lib/auth/client-ip";
 import { readBalance } from "@/lib/ledger";
 import { formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
 
