@@ -4,7 +4,7 @@ import { rows } from "@/db/rows";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { ApiError } from "@/lib/api/errors";
 import type { CatalogModel } from "@/lib/catalog";
-import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
+import { autoTopUpAfterSettle, budgetAlertsAfterSettle } from "@/lib/billing/after-settle";
 import { InsufficientCreditError, reservationTtlSeconds, reserve, settleQueued, type BatchSettleResult } from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
 import { freeUnusedLeases, holdFromLease, type LeaseHold } from "./credit-lease";
@@ -178,7 +178,10 @@ export class Meter {
         // (lib/billing) re-reads everything under its own claim, never rejects, and is
         // tracked so tests and shutdown can wait for it.
         if (result.settled && result.chargedMicroUsd > 0n && result.autoTopUpDue) {
-          track(autoTopUpAfterSettle(this.db, this.key.accountId));
+          track(autoTopUpAfterSettle(this.db, this.key.accountId)); // budget alerts included
+        } else if (result.settled && result.chargedMicroUsd > 0n) {
+          // Budget alerts: throttled per account, and free for accounts without any (lib/billing/after-settle.ts).
+          track(budgetAlertsAfterSettle(this.db, this.key.accountId));
         }
         if (!result.settled && cost > 0n) {
           console.error(`[api] ${this.requestId}: its reservation was already released (swept?) when the settle committed; ${cost} µ$ not charged`);
