@@ -1,12 +1,13 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/(auth)/actions";
+import { BudgetBanner } from "@/components/billing/budget-banner";
 import { NavLinks, type NavLink } from "@/components/site/nav-links";
 import { requireAccount } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  const { email, isAdmin } = await requireAccount();
+  const { db, account, email, isAdmin } = await requireAccount();
   const links: NavLink[] = [
     { href: "/dashboard", label: "Overview", exact: true },
     { href: "/dashboard/keys", label: "API keys" },
@@ -28,7 +29,10 @@ export default async function DashboardLayout({ children }: { children: React.Re
           </NavLinks>
         </nav>
       </header>
-      <main className="container">{children}</main>
+      <main className="container">
+        <BudgetBanner db={db} accountId={account.id} />
+        {children}
+      </main>
     </>
   );
 }
