@@ -16,7 +16,7 @@ import { TIER_LIST } from "@/lib/ratelimit/tiers";
 // per request so an instance's configured upstream models appear.
 export const dynamic = "force-dynamic";
 
-const MODALITY_LABEL = { chat: "Chat", completion: "Completions", image: "Images", video: "Video", tts: "Text-to-speech", stt: "Speech-to-text" } as const;
+const MODALITY_LABEL = { chat: "Chat", completion: "Completions", image: "Images", video: "Video", tts: "Text-to-speech", stt: "Speech-to-text", embedding: "Embeddings" } as const;
 
 export default async function Home() {
   const [session, h] = await Promise.all([auth(), headers()]);

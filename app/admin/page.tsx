@@ -63,7 +63,7 @@ export default async function AdminPage() {
         )}
         <h2>Rate limiter</h2>
         <p className="muted" data-testid="limiter-stats">
-          Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, allowed unlimited because the store failed{" "}
+          Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, decided by this instance alone because the store failed{" "}
           {stats.degraded} (failures {stats.failures}: {stats.timeouts} timeouts, {stats.errors} errors). Breaker{" "}
           {stats.breakerOpen ? "open" : "closed"}.{stats.lastError ? ` Last error: ${stats.lastError}` : ""}
         </p>

@@ -17,6 +17,7 @@ const SECTIONS: { modality: Modality; title: string; unit: string }[] = [
   { modality: "video", title: "Video generation", unit: "per second of output video" },
   { modality: "tts", title: "Text-to-speech", unit: "per character of input text" },
   { modality: "stt", title: "Speech-to-text", unit: "per minute of input audio, measured from the file" },
+  { modality: "embedding", title: "Embeddings", unit: "per million input tokens" },
 ];
 
 function ModelRow({ model }: { model: CatalogModel }) {

@@ -11,6 +11,7 @@ const MODALITY_LABELS: Record<string, string> = {
   video: "Video",
   tts: "Text-to-speech",
   stt: "Speech-to-text",
+  embedding: "Embeddings",
 };
 
 export { MODALITY_LABELS };

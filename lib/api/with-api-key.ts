@@ -9,6 +9,7 @@ import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
 import { rateLimitExceededError } from "@/lib/ratelimit/errors";
 import { securityHeaders } from "@/lib/security/headers";
+import { appOrigin } from "@/lib/env";
 import { recordFailedRequest } from "@/lib/usage/failed-requests";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
@@ -80,7 +81,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
         catalog: getCatalog(),
         startedAt,
         get billingUrl() {
-          return (billingUrl ??= new URL("/dashboard/billing", process.env.APP_URL || new URL(req.url).origin).toString());
+          return (billingUrl ??= new URL("/dashboard/billing", appOrigin(req.url)).toString());
         },
         openMeter: async (input) => {
           attemptedModel = input.model.id;
@@ -111,7 +112,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
       for (const m of meters) {
         if (!m.settled && !m.detached) {
-          await m.release({ status: "error", httpStatus: error.status }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
+          await m.release({ status: "error", httpStatus: error.status, errorCode: error.code }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
         }
       }
       // Refused before any credit was held (400, 402, 404, 429 …): no usage event exists, so

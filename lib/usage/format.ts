@@ -32,6 +32,8 @@ export function formatUnits(r: UnitFields): string {
       return `${int(r.characters)} chars`;
     case "stt":
       return `${audioMinutes(r.audioMs)} min audio`;
+    case "embedding":
+      return `${int(r.inputTokens)} in tokens`;
     default:
       return `${int(r.inputTokens)} in / ${int(r.outputTokens)} out tokens`;
   }

@@ -42,7 +42,7 @@ export default async function BillingPage() {
   let cards: SavedCard[] = [];
   let cardsError: string | null = null;
   try {
-    cards = await listPaymentMethods(db, getStripe(), account.id);
+    if (stripeConfig.mode !== "off") cards = await listPaymentMethods(db, getStripe(), account.id);
   } catch (err) {
     cardsError = err instanceof BillingError ? err.message : "Saved cards could not be loaded. Try again in a moment.";
     if (!(err instanceof BillingError)) console.error("[billing] listing cards failed:", err);
@@ -67,6 +67,16 @@ export default async function BillingPage() {
         </p>
       )}
 
+      {stripeConfig.mode === "off" ? (
+        <div className="card" data-testid="payments-not-configured">
+          <h2>Payments are not configured</h2>
+          <p>
+            This deployment takes no payments yet, so cards cannot be added and credit cannot be bought. Your balance is{" "}
+            <strong>{formatUsd(balance.balanceMicroUsd)}</strong>. Operators: set <code>STRIPE_SECRET_KEY</code>,{" "}
+            <code>NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY</code> and <code>STRIPE_WEBHOOK_SECRET</code> (see SECURITY.md).
+          </p>
+        </div>
+      ) : (
       <BillingClient
         stripeConfig={stripeConfig}
         balance={formatUsd(balance.balanceMicroUsd)}
@@ -84,6 +94,7 @@ export default async function BillingPage() {
           lastAttemptAt: autoTopUp?.lastAttemptAt ? when(autoTopUp.lastAttemptAt) : null,
         }}
       />
+      )}
 
       <h2>Budget alerts</h2>
       <BudgetAlerts

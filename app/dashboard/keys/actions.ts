@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { createApiKey, KEY_NAME_MAX, renameApiKey, revokeApiKey } from "@/lib/api-keys";
 import { currentAccount } from "@/lib/auth/session";
-import { setKeySpendLimit, SPEND_LIMIT_PERIODS } from "@/lib/metering/spend-limits";
+import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
+import { SPEND_LIMIT_PERIODS } from "@/lib/metering/spend-limits";
 import { formatMoney, parseUsd } from "@/lib/money";
 
 export type CreateKeyState =
