@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addBudgetAlert, checkBudgetAlerts, crossedBudgetAlerts, listBudgetAlerts, monthSpendMicroUsd, removeBudgetAlert } from "@/lib/billing/budget-alerts";
 import { flushBudgetAlertChecks } from "@/lib/billing/after-settle";
+import { startBilling } from "@/lib/billing/start";
 import { setEmailTransport, type EmailMessage } from "@/lib/email";
 import { afterSettleIdle } from "@/lib/metering/meter";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
@@ -22,6 +23,7 @@ const sent: EmailMessage[] = [];
 beforeAll(async () => {
   t = await createTestDb();
   useDbForRoutes(t);
+  startBilling(); // registers the after-settle hooks, as the server's start does
   setEmailTransport(async (m) => void sent.push(m));
 });
 afterAll(async () => {
