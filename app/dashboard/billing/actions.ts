@@ -18,7 +18,9 @@ import { getStripe } from "@/lib/billing/server";
 import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
 import { clientIp } from "@/lib/auth/client-ip";
 import { readBalance } from "@/lib/ledger";
-import { formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
+import { formatMoney, formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
+import { budgetAlertsChanged } from "@/lib/billing/after-settle";
+import { addBudgetAlert, BudgetAlertError, removeBudgetAlert } from "@/lib/billing/budget-alerts";
 
 // Every action takes the account from the session, never from the browser; card and
 // payment ids from the browser are checked against that account's Stripe customer in
@@ -161,4 +163,33 @@ export async function saveAutoTopUpAction(input: {
   } catch (err) {
     return fail(err);
   }
+}
+
+export type BudgetAlertState = { ok: true; message: string } | { ok: false; error: string } | undefined;
+
+/** Adds a monthly spend alert (USD, up to cents). */
+export async function addBudgetAlertAction(_prev: BudgetAlertState, form: FormData): Promise<BudgetAlertState> {
+  const session = await currentAccount();
+  if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
+  const thresholdMicroUsd = parseUsd(String(form.get("threshold") ?? ""));
+  if (thresholdMicroUsd === null || thresholdMicroUsd <= 0n) return { ok: false, error: "Enter a monthly amount in dollars, e.g. 25 or 7.50." };
+  try {
+    await addBudgetAlert(session.db, { accountId: session.account.id, thresholdMicroUsd });
+  } catch (err) {
+    if (err instanceof BudgetAlertError) return { ok: false, error: err.message };
+    throw err;
+  }
+  budgetAlertsChanged(session.account.id);
+  revalidatePath("/dashboard/billing");
+  return { ok: true, message: `You will get an email when this month's spend reaches ${formatMoney(thresholdMicroUsd)}.` };
+}
+
+export async function removeBudgetAlertAction(form: FormData): Promise<void> {
+  const session = await currentAccount();
+  if (!session) return;
+  const id = form.get("alertId");
+  if (typeof id !== "string") return;
+  await removeBudgetAlert(session.db, { accountId: session.account.id, id });
+  budgetAlertsChanged(session.account.id);
+  revalidatePath("/dashboard/billing");
 }
