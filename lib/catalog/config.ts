@@ -78,6 +78,14 @@ const modelSchema = z.discriminatedUnion("modality", [
   }),
   z.object({
     ...base,
+    modality: z.literal("embedding"),
+    pricing: z.object({ inputMicroUsdPerMTokens: price }),
+    limits: z
+      .object({ maxInputTokens: count.default(8192), maxRequestTokens: count.default(300_000), maxInputs: count.default(2048), dimensions: count.default(1536) })
+      .default({ maxInputTokens: 8192, maxRequestTokens: 300_000, maxInputs: 2048, dimensions: 1536 }),
+  }),
+  z.object({
+    ...base,
     modality: z.literal("stt"),
     pricing: z.object({ microUsdPerMinute: price }),
     limits: z

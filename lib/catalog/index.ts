@@ -15,6 +15,7 @@ const REQUIRED_PRICES: Record<Modality, string[]> = {
   video: ["microUsdPerSecond"],
   tts: ["microUsdPerCharacter"],
   stt: ["microUsdPerMinute"],
+  embedding: ["inputMicroUsdPerMTokens"],
 };
 
 export function validateModel(model: CatalogModel): string[] {

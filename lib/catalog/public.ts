@@ -32,6 +32,8 @@ export function priceLines(m: CatalogModel): PriceLine[] {
       return [{ unit: "character", label: "per character of input text", microUsd: m.pricing.microUsdPerCharacter }];
     case "stt":
       return [{ unit: "minute", label: "per minute of input audio", microUsd: m.pricing.microUsdPerMinute }];
+    case "embedding":
+      return [{ unit: "1m_input_tokens", label: "per 1M input tokens", microUsd: m.pricing.inputMicroUsdPerMTokens }];
   }
 }
 
@@ -54,6 +56,11 @@ export function limitLines(m: CatalogModel): string[] {
       return [`up to ${m.limits.maxInputCharacters.toLocaleString("en-US")} characters`];
     case "stt":
       return [`up to ${Math.round(m.limits.maxAudioBytes / 1024 / 1024)} MB, ${Math.round(m.limits.maxAudioSeconds / 60)} min`];
+    case "embedding":
+      return [
+        `${m.limits.dimensions.toLocaleString("en-US")} dimensions (fewer with dimensions)`,
+        `up to ${m.limits.maxInputTokens.toLocaleString("en-US")} tokens per input, ${m.limits.maxInputs.toLocaleString("en-US")} inputs and ${m.limits.maxRequestTokens.toLocaleString("en-US")} tokens per request`,
+      ];
   }
 }
 

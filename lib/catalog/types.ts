@@ -1,7 +1,7 @@
-// The model catalog's types. Prices are integer micro-USD (bigint) per the unit DESIGN.md
+// The model catalog's types. Prices are integer micro-USD (bigint) per the unit docs/architecture.md
 // bills for each modality; limits are what a single request may ask for.
 
-export const MODALITIES = ["chat", "completion", "image", "video", "tts", "stt"] as const;
+export const MODALITIES = ["chat", "completion", "image", "video", "tts", "stt", "embedding"] as const;
 export type Modality = (typeof MODALITIES)[number];
 export type ProviderKind = "local" | "upstream";
 
@@ -79,7 +79,23 @@ export type SttModel = Base & {
   limits: { maxAudioBytes: number; maxAudioSeconds: number };
 };
 
-export type CatalogModel = TextModel | ImageModel | VideoModel | TtsModel | SttModel;
+/** Embeddings: one price, per million input tokens (there is no output to bill). */
+export type EmbeddingModel = Base & {
+  modality: "embedding";
+  pricing: { inputMicroUsdPerMTokens: bigint };
+  limits: {
+    /** Tokens one input may have (OpenAI: 8192). */
+    maxInputTokens: number;
+    /** Tokens all inputs of one request may have together (OpenAI: 300,000). */
+    maxRequestTokens: number;
+    /** Inputs per request (OpenAI: 2048). */
+    maxInputs: number;
+    /** The vector length when `dimensions` is not sent, and the most it may ask for. */
+    dimensions: number;
+  };
+};
+
+export type CatalogModel = TextModel | ImageModel | VideoModel | TtsModel | SttModel | EmbeddingModel;
 export type ModelOf<M extends Modality> = Extract<CatalogModel, { modality: M }>;
 
 export type Catalog = {

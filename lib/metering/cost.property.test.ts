@@ -25,6 +25,7 @@ const modelArb: fc.Arbitrary<CatalogModel> = fc.oneof(
   price.map((p) => ({ ...catalog.get("local/video-sim")!, pricing: { microUsdPerSecond: p } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/tts-sim")!, pricing: { microUsdPerCharacter: p } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/stt-sim")!, pricing: { microUsdPerMinute: p } }) as CatalogModel),
+  price.map((p) => ({ ...catalog.get("local/embed-sim")!, pricing: { inputMicroUsdPerMTokens: p } }) as CatalogModel),
 );
 
 const count = fc.nat({ max: 50_000_000 });
@@ -48,6 +49,8 @@ function exact(model: CatalogModel, u: Units): { num: bigint; den: bigint } {
       return { num: b(u.characters) * model.pricing.microUsdPerCharacter, den: 1n };
     case "stt":
       return { num: b(u.audioMs) * model.pricing.microUsdPerMinute, den: 60_000n };
+    case "embedding":
+      return { num: b(u.inputTokens) * model.pricing.inputMicroUsdPerMTokens, den: 1_000_000n };
   }
 }
 
@@ -60,6 +63,7 @@ const BILLED: Record<CatalogModel["modality"], (typeof UNIT_KEYS)[number][]> = {
   video: ["videoSeconds"],
   tts: ["characters"],
   stt: ["audioMs"],
+  embedding: ["inputTokens"],
 };
 
 describe("cost arithmetic (properties)", () => {

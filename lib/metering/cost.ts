@@ -55,6 +55,8 @@ export function costMicroUsd(model: CatalogModel, units: Units): bigint {
       return n(units.characters, "characters") * model.pricing.microUsdPerCharacter;
     case "stt":
       return ceilDiv(n(units.audioMs, "audioMs") * model.pricing.microUsdPerMinute, MS_PER_MINUTE);
+    case "embedding":
+      return ceilDiv(n(units.inputTokens, "inputTokens") * model.pricing.inputMicroUsdPerMTokens, TOKENS_PER_PRICE_UNIT);
   }
 }
 

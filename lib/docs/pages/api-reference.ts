@@ -9,16 +9,19 @@ import { MODALITY_LABELS } from "./billing";
 import { code, h2, link, p, type DocPageSource, type Inline } from "../types";
 
 /** Every /v1 endpoint. tests/integration/docs.test.ts checks each one exists with that method. */
-export const ENDPOINTS: { method: "GET" | "POST"; path: string; what: string }[] = [
+export const ENDPOINTS: { method: "GET" | "POST" | "DELETE"; path: string; what: string }[] = [
   { method: "GET", path: "/v1/models", what: "The models, with their prices and limits." },
+  { method: "GET", path: "/v1/models/{id}", what: "One model, same fields as the list; ids contain `/`, sent encoded (`local%2Fecho-chat`, as the SDKs do) or not." },
   { method: "POST", path: "/v1/chat/completions", what: "Chat completion; `stream: true` and `stream_options.include_usage` supported." },
   { method: "POST", path: "/v1/completions", what: "Text completion." },
+  { method: "POST", path: "/v1/embeddings", what: "Embeddings, billed per input token; `input` as a string, strings or token ids; `dimensions`; `encoding_format` `float` or `base64`." },
   { method: "POST", path: "/v1/images/generations", what: "Image generation (`n` images, `b64_json` or `url`)." },
   { method: "POST", path: "/v1/audio/speech", what: "Text-to-speech; returns audio bytes, cost in headers." },
-  { method: "POST", path: "/v1/audio/transcriptions", what: "Speech-to-text (multipart upload); duration measured from the audio." },
+  { method: "POST", path: "/v1/audio/transcriptions", what: "Speech-to-text (multipart upload); duration measured from the audio. Repeated fields keep every value: `timestamp_granularities[]` `word` and/or `segment` (with `verbose_json`)." },
   { method: "POST", path: "/v1/videos", what: "Start a video generation job." },
-  { method: "GET", path: "/v1/videos", what: "List your video jobs." },
+  { method: "GET", path: "/v1/videos", what: "List your video jobs, newest first: `limit` (0-100, default 20), `order` (`asc`/`desc`), `after` (the previous page's `last_id`) until `has_more` is false." },
   { method: "GET", path: "/v1/videos/{id}", what: "A video job's status." },
+  { method: "DELETE", path: "/v1/videos/{id}", what: "Delete a finished (completed or failed) video job and its content; a job still queued or rendering is refused with a 400 (it holds its credit until it ends)." },
   { method: "GET", path: "/v1/videos/{id}/content", what: "The finished video; cost in headers." },
   {
     method: "GET",

@@ -66,6 +66,16 @@ export function reportedUsage(u: Obj | null | undefined): TextUsage | null {
   return usage;
 }
 
+// OpenAI's published schema requires `logprobs` (nullable) on every choice and `refusal`
+// (nullable) on a chat message; OpenAI-compatible servers often leave them out, and typed
+// clients then see undefined where the contract promises null.
+function withRequiredFields(choice: Obj): Obj {
+  if (!choice || typeof choice !== "object") return choice;
+  const c: Obj = { logprobs: null, ...choice };
+  if (c.message && typeof c.message === "object") c.message = { refusal: null, ...c.message };
+  return c;
+}
+
 export function upstreamTextProvider(catalog: Catalog): TextProvider {
   return {
     async complete(req: TextRequest): Promise<TextResult> {
@@ -91,6 +101,7 @@ export function upstreamTextProvider(catalog: Catalog): TextProvider {
           id: req.responseId,
           created: req.created,
           model: req.model.id,
+          choices: data.choices.map(withRequiredFields),
         },
         usage: reportedUsage(usage) ?? counted(),
       };

@@ -1,8 +1,13 @@
+import { countTextTokens } from "@/lib/providers/text/tokens";
 import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { IMAGE_URL_TTL_SECONDS, storeArtifact } from "@/lib/media/artifacts";
 import { costFields } from "@/lib/metering/cost";
 import { generateImages } from "@/lib/providers/media/images";
+import { appOrigin } from "@/lib/env";
 import { imageBody } from "./schema";
+
+const RESPONSE_SIZES = new Set(["1024x1024", "1024x1536", "1536x1024"]);
+const RESPONSE_QUALITIES = new Set(["low", "medium", "high"]);
 
 export const dynamic = "force-dynamic";
 
@@ -31,7 +36,7 @@ export const POST = withApiKey(async (ctx) => {
   const images = result.images;
   if (images.length === 0) throw new ApiError("upstream_error", "The image model returned no images; nothing was charged.");
 
-  const origin = process.env.APP_URL || new URL(ctx.req.url).origin;
+  const origin = appOrigin(ctx.req.url);
   const data = [];
   for (const img of images) {
     if ("png" in img) {
@@ -46,13 +51,27 @@ export const POST = withApiKey(async (ctx) => {
   const billedQuality = result.quality && result.quality !== "auto" ? result.quality : quality;
   const billedSize = result.size && result.size !== "auto" ? result.size : size;
   const { chargedMicroUsd } = await meter.settle({ units: { images: images.length, imageQuality: billedQuality, imageSize: billedSize } });
+  // usage in OpenAI's shape (ImageGenUsage): the provider's when it reported one, else the
+  // prompt's tokens (we bill per image, so no output tokens); the images billed and our cost beside it.
+  const promptTokens = countTextTokens(body.prompt);
   return json({
     created: Math.floor(Date.now() / 1000),
     data,
-    ...(billedSize ? { size: billedSize } : {}),
-    ...(billedQuality ? { quality: billedQuality } : {}),
+    // The published schema types `size` as one of gpt-image's three sizes: other sizes are
+    // left out rather than sent as a value typed clients cannot represent.
+    ...(billedSize && RESPONSE_SIZES.has(billedSize) ? { size: billedSize } : {}),
+    ...(billedQuality && RESPONSE_QUALITIES.has(billedQuality) ? { quality: billedQuality } : {}),
     ...(model.provider === "local" ? { output_format: "png" } : {}),
-    usage: { ...(result.providerUsage ?? {}), images: images.length, ...costFields(chargedMicroUsd) },
+    usage: {
+      ...(result.providerUsage ?? {
+        input_tokens: promptTokens,
+        output_tokens: 0,
+        total_tokens: promptTokens,
+        input_tokens_details: { text_tokens: promptTokens, image_tokens: 0 },
+      }),
+      images: images.length,
+      ...costFields(chargedMicroUsd),
+    },
   });
 });
 

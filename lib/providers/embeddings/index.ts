@@ -1,0 +1,47 @@
+import { ApiError } from "@/lib/api/errors";
+import type { Catalog, EmbeddingModel } from "@/lib/catalog";
+import { callUpstreamJson } from "@/lib/providers/upstream/client";
+import { embeddingBase64, simulateEmbedding } from "./local";
+
+// Embeddings on the local simulator or an OpenAI-compatible upstream. Billed per input
+// token: the request reserves its exact input count (there is no output), and settles to
+// the upstream's reported prompt_tokens when it gives a valid one (capped at the
+// reservation by the meter), else to our count.
+
+export type EmbeddingRequest = {
+  model: EmbeddingModel;
+  /** The client's body, unknown OpenAI parameters included (forwarded upstream). */
+  body: Record<string, unknown>;
+  /** Each input as token ids (strings encoded with our tokenizer). */
+  inputs: number[][];
+  inputTokens: number;
+  dimensions: number;
+  encodingFormat: "float" | "base64";
+  signal: AbortSignal;
+};
+
+export type EmbeddingResult = { data: Record<string, unknown>[]; inputTokens: number };
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+export async function embed(catalog: Catalog, req: EmbeddingRequest): Promise<EmbeddingResult> {
+  if (req.model.provider === "local") {
+    const data = req.inputs.map((tokens, index) => {
+      const vector = simulateEmbedding(tokens, req.dimensions);
+      return { object: "embedding", index, embedding: req.encodingFormat === "base64" ? embeddingBase64(vector) : Array.from(vector) };
+    });
+    return { data, inputTokens: req.inputTokens };
+  }
+  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${req.model.id} is not configured.`);
+  const { max_cost: _maxCost, ...rest } = req.body;
+  const answer = await callUpstreamJson<{ data?: unknown; usage?: { prompt_tokens?: unknown } }>(catalog.upstream, {
+    path: "/embeddings",
+    body: { ...rest, model: req.model.upstreamModel ?? req.model.id },
+    signal: req.signal,
+  });
+  if (!Array.isArray(answer.data) || answer.data.length !== req.inputs.length) {
+    throw new ApiError("upstream_error", "The upstream embedding server answered without one embedding per input.");
+  }
+  const reported = answer.usage?.prompt_tokens;
+  return { data: answer.data as Record<string, unknown>[], inputTokens: isCount(reported) ? reported : req.inputTokens };
+}
