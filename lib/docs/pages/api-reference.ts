@@ -13,6 +13,12 @@ export const ENDPOINTS: { method: "GET" | "POST" | "DELETE"; path: string; what:
   { method: "GET", path: "/v1/models/{id}", what: "One model, same fields as the list; ids contain `/`, sent encoded (`local%2Fecho-chat`, as the SDKs do) or not." },
   { method: "POST", path: "/v1/chat/completions", what: "Chat completion; `stream: true` and `stream_options.include_usage` supported." },
   { method: "POST", path: "/v1/completions", what: "Text completion." },
+  {
+    method: "POST",
+    path: "/v1/responses",
+    what:
+      "The Responses API on every chat model, billed like chat: `input` as text or messages (`input_text` parts), `instructions`, `max_output_tokens`, `temperature`, `top_p`, `text.format`; `stream: true` sends OpenAI's events (`response.created` … `response.output_text.delta` … `response.completed` with usage and cost), and a stream closed early is billed for the tokens delivered. Responses are not stored: `store: true`, `previous_response_id`, `conversation`, `background`, tools and non-text input are refused with a 400 naming the parameter.",
+  },
   { method: "POST", path: "/v1/embeddings", what: "Embeddings, billed per input token; `input` as a string, strings or token ids; `dimensions`; `encoding_format` `float` or `base64`." },
   { method: "POST", path: "/v1/images/generations", what: "Image generation (`n` images, `b64_json` or `url`)." },
   { method: "POST", path: "/v1/audio/speech", what: "Text-to-speech; returns audio bytes, cost in headers." },
