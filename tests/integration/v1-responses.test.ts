@@ -10,7 +10,8 @@ import { ceilDiv } from "@/lib/money";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
-import { FAKE_TEXT, FAKE_USAGE, fakeUpstreamModels, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
+import { sseEvents } from "@/tests/contract/openapi-validator";
+import { FAKE_PIECES, FAKE_TEXT, FAKE_USAGE, fakeUpstreamModels, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
 
 // POST /v1/responses with the official SDK (plain and stream: true) and the AI SDK's
 // default OpenAI provider (which calls the Responses API): same metering as chat, usage
@@ -24,7 +25,7 @@ let up: FakeUpstream;
 beforeAll(async () => {
   up = await startFakeUpstream();
   process.env.UPSTREAM_BASE_URL = up.url;
-  process.env.UPSTREAM_MODELS = fakeUpstreamModels(["usage", "stall"]);
+  process.env.UPSTREAM_MODELS = fakeUpstreamModels(["usage", "stall", "errstream"]);
   t = await createTestDb();
   useDbForRoutes(t);
 });
@@ -137,6 +138,18 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
     expect(sent.path).toBe("/v1/chat/completions");
     expect(sent.body).toMatchObject({ model: "fake-usage", messages: [{ role: "system", content: "Be nice." }, { role: "user", content: "hi" }], max_completion_tokens: 50, temperature: 0.2 });
     expect(r.usage).toMatchObject({ input_tokens: FAKE_USAGE.prompt_tokens, output_tokens: FAKE_USAGE.completion_tokens, cost_micro_usd: Number(cost("fake/usage", 21, 10)) });
+  });
+
+  it("an upstream failing mid-stream ends with response.failed; the tokens delivered are billed", async () => {
+    const a = await mediaAccount(t.db);
+    const r = await rawCall("/v1/responses", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fake/errstream", input: "hi", stream: true }) });
+    const evs = sseEvents(new TextDecoder().decode(r.bytes)).map((e) => e.data as Record<string, any>);
+    const deltas = evs.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
+    expect(deltas).toBe(FAKE_PIECES.slice(0, 3).join(""));
+    expect(evs.at(-1)).toMatchObject({ type: "response.failed", response: { status: "failed", error: { code: "server_error" } } });
+    const [ev] = await events(a.accountId);
+    expect(ev).toMatchObject({ status: "upstream_error", outputTokens: countTokens(deltas) });
+    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - ev.costMicroUsd);
   });
 
   it("refuses what it does not support with a 400 naming the parameter; nothing is charged", async () => {
