@@ -1,27 +1,33 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/(auth)/actions";
+import { NavLinks, type NavLink } from "@/components/site/nav-links";
 import { requireAccount } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const { email, isAdmin } = await requireAccount();
+  const links: NavLink[] = [
+    { href: "/dashboard", label: "Overview", exact: true },
+    { href: "/dashboard/keys", label: "API keys" },
+    { href: "/dashboard/usage", label: "Usage" },
+    { href: "/dashboard/billing", label: "Billing" },
+    { href: "/docs", label: "Docs" },
+    ...(isAdmin ? [{ href: "/admin", label: "Admin" }] : []),
+  ];
   return (
     <>
-      <nav className="nav" data-testid="dashboard-nav">
+      <header className="nav" data-testid="dashboard-nav">
         <Link href="/dashboard" className="brand">Metered</Link>
-        <Link href="/dashboard">Overview</Link>
-        <Link href="/dashboard/keys">API keys</Link>
-        <Link href="/dashboard/usage">Usage</Link>
-        <Link href="/dashboard/billing">Billing</Link>
-        <Link href="/docs">Docs</Link>
-        {isAdmin && <Link href="/admin">Admin</Link>}
-        <span className="spacer" />
-        <span className="muted" data-testid="user-email">{email}</span>
-        <form action={signOutAction}>
-          <button className="secondary" type="submit" data-testid="sign-out">Sign out</button>
-        </form>
-      </nav>
+        <nav aria-label="Dashboard" className="nav-collapsible">
+          <NavLinks label="dashboard" links={links}>
+            <span className="muted nav-email" data-testid="user-email">{email}</span>
+            <form action={signOutAction}>
+              <button className="secondary" type="submit" data-testid="sign-out">Sign out</button>
+            </form>
+          </NavLinks>
+        </nav>
+      </header>
       <main className="container">{children}</main>
     </>
   );

@@ -60,6 +60,7 @@ export default function PricingPage() {
           <section key={s.modality}>
             <h2>{s.title}</h2>
             <p className="muted">Billed {s.unit}.</p>
+            <div className="table-scroll">
             <table>
               <thead>
                 <tr>
@@ -74,6 +75,7 @@ export default function PricingPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           </section>
         );
       })}
@@ -87,6 +89,7 @@ export default function PricingPage() {
         <li>Models marked <em>simulator</em> are built-in deterministic stand-ins for trying the platform and for tests.</li>
       </ul>
       <h2>Rate limits</h2>
+      <div className="table-scroll">
       <table>
         <thead>
           <tr>
@@ -105,6 +108,7 @@ export default function PricingPage() {
           ))}
         </tbody>
       </table>
+      </div>
     </main>
   );
 }

@@ -1,14 +1,15 @@
 import type { Queryable } from "@/db/client";
 import { maybeAutoTopUp } from "./auto-topup";
+import { paymentsEnabled } from "./config";
 import { getStripe } from "./stripe";
 
 /**
- * The hook for the API path, called after a request settles with a charge:
- *   if (result.settled && result.chargedMicroUsd > 0n) void autoTopUpAfterSettle(db, accountId);
- * Fire-and-forget: it never rejects and costs one indexed UPDATE that matches nothing
- * unless the account has auto top-up on and is below its threshold.
+ * The auto top-up check run after a settle that left the account under its threshold
+ * (registered as metering's after-settle hook by ./start.ts). It re-reads everything under
+ * its own claim and never rejects: a failure is logged and the next settle tries again.
  */
 export async function autoTopUpAfterSettle(db: Queryable, accountId: string): Promise<void> {
+  if (!paymentsEnabled()) return; // nothing to charge with (lib/billing/config.ts)
   try {
     await maybeAutoTopUp(db, getStripe(), accountId);
   } catch (err) {

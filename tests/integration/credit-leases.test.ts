@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @module-tag pglite
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq, like, sql } from "drizzle-orm";
 import { ledgerEntries, reservations, usageEvents } from "@/db/schema";
 import type { Db } from "@/db/client";
@@ -63,9 +64,10 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect((await auditAccount(t.db, a.accountId)).ok).toBe(true);
 
     // Idle: the lease goes back by itself.
-    await new Promise((r) => setTimeout(r, LEASE.idleMs + 200));
-    await leasesIdle();
-    expect(await leaseRows(a.accountId)).toHaveLength(0);
+    await vi.waitFor(async () => {
+      await leasesIdle();
+      expect(await leaseRows(a.accountId)).toHaveLength(0);
+    }, { timeout: LEASE.idleMs + 5_000, interval: 50 });
     const audit = await auditAccount(t.db, a.accountId);
     expect(audit).toMatchObject({ ok: true, reservedMicroUsd: 0n, balanceMicroUsd: 10_000_000n - charged });
   });

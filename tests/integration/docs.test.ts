@@ -8,7 +8,7 @@ import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { ERROR_CODES } from "@/lib/api/errors";
 import { authIpLimits } from "@/lib/auth/ip-limits";
 import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
-import { TEST_CARDS } from "@/lib/billing/emulator/cards";
+import { TEST_CARDS } from "@/lib/billing/test-cards";
 import { getCatalog } from "@/lib/catalog";
 import { priceLines, usdLabel } from "@/lib/catalog/public";
 import { buildDocPage, DOC_PAGES, docMarkdown, llmsTxt, type DocPage } from "@/lib/docs";
@@ -99,7 +99,7 @@ describe("the numbers on the pages are the configured ones", () => {
 
   it("Free credit: the signup grant and the minimum top-up", async () => {
     const [m, h] = await both("free-credit");
-    expect(formatUsd(SIGNUP_CREDIT_MICRO_USD)).toBe("$10.00"); // DESIGN.md
+    expect(formatUsd(SIGNUP_CREDIT_MICRO_USD)).toBe("$10.00"); // docs/architecture.md
     expect(m).toContain(`**${formatUsd(SIGNUP_CREDIT_MICRO_USD)}** of free credit`);
     expect(h).toContain(`<strong>${formatUsd(SIGNUP_CREDIT_MICRO_USD)}</strong> of free credit`);
     expect(m).toContain(`from **${formatUsd(centsToMicro(MIN_TOPUP_CENTS))}**`);

@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingAccounts, tierRequests } from "@/db/schema";

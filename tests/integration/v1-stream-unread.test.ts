@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { reservations, usageEvents } from "@/db/schema";
 import { auditAccount, readBalance } from "@/lib/ledger";
@@ -42,12 +42,14 @@ describe(`a streamed response nobody reads (${process.env.TEST_DB ?? "postgres"}
     // Held while the response sits unread...
     expect(await t.db.select().from(reservations).where(eq(reservations.requestId, requestId))).toHaveLength(1);
     // ...and released once it has sat unread past the timeout.
-    const deadline = Date.now() + 5_000;
-    let event: typeof usageEvents.$inferSelect | undefined;
-    while (!event && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      [event] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, requestId));
-    }
+    const event = await vi.waitFor(
+      async () => {
+        const [e] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, requestId));
+        if (!e) throw new Error("no usage event yet");
+        return e;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
     expect(event).toMatchObject({ status: "aborted", aborted: true, costMicroUsd: 0n, outputTokens: 0 });
     expect(await t.db.select().from(reservations).where(eq(reservations.accountId, a.accountId))).toHaveLength(0);
     expect(await readBalance(t.db, a.accountId)).toEqual({ balanceMicroUsd: 10_000_000n, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n });

@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import OpenAI from "openai";
@@ -8,7 +9,7 @@ import { flushLastUsed, invalidateKeyCache } from "@/lib/api";
 import { getCatalog, type TextModel } from "@/lib/catalog";
 import { auditAccount, grant, postEntry, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
-import { setKeySpendLimit } from "@/lib/metering/spend-limits";
+import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { newId } from "@/lib/ids";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";

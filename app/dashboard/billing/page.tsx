@@ -12,14 +12,14 @@ import {
 } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
 import { readBalance } from "@/lib/ledger";
-import { centsToMicro, formatUsd } from "@/lib/money";
+import { centsToMicro, formatMoney, formatUsd } from "@/lib/money";
 import { BillingClient, type CardView } from "./billing-client";
 
 export const metadata = { title: "Billing · Metered" };
 export const dynamic = "force-dynamic";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatUsd(micro, { decimals: micro % 10_000n === 0n ? 2 : 6 });
+const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatMoney(micro);
 const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", adjustment: "Adjustment" } as const;
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
@@ -35,7 +35,7 @@ export default async function BillingPage() {
   let cards: SavedCard[] = [];
   let cardsError: string | null = null;
   try {
-    cards = await listPaymentMethods(db, getStripe(), account.id);
+    if (stripeConfig.mode !== "off") cards = await listPaymentMethods(db, getStripe(), account.id);
   } catch (err) {
     cardsError = err instanceof BillingError ? err.message : "Saved cards could not be loaded. Try again in a moment.";
     if (!(err instanceof BillingError)) console.error("[billing] listing cards failed:", err);
@@ -60,6 +60,16 @@ export default async function BillingPage() {
         </p>
       )}
 
+      {stripeConfig.mode === "off" ? (
+        <div className="card" data-testid="payments-not-configured">
+          <h2>Payments are not configured</h2>
+          <p>
+            This deployment takes no payments yet, so cards cannot be added and credit cannot be bought. Your balance is{" "}
+            <strong>{formatUsd(balance.balanceMicroUsd)}</strong>. Operators: set <code>STRIPE_SECRET_KEY</code>,{" "}
+            <code>NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY</code> and <code>STRIPE_WEBHOOK_SECRET</code> (see SECURITY.md).
+          </p>
+        </div>
+      ) : (
       <BillingClient
         stripeConfig={stripeConfig}
         balance={formatUsd(balance.balanceMicroUsd)}
@@ -77,6 +87,7 @@ export default async function BillingPage() {
           lastAttemptAt: autoTopUp?.lastAttemptAt ? when(autoTopUp.lastAttemptAt) : null,
         }}
       />
+      )}
 
       {payments.length > 0 && (
         <>

@@ -1,7 +1,8 @@
 import { ApiError, json, maxCostFrom, parseWith, readFormData, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { newId } from "@/lib/ids";
 import { insertVideoJob, scheduleVideoJob, VIDEO_SIZES, videoJson, type VideoSize } from "@/lib/media/video-jobs";
-import { listVideoJobs, UnknownCursorError } from "@/lib/media/video-store";
+import { listVideoJobs, UnknownCursorError } from "@/lib/media/video-job-store";
+import { releaseDeferred } from "@/lib/metering/deferred";
 import { videoBody, videoListQuery } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -34,6 +35,9 @@ export const POST = withApiKey(async (ctx) => {
   }
 
   const meter = await ctx.openMeter({ model, worstCase: { videoSeconds: seconds }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });
+  // The job owns the hold from here (a reservation row of its own, whatever kind of hold the
+  // request had): it settles when the video is done, in whichever instance finishes it.
+  const hold = await meter.defer();
   const job = await insertVideoJob(ctx.db, {
     id: newId("vid"),
     accountId: ctx.key.accountId,
@@ -43,10 +47,11 @@ export const POST = withApiKey(async (ctx) => {
     prompt: body.prompt,
     seconds,
     size: size as VideoSize,
-    reservedMicroUsd: meter.reservedMicroUsd,
+    reservedMicroUsd: hold.reservedMicroUsd,
+  }).catch(async (err) => {
+    await releaseDeferred(ctx.db, hold, { status: "error", latencyMs: performance.now() - ctx.startedAt });
+    throw err;
   });
-  // The job now owns the reservation: it settles when the video is done, not with this response.
-  meter.detached = true;
   scheduleVideoJob(ctx.db, job.id);
   return json(videoJson(job));
 });

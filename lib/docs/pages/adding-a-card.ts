@@ -1,5 +1,5 @@
 import { MAX_TOPUP_CENTS, MIN_TOPUP_CENTS, TOPUP_PRESETS_CENTS } from "@/lib/billing/topup";
-import { TEST_CARDS, type CardBehavior } from "@/lib/billing/emulator/cards";
+import { TEST_CARDS, type CardBehavior } from "@/lib/billing/test-cards";
 import { centsToMicro, formatUsd } from "@/lib/money";
 import { TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { code, h2, link, p, strong, type DocPageSource } from "../types";

@@ -4,6 +4,7 @@ import { getCatalog } from "@/lib/catalog";
 import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
 import { COST_HEADER, COST_MICRO_HEADER } from "@/lib/metering/cost";
 import { RATE_LIMIT_HEADERS } from "@/lib/ratelimit/tiers";
+import { TEXT_PARAMETERS } from "@/lib/providers/text/parameters";
 import { MODALITY_LABELS } from "./billing";
 import { code, h2, link, p, type DocPageSource, type Inline } from "../types";
 
@@ -70,6 +71,48 @@ export const apiReference: DocPageSource = {
         [limitLines(m).join("; ")],
       ]),
     },
+    h2("Request parameters: priced, forwarded, refused"),
+    p(
+      "Chat and completion requests reach the model's provider as you sent them: only the model id is mapped to the provider's, and on streams ",
+      code("stream_options.include_usage"),
+      " is set so usage can be metered (its usage chunk reaches you only if you asked for it). Nothing else is added: without ",
+      code("max_tokens"),
+      " or ",
+      code("max_completion_tokens"),
+      " no cap is sent, and the model's maximum output is reserved. Every parameter that can change the price is priced or refused with a 400 naming it; parameters not listed are forwarded unchanged and the provider decides (its refusal reaches you with its message, param and code).",
+    ),
+    {
+      kind: "table",
+      testId: "text-parameters",
+      head: ["Parameter", "Endpoints", "Policy", "How"],
+      rows: TEXT_PARAMETERS.map((r) => [[code(r.name)], [r.kinds.map((k) => (k === "chat" ? "chat" : "completions")).join(", ")], [r.policy === "ours" ? "ours (not sent)" : r.policy], [r.note]]),
+    },
+    p(
+      "Image generation: the body is forwarded as sent (no ",
+      code("response_format"),
+      ", ",
+      code("size"),
+      " or ",
+      code("n"),
+      " added). ",
+      code("n"),
+      " images are reserved; models priced by ",
+      code("quality"),
+      " and ",
+      code("size"),
+      " reserve the most expensive combination you left to the provider and are billed at the one it used.",
+    ),
+    p(
+      "When a model's provider fails before answering (cannot be reached, times out before its first byte, answers 5xx or 429), the next provider configured for the model is tried; once a byte of the answer has reached you nothing is retried. If every provider is over capacity the answer is a 429 with ",
+      code("Retry-After"),
+      ", type ",
+      code("provider_capacity"),
+      " and code ",
+      code("provider_rate_limited"),
+      " (your key's own limit is code ",
+      code("rate_limit_exceeded"),
+      "); a provider failure is a 502. A request no provider served costs nothing.",
+    ),
     h2("Response headers"),
     {
       kind: "table",

@@ -2,6 +2,7 @@ import { ApiError } from "@/lib/api/errors";
 import type { Catalog, SttModel } from "@/lib/catalog";
 import { simulateTranscript, toSrt, toVtt } from "@/lib/providers/local/media/transcribe";
 import { callUpstream } from "@/lib/providers/upstream/client";
+import { routeToProviders, type ProviderTrace } from "@/lib/providers/upstream/routing";
 
 // Speech-to-text on the local simulator or an OpenAI-compatible upstream. Either way the
 // request is billed on OUR measurement of the audio, never on what the upstream reports.
@@ -25,6 +26,7 @@ export type TranscriptionRequest = {
   /** timestamp_granularities for verbose_json (default: segment). */
   granularities: readonly TimestampGranularity[];
   signal: AbortSignal;
+  trace: ProviderTrace;
 };
 
 /** A JSON object (json, verbose_json) or a text body (text, srt, vtt). */
@@ -57,13 +59,14 @@ export async function transcribe(catalog: Catalog, req: TranscriptionRequest): P
         return { text: toVtt(t), contentType: "text/vtt; charset=utf-8" };
     }
   }
-  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${req.model.id} is not configured.`);
   const form = new FormData();
   for (const [k, v] of req.fields) form.append(k, v);
-  form.set("model", req.model.upstreamModel ?? req.model.id);
   form.set("response_format", req.format);
   form.set("file", new Blob([req.bytes as BlobPart], { type: req.file.type || "application/octet-stream" }), req.file.name || "audio");
-  const { res, deadline } = await callUpstream(catalog.upstream, { path: "/audio/transcriptions", body: form, signal: req.signal, accept: "*/*" });
+  const { res, deadline } = await routeToProviders(catalog, req.model, req.trace, req.signal, (provider, providerModel) => {
+    form.set("model", providerModel);
+    return callUpstream(provider, { path: "/audio/transcriptions", body: form, signal: req.signal, accept: "*/*" });
+  });
   try {
     const text = await res.text();
     if (req.format === "json" || req.format === "verbose_json") {

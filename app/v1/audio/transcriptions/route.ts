@@ -59,7 +59,7 @@ export const POST = withApiKey(async (ctx) => {
   // Every value of a repeated field is kept, in order (timestamp_granularities[] twice).
   const fields: Array<[string, string]> = [];
   for (const [k, v] of form.entries()) if (!OWN_FIELDS.has(k) && typeof v === "string") fields.push([k, v]);
-  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, granularities, signal: ctx.req.signal });
+  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, granularities, signal: ctx.req.signal, trace: meter.trace });
   const { chargedMicroUsd } = await meter.settle({ units: { audioMs: durationMs } });
 
   if ("json" in result) {

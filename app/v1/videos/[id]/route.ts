@@ -1,6 +1,6 @@
 import { ApiError, json, withApiKey, otherMethods } from "@/lib/api";
 import { findVideoJob, reviveIfStale, videoJson } from "@/lib/media/video-jobs";
-import { deleteVideoJob } from "@/lib/media/video-store";
+import { deleteVideoJob } from "@/lib/media/video-job-store";
 
 export const dynamic = "force-dynamic";
 
