@@ -96,7 +96,7 @@ describe(`/v1 responses match OpenAI's published OpenAPI spec ${SPEC.version} ($
       const plain = await ok("Response", "POST", "/v1/responses", body);
       expect(plain.usage.cost_micro_usd).toBeGreaterThan(0);
       const r = await call("POST", "/v1/responses", { ...body, stream: true });
-      expect(r.status).toBe(200);
+      expect(r.status, `${model}: ${r.text.slice(0, 300)}`).toBe(200);
       const events = sseEvents(r.text);
       for (const [i, e] of events.entries()) {
         const type = (e.data as { type: string }).type;

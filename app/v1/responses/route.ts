@@ -17,7 +17,8 @@ export const POST = withApiKey(async (ctx) => {
   const stream = body.stream === true;
   const chat = await runTextRequest(ctx, {
     kind: "chat",
-    body: { ...chatBody, model: body.model },
+    // As a chat client streaming with usage would send it: the providers read `stream` from the body.
+    body: { ...chatBody, model: body.model, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) },
     model: body.model,
     maxTokens: body.max_output_tokens,
     stream,
