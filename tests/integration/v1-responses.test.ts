@@ -169,6 +169,7 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
       [{ temperature: 3 }, 400, "temperature"],
       [{ text: { format: { type: "xml" } } }, 400, "text.format"],
       [{ model: "local/image-sim" }, 400, "model"],
+      [{ frequency_penalty: 0.5 }, 400, "frequency_penalty"], // not a Responses parameter: refused, never dropped
     ];
     for (const [patch, status, param] of cases) {
       const r = await rawCall("/v1/responses", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "local/echo-chat", input: "hi", ...patch }) });

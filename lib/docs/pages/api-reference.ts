@@ -5,6 +5,7 @@ import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
 import { COST_HEADER, COST_MICRO_HEADER } from "@/lib/metering/cost";
 import { RATE_LIMIT_HEADERS } from "@/lib/ratelimit/tiers";
 import { TEXT_PARAMETERS } from "@/lib/providers/text/parameters";
+import { RESPONSES_PARAMETERS } from "@/lib/responses/translate";
 import { MODALITY_LABELS } from "./billing";
 import { code, h2, link, p, type DocPageSource, type Inline } from "../types";
 
@@ -86,6 +87,16 @@ export const apiReference: DocPageSource = {
       testId: "text-parameters",
       head: ["Parameter", "Endpoints", "Policy", "How"],
       rows: TEXT_PARAMETERS.map((r) => [[code(r.name)], [r.kinds.map((k) => (k === "chat" ? "chat" : "completions")).join(", ")], [r.policy === "ours" ? "ours (not sent)" : r.policy], [r.note]]),
+    },
+    h2("POST /v1/responses: what becomes of each parameter"),
+    p(
+      "The Responses API runs on the chat path of every chat model: a request is translated to a chat completion (billed and limited like one) and the answer told back as a Response or its events. Responses are not stored, and there are no tools; a parameter not listed here is refused with a 400 naming it.",
+    ),
+    {
+      kind: "table",
+      testId: "responses-parameters",
+      head: ["Parameter", "Policy", "How"],
+      rows: RESPONSES_PARAMETERS.map((r) => [[code(r.name)], [r.policy === "ours" ? "ours (not sent)" : r.policy], [r.note]]),
     },
     p(
       "Image generation: the body is forwarded as sent (no ",
