@@ -106,6 +106,17 @@ describe("AI SDK (ai 6)", () => {
     expect(costMicroUsd).toBe(cost("gpt-4o-mini", 21, 10));
   });
 
+  it("@ai-sdk/openai default model (the Responses API): generateText and streamText reach the strict provider as a chat request", async () => {
+    const responses = (id: string) => createOpenAI({ baseURL: BASE, apiKey: secret, fetch: fetchOf })(id);
+    const plain = await generateText({ model: responses("gpt-4o-mini"), prompt, maxRetries: 0 });
+    expect(plain.text).toBe(FAKE_TEXT);
+    expect(plain.usage).toMatchObject({ inputTokens: 21, outputTokens: 10 });
+    expect(A.requests.at(-1)!.path).toBe("/v1/chat/completions");
+    const stream = streamText({ model: responses("gpt-4o-mini"), prompt, maxRetries: 0 });
+    expect(await stream.text).toBe(FAKE_TEXT);
+    expect(await stream.usage).toMatchObject({ inputTokens: 21, outputTokens: 10 });
+  });
+
   it("@ai-sdk/openai-compatible: plain and streamed, through a provider outage", async () => {
     await A.stop(); // the first provider is down: the client cannot tell
     const plain = await generateText({ model: compatible.chatModel("gpt-4o-mini"), prompt, maxRetries: 0 });
