@@ -1,11 +1,17 @@
 import { ConfigError, env } from "@/lib/env";
 import { getDb, getDbHandle } from "@/db/client";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
+import { installPeerAddressHeader } from "@/lib/auth/peer-address";
+import { emailConfigProblem } from "@/lib/email/config";
+
+// Before any request: the socket address every per-IP limit starts from (lib/auth/client-ip.ts).
+installPeerAddressHeader();
 
 // Configuration is validated first (a bad variable stops the process with a message
 // naming it), then the database is migrated before the first request rather than on it.
 try {
-  env();
+  const problem = emailConfigProblem(env());
+  if (problem) throw new ConfigError(problem);
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
+import { startMailSink } from "../devtools/mail-sink/sink";
 
 const port = process.env.E2E_PORT ?? "3107";
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -41,6 +42,10 @@ const emulator = spawn(
   ["tsx", "lib/billing/emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`, "--no-state"],
   { stdio: "inherit", env: process.env },
 );
+// The mail sink the e2e tests read verification and reset links from (e2e/fixtures.ts):
+// SMTP on E2E_PORT + 20000, its JSON and inbox on E2E_PORT + 21000.
+const sink = await startMailSink({ smtpPort: Number(port) + 20_000, httpPort: Number(port) + 21_000 });
+console.log(`[e2e] mail sink: ${sink.inboxUrl}`);
 if (!fs.existsSync(path.join(distDir, "BUILD_ID"))) {
   throw new Error(`No production build in ${distDir}: run \`npm run build:test\` first.`);
 }
@@ -58,6 +63,8 @@ const child = spawn("npx", ["next", "start", "-p", port, "-H", "127.0.0.1"], {
     SIGNUP_LIMIT_PER_HOUR: process.env.SIGNUP_LIMIT_PER_HOUR ?? "100000",
     SIGNIN_LIMIT_PER_MINUTE: process.env.SIGNIN_LIMIT_PER_MINUTE ?? "100000",
     STRIPE_EMULATOR_URL: `http://127.0.0.1:${emulatorPort}`,
+    SMTP_URL: sink.smtpUrl,
+    APP_URL: `http://localhost:${port}`,
   },
 });
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -68,5 +75,6 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 child.on("exit", (code) => {
   emulator.kill("SIGTERM");
+  void sink.stop();
   process.exit(code ?? 0);
 });

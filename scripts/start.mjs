@@ -34,6 +34,20 @@ if (!built || sources.some((s) => newest(s) > built)) {
 }
 
 const children = [];
+// Email: without SMTP_URL, the local mail sink (devtools/mail-sink) receives every email
+// and shows it in a browser inbox. MAIL_SINK_SMTP_PORT / MAIL_SINK_HTTP_PORT move it.
+let inboxUrl = null;
+if (!process.env.SMTP_URL) {
+  const smtpPort = process.env.MAIL_SINK_SMTP_PORT ?? "1025";
+  const httpPort = process.env.MAIL_SINK_HTTP_PORT ?? "1080";
+  env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
+  inboxUrl = `http://localhost:${httpPort}`;
+  children.push(
+    spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], { stdio: "inherit", env }),
+  );
+}
+// Links in emails point here (the app reads APP_URL, else AUTH_URL, else the request's origin).
+env.APP_URL ??= url;
 if (!process.env.STRIPE_SECRET_KEY) {
   const emulatorPort = process.env.STRIPE_EMULATOR_PORT ?? "12111";
   env.STRIPE_EMULATOR_URL ??= `http://127.0.0.1:${emulatorPort}`;
@@ -49,7 +63,7 @@ children.push(app);
 app.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
   if (String(chunk).includes("database ready")) {
-    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : "Stripe test emulator"}, local model simulators)\n`);
+    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : "Stripe test emulator"}, local model simulators)\n${inboxUrl ? `  Emails (verification, password reset) arrive in the development inbox: ${inboxUrl}\n` : ""}`);
   }
 });
 // The database is opened at start-up (instrumentation), so "ready" is printed once the

@@ -14,6 +14,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
         <Link href="/dashboard/keys">API keys</Link>
         <Link href="/dashboard/usage">Usage</Link>
         <Link href="/dashboard/billing">Billing</Link>
+        <Link href="/dashboard/settings">Settings</Link>
         <Link href="/docs">Docs</Link>
         {isAdmin && <Link href="/admin">Admin</Link>}
         <span className="spacer" />

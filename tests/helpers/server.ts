@@ -72,7 +72,17 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   let output = "";
   const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      // Production refuses to start without SMTP_URL; tests that read mail pass a sink's URL
+      // (devtools/mail-sink), the rest send to a closed port (failures are logged, not fatal).
+      SMTP_URL: "smtp://127.0.0.1:9",
+      ...env,
+      NEXT_DIST_DIR: TEST_DIST_DIR,
+      PORT: String(port),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (output += d));
