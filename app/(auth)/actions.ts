@@ -32,6 +32,9 @@ async function signInOrExplain(email: string, password: string, redirectTo = "/d
           email,
         };
       }
+      if (code === "limits_unavailable") {
+        return { error: "Sign-in is paused for a moment: the service that enforces our abuse limits is not answering. Try again in 30 seconds.", email };
+      }
       if (code === "ip_rate_limited") {
         const perMinute = authIpLimits().signin.limit;
         return { error: `Too many sign-in attempts from your network (at most ${perMinute} a minute). Wait a minute and try again.`, email };

@@ -5,3 +5,6 @@ export * from "./billing";
 export * from "./media";
 export * from "./tiers";
 export * from "./auth";
+export * from "./failed-requests";
+export * from "./budget-alerts";
+export * from "./usage-daily";

@@ -6,7 +6,7 @@ import { emailIdentity } from "./email-identity";
 import { notifyKeyChange } from "@/lib/api-keys/changes";
 import { usd } from "@/lib/money";
 
-/** The free credit every verified new person gets, once (DESIGN.md: $10.00; ./free-credit.ts). */
+/** The free credit every verified new person gets, once (docs/architecture.md, "The product contract": $10.00; ./free-credit.ts). */
 export const SIGNUP_CREDIT_MICRO_USD = usd(10);
 
 export class EmailTakenError extends Error {

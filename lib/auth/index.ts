@@ -24,6 +24,13 @@ export class ThrottledSignIn extends CredentialsSignin {
 export class IpRateLimitedSignIn extends CredentialsSignin {
   code = "ip_rate_limited";
 }
+/** A sign-in limit's store (Redis for the IP limit, the database for failures) cannot answer: fail closed. */
+export class SignInLimitsUnavailable extends CredentialsSignin {
+  code = "limits_unavailable";
+}
+const limitsUnavailable = (): never => {
+  throw new SignInLimitsUnavailable();
+};
 
 const credentialsSchema = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(200) });
 
@@ -52,9 +59,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const { email, password } = parsed.data;
         const ip = clientIp(request.headers);
         // Every attempt counts against the IP's per-minute limit, before any scrypt or query.
-        if (!(await checkSignInIp(ip)).allowed) throw new IpRateLimitedSignIn();
+        const ipVerdict = await checkSignInIp(ip);
+        if (!ipVerdict.allowed) throw ipVerdict.reason === "unavailable" ? new SignInLimitsUnavailable() : new IpRateLimitedSignIn();
         const db = await getDb();
-        const verdict = await checkSignInThrottle(db, email, ip);
+        const verdict = await checkSignInThrottle(db, email, ip).catch(limitsUnavailable);
         if (!verdict.allowed) throw new ThrottledSignIn(verdict.retryAfterSeconds);
 
         const found = await findUserByEmail(db, email);

@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { memoryBackend } from "@/lib/ratelimit/backends";
@@ -38,6 +39,7 @@ describe("per-IP limits on sign-up and sign-in", () => {
     if (refused.allowed) return;
     expect(refused.retryAfterSeconds).toBe(50 * 60 + 1); // the window ends at 13:00
     expect(refused.message).toBe("Too many sign-ups from your network: at most 5 per hour. Try again in 51 minutes.");
+    expect(refused.reason).toBe("limit");
     // Another address is counted separately.
     expect(await checkSignupIp("203.0.113.8", { limits, limitFn })).toEqual({ allowed: true });
     // Waiting Retry-After lets the next one through.
@@ -52,6 +54,7 @@ describe("per-IP limits on sign-up and sign-in", () => {
     const refused = await checkSignInIp("198.51.100.1", { limits, limitFn });
     expect(refused).toEqual({
       allowed: false,
+      reason: "limit",
       retryAfterSeconds: 31,
       message: "Too many sign-in attempts from your network: at most 20 per minute. Try again in 31 seconds.",
     });
@@ -79,5 +82,22 @@ describe("per-IP limits on sign-up and sign-in", () => {
     expect(signupWouldCreate({ email: "a@example.com", password: "short" })).toBe(false);
     expect(signupWouldCreate({ email: "a@example.com", password: "aaaaaaaaaaaa" })).toBe(false);
     expect(signupWouldCreate({ email: "not-an-email", password: "correct horse battery" })).toBe(false);
+  });
+
+  it("fails closed: when the shared store cannot answer, sign-ins and sign-ups are refused, saying why", async () => {
+    // The real limiter on a store that refuses connections: API traffic would be decided by
+    // the in-process counters; these limits must not rely on a per-instance count.
+    const down = createRateLimiter({
+      backend: { kind: "redis", limit: () => Promise.reject(new Error("connect ECONNREFUSED")), close: async () => {} },
+      log: () => {},
+    });
+    const limitFn = down.limit.bind(down);
+    const limits = authIpLimits(parseEnv({}));
+    for (const check of [checkSignupIp, checkSignInIp]) {
+      const v = await check("203.0.113.9", { limits, limitFn });
+      expect(v).toMatchObject({ allowed: false, reason: "unavailable", retryAfterSeconds: 30 });
+      if (!v.allowed) expect(v.message).toMatch(/^Sign-(up|in) is paused for a moment: .* not answering\. Try again in 30 seconds\.$/);
+    }
+    expect(down.stats()).toMatchObject({ degraded: 2, failures: 1 });
   });
 });

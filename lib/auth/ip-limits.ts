@@ -21,7 +21,23 @@ export function authIpLimits(e: Pick<Env, "SIGNUP_LIMIT_PER_HOUR" | "SIGNIN_LIMI
   };
 }
 
-export type IpVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; message: string };
+export type IpVerdict =
+  | { allowed: true }
+  | { allowed: false; retryAfterSeconds: number; message: string; reason: "limit" | "unavailable" };
+
+// These limits fail closed. When the shared store cannot answer, the limiter decides with
+// per-instance counters (lib/ratelimit/store-guard.ts): fine for API traffic, too weak here,
+// where N instances would allow N times the guesses or the sign-ups. So a decision that
+// did not come from the store refuses, saying why.
+const UNAVAILABLE_RETRY_SECONDS = 30;
+function unavailable(what: string): IpVerdict {
+  return {
+    allowed: false,
+    reason: "unavailable",
+    retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS,
+    message: `${what} is paused for a moment: the service that enforces our abuse limits is not answering. Try again in ${UNAVAILABLE_RETRY_SECONDS} seconds.`,
+  };
+}
 
 type LimitFn = (identifier: string, opts: { limit: number; windowSeconds: number }) => Promise<RateLimitResult>;
 type Options = { limits?: ReturnType<typeof authIpLimits>; limitFn?: LimitFn };
@@ -34,10 +50,12 @@ export async function checkSignupIp(ip: string | null, opts: Options = {}): Prom
   if (!ip) return { allowed: true };
   const { signup } = opts.limits ?? authIpLimits();
   const r = await (opts.limitFn ?? defaultLimit)(`signup:ip:${ip}`, signup);
+  if (r.degraded) return unavailable("Sign-up");
   if (r.allowed) return { allowed: true };
   const wait = waitText(r.retryAfterSeconds);
   return {
     allowed: false,
+    reason: "limit",
     retryAfterSeconds: r.retryAfterSeconds ?? 1,
     message: `Too many sign-ups from your network: at most ${signup.limit} per hour. Try again in ${wait}.`,
   };
@@ -48,10 +66,12 @@ export async function checkSignInIp(ip: string | null, opts: Options = {}): Prom
   if (!ip) return { allowed: true };
   const { signin } = opts.limits ?? authIpLimits();
   const r = await (opts.limitFn ?? defaultLimit)(`signin:ip:${ip}`, signin);
+  if (r.degraded) return unavailable("Sign-in");
   if (r.allowed) return { allowed: true };
   const wait = waitText(r.retryAfterSeconds);
   return {
     allowed: false,
+    reason: "limit",
     retryAfterSeconds: r.retryAfterSeconds ?? 1,
     message: `Too many sign-in attempts from your network: at most ${signin.limit} per minute. Try again in ${wait}.`,
   };

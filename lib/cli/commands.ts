@@ -9,7 +9,8 @@ import { createApiKey, KeyLimitError } from "@/lib/api-keys";
 import { validateSignup } from "@/lib/auth/signup";
 import { newId } from "@/lib/ids";
 import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
-import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
+import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
+import { SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
 
 export class CliError extends Error {}

@@ -1,7 +1,7 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { ratelimitRedisAdapter, type EvalClient } from "./lua-compat";
-import { RespClient } from "./resp-client";
+import { closeRedisClient, createRedisClient } from "./redis-client";
 
 // Three stores behind one shape, all running the same fixed-window counter (see the note
 // in ./index.ts): a key per identifier per window, incremented on every request, the
@@ -106,10 +106,10 @@ export function ratelimitBackend(
   };
 }
 
-/** A self-hosted Redis (REDIS_URL), spoken to directly over RESP. */
+/** A self-hosted Redis (REDIS_URL, `rediss://` for TLS) through ioredis (./redis-client.ts). */
 export function redisUrlBackend(opts: { url: string; prefix?: string; commandTimeoutMs?: number }): LimiterBackend {
-  const resp = new RespClient({ url: opts.url, commandTimeoutMs: opts.commandTimeoutMs });
-  return ratelimitBackend("redis", ratelimitRedisAdapter(resp), { prefix: opts.prefix, close: () => resp.close() });
+  const redis = createRedisClient(opts.url, { commandTimeoutMs: opts.commandTimeoutMs ?? 2000 });
+  return ratelimitBackend("redis", ratelimitRedisAdapter(redis), { prefix: opts.prefix, close: () => closeRedisClient(redis) });
 }
 
 /** Upstash Redis over its REST API, with the official client. */

@@ -28,35 +28,44 @@
  * STORES, chosen by configuration, first match wins:
  *   UPSTASH_REDIS_REST_URL + _TOKEN -> @upstash/ratelimit on @upstash/redis (HTTP).
  *   REDIS_URL                       -> @upstash/ratelimit's own scripts on a self-hosted
- *                                      Redis, through ./resp-client.ts (one pipelined
- *                                      connection) and ./lua-compat.ts (shebang strip).
+ *                                      Redis (rediss:// for TLS), through ioredis
+ *                                      (./redis-client.ts: one pipelined connection,
+ *                                      reconnects, fail-fast timeouts) and ./lua-compat.ts
+ *                                      (shebang strip).
  *   neither                         -> in-process counters with the same semantics; right
  *                                      for one instance only (each instance would count
  *                                      separately), which is what "no config" means.
- * The limiter is created once per process (a globalThis singleton, so dev reloads reuse
- * it), lazily, so `next build` opens nothing.
+ * The limiter is created once per process (processSingleton, so dev reloads reuse it),
+ * lazily, so `next build` opens nothing; it joins the shutdown registry to send its
+ * queued increments.
  *
- * FAILURE POLICY: the limiter is not worth an outage. A store call that errors or takes
- * longer than RATELIMIT_TIMEOUT_MS (default 150 ms) is abandoned and the request is
- * allowed with `degraded: true` (headers show the full limit). The first failure opens a
+ * FAILURE POLICY: limits degrade, they do not open. A store call that errors or takes
+ * longer than RATELIMIT_TIMEOUT_MS (default 150 ms) is abandoned and the request is decided
+ * by this instance's in-process counters, with the same limits (`degraded: true`; the
+ * headers show that count). Those counters are per instance: with N instances a key can
+ * get up to N times its limit while the store is down, and a count made in the store
+ * before the failure is not carried over. Sign-in and sign-up limits refuse instead of
+ * relying on a per-instance count (lib/auth/ip-limits.ts). The first failure opens a
  * breaker for RATELIMIT_BREAKER_MS (default 5 s): meanwhile requests skip the store and
- * are allowed at once, so a dead Redis costs one timeout per 5 s, not one per request.
- * Then one request probes; success closes the breaker, failure re-opens it. Opening and
- * failed probes are logged (so at most one line per breaker period), and everything is
- * counted in limiterStats(). Bounds: a request waits at most RATELIMIT_TIMEOUT_MS for the
- * limiter; abandoned calls are themselves cut off (RESP command timeout / HTTP abort at
- * max(1 s, 5x the timeout)) so they cannot pile up; a RESP connection whose reply is
- * overdue is dropped and reopened on the next command. Clocks: the window number comes
+ * are decided in-process at once, so a dead Redis costs one timeout per 5 s, not one per
+ * request. Then one request probes; success closes the breaker, failure re-opens it.
+ * Opening and failed probes are logged (so at most one line per breaker period), and
+ * everything is counted in limiterStats(). Bounds: a request waits at most
+ * RATELIMIT_TIMEOUT_MS for the store; abandoned calls are themselves cut off (Redis
+ * command timeout / HTTP abort at max(1 s, 5x the timeout)) so they cannot pile up; a Redis connection whose replies are
+ * overdue is dropped and redialled in the background. Clocks: the window number comes
  * from each app instance's clock, so instances should run NTP (skew of s seconds shifts
  * their window edges by s).
  */
 import type { Tier } from "@/db/schema/accounts";
 import { env, type Env } from "@/lib/env";
+import { onShutdown, processSingleton } from "@/lib/process";
 import { memoryBackend, redisUrlBackend, upstashBackend, type LimiterBackend } from "./backends";
 import { createRateLimiter, type LimiterStats, type RateLimiter, type RateLimitResult } from "./limiter";
 
 export { createRateLimiter, rateLimitHeaders } from "./limiter";
-export type { LimiterStats, RateLimiter, RateLimiterOptions, RateLimitResult } from "./limiter";
+export type { RateLimiter, RateLimiterOptions } from "./limiter";
+export type { LimiterStats, RateLimitResult } from "./types";
 export { memoryBackend, redisUrlBackend, upstashBackend, type BackendKind, type LimiterBackend } from "./backends";
 export * from "./tiers";
 export { rateLimitExceededBody, rateLimitExceededError } from "./errors";
@@ -74,19 +83,19 @@ export function backendFromEnv(e: Env, prefix = DEFAULT_PREFIX): LimiterBackend 
   return memoryBackend({ prefix });
 }
 
-const g = globalThis as unknown as { __rateLimiter?: RateLimiter };
-
 export function getRateLimiter(): RateLimiter {
-  g.__rateLimiter ??= (() => {
+  return processSingleton("ratelimit", () => {
     const e = env();
-    return createRateLimiter({
+    const limiter = createRateLimiter({
       backend: backendFromEnv(e),
       timeoutMs: e.RATELIMIT_TIMEOUT_MS,
       breakerMs: e.RATELIMIT_BREAKER_MS,
       tierLimitOverride: benchTierLimitOverride(),
     });
-  })();
-  return g.__rateLimiter;
+    // Increments admitted on headroom and still queued reach the store before the process goes.
+    onShutdown("ratelimit", () => limiter.close());
+    return limiter;
+  });
 }
 
 // BENCHMARK ONLY: `npm run bench -- gateway` starts its server with BENCH_PASSTHROUGH=1 and
@@ -111,7 +120,7 @@ export function limit(identifier: string, opts: { limit: number; windowSeconds: 
   return getRateLimiter().limit(identifier, opts);
 }
 
-/** Counters for health checks and the admin page: degraded decisions, store failures, breaker state. */
+/** Counters for health checks and the admin page: in-process (degraded) decisions, store failures, breaker state. */
 export function limiterStats(): LimiterStats {
   return getRateLimiter().stats();
 }

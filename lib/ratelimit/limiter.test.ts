@@ -106,7 +106,7 @@ describe("failure policy", () => {
     const backend = failing("redis", () => new Promise<never>((_, reject) => (release = reject as never)));
     const l = createRateLimiter({ backend, timeoutMs: 20, log: () => {} });
     const r = await l.limitApiKey({ keyId: "k", tier: "free" });
-    expect(r).toMatchObject({ allowed: true, degraded: true });
+    expect(r).toMatchObject({ allowed: true, degraded: true, remaining: 9 });
     expect(l.stats()).toMatchObject({ timeouts: 1, errors: 0, failures: 1 });
     release(new Error("late") as never); // must not surface as an unhandled rejection
     await new Promise((r) => setTimeout(r, 5));
@@ -128,6 +128,8 @@ describe("failure policy", () => {
     }
     const s = l.stats();
     expect(s.degraded).toBe(10_000);
+    // Decided in-process with the same limit (1 per minute; the 10 s fit in one window), not let through.
+    expect(s.refused).toBe(9_999);
     expect(s.failures).toBe(10); // one probe per breaker period
     expect(logs).toHaveLength(10);
   });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RespClient, RespValue } from "./resp-client";
+import type { Redis } from "ioredis";
 
 // @upstash/ratelimit 2.1+ starts its Lua scripts with `#!lua flags=allow-key-locking`, a
 // flag Upstash accepts and Redis 7.0 rejects ("Unexpected flag in script shebang"). Before
@@ -50,13 +50,11 @@ export type EvalClient = {
   eval(script: string, keys: string[], args: ScriptArg[]): Promise<unknown>;
 };
 
-export function ratelimitRedisAdapter(resp: RespClient, compat = new LuaCompat()): EvalClient {
+export function ratelimitRedisAdapter(redis: Redis, compat = new LuaCompat()): EvalClient {
   // @upstash/redis JSON-serialises non-string arguments; for numbers that is String(n).
   const arg = (a: ScriptArg) => (a === null || a === undefined ? "" : String(a));
   return {
-    evalsha: (hash, keys, args): Promise<RespValue> =>
-      resp.call("EVALSHA", compat.hash(hash), keys.length, ...keys, ...args.map(arg)),
-    eval: (script, keys, args): Promise<RespValue> =>
-      resp.call("EVAL", compat.script(script), keys.length, ...keys, ...args.map(arg)),
+    evalsha: (hash, keys, args) => redis.evalsha(compat.hash(hash), keys.length, ...keys, ...args.map(arg)),
+    eval: (script, keys, args) => redis.eval(compat.script(script), keys.length, ...keys, ...args.map(arg)),
   };
 }

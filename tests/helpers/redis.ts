@@ -1,5 +1,5 @@
 import net from "node:net";
-import { RespClient } from "@/lib/ratelimit/resp-client";
+import { Redis } from "ioredis";
 import { randomBase62 } from "@/lib/ids";
 
 // Rate-limit tests run on the real Redis at 127.0.0.1:6379 (TEST_REDIS_URL to change).
@@ -7,14 +7,21 @@ import { randomBase62 } from "@/lib/ids";
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/** A plain client for a test's own checks on the Redis (not the limiter's connection). */
+export function testRedis(url = TEST_REDIS_URL): Redis {
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, commandTimeout: 2000, connectTimeout: 2000, protocol: 2 });
+  c.on("error", () => {});
+  return c;
+}
+
 export async function redisReachable(url = TEST_REDIS_URL): Promise<boolean> {
-  const c = new RespClient({ url, commandTimeoutMs: 2000 });
+  const c = testRedis(url);
   try {
-    return (await c.call("PING")) === "PONG";
+    return (await c.ping()) === "PONG";
   } catch {
     return false;
   } finally {
-    await c.close();
+    c.disconnect();
   }
 }
 
@@ -33,16 +40,16 @@ export function uniquePrefix(label: string): string {
 }
 
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const c = new RespClient({ url });
+  const c = testRedis(url);
   try {
     let cursor = "0";
     do {
-      const [next, keys] = (await c.call("SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", 1000)) as [string, string[]];
-      if (keys.length) await c.call("DEL", ...keys);
+      const [next, keys] = await c.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      if (keys.length) await c.del(...keys);
       cursor = next;
     } while (cursor !== "0");
   } finally {
-    await c.close();
+    c.disconnect();
   }
 }
 

@@ -1,8 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { LuaCompat } from "@/lib/ratelimit/lua-compat";
-import { RespClient, RespError, type RespValue } from "@/lib/ratelimit/resp-client";
-import { TEST_REDIS_URL } from "./redis";
+import { TEST_REDIS_URL, testRedis } from "./redis";
+
+type RespValue = string | number | null | RespValue[];
 
 // A stand-in for Upstash's REST API in front of a real Redis, so the official @upstash/redis
 // client (and @upstash/ratelimit on it) is tested for real. It speaks the part of the
@@ -16,10 +17,13 @@ export type UpstashBridge = { url: string; token: string; requests: number; clos
 
 export async function startUpstashBridge(opts: { redisUrl?: string; token?: string } = {}): Promise<UpstashBridge> {
   const token = opts.token ?? "test-token";
-  const redis = new RespClient({ url: opts.redisUrl ?? TEST_REDIS_URL });
+  const redis = testRedis(opts.redisUrl ?? TEST_REDIS_URL);
   const compat = new LuaCompat();
   const toArgs = (cmd: unknown[]) => compat.command(cmd.map((a) => (typeof a === "string" ? a : JSON.stringify(a))));
-  const call = (cmd: unknown[]) => redis.call(...toArgs(cmd));
+  const call = (cmd: unknown[]) => {
+    const [name, ...args] = toArgs(cmd);
+    return redis.call(name, ...args) as Promise<RespValue>;
+  };
 
   const bridge: UpstashBridge = { url: "", token, requests: 0, close: async () => {} };
   const server = http.createServer(async (req, res) => {
@@ -32,7 +36,7 @@ export async function startUpstashBridge(opts: { redisUrl?: string; token?: stri
     const b64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const enc = (v: RespValue): unknown =>
       typeof v === "string" ? (b64 ? Buffer.from(v, "utf8").toString("base64") : v) : Array.isArray(v) ? v.map(enc) : v;
-    const reply = (v: RespValue) => (v instanceof RespError ? { error: v.message } : { result: enc(v) });
+    const reply = (v: RespValue) => ({ result: enc(v) });
     const settle = (p: Promise<RespValue>) => p.then(reply, (e: Error) => ({ error: e.message }));
 
     let body: unknown;
@@ -55,14 +59,11 @@ export async function startUpstashBridge(opts: { redisUrl?: string; token?: stri
     if (!Array.isArray(body) || !body.every(isCommand)) return send(400, { error: "ERR expected an array of commands" });
     if (path === "/pipeline") return send(200, await Promise.all(body.map((c) => settle(call(c)))));
 
-    // MULTI … EXEC written back to back on the one connection: nothing can interleave.
-    const queued = [redis.call("MULTI"), ...body.map(call)].map((p) => p.catch(() => null));
-    const exec = redis.call("EXEC");
-    await Promise.all(queued);
+    // MULTI … EXEC as one ioredis transaction on the one connection: nothing can interleave.
     try {
-      const results = (await exec) as RespValue[] | null;
+      const results = await redis.multi(body.map((c) => toArgs(c)) as [string, ...string[]][]).exec();
       if (!results) return send(400, { error: "EXECABORT Transaction discarded" });
-      return send(200, results.map(reply));
+      return send(200, results.map(([err, v]) => (err ? { error: err.message } : reply(v as RespValue))));
     } catch (e) {
       return send(400, { error: (e as Error).message });
     }
@@ -72,7 +73,7 @@ export async function startUpstashBridge(opts: { redisUrl?: string; token?: stri
   bridge.close = async () => {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
-    await redis.close();
+    redis.disconnect();
   };
   return bridge;
 }

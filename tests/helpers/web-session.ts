@@ -63,8 +63,13 @@ export class WebSession {
    * Calls a server action as React does. `args` are the action's arguments; a FormData
    * argument is sent as multipart with its fields prefixed, the rest as JSON.
    */
-  async action(page: string, actionId: string, args: unknown[], opts: { origin?: string | null } = {}): Promise<{ status: number; text: string }> {
-    const headers: Record<string, string> = { "next-action": actionId, accept: "text/x-component" };
+  async action(
+    page: string,
+    actionId: string,
+    args: unknown[],
+    opts: { origin?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; text: string }> {
+    const headers: Record<string, string> = { ...opts.headers, "next-action": actionId, accept: "text/x-component" };
     const origin = opts.origin === undefined ? this.baseUrl : opts.origin;
     if (origin !== null) headers.origin = origin;
     let body: BodyInit;

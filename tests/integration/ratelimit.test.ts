@@ -17,9 +17,9 @@ import {
   requireRedis,
   silentServer,
   sleepUntil,
+  testRedis,
   uniquePrefix,
 } from "@/tests/helpers/redis";
-import { RespClient } from "@/lib/ratelimit/resp-client";
 import { COALESCE_MS } from "@/lib/ratelimit/limiter";
 import { startUpstashBridge, type UpstashBridge } from "@/tests/helpers/upstash-bridge";
 
@@ -84,10 +84,10 @@ for (const b of backends) {
       const keyId = newKeyId();
       const results = (await Promise.all([fire(one, keyId, "free", 25), fire(two, keyId, "free", 25)])).flat();
       expect(results.filter((r) => r.allowed)).toHaveLength(10);
-      const redis = new RespClient({ url: TEST_REDIS_URL });
-      closers.push(() => redis.close());
+      const redis = testRedis();
+      closers.push(async () => redis.disconnect());
       const bucket = Math.floor(Date.now() / 60_000);
-      expect(Number(await redis.call("GET", `${prefix}:60000:key:${keyId}:${bucket}`))).toBe(50);
+      expect(Number(await redis.get(`${prefix}:60000:key:${keyId}:${bucket}`))).toBe(50);
       if (b.name.startsWith("Upstash")) expect(bridge!.requests).toBeGreaterThan(0);
     });
 
@@ -113,9 +113,9 @@ for (const b of backends) {
       await new Promise((r) => setTimeout(r, COALESCE_MS * 3));
       expect(last.remaining).toBe(99);
       if (b.redis) {
-        const redis = new RespClient({ url: TEST_REDIS_URL });
-        closers.push(() => redis.close());
-        expect(Number(await redis.call("GET", `${prefix}:60000:key:${keyId}:${Math.floor(Date.now() / 60_000)}`))).toBe(201);
+        const redis = testRedis();
+        closers.push(async () => redis.disconnect());
+        expect(Number(await redis.get(`${prefix}:60000:key:${keyId}:${Math.floor(Date.now() / 60_000)}`))).toBe(201);
         expect(calls).toBeLessThan(100); // one per request before coalescing
       }
       expect(l.stats()).toMatchObject({ decisions: 201, refused: 0, degraded: 0 });
@@ -246,25 +246,29 @@ describe.skipIf(!redisOk)("rate limiter failure policy", () => {
   ];
 
   for (const r of remote) {
-    it(`${r.name}: a dead port degrades to allowed, counted, logged once, and is skipped while the breaker is open`, async () => {
+    it(`${r.name}: a dead port degrades to this instance's own counters (same limit), counted, logged once, skipped while the breaker is open`, async () => {
       const logs: string[] = [];
-      let clock = Date.now();
-      // Port 1 for the RESP client; fetch refuses port 1 outright (a "bad port"), so Upstash gets a freed one.
+      let clock = Math.floor(Date.now() / 60_000) * 60_000 + 1000; // early in a minute: the burst stays in one window
+      // Port 1 for Redis; fetch refuses port 1 outright (a "bad port"), so Upstash gets a freed one.
       const port = r.name === "REDIS_URL" ? 1 : await deadPort();
       // A refused connection fails fast; the generous timeout keeps this an error, never a race with it.
       const l = createRateLimiter({ backend: r.at(port), timeoutMs: 3000, breakerMs: 5000, now: () => clock, log: (m) => logs.push(m) });
       closers.push(() => l.close());
 
       const first = await l.limitApiKey({ keyId: "key_dead", tier: "free" });
-      expect(first).toMatchObject({ allowed: true, degraded: true, limit: 10, remaining: 10, retryAfterSeconds: null });
+      expect(first).toMatchObject({ allowed: true, degraded: true, limit: 10, remaining: 9, retryAfterSeconds: null });
       expect(l.stats()).toMatchObject({ failures: 1, errors: 1, timeouts: 0, degraded: 1, skipped: 0, breakerOpen: true });
 
+      // Not unlimited: the Free key's 10 a minute still hold, counted in-process.
       const more = await Promise.all(Array.from({ length: 20 }, () => l.limitApiKey({ keyId: "key_dead", tier: "free" })));
-      expect(more.every((x) => x.allowed && x.degraded)).toBe(true);
+      expect(more.every((x) => x.degraded)).toBe(true);
+      expect(more.filter((x) => x.allowed)).toHaveLength(9);
+      const refused = more.find((x) => !x.allowed)!;
+      expect(refused).toMatchObject({ limit: 10, remaining: 0, retryAfterSeconds: 60 });
       // Nobody waited on the dead store again: all 20 were skipped by the breaker.
-      expect(l.stats()).toMatchObject({ failures: 1, skipped: 20, degraded: 21 });
+      expect(l.stats()).toMatchObject({ failures: 1, skipped: 20, degraded: 21, refused: 11 });
       expect(logs).toHaveLength(1);
-      expect(logs[0]).toMatch(/unavailable/);
+      expect(logs[0]).toMatch(/unavailable.*limits on its own/);
 
       clock += 5001; // breaker period over: exactly one request probes, and fails again
       await l.limitApiKey({ keyId: "key_dead", tier: "free" });
@@ -278,7 +282,7 @@ describe.skipIf(!redisOk)("rate limiter failure policy", () => {
       const l = createRateLimiter({ backend: r.at(silent.port), timeoutMs: 100, log: () => {} });
       closers.push(() => l.close());
       const res = await l.limitApiKey({ keyId: "key_silent", tier: "paid" });
-      expect(res).toMatchObject({ allowed: true, degraded: true, limit: 300 });
+      expect(res).toMatchObject({ allowed: true, degraded: true, limit: 300, remaining: 299 });
       expect(l.stats()).toMatchObject({ failures: 1, timeouts: 1, errors: 0, breakerOpen: true });
       expect((await l.limit("signup:ip:198.51.100.7", { limit: 5, windowSeconds: 3600 })).degraded).toBe(true);
       expect(l.stats()).toMatchObject({ failures: 1, skipped: 1 });

@@ -80,9 +80,15 @@ export const rateLimits: DocPageSource = {
       p("The official OpenAI SDKs retry 429s by themselves and honour ", code("Retry-After"), "; other clients should wait that many seconds."),
       h2("If the limiter is unavailable"),
       p(
-        "The limiter's store (Redis) is not allowed to take the API down. If it is unreachable or slow, the limiter gives up after a short, bounded wait ",
-        "and the request goes on, unlimited; the headers then show the full limit. The event is logged and counted, and the store is skipped for a few seconds before it is tried again, ",
+        "The limiter's store (Redis) is not allowed to take the API down, and its failure does not switch the limits off. If it is unreachable or slow, the limiter gives up after a short, bounded wait ",
+        "and the server that took the request counts it itself, with the same limits; the headers show that count. The store is skipped for a few seconds before it is tried again, ",
         "so an outage costs at most one short wait every few seconds, not one per request.",
+      ),
+      p(
+        "While that lasts, limits are ",
+        strong("per server instance"),
+        ", not shared: behind several instances a key can get up to that many times its limit, and the count starts again from zero on each instance. ",
+        "When the store answers again, the shared count applies from the next request.",
       ),
       h2("Sign-up and sign-in"),
       p(
@@ -90,7 +96,8 @@ export const rateLimits: DocPageSource = {
         strong(`${ip.signup.limit} sign-ups per hour`),
         " and ",
         strong(`${ip.signin.limit} sign-in attempts per minute`),
-        ". Repeated wrong passwords for one account are throttled separately. See also ",
+        ". Repeated wrong passwords for one account are throttled separately. These limits do not fall back to per-instance counting: ",
+        "while their store cannot answer, sign-in and sign-up are refused for a moment with a message saying so. See also ",
         link("API reference", "/docs/api-reference"),
         ".",
       ),
