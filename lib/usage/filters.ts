@@ -69,7 +69,7 @@ export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
  */
 export function parseUsageFilters(params: SearchParamsInput, now: Date = new Date()): UsageFilters {
   const rangeParam = get(params, "range");
-  let range: Range = (RANGES as readonly string[]).includes(rangeParam ?? "") ? (rangeParam as Range) : DEFAULT_RANGE;
+  const range: Range = (RANGES as readonly string[]).includes(rangeParam ?? "") ? (rangeParam as Range) : DEFAULT_RANGE;
   const tomorrow = new Date(startOfUtcDay(now).getTime() + DAY_MS);
   let from: Date;
   let to: Date;

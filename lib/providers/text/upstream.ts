@@ -9,6 +9,8 @@ import type { StreamEvent, TextProvider, TextRequest, TextResult, TextUsage } fr
 // output cap we reserved for, and include_usage on streams so the upstream's own count
 // is used when it gives one. Otherwise output is counted with our tokenizer.
 
+// An upstream's OpenAI-shaped JSON, read field by field with checks at each use.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 function upstreamBody(req: TextRequest, stream: boolean): Obj {
