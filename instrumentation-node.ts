@@ -1,27 +1,43 @@
 import { ConfigError, env } from "@/lib/env";
+import { CatalogError, getCatalog } from "@/lib/catalog";
 import { getDb, getDbHandle } from "@/db/client";
+import { startBilling } from "@/lib/billing/start";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
+import { emulatorInProductionWarning } from "@/lib/billing/config";
+import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
 
-// Configuration is validated first (a bad variable stops the process with a message
-// naming it), then the database is migrated before the first request rather than on it.
+// The server's start (docs/architecture.md, "Process state and shutdown"). Configuration is
+// validated first (a bad variable stops the process with a message naming it), then the
+// database is migrated before the first request rather than on it.
 try {
   env();
+  getCatalog(); // providers and models: a bad field stops the start with its path
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof CatalogError) {
     console.error(err.message);
     process.exit(1);
   }
   throw err;
 }
+// Fake payments in production only when the operator opted in; said loudly at every start.
+const paymentsWarning = emulatorInProductionWarning();
+if (paymentsWarning) console.warn(paymentsWarning);
 const handle = await getDbHandle();
 console.log(`[metered] database ready (${handle.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"}), migrations applied`);
+
+// Billing reacts to settles (auto top-up) through metering's after-settle hook.
+startBilling();
 
 // Releases reservations left by requests whose process died (crash, SIGKILL, lost
 // database connection at settle time). Once per process; the first sweep runs at start,
 // so a restarted instance cleans up after its previous life straight away.
-const g = globalThis as unknown as { __reservationSweeper?: ReturnType<typeof startReservationSweeper> };
-g.__reservationSweeper ??= startReservationSweeper(getDb);
-void g.__reservationSweeper.sweepNow();
+const sweeper = processSingleton("ledger.sweeper", () => {
+  const s = startReservationSweeper(getDb);
+  onShutdown("ledger.sweeper", s.stop);
+  void s.sweepNow();
+  return s;
+});
+void sweeper;
 
 // Media upkeep, at start and every 10 minutes; failures are logged and retried:
 // - generated media past its expiry (image URLs after an hour, video content after its
@@ -29,9 +45,8 @@ void g.__reservationSweeper.sweepNow();
 //   every image and video forever;
 // - video jobs left behind by an instance that died are rendered (queued) or failed with
 //   their credit given back (running), even if nobody polls them.
-const gp = globalThis as unknown as { __mediaUpkeep?: ReturnType<typeof setInterval> };
-if (!gp.__mediaUpkeep) {
-  const { MEDIA_UPKEEP_INTERVAL_MS, mediaUpkeep } = await import("@/lib/media/video-jobs");
+const { MEDIA_UPKEEP_INTERVAL_MS, mediaUpkeep } = await import("@/lib/media/video-jobs");
+processSingleton("media.upkeep", () => {
   const upkeep = async () => {
     try {
       const { purged, revived } = await mediaUpkeep(await getDb());
@@ -40,27 +55,24 @@ if (!gp.__mediaUpkeep) {
       console.error(`[media] upkeep failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  gp.__mediaUpkeep = setInterval(() => void upkeep(), MEDIA_UPKEEP_INTERVAL_MS);
-  gp.__mediaUpkeep.unref?.();
+  const timer = setInterval(() => void upkeep(), MEDIA_UPKEEP_INTERVAL_MS);
+  timer.unref?.();
+  onShutdown("media.upkeep", () => clearInterval(timer));
   void upkeep();
-}
+  return timer;
+});
 
-// On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. We give
-// back this instance's credit leases and let the settles of answers already sent commit,
-// so a restart neither holds customers' credit until the sweeper nor leaves those requests
-// unbilled. Next.js calls process.exit() as soon as its own shutdown is done, which is
-// sooner than a database round trip, so from the signal on process.exit waits for our
-// flush first (bounded: 5 s). Tested by tests/server/shutdown.test.ts.
-const gs = globalThis as unknown as { __meteredShutdownHook?: boolean };
-if (!gs.__meteredShutdownHook) {
-  gs.__meteredShutdownHook = true;
+// On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. Every
+// holder of pending work joined the shutdown registry (lib/process.ts): the settles of
+// answers already sent commit, this instance's credit leases are given back, the key
+// cache's pending last-used writes are flushed, timers stop. So a restart neither holds
+// customers' credit until the sweeper nor leaves those requests unbilled. Next.js calls
+// process.exit() as soon as its own shutdown is done, which is sooner than a database round
+// trip, so from the signal on process.exit waits for runShutdown() first (bounded: 5 s).
+// Tested by tests/server/shutdown.test.ts.
+processSingleton("process.signalHandlers", () => {
   const onSignal = () => {
-    const flushed = (async () => {
-      const { afterSettleIdle } = await import("@/lib/metering/meter");
-      const { releaseAllLeases } = await import("@/lib/metering/credit-lease");
-      await afterSettleIdle();
-      await releaseAllLeases();
-    })().catch((err) => console.error("[metered] shutdown flush failed", err));
+    const flushed = runShutdown().catch((err) => console.error("[metered] shutdown flush failed", err));
     const bounded = Promise.race([flushed, new Promise((r) => setTimeout(r, 5_000).unref())]);
     const exit = process.exit.bind(process);
     process.exit = ((code?: number | string | null) => {
@@ -69,4 +81,5 @@ if (!gs.__meteredShutdownHook) {
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
-}
+  return true;
+});

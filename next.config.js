@@ -7,6 +7,10 @@ const nextConfig = {
   // process, as published, rather than a bundled one per route.
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata", "ioredis"],
   poweredByHeader: false,
+  // The benchmark's bare pass-through routes (app/bench/**/route.bench.ts) are routes only in
+  // a build made with METERED_BENCH_ROUTES=1 (scripts/bench builds that way); any other
+  // build, production included, does not contain them at all.
+  pageExtensions: process.env.METERED_BENCH_ROUTES === "1" ? ["bench.ts", "tsx", "ts", "jsx", "js"] : ["tsx", "ts", "jsx", "js"],
   // Pages, route handlers and redirects get their security headers from proxy.ts
   // (lib/security/headers.ts); the static assets it skips get these.
   async headers() {
@@ -21,6 +25,8 @@ const nextConfig = {
     ];
   },
   reactStrictMode: true,
+  // forbidden() and app/forbidden.tsx: /admin answers a styled 403 to signed-in non-admins.
+  experimental: { authInterrupts: true },
   // `npm run typecheck` (tsc) is the type gate in CI; skipping here only speeds up local builds.
   typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },
 };

@@ -1,17 +1,126 @@
 import Link from "next/link";
+import { headers } from "next/headers";
+import { SiteFooter } from "@/components/site/site-footer";
+import { SiteHeader } from "@/components/site/site-header";
+import { CodeBlock } from "@/components/ui/code-block";
+import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
+import { auth } from "@/lib/auth";
+import { getCatalog } from "@/lib/catalog";
+import { priceLines, usdLabel } from "@/lib/catalog/public";
+import { siteOrigin } from "@/lib/docs";
+import { quickStartSamples } from "@/lib/docs/examples";
+import { formatUsd } from "@/lib/money";
+import { TIER_LIST } from "@/lib/ratelimit/tiers";
 
-export default function Home() {
+// Models, prices and tiers come from the modules the biller and the limiter use; rendered
+// per request so an instance's configured upstream models appear.
+export const dynamic = "force-dynamic";
+
+const MODALITY_LABEL = { chat: "Chat", completion: "Completions", image: "Images", video: "Video", tts: "Text-to-speech", stt: "Speech-to-text", embedding: "Embeddings" } as const;
+
+export default async function Home() {
+  const [session, h] = await Promise.all([auth(), headers()]);
+  const signedIn = Boolean(session?.user?.id);
+  const origin = siteOrigin(null, h.get("host"), h.get("x-forwarded-proto"));
+  const catalog = getCatalog();
+  const credit = formatUsd(SIGNUP_CREDIT_MICRO_USD);
   return (
-    <main className="container">
-      <h1>Metered</h1>
-      <p>
-        An OpenAI-compatible model API, billed per request in dollars against prepaid credit. New accounts get
-        $10.00 of free credit, no card needed.
-      </p>
-      <p>
-        <Link className="button" href="/signup">Create an account</Link>{" "}
-        <Link href="/login">Sign in</Link> · <Link href="/docs">Docs</Link> · <Link href="/pricing">Pricing</Link>
-      </p>
-    </main>
+    <>
+      <SiteHeader />
+      <main className="container landing">
+        <section className="hero" data-testid="hero">
+          <h1>One OpenAI-compatible API, billed per request in dollars</h1>
+          <p className="lead">
+            Point any OpenAI SDK or curl at Metered and pay only for what each request uses, from prepaid credit: per token,
+            image, second of video, character or minute of audio. No bundles, no subscriptions, and every response tells you
+            its exact cost.
+          </p>
+          <p className="lead">
+            New accounts get <strong data-testid="landing-credit">{credit}</strong> of free credit, no card needed.
+          </p>
+          <div className="cta-row">
+            {signedIn ? (
+              <Link className="button" href="/dashboard" data-testid="landing-dashboard">Go to your dashboard</Link>
+            ) : (
+              <Link className="button" href="/signup" data-testid="landing-signup">Create an account, get {credit}</Link>
+            )}
+            <Link href="/docs">Read the docs</Link>
+            <Link href="/pricing">See pricing</Link>
+          </div>
+        </section>
+
+        <section aria-labelledby="how">
+          <h2 id="how">How it works</h2>
+          <ol className="steps">
+            <li><strong>Sign up</strong> and create an API key in the dashboard.</li>
+            <li><strong>Call the API</strong> with the base URL <code>{origin}/v1</code>: chat, completions, images, speech, transcription and video.</li>
+            <li><strong>Watch your spend</strong> per key and per model; top up any amount from $5 with a card, set spend limits per key.</li>
+          </ol>
+        </section>
+
+        <section aria-labelledby="try">
+          <h2 id="try">Your first request</h2>
+          <p className="muted">With a key from the dashboard in <code>METERED_API_KEY</code>:</p>
+          {quickStartSamples(origin, catalog.models).map((s) => (
+            <CodeBlock key={s.id} caption={`${s.title}:`} code={s.code} lang={s.lang} sample={s.run} testId={`sample-${s.id}`} />
+          ))}
+        </section>
+
+        <section aria-labelledby="models">
+          <h2 id="models">Models and prices</h2>
+          <p className="muted">
+            Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in
+            and deterministic, for trying the platform.
+          </p>
+          <div className="table-scroll">
+            <table data-testid="landing-models">
+              <thead>
+                <tr><th>Model</th><th>Type</th><th>Price</th></tr>
+              </thead>
+              <tbody>
+                {catalog.models.map((m) => (
+                  <tr key={m.id} data-testid={`landing-model-${m.id}`}>
+                    <td><code>{m.id}</code> {m.simulator && <span className="badge">simulator</span>}</td>
+                    <td>{MODALITY_LABEL[m.modality]}</td>
+                    <td>
+                      {priceLines(m).map((p) => (
+                        <div key={p.unit}><strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span></div>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+
+        <section aria-labelledby="limits">
+          <h2 id="limits">Rate limits</h2>
+          <p className="muted">Per API key, per minute, by your account&apos;s tier. Every response says how many requests are left.</p>
+          <div className="table-scroll">
+            <table data-testid="landing-tiers">
+              <thead>
+                <tr><th>Tier</th><th>Requests per minute</th><th>How to get it</th></tr>
+              </thead>
+              <tbody>
+                {TIER_LIST.map((t) => (
+                  <tr key={t.id}><td>{t.name}</td><td>{t.requestsPerMinute}</td><td className="muted">{t.howToGet}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+
+        <section className="panel cta-panel">
+          <h2>Start with {credit} of free credit</h2>
+          <div className="cta-row">
+            {signedIn ? <Link className="button" href="/dashboard">Go to your dashboard</Link> : <Link className="button" href="/signup">Sign up</Link>}
+            <Link href="/docs">Docs</Link>
+            <Link href="/pricing">Pricing</Link>
+          </div>
+        </section>
+      </main>
+      <SiteFooter />
+    </>
   );
 }

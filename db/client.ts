@@ -4,6 +4,7 @@ import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postg
 import postgres from "postgres";
 import * as schema from "./schema";
 import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/process";
 
 // Both drivers expose the same Drizzle query API; we type everything against one of them.
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -104,22 +105,32 @@ export async function openPglite(dir: string | null): Promise<DbHandle> {
   };
 }
 
-// One client per process, kept on globalThis so dev-mode reloads reuse it. Opened lazily:
-// `next build` imports this module while collecting page data and must not open anything.
-const g = globalThis as unknown as { __dbHandle?: Promise<DbHandle> };
+// One client per process (lib/process.ts), so dev-mode reloads and every route bundle share
+// it. Opened lazily: `next build` imports this module while collecting page data and must
+// not open anything.
+const current = processSingleton("db.handle", () => ({ handle: undefined as Promise<DbHandle> | undefined }));
 
 export function getDbHandle(): Promise<DbHandle> {
-  g.__dbHandle ??= (async () => {
+  const opening = (current.handle ??= (async () => {
     const { migrate } = await import("./migrate");
     const url = env().DATABASE_URL;
     const handle = url ? openPostgres(url) : await openPglite(defaultPgliteDir());
     await migrate(handle, url);
     return handle;
-  })();
-  g.__dbHandle.catch(() => {
-    g.__dbHandle = undefined; // let the next request retry (e.g. database was down)
+  })());
+  opening.catch(() => {
+    if (current.handle === opening) current.handle = undefined; // let the next request retry (e.g. database was down)
   });
-  return g.__dbHandle;
+  return opening;
+}
+
+/**
+ * Makes an already open database the process's one (a caller that opened it itself, such
+ * as the integration tests' fixture), or with undefined forgets it (the next getDb() opens
+ * the configured one). The caller keeps closing it.
+ */
+export function useDbHandle(handle: DbHandle | undefined): void {
+  current.handle = handle ? Promise.resolve(handle) : undefined;
 }
 
 export async function getDb(): Promise<Db> {

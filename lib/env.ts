@@ -1,4 +1,15 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
+
+function validCidrOrIp(entry: string): boolean {
+  try {
+    if (entry.includes("/")) ipaddr.parseCIDR(entry);
+    else ipaddr.parse(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // Configuration is read once and validated with a message that names the bad variable.
 // Every integration is optional: when its variables are absent the app uses its
@@ -31,19 +42,54 @@ const schema = z
     // Per-IP abuse limits on the account forms (lib/auth/ip-limits.ts); defaults 5 and 20.
     SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    // Velocity limits on the billing forms, per account per hour (per client IP: twice that);
+    // defaults 10 and 5 (lib/billing/velocity.ts).
+    TOPUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    CARD_SETUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_").optional(),
     NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_").optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),
-    // The Stripe test emulator (used when the three STRIPE_* keys are unset): where the server
-    // reaches it, and where browsers do if that differs. Default http://127.0.0.1:12111.
+    // The Stripe test emulator (devtools/stripe-emulator), used when the three STRIPE_* keys
+    // are unset and the emulator's keys are given (scripts/start.mjs generates them once per
+    // installation into .data/stripe-emulator-keys.json and passes them to both processes):
+    // where the server reaches it, where browsers do if that differs (default
+    // http://127.0.0.1:12111), and its keys. Never in production unless
+    // STRIPE_EMULATOR_IN_PRODUCTION=1 (lib/billing/config.ts).
     STRIPE_EMULATOR_URL: z.url().optional(),
     STRIPE_EMULATOR_PUBLIC_URL: z.url().optional(),
+    STRIPE_EMULATOR_SECRET_KEY: z.string().regex(/^sk_test_\w{16,}$/, "must be sk_test_ followed by at least 16 characters").optional(),
+    STRIPE_EMULATOR_PUBLISHABLE_KEY: z.string().regex(/^pk_test_\w{16,}$/, "must be pk_test_ followed by at least 16 characters").optional(),
+    STRIPE_EMULATOR_WEBHOOK_SECRET: z.string().regex(/^whsec_\w{32,}$/, "must be whsec_ followed by at least 32 characters").optional(),
+    STRIPE_EMULATOR_IN_PRODUCTION: z.enum(["0", "1"]).optional(),
     UPSTREAM_BASE_URL: z.url().optional(),
     UPSTREAM_API_KEY: z.string().optional(),
+    // Upstream providers and the models they serve (lib/catalog/config.ts): JSON, inline
+    // and/or in a file. Their contents are validated with the catalog at start.
+    PROVIDERS: z.string().startsWith("{", "must be a JSON object: {\"providers\": [...], \"models\": [...]}").optional(),
+    PROVIDERS_FILE: z.string().min(1).optional(),
     ADMIN_EMAILS: z.string().optional(),
     APP_URL: z.url().optional(),
+    // Outgoing email (lib/email): an SMTP URL for nodemailer, e.g. smtps://user:pass@smtp.example.com:465.
+    // Required in production (checked at start-up, lib/email/config.ts); `npm start` points it at
+    // the local mail sink when unset.
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+    EMAIL_FROM: z.string().min(3).optional(),
+    // Free credit (lib/accounts/free-credit.ts): at most this many grants per UTC day; 0 = none.
+    FREE_GRANTS_PER_DAY: z.coerce.number().int().min(0).max(100_000_000).optional(),
+    // Client IPs (lib/auth/client-ip.ts): forwarded headers are believed only through proxies
+    // configured here, either a hop count or a list of proxy addresses/CIDRs.
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+    TRUSTED_PROXIES: z.string().min(1).optional(),
+    // Active API keys per account (lib/api-keys); default 25.
+    MAX_KEYS_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).optional(),
   })
   .superRefine((env, ctx) => {
+    // Links in API errors, docs and image URLs are built from APP_URL; without it they would
+    // come from the request's Host header, which any client sets (cache poisoning, phishing
+    // links). `next build` also runs with NODE_ENV=production and needs no APP_URL.
+    if (env.NODE_ENV === "production" && !env.APP_URL && process.env.NEXT_PHASE !== "phase-production-build") {
+      ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "required in production: the public URL of this app, e.g. https://api.example.com" });
+    }
     if (!!env.UPSTASH_REDIS_REST_URL !== !!env.UPSTASH_REDIS_REST_TOKEN) {
       ctx.addIssue({
         code: "custom",
@@ -57,6 +103,16 @@ const schema = z
         (_, i) => !stripe[i],
       );
       ctx.addIssue({ code: "custom", path: [missing[0]], message: "Stripe needs all three of STRIPE_SECRET_KEY, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET" });
+    }
+    if (env.TRUST_PROXY_HOPS !== undefined && env.TRUSTED_PROXIES) {
+      ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: "set either TRUST_PROXY_HOPS or TRUSTED_PROXIES, not both" });
+    }
+    if (env.TRUSTED_PROXIES) {
+      for (const entry of env.TRUSTED_PROXIES.split(",").map((e) => e.trim()).filter(Boolean)) {
+        if (!validCidrOrIp(entry)) {
+          ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)` });
+        }
+      }
     }
   });
 
@@ -79,6 +135,22 @@ let cached: Env | undefined;
 export function env(): Env {
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+/**
+ * The public origin for absolute links (API errors, docs, image URLs): APP_URL, and only in
+ * development the request's own origin. Never the Host header in production.
+ */
+export function appOrigin(requestUrl?: string | null): string {
+  const e = env();
+  if (e.APP_URL) return e.APP_URL.replace(/\/+$/, "");
+  if (e.NODE_ENV === "production") throw new ConfigError("Invalid configuration:\n  APP_URL: required in production");
+  return requestUrl ? new URL(requestUrl).origin : "http://localhost:3000";
+}
+
+/** Forget the parsed configuration (tests that change process.env). */
+export function resetEnvCache(): void {
+  cached = undefined;
 }
 
 export function adminEmails(): string[] {

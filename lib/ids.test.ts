@@ -1,18 +1,39 @@
-import { describe, expect, it } from "vitest";
-import { newId, randomBase62 } from "./ids";
+import { describe, expect, it, vi } from "vitest";
+
+// The byte source is replaced by a known sequence (0, 1, …, 255, 0, 1, …), so every
+// assertion here is exact: no statistical bound that a fair draw could miss by chance.
+vi.mock("node:crypto", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("node:crypto")>()),
+  randomBytes: (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => i % 256)),
+}));
+const { base62Symbol, newId, randomBase62 } = await import("./ids");
 
 describe("ids", () => {
-  it("are prefixed base62 of the asked length, never repeat, and use the whole alphabet evenly", () => {
-    const ids = Array.from({ length: 20_000 }, () => newId("req"));
-    for (const id of ids.slice(0, 100)) expect(id).toMatch(/^req_[0-9A-Za-z]{20}$/);
-    expect(new Set(ids).size).toBe(ids.length);
-    // 400,000 characters (the byte pool refilled ~100 times): each of the 62 symbols within 5% of its share.
+  it("map bytes onto the alphabet uniformly: each of the 62 symbols from exactly 4 byte values, the other 8 values drawn again", () => {
     const counts = new Map<string, number>();
-    for (const id of ids) for (const ch of id.slice(4)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-    expect(counts.size).toBe(62);
-    const expected = (20_000 * 20) / 62;
-    for (const n of counts.values()) expect(Math.abs(n - expected) / expected).toBeLessThan(0.05);
-    expect(randomBase62(1)).toMatch(/^[0-9A-Za-z]$/);
+    let rejected = 0;
+    for (let byte = 0; byte < 256; byte++) {
+      const s = base62Symbol(byte);
+      if (s === null) rejected++;
+      else counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    expect(rejected).toBe(8);
+    expect([...counts.keys()].sort().join("")).toBe([..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"].sort().join(""));
+    expect([...counts.values()].every((n) => n === 4)).toBe(true);
+  });
+
+  it("use each random byte once, in order, skipping rejected ones", () => {
+    // 256 bytes give 248 symbols: the alphabet 4 times over; bytes 248..255 are skipped.
+    const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const first = randomBase62(248);
+    expect(first).toBe(alphabet.repeat(4));
+    // The 4 KiB pool continues where it left off: the next byte is 0 again.
+    expect(randomBase62(3)).toBe("012");
+  });
+
+  it("are type-prefixed base62 of 20 characters", () => {
+    expect(newId("req")).toMatch(/^req_[0-9A-Za-z]{20}$/);
+    expect(newId("acct")).toMatch(/^acct_[0-9A-Za-z]{20}$/);
     expect(randomBase62(5000)).toHaveLength(5000);
   });
 });

@@ -16,17 +16,23 @@ function nextByte(): number {
   return pool[offset++];
 }
 
+/**
+ * The symbol a uniformly random byte stands for, or null when the byte is rejected: the
+ * 248 = 4 × 62 lowest values map 4 to each symbol, the 8 highest are drawn again, so every
+ * symbol is exactly equally likely.
+ */
+export function base62Symbol(byte: number): string | null {
+  return byte < 248 ? ALPHABET[byte % 62] : null;
+}
+
 /** Random base62 string; `length` characters from a uniform alphabet (rejection sampling). */
 export function randomBase62(length: number): string {
   let out = "";
-  while (out.length < length) {
-    const byte = nextByte();
-    if (byte < 248) out += ALPHABET[byte % 62]; // 248 = 4 * 62: keeps the draw uniform
-  }
+  while (out.length < length) out += base62Symbol(nextByte()) ?? "";
   return out;
 }
 
-export type IdPrefix = "usr" | "acct" | "key" | "req" | "res" | "vid" | "evt" | "tier";
+export type IdPrefix = "usr" | "acct" | "key" | "req" | "res" | "vid" | "evt" | "tier" | "etok" | "alert";
 
 /** Type-prefixed ids (`acct_…`, `req_…`) so a stray id says what it is. */
 export function newId(prefix: IdPrefix): string {

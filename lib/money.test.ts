@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ceilDiv, formatUsd, microToUsdNumber, microToUsdString, parseUsd, usd } from "./money";
+import { ceilDiv, formatMoney, formatUsd, microToUsdNumber, microToUsdString, parseUsd, usd } from "./money";
 
 describe("money", () => {
   it("formats dollars without ever rounding up", () => {
@@ -31,5 +31,21 @@ describe("money", () => {
     expect(ceilDiv(1n, 1_000_000n)).toBe(1n);
     expect(ceilDiv(2_000_000n, 1_000_000n)).toBe(2n);
     expect(usd(10)).toBe(10_000_000n);
+  });
+});
+
+describe("formatMoney: cents, and more digits only under a cent", () => {
+  it("shows whole cents for a cent or more, truncated", () => {
+    expect(formatMoney(200_000n)).toBe("$0.20");
+    expect(formatMoney(16_000n)).toBe("$0.01");
+    expect(formatMoney(1_234_560_000n)).toBe("$1,234.56");
+    expect(formatMoney(0n)).toBe("$0.00");
+    expect(formatMoney(-2_500_000n)).toBe("-$2.50");
+  });
+  it("shows the digits an amount under a cent needs", () => {
+    expect(formatMoney(734n)).toBe("$0.000734");
+    expect(formatMoney(5_000n)).toBe("$0.005");
+    expect(formatMoney(9_999n)).toBe("$0.009999");
+    expect(formatMoney(-1n)).toBe("-$0.000001");
   });
 });

@@ -25,6 +25,17 @@ export function formatUsd(micro: bigint, opts: { decimals?: number } = {}): stri
   return `${negative ? "-" : ""}$${wholeStr}${decimals > 0 ? "." + fraction : ""}`;
 }
 
+/**
+ * The dashboard's one money format: to the cent ("$0.20", "$1,234.56", truncated like
+ * formatUsd), and only an amount under a cent gets the digits it needs ("$0.000734"), so
+ * a tiny request never shows as "$0.00".
+ */
+export function formatMoney(micro: bigint): string {
+  const abs = micro < 0n ? -micro : micro;
+  if (abs === 0n || abs >= MICRO_PER_CENT) return formatUsd(micro);
+  return `${micro < 0n ? "-" : ""}$${microToUsdString(abs)}`;
+}
+
 /** Exact USD with up to 6 decimals and trailing zeros dropped: "0.000123", "10". */
 export function microToUsdString(micro: bigint): string {
   const negative = micro < 0n;

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
+import { generateEmulatorKeys } from "../devtools/stripe-emulator/defaults";
 
 const port = process.env.E2E_PORT ?? "3107";
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -34,12 +35,23 @@ const dbEnv = await scratchDatabase();
 fs.writeFileSync(path.join(os.tmpdir(), `metered-e2e-${port}.json`), JSON.stringify(dbEnv));
 
 // The Stripe test emulator on a port of its own (not 12111, so a running `npm start` is
-// left alone), posting webhooks to this server.
+// left alone), posting webhooks to this server, with keys made for this run and given to
+// both. `next start` runs in production mode, hence the emulator's production opt-in.
 const emulatorPort = String(Number(port) + 10_000);
+const keys = generateEmulatorKeys();
+const emulatorEnv = {
+  STRIPE_EMULATOR_URL: `http://127.0.0.1:${emulatorPort}`,
+  STRIPE_EMULATOR_SECRET_KEY: keys.secretKey,
+  STRIPE_EMULATOR_PUBLISHABLE_KEY: keys.publishableKey,
+  STRIPE_EMULATOR_WEBHOOK_SECRET: keys.webhookSecret,
+  STRIPE_EMULATOR_IN_PRODUCTION: "1",
+};
+// Tests that drive the emulator (refunds, disputes) read its URL and secret key here.
+fs.writeFileSync(path.join(os.tmpdir(), `metered-e2e-${port}-stripe.json`), JSON.stringify(emulatorEnv));
 const emulator = spawn(
   "npx",
-  ["tsx", "lib/billing/emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`, "--no-state"],
-  { stdio: "inherit", env: process.env },
+  ["tsx", "devtools/stripe-emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`, "--no-state"],
+  { stdio: "inherit", env: { ...process.env, ...emulatorEnv } },
 );
 if (!fs.existsSync(path.join(distDir, "BUILD_ID"))) {
   throw new Error(`No production build in ${distDir}: run \`npm run build:test\` first.`);
@@ -57,7 +69,11 @@ const child = spawn("npx", ["next", "start", "-p", port, "-H", "127.0.0.1"], {
     // Every e2e user signs up from 127.0.0.1: lift the per-IP limits (tested in lib/auth/ip-limits.test.ts).
     SIGNUP_LIMIT_PER_HOUR: process.env.SIGNUP_LIMIT_PER_HOUR ?? "100000",
     SIGNIN_LIMIT_PER_MINUTE: process.env.SIGNIN_LIMIT_PER_MINUTE ?? "100000",
-    STRIPE_EMULATOR_URL: `http://127.0.0.1:${emulatorPort}`,
+    // Likewise the billing forms' velocity limits (tested in lib/billing/velocity.test.ts).
+    TOPUP_LIMIT_PER_HOUR: process.env.TOPUP_LIMIT_PER_HOUR ?? "100000",
+    CARD_SETUP_LIMIT_PER_HOUR: process.env.CARD_SETUP_LIMIT_PER_HOUR ?? "100000",
+    APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
+    ...emulatorEnv,
   },
 });
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -4,25 +4,33 @@ import { AuthError } from "next-auth";
 import { headers } from "next/headers";
 import { getDb } from "@/db/client";
 import { signIn, signOut } from "@/lib/auth";
+import { confirmEmailChange } from "@/lib/auth/account-settings";
+import { clientIp } from "@/lib/auth/client-ip";
 import { authIpLimits, checkSignupIp, signupWouldCreate } from "@/lib/auth/ip-limits";
+import { requestPasswordReset, RESET_REQUESTED_MESSAGE, resetPassword } from "@/lib/auth/password-reset";
 import { signUp } from "@/lib/auth/signup";
-import { clientIp } from "@/lib/auth/throttle";
+import { verifyEmail } from "@/lib/auth/verification";
+import { emailOrigin } from "@/lib/email/links";
 
-export type FormState = { error?: string; field?: string; email?: string } | undefined;
+export type FormState = { error?: string; field?: string; email?: string; done?: string } | undefined;
 
 function field(form: FormData, name: string): string {
   const v = form.get(name);
   return typeof v === "string" ? v : "";
 }
 
-async function signInOrExplain(email: string, password: string): Promise<FormState> {
+async function signInOrExplain(email: string, password: string, redirectTo = "/dashboard"): Promise<FormState> {
   try {
-    await signIn("credentials", { email, password, redirectTo: "/dashboard" });
+    await signIn("credentials", { email, password, redirectTo });
   } catch (err) {
     if (err instanceof AuthError) {
-      const code = (err as AuthError & { code?: string }).code;
-      if (code === "too_many_attempts") {
-        return { error: "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password.", email };
+      const code = (err as AuthError & { code?: string }).code ?? "";
+      if (code.startsWith("too_many_attempts")) {
+        const seconds = Number(code.split(":")[1]) || 1;
+        return {
+          error: `Too many failed sign-in attempts. Wait ${seconds} second${seconds === 1 ? "" : "s"} and try again, or reset your password with "Forgot your password?" below.`,
+          email,
+        };
       }
       if (code === "limits_unavailable") {
         return { error: "Sign-in is paused for a moment: the service that enforces our abuse limits is not answering. Try again in 30 seconds.", email };
@@ -41,14 +49,16 @@ export async function signupAction(_prev: FormState, form: FormData): Promise<Fo
   const email = field(form, "email");
   const password = field(form, "password");
   const name = field(form, "name") || undefined;
-  // Per-IP sign-up limit (lib/auth/ip-limits.ts); only forms that would create an account count.
+  const h = await headers();
+  // Per-IP sign-up limit (lib/auth/ip-limits.ts); only forms that would create an account
+  // count (an address that is already registered counts the same: no difference to see).
   if (signupWouldCreate({ email, password, name })) {
-    const verdict = await checkSignupIp(clientIp(await headers()));
+    const verdict = await checkSignupIp(clientIp(h));
     if (!verdict.allowed) return { error: verdict.message, email };
   }
-  const result = await signUp(await getDb(), { email, password, name });
+  const result = await signUp(await getDb(), { email, password, name }, { origin: emailOrigin(h) });
   if (!result.ok) return { error: result.message, field: result.field, email };
-  return signInOrExplain(email, password);
+  return { done: result.message, email: result.email };
 }
 
 export async function loginAction(_prev: FormState, form: FormData): Promise<FormState> {
@@ -58,4 +68,31 @@ export async function loginAction(_prev: FormState, form: FormData): Promise<For
 
 export async function signOutAction() {
   await signOut({ redirectTo: "/login" });
+}
+
+export async function forgotPasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const email = field(form, "email").trim();
+  if (!email) return { error: "Enter the email address of your account.", field: "email" };
+  await requestPasswordReset(await getDb(), { email, origin: emailOrigin(await headers()) });
+  return { done: RESET_REQUESTED_MESSAGE, email };
+}
+
+export async function resetPasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const result = await resetPassword(await getDb(), { token: field(form, "token"), password: field(form, "password") });
+  if (!result.ok) return { error: result.message, field: result.field };
+  // Every session ended with the reset; this browser signs in with the new password.
+  return signInOrExplain(result.email, field(form, "password"));
+}
+
+export async function verifyEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const result = await verifyEmail(await getDb(), field(form, "token"));
+  if (!result.ok) return { error: result.message };
+  const credit =
+    result.freeCredit === "granted" ? "Your $10.00 of free credit is on your balance." : "Your dashboard explains your free credit.";
+  return { done: `Your email address is verified. ${credit}` };
+}
+
+export async function confirmEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const result = await confirmEmailChange(await getDb(), { token: field(form, "token"), origin: emailOrigin(await headers()) });
+  return result.ok ? { done: result.message } : { error: result.message };
 }

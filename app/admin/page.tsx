@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { notFound } from "next/navigation";
+import { forbidden } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
 import { limiterStats } from "@/lib/ratelimit";
 import { tierInfo } from "@/lib/ratelimit/tiers";
@@ -10,11 +10,11 @@ import { decideTierRequestAction } from "./actions";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admin · Metered" };
 
-// Only for ADMIN_EMAILS. Everyone else gets the same 404 as for a page that does not
-// exist: the page does not admit that it is there.
+// Only for ADMIN_EMAILS. Other signed-in users get a 403 page saying it is for
+// administrators (app/forbidden.tsx); it shows nothing of the page's data.
 export default async function AdminPage() {
   const { db, isAdmin, email } = await requireAccount();
-  if (!isAdmin) notFound();
+  if (!isAdmin) forbidden();
   const pending = await listPendingTierRequests(db);
   const stats = limiterStats();
   return (

@@ -17,6 +17,7 @@ const SECTIONS: { modality: Modality; title: string; unit: string }[] = [
   { modality: "video", title: "Video generation", unit: "per second of output video" },
   { modality: "tts", title: "Text-to-speech", unit: "per character of input text" },
   { modality: "stt", title: "Speech-to-text", unit: "per minute of input audio, measured from the file" },
+  { modality: "embedding", title: "Embeddings", unit: "per million input tokens" },
 ];
 
 function ModelRow({ model }: { model: CatalogModel }) {
@@ -59,6 +60,7 @@ export default function PricingPage() {
           <section key={s.modality}>
             <h2>{s.title}</h2>
             <p className="muted">Billed {s.unit}.</p>
+            <div className="table-scroll">
             <table>
               <thead>
                 <tr>
@@ -73,6 +75,7 @@ export default function PricingPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           </section>
         );
       })}
@@ -86,6 +89,7 @@ export default function PricingPage() {
         <li>Models marked <em>simulator</em> are built-in deterministic stand-ins for trying the platform and for tests.</li>
       </ul>
       <h2>Rate limits</h2>
+      <div className="table-scroll">
       <table>
         <thead>
           <tr>
@@ -104,6 +108,7 @@ export default function PricingPage() {
           ))}
         </tbody>
       </table>
+      </div>
     </main>
   );
 }

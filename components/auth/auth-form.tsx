@@ -12,6 +12,18 @@ type Props = {
 export function AuthForm({ mode, action }: Props) {
   const [state, formAction, pending] = useActionState(action, undefined);
   const signup = mode === "signup";
+  if (state?.done) {
+    // The same answer whether or not the address already had an account (lib/auth/signup.ts).
+    return (
+      <div className="panel auth-card" data-testid="signup-sent" role="status">
+        <h1>Check your email</h1>
+        <p>{state.done}</p>
+        <p className="muted">
+          You can <Link href="/login">sign in</Link> now and look around; the link adds your free credit.
+        </p>
+      </div>
+    );
+  }
   return (
     <form action={formAction} className="panel auth-card" data-testid={`${mode}-form`}>
       <h1>{signup ? "Create your account" : "Sign in"}</h1>
@@ -43,7 +55,10 @@ export function AuthForm({ mode, action }: Props) {
         {signup ? (
           <>Already have an account? <Link href="/login">Sign in</Link></>
         ) : (
-          <>New here? <Link href="/signup">Create an account</Link></>
+          <>
+            New here? <Link href="/signup">Create an account</Link> ·{" "}
+            <Link href="/forgot-password" data-testid="forgot-password">Forgot your password?</Link>
+          </>
         )}
       </p>
     </form>

@@ -1,7 +1,6 @@
 import Link from "next/link";
-import { formatUsd } from "@/lib/money";
+import { formatMoney, formatUsd } from "@/lib/money";
 import type { OverviewStats } from "@/lib/usage/queries";
-import { formatUsdExact } from "@/lib/usage/format";
 import { OverviewSpendChart } from "./overview-chart";
 
 /** Below $1, or under 3 days of credit at the last week's pace, the overview warns. */
@@ -45,19 +44,19 @@ export function OverviewSpend({ stats, availableMicroUsd }: { stats: OverviewSta
     <div className="grid" style={{ marginTop: 16 }}>
       <div className="panel">
         <div className="muted">Spend today (UTC)</div>
-        <div className="big" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>{formatUsdExact(stats.todayMicroUsd)}</div>
-        <div className="muted" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>This month: {formatUsdExact(stats.monthMicroUsd)}</div>
+        <div className="big" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>{formatMoney(stats.todayMicroUsd)}</div>
+        <div className="muted" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>This month: {formatMoney(stats.monthMicroUsd)}</div>
       </div>
       <div className="panel">
         <div className="muted">Average per day, last 7 days</div>
-        <div className="big" data-testid="avg-daily">{formatUsdExact(avgDaily)}</div>
+        <div className="big" data-testid="avg-daily">{formatMoney(avgDaily)}</div>
         <div className="muted" data-testid="days-left">
           {tenths === null ? "No spend in the last 7 days" : `≈ ${formatTenths(tenths)} days of credit left`}
         </div>
       </div>
       <div className="panel" style={{ gridColumn: "span 2", minWidth: 0 }}>
         <div className="muted">Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link></div>
-        <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatUsdExact(d.costMicroUsd) }))} />
+        <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatMoney(d.costMicroUsd) }))} />
       </div>
     </div>
   );

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { Fragment } from "react";
+import { CodeBlock } from "@/components/ui/code-block";
 import { docMarkdownHref, type Block, type DocPage, type Inline } from "@/lib/docs";
 
 // HTML rendering of a docs page. The markdown served at /docs/<slug>.md is rendered from
@@ -34,7 +35,7 @@ function BlockView({ block }: { block: Block }) {
     }
     case "table":
       return (
-        <div style={{ overflowX: "auto" }}>
+        <div className="table-scroll">
           <table data-testid={block.testId}>
             <thead>
               <tr>{block.head.map((h) => <th key={h}>{h}</th>)}</tr>
@@ -48,12 +49,7 @@ function BlockView({ block }: { block: Block }) {
         </div>
       );
     case "code":
-      return (
-        <>
-          {block.caption && <p className="muted">{block.caption}</p>}
-          <pre data-testid={block.testId} data-lang={block.lang}>{block.text}</pre>
-        </>
-      );
+      return <CodeBlock code={block.text} lang={block.lang} caption={block.caption} testId={block.testId} sample={block.run} />;
   }
 }
 

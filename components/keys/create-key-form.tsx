@@ -22,7 +22,7 @@ export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form:
             Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.
           </p>
           <div style={{ display: "flex", gap: 8 }}>
-            <input readOnly value={state.secret} data-testid="new-key-secret" onFocus={(e) => e.currentTarget.select()} />
+            <input readOnly aria-label="Your new API key" value={state.secret} data-testid="new-key-secret" onFocus={(e) => e.currentTarget.select()} />
             <button
               type="button"
               className="secondary"

@@ -1,7 +1,8 @@
 import Link from "next/link";
-import { formatUsd } from "@/lib/money";
-import { formatUnits, formatUtc } from "@/lib/usage/format";
+import { formatMoney } from "@/lib/money";
+import { formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
 import type { RequestLogRow } from "@/lib/usage/queries";
+import type { LogEntry } from "@/lib/usage/request-log";
 
 export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "httpStatus" | "aborted"> }) {
   const ok = row.httpStatus < 400 && !row.aborted;
@@ -12,10 +13,10 @@ export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "http
   );
 }
 
-/** The request log: newest first, one page of a keyset-paginated query. */
-export function RequestLogTable({ rows }: { rows: RequestLogRow[] }) {
+/** The request log: newest first, one page of a keyset-paginated query; refusals included. */
+export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
   return (
-    <div style={{ overflowX: "auto" }}>
+    <div className="table-scroll">
       <table data-testid="request-log">
         <thead>
           <tr>
@@ -24,16 +25,32 @@ export function RequestLogTable({ rows }: { rows: RequestLogRow[] }) {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.requestId} data-testid="log-row" data-request-id={r.requestId} data-key-id={r.keyId ?? ""} data-cost-micro-usd={String(r.costMicroUsd)}>
+            <tr
+              key={`${r.source}:${r.id}`}
+              data-testid="log-row"
+              data-source={r.source}
+              data-http-status={r.httpStatus}
+              data-request-id={r.requestId}
+              data-key-id={r.keyId ?? ""}
+              data-cost-micro-usd={String(r.costMicroUsd)}
+            >
               <td style={{ whiteSpace: "nowrap" }}>
                 <Link href={`/dashboard/usage/requests/${encodeURIComponent(r.requestId)}`} data-testid="log-detail-link">{formatUtc(r.createdAt)}</Link>
               </td>
               <td data-testid="log-key">{r.keyName ?? <span className="muted">{r.keyId ? "deleted key" : "—"}</span>}</td>
-              <td data-testid="log-model"><code>{r.model}</code></td>
-              <td data-testid="log-units">{formatUnits(r)}</td>
-              <td data-testid="log-cost" style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatUsd(r.costMicroUsd, { decimals: 6 })}</td>
-              <td><StatusBadge row={r} /></td>
-              <td style={{ textAlign: "right" }}>{r.latencyMs.toLocaleString("en-US")} ms</td>
+              <td data-testid="log-model">{r.model ? <code>{r.model}</code> : <span className="muted">{r.path ?? "—"}</span>}</td>
+              <td data-testid="log-units">
+                {r.source === "refused" ? <span className="muted">{r.count > 1 ? `${formatInt(r.count)} identical requests` : "refused before any work"}</span> : formatUnits(r)}
+              </td>
+              <td data-testid="log-cost" style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(r.costMicroUsd)}</td>
+              <td>
+                {r.source === "refused" ? (
+                  <span className="error" data-testid="log-status">{r.code} ({r.httpStatus}){r.count > 1 ? ` ×${formatInt(r.count)}` : ""}</span>
+                ) : (
+                  <StatusBadge row={r} />
+                )}
+              </td>
+              <td style={{ textAlign: "right" }}>{r.source === "refused" ? "—" : `${r.latencyMs.toLocaleString("en-US")} ms`}</td>
               <td data-testid="log-aborted">{r.aborted ? <span className="error">yes</span> : <span className="muted">no</span>}</td>
             </tr>
           ))}

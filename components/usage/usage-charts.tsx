@@ -12,12 +12,12 @@ import {
   type TooltipContentProps,
   type TooltipValueType as ValueType,
 } from "recharts";
+import { MODALITY_COLORS, SERIES_COLORS } from "@/lib/usage/palette";
 import type { ChartData, ChartRow } from "@/lib/usage/series";
 
 // The usage page's charts. They receive plain serialisable rows (lib/usage/series.ts):
 // numbers for plotting, exact money as strings for the tooltips.
 
-export const PALETTE = ["#6ea8fe", "#4cd18a", "#f2b84b", "#c38cff", "#ff8f6b", "#5fd4d4", "#ff6b9a", "#a3b36b", "#9aa3b2"];
 const GRID = "#262c3a";
 const AXIS = { stroke: "#9aa3b2", fontSize: 12 } as const;
 const HEIGHT = 240;
@@ -44,22 +44,64 @@ function ChartTooltip({ active, payload, label, series, totalKey }: Pick<Partial
   );
 }
 
-function StackedBars({ rows, series, testId, yFormat, totalKey }: { rows: ChartRow[]; series: Series[]; testId: string; yFormat?: (v: number) => string; totalKey?: keyof ChartRow }) {
+const cell = (row: ChartRow, s: Series) => {
+  const v = row[s.key];
+  if (s.exactKey) return String(row[s.exactKey]);
+  return s.format ? s.format(Number(v)) : Number(v).toLocaleString("en-US");
+};
+
+/**
+ * The chart's text alternative: the same numbers as a table (exact money), folded under
+ * the chart. The chart itself is marked as an image described by the table's caption.
+ */
+function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; series: Series[]; title: string; totalKey?: keyof ChartRow }) {
   return (
-    <div data-testid={testId} style={{ width: "100%", height: HEIGHT }}>
-      <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
-          <CartesianGrid stroke={GRID} vertical={false} />
-          <XAxis dataKey="label" tick={AXIS} stroke={GRID} minTickGap={16} />
-          <YAxis tick={AXIS} stroke={GRID} tickFormatter={yFormat} width={72} allowDecimals />
-          <Tooltip cursor={{ fill: "rgba(110,168,254,0.08)" }} content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />} />
-          {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
-          {series.map((s) => (
-            <Bar key={s.key} dataKey={s.key} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />
-          ))}
-        </BarChart>
-      </ResponsiveContainer>
-    </div>
+    <details className="chart-table" data-testid="chart-table">
+      <summary>{title}: show as a table</summary>
+      <div className="table-scroll">
+        <table>
+          <caption className="visually-hidden">{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Period (UTC)</th>
+              {series.map((s) => <th scope="col" key={s.key}>{s.name}</th>)}
+              {totalKey && <th scope="col">Total</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.label}>
+                <th scope="row">{r.label}</th>
+                {series.map((s) => <td key={s.key}>{cell(r, s)}</td>)}
+                {totalKey && <td>{String(r[totalKey])}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
+function StackedBars({ rows, series, testId, title, yFormat, totalKey }: { rows: ChartRow[]; series: Series[]; testId: string; title: string; yFormat?: (v: number) => string; totalKey?: keyof ChartRow }) {
+  return (
+    <>
+      <div data-testid={testId} role="img" aria-label={`${title} (bar chart; the table below has the same numbers)`} style={{ width: "100%", height: HEIGHT }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+            <CartesianGrid stroke={GRID} vertical={false} />
+            <XAxis dataKey="label" tick={AXIS} stroke={GRID} minTickGap={16} />
+            <YAxis tick={AXIS} stroke={GRID} tickFormatter={yFormat} width={72} allowDecimals />
+            <Tooltip cursor={{ fill: "rgba(110,168,254,0.08)" }} content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />} />
+            {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
+            {series.map((s) => (
+              <Bar key={s.key} dataKey={s.key} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <ChartTable rows={rows} series={series} title={title} totalKey={totalKey} />
+    </>
   );
 }
 
@@ -67,12 +109,12 @@ const usdTick = (v: number) => (v === 0 ? "$0" : v < 0.01 ? `$${v.toPrecision(2)
 const compact = (v: number) => Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 }).format(v);
 
 export function SpendChart({ data, testId = "chart-spend" }: { data: ChartData; testId?: string }) {
-  const series = data.models.map((m, i) => ({ key: `m${i}`, exactKey: `x${i}`, name: m, color: PALETTE[i % PALETTE.length] }));
-  return <StackedBars rows={data.rows} series={series} testId={testId} yFormat={usdTick} totalKey="totalExact" />;
+  const series = data.models.map((m, i) => ({ key: `m${i}`, exactKey: `x${i}`, name: m, color: data.colors[i] }));
+  return <StackedBars rows={data.rows} series={series} testId={testId} title={`Spend per ${data.bucket} by model`} yFormat={usdTick} totalKey="totalExact" />;
 }
 
 export function RequestsChart({ data }: { data: ChartData }) {
-  return <StackedBars rows={data.rows} series={[{ key: "requests", name: "Requests", color: PALETTE[0] }]} testId="chart-requests" yFormat={compact} />;
+  return <StackedBars rows={data.rows} series={[{ key: "requests", name: "Requests", color: SERIES_COLORS.requests }]} testId="chart-requests" title={`Requests per ${data.bucket}`} yFormat={compact} />;
 }
 
 export function TokensChart({ data }: { data: ChartData }) {
@@ -80,20 +122,21 @@ export function TokensChart({ data }: { data: ChartData }) {
     <StackedBars
       rows={data.rows}
       series={[
-        { key: "inputTokens", name: "Input tokens", color: PALETTE[0] },
-        { key: "outputTokens", name: "Output tokens", color: PALETTE[1] },
+        { key: "inputTokens", name: "Input tokens", color: SERIES_COLORS.inputTokens },
+        { key: "outputTokens", name: "Output tokens", color: SERIES_COLORS.outputTokens },
       ]}
       testId="chart-tokens"
+      title={`Input and output tokens per ${data.bucket}`}
       yFormat={compact}
     />
   );
 }
 
-const OTHER_UNITS: { key: keyof ChartRow & string; title: string; unit: string; format?: (v: number) => string }[] = [
-  { key: "images", title: "Images", unit: "images" },
-  { key: "videoSeconds", title: "Video", unit: "seconds" },
-  { key: "characters", title: "Speech (text-to-speech)", unit: "characters" },
-  { key: "audioMinutes", title: "Transcription (speech-to-text)", unit: "minutes of audio", format: (v) => `${Number(v.toFixed(3))} min` },
+const OTHER_UNITS: { key: keyof ChartRow & string; modality: string; title: string; unit: string; format?: (v: number) => string }[] = [
+  { key: "images", modality: "image", title: "Images", unit: "images" },
+  { key: "videoSeconds", modality: "video", title: "Video", unit: "seconds" },
+  { key: "characters", modality: "tts", title: "Speech (text-to-speech)", unit: "characters" },
+  { key: "audioMinutes", modality: "stt", title: "Transcription (speech-to-text)", unit: "minutes of audio", format: (v) => `${Number(v.toFixed(3))} min` },
 ];
 
 /** One small chart per other modality that has any units in the period. */
@@ -102,10 +145,10 @@ export function OtherUnitsCharts({ data }: { data: ChartData }) {
   if (shown.length === 0) return <p className="muted" data-testid="other-units-none">No image, video, speech or transcription requests in this period.</p>;
   return (
     <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}>
-      {shown.map((u, i) => (
+      {shown.map((u) => (
         <div className="panel" key={u.key}>
           <div className="muted">{u.title} <span style={{ fontSize: 12 }}>({u.unit} per {data.bucket})</span></div>
-          <StackedBars rows={data.rows} series={[{ key: u.key, name: u.title, color: PALETTE[(i + 2) % PALETTE.length], format: u.format }]} testId={`chart-${u.key}`} yFormat={compact} />
+          <StackedBars rows={data.rows} series={[{ key: u.key, name: u.title, color: MODALITY_COLORS[u.modality], format: u.format }]} testId={`chart-${u.key}`} title={`${u.title}: ${u.unit} per ${data.bucket}`} yFormat={compact} />
         </div>
       ))}
     </div>

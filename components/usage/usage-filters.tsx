@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { MODALITIES } from "@/lib/catalog/types";
 import { filtersToSearchParams, RANGE_LABELS, RANGES, type UsageFilters } from "@/lib/usage/filters";
+import { LOG_STATUS_LABELS, LOG_STATUSES, type LogStatus } from "@/lib/usage/request-log";
+import { PeriodFields } from "./period-fields";
 
 const MODALITY_LABELS: Record<string, string> = {
   chat: "Chat",
@@ -9,6 +11,7 @@ const MODALITY_LABELS: Record<string, string> = {
   video: "Video",
   tts: "Text-to-speech",
   stt: "Speech-to-text",
+  embedding: "Embeddings",
 };
 
 export { MODALITY_LABELS };
@@ -17,14 +20,14 @@ export { MODALITY_LABELS };
  * The filters as a plain GET form: applying them changes the URL, so every view of the
  * usage page is a shareable link, and it works before any JavaScript has loaded.
  */
-export function UsageFiltersForm({ filters, keys, models }: { filters: UsageFilters; keys: { id: string; name: string; revoked: boolean }[]; models: string[] }) {
+export function UsageFiltersForm({ filters, status, keys, models }: { filters: UsageFilters; status: LogStatus; keys: { id: string; name: string; revoked: boolean }[]; models: string[] }) {
   return (
     <form method="get" action="/dashboard/usage" className="panel" data-testid="usage-filters">
       <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
         {RANGES.filter((r) => r !== "custom").map((r) => (
           <Link
             key={r}
-            href={`/dashboard/usage?${filtersToSearchParams({ ...filters, range: r })}`}
+            href={`/dashboard/usage?${filtersToSearchParams({ ...filters, range: r, fromDate: null, toDate: null }, { status: status === "all" ? null : status })}`}
             className="badge"
             data-testid={`range-${r}`}
             aria-current={filters.range === r ? "true" : undefined}
@@ -35,20 +38,7 @@ export function UsageFiltersForm({ filters, keys, models }: { filters: UsageFilt
         ))}
       </div>
       <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", alignItems: "end" }}>
-        <div>
-          <label htmlFor="f-range">Period</label>
-          <select id="f-range" name="range" defaultValue={filters.range} data-testid="filter-range">
-            {RANGES.map((r) => <option key={r} value={r}>{RANGE_LABELS[r]}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="f-from">From (UTC, custom)</label>
-          <input id="f-from" type="date" name="from" defaultValue={filters.fromDate ?? ""} data-testid="filter-from" />
-        </div>
-        <div>
-          <label htmlFor="f-to">To (UTC, custom)</label>
-          <input id="f-to" type="date" name="to" defaultValue={filters.toDate ?? ""} data-testid="filter-to" />
-        </div>
+        <PeriodFields range={filters.range} fromDate={filters.fromDate} toDate={filters.toDate} />
         <div>
           <label htmlFor="f-key">API key</label>
           <select id="f-key" name="key" defaultValue={filters.keyId ?? ""} data-testid="filter-key">
@@ -68,6 +58,12 @@ export function UsageFiltersForm({ filters, keys, models }: { filters: UsageFilt
           <select id="f-modality" name="modality" defaultValue={filters.modality ?? ""} data-testid="filter-modality">
             <option value="">All modalities</option>
             {MODALITIES.map((m) => <option key={m} value={m}>{MODALITY_LABELS[m]}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-status">Status</label>
+          <select id="f-status" name="status" defaultValue={status} data-testid="filter-status">
+            {LOG_STATUSES.map((s) => <option key={s} value={s}>{LOG_STATUS_LABELS[s]}</option>)}
           </select>
         </div>
         <div style={{ display: "flex", gap: 8 }}>

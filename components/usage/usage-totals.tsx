@@ -1,5 +1,8 @@
+import type { KeyUsageRow } from "@/lib/usage/by-key";
+import { modelColor } from "@/lib/usage/colors";
 import { addUnits, ZERO_UNITS, type UsageBucketRow, type UsageUnits } from "@/lib/usage/queries";
-import { audioMinutes, formatInt, formatUnits, formatUsdExact } from "@/lib/usage/format";
+import { formatMoney } from "@/lib/money";
+import { audioMinutes, formatInt, formatUnits } from "@/lib/usage/format";
 
 function Stat({ label, value, testId, micro }: { label: string; value: string; testId: string; micro?: bigint }) {
   return (
@@ -14,7 +17,7 @@ function Stat({ label, value, testId, micro }: { label: string; value: string; t
 export function UsageTotals({ totals }: { totals: UsageUnits }) {
   return (
     <div className="grid" data-testid="usage-totals">
-      <Stat label="Total spend" value={formatUsdExact(totals.costMicroUsd)} testId="total-spend" micro={totals.costMicroUsd} />
+      <Stat label="Total spend" value={formatMoney(totals.costMicroUsd)} testId="total-spend" micro={totals.costMicroUsd} />
       <Stat label="Requests" value={formatInt(totals.requests)} testId="total-requests" />
       <Stat label="Input / output tokens" value={`${formatInt(totals.inputTokens)} / ${formatInt(totals.outputTokens)}`} testId="total-tokens" />
       <div className="panel" data-testid="total-other-units">
@@ -35,6 +38,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
   }
   const list = [...byModel.entries()].sort((a, b) => (b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0])));
   return (
+    <div className="table-scroll">
     <table data-testid="model-breakdown">
       <thead>
         <tr><th>Model</th><th style={{ textAlign: "right" }}>Requests</th><th>Units</th><th style={{ textAlign: "right" }}>Spend</th></tr>
@@ -42,10 +46,10 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
       <tbody>
         {list.map(([model, u]) => (
           <tr key={model} data-testid="model-row" data-model={model} data-cost-micro-usd={String(u.costMicroUsd)}>
-            <td><code>{model}</code></td>
+            <td><span className="swatch" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code></td>
             <td style={{ textAlign: "right" }}>{formatInt(u.requests)}</td>
             <td>{formatUnits(u)}</td>
-            <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatUsdExact(u.costMicroUsd)}</td>
+            <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(u.costMicroUsd)}</td>
           </tr>
         ))}
       </tbody>
@@ -54,9 +58,41 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
           <th>Total</th>
           <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
           <th />
-          <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="breakdown-total">{formatUsdExact(totals.costMicroUsd)}</th>
+          <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="breakdown-total">{formatMoney(totals.costMicroUsd)}</th>
         </tr>
       </tfoot>
     </table>
+    </div>
+  );
+}
+
+/** Per-key subtotals over the same period and filters; they add up to the period's total. */
+export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: UsageUnits }) {
+  return (
+    <div className="table-scroll">
+      <table data-testid="key-breakdown">
+        <thead>
+          <tr><th>API key</th><th style={{ textAlign: "right" }}>Requests</th><th style={{ textAlign: "right" }}>Spend</th><th style={{ textAlign: "right" }}>Share</th></tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.keyId ?? "none"} data-testid="key-breakdown-row" data-key-id={r.keyId ?? ""} data-cost-micro-usd={String(r.costMicroUsd)}>
+              <td>{r.keyName}</td>
+              <td style={{ textAlign: "right" }}>{formatInt(r.requests)}</td>
+              <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(r.costMicroUsd)}</td>
+              <td style={{ textAlign: "right" }}>{totals.costMicroUsd > 0n ? `${(Number((r.costMicroUsd * 1000n) / totals.costMicroUsd) / 10).toFixed(1)}%` : "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th>Total</th>
+            <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
+            <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="key-breakdown-total">{formatMoney(totals.costMicroUsd)}</th>
+            <th />
+          </tr>
+        </tfoot>
+      </table>
+    </div>
   );
 }

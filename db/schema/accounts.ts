@@ -11,6 +11,19 @@ export const users = pgTable("users", {
   name: text("name"),
   passwordHash: text("password_hash").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  // Set when the owner followed the emailed verification link (lib/auth/email-tokens.ts);
+  // the free credit is granted then, not at sign-up.
+  emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
+  // The mailbox behind the address (lib/accounts/email-identity.ts): aliases of one mailbox
+  // share it. Not unique: several accounts may share one; the free credit goes to the first.
+  emailIdentity: text("email_identity"),
+  // What became of the free credit once verified: granted, or why not (FREE_CREDIT_OUTCOMES).
+  freeCredit: text("free_credit"),
+  // Sessions (JWTs) signed in before this instant are refused: password change or reset,
+  // "sign out everywhere", an admin action, account deletion (lib/auth/sessions.ts).
+  sessionsValidAfter: timestamp("sessions_valid_after", { withTimezone: true }),
+  // Deleted accounts keep their row (the ledger and usage refer to it); the address is freed.
+  deletedAt: timestamp("deleted_at", { withTimezone: true }),
 });
 
 export const billingAccounts = pgTable(
@@ -28,12 +41,17 @@ export const billingAccounts = pgTable(
     // Sum of active reservations. Spendable = balance - reserved, and the database
     // refuses any state where that would go negative.
     reservedMicroUsd: bigint("reserved_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    // What refunds and disputes of top-ups could not debit because the credit was already
+    // spent. While it is above zero the account is frozen (the API answers 402); a top-up
+    // pays it back first (lib/ledger/reversals.ts). The balance itself never goes negative.
+    owedMicroUsd: bigint("owed_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check("balance_non_negative", sql`${t.balanceMicroUsd} >= 0`),
     check("reserved_non_negative", sql`${t.reservedMicroUsd} >= 0`),
     check("reserved_within_balance", sql`${t.reservedMicroUsd} <= ${t.balanceMicroUsd}`),
+    check("owed_non_negative", sql`${t.owedMicroUsd} >= 0`),
   ],
 );
 

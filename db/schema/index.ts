@@ -4,3 +4,7 @@ export * from "./ledger";
 export * from "./billing";
 export * from "./media";
 export * from "./tiers";
+export * from "./auth";
+export * from "./failed-requests";
+export * from "./budget-alerts";
+export * from "./usage-daily";

@@ -13,7 +13,10 @@ import {
 import { billingAccounts } from "./accounts";
 import { apiKeys } from "./api-keys";
 
-export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "adjustment"] as const;
+// refund / dispute: a top-up Stripe gave back to the card or that the cardholder disputed,
+// debited again (lib/ledger/reversals.ts); recovery: what such a debit could not take
+// (the credit was spent) paid back from a later top-up.
+export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "dispute", "recovery", "adjustment"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 // Append-only: rows are inserted, never updated or deleted. The database enforces it
@@ -83,6 +86,16 @@ export const usageEvents = pgTable(
     httpStatus: integer("http_status").notNull(),
     latencyMs: integer("latency_ms").notNull(),
     aborted: boolean("aborted").notNull().default(false),
+    // Of input_tokens, those the provider served from its prompt cache (billed at the model's
+    // cached-input price); of output_tokens, the model's reasoning. As the provider reported.
+    cachedInputTokens: bigint("cached_input_tokens", { mode: "number" }).notNull().default(0),
+    reasoningTokens: bigint("reasoning_tokens", { mode: "number" }).notNull().default(0),
+    // Upstream models: the provider that served (or last failed) and how many providers were
+    // tried (fallback); null/0 for the built-in simulators. error_code: our error code when
+    // the request failed (e.g. provider_rate_limited), null when it succeeded.
+    provider: text("provider"),
+    providerAttempts: integer("provider_attempts").notNull().default(0),
+    errorCode: text("error_code"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

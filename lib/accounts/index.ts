@@ -1,12 +1,12 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, users, type Tier } from "@/db/schema";
 import { newId } from "@/lib/ids";
+import { emailIdentity } from "./email-identity";
 import { notifyKeyChange } from "@/lib/api-keys/changes";
-import { grant } from "@/lib/ledger";
 import { usd } from "@/lib/money";
 
-/** The free credit every new account gets, once (DESIGN.md: $10.00). */
+/** The free credit every verified new person gets, once (docs/architecture.md, "The product contract": $10.00; ./free-credit.ts). */
 export const SIGNUP_CREDIT_MICRO_USD = usd(10);
 
 export class EmailTakenError extends Error {
@@ -20,8 +20,9 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
- * Creates the user, their billing account and the signup grant in one transaction.
- * The grant's reference is derived from the account id, so it can be posted only once.
+ * Creates the user and their billing account in one transaction, unverified and at $0:
+ * the free credit comes when the address is verified (./free-credit.ts). The mailbox
+ * identity is stored with the user for that decision.
  */
 export async function createUserWithAccount(
   db: Queryable,
@@ -32,14 +33,10 @@ export async function createUserWithAccount(
   const accountId = newId("acct");
   try {
     await db.transaction(async (tx) => {
-      await tx.insert(users).values({ id: userId, email, name: input.name ?? null, passwordHash: input.passwordHash });
+      await tx
+        .insert(users)
+        .values({ id: userId, email, emailIdentity: emailIdentity(email), name: input.name ?? null, passwordHash: input.passwordHash });
       await tx.insert(billingAccounts).values({ id: accountId, ownerUserId: userId });
-      await grant(tx, {
-        accountId,
-        amountMicroUsd: SIGNUP_CREDIT_MICRO_USD,
-        reference: `signup-credit:${accountId}`,
-        description: "Free credit for new accounts",
-      });
     });
   } catch (err) {
     if (isUniqueViolation(err, "users_email_unique")) throw new EmailTakenError();
@@ -64,7 +61,7 @@ export async function findUserByEmail(db: Queryable, email: string) {
     .select({ user: users, accountId: billingAccounts.id, tier: billingAccounts.tier })
     .from(users)
     .innerJoin(billingAccounts, eq(billingAccounts.ownerUserId, users.id))
-    .where(eq(users.email, normalizeEmail(email)));
+    .where(and(eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)));
   return row ?? null;
 }
 

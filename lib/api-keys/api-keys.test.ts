@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "@/db/schema";

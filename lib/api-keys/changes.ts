@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
+import { processSingleton } from "@/lib/process";
 
 // API-key lookups are cached briefly in every instance (lib/api/key-auth.ts). When a key is
 // revoked, or its account's tier or its spend limit changes, the change is announced here:
@@ -12,8 +13,8 @@ export const KEY_CHANGES_CHANNEL = "api_key_changes";
 export type KeyChange = { keyId: string } | { accountId: string };
 type Listener = (change: KeyChange) => void;
 
-const g = globalThis as unknown as { __keyChangeListeners?: Set<Listener> };
-const listeners = (g.__keyChangeListeners ??= new Set());
+// Process-wide (lib/process.ts): a change made in one route bundle reaches the caches of all.
+const listeners = processSingleton("apiKeys.changeListeners", () => new Set<Listener>());
 
 export function onKeyChange(listener: Listener): () => void {
   listeners.add(listener);

@@ -69,6 +69,20 @@ export async function revokeApiKey(db: Queryable, input: { accountId: string; ke
   return updated.length > 0;
 }
 
+/** Renames a key if, and only if, it belongs to `accountId` (revoked keys too, for the record). */
+export async function renameApiKey(db: Queryable, input: { accountId: string; keyId: string; name: string }): Promise<boolean> {
+  const name = input.name.trim();
+  if (!name || name.length > KEY_NAME_MAX) throw new RangeError(`Key name must be 1 to ${KEY_NAME_MAX} characters.`);
+  const updated = await db
+    .update(apiKeys)
+    .set({ name })
+    .where(and(eq(apiKeys.id, input.keyId), eq(apiKeys.accountId, input.accountId)))
+    .returning({ id: apiKeys.id });
+  // The cached principal carries the name (it appears in error messages): drop it everywhere.
+  if (updated.length) await notifyKeyChange(db, { keyId: input.keyId });
+  return updated.length > 0;
+}
+
 export type ApiKeyPrincipal = {
   keyId: string;
   keyName: string;
@@ -76,6 +90,8 @@ export type ApiKeyPrincipal = {
   tier: (typeof billingAccounts.$inferSelect)["tier"];
   spendLimitMicroUsd: bigint | null;
   spendLimitPeriod: (typeof apiKeys.$inferSelect)["spendLimitPeriod"];
+  /** Owed after refunds/disputes took back spent credit: the account is frozen while > 0. */
+  owedMicroUsd: bigint;
 };
 
 /** Looks up an active key by its secret. Null for unknown or revoked keys. */
@@ -90,6 +106,7 @@ export async function findActiveKey(db: Queryable, secret: string): Promise<ApiK
       revokedAt: apiKeys.revokedAt,
       spendLimitMicroUsd: apiKeys.spendLimitMicroUsd,
       spendLimitPeriod: apiKeys.spendLimitPeriod,
+      owedMicroUsd: billingAccounts.owedMicroUsd,
     })
     .from(apiKeys)
     .innerJoin(billingAccounts, eq(billingAccounts.id, apiKeys.accountId))

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   insufficient_quota: { status: 402, type: "insufficient_quota" },
   key_spend_limit_exceeded: { status: 402, type: "insufficient_quota" },
   max_cost_exceeded: { status: 402, type: "insufficient_quota" },
+  account_frozen: { status: 402, type: "insufficient_quota" },
   permission_denied: { status: 403, type: "permission_error" },
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },
@@ -23,6 +24,12 @@ export const ERROR_CODES = {
   rate_limit_exceeded: { status: 429, type: "requests" }, // OpenAI's type for request-rate limits
   internal_error: { status: 500, type: "server_error" },
   upstream_error: { status: 502, type: "upstream_error" },
+  // A provider refused the client's request as invalid (its 4xx): its status, message,
+  // param and code are relayed (see lib/providers/upstream/errors.ts).
+  upstream_rejected: { status: 400, type: "invalid_request_error" },
+  // Every provider of the model answered 429: their capacity, not this key's rate limit
+  // (that one is rate_limit_exceeded, type "requests").
+  provider_rate_limited: { status: 429, type: "provider_capacity" },
   service_unavailable: { status: 503, type: "server_error" },
   upstream_timeout: { status: 504, type: "upstream_error" },
 } as const satisfies Record<string, { status: number; type: string }>;
@@ -39,21 +46,24 @@ export class ApiError extends Error {
   readonly type: string;
   readonly param: string | null;
   readonly headers: Record<string, string>;
+  /** The `code` in the body when it is not ours (a provider's own code, relayed). */
+  readonly bodyCode: string | null | undefined;
 
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    opts: { param?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
+    opts: { param?: string | null; headers?: Record<string, string>; cause?: unknown; status?: number; bodyCode?: string | null } = {},
   ) {
     super(message, { cause: opts.cause });
-    this.status = ERROR_CODES[code].status;
+    this.status = opts.status ?? ERROR_CODES[code].status;
     this.type = ERROR_CODES[code].type;
     this.param = opts.param ?? null;
     this.headers = opts.headers ?? {};
+    this.bodyCode = opts.bodyCode;
   }
 
   toJSON(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.bodyCode === undefined ? this.code : this.bodyCode } };
   }
 }
 

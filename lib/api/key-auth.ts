@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { getDbHandle, type Db } from "@/db/client";
 import { emitLocalKeyChange, KEY_CHANGES_CHANNEL, onKeyChange, parseKeyChange } from "@/lib/api-keys/changes";
 import { findActiveKey, hashApiKey, type ApiKeyPrincipal } from "@/lib/api-keys";
+import { onShutdown, processSingleton } from "@/lib/process";
 import { ApiError } from "./errors";
 
 // Key lookups are cached in-process for KEY_CACHE_TTL_MS (5 s): a revoked key, a tier or a
@@ -11,7 +12,19 @@ export const KEY_CACHE_TTL_MS = 5_000;
 const KEY_CACHE_MAX = 10_000;
 
 type Cached = { principal: ApiKeyPrincipal; expiresAt: number };
-const cache = new Map<string, Cached>(); // by key hash
+
+// Process-wide (lib/process.ts): Next.js bundles each route handler separately, each with
+// its own copy of this module; one cache, one LISTEN and one set of pending last-used
+// writes per process, which the shutdown flush can reach.
+const state = processSingleton("apiKeys.cache", () => ({
+  cache: new Map<string, Cached>(), // by key hash
+  listening: null as Promise<void> | null,
+  lastWritten: new Map<string, number>(), // keyId → when we last queued a write
+  pending: new Map<string, Date>(),
+  flushTimer: null as ReturnType<typeof setTimeout> | null,
+  flushDb: null as Db | null,
+}));
+const { cache, lastWritten, pending } = state;
 
 /** Drop cached lookups: one key, every key of an account, or everything. */
 export function invalidateKeyCache(keyId?: string, accountId?: string): void {
@@ -24,9 +37,8 @@ export function invalidateKeyCache(keyId?: string, accountId?: string): void {
 // Revocations, tier and spend-limit changes reach the cache at once in this process and,
 // through LISTEN/NOTIFY, in every other instance (lib/api-keys/changes.ts).
 onKeyChange((change) => invalidateKeyCache("keyId" in change ? change.keyId : undefined, "accountId" in change ? change.accountId : undefined));
-let listening: Promise<void> | null = null;
 function listenForKeyChanges(): void {
-  listening ??= getDbHandle()
+  state.listening ??= getDbHandle()
     .then((h) =>
       h.listen(KEY_CHANGES_CHANNEL, (payload) => {
         const change = parseKeyChange(payload);
@@ -34,7 +46,7 @@ function listenForKeyChanges(): void {
       }),
     )
     .catch((err) => {
-      listening = null; // retried on the next request; the TTL bounds staleness meanwhile
+      state.listening = null; // retried on the next request; the TTL bounds staleness meanwhile
       console.error("[api] could not LISTEN for key changes", err);
     });
 }
@@ -72,10 +84,8 @@ export async function authenticate(db: Db, req: Request): Promise<ApiKeyPrincipa
 export const LAST_USED_RESOLUTION_MS = 60_000;
 const FLUSH_DELAY_MS = 1_000;
 
-const lastWritten = new Map<string, number>(); // keyId → when we last queued a write
-const pending = new Map<string, Date>();
-let flushTimer: ReturnType<typeof setTimeout> | null = null;
-let flushDb: Db | null = null;
+// Pending writes are flushed at shutdown too (the registry: lib/process.ts).
+onShutdown("apiKeys.lastUsed", () => flushLastUsed().then(() => {}));
 
 export function noteKeyUsed(db: Db, keyId: string, at = new Date()): void {
   const prev = lastWritten.get(keyId);
@@ -83,23 +93,24 @@ export function noteKeyUsed(db: Db, keyId: string, at = new Date()): void {
   lastWritten.set(keyId, at.getTime());
   if (lastWritten.size > KEY_CACHE_MAX) lastWritten.clear();
   pending.set(keyId, at);
-  flushDb = db;
-  flushTimer ??= setTimeout(() => void flushLastUsed().catch((err) => console.error("[api] last_used flush failed", err)), FLUSH_DELAY_MS);
-  flushTimer.unref?.();
+  state.flushDb = db;
+  state.flushTimer ??= setTimeout(() => void flushLastUsed().catch((err) => console.error("[api] last_used flush failed", err)), FLUSH_DELAY_MS);
+  state.flushTimer.unref?.();
 }
 
 /** Writes the pending last-used times now (also used by tests and at shutdown). */
 export async function flushLastUsed(): Promise<number> {
-  if (flushTimer) clearTimeout(flushTimer);
-  flushTimer = null;
-  if (!pending.size || !flushDb) return 0;
+  if (state.flushTimer) clearTimeout(state.flushTimer);
+  state.flushTimer = null;
+  const db = state.flushDb;
+  if (!pending.size || !db) return 0;
   const batch = [...pending.entries()];
   pending.clear();
   const values = sql.join(
     batch.map(([id, at]) => sql`(${id}, ${at.toISOString()}::timestamptz)`),
     sql`, `,
   );
-  await flushDb.execute(
+  await db.execute(
     sql`update api_keys set last_used_at = v.at
           from (values ${values}) as v(id, at)
          where api_keys.id = v.id and (api_keys.last_used_at is null or api_keys.last_used_at < v.at)`,

@@ -10,6 +10,7 @@ const ENDPOINT_FOR: Record<Modality, string> = {
   video: "/v1/videos",
   tts: "/v1/audio/speech",
   stt: "/v1/audio/transcriptions",
+  embedding: "/v1/embeddings",
 };
 
 /** The catalog entry for `id`, or 404 model_not_found / 400 when it serves another endpoint. */

@@ -21,5 +21,8 @@ export const onlyOne = z
   .nullable()
   .optional();
 
+/** `n`: how many choices; the reservation covers each (lib/providers/text/parameters.ts). */
+export const choices = z.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(128, "must be at most 128").nullable().optional();
+
 export const streamFlag = z.boolean({ error: "must be true or false" }).nullable().optional();
 export const streamOptions = z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional();

@@ -9,6 +9,10 @@ import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
 import { rateLimitExceededError } from "@/lib/ratelimit/errors";
 import { securityHeaders } from "@/lib/security/headers";
+import { appOrigin } from "@/lib/env";
+import { formatUsd } from "@/lib/money";
+import { ApiError } from "./errors";
+import { recordFailedRequest } from "@/lib/usage/failed-requests";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
 // (which the model API skips). Computed once: they depend only on configuration.
@@ -52,10 +56,16 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     const requestId = newId("req");
     const headers = apiResponseHeaders(requestId);
     const meters: Meter[] = [];
+    // For the record of a refusal (below): who asked, and for which model if it got that far.
+    let db: Db | undefined;
+    let key: ApiKeyPrincipal | undefined;
+    let attemptedModel: string | null = null;
     try {
-      const db = await getDb();
-      const key = await authenticate(db, req);
+      db = await getDb();
+      key = await authenticate(db, req);
       noteKeyUsed(db, key.keyId);
+      // Frozen by a refund or dispute of spent credit: read with the cached key (no query).
+      if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
       const limit = await checkRateLimit({ key, req, requestId });
@@ -64,22 +74,25 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
 
       // Only error messages and /v1/credits need it: built on first use (two URL parses).
       let billingUrl: string | undefined;
+      const principal = key;
+      const conn = db;
       const ctx: ApiContext<P> = {
         req,
         requestId,
-        key,
-        db,
+        key: principal,
+        db: conn,
         params: ((await routeCtx?.params) ?? {}) as P,
         catalog: getCatalog(),
         startedAt,
         get billingUrl() {
-          return (billingUrl ??= new URL("/dashboard/billing", process.env.APP_URL || new URL(req.url).origin).toString());
+          return (billingUrl ??= new URL("/dashboard/billing", appOrigin(req.url)).toString());
         },
         openMeter: async (input) => {
+          attemptedModel = input.model.id;
           const meter = await openMeter({
             ...input,
-            db,
-            key,
+            db: conn,
+            key: principal,
             requestId,
             startedAt,
             get billingUrl() {
@@ -103,8 +116,23 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
       for (const m of meters) {
         if (!m.settled && !m.detached) {
-          await m.release({ status: "error", httpStatus: error.status }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
+          await m.release({ status: "error", httpStatus: error.status, errorCode: error.code }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
         }
+      }
+      // Refused before any credit was held (400, 402, 404, 429 …): no usage event exists, so
+      // the refusal is noted for the request log (coalesced, written after the answer).
+      if (db && key && meters.length === 0) {
+        recordFailedRequest(db, {
+          requestId,
+          accountId: key.accountId,
+          keyId: key.keyId,
+          method: req.method,
+          path: new URL(req.url).pathname,
+          model: attemptedModel,
+          httpStatus: error.status,
+          code: error.code,
+          message: error.message,
+        });
       }
       return errorResponse(error, headers);
     }
@@ -121,4 +149,13 @@ function withHeaders(res: Response, extra: Headers): Response {
     extra.forEach((v, k) => copy.headers.set(k, v));
     return copy;
   }
+}
+
+export function accountFrozenError(owedMicroUsd: bigint, billingUrl: string): ApiError {
+  const owed = formatUsd(owedMicroUsd);
+  return new ApiError(
+    "account_frozen",
+    `This account is frozen: a top-up was refunded or disputed after its credit had been spent, leaving ${owed} owed. ` +
+      `Add at least ${owed} of credit at ${billingUrl} (the amount owed is paid back first) and the API works again.`,
+  );
 }

@@ -15,6 +15,9 @@ export const authConfig = {
       if (user) {
         token.uid = user.id;
         token.accountId = (user as { accountId?: string }).accountId;
+        // When this session was signed in: compared with the user's sessions-valid-after
+        // instant to revoke it (lib/auth/sessions.ts). Not `iat`, which is renewed on refresh.
+        token.authAt = Date.now();
       }
       return token;
     },

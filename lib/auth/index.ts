@@ -7,13 +7,19 @@ import { authConfig } from "./config";
 import { verifyPassword } from "./password";
 import { checkSignInIp } from "./ip-limits";
 import { authSecret } from "./secret";
-import { checkSignInThrottle, clearSignInFailures, clientIp, recordSignInFailure } from "./throttle";
+import { clientIp } from "./client-ip";
+import { sessionIsCurrent, sessionState } from "./sessions";
+import { checkSignInThrottle, clearSignInFailures, recordSignInFailure } from "./throttle";
 
 export class InvalidCredentials extends CredentialsSignin {
   code = "invalid_credentials";
 }
+/** The code carries the wait, "too_many_attempts:<seconds>", for the form's message. */
 export class ThrottledSignIn extends CredentialsSignin {
-  code = "too_many_attempts";
+  constructor(retryAfterSeconds: number) {
+    super();
+    this.code = `too_many_attempts:${retryAfterSeconds}`;
+  }
 }
 export class IpRateLimitedSignIn extends CredentialsSignin {
   code = "ip_rate_limited";
@@ -31,6 +37,19 @@ const credentialsSchema = z.object({ email: z.string().trim().min(3).max(254), p
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   ...authConfig,
   secret: authSecret(),
+  callbacks: {
+    ...authConfig.callbacks,
+    // Runs wherever a session is used (auth() in pages, actions, route handlers, and
+    // /api/auth/session): a revoked session (password change or reset, "sign out
+    // everywhere", an admin, a deleted account) comes back as no session, and Auth.js
+    // clears its cookie where it can.
+    async jwt(params) {
+      const token = authConfig.callbacks.jwt(params);
+      if (params.user || !token.uid) return token;
+      const state = await sessionState(await getDb(), token.uid as string);
+      return sessionIsCurrent(state, token.authAt as number | undefined) ? token : null;
+    },
+  },
   providers: [
     Credentials({
       credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
@@ -44,7 +63,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         if (!ipVerdict.allowed) throw ipVerdict.reason === "unavailable" ? new SignInLimitsUnavailable() : new IpRateLimitedSignIn();
         const db = await getDb();
         const verdict = await checkSignInThrottle(db, email, ip).catch(limitsUnavailable);
-        if (!verdict.allowed) throw new ThrottledSignIn();
+        if (!verdict.allowed) throw new ThrottledSignIn(verdict.retryAfterSeconds);
 
         const found = await findUserByEmail(db, email);
         // Verify against a dummy hash when the user is unknown so timing does not reveal

@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { memoryBackend } from "@/lib/ratelimit/backends";

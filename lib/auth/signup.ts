@@ -1,7 +1,11 @@
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
-import { createUserWithAccount, EmailTakenError } from "@/lib/accounts";
+import { createUserWithAccount, EmailTakenError, normalizeEmail } from "@/lib/accounts";
+import { trySendEmail } from "@/lib/email";
+import { absoluteUrl } from "@/lib/email/links";
+import { emails } from "@/lib/email/templates";
 import { hashPassword, passwordProblem } from "./password";
+import { sendVerificationEmail } from "./verification";
 
 export const signupSchema = z.object({
   email: z
@@ -15,11 +19,13 @@ export const signupSchema = z.object({
 });
 
 export type SignupResult =
-  | { ok: true; userId: string; accountId: string }
+  | { ok: true; email: string; message: string; /** for tests and logs only, never shown */ created: { userId: string; accountId: string } | null }
   | { ok: false; field?: "email" | "password" | "name"; message: string };
 
-/** Validates and creates an account (with its one-time $10 grant). Never throws on bad input. */
-export async function signUp(db: Queryable, input: unknown): Promise<SignupResult> {
+export type ValidSignup = { ok: true; email: string; password: string; name?: string };
+
+/** The form's checks (address, password strength), shared with the operator CLI. */
+export function validateSignup(input: unknown): ValidSignup | { ok: false; field?: "email" | "password" | "name"; message: string } {
   const parsed = signupSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -28,11 +34,34 @@ export async function signUp(db: Queryable, input: unknown): Promise<SignupResul
   const { email, password, name } = parsed.data;
   const problem = passwordProblem(password, email);
   if (problem) return { ok: false, field: "password", message: problem };
+  return { ok: true, email, password, name };
+}
+
+/** What every accepted sign-up is told, new address or not. */
+export function checkYourEmailMessage(email: string): string {
+  return `Check your email: we sent a message to ${email}. Follow the link in it to verify your address (your $10.00 of free credit is added then), and sign in.`;
+}
+
+/**
+ * Validates and creates an unverified account, and emails the verification link. An
+ * address that already has an account gets the same answer (so the form does not reveal
+ * which addresses are registered) and its owner an email saying so; the password is
+ * hashed either way so the two take comparable time. Never throws on bad input.
+ */
+export async function signUp(db: Queryable, input: unknown, opts: { origin: string }): Promise<SignupResult> {
+  const valid = validateSignup(input);
+  if (!valid.ok) return valid;
+  const { email, password, name } = valid;
+  const passwordHash = await hashPassword(password);
+  const address = normalizeEmail(email);
+  const answer = { ok: true as const, email: address, message: checkYourEmailMessage(address) };
   try {
-    const created = await createUserWithAccount(db, { email, passwordHash: await hashPassword(password), name: name || null });
-    return { ok: true, ...created };
+    const created = await createUserWithAccount(db, { email, passwordHash, name: name || null });
+    await sendVerificationEmail(db, { userId: created.userId, email: address, origin: opts.origin });
+    return { ...answer, created };
   } catch (err) {
-    if (err instanceof EmailTakenError) return { ok: false, field: "email", message: err.message };
-    throw err;
+    if (!(err instanceof EmailTakenError)) throw err;
+    await trySendEmail(emails.signupExisting(address, absoluteUrl(opts.origin, "/login"), absoluteUrl(opts.origin, "/forgot-password")));
+    return { ...answer, created: null };
   }
 }

@@ -17,6 +17,8 @@ export const BILLING_ERRORS = {
   authentication_failed: 402,
   payment_failed: 402,
   stripe_unavailable: 503,
+  payments_not_configured: 503,
+  too_many_attempts: 429,
 } as const;
 
 export type BillingErrorCode = keyof typeof BILLING_ERRORS;

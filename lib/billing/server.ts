@@ -5,6 +5,7 @@ import { stripeConfig } from "./config";
 export { getStripe } from "./stripe";
 export { autoTopUpAfterSettle } from "./after-settle";
 
-export function webhookSecret(): string {
+/** Null when payments are off: the webhook then refuses every event. */
+export function webhookSecret(): string | null {
   return stripeConfig().webhookSecret;
 }

@@ -1,11 +1,12 @@
 import Stripe from "stripe";
 import { stripeConfig, type StripeConfig } from "./config";
+import { BillingError } from "./errors";
 
 // Pinned so a Stripe SDK upgrade never silently changes the shapes we read. It is the
 // version stripe@23.1.0 was generated against, and the one the emulator answers with.
 export const STRIPE_API_VERSION = "2026-10-28.endive" as const;
 
-export function createStripeClient(cfg: Pick<StripeConfig, "secretKey" | "emulatorUrl">): Stripe {
+export function createStripeClient(cfg: { secretKey: string; emulatorUrl: string | null }): Stripe {
   const common = {
     apiVersion: STRIPE_API_VERSION,
     // Retries reuse the request's Idempotency-Key, so a retried create never doubles.
@@ -24,11 +25,23 @@ export function createStripeClient(cfg: Pick<StripeConfig, "secretKey" | "emulat
   });
 }
 
+/** The refusal every payment path gives when payments are off (lib/billing/config.ts). */
+export function paymentsNotConfigured(): BillingError {
+  return new BillingError(
+    "payments_not_configured",
+    "Payments are not configured on this deployment, so no card can be added or charged. The operator must set the Stripe keys.",
+  );
+}
+
 // One client per process (the SDK keeps a connection pool), created on first use so that
-// `next build` never needs configuration.
+// `next build` never needs configuration. With payments off there is none: every caller
+// gets the BillingError above.
 const g = globalThis as unknown as { __stripe?: Stripe };
 
 export function getStripe(): Stripe {
-  g.__stripe ??= createStripeClient(stripeConfig());
+  if (g.__stripe) return g.__stripe;
+  const cfg = stripeConfig();
+  if (cfg.mode === "off") throw paymentsNotConfigured();
+  g.__stripe = createStripeClient(cfg);
   return g.__stripe;
 }

@@ -11,7 +11,7 @@ import { creditPaymentIntent, paymentStatusOf, recordPaymentState, upsertPayment
 // Manual top-ups: charge a saved card on-session with a PaymentIntent, credit what Stripe
 // received. The amount is checked here on the server whatever the page allowed.
 
-export const MIN_TOPUP_CENTS = 500; // $5.00 (DESIGN.md)
+export const MIN_TOPUP_CENTS = 500; // $5.00 (docs/architecture.md, "The product contract")
 export const MAX_TOPUP_CENTS = 1_000_000; // $10,000.00 per payment
 export const TOPUP_PRESETS_CENTS = [500, 2_000, 5_000, 10_000] as const;
 

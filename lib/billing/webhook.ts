@@ -1,6 +1,9 @@
 import Stripe from "stripe";
 import type { Queryable } from "@/db/client";
+import { readBodyBytes } from "@/lib/api/body";
+import { ApiError } from "@/lib/api/errors";
 import { creditPaymentIntent, recordEventOnly, recordPaymentState } from "./payments";
+import { handleChargeRefunded, handleDisputeCreated } from "./reversals";
 
 // The Stripe webhook endpoint's logic, kept out of the route file so integration tests can
 // drive it with a real database and the emulator. Stripe retries any non-2xx for days,
@@ -9,17 +12,64 @@ import { creditPaymentIntent, recordEventOnly, recordPaymentState } from "./paym
 /** Stripe's own default: a signature older than five minutes is refused (replay guard). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
-export type WebhookDeps = { db: Queryable; stripe: Stripe; webhookSecret: string; toleranceSeconds?: number };
+/**
+ * Stripe's events are a few KiB (the largest objects it sends stay well under 100 KiB); a
+ * bigger body is not from Stripe and is refused before it is read to the end.
+ */
+export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
 
-const HANDLED = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "setup_intent.succeeded"]);
+/** Null when payments are off (lib/billing/config.ts): every event is refused. */
+export type WebhookDeps = { db: Queryable; stripe: Stripe | null; webhookSecret: string | null; toleranceSeconds?: number };
+
+/**
+ * `t=<unix seconds>,v1=<64 hex>` (more v1 for rolled secrets, v0 from test tools), as Stripe
+ * sends it. Checked before the body is read, so junk costs no body read and no HMAC.
+ */
+export function wellFormedSignatureHeader(header: string | null): boolean {
+  if (!header || header.length > 1024) return false;
+  const parts = header.split(",");
+  let t = 0;
+  let v1 = 0;
+  for (const p of parts) {
+    const m = /^(t|v0|v1)=(.+)$/.exec(p.trim());
+    if (!m) continue; // Stripe may add schemes; unknown ones are skipped, as its SDK does
+    if (m[1] === "t") {
+      if (!/^\d{1,12}$/.test(m[2])) return false;
+      t++;
+    } else if (m[1] === "v1") {
+      if (!/^[0-9a-f]{64}$/.test(m[2])) return false;
+      v1++;
+    }
+  }
+  return t === 1 && v1 >= 1;
+}
+
+const HANDLED = new Set([
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "payment_intent.canceled",
+  "setup_intent.succeeded",
+  "charge.refunded",
+  "charge.dispute.created",
+]);
 
 const json = (status: number, body: unknown) => Response.json(body, { status });
 
 export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
+  // Payments off: no secret to check against, and nothing an event could do. Refused
+  // whatever it is signed with (an emulator's secret included).
+  if (!deps.webhookSecret || !deps.stripe) return json(400, { error: "payments are not configured on this deployment; webhook refused" });
   const signature = req.headers.get("stripe-signature");
-  // The signature covers the exact bytes Stripe sent: read the raw text, never re-serialised JSON.
-  const payload = await req.text();
   if (!signature) return json(400, { error: "missing Stripe-Signature header" });
+  if (!wellFormedSignatureHeader(signature)) return json(400, { error: "malformed Stripe-Signature header: expected t=<timestamp>,v1=<signature>" });
+  // The signature covers the exact bytes Stripe sent: read the raw bytes, never re-serialised JSON.
+  let payload: Buffer;
+  try {
+    payload = Buffer.from(await readBodyBytes(req, WEBHOOK_MAX_BODY_BYTES));
+  } catch (err) {
+    if (err instanceof ApiError) return json(err.status, { error: err.message });
+    throw err;
+  }
   let event: Stripe.Event;
   try {
     event = deps.stripe.webhooks.constructEvent(payload, signature, deps.webhookSecret, deps.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS);
@@ -45,6 +95,14 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
       case "payment_intent.canceled": {
         const r = await recordPaymentState(deps.db, event.data.object, { event: ref });
         return json(200, { received: true, recorded: r.recorded });
+      }
+      case "charge.refunded": {
+        const r = await handleChargeRefunded(deps.db, event.data.object, ref);
+        return json(200, { received: true, debited: r.debitedMicroUsd.toString(), owed: r.owedMicroUsd.toString(), skipped: r.skipped ?? null });
+      }
+      case "charge.dispute.created": {
+        const r = await handleDisputeCreated(deps.db, event.data.object, ref);
+        return json(200, { received: true, debited: r.debitedMicroUsd.toString(), owed: r.owedMicroUsd.toString(), skipped: r.skipped ?? null });
       }
       case "setup_intent.succeeded":
         // Saved cards are read from Stripe when the billing page loads; just note the event.

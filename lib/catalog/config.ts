@@ -1,22 +1,38 @@
+import fs from "node:fs";
 import { z } from "zod";
-import { MODALITIES, type CatalogModel, type UpstreamConfig } from "./types";
+import { MODALITIES, type CatalogModel, type ProviderConfig } from "./types";
 
-// Upstream models come from the environment:
-//   UPSTREAM_BASE_URL   e.g. http://127.0.0.1:8000/v1 (an OpenAI-compatible server)
-//   UPSTREAM_API_KEY    sent as Bearer, optional
-//   UPSTREAM_TIMEOUT_MS time to first byte and between stream chunks (default 60000)
-//   UPSTREAM_MODELS     JSON array, one object per model, e.g.
-//     [{"id":"llama-3.1-8b","modality":"chat","upstreamModel":"meta-llama/Llama-3.1-8B-Instruct",
-//       "pricing":{"inputMicroUsdPerMTokens":200000,"outputMicroUsdPerMTokens":600000},
-//       "limits":{"contextTokens":131072,"maxOutputTokens":8192,"defaultMaxTokens":1024}}]
-// Prices are integer micro-USD (numbers or digit strings). A model without a complete
-// price is refused: nothing is ever served free by omission.
+// Upstream providers and the models they serve, from configuration. Two ways, usable together:
+//
+// 1. Any number of providers, as JSON in PROVIDERS (environment) and/or the file named by
+//    PROVIDERS_FILE:
+//      {"providers": [{"id": "openai", "baseUrl": "https://api.openai.com/v1", "apiKeyEnv": "OPENAI_API_KEY",
+//                      "headers": {"OpenAI-Organization": "org-…"}, "firstByteTimeoutMs": 20000, "timeoutMs": 60000},
+//                     {"id": "backup", "baseUrl": "http://10.0.0.5:8000/v1"}],
+//       "models": [{"id": "gpt-4o-mini", "modality": "chat",
+//                   "providers": [{"provider": "openai", "model": "gpt-4o-mini-2024-07-18"}, {"provider": "backup"}],
+//                   "pricing": {"inputMicroUsdPerMTokens": 150000, "outputMicroUsdPerMTokens": 600000,
+//                               "cachedInputMicroUsdPerMTokens": 75000},
+//                   "limits": {"contextTokens": 128000, "maxOutputTokens": 16384}, "input": {"images": true}}]}
+//    A model's providers are tried in order; "model" is the id that provider knows it by
+//    (default: the public id). "apiKey" may be given inline, or "apiKeyEnv" names the
+//    variable holding it (keeps secrets out of the file).
+// 2. One provider, the shorthand kept from before (its id is "upstream"):
+//      UPSTREAM_BASE_URL, UPSTREAM_API_KEY, UPSTREAM_TIMEOUT_MS, UPSTREAM_MODELS (a JSON array of models;
+//      "upstreamModel" is the provider's id for the model). Its models may also name other providers.
+//
+// Prices are integer micro-USD (numbers or digit strings). A model without a complete price
+// is refused: nothing is ever served free by omission. Every problem is reported with the
+// path of the bad field, e.g. `PROVIDERS: models.2.pricing.outputMicroUsdPerMTokens: ...`.
 
 const price = z
   .union([z.number().int(), z.string().regex(/^\d+$/)], { error: "must be a whole number of micro-USD (a price is required)" })
   .transform((v) => BigInt(v))
   .refine((v) => v > 0n, "must be a positive whole number of micro-USD");
 const count = z.number().int().positive();
+const ms = z.number().int().positive().max(3_600_000);
+
+const route = z.strictObject({ provider: z.string().min(1), model: z.string().min(1).optional() });
 
 const base = {
   id: z
@@ -24,22 +40,26 @@ const base = {
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "must be 1-128 characters of letters, digits and . _ : / -")
     .refine((id) => !id.startsWith("local/"), "the local/ prefix is reserved for built-in simulators"),
   upstreamModel: z.string().min(1).optional(),
+  providers: z.array(route).min(1, "must name at least one provider").optional(),
   description: z.string().optional(),
 };
 
-const upstreamModel = z.discriminatedUnion("modality", [
+const imageRule = z.strictObject({ quality: z.string().min(1).default("*"), size: z.string().min(1).default("*"), microUsdPerImage: price });
+
+const modelSchema = z.discriminatedUnion("modality", [
   z.object({
     ...base,
     modality: z.enum(["chat", "completion"]),
-    pricing: z.object({ inputMicroUsdPerMTokens: price, outputMicroUsdPerMTokens: price }),
+    pricing: z.object({ inputMicroUsdPerMTokens: price, outputMicroUsdPerMTokens: price, cachedInputMicroUsdPerMTokens: price.optional() }),
     limits: z
-      .object({ contextTokens: count.default(8192), maxOutputTokens: count.default(4096), defaultMaxTokens: count.default(1024) })
-      .default({ contextTokens: 8192, maxOutputTokens: 4096, defaultMaxTokens: 1024 }),
+      .object({ contextTokens: count.default(8192), maxOutputTokens: count.default(4096), defaultMaxTokens: count.optional() })
+      .default({ contextTokens: 8192, maxOutputTokens: 4096 }),
+    input: z.strictObject({ images: z.boolean().optional(), audio: z.boolean().optional() }).optional(),
   }),
   z.object({
     ...base,
     modality: z.literal("image"),
-    pricing: z.object({ microUsdPerImage: price }),
+    pricing: z.object({ microUsdPerImage: price, byQualityAndSize: z.array(imageRule).optional() }),
     limits: z
       .object({ maxImagesPerRequest: count.default(4), sizes: z.array(z.string()).default(["1024x1024"]) })
       .default({ maxImagesPerRequest: 4, sizes: ["1024x1024"] }),
@@ -58,6 +78,14 @@ const upstreamModel = z.discriminatedUnion("modality", [
   }),
   z.object({
     ...base,
+    modality: z.literal("embedding"),
+    pricing: z.object({ inputMicroUsdPerMTokens: price }),
+    limits: z
+      .object({ maxInputTokens: count.default(8192), maxRequestTokens: count.default(300_000), maxInputs: count.default(2048), dimensions: count.default(1536) })
+      .default({ maxInputTokens: 8192, maxRequestTokens: 300_000, maxInputs: 2048, dimensions: 1536 }),
+  }),
+  z.object({
+    ...base,
     modality: z.literal("stt"),
     pricing: z.object({ microUsdPerMinute: price }),
     limits: z
@@ -66,49 +94,143 @@ const upstreamModel = z.discriminatedUnion("modality", [
   }),
 ]);
 
+const providerSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits and . _ -"),
+  baseUrl: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL, e.g. https://api.openai.com/v1"),
+  apiKey: z.string().min(1).optional(),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be the name of an environment variable").optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header names are letters, digits and -"), z.string()).default({}),
+  timeoutMs: ms.default(60_000),
+  firstByteTimeoutMs: ms.optional(),
+  breaker: z.strictObject({ failures: z.number().int().min(1).max(1000).default(5), cooldownMs: ms.default(30_000) }).default({ failures: 5, cooldownMs: 30_000 }),
+});
+
+const providersFile = z.strictObject({ providers: z.array(providerSchema).default([]), models: z.array(modelSchema).default([]) });
+
 export class CatalogError extends Error {
   override name = "CatalogError";
 }
 
-/** Reads UPSTREAM_BASE_URL, UPSTREAM_API_KEY, UPSTREAM_MODELS, UPSTREAM_TIMEOUT_MS. */
+/** Reads PROVIDERS, PROVIDERS_FILE and the UPSTREAM_* shorthand. */
 export type UpstreamEnv = Record<string, string | undefined>;
 
-export function parseUpstreamEnv(source: UpstreamEnv): { upstream: UpstreamConfig | null; models: CatalogModel[] } {
-  const raw = source.UPSTREAM_MODELS?.trim();
-  const baseUrl = source.UPSTREAM_BASE_URL?.trim();
-  if (!baseUrl) {
-    if (raw) throw new CatalogError("UPSTREAM_MODELS is set but UPSTREAM_BASE_URL is not: upstream models need a server.");
-    return { upstream: null, models: [] };
-  }
-  if (!/^https?:\/\//.test(baseUrl)) throw new CatalogError(`UPSTREAM_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
-  const timeoutMs = source.UPSTREAM_TIMEOUT_MS ? Number(source.UPSTREAM_TIMEOUT_MS) : 60_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CatalogError("UPSTREAM_TIMEOUT_MS must be a positive integer");
-  const upstream = { baseUrl: baseUrl.replace(/\/+$/, ""), apiKey: source.UPSTREAM_API_KEY || null, timeoutMs };
+type RawProvider = z.infer<typeof providerSchema>;
+type RawModel = z.infer<typeof modelSchema>;
 
-  let json: unknown = [];
-  if (raw) {
+function issues(source: string, error: z.ZodError): string[] {
+  return error.issues.map((i) => `  ${source}: ${i.path.join(".") || "(top level)"}: ${i.message}`);
+}
+
+function parseJson(source: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CatalogError(`${source} is not valid JSON (${e instanceof Error ? e.message : "parse error"})`);
+  }
+}
+
+/** The providers and upstream models the configuration declares (local simulators not included). */
+export function parseUpstreamEnv(source: UpstreamEnv): { providers: ProviderConfig[]; models: CatalogModel[] } {
+  const problems: string[] = [];
+  const rawProviders: { source: string; p: RawProvider }[] = [];
+  const rawModels: { source: string; m: RawModel; shorthand: boolean }[] = [];
+
+  // 1. PROVIDERS_FILE and PROVIDERS.
+  const inputs: [string, string][] = [];
+  const file = source.PROVIDERS_FILE?.trim();
+  if (file) {
+    let text: string;
     try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new CatalogError("UPSTREAM_MODELS is not valid JSON (expected an array of model objects)");
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      throw new CatalogError(`PROVIDERS_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    inputs.push([`PROVIDERS_FILE (${file})`, text]);
+  }
+  if (source.PROVIDERS?.trim()) inputs.push(["PROVIDERS", source.PROVIDERS]);
+  for (const [name, text] of inputs) {
+    const parsed = providersFile.safeParse(parseJson(name, text));
+    if (!parsed.success) problems.push(...issues(name, parsed.error));
+    else {
+      rawProviders.push(...parsed.data.providers.map((p) => ({ source: name, p })));
+      rawModels.push(...parsed.data.models.map((m) => ({ source: name, m, shorthand: false })));
     }
   }
-  const parsed = z.array(upstreamModel).safeParse(json);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  UPSTREAM_MODELS[${i.path.join(".")}]: ${i.message}`);
-    throw new CatalogError(`Refusing to start: invalid upstream model configuration (no model is served without a complete price):\n${lines.join("\n")}`);
+
+  // 2. The UPSTREAM_* shorthand: one provider called "upstream".
+  const raw = source.UPSTREAM_MODELS?.trim();
+  const baseUrl = source.UPSTREAM_BASE_URL?.trim();
+  if (raw && !baseUrl && !inputs.length) throw new CatalogError("UPSTREAM_MODELS is set but UPSTREAM_BASE_URL is not: upstream models need a server.");
+  if (baseUrl) {
+    if (!/^https?:\/\//.test(baseUrl)) throw new CatalogError(`UPSTREAM_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+    const timeoutMs = source.UPSTREAM_TIMEOUT_MS ? Number(source.UPSTREAM_TIMEOUT_MS) : 60_000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CatalogError("UPSTREAM_TIMEOUT_MS must be a positive integer");
+    rawProviders.push({
+      source: "UPSTREAM_BASE_URL",
+      p: { id: "upstream", baseUrl, apiKey: source.UPSTREAM_API_KEY || undefined, headers: {}, timeoutMs, breaker: { failures: 5, cooldownMs: 30_000 } },
+    });
   }
-  const models = parsed.data.map(
-    (m) =>
-      ({
-        ...m,
-        provider: "upstream",
-        simulator: false,
-        upstreamModel: m.upstreamModel ?? m.id,
-        description: m.description ?? `${m.id} (upstream)`,
-      }) as CatalogModel,
-  );
-  return { upstream, models };
+  if (raw) {
+    const parsed = z.array(modelSchema).safeParse(parseJson("UPSTREAM_MODELS", raw));
+    if (!parsed.success) problems.push(...issues("UPSTREAM_MODELS", parsed.error));
+    else rawModels.push(...parsed.data.map((m) => ({ source: "UPSTREAM_MODELS", m, shorthand: true })));
+  }
+
+  // Providers: unique ids, keys resolved.
+  const providers = new Map<string, ProviderConfig>();
+  for (const { source: from, p } of rawProviders) {
+    if (providers.has(p.id)) problems.push(`  ${from}: providers: id "${p.id}" is defined twice`);
+    let apiKey = p.apiKey ?? null;
+    if (p.apiKeyEnv) {
+      apiKey = source[p.apiKeyEnv] || null;
+      if (!apiKey) problems.push(`  ${from}: providers.${p.id}.apiKeyEnv: the variable ${p.apiKeyEnv} is not set`);
+    }
+    providers.set(p.id, {
+      id: p.id,
+      baseUrl: p.baseUrl.replace(/\/+$/, ""),
+      apiKey,
+      headers: p.headers,
+      timeoutMs: p.timeoutMs,
+      firstByteTimeoutMs: p.firstByteTimeoutMs ?? p.timeoutMs,
+      breaker: p.breaker,
+    });
+  }
+
+  // Models: each routed to known providers.
+  const models: CatalogModel[] = [];
+  for (const [i, { source: from, m, shorthand }] of rawModels.entries()) {
+    const routes = m.providers
+      ? m.providers.map((r) => ({ provider: r.provider, model: r.model ?? m.upstreamModel ?? m.id }))
+      : shorthand
+        ? [{ provider: "upstream", model: m.upstreamModel ?? m.id }]
+        : [];
+    if (!routes.length) problems.push(`  ${from}: models.${i} (${m.id}).providers: required (which providers serve this model, in order)`);
+    for (const [j, r] of routes.entries()) {
+      if (!providers.has(r.provider)) {
+        problems.push(
+          `  ${from}: models.${i} (${m.id}).providers.${j}.provider: unknown provider "${r.provider}"` +
+            (r.provider === "upstream" ? " (set UPSTREAM_BASE_URL)" : ` (known: ${[...providers.keys()].join(", ") || "none"})`),
+        );
+      }
+    }
+    const { providers: _p, ...rest } = m;
+    const model = {
+      ...rest,
+      provider: "upstream",
+      simulator: false,
+      upstreamModel: routes[0]?.model ?? m.id,
+      routes,
+      description: m.description ?? `${m.id} (upstream)`,
+    } as CatalogModel;
+    if (model.modality === "chat" || model.modality === "completion") {
+      model.limits.defaultMaxTokens ??= model.limits.maxOutputTokens;
+    }
+    models.push(model);
+  }
+  if (problems.length) {
+    throw new CatalogError(`Refusing to start: invalid upstream provider configuration (no model is served without a complete price and a provider):\n${problems.join("\n")}`);
+  }
+  return { providers: [...providers.values()], models };
 }
 
 export { MODALITIES };

@@ -67,4 +67,13 @@ export const LOCAL_MODELS: CatalogModel[] = [
     pricing: { microUsdPerMinute: 6_000n }, // $0.006 per minute of input audio
     limits: { maxAudioBytes: 25 * 1024 * 1024, maxAudioSeconds: 2 * 60 * 60 },
   },
+  {
+    id: "local/embed-sim",
+    modality: "embedding",
+    provider: "local",
+    simulator: true,
+    description: "Simulator: deterministic unit vectors from your text's real tokens (shared tokens, similar vectors).",
+    pricing: { inputMicroUsdPerMTokens: 20_000n }, // $0.02 per 1M input tokens
+    limits: { maxInputTokens: 8_192, maxRequestTokens: 300_000, maxInputs: 2_048, dimensions: 1_536 },
+  },
 ];

@@ -1,7 +1,7 @@
-// The model catalog's types. Prices are integer micro-USD (bigint) per the unit DESIGN.md
+// The model catalog's types. Prices are integer micro-USD (bigint) per the unit docs/architecture.md
 // bills for each modality; limits are what a single request may ask for.
 
-export const MODALITIES = ["chat", "completion", "image", "video", "tts", "stt"] as const;
+export const MODALITIES = ["chat", "completion", "image", "video", "tts", "stt", "embedding"] as const;
 export type Modality = (typeof MODALITIES)[number];
 export type ProviderKind = "local" | "upstream";
 
@@ -12,29 +12,52 @@ type Base = {
   provider: ProviderKind;
   /** The id the upstream server knows the model by (upstream provider only). */
   upstreamModel?: string;
+  /**
+   * Upstream only: the providers that serve this model, tried in this order (fallback before
+   * the first byte reached the client), each with the id that provider knows the model by.
+   */
+  routes?: ProviderRoute[];
   /** True for the built-in deterministic simulators. */
   simulator: boolean;
 };
 
+export type ProviderRoute = { provider: string; model: string };
+
 export type TextModel = Base & {
   modality: "chat" | "completion";
-  pricing: { inputMicroUsdPerMTokens: bigint; outputMicroUsdPerMTokens: bigint };
+  pricing: {
+    inputMicroUsdPerMTokens: bigint;
+    outputMicroUsdPerMTokens: bigint;
+    /** Input tokens the provider reports as served from its prompt cache; absent = the input price. */
+    cachedInputMicroUsdPerMTokens?: bigint;
+  };
   limits: {
     /** Input + output tokens the model can attend to. */
     contextTokens: number;
-    /** The largest `max_tokens` a request may ask for. */
-    maxOutputTokens: number;
     /**
-     * The cap applied when a request sends no `max_tokens`: worst-case reservations need a
-     * bound, and we prefer a modest one over holding `maxOutputTokens` of credit.
+     * The most output tokens the model can write in one answer, and the largest cap a request
+     * may ask for. A request without a cap reserves this much (the provider gets no cap we
+     * did not receive, so this is its worst case).
      */
+    maxOutputTokens: number;
+    /** Simulators only: how much they write when the request sets no cap. */
     defaultMaxTokens: number;
   };
+  /** Input beyond text that the model accepts (content parts of type image_url / input_audio). */
+  input?: { images?: boolean; audio?: boolean };
 };
+
+/** An image price for one quality and size; `"*"` matches any value not listed. */
+export type ImagePriceRule = { quality: string; size: string; microUsdPerImage: bigint };
 
 export type ImageModel = Base & {
   modality: "image";
-  pricing: { microUsdPerImage: bigint };
+  pricing: {
+    /** The price of an image whose quality and size no rule below matches. */
+    microUsdPerImage: bigint;
+    /** Prices by quality and size (gpt-image style), first match wins. */
+    byQualityAndSize?: ImagePriceRule[];
+  };
   limits: { maxImagesPerRequest: number; sizes: string[] };
 };
 
@@ -56,18 +79,46 @@ export type SttModel = Base & {
   limits: { maxAudioBytes: number; maxAudioSeconds: number };
 };
 
-export type CatalogModel = TextModel | ImageModel | VideoModel | TtsModel | SttModel;
+/** Embeddings: one price, per million input tokens (there is no output to bill). */
+export type EmbeddingModel = Base & {
+  modality: "embedding";
+  pricing: { inputMicroUsdPerMTokens: bigint };
+  limits: {
+    /** Tokens one input may have (OpenAI: 8192). */
+    maxInputTokens: number;
+    /** Tokens all inputs of one request may have together (OpenAI: 300,000). */
+    maxRequestTokens: number;
+    /** Inputs per request (OpenAI: 2048). */
+    maxInputs: number;
+    /** The vector length when `dimensions` is not sent, and the most it may ask for. */
+    dimensions: number;
+  };
+};
+
+export type CatalogModel = TextModel | ImageModel | VideoModel | TtsModel | SttModel | EmbeddingModel;
 export type ModelOf<M extends Modality> = Extract<CatalogModel, { modality: M }>;
 
 export type Catalog = {
   models: readonly CatalogModel[];
   get(id: string): CatalogModel | undefined;
-  upstream: UpstreamConfig | null;
+  /** The configured upstream providers by id. */
+  providers: ReadonlyMap<string, ProviderConfig>;
 };
 
-export type UpstreamConfig = {
+/** One OpenAI-compatible upstream provider (vLLM, Ollama, OpenAI, any OpenAI-shaped server). */
+export type ProviderConfig = {
+  id: string;
   baseUrl: string;
   apiKey: string | null;
-  /** Time allowed for the upstream to start answering, and between two stream chunks. */
+  /** Sent with every request to this provider (e.g. OpenAI-Organization, api-version headers). */
+  headers: Record<string, string>;
+  /** Streams: time allowed until the provider's first event (then the next provider is tried). */
+  firstByteTimeoutMs: number;
+  /** Plain answers: time allowed for the whole answer. Streams: longest silence between two chunks. */
   timeoutMs: number;
+  /** Circuit breaker: after `failures` consecutive failures the provider is skipped for `cooldownMs`. */
+  breaker: { failures: number; cooldownMs: number };
 };
+
+/** @deprecated the one-provider shape; kept so callers that took it read the same. */
+export type UpstreamConfig = ProviderConfig;

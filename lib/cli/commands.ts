@@ -1,12 +1,16 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apiKeys, ledgerEntries, TIERS, type Tier } from "@/db/schema";
-import { findUserByEmail, setTier } from "@/lib/accounts";
+import { EmailTakenError, findUserByEmail, setTier } from "@/lib/accounts";
+import { createVerifiedUser } from "@/lib/accounts/free-credit";
+import { hashPassword } from "@/lib/auth/password";
+import { revokeSessions } from "@/lib/auth/sessions";
 import { createApiKey } from "@/lib/api-keys";
-import { signUp } from "@/lib/auth/signup";
+import { validateSignup } from "@/lib/auth/signup";
 import { newId } from "@/lib/ids";
 import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
-import { setKeySpendLimit, SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
+import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
+import { SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
 
 export class CliError extends Error {}
@@ -36,7 +40,9 @@ export function parseSignedUsd(input: string): bigint {
 
 export const HELP = `Usage: npm run cli -- <command> [options]
 
-  create-user   --email E --password P [--name N]    create a user (gets the $10.00 signup credit)
+  create-user   --email E --password P [--name N]    create a user, already verified (gets the $10.00 free credit
+                                                     unless the mailbox had it; no daily cap, no disposable rule)
+  sign-out-everywhere --email E                      end every session of the user at once
   create-key    --email E --name N                   create an API key; prints the secret once
   grant         --email E --amount USD --reason R [--reference REF]
                                                      add credit (ledger "grant"); REF makes it idempotent
@@ -53,10 +59,23 @@ Works on the embedded database (.data/pglite; stop the app first) or on DATABASE
 export async function runCommand(db: Db, command: string | undefined, opts: Opts, out: Out): Promise<void> {
   switch (command) {
     case "create-user": {
-      const password = req(opts, "password");
-      const r = await signUp(db, { email: req(opts, "email"), password, name: typeof opts.name === "string" ? opts.name : undefined });
-      if (!r.ok) throw new CliError(r.message);
-      out(`created user ${r.userId} with billing account ${r.accountId} and $10.00 of free credit`);
+      const v = validateSignup({ email: req(opts, "email"), password: req(opts, "password"), name: typeof opts.name === "string" ? opts.name : undefined });
+      if (!v.ok) throw new CliError(v.message);
+      try {
+        // Operators create verified users: the address is theirs to vouch for.
+        const r = await createVerifiedUser(db, { email: v.email, passwordHash: await hashPassword(v.password), name: v.name ?? null });
+        const credit = r.freeCredit === "granted" ? "$10.00 of free credit" : "no free credit (this mailbox already had it)";
+        out(`created user ${r.userId} (verified) with billing account ${r.accountId} and ${credit}`);
+      } catch (err) {
+        if (err instanceof EmailTakenError) throw new CliError(`a user with email ${v.email} already exists`);
+        throw err;
+      }
+      return;
+    }
+    case "sign-out-everywhere": {
+      const a = await account(db, req(opts, "email"));
+      await revokeSessions(db, a.user.id);
+      out(`ended every session of ${a.user.email}`);
       return;
     }
     case "create-key": {

@@ -40,7 +40,7 @@ export async function insufficientCreditExample(input: { model: TextModel; origi
     execute: async () => [],
     select: () => ({ from: () => ({ where: async () => [{ balance: availableMicroUsd, reserved: 0n }] }) }),
   } as unknown as Db;
-  const key: ApiKeyPrincipal = { keyId: "key_example", keyName: "example", accountId: "acct_example", tier: "free", spendLimitMicroUsd: null, spendLimitPeriod: null };
+  const key: ApiKeyPrincipal = { keyId: "key_example", keyName: "example", accountId: "acct_example", tier: "free", spendLimitMicroUsd: null, spendLimitPeriod: null, owedMicroUsd: 0n };
   const base = { model, inputTokens, maxTokens, availableMicroUsd, worstCaseMicroUsd, billingUrl };
   try {
     await openMeter({ db: standIn, requestId: "req_example", key, model, worstCase: { inputTokens, outputTokens: maxTokens }, billingUrl });
@@ -78,3 +78,78 @@ export function textCostExample(model: TextModel, inputTokens: number, outputTok
 export function firstOf<M extends CatalogModel["modality"]>(models: readonly CatalogModel[], ...modalities: M[]) {
   return models.find((m) => (modalities as string[]).includes(m.modality)) as Extract<CatalogModel, { modality: M }> | undefined;
 }
+
+// ---------------------------------------------------------------------------------------
+// Code samples. Every sample the product shows (README, dashboard, docs, landing page,
+// empty states) comes from here, built from the catalog and this deployment's origin, so
+// a sample can only name a model the catalog serves. e2e/samples.spec.ts runs each one
+// rendered on the site against the running app (shell samples with bash, Node samples with
+// the official `openai` package); lib/docs/readme-sample.test.ts keeps README.md equal.
+
+/** How a sample is executed by the samples test: "shell" with bash, "node" as an ES module. */
+export type SampleRunner = "shell" | "node";
+
+export type CodeSample = { id: string; title: string; lang: "bash" | "js"; run: SampleRunner; code: string };
+
+/** The model samples call: the catalog's first chat model (a built-in simulator, so it works offline). */
+export function sampleChatModel(models: readonly CatalogModel[]): TextModel {
+  const model = firstOf(models, "chat");
+  if (!model) throw new Error("the catalog has no chat model to show in code samples");
+  return model;
+}
+
+export function chatCurlSample(origin: string, model: TextModel): CodeSample {
+  const body = JSON.stringify({ model: model.id, messages: [{ role: "user", content: "Hello" }], max_tokens: 64 });
+  return {
+    id: "chat-curl",
+    title: "With curl",
+    lang: "bash",
+    run: "shell",
+    code: [
+      `curl ${origin}/v1/chat/completions \\`,
+      `  -H "Authorization: Bearer $METERED_API_KEY" \\`,
+      `  -H "Content-Type: application/json" \\`,
+      `  -d '${body}'`,
+    ].join("\n"),
+  };
+}
+
+export function chatNodeSample(origin: string, model: TextModel): CodeSample {
+  return {
+    id: "chat-node",
+    title: "With the official OpenAI SDK (Node)",
+    lang: "js",
+    run: "node",
+    code: [
+      `import OpenAI from "openai";`,
+      ``,
+      `const client = new OpenAI({ apiKey: process.env.METERED_API_KEY, baseURL: "${origin}/v1" });`,
+      `const reply = await client.chat.completions.create({`,
+      `  model: "${model.id}",`,
+      `  messages: [{ role: "user", content: "Hello" }],`,
+      `  max_tokens: 64,`,
+      `});`,
+      `console.log(reply.choices[0].message.content);`,
+      `console.log(reply.usage); // includes cost (USD) and cost_micro_usd`,
+    ].join("\n"),
+  };
+}
+
+export function creditsCurlSample(origin: string): CodeSample {
+  return {
+    id: "credits-curl",
+    title: "Check your balance",
+    lang: "bash",
+    run: "shell",
+    code: `curl ${origin}/v1/credits -H "Authorization: Bearer $METERED_API_KEY"`,
+  };
+}
+
+/** The first-request pair: curl and the Node SDK, calling the catalog's first chat model. */
+export function quickStartSamples(origin: string, models: readonly CatalogModel[]): CodeSample[] {
+  const model = sampleChatModel(models);
+  return [chatCurlSample(origin, model), chatNodeSample(origin, model)];
+}
+
+/** The origin README.md's sample is written for: what `npm start` serves. */
+export const README_ORIGIN = "http://localhost:3000";

@@ -1,3 +1,4 @@
+import { appOrigin } from "@/lib/env";
 import { pageToMarkdown } from "./markdown";
 import { addingACard } from "./pages/adding-a-card";
 import { apiReference } from "./pages/api-reference";
@@ -52,10 +53,12 @@ export function llmsTxt(ctx: DocContext): string {
   ].join("\n");
 }
 
-/** The public origin for absolute links: APP_URL when set (behind a proxy), else this request's origin. */
+/**
+ * The public origin for absolute links: APP_URL (required in production, so a forged Host
+ * header never reaches a link), else in development this request's host.
+ */
 export function siteOrigin(requestUrl?: string | null, host?: string | null, proto?: string | null): string {
-  const configured = process.env.APP_URL;
-  if (configured) return configured.replace(/\/+$/, "");
+  if (process.env.APP_URL || process.env.NODE_ENV === "production") return appOrigin(requestUrl);
   if (host) return `${proto ?? "http"}://${host}`;
   if (requestUrl) return new URL(requestUrl).origin;
   return "http://localhost:3000";

@@ -1,3 +1,5 @@
+import type { SampleRunner } from "./examples";
+
 // A docs page is data: blocks of inline runs. components/docs/doc-view.tsx renders it as
 // HTML and ./markdown.ts as markdown, so /docs/<slug> and /docs/<slug>.md cannot drift.
 
@@ -8,7 +10,7 @@ export type Block =
   | { kind: "p"; text: Inline[] }
   | { kind: "list"; items: Inline[][]; ordered?: boolean }
   | { kind: "table"; head: string[]; rows: Inline[][][]; testId?: string }
-  | { kind: "code"; lang: string; text: string; caption?: string; testId?: string };
+  | { kind: "code"; lang: string; text: string; caption?: string; testId?: string; run?: SampleRunner };
 
 export type DocContext = {
   /** Absolute origin of this deployment, e.g. "https://api.example.com" (no trailing slash). */

@@ -1,6 +1,10 @@
-// Outgoing email. One function for the whole app; the transport is chosen by configuration
-// (SMTP_URL in production; the local SMTP sink that `npm start` runs by default).
-// This file is the agreed interface; lib/email owns the transport, templates and the sink.
+import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/process";
+
+// Outgoing email. One function for the whole app; the transport is chosen by configuration:
+// SMTP_URL (nodemailer) in production; `npm start` and the e2e server point SMTP_URL at the
+// local mail sink (devtools/mail-sink) when none is configured. Production without SMTP_URL
+// refuses to start (./config.ts, checked in instrumentation-node.ts).
 
 export type EmailMessage = {
   to: string;
@@ -13,22 +17,42 @@ export type EmailMessage = {
 
 export type SendEmail = (message: EmailMessage) => Promise<void>;
 
-let transport: SendEmail | undefined;
+const state = processSingleton("email-transport", () => ({ send: undefined as SendEmail | undefined }));
 
-/** Replaced by lib/email's transport set-up (SMTP via nodemailer). */
-export function setEmailTransport(send: SendEmail): void {
-  transport = send;
+/** Replaces the transport (tests use a recording one). */
+export function setEmailTransport(send: SendEmail | undefined): void {
+  state.send = send;
+}
+
+export const DEFAULT_EMAIL_FROM = "Metered <no-reply@localhost>";
+/** Where the development sink listens when nothing else is configured (`npm start`'s default). */
+export const DEV_SMTP_URL = "smtp://127.0.0.1:1025";
+
+async function smtpTransport(): Promise<SendEmail> {
+  const nodemailer = await import("nodemailer");
+  const url = env().SMTP_URL ?? DEV_SMTP_URL;
+  const transport = nodemailer.createTransport(url);
+  const from = env().EMAIL_FROM ?? DEFAULT_EMAIL_FROM;
+  return async (m) => {
+    await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html });
+  };
 }
 
 export async function sendEmail(message: EmailMessage): Promise<void> {
-  if (!transport) {
-    const nodemailer = await import("nodemailer");
-    const url = process.env.SMTP_URL ?? "smtp://127.0.0.1:1025";
-    const t = nodemailer.createTransport(url);
-    const from = process.env.EMAIL_FROM ?? "Metered <no-reply@localhost>";
-    transport = async (m) => {
-      await t.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html });
-    };
+  state.send ??= await smtpTransport();
+  await state.send(message);
+}
+
+/**
+ * Sends and logs a failure instead of throwing: account flows (sign-up, reset requests)
+ * must answer the same whether or not the mail server is up, and each offers a resend.
+ */
+export async function trySendEmail(message: EmailMessage): Promise<boolean> {
+  try {
+    await sendEmail(message);
+    return true;
+  } catch (err) {
+    console.error(`[email] sending "${message.subject}" failed: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
   }
-  await transport(message);
 }

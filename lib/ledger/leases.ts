@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
+import { newId } from "@/lib/ids";
+import { reserve } from "./core";
 import { AccountNotFoundError, InsufficientCreditError } from "./errors";
-import { reserve } from "./index";
 import { reservationTtlSeconds } from "./ttl";
 import { inputRows, runSettle, type BatchSettleResult, type SettleBatchInput } from "./settle-sql";
 
@@ -67,6 +68,33 @@ export async function trimLease(db: Queryable, input: { leaseId: string; freeMic
         select ${input.freeMicroUsd}::bigint as freed from acct`,
   );
   return out.length ? BigInt(out[0].freed) : 0n;
+}
+
+/**
+ * Moves one request's hold out of a lease into a reservation row of its own (same amount,
+ * same account, so the account's reserved credit does not change): for work that settles
+ * after its response, possibly in another instance (video jobs), which must find its hold
+ * in the database by its request id. False when the lease no longer holds that much (it
+ * was swept): the caller reserves afresh.
+ */
+export async function moveHoldOutOfLease(
+  db: Queryable,
+  input: { leaseId: string; accountId: string; keyId: string | null; requestId: string; amountMicroUsd: bigint; ttlSeconds?: number },
+): Promise<boolean> {
+  const ttl = input.ttlSeconds ?? reservationTtlSeconds();
+  const moved = await rows<{ id: string }>(
+    db,
+    sql`with l as (
+          update reservations set amount_micro_usd = amount_micro_usd - ${input.amountMicroUsd}
+           where request_id = ${input.leaseId} and account_id = ${input.accountId} and amount_micro_usd >= ${input.amountMicroUsd}
+             and set_config('synchronous_commit', 'off', true) is not null
+       returning account_id)
+        insert into reservations (id, account_id, key_id, request_id, amount_micro_usd, expires_at)
+        select ${newId("res")}, l.account_id, ${input.keyId}, ${input.requestId}, ${input.amountMicroUsd}, now() + make_interval(secs => ${ttl})
+          from l
+     returning id`,
+  );
+  return moved.length > 0;
 }
 
 /** A request settled against a lease: `capMicroUsd` is the worst case it held in the lease. Its usage event is what makes a retry a no-op, so lease settles always carry usage. */

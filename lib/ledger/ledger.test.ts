@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { count, eq } from "drizzle-orm";
 import { ledgerEntries, usageEvents } from "@/db/schema";
@@ -52,7 +53,7 @@ describe(`ledger on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await reserve(t.db, { accountId, requestId, amountMicroUsd: 3_000_000n });
     expect(await readBalance(t.db, accountId)).toMatchObject({ reservedMicroUsd: 3_000_000n, availableMicroUsd: 7_000_000n });
     const s = await settle(t.db, { requestId, actualMicroUsd: 1_234_567n, usage });
-    expect(s).toEqual({ settled: true, chargedMicroUsd: 1_234_567n, balanceAfterMicroUsd: 8_765_433n });
+    expect(s).toEqual({ settled: true, chargedMicroUsd: 1_234_567n, balanceAfterMicroUsd: 8_765_433n, autoTopUpDue: false });
     expect(await readBalance(t.db, accountId)).toEqual({ balanceMicroUsd: 8_765_433n, reservedMicroUsd: 0n, availableMicroUsd: 8_765_433n });
     // settling twice is a no-op
     expect((await settle(t.db, { requestId, actualMicroUsd: 1n })).settled).toBe(false);

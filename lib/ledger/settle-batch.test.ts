@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { ledgerEntries, usageEvents } from "@/db/schema";
@@ -8,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { auditAccount, readBalance, reserve, settle, settleBatch, settleQueued } from "./index";
 import { openLease } from "./leases";
-import { LINGER_MS } from "./settle-batch";
+import { LINGER_MS } from "./settle-queue";
 
 let t: TestDb;
 beforeAll(async () => {

@@ -1,16 +1,22 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
-import type { SettleResult, UsageEventInput } from "./index";
+import { usageEventInsert, usageFields, usageRecordsetColumns, type UsageRecord } from "./usage-record";
 
-// The parts every batched settle statement shares: requests with their own reservation
+// The parts every settle statement shares: requests with their own reservation
 // (./settle-batch.ts) and requests held inside a credit lease (./leases.ts) differ only in
 // where the hold is released from; the input rows, the ledger entries with their running
-// balance, the usage events and the result are the same.
+// balance, the usage events (./usage-record.ts) and the result are the same.
 
-export type SettleBatchInput = { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageEventInput };
+export type SettleBatchInput = { requestId: string; actualMicroUsd: bigint; description?: string; usage?: UsageRecord };
 
-/** settle()'s result, plus whether the account is now below an enabled auto top-up threshold. */
+export type SettleResult = {
+  settled: boolean;
+  chargedMicroUsd: bigint;
+  balanceAfterMicroUsd: bigint | null;
+};
+
+/** A settle's result, plus whether the account is now below an enabled auto top-up threshold. */
 export type BatchSettleResult = SettleResult & { autoTopUpDue: boolean };
 
 /**
@@ -21,34 +27,17 @@ export type BatchSettleResult = SettleResult & { autoTopUpDue: boolean };
 export function inputRows(inputs: SettleBatchInput[], cap?: (x: SettleBatchInput) => bigint): SQL {
   const payload = inputs.map((x, ord) => {
     if (x.actualMicroUsd < 0n) throw new RangeError("actual cost must be >= 0");
-    const u = x.usage;
     return {
       ord,
       request_id: x.requestId,
       actual: x.actualMicroUsd.toString(),
       cap: cap ? cap(x).toString() : null,
       description: x.description ?? "API usage",
-      has_usage: !!u,
-      key_id: u?.keyId ?? null,
-      model: u?.model ?? null,
-      modality: u?.modality ?? null,
-      input_tokens: u?.inputTokens ?? 0,
-      output_tokens: u?.outputTokens ?? 0,
-      images: u?.images ?? 0,
-      video_seconds: u?.videoSeconds ?? 0,
-      characters: u?.characters ?? 0,
-      audio_ms: u?.audioMs ?? 0,
-      status: u?.status ?? null,
-      http_status: u?.httpStatus ?? null,
-      latency_ms: u?.latencyMs ?? null,
-      aborted: u?.aborted ?? false,
+      ...usageFields(x.usage),
     };
   });
   return sql`jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as i(
-               ord int, request_id text, actual bigint, cap bigint, description text, has_usage boolean, key_id text,
-               model text, modality text, input_tokens bigint, output_tokens bigint, images int,
-               video_seconds int, characters bigint, audio_ms bigint, status text, http_status int,
-               latency_ms int, aborted boolean)`;
+               ord int, request_id text, actual bigint, cap bigint, description text, has_usage boolean, ${usageRecordsetColumns})`;
 }
 
 /**
@@ -71,13 +60,7 @@ export async function runSettle(db: Queryable, inputs: SettleBatchInput[], head:
           select account_id, 'usage', -charged, balance_after, request_id, request_id, description
             from running where charged > 0 order by account_id, ord
         returning 1),
-        event as (
-          insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens,
-                                    images, video_seconds, characters, audio_ms, cost_micro_usd, status, http_status,
-                                    latency_ms, aborted)
-          select request_id, account_id, coalesce(key_id, held_key_id), model, modality, input_tokens, output_tokens,
-                 images, video_seconds, characters, audio_ms, charged, status, http_status, latency_ms, aborted
-            from running where has_usage order by ord
+        event as (${usageEventInsert("running")}
         returning 1)
         select r.request_id, r.charged, r.balance_after,
                -- Auto top-up is checked only when this says so: no query at all for the

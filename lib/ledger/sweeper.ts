@@ -1,7 +1,10 @@
+import { lt, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { reservationTtlSeconds, sweepStaleReservations } from "./index";
+import { reservations } from "@/db/schema";
+import { release } from "./settle-batch";
+import { reservationTtlSeconds } from "./ttl";
 
-// The periodic half of "stale reservations are released by a sweeper" (DESIGN.md). Every
+// The periodic half of "stale reservations are released by a sweeper" (docs/architecture.md). Every
 // instance runs one (started from instrumentation-node.ts): a request whose process died
 // between reserve and settle holds credit until its reservation expires, then whichever
 // instance sweeps first releases it. Releasing is the ledger's idempotent settle-to-zero,
@@ -12,6 +15,25 @@ import { reservationTtlSeconds, sweepStaleReservations } from "./index";
 export function sweepIntervalMs(ttlSeconds = reservationTtlSeconds()): number {
   return Math.min(60_000, Math.max(1_000, Math.floor((ttlSeconds * 1000) / 4)));
 }
+
+/**
+ * Releases reservations whose process died before settling them. Safe to run from any
+ * number of instances at once: each release is the idempotent settle-to-zero (./settle-batch.ts).
+ */
+export async function sweepStaleReservations(db: Queryable, opts: { limit?: number; now?: Date } = {}): Promise<number> {
+  const stale = await db
+    .select({ requestId: reservations.requestId })
+    .from(reservations)
+    // The database's clock by default: expires_at was set by it, and app clocks may drift.
+    .where(lt(reservations.expiresAt, opts.now ?? sql`now()`))
+    .limit(opts.limit ?? 500);
+  let released = 0;
+  for (const r of stale) {
+    if ((await release(db, { requestId: r.requestId })).settled) released++;
+  }
+  return released;
+}
+
 
 export type Sweeper = { stop: () => void; sweepNow: () => Promise<number>; stats: () => SweeperStats };
 export type SweeperStats = { runs: number; released: number; failures: number; lastError: string | null };

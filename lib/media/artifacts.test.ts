@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { artifacts, videoJobs } from "@/db/schema";

@@ -1,24 +1,24 @@
 import { after } from "next/server";
-import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
-import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
-import type { Db, Queryable } from "@/db/client";
-import { videoJobs, type VideoJobStatus } from "@/db/schema";
+import type { Db } from "@/db/client";
+import type { VideoJobStatus } from "@/db/schema";
 import { getCatalog, type VideoModel } from "@/lib/catalog";
-import { release, settle, type UsageEventInput } from "@/lib/ledger";
-import { costMicroUsd, costFields } from "@/lib/metering/cost";
+import { costFields } from "@/lib/metering/cost";
+import { releaseDeferred, settleDeferred, type DeferredHold } from "@/lib/metering/deferred";
 import { AVI_CONTENT_TYPE } from "@/lib/providers/local/media/avi";
 import { renderVideoAsync } from "@/lib/providers/local/media/video";
 import { newArtifactId, purgeExpiredArtifacts, storeArtifact } from "./artifacts";
+import { claimQueuedJob, findStaleJobs, markJobCompleted, markJobFailed, setJobCost, setJobProgress, type VideoJob } from "./video-job-store";
 
 // Video generation as jobs, with all state in the database (any instance can answer a
 // status poll, serve the content, or finish a job another instance abandoned).
 //
-// Money: POST reserves seconds x price (the request id is the reservation's key) and
-// leaves the reservation open. The job ends in exactly one of two transactions, each
-// guarded by the job's status: complete (status -> completed, artifact stored, ledger
-// settle to the seconds rendered) or fail (status -> failed, ledger release). A second
-// attempt finds the status already moved and changes nothing; the ledger's settle is
-// idempotent on the request id as well.
+// Money: POST reserves seconds x price and defers the request's meter (Meter.defer()): the
+// job owns a hold that outlives the request, a reservation row of its own keyed by the
+// request id, so any instance can end it. The job ends in exactly one of two transactions,
+// each guarded by the job's status and settled through the metering layer
+// (lib/metering/deferred.ts): complete (status -> completed, artifact stored, settle to the
+// seconds rendered) or fail (status -> failed, hold released). A second attempt finds the
+// status already moved and changes nothing; the settle is idempotent on the hold as well.
 
 export const VIDEO_SIZES = ["720x1280", "1280x720", "1024x1792", "1792x1024"] as const;
 export type VideoSize = (typeof VIDEO_SIZES)[number];
@@ -30,79 +30,51 @@ export const STALE_RUNNING_MS = 10 * 60_000;
 /** How long a finished video can be downloaded. */
 export const VIDEO_CONTENT_TTL_SECONDS = 24 * 60 * 60;
 
-export type VideoJob = typeof videoJobs.$inferSelect;
+export { findVideoJob, insertVideoJob, type VideoJob } from "./video-job-store";
 
-export async function insertVideoJob(
-  db: Queryable,
-  input: { id: string; accountId: string; keyId: string; requestId: string; model: string; prompt: string; seconds: number; size: string; reservedMicroUsd: bigint },
-): Promise<VideoJob> {
-  const [job] = await db.insert(videoJobs).values({ ...input, status: "queued" }).returning();
-  return job;
+/** The hold a job owns (the row Meter.defer() made at POST), as the metering layer settles it. */
+function holdOf(job: VideoJob): DeferredHold {
+  return { requestId: job.requestId, accountId: job.accountId, keyId: job.keyId, model: { id: job.model, modality: "video" }, reservedMicroUsd: job.reservedMicroUsd };
 }
-
-export async function findVideoJob(db: Queryable, input: { id: string; accountId: string }): Promise<VideoJob | null> {
-  const [job] = await db
-    .select()
-    .from(videoJobs)
-    .where(and(eq(videoJobs.id, input.id), eq(videoJobs.accountId, input.accountId)));
-  return job ?? null;
-}
-
-function usageFor(job: VideoJob, seconds: number, status: string): UsageEventInput {
-  return {
-    keyId: job.keyId,
-    model: job.model,
-    modality: "video",
-    videoSeconds: seconds,
-    status,
-    httpStatus: 200,
-    latencyMs: Math.max(0, Date.now() - job.createdAt.getTime()),
-  };
-}
+const latencyOf = (job: VideoJob) => Date.now() - job.createdAt.getTime();
 
 class JobMoved extends Error {}
 
-/** Fails a job that has not finished and gives its reservation back. Once only. */
+/** Fails a job that has not finished and gives its hold back. Once only. */
 export async function failVideoJob(db: Db, job: VideoJob, code: string, message: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [moved] = await tx
-      .update(videoJobs)
-      .set({ status: "failed", errorCode: code, errorMessage: message, completedAt: new Date() })
-      .where(and(eq(videoJobs.id, job.id), inArray(videoJobs.status, ["queued", "in_progress"])))
-      .returning({ id: videoJobs.id });
-    if (!moved) return false;
-    await release(tx, { requestId: job.requestId, usage: usageFor(job, 0, "failed") });
+  try {
+    await releaseDeferred(db, holdOf(job), { status: "failed", latencyMs: latencyOf(job) }, {
+      before: async (tx) => {
+        if (!(await markJobFailed(tx, { id: job.id, code, message }))) throw new JobMoved(); // ended meanwhile: release nothing
+      },
+    });
     return true;
-  });
+  } catch (err) {
+    if (err instanceof JobMoved) return false;
+    throw err;
+  }
 }
 
 /** Stores the video and settles to the seconds rendered, in one transaction. */
 async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video: { bytes: Uint8Array; seconds: number }): Promise<void> {
-  const cost = costMicroUsd(model, { videoSeconds: video.seconds });
-  await db.transaction(async (tx) => {
-    const artifactId = newArtifactId();
-    await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
-    const now = new Date();
-    const [moved] = await tx
-      .update(videoJobs)
-      .set({ status: "completed", progress: 100, artifactId, completedAt: now, expiresAt: new Date(now.getTime() + VIDEO_CONTENT_TTL_SECONDS * 1000) })
-      .where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress")))
-      .returning({ id: videoJobs.id });
-    if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
-    const s = await settle(tx, { requestId: job.requestId, actualMicroUsd: cost, description: `${model.id} (video)`, usage: usageFor(job, video.seconds, "ok") });
-    if (!s.settled) throw new JobMoved(); // the reservation was swept: we cannot charge, so we do not deliver
-    await tx.update(videoJobs).set({ costMicroUsd: s.chargedMicroUsd }).where(eq(videoJobs.id, job.id));
+  let artifactId = "";
+  await settleDeferred(db, holdOf(job), { model, units: { videoSeconds: video.seconds }, latencyMs: latencyOf(job) }, {
+    before: async (tx) => {
+      artifactId = newArtifactId();
+      await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
+      const moved = await markJobCompleted(tx, { id: job.id, artifactId, contentTtlSeconds: VIDEO_CONTENT_TTL_SECONDS });
+      if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
+    },
+    after: async (tx, settled) => {
+      if (!settled.settled) throw new JobMoved(); // the hold was swept: we cannot charge, so we do not deliver
+      await setJobCost(tx, { id: job.id, costMicroUsd: settled.chargedMicroUsd });
+    },
   });
-  void autoTopUpAfterSettle(db, job.accountId); // after commit; never throws
 }
 
 /** Claims a queued job (one instance wins) and renders it to the end. */
 export async function runVideoJob(db: Db, jobId: string): Promise<void> {
-  const [job] = await db
-    .update(videoJobs)
-    .set({ status: "in_progress", startedAt: new Date() })
-    .where(and(eq(videoJobs.id, jobId), eq(videoJobs.status, "queued")))
-    .returning();
+  const job = await claimQueuedJob(db, jobId);
   if (!job) return;
   try {
     const model = getCatalog().get(job.model);
@@ -113,8 +85,7 @@ export async function runVideoJob(db: Db, jobId: string): Promise<void> {
       width,
       height,
       seconds: job.seconds,
-      onProgress: (progress) =>
-        db.update(videoJobs).set({ progress }).where(and(eq(videoJobs.id, job.id), eq(videoJobs.status, "in_progress"))).then(() => {}),
+      onProgress: (progress) => setJobProgress(db, { id: job.id, progress }),
     });
     await completeVideoJob(db, job, model, { bytes: video.bytes, seconds: video.frameCount / video.fps });
   } catch (err) {
@@ -170,17 +141,7 @@ export async function reviveIfStale(db: Db, job: VideoJob, now = Date.now()): Pr
  * whose renderer died is failed and its credit given back. Returns how many it touched.
  */
 export async function reviveStaleVideoJobs(db: Db, now = Date.now()): Promise<number> {
-  const stale = await db
-    .select()
-    .from(videoJobs)
-    .where(
-      or(
-        and(eq(videoJobs.status, "queued"), lt(videoJobs.createdAt, new Date(now - STALE_QUEUED_MS))),
-        and(eq(videoJobs.status, "in_progress"), lt(videoJobs.startedAt, new Date(now - STALE_RUNNING_MS))),
-      ),
-    )
-    .orderBy(asc(videoJobs.createdAt))
-    .limit(100);
+  const stale = await findStaleJobs(db, { queuedBefore: new Date(now - STALE_QUEUED_MS), startedBefore: new Date(now - STALE_RUNNING_MS), limit: 100 });
   for (const job of stale) await reviveIfStale(db, job, now);
   return stale.length;
 }

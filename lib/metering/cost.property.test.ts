@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildCatalog, LOCAL_MODELS, type CatalogModel } from "@/lib/catalog";
-import { costFields, costMicroUsd, type Units } from "./cost";
+import { costFields, costMicroUsd, imagePriceMicroUsd, type Units } from "./cost";
+import type { ImageModel, TextModel } from "@/lib/catalog";
 
 // Issue 8, point 3: cost arithmetic as properties, for every modality, on the catalog's own
 // models and on random prices. Compared with the exact rational cost (numerator /
@@ -24,6 +25,7 @@ const modelArb: fc.Arbitrary<CatalogModel> = fc.oneof(
   price.map((p) => ({ ...catalog.get("local/video-sim")!, pricing: { microUsdPerSecond: p } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/tts-sim")!, pricing: { microUsdPerCharacter: p } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/stt-sim")!, pricing: { microUsdPerMinute: p } }) as CatalogModel),
+  price.map((p) => ({ ...catalog.get("local/embed-sim")!, pricing: { inputMicroUsdPerMTokens: p } }) as CatalogModel),
 );
 
 const count = fc.nat({ max: 50_000_000 });
@@ -47,6 +49,8 @@ function exact(model: CatalogModel, u: Units): { num: bigint; den: bigint } {
       return { num: b(u.characters) * model.pricing.microUsdPerCharacter, den: 1n };
     case "stt":
       return { num: b(u.audioMs) * model.pricing.microUsdPerMinute, den: 60_000n };
+    case "embedding":
+      return { num: b(u.inputTokens) * model.pricing.inputMicroUsdPerMTokens, den: 1_000_000n };
   }
 }
 
@@ -59,6 +63,7 @@ const BILLED: Record<CatalogModel["modality"], (typeof UNIT_KEYS)[number][]> = {
   video: ["videoSeconds"],
   tts: ["characters"],
   stt: ["audioMs"],
+  embedding: ["inputTokens"],
 };
 
 describe("cost arithmetic (properties)", () => {
@@ -132,6 +137,73 @@ describe("cost arithmetic (properties)", () => {
         },
       ),
       { numRuns: 1000, seed },
+    );
+  });
+});
+
+describe("cached input and image prices by quality and size (properties)", () => {
+  // A text model with a cached-input price at or below its input price (the catalog refuses more).
+  const cachedModelArb = fc
+    .record({ i: price, o: price, f: fc.integer({ min: 0, max: 100 }) })
+    .map(({ i, o, f }) => ({ ...catalog.get("local/echo-chat")!, pricing: { inputMicroUsdPerMTokens: i, outputMicroUsdPerMTokens: o, cachedInputMicroUsdPerMTokens: (i * BigInt(f)) / 100n } }) as TextModel);
+  const tokensArb = fc.record({ input: count, cachedShare: fc.integer({ min: 0, max: 100 }), output: count }).map(({ input, cachedShare, output }) => ({
+    inputTokens: input,
+    cachedInputTokens: Math.floor((input * cachedShare) / 100),
+    outputTokens: output,
+  }));
+
+  it("cached tokens at the cached price, the rest at the input price, rounded up once", () => {
+    fc.assert(
+      fc.property(cachedModelArb, tokensArb, (model, u) => {
+        const p = model.pricing;
+        const num = BigInt(u.inputTokens - u.cachedInputTokens) * p.inputMicroUsdPerMTokens + BigInt(u.cachedInputTokens) * p.cachedInputMicroUsdPerMTokens! + BigInt(u.outputTokens) * p.outputMicroUsdPerMTokens;
+        const charged = costMicroUsd(model, u);
+        expect(charged * 1_000_000n >= num && charged * 1_000_000n - num < 1_000_000n).toBe(true);
+      }),
+      { numRuns: 3000, seed },
+    );
+  });
+
+  it("a reservation without cache knowledge covers any cached outcome; a cached count above the input is clamped to it", () => {
+    fc.assert(
+      fc.property(cachedModelArb, tokensArb, fc.nat(1_000_000), (model, u, excess) => {
+        const worst = costMicroUsd(model, { inputTokens: u.inputTokens, outputTokens: u.outputTokens });
+        expect(costMicroUsd(model, u) <= worst).toBe(true);
+        const clamped = costMicroUsd(model, { ...u, cachedInputTokens: u.inputTokens + excess });
+        expect(clamped).toBe(costMicroUsd(model, { ...u, cachedInputTokens: u.inputTokens }));
+      }),
+      { numRuns: 3000, seed },
+    );
+  });
+
+  const qualities = ["low", "medium", "high", "*"];
+  const sizes = ["1024x1024", "1024x1536", "1536x1024", "*"];
+  const imageModelArb = fc
+    .record({
+      base: price,
+      rules: fc.array(fc.record({ quality: fc.constantFrom(...qualities), size: fc.constantFrom(...sizes), microUsdPerImage: price }), { maxLength: 8 }),
+    })
+    .map(({ base, rules }) => ({ ...catalog.get("local/image-sim")!, pricing: { microUsdPerImage: base, byQualityAndSize: rules } }) as ImageModel);
+  const known = (v: string[]) => fc.constantFrom(...v.filter((x) => x !== "*"), "other");
+
+  it("a known quality and size cost the first matching rule (else the base price), per image", () => {
+    fc.assert(
+      fc.property(imageModelArb, known(qualities), known(sizes), fc.nat(10), (model, q, sz, n) => {
+        const rule = model.pricing.byQualityAndSize!.find((r) => (r.quality === "*" || r.quality === q) && (r.size === "*" || r.size === sz));
+        const each = rule ? rule.microUsdPerImage : model.pricing.microUsdPerImage;
+        expect(costMicroUsd(model, { images: n, imageQuality: q, imageSize: sz })).toBe(BigInt(n) * each);
+      }),
+      { numRuns: 3000, seed },
+    );
+  });
+
+  it("left to the provider (quality or size unknown), the reservation covers whatever it picks", () => {
+    fc.assert(
+      fc.property(imageModelArb, known(qualities), known(sizes), fc.boolean(), fc.boolean(), (model, q, sz, hideQ, hideS) => {
+        const reserved = imagePriceMicroUsd(model, hideQ ? undefined : q, hideS ? undefined : sz);
+        expect(reserved >= imagePriceMicroUsd(model, q, sz)).toBe(true);
+      }),
+      { numRuns: 3000, seed },
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { CatalogModel } from "@/lib/catalog";
+import type { CatalogModel, ImageModel } from "@/lib/catalog";
 import { ceilDiv, microToUsdNumber } from "@/lib/money";
 
 // A request's cost is Σ units × price / unit-size, computed exactly in bigint and rounded
@@ -8,8 +8,15 @@ import { ceilDiv, microToUsdNumber } from "@/lib/money";
 /** Units a request consumed (or, for a reservation, may consume). Missing means 0. */
 export type Units = {
   inputTokens?: number;
+  /** Of inputTokens, those served from the provider's prompt cache (the cached-input price, if the model has one). */
+  cachedInputTokens?: number;
   outputTokens?: number;
+  /** Of outputTokens, the model's reasoning: billed as output (recorded, not priced apart). */
+  reasoningTokens?: number;
   images?: number;
+  /** The images' quality and size, for models priced by them (absent: the worst case of the model's prices). */
+  imageQuality?: string;
+  imageSize?: string;
   videoSeconds?: number;
   characters?: number;
   /** Input audio duration in milliseconds, measured from the file itself. */
@@ -31,18 +38,47 @@ export function costMicroUsd(model: CatalogModel, units: Units): bigint {
     case "chat":
     case "completion": {
       const p = model.pricing;
-      const numerator = n(units.inputTokens, "inputTokens") * p.inputMicroUsdPerMTokens + n(units.outputTokens, "outputTokens") * p.outputMicroUsdPerMTokens;
+      const input = n(units.inputTokens, "inputTokens");
+      // Cached tokens are part of the input count; more cached than input is the provider's
+      // inconsistency, never a reason to bill less than the input's cached price.
+      const cachedReported = n(units.cachedInputTokens, "cachedInputTokens");
+      const cached = cachedReported < input ? cachedReported : input;
+      const cachedPrice = p.cachedInputMicroUsdPerMTokens ?? p.inputMicroUsdPerMTokens;
+      const numerator = (input - cached) * p.inputMicroUsdPerMTokens + cached * cachedPrice + n(units.outputTokens, "outputTokens") * p.outputMicroUsdPerMTokens;
       return ceilDiv(numerator, TOKENS_PER_PRICE_UNIT);
     }
     case "image":
-      return n(units.images, "images") * model.pricing.microUsdPerImage;
+      return n(units.images, "images") * imagePriceMicroUsd(model, units.imageQuality, units.imageSize);
     case "video":
       return n(units.videoSeconds, "videoSeconds") * model.pricing.microUsdPerSecond;
     case "tts":
       return n(units.characters, "characters") * model.pricing.microUsdPerCharacter;
     case "stt":
       return ceilDiv(n(units.audioMs, "audioMs") * model.pricing.microUsdPerMinute, MS_PER_MINUTE);
+    case "embedding":
+      return ceilDiv(n(units.inputTokens, "inputTokens") * model.pricing.inputMicroUsdPerMTokens, TOKENS_PER_PRICE_UNIT);
   }
+}
+
+/**
+ * The price of one image: the first rule matching its quality and size ("*" matches any),
+ * else the model's base price. An unknown quality or size (the client left it to the
+ * provider) is priced at the most any rule for the known part could cost: a reservation
+ * never undershoots.
+ */
+export function imagePriceMicroUsd(model: ImageModel, quality: string | undefined, size: string | undefined): bigint {
+  const rules = model.pricing.byQualityAndSize ?? [];
+  const fits = (rule: string, v: string | undefined) => rule === "*" || v === undefined || rule === v;
+  const matching = rules.filter((r) => fits(r.quality, quality) && fits(r.size, size));
+  if (quality !== undefined && size !== undefined) {
+    const exact = rules.find((r) => (r.quality === "*" || r.quality === quality) && (r.size === "*" || r.size === size));
+    return exact ? exact.microUsdPerImage : model.pricing.microUsdPerImage;
+  }
+  // Something unknown: the worst case among the rules it could match, and the base price
+  // (which applies when none matches).
+  let worst = model.pricing.microUsdPerImage;
+  for (const r of matching) if (r.microUsdPerImage > worst) worst = r.microUsdPerImage;
+  return worst;
 }
 
 /**

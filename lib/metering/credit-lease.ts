@@ -1,8 +1,8 @@
 import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
-import { release } from "@/lib/ledger";
-import { openLease, trimLease } from "@/lib/ledger/leases";
+import { openLease, release, trimLease } from "@/lib/ledger";
+import { processSingleton } from "@/lib/process";
 
 // Credit leases, the in-process half (the statements are in lib/ledger/leases.ts).
 //
@@ -26,7 +26,7 @@ import { openLease, trimLease } from "@/lib/ledger/leases";
 //    credit for the account gives that credit back first and retries (no 402 caused by our
 //    own lease).
 // A lease nobody uses for LEASE.idleMs (CREDIT_LEASE_IDLE_MS) is released, and all of them
-// when the process is stopped (instrumentation-node.ts). Another instance's unused lease can make
+// when the process is stopped (the shutdown registry: lib/process.ts). Another instance's unused lease can make
 // a request see up to LEASE.maxMicroUsd less spendable credit than the balance shows, only
 // while that instance is sending this account many requests per second, and at most a
 // quarter of the spendable credit. A crashed instance's lease is released by the sweeper.
@@ -77,13 +77,12 @@ type AccountLeases = {
   all: Set<Lease>;
 };
 
-// Process-wide, not module-wide: Next.js bundles instrumentation (which releases leases at
-// shutdown) and route handlers separately, each with its own copy of this module.
-const shared = ((globalThis as unknown as { __meteredCreditLeases?: { byDb: Map<Db, Map<string, AccountLeases>>; background: Set<Promise<unknown>> } }).__meteredCreditLeases ??= {
-  byDb: new Map(),
-  background: new Set(),
-});
-const { byDb, background } = shared;
+// Process-wide (lib/process.ts), not module-wide: Next.js bundles route handlers separately,
+// each with its own copy of this module, and the shutdown flush releases every lease.
+const { byDb, background } = processSingleton("metering.creditLeases", () => ({
+  byDb: new Map<Db, Map<string, AccountLeases>>(),
+  background: new Set<Promise<unknown>>(),
+}));
 function track(p: Promise<unknown>): void {
   const q = p.catch((err) => console.error("[lease]", err)).finally(() => background.delete(q));
   background.add(q);
@@ -117,6 +116,12 @@ export type LeaseHold = {
    * unsettled answers. The settles already owed keep retrying.
    */
   settleFailed(): void;
+  /**
+   * The request's work was deferred past its response (Meter.defer()): its hold left the
+   * lease for a reservation row of its own (`moved`), or could not (the lease is gone; it
+   * is then retired). Either way the lease no longer counts it as a user.
+   */
+  movedOut(moved: boolean): void;
 };
 
 /**
@@ -189,6 +194,13 @@ function take(db: Db, st: AccountLeases, lease: Lease, worst: bigint): LeaseHold
     settleFailed() {
       if (st.current === lease) st.current = null;
       lease.retired = true; // released once its last settle is done (or by the sweeper)
+    },
+    movedOut(moved) {
+      lease.held -= hold;
+      if (moved) lease.amount -= hold;
+      else retire(db, st, lease);
+      hold = 0n;
+      finish();
     },
     committed(charged, settled) {
       lease.held -= hold;

@@ -1,17 +1,29 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { rows } from "@/db/rows";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { ApiError } from "@/lib/api/errors";
 import type { CatalogModel } from "@/lib/catalog";
-import { autoTopUpAfterSettle } from "@/lib/billing/after-settle";
-import { InsufficientCreditError, reservationTtlSeconds, reserve, settleQueued, type BatchSettleResult } from "@/lib/ledger";
+import {
+  InsufficientCreditError,
+  moveHoldOutOfLease,
+  reservationTtlSeconds,
+  reserve,
+  reserveWithinKeyLimit,
+  settleQueued,
+  type BatchSettleResult,
+} from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
-import { freeUnusedLeases, holdFromLease, type LeaseHold } from "./credit-lease";
+import { onShutdown, processSingleton } from "@/lib/process";
+import { afterSettleIdle, runAfterSettle, trackSettleWork } from "./after-settle";
+import { freeUnusedLeases, holdFromLease, releaseAllLeases, type LeaseHold } from "./credit-lease";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
-import { keySpentMicroUsd, periodEnd, type SpendLimitPeriod } from "./spend-limits";
+import type { DeferredHold } from "./deferred";
+import { periodEnd, periodStart, type SpendLimitPeriod } from "./spend-limits";
+import { usageRecord } from "./usage";
+import type { ProviderTrace } from "@/lib/providers/upstream/routing";
 
-// Reserve, then settle (DESIGN.md). openMeter() runs every check that can refuse a
+export { afterSettleIdle } from "./after-settle";
+
+// Reserve, then settle (docs/architecture.md, "The money path"). openMeter() runs every check that can refuse a
 // request BEFORE any model work: the per-request cap (max_cost), the key's spend limit,
 // and the account's spendable credit (ledger reserve, atomic). The returned Meter settles
 // exactly once, to the actual cost of the units the model really produced; the ledger
@@ -35,30 +47,21 @@ export type OpenMeterInput = {
   startedAt?: number;
 };
 
-// Work started after a settle without delaying the response (the settle's commit itself,
-// auto top-up checks).
-// Process-wide (globalThis), not module-wide: Next.js bundles instrumentation (which waits
-// for pending settles at shutdown) and route handlers separately, each with its own copy of
-// this module, and /v1/credits must see the settles started by the other routes.
-type MeterState = { background: Set<Promise<unknown>>; pendingByAccount: Map<string, Set<Promise<unknown>>>; pendingByRequest: Map<string, Promise<unknown>> };
-const state = ((globalThis as unknown as { __meteredMeterState?: MeterState }).__meteredMeterState ??= {
-  background: new Set(),
-  pendingByAccount: new Map(),
-  pendingByRequest: new Map(),
-});
-const { background } = state;
-function track(p: Promise<unknown>): void {
-  const q = p.catch(() => {}).finally(() => background.delete(q));
-  background.add(q);
-}
-/** Resolves when every settle started so far has committed and the work it started has finished (tests, shutdown). */
-export async function afterSettleIdle(): Promise<void> {
-  while (background.size) await Promise.all([...background]);
-}
-
 // Settles not yet committed, by account and by request: /v1/credits waits for its
-// account's, so a client reads its own writes; tests wait for a request's.
-const { pendingByAccount, pendingByRequest } = state;
+// account's, so a client reads its own writes; tests wait for a request's. Process-wide
+// (lib/process.ts): Next.js bundles each route handler separately, each with its own copy
+// of this module, and /v1/credits must see the settles started by the other routes.
+const { pendingByAccount, pendingByRequest } = processSingleton("metering.pendingSettles", () => ({
+  pendingByAccount: new Map<string, Set<Promise<unknown>>>(),
+  pendingByRequest: new Map<string, Promise<unknown>>(),
+}));
+
+// At shutdown: the settles of answers already sent commit first (they may end a lease's
+// last use), then this instance's credit leases are given back.
+onShutdown("metering", async () => {
+  await afterSettleIdle();
+  await releaseAllLeases();
+});
 
 /** Resolves once every settle of this account started in this process so far has committed (or given up). */
 export async function settlesCommitted(accountId: string): Promise<void> {
@@ -71,13 +74,19 @@ export function settleCommitOf(requestId: string): Promise<unknown> | undefined 
   return pendingByRequest.get(requestId);
 }
 
-export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean };
+export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean; errorCode?: string };
 export type SettleOutcome = { costMicroUsd: bigint; chargedMicroUsd: bigint };
 
 export class Meter {
   private done: Promise<SettleOutcome> | null = null;
-  /** Set when a streaming response took over settling (the wrapper then leaves it alone). */
+  /**
+   * Set when something other than the handler's return settles it (the wrapper then leaves
+   * it alone): a streaming response that keeps this Meter, or work deferred past the
+   * response with defer().
+   */
   detached = false;
+  /** Filled by upstream routing (lib/providers/upstream/routing.ts): recorded on the usage event. */
+  readonly trace: ProviderTrace = { provider: null, attempts: 0 };
   /** Resolves when the settle has committed (or was given up after retries); null before settle(). */
   committed: Promise<BatchSettleResult | null> | null = null;
 
@@ -95,8 +104,47 @@ export class Meter {
      */
     private readonly reservationExpiresAt: number = Date.now() + reservationTtlSeconds() * 1000,
     /** Set when the worst case is held inside the account's credit lease (lib/metering/credit-lease.ts), not by a reservation of its own. */
-    private readonly lease: LeaseHold | null = null,
+    private lease: LeaseHold | null = null,
   ) {}
+
+  /**
+   * Hands this request's hold to work that settles after the response (a video job),
+   * possibly in another instance: the hold must then outlive this process's memory. A hold
+   * inside a credit lease is moved out into a reservation row of its own (one statement;
+   * the account's reserved credit does not change); a reservation row stays as it is. The
+   * work then settles it through settleDeferred() (./deferred.ts), never through this
+   * Meter. Why: a deferred job that settled by request id found no row for a lease-held
+   * request, failed, and the lease kept its credit (issue 12).
+   */
+  async defer(): Promise<DeferredHold> {
+    if (this.done) throw new Error(`${this.requestId}: a settled meter cannot be deferred`);
+    const lease = this.lease;
+    if (lease) {
+      this.lease = null;
+      const hold = { accountId: this.key.accountId, keyId: this.key.keyId, requestId: this.requestId, amountMicroUsd: this.reservedMicroUsd };
+      let moved = false;
+      try {
+        moved = await moveHoldOutOfLease(this.db, { ...hold, leaseId: lease.leaseId });
+      } finally {
+        lease.movedOut(moved);
+      }
+      // The lease was swept meanwhile: hold it afresh (a 402 if the credit is gone).
+      if (!moved) {
+        await reserve(this.db, hold).catch((err) => {
+          if (!(err instanceof InsufficientCreditError)) throw err;
+          throw new ApiError("insufficient_quota", `Insufficient credit: this request needs ${usd(this.reservedMicroUsd)} held until its work is done, and only ${usd(err.availableMicroUsd > 0n ? err.availableMicroUsd : 0n)} is available. Nothing was charged.`);
+        });
+      }
+    }
+    this.detached = true;
+    return {
+      requestId: this.requestId,
+      accountId: this.key.accountId,
+      keyId: this.key.keyId,
+      model: { id: this.model.id, modality: this.model.modality },
+      reservedMicroUsd: this.reservedMicroUsd,
+    };
+  }
 
   get settled(): boolean {
     return this.done !== null;
@@ -137,34 +185,19 @@ export class Meter {
       });
       pending.add(tracked);
       pendingByRequest.set(this.requestId, tracked);
-      track(tracked);
+      trackSettleWork(tracked);
       return Promise.resolve({ costMicroUsd: cost, chargedMicroUsd: charged });
     })();
     return this.done;
   }
 
   private async commit(input: SettleInput, cost: bigint): Promise<BatchSettleResult | null> {
-    const u = input.units;
     const settleInput = {
       ...(this.lease ? { leaseId: this.lease.leaseId, capMicroUsd: this.lease.worstMicroUsd } : {}),
       requestId: this.requestId,
       actualMicroUsd: cost,
       description: `${this.model.id} (${this.model.modality})`,
-      usage: {
-        keyId: this.key.keyId,
-        model: this.model.id,
-        modality: this.model.modality,
-        inputTokens: u.inputTokens ?? 0,
-        outputTokens: u.outputTokens ?? 0,
-        images: u.images ?? 0,
-        videoSeconds: u.videoSeconds ?? 0,
-        characters: u.characters ?? 0,
-        audioMs: u.audioMs ?? 0,
-        status: input.status ?? "ok",
-        httpStatus: input.httpStatus ?? 200,
-        latencyMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
-        aborted: input.aborted ?? false,
-      },
+      usage: usageRecord({ ...input, keyId: this.key.keyId, model: this.model, latencyMs: performance.now() - this.startedAt, trace: this.trace }),
     };
     const giveUpAt = this.reservationExpiresAt;
     for (let attempt = 0; ; attempt++) {
@@ -172,14 +205,9 @@ export class Meter {
         // Through the account's settle queue: alone it is settled at once; under load it
         // joins the account's next batched statement.
         const result = await settleQueued(this.db, this.key.accountId, settleInput);
-        // A charge may take the balance below the account's auto top-up threshold. The settle
-        // statement itself says so (autoTopUpDue: auto top-up enabled and the new balance under
-        // its threshold), so accounts without auto top-up cost no query here. The check
-        // (lib/billing) re-reads everything under its own claim, never rejects, and is
-        // tracked so tests and shutdown can wait for it.
-        if (result.settled && result.chargedMicroUsd > 0n && result.autoTopUpDue) {
-          track(autoTopUpAfterSettle(this.db, this.key.accountId));
-        }
+        // Whoever reacts to settles (billing's auto top-up) does so through the hooks it
+        // registered at start (./after-settle.ts), tracked, never delaying anyone.
+        runAfterSettle(this.db, this.key.accountId, result);
         if (!result.settled && cost > 0n) {
           console.error(`[api] ${this.requestId}: its reservation was already released (swept?) when the settle committed; ${cost} µ$ not charged`);
         }
@@ -200,7 +228,7 @@ export class Meter {
   }
 
   /** The model did no work: nothing is charged; the usage event records the failure. */
-  release(input: { status: string; httpStatus: number; aborted?: boolean }) {
+  release(input: { status: string; httpStatus: number; aborted?: boolean; errorCode?: string }) {
     return this.settle({ units: {}, ...input });
   }
 }
@@ -236,22 +264,11 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
         await reserve(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
       }
     } else {
-      // Race-safe per-key limit: the key row is locked while spent-in-period is summed and
-      // the reservation is taken, so concurrent requests of one key queue here and cannot
-      // jointly overshoot. The limit is re-read under the lock (the cached one may be stale).
-      // FOR NO KEY UPDATE, not FOR UPDATE: the foreign-key checks of concurrent settles
-      // (usage_events.key_id) take KEY SHARE on this row, and must not wait on us.
-      await db.transaction(async (tx) => {
-        const [k] = await rows<{ limit: string | number | bigint | null; period: SpendLimitPeriod | null }>(
-          tx,
-          sql`select spend_limit_micro_usd as limit, spend_limit_period as period from api_keys where id = ${key.keyId} for no key update`,
-        );
-        if (k?.limit != null && k.period) {
-          const limit = BigInt(k.limit);
-          const spent = await keySpentMicroUsd(tx, { keyId: key.keyId, period: k.period });
-          if (spent.spentMicroUsd + worstMicroUsd > limit) throw keyLimitError(k.period, limit, spent.spentMicroUsd, worstMicroUsd);
-        }
-        await reserve(tx, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
+      // Race-safe per-key limit (the key row is locked while its spend is summed and the
+      // hold taken: lib/ledger/key-spend.ts); the limit is the one read under that lock.
+      await reserveWithinKeyLimit(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd }, async ({ limitMicroUsd, period }, spendSince) => {
+        const spent = await spendSince(periodStart(period));
+        if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
       });
     }
   } catch (err) {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { bucketKeys, filtersToSearchParams, parseUsageFilters } from "./filters";
 import { decodeCursor, encodeCursor } from "./queries";
 import { csvField } from "./csv";
-import { audioMinutes, formatUnits, formatUsdExact } from "./format";
+import { formatMoney } from "@/lib/money";
+import { audioMinutes, formatUnits } from "./format";
 
 const now = new Date("2025-05-20T15:30:00Z");
 
@@ -16,6 +17,16 @@ describe("usage filters from search params", () => {
     expect(bucketKeys(d)[0]).toBe("2025-05-19T15:00");
     expect(parseUsageFilters({}, now).range).toBe("30d");
     expect(parseUsageFilters({ range: "1y" }, now).range).toBe("30d");
+  });
+
+  it("dates typed into From/To make a custom period without picking Custom; a preset without dates stays a preset", () => {
+    const f = parseUsageFilters({ range: "30d", from: "2025-05-02", to: "2025-05-04" }, now);
+    expect(f.range).toBe("custom");
+    expect([f.fromDate, f.toDate]).toEqual(["2025-05-02", "2025-05-04"]);
+    expect(f.to.toISOString()).toBe("2025-05-05T00:00:00.000Z");
+    expect(parseUsageFilters({ from: "2025-05-02" }, now).range).toBe("custom");
+    expect(parseUsageFilters({ range: "7d", from: "", to: "" }, now).range).toBe("7d");
+    expect(parseUsageFilters({ range: "7d", from: "not-a-date" }, now).range).toBe("7d");
   });
 
   it("custom ranges: inclusive UTC dates, swapped if reversed, capped, invalid dates ignored", () => {
@@ -42,8 +53,8 @@ describe("usage filters from search params", () => {
   });
 
   it("formats exact money and units; CSV fields are quoted and formula-safe", () => {
-    expect(formatUsdExact(12_300_000n)).toBe("$12.30");
-    expect(formatUsdExact(734n)).toBe("$0.000734");
+    expect(formatMoney(12_300_000n)).toBe("$12.30");
+    expect(formatMoney(734n)).toBe("$0.000734");
     expect(audioMinutes(90_000)).toBe("1.5");
     expect(formatUnits({ modality: "stt", inputTokens: 0, outputTokens: 0, images: 0, videoSeconds: 0, characters: 0, audioMs: 7334 })).toBe("0.122 min audio");
     expect(csvField('a "b", c')).toBe('"a ""b"", c"');

@@ -69,7 +69,11 @@ export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
  */
 export function parseUsageFilters(params: SearchParamsInput, now: Date = new Date()): UsageFilters {
   const rangeParam = get(params, "range");
-  const range: Range = (RANGES as readonly string[]).includes(rangeParam ?? "") ? (rangeParam as Range) : DEFAULT_RANGE;
+  // A date typed into From or To is a custom period, whatever the Period select says: the
+  // user should not also have to pick "Custom" (the form clears the dates when a preset is
+  // chosen, so a preset still wins when picked).
+  const typedDates = parseUtcDate(get(params, "from")) !== null || parseUtcDate(get(params, "to")) !== null;
+  const range: Range = typedDates ? "custom" : (RANGES as readonly string[]).includes(rangeParam ?? "") ? (rangeParam as Range) : DEFAULT_RANGE;
   const tomorrow = new Date(startOfUtcDay(now).getTime() + DAY_MS);
   let from: Date;
   let to: Date;

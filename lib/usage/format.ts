@@ -1,5 +1,4 @@
 // Display helpers shared by the server pages and the client charts (no server imports).
-import { formatUsd } from "@/lib/money";
 
 export type UnitFields = {
   modality: string;
@@ -33,6 +32,8 @@ export function formatUnits(r: UnitFields): string {
       return `${int(r.characters)} chars`;
     case "stt":
       return `${audioMinutes(r.audioMs)} min audio`;
+    case "embedding":
+      return `${int(r.inputTokens)} in tokens`;
     default:
       return `${int(r.inputTokens)} in / ${int(r.outputTokens)} out tokens`;
   }
@@ -45,9 +46,4 @@ export function formatInt(n: bigint | number): string {
 /** "2025-03-04 13:05:09 UTC" from an ISO timestamp. */
 export function formatUtc(iso: string, withSeconds = true): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, withSeconds ? 19 : 16)} UTC`;
-}
-
-/** Exact money: "$12.30" when it is whole cents, otherwise all 6 decimals ("$0.000734"). */
-export function formatUsdExact(micro: bigint): string {
-  return formatUsd(micro, { decimals: micro % 10_000n === 0n ? 2 : 6 });
 }

@@ -1,3 +1,4 @@
 export * from "./filters";
 export * from "./queries";
 export * from "./csv";
+export * from "./breakdown";

@@ -1,7 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
-import { startOfUtcDay, startOfUtcMonth, type UsageFilters } from "./filters";
+import { isoDate, startOfUtcDay, startOfUtcMonth, type UsageFilters } from "./filters";
+import { eventsCost, periodRows, rollupDailyCost } from "./period";
 
 // Usage analytics, aggregated in SQL. Every query starts from `account_id = <the session's
 // account>`: callers pass the account id they got from requireAccount()/currentAccount(),
@@ -12,8 +13,10 @@ import { startOfUtcDay, startOfUtcMonth, type UsageFilters } from "./filters";
 // BigInt(), so no amount ever passes through a float. Unit counts get the same treatment
 // (tokens can pass 2^53 summed over a busy account's lifetime, in principle).
 //
-// The scans are answered from the covering index usage_account_time_cover (see
-// db/schema/ledger.ts); `npm run bench -- usage` times them on a million events.
+// Charts, totals and the overview read whole UTC days from the daily rollup usage_daily
+// (kept by triggers on usage_events) and only the partial days from the events; the
+// request log and the export page through the events on the covering index
+// usage_account_time_cover. `npm run bench -- usage` times them on 10 million events.
 
 export type UsageUnits = {
   requests: bigint;
@@ -94,21 +97,20 @@ function units(r: UnitRow): UsageUnits {
  * every unit; plus the period's totals, summed by PostgreSQL from the same grouped rows
  * (exact numeric), not added up here.
  *
- * Performance (see docs/benchmarks.md): the planner cannot estimate how many distinct
- * days an expression yields, so it assumes one group per row and, with the default 4 MB
- * work_mem, sorts the whole scan on disk before grouping. A larger work_mem for this one
- * transaction lets it hash-aggregate in memory instead (a few hundred groups in practice).
+ * Whole UTC days come from the daily rollup, the partial days at the ends from the events
+ * (./period.ts): a busy account's 90 days are a few thousand rollup rows instead of its
+ * events (docs/benchmarks.md, "Usage analytics").
  */
 export async function usageSummary({ db, accountId, filters }: Scope): Promise<UsageSummary> {
-  const unit = sql.raw(filters.bucket === "hour" ? "'hour'" : "'day'");
-  const query = sql`with g as (
-        select date_trunc(${unit}, e.created_at at time zone 'UTC') as b, e.model, e.modality,
-               count(*) as requests, sum(e.cost_micro_usd) as cost,
-               sum(e.input_tokens) as input_tokens, sum(e.output_tokens) as output_tokens,
-               sum(e.images) as images, sum(e.video_seconds) as video_seconds,
-               sum(e.characters) as characters, sum(e.audio_ms) as audio_ms
-          from usage_events e
-         where ${usageWhere(accountId, filters)}
+  const result = await rows<UnitRow & { bucket: string | null; model: string | null; modality: string | null; is_total: number }>(
+    db,
+    sql`with g as (
+        select p.b, p.model, p.modality,
+               sum(p.requests) as requests, sum(p.cost) as cost,
+               sum(p.input_tokens) as input_tokens, sum(p.output_tokens) as output_tokens,
+               sum(p.images) as images, sum(p.video_seconds) as video_seconds,
+               sum(p.characters) as characters, sum(p.audio_ms) as audio_ms
+          from (${periodRows(accountId, filters)}) p
          group by 1, 2, 3)
       select to_char(b, 'YYYY-MM-DD"T"HH24:00') as bucket, model, modality, 0 as is_total,
              requests::text as requests, cost::text as cost, input_tokens::text as input_tokens,
@@ -121,11 +123,8 @@ export async function usageSummary({ db, accountId, filters }: Scope): Promise<U
              coalesce(sum(output_tokens), 0)::text, coalesce(sum(images), 0)::text, coalesce(sum(video_seconds), 0)::text,
              coalesce(sum(characters), 0)::text, coalesce(sum(audio_ms), 0)::text
         from g
-      order by 4, 1, 2`;
-  const result = await db.transaction(async (tx) => {
-    await tx.execute(sql`set local work_mem = '32MB'`);
-    return rows<UnitRow & { bucket: string | null; model: string | null; modality: string | null; is_total: number }>(tx, query);
-  });
+      order by 4, 1, 2`,
+  );
   let totals = ZERO_UNITS;
   const out: UsageBucketRow[] = [];
   for (const r of result) {
@@ -303,41 +302,41 @@ export type OverviewStats = {
   daily: { day: string; costMicroUsd: bigint }[];
 };
 
-/** The dashboard home's numbers, in one scan of at most ~31 days of this account's events. */
+/**
+ * The dashboard home's numbers: whole past UTC days from the daily rollup, today and the
+ * partial day 7 × 24 hours ago from the events (./period.ts).
+ */
 export async function overviewStats({ db, accountId, now = new Date() }: { db: Queryable; accountId: string; now?: Date }): Promise<OverviewStats> {
   if (!accountId) throw new Error("usage queries need the session's account id");
   const today = startOfUtcDay(now);
   const month = startOfUtcMonth(now);
   const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+  const weekAgoNextDay = new Date(startOfUtcDay(weekAgo).getTime() + (weekAgo.getTime() === startOfUtcDay(weekAgo).getTime() ? 0 : 86_400_000));
   const sixDaysBack = new Date(today.getTime() - 6 * 86_400_000);
-  const since = new Date(Math.min(month.getTime(), weekAgo.getTime(), sixDaysBack.getTime()));
-  const [sums] = await rows<{ today: string; month: string; week: string; has_any: boolean }>(
+  const since = new Date(Math.min(month.getTime(), weekAgoNextDay.getTime(), sixDaysBack.getTime()));
+  const tomorrow = new Date(today.getTime() + 86_400_000);
+  const [sums] = await rows<{ today: string; today_day: string; week_head: string; week_today: string; has_any: boolean }>(
     db,
-    sql`select coalesce(sum(cost_micro_usd) filter (where created_at >= ${ts(today)}), 0)::text as today,
-               coalesce(sum(cost_micro_usd) filter (where created_at >= ${ts(month)}), 0)::text as month,
-               coalesce(sum(cost_micro_usd) filter (where created_at >= ${ts(weekAgo)} and created_at < ${ts(now)}), 0)::text as week,
-               exists (select 1 from usage_events where account_id = ${accountId}) as has_any
-          from usage_events
-         where account_id = ${accountId} and created_at >= ${ts(since)}`,
+    sql`select ${eventsCost(accountId, today, null)}::text as today,
+               ${eventsCost(accountId, today, tomorrow)}::text as today_day,
+               ${eventsCost(accountId, weekAgo, weekAgoNextDay)}::text as week_head,
+               ${eventsCost(accountId, today, now)}::text as week_today,
+               exists (select 1 from usage_events where account_id = ${accountId}) as has_any`,
   );
-  const perDay = await rows<{ day: string; cost: string }>(
-    db,
-    sql`select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
-               sum(cost_micro_usd)::text as cost
-          from usage_events
-         where account_id = ${accountId} and created_at >= ${ts(sixDaysBack)}
-         group by 1`,
-  );
+  const perDay = today > since ? await rows<{ day: string; cost: string }>(db, rollupDailyCost(accountId, since, today)) : [];
   const byDay = new Map(perDay.map((r) => [r.day, BigInt(r.cost)]));
+  const todayMicroUsd = BigInt(sums?.today ?? 0);
+  byDay.set(isoDate(today), BigInt(sums?.today_day ?? 0));
+  const sumDays = (first: Date) => perDay.reduce((s, r) => (r.day >= isoDate(first) ? s + BigInt(r.cost) : s), 0n);
   const daily = Array.from({ length: 7 }, (_, i) => {
-    const day = new Date(sixDaysBack.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    const day = isoDate(new Date(sixDaysBack.getTime() + i * 86_400_000));
     return { day, costMicroUsd: byDay.get(day) ?? 0n };
   });
   return {
     hasUsage: Boolean(sums?.has_any),
-    todayMicroUsd: BigInt(sums?.today ?? 0),
-    monthMicroUsd: BigInt(sums?.month ?? 0),
-    last7DaysMicroUsd: BigInt(sums?.week ?? 0),
+    todayMicroUsd,
+    monthMicroUsd: sumDays(month) + todayMicroUsd,
+    last7DaysMicroUsd: BigInt(sums?.week_head ?? 0) + sumDays(weekAgoNextDay) + BigInt(sums?.week_today ?? 0),
     daily,
   };
 }

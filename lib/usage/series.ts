@@ -1,4 +1,5 @@
-import { formatUsd } from "@/lib/money";
+import { formatMoney } from "@/lib/money";
+import { modelColor } from "./colors";
 import { bucketKeys, bucketLabel, type UsageFilters } from "./filters";
 import type { UsageSummary } from "./queries";
 
@@ -22,7 +23,7 @@ export type ChartRow = {
   [modelKey: string]: number | string;
 };
 
-export type ChartData = { rows: ChartRow[]; models: string[]; bucket: UsageFilters["bucket"] };
+export type ChartData = { rows: ChartRow[]; models: string[]; colors: string[]; bucket: UsageFilters["bucket"] };
 
 export function buildChartData(summary: UsageSummary, filters: UsageFilters): ChartData {
   const models = [...new Set(summary.rows.map((r) => r.model))].sort();
@@ -61,12 +62,12 @@ export function buildChartData(summary: UsageSummary, filters: UsageFilters): Ch
   }
   const rows: ChartRow[] = [];
   for (const { row, total, perModel } of byBucket.values()) {
-    row.totalExact = formatUsd(total, { decimals: 6 });
+    row.totalExact = formatMoney(total);
     perModel.forEach((micro, i) => {
       row[`m${i}`] = Number(micro) / 1e6;
-      row[`x${i}`] = formatUsd(micro, { decimals: 6 });
+      row[`x${i}`] = formatMoney(micro);
     });
     rows.push(row);
   }
-  return { rows, models, bucket: filters.bucket };
+  return { rows, models, colors: models.map(modelColor), bucket: filters.bucket };
 }

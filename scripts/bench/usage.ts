@@ -1,9 +1,12 @@
 // `npm run bench -- usage [--events N] [--accounts N] [--busy N] [--runs N] [--keep]`
 //
 // Seeds a scratch PostgreSQL database (created here, dropped at the end) with usage events
-// spread over 120 days and many accounts, one of them busy, then times the usage page's own
+// spread over 120 days and many accounts, one of them busy (default: 10,000,000 events,
+// 10,000 accounts, 1,000,000 of them the busy account's), then times the usage page's own
 // query functions (lib/usage) for the busy account over 30 and 90 days: median of several
-// runs, EXPLAIN (ANALYZE, BUFFERS) for the slowest, and a section in docs/benchmarks.md.
+// runs, EXPLAIN (ANALYZE, BUFFERS) for the slowest, the previous events-only summary as the
+// same-run baseline, the CSV export of the busy account's whole history with its RSS
+// sampled, and a section in docs/benchmarks.md.
 import { execSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -15,12 +18,12 @@ import type { Db } from "@/db/client";
 import { migrate } from "@/db/migrate";
 import type { DbHandle } from "@/db/client";
 import { randomBase62 } from "@/lib/ids";
-import { type LogCursor, listRequests, overviewStats, parseUsageFilters, usageSummary, usageCsvStream, hasAnyUsage } from "@/lib/usage";
+import { type LogCursor, listRequests, overviewStats, parseUsageFilters, usageSummary, usageCsvStream, hasAnyUsage, usageBreakdown, type UsageFilters } from "@/lib/usage";
 
 type Opts = { events: number; accounts: number; busy: number; runs: number; keep: boolean };
 
 function parseArgs(args: string[]): Opts {
-  const o: Opts = { events: 1_000_000, accounts: 1_000, busy: 100_000, runs: 7, keep: false };
+  const o: Opts = { events: 10_000_000, accounts: 10_000, busy: 1_000_000, runs: 7, keep: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--keep") o.keep = true;
@@ -33,8 +36,17 @@ function parseArgs(args: string[]): Opts {
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const BUSY = "acct_bench_1";
 
+const CHUNK = 1_000_000;
+
+/**
+ * Bulk load as a restore would do it: the secondary indexes, the foreign-key checks and the
+ * rollup triggers are off while the rows go in (session_replication_role = replica skips
+ * both kinds of trigger), then the indexes are built once and the rollup is filled by the
+ * migration's own backfill statement. Returns the phase timings.
+ */
 async function seed(sql: postgres.Sql, o: Opts) {
   const others = o.accounts - 1;
+  const every = Math.max(1, Math.round(o.events / o.busy)); // one event in `every` is the busy account's
   await sql.unsafe(`
     insert into users (id, email, password_hash)
     select 'usr_bench_' || i, 'bench' || i || '@bench.test', 'x' from generate_series(1, ${o.accounts}) i;
@@ -43,40 +55,73 @@ async function seed(sql: postgres.Sql, o: Opts) {
     insert into api_keys (id, account_id, created_by_user_id, name, start, hash)
     select 'key_bench_' || i || '_' || k, 'acct_bench_' || i, 'usr_bench_' || i, 'key ' || k, 'sk-mt-bnch', md5(i || ':' || k)
       from generate_series(1, ${o.accounts}) i, generate_series(0, 2) k;`);
-  // One INSERT … SELECT: units derived from the series number, costs from the local
-  // models' prices (ceil per request, as the meter does), inserted in time order so the
-  // busy account's rows are interleaved with everyone else's on the heap, as in production.
-  await sql.unsafe(`
-    insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens, images,
-                              video_seconds, characters, audio_ms, cost_micro_usd, status, http_status, latency_ms, aborted, created_at)
-    select 'req_bench_' || g, 'acct_bench_' || a, 'key_bench_' || a || '_' || (g % 3), model, modality,
-           inp, outp, imgs, secs, chars, ms,
-           case modality
-             when 'chat' then (inp * 100000 + outp * 400000 + 999999) / 1000000
-             when 'completion' then (inp * 100000 + outp * 400000 + 999999) / 1000000
-             when 'image' then imgs * 20000
-             when 'video' then secs * 50000
-             when 'tts' then chars * 15
-             else (ms * 6000 + 59999) / 60000 end * (case when g % 50 = 0 then 0 else 1 end),
-           case when g % 50 = 0 then 'error' when g % 97 = 0 then 'aborted' else 'ok' end,
-           case when g % 50 = 0 then 502 else 200 end,
-           20 + (g * 37) % 4000, g % 97 = 0, t
-      from (
-        select g,
-               case when g <= ${o.busy} then 1 else 2 + (g % ${others}) end as a,
-               (array['local/echo-chat','local/lorem-chat','local/echo-completion','local/image-sim','local/video-sim','local/tts-sim','local/stt-sim'])[1 + g % 7] as model,
-               (array['chat','chat','completion','image','video','tts','stt'])[1 + g % 7] as modality,
-               now() - random() * interval '120 days' as t
-          from generate_series(1::bigint, ${o.events}) g
-      ) s,
-      lateral (select
-               case when s.modality in ('chat','completion') then 50 + (g * 7919) % 2000 else 0 end as inp,
-               case when s.modality in ('chat','completion') then 10 + (g * 104729) % 1000 else 0 end as outp,
-               case when s.modality = 'image' then 1 + g % 4 else 0 end as imgs,
-               case when s.modality = 'video' then 1 + g % 8 else 0 end as secs,
-               case when s.modality = 'tts' then 20 + g % 2000 else 0 end as chars,
-               case when s.modality = 'stt' then 1000 + (g * 31) % 600000 else 0 end as ms) u
-     order by t`);
+  const indexes = await sql<{ name: string; def: string }[]>`
+    select indexname as name, indexdef as def from pg_indexes
+     where tablename = 'usage_events' and indexname not like '%_pkey'`;
+  const t = { insert: 0, index: 0, backfill: 0 };
+  let t0 = performance.now();
+  await sql.begin(async (tx) => {
+    await tx.unsafe(`set local session_replication_role = replica`);
+    await tx.unsafe(`set local synchronous_commit = off`);
+    await tx.unsafe(`alter table usage_events drop constraint if exists usage_events_request_id_unique`);
+    for (const ix of indexes.filter((i) => i.name !== "usage_events_request_id_unique")) await tx.unsafe(`drop index ${ix.name}`);
+    // In time order, with no sort: event g of N happens at (g / N) of the 120 days, so one
+    // account's rows are interleaved with everyone else's on the heap, as in production.
+    // Units derive from the series number, costs from the local models' prices (ceil per
+    // request, as the meter does).
+    for (let from = 1; from <= o.events; from += CHUNK) {
+      const to = Math.min(o.events, from + CHUNK - 1);
+      await tx.unsafe(`
+        insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens, images,
+                                  video_seconds, characters, audio_ms, cost_micro_usd, status, http_status, latency_ms, aborted, created_at)
+        select 'req_bench_' || g, 'acct_bench_' || a, 'key_bench_' || a || '_' || (g % 3), model, modality,
+               inp, outp, imgs, secs, chars, ms,
+               case modality
+                 when 'chat' then (inp * 100000 + outp * 400000 + 999999) / 1000000
+                 when 'completion' then (inp * 100000 + outp * 400000 + 999999) / 1000000
+                 when 'image' then imgs * 20000
+                 when 'video' then secs * 50000
+                 when 'tts' then chars * 15
+                 else (ms * 6000 + 59999) / 60000 end * (case when g % 50 = 0 then 0 else 1 end),
+               case when g % 50 = 0 then 'error' when g % 97 = 0 then 'aborted' else 'ok' end,
+               case when g % 50 = 0 then 502 else 200 end,
+               20 + (g * 37) % 4000, g % 97 = 0, t
+          from (
+            select g,
+                   case when g % ${every} = 0 then 1 else 2 + (g * 7) % ${others} end as a,
+                   (array['local/echo-chat','local/lorem-chat','local/echo-completion','local/image-sim','local/video-sim','local/tts-sim','local/stt-sim'])[1 + g % 7] as model,
+                   (array['chat','chat','completion','image','video','tts','stt'])[1 + g % 7] as modality,
+                   now() - interval '120 days' + (g::float8 / ${o.events}) * interval '120 days' as t
+              from generate_series(${from}::bigint, ${to}) g
+          ) s,
+          lateral (select
+                   case when s.modality in ('chat','completion') then 50 + (g * 7919) % 2000 else 0 end as inp,
+                   case when s.modality in ('chat','completion') then 10 + (g * 104729) % 1000 else 0 end as outp,
+                   case when s.modality = 'image' then 1 + g % 4 else 0 end as imgs,
+                   case when s.modality = 'video' then 1 + g % 8 else 0 end as secs,
+                   case when s.modality = 'tts' then 20 + g % 2000 else 0 end as chars,
+                   case when s.modality = 'stt' then 1000 + (g * 31) % 600000 else 0 end as ms) u`);
+      console.log(`  inserted ${to.toLocaleString("en-US")} events (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  });
+  t.insert = performance.now() - t0;
+  t0 = performance.now();
+  await sql.unsafe(`set maintenance_work_mem = '512MB'`);
+  await sql.unsafe(`alter table usage_events add constraint usage_events_request_id_unique unique (request_id)`);
+  for (const ix of indexes.filter((i) => i.name !== "usage_events_request_id_unique")) await sql.unsafe(ix.def);
+  t.index = performance.now() - t0;
+  console.log(`  indexes built (${(t.index / 1000).toFixed(0)} s)`);
+  // The rollup, filled exactly as the migration fills it for events that predate it.
+  const migration = fs.readFileSync(path.join(process.cwd(), "db/migrations/0010_usage-daily.sql"), "utf8");
+  const backfill = migration.split("--> statement-breakpoint").at(-1)!;
+  if (!/INSERT INTO usage_daily/.test(backfill)) throw new Error("the rollup migration's last statement is not its backfill");
+  t0 = performance.now();
+  await sql.unsafe(`set work_mem = '256MB'`);
+  await sql.unsafe(backfill);
+  await sql.unsafe(`reset work_mem`);
+  t.backfill = performance.now() - t0;
+  console.log(`  rollup backfilled (${(t.backfill / 1000).toFixed(0)} s)`);
+  return t;
 }
 
 const median = (xs: number[]) => {
@@ -84,7 +129,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-type Case = { name: string; range: "30d" | "90d" | "-"; run: (db: Db) => Promise<unknown> };
+type Case = { name: string; range: "24h" | "30d" | "90d" | "366d" | "-"; run: (db: Db) => Promise<unknown> };
 
 const deepCursor: Record<string, LogCursor | null | undefined> = {};
 
@@ -97,6 +142,8 @@ function cases(): Case[] {
       { name: "charts + totals, one key", range, run: (db) => usageSummary({ db, accountId: BUSY, filters: { ...f, keyId: "key_bench_1_1" } }) },
       { name: "charts + totals, one model", range, run: (db) => usageSummary({ db, accountId: BUSY, filters: { ...f, model: "local/lorem-chat" } }) },
       { name: "charts + totals, one modality", range, run: (db) => usageSummary({ db, accountId: BUSY, filters: { ...f, modality: "image" } }) },
+      { name: "breakdown by key", range, run: (db) => usageBreakdown({ db, accountId: BUSY, filters: f, by: "key" }) },
+      { name: "breakdown by modality", range, run: (db) => usageBreakdown({ db, accountId: BUSY, filters: f, by: "modality" }) },
       { name: "request log, first page (50)", range, run: (db) => listRequests({ db, accountId: BUSY, filters: f, limit: 50 }) },
       {
         // One "Older →" click deep into the log: the cursor of page 20 is found once,
@@ -115,17 +162,33 @@ function cases(): Case[] {
       { name: "request log, one key, first page", range, run: (db) => listRequests({ db, accountId: BUSY, filters: { ...f, keyId: "key_bench_1_2" }, limit: 50 }) },
     );
   }
+  const year = parseUsageFilters({ range: "custom", from: new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10) });
+  const day = parseUsageFilters({ range: "24h" });
   out.push(
+    { name: "charts + totals (usageSummary)", range: "366d", run: (db) => usageSummary({ db, accountId: BUSY, filters: year }) },
+    { name: "charts + totals, hourly (events only)", range: "24h", run: (db) => usageSummary({ db, accountId: BUSY, filters: day }) },
     { name: "overview (today, month, 7 days, series)", range: "-", run: (db) => overviewStats({ db, accountId: BUSY }) },
     { name: "has any usage (empty-state check)", range: "-", run: (db) => hasAnyUsage({ db, accountId: BUSY }) },
   );
   return out;
 }
 
-/** The SQL statements a case runs, captured through Drizzle's logger, for EXPLAIN. */
+/** The SQL statements a case runs (lib/usage goes through db/rows.ts, i.e. the client's `unsafe`), for EXPLAIN. */
 function capturingDb(client: postgres.Sql) {
   const captured: { query: string; params: unknown[] }[] = [];
-  const db = drizzle(client, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Db;
+  const recording = new Proxy(client, {
+    get(target, prop) {
+      if (prop === "unsafe") {
+        return (query: string, params?: unknown[], opts?: object) => {
+          captured.push({ query, params: params ?? [] });
+          return target.unsafe(query, params as never[], opts as never);
+        };
+      }
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const db = drizzle(recording, { schema }) as unknown as Db;
   return { db, captured };
 }
 
@@ -166,50 +229,72 @@ async function explain(client: postgres.Sql, c: Case): Promise<string> {
 }
 
 /**
- * The alternative the issue asks to try if the live aggregation misses 100 ms: a daily
- * rollup (account, UTC day, key, model, modality → sums). Built here from the seeded
- * events only to time the read side; the app does not maintain one (see the doc).
+ * The baseline, in the same run: the summary as it was computed before the rollup, from the
+ * events alone on the covering index (the query lib/usage/queries.ts ran until migration 10,
+ * with its `work_mem` for an in-memory hash aggregate).
  */
-async function rollupExperiment(client: postgres.Sql, runs: number) {
-  let t0 = performance.now();
-  await client.unsafe(`
-    create table usage_daily_bench as
-    select account_id, (created_at at time zone 'UTC')::date as day, key_id, model, modality,
-           count(*) as requests, sum(cost_micro_usd) as cost, sum(input_tokens) as input_tokens,
-           sum(output_tokens) as output_tokens, sum(images) as images, sum(video_seconds) as video_seconds,
-           sum(characters) as characters, sum(audio_ms) as audio_ms
-      from usage_events group by 1, 2, 3, 4, 5;
-    create index on usage_daily_bench (account_id, day);`);
-  await client.unsafe(`vacuum analyze usage_daily_bench`); // not in the multi-statement call: that is one transaction
-  const buildMs = performance.now() - t0;
-  const [{ n }] = await client.unsafe(`select count(*) as n from usage_daily_bench`);
+async function eventsOnlyBaseline(client: postgres.Sql, runs: number) {
   const out: Record<string, number> = {};
   for (const days of [30, 90]) {
     const f = parseUsageFilters({ range: `${days}d` });
-    const q = `select day, model, modality, sum(requests)::text, sum(cost)::text, sum(input_tokens)::text, sum(output_tokens)::text,
-                      sum(images)::text, sum(video_seconds)::text, sum(characters)::text, sum(audio_ms)::text
-                 from usage_daily_bench where account_id = $1 and day >= $2::date and day < $3::date
+    const q = `select date_trunc('day', e.created_at at time zone 'UTC') as b, e.model, e.modality,
+                      count(*)::text, sum(e.cost_micro_usd)::text, sum(e.input_tokens)::text, sum(e.output_tokens)::text,
+                      sum(e.images)::text, sum(e.video_seconds)::text, sum(e.characters)::text, sum(e.audio_ms)::text
+                 from usage_events e
+                where e.account_id = $1 and e.created_at >= $2::timestamptz and e.created_at < $3::timestamptz
                 group by grouping sets ((1, 2, 3), ())`;
-    const args = [BUSY, f.from.toISOString().slice(0, 10), f.to.toISOString().slice(0, 10)];
-    await client.unsafe(q, args);
+    const args = [BUSY, f.from.toISOString(), f.to.toISOString()];
+    const once = () => client.begin(async (tx) => {
+      await tx.unsafe(`set local work_mem = '32MB'`);
+      await tx.unsafe(q, args);
+    });
+    await once();
     const ms: number[] = [];
     for (let i = 0; i < runs; i++) {
-      t0 = performance.now();
-      await client.unsafe(q, args);
+      const t0 = performance.now();
+      await once();
       ms.push(performance.now() - t0);
     }
     out[`${days}d`] = median(ms);
   }
-  return { buildMs, rows: Number(n), "30d": out["30d"], "90d": out["90d"] };
+  return out as { "30d": number; "90d": number };
 }
 
-async function exportThroughput(db: Db) {
-  const f = parseUsageFilters({ range: "30d" });
+/**
+ * The CSV export of the busy account's whole history (the usage page's export link with a
+ * custom range), read to the end by a consumer that keeps nothing, with the process's RSS
+ * sampled every 100 ms: memory must stay flat however many rows go through.
+ */
+async function exportWholeHistory(db: Db) {
+  const filters: UsageFilters = parseUsageFilters({ range: "custom", from: new Date(Date.now() - 121 * 86_400_000).toISOString().slice(0, 10) });
+  globalThis.gc?.();
+  const rss: number[] = [process.memoryUsage().rss];
+  const timer = setInterval(() => rss.push(process.memoryUsage().rss), 100);
   const t0 = performance.now();
-  const text = await new Response(usageCsvStream({ db, accountId: BUSY, filters: f })).text();
+  let bytes = 0;
+  let newlines = 0;
+  const reader = usageCsvStream({ db, accountId: BUSY, filters }).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    for (let i = 0; i < value.length; i++) if (value[i] === 10) newlines++;
+  }
   const ms = performance.now() - t0;
-  const rowsOut = text.split("\r\n").length - 2;
-  return { rows: rowsOut, ms, bytes: text.length };
+  clearInterval(timer);
+  rss.push(process.memoryUsage().rss);
+  const mib = (b: number) => b / 2 ** 20;
+  const firstTenth = rss.slice(0, Math.max(2, Math.ceil(rss.length / 10)));
+  return {
+    rows: newlines - 1,
+    ms,
+    bytes,
+    rssStartMiB: mib(rss[0]),
+    rssAfterFirstTenthMiB: mib(Math.max(...firstTenth)),
+    rssMaxMiB: mib(Math.max(...rss)),
+    rssEndMiB: mib(rss.at(-1)!),
+    samples: rss.length,
+  };
 }
 
 function fmtTable(rows: { name: string; range: string; before?: number; median: number; p: number; max: number }[], withBefore: boolean) {
@@ -257,31 +342,43 @@ export default async function benchUsage(args: string[]) {
   const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
   console.log(`scratch database ${name}`);
   const client = postgres(url, { max: 1, onnotice: () => {} });
+  const loadStart = os.loadavg();
+  const started = new Date();
   try {
     await migrate({ kind: "postgres" } as DbHandle, url);
     let t0 = performance.now();
-    await seed(client, o);
+    const phases = await seed(client, o);
     const seedMs = performance.now() - t0;
     t0 = performance.now();
     await client.unsafe("analyze");
     const analyzeMs = performance.now() - t0;
-    const [{ busy_rows, n90, n30, size }] = await client.unsafe(`
+    const [{ busy_rows, n90, n30, size, rollup_rows, busy_rollup_rows, rollup_size }] = await client.unsafe(`
       select count(*) filter (where account_id = '${BUSY}') as busy_rows,
              count(*) filter (where account_id = '${BUSY}' and created_at >= now() - interval '90 days') as n90,
              count(*) filter (where account_id = '${BUSY}' and created_at >= now() - interval '30 days') as n30,
-             pg_size_pretty(pg_total_relation_size('usage_events')) as size
+             pg_size_pretty(pg_total_relation_size('usage_events')) as size,
+             (select count(*) from usage_daily) as rollup_rows,
+             (select count(*) from usage_daily where account_id = '${BUSY}') as busy_rollup_rows,
+             pg_size_pretty(pg_total_relation_size('usage_daily')) as rollup_size
         from usage_events`);
-    console.log(`seeded ${o.events.toLocaleString("en-US")} events / ${o.accounts} accounts in ${(seedMs / 1000).toFixed(1)} s (ANALYZE ${(analyzeMs / 1000).toFixed(1)} s); busy account: ${busy_rows} events (${n30} in 30 days, ${n90} in 90); usage_events with indexes: ${size}`);
+    // The rollup must equal the events it was built from, to the micro-USD.
+    const [check] = await client.unsafe(`
+      select (select sum(cost_micro_usd) from usage_events)::text as events, (select sum(cost_micro_usd) from usage_daily)::text as rollup,
+             (select count(*) from usage_events)::text as n_events, (select sum(requests) from usage_daily)::text as n_rollup`);
+    if (check.events !== check.rollup || check.n_events !== check.n_rollup) throw new Error(`rollup disagrees with the events: ${JSON.stringify(check)}`);
+    const fmt = (n: unknown) => Number(n).toLocaleString("en-US");
+    console.log(`seeded ${fmt(o.events)} events / ${o.accounts} accounts in ${(seedMs / 1000).toFixed(1)} s (ANALYZE ${(analyzeMs / 1000).toFixed(1)} s); busy account: ${busy_rows} events (${n30} in 30 days, ${n90} in 90); usage_events with indexes: ${size}; usage_daily: ${rollup_rows} rows (${busy_rollup_rows} the busy account's), ${rollup_size}`);
 
     const db = drizzle(client, { schema }) as unknown as Db;
-    // Fresh: right after the bulk insert and ANALYZE, before any VACUUM: the visibility
-    // map is empty, so index-only scans still visit the heap. Steady state: after VACUUM,
-    // which autovacuum does on its own for insert-mostly tables (PostgreSQL 13+).
+    // Fresh: right after the bulk load and ANALYZE, before any VACUUM (empty visibility map).
+    // Steady state: after VACUUM, which autovacuum does on its own for insert-mostly tables.
     const fresh = await timeCases(db, o.runs);
     t0 = performance.now();
     await client.unsafe("vacuum (analyze) usage_events");
+    await client.unsafe("vacuum (analyze) usage_daily");
     const vacuumMs = performance.now() - t0;
     const steady = await timeCases(db, o.runs);
+    const baseline = await eventsOnlyBaseline(client, o.runs);
 
     const table = steady.map((r, i) => ({
       name: r.c.name,
@@ -294,34 +391,32 @@ export default async function benchUsage(args: string[]) {
     const slowest = steady.reduce((a, b) => (median(b.ms) > median(a.ms) ? b : a));
     const freshSlowest = fresh.reduce((a, b) => (median(b.ms) > median(a.ms) ? b : a));
     const plan = await explain(client, slowest.c);
-    const exp = await exportThroughput(db);
-    const rollup = await rollupExperiment(client, o.runs);
+    const summaryMs = (range: string) => table.find((r) => r.name === "charts + totals (usageSummary)" && r.range === range)!.median;
+    const exp = await exportWholeHistory(db);
+    const loadEnd = os.loadavg();
 
     const md = fmtTable(table, true);
     console.log("\n" + md + "\n");
     console.log(`slowest after VACUUM: ${slowest.c.name} (${slowest.c.range}), EXPLAIN (ANALYZE, BUFFERS):\n${plan}\n`);
-    console.log(`daily rollup experiment: ${rollup.rows} rollup rows (built in ${(rollup.buildMs / 1000).toFixed(1)} s); charts + totals from it: 30d ${rollup["30d"].toFixed(1)} ms, 90d ${rollup["90d"].toFixed(1)} ms`);
-    console.log(`CSV export, 30 days of the busy account: ${exp.rows} rows, ${(exp.bytes / 1024).toFixed(0)} KiB in ${exp.ms.toFixed(0)} ms (batches of 1000)`);
+    console.log(`baseline (events only, previous query): 30d ${baseline["30d"].toFixed(1)} ms, 90d ${baseline["90d"].toFixed(1)} ms`);
+    console.log(`CSV export, whole history of the busy account: ${exp.rows} rows, ${(exp.bytes / 2 ** 20).toFixed(0)} MiB in ${(exp.ms / 1000).toFixed(1)} s; RSS ${exp.rssStartMiB.toFixed(0)} → max ${exp.rssMaxMiB.toFixed(0)} → ${exp.rssEndMiB.toFixed(0)} MiB`);
 
+    const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
     const section = `## Usage analytics (\`npm run bench -- usage\`)
 
-Run on ${new Date().toISOString().slice(0, 10)}:
+Command: \`npm run bench -- usage${args.length ? " " + args.join(" ") : ""}\`  
+Measured: ${started.toISOString().slice(0, 16)} UTC; load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(loadEnd)} (the machine is shared: compare within the run)  
+${machine(String(version), loadEnd).replace(/\n- Load average[^\n]*/, "")}
 
-\`\`\`
-npm run bench -- usage${args.length ? " " + args.join(" ") : ""}
-\`\`\`
+Data: ${fmt(o.events)} usage events across ${fmt(o.accounts)} accounts over 120 days, every modality, generated with \`generate_series\` in time order (one account's rows interleaved with everyone's on disk). The busy account holds ${fmt(busy_rows)} events: ${fmt(n30)} in the last 30 days, ${fmt(n90)} in the last 90. Load ${(seedMs / 1000).toFixed(0)} s in all: rows ${(phases.insert / 1000).toFixed(0)} s (indexes, foreign-key checks and triggers off), indexes ${(phases.index / 1000).toFixed(0)} s, rollup backfill (the migration's own statement) ${(phases.backfill / 1000).toFixed(0)} s; ANALYZE ${(analyzeMs / 1000).toFixed(1)} s, VACUUM (ANALYZE) ${(vacuumMs / 1000).toFixed(1)} s. \`usage_events\` with its indexes: ${size}; the rollup \`usage_daily\`: ${fmt(rollup_rows)} rows (the busy account's: ${fmt(busy_rollup_rows)}), ${rollup_size}; Σ cost and Σ requests of the rollup checked equal to the events'.
 
-${machine(String(version), os.loadavg())}
-
-Data: ${o.events.toLocaleString("en-US")} usage events across ${o.accounts.toLocaleString("en-US")} accounts over 120 days, every modality, seeded with one \`INSERT … SELECT generate_series\` in time order (so one account's rows are interleaved with everyone's on disk). The busy account holds ${Number(busy_rows).toLocaleString("en-US")} events: ${Number(n30).toLocaleString("en-US")} in the last 30 days, ${Number(n90).toLocaleString("en-US")} in the last 90. Seed ${(seedMs / 1000).toFixed(1)} s, ANALYZE ${(analyzeMs / 1000).toFixed(1)} s, VACUUM (ANALYZE) ${(vacuumMs / 1000).toFixed(1)} s; \`usage_events\` with its indexes: ${size}.
-
-Each figure is the median of ${o.runs} runs after one warm-up, of the functions in \`lib/usage/queries.ts\` that the usage page, the request log and the overview call, for the busy account. "Fresh" is right after the bulk load and ANALYZE (empty visibility map: the covering index still has to check heap pages); the main column is after \`VACUUM (ANALYZE)\`, the steady state autovacuum keeps an insert-mostly table in.
+Each figure is the median of ${o.runs} runs after one warm-up, of the functions in \`lib/usage\` that the usage page, the overview and the breakdowns call, for the busy account. Whole UTC days come from the rollup, partial days (the 24-hour view, today in the overview) from the events. "Fresh" is right after the bulk load and ANALYZE, the main column after \`VACUUM (ANALYZE)\`.
 
 ${md}
 
-Daily rollup, tried for comparison: the same 1M events pre-aggregated per (account, UTC day, key, model, modality) are ${rollup.rows.toLocaleString("en-US")} rows (built in ${(rollup.buildMs / 1000).toFixed(1)} s); the busy account's charts + totals read from it take ${rollup["30d"].toFixed(1)} ms (30 days) and ${rollup["90d"].toFixed(1)} ms (90 days), against the live figures above. The app does not keep a rollup (it would have to be maintained in the settle transaction); see the notes below.
+Baseline in the same run: the summary computed from the events alone (the query used before the rollup, index-only scan on \`usage_account_time_cover\`, in-memory hash aggregate) takes ${baseline["30d"].toFixed(1)} ms for 30 days and ${baseline["90d"].toFixed(1)} ms for 90 days; from the rollup ${summaryMs("30d").toFixed(1)} ms and ${summaryMs("90d").toFixed(1)} ms (${(baseline["30d"] / summaryMs("30d")).toFixed(0)}× and ${(baseline["90d"] / summaryMs("90d")).toFixed(0)}× faster).
 
-CSV export (streamed in keyset batches of 1,000) of the busy account's last 30 days: ${exp.rows.toLocaleString("en-US")} rows, ${(exp.bytes / 1024).toFixed(0)} KiB in ${exp.ms.toFixed(0)} ms.
+CSV export of the busy account's whole history (streamed, keyset batches of 1,000 rows, pulled only as the consumer reads): ${fmt(exp.rows)} rows, ${(exp.bytes / 2 ** 20).toFixed(0)} MiB in ${(exp.ms / 1000).toFixed(1)} s (${fmt(Math.round(exp.rows / (exp.ms / 1000)))} rows/s). RSS of the exporting process, sampled every 100 ms (${exp.samples} samples): ${exp.rssStartMiB.toFixed(0)} MiB before, at most ${exp.rssAfterFirstTenthMiB.toFixed(0)} MiB in the first tenth of the export, at most ${exp.rssMaxMiB.toFixed(0)} MiB over all of it, ${exp.rssEndMiB.toFixed(0)} MiB at the end.
 
 Slowest query before VACUUM: ${freshSlowest.c.name} (${freshSlowest.c.range}), ${median(freshSlowest.ms).toFixed(1)} ms. Slowest after: **${slowest.c.name} (${slowest.c.range})**, ${median(slowest.ms).toFixed(1)} ms; its plan:
 

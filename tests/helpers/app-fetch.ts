@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
+import { useDbHandle } from "@/db/client";
 import { flushLastUsed } from "@/lib/api/key-auth";
 import { releaseAllLeases } from "@/lib/metering/credit-lease";
 import { afterSettleIdle, settleCommitOf } from "@/lib/metering/meter";
@@ -84,12 +85,12 @@ function afterItsSettle(res: Response): Response | Promise<Response> {
 
 /** Route handlers get their database from getDb(); point that at a test database. */
 export function useDbForRoutes(t: TestDb): void {
-  (globalThis as unknown as { __dbHandle?: Promise<TestDb> }).__dbHandle = Promise.resolve(t);
+  useDbHandle(t);
 }
 
 /** Forgets the test database; await it (before dropping the database) to flush pending last-used writes. */
 export async function clearDbForRoutes(): Promise<void> {
-  delete (globalThis as unknown as { __dbHandle?: unknown }).__dbHandle;
+  useDbHandle(undefined);
   await Promise.all([flushLastUsed().catch(() => {}), afterSettleIdle()]);
   await releaseAllLeases();
 }

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { billingAccounts, ledgerEntries, usageEvents } from "@/db/schema";
+import { ledgerEntries, usageEvents, type Tier } from "@/db/schema";
 import type { Queryable } from "@/db/client";
 import { newId } from "@/lib/ids";
 import { auditAccount, postEntry, readBalance } from "@/lib/ledger";
@@ -10,9 +10,8 @@ import { appFetch } from "./app-fetch";
  * An account with a key on the paid tier (300 rpm, so a test's requests are never rate
  * limited), optionally left with exactly `availableMicroUsd` of its $10 signup credit.
  */
-export async function mediaAccount(db: Queryable, opts: { availableMicroUsd?: bigint } = {}) {
-  const a = await makeAccountWithKey(db);
-  await db.update(billingAccounts).set({ tier: "paid" }).where(eq(billingAccounts.id, a.accountId));
+export async function mediaAccount(db: Queryable, opts: { availableMicroUsd?: bigint; tier?: Tier } = {}) {
+  const a = await makeAccountWithKey(db, { tier: opts.tier });
   if (opts.availableMicroUsd !== undefined) {
     const { balanceMicroUsd } = await readBalance(db, a.accountId);
     await postEntry(db, {

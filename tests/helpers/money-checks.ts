@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { vi } from "vitest";
 import type { Db, Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import { auditAccount } from "@/lib/ledger";
@@ -100,10 +101,17 @@ export function sampleBalance(db: Queryable, accountId: string) {
  * milliseconds for them. Gives up after `timeoutMs` and returns what it saw.
  */
 export async function settledMoneyState(db: Queryable, accountId: string, timeoutMs = 10_000): Promise<MoneyState> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await moneyState(db, accountId);
-    if (state.openReservations === 0 || Date.now() > until) return state;
-    await new Promise((r) => setTimeout(r, 25));
+  let last: MoneyState | undefined;
+  try {
+    return await vi.waitFor(
+      async () => {
+        last = await moneyState(db, accountId);
+        if (last.openReservations !== 0) throw new Error(`${last.openReservations} reservations still open`);
+        return last;
+      },
+      { timeout: timeoutMs, interval: 25 },
+    );
+  } catch {
+    return last ?? moneyState(db, accountId);
   }
 }

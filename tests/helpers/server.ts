@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { vi } from "vitest";
 
 // Runs the real app: `next build` into .next-test (once, and again only when sources
 // changed since), then `next start` on a free loopback port with the given environment.
@@ -72,21 +73,17 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   let output = "";
   const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
+    // APP_URL is required in production (lib/env.ts); a test may pass its own, or "" to go without.
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: `http://127.0.0.1:${port}`, ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
-    try {
-      await fetch(url + "/v1/models");
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  // Answering, or exited: whichever comes first.
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`next start exited (${code}):\n${output}`))));
+  exited.catch(() => {}); // stop() ends it normally later
+  await Promise.race([vi.waitFor(() => fetch(url + "/v1/models"), { timeout: 90_000, interval: 200 }), exited]);
   return {
     url,
     port,

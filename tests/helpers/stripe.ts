@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
-import { startStripeEmulator, type RunningEmulator } from "@/lib/billing/emulator/server";
+import { startStripeEmulator, type RunningEmulator } from "@/devtools/stripe-emulator/server";
 import { createStripeClient } from "@/lib/billing/stripe";
 import { handleStripeWebhook } from "@/lib/billing/webhook";
 
@@ -52,6 +52,17 @@ export async function startStripeTestbed(db: Queryable): Promise<StripeTestbed> 
       hook.closeAllConnections();
       await new Promise<void>((resolve) => hook.close(() => resolve()));
     },
+  };
+}
+
+/** What the built app needs to use this test bed's emulator (next start runs in production mode). */
+export function emulatorAppEnv(tb: StripeTestbed): Record<string, string> {
+  return {
+    STRIPE_EMULATOR_URL: tb.emu.url,
+    STRIPE_EMULATOR_SECRET_KEY: tb.emu.config.secretKey,
+    STRIPE_EMULATOR_PUBLISHABLE_KEY: tb.emu.config.publishableKey,
+    STRIPE_EMULATOR_WEBHOOK_SECRET: tb.emu.config.webhookSecret,
+    STRIPE_EMULATOR_IN_PRODUCTION: "1",
   };
 }
 

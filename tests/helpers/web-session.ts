@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Queryable } from "@/db/client";
-import { createUserWithAccount } from "@/lib/accounts";
 import { hashPassword } from "@/lib/auth/password";
 import { randomBase62 } from "@/lib/ids";
+import { makeVerifiedAccount } from "./accounts";
 
 // Talks to the real server the way a browser does, without one: signs in through
 // Auth.js's credentials endpoint (CSRF token + cookie), keeps the cookies, and calls
@@ -15,7 +15,7 @@ export const PASSWORD = "correct horse battery staple 8";
 /** A user with a real scrypt password; `tag` is an email when it has an @, else a prefix. */
 export async function makeUser(db: Queryable, tag: string) {
   const email = tag.includes("@") ? tag : `${tag}-${randomBase62(8).toLowerCase()}@access.test`;
-  const { userId, accountId } = await createUserWithAccount(db, { email, passwordHash: await hashPassword(PASSWORD) });
+  const { userId, accountId } = await makeVerifiedAccount(db, { email, passwordHash: await hashPassword(PASSWORD) });
   return { email, userId, accountId };
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { POST as viaFetch } from "@/app/bench/passthrough/chat/completions/route";
-import { POST as viaNodeHttp } from "@/app/bench/passthrough-node/chat/completions/route";
+import { POST as viaFetch } from "@/app/bench/passthrough/chat/completions/route.bench";
+import { POST as viaNodeHttp } from "@/app/bench/passthrough-node/chat/completions/route.bench";
 
 // The benchmark's bare pass-through must never be an open, unmetered upstream proxy:
 // without BENCH_PASSTHROUGH=1 it is a 404 whatever else is configured.

@@ -6,7 +6,7 @@ import { makeAccount } from "@/tests/helpers/accounts";
 import { browserAuthenticate, browserCall, CARDS, saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { confirmTopUp, topUp } from "@/lib/billing";
-import { signPayload } from "@/lib/billing/emulator/webhooks";
+import { signPayload } from "@/devtools/stripe-emulator/webhooks";
 
 let t: TestDb;
 let tb: StripeTestbed;

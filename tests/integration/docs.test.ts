@@ -8,7 +8,7 @@ import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { ERROR_CODES } from "@/lib/api/errors";
 import { authIpLimits } from "@/lib/auth/ip-limits";
 import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
-import { TEST_CARDS } from "@/lib/billing/emulator/cards";
+import { TEST_CARDS } from "@/lib/billing/test-cards";
 import { getCatalog } from "@/lib/catalog";
 import { priceLines, usdLabel } from "@/lib/catalog/public";
 import { buildDocPage, DOC_PAGES, docMarkdown, llmsTxt, type DocPage } from "@/lib/docs";
@@ -99,7 +99,7 @@ describe("the numbers on the pages are the configured ones", () => {
 
   it("Free credit: the signup grant and the minimum top-up", async () => {
     const [m, h] = await both("free-credit");
-    expect(formatUsd(SIGNUP_CREDIT_MICRO_USD)).toBe("$10.00"); // DESIGN.md
+    expect(formatUsd(SIGNUP_CREDIT_MICRO_USD)).toBe("$10.00"); // docs/architecture.md
     expect(m).toContain(`**${formatUsd(SIGNUP_CREDIT_MICRO_USD)}** of free credit`);
     expect(h).toContain(`<strong>${formatUsd(SIGNUP_CREDIT_MICRO_USD)}</strong> of free credit`);
     expect(m).toContain(`from **${formatUsd(centsToMicro(MIN_TOPUP_CENTS))}**`);
@@ -109,7 +109,7 @@ describe("the numbers on the pages are the configured ones", () => {
   it("How we bill: a unit for every model type, and the rounding rule with an example computed by the biller", async () => {
     const m = await md("billing");
     const units = unitsTable();
-    expect(units.map((u) => u.modality)).toEqual(["chat", "completion", "image", "video", "tts", "stt"]);
+    expect(units.map((u) => u.modality)).toEqual(["chat", "completion", "image", "video", "tts", "stt", "embedding"]);
     for (const u of units) expect(m).toContain(`| ${u.label} | ${u.units.join(" and ")} |`);
     expect(m).toContain("per 1M input tokens and per 1M output tokens");
     for (const unit of ["per image", "per second of output video", "per character of input text", "per minute of input audio"]) expect(m).toContain(unit);
@@ -146,7 +146,9 @@ describe("the numbers on the pages are the configured ones", () => {
     }
     for (const e of ENDPOINTS) {
       expect(m).toContain(`| ${e.method} | \`${e.path}\` |`);
-      const file = path.join(APP, e.path.replace(/\{(\w+)\}/g, "[$1]"), "route.ts");
+      // {id} is a [id] folder, or a catch-all [...id] (model ids contain "/").
+      const one = path.join(APP, e.path.replace(/\{(\w+)\}/g, "[$1]"), "route.ts");
+      const file = fs.existsSync(one) ? one : path.join(APP, e.path.replace(/\{(\w+)\}/g, "[...$1]"), "route.ts");
       expect(fs.existsSync(file), file).toBe(true);
       const mod = (await import(file)) as Record<string, unknown>;
       expect(typeof mod[e.method], `${e.method} ${e.path}`).toBe("function");

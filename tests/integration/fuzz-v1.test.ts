@@ -96,7 +96,7 @@ const json = (path: string, body: unknown, headers: Record<string, string> = {})
 
 // ---- generators --------------------------------------------------------------------------
 
-const POST_ROUTES = ["/v1/chat/completions", "/v1/completions", "/v1/images/generations", "/v1/audio/speech", "/v1/videos"] as const;
+const POST_ROUTES = ["/v1/chat/completions", "/v1/completions", "/v1/images/generations", "/v1/audio/speech", "/v1/videos", "/v1/embeddings", "/v1/responses"] as const;
 const anyJson = fc.jsonValue({ maxDepth: 4 });
 // Doubles must be finite: JSON.stringify turns NaN and ±Infinity into null, which for an
 // optional field means "absent", a valid request (the fuzzer found exactly that).
@@ -114,6 +114,8 @@ const validBodies: Record<(typeof POST_ROUTES)[number], Record<string, unknown>>
   "/v1/images/generations": { model: "local/image-sim", prompt: "a fox", n: 1, size: "256x256" },
   "/v1/audio/speech": { model: "local/tts-sim", input: "hello", voice: "alloy", response_format: "wav" },
   "/v1/videos": { model: "local/video-sim", prompt: "a fox", seconds: 1 },
+  "/v1/embeddings": { model: "local/embed-sim", input: "a fox", dimensions: 8 },
+  "/v1/responses": { model: "local/echo-chat", input: "hi", max_output_tokens: 5 },
 };
 
 // For each route, each field: values that must be refused.
@@ -159,6 +161,47 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     prompt: fc.oneof(notString, fc.constant(""), bigString(32_001, 33_000)),
     seconds: fc.oneof(fc.boolean(), fc.dictionary(fc.string(), fc.string()), fc.double({ noInteger: true, noNaN: true, min: -100, max: 100 }), fc.constantFrom("abc", "1.5", "-1", "", "99999", "0"), fc.integer({ min: 21, max: 10_000 }), fc.integer({ min: -100, max: 0 })),
     size: fc.oneof(fc.integer(), fc.boolean(), fc.constantFrom("", "1x1", "720x720", "huge")),
+  },
+  "/v1/embeddings": {
+    model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/image-sim")),
+    input: fc.oneof(
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(""),
+      fc.constant([]),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+      fc.array(fc.oneof(fc.integer({ max: -1 }), fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.constant(""), { minLength: 1, maxLength: 2 }),
+      fc.constant([[]]),
+      fc.constant(["a", 1]),
+      fc.integer({ min: 8_193, max: 12_000 }).map((n) => Array.from({ length: n }, (_, i) => i % 1000)), // over the per-input tokens
+    ),
+    dimensions: fc.oneof(notNumber, fc.integer({ max: 0 }), fc.integer({ min: 1_537, max: 100_000 }), fc.double({ noInteger: true, noNaN: true, min: 0, max: 10 })),
+    encoding_format: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("", "FLOAT", "int8", "binary")),
+    max_cost: fc.oneof(fc.boolean(), fc.constantFrom("abc", "-1", "", "NaN"), fc.constant(0)),
+  },
+  "/v1/responses": {
+    model: fc.oneof(wrongModel, fc.constantFrom("local/image-sim", "local/embed-sim", "local/echo-completion")),
+    input: fc.oneof(
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant([]),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+      fc.array(fc.oneof(notString, fc.record({ role: fc.string({ maxLength: 10 }).filter((r) => !["user", "assistant", "system", "developer"].includes(r)), content: fc.string() })), { minLength: 1, maxLength: 3 }),
+      fc.constant([{ role: "user", content: [{ type: "input_image", image_url: "http://x" }] }]),
+      fc.constant([{ type: "function_call_output", call_id: "c", output: "x" }]),
+      fc.constant([{ role: "user" }]),
+    ),
+    max_output_tokens: badPositiveInt,
+    instructions: fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 })),
+    temperature: fc.oneof(notNumber, fc.double({ min: 2.0001, max: 1e6, noNaN: true }), fc.double({ max: -0.0001, min: -1e6, noNaN: true })),
+    tools: fc.constant([{ type: "web_search" }]),
+    previous_response_id: fc.string({ minLength: 1, maxLength: 10 }),
+    store: fc.constant(true),
+    stream: notBool.filter((v) => v !== null),
+    truncation: fc.constantFrom("auto", "x", ""),
   },
 };
 
@@ -246,6 +289,9 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
       { method: "GET", path: "/v1/credits" },
       { method: "GET", path: "/v1/videos/video_abc" },
       { method: "GET", path: "/v1/videos/video_abc/content" },
+      { method: "DELETE", path: "/v1/videos/video_abc" },
+      { method: "GET", path: "/v1/videos?limit=2" },
+      { method: "GET", path: "/v1/models/local%2Fecho-chat" },
       { path: "/v1/audio/transcriptions", body: transcriptionForm({}) as BodyInit },
     );
     await fc.assert(
@@ -316,6 +362,35 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
         expect(status).toBe(404);
       }),
       runs(250),
+    );
+    // Deleting unknown videos and retrieving unknown models (ids with "/", encoded or not): 404.
+    await fc.assert(
+      fc.asyncProperty(id, fc.boolean(), fc.boolean(), async (rawId, model, slash) => {
+        const encoded = encodeURIComponent(rawId) || "x";
+        const status = model
+          ? await expect4xx({ method: "GET", path: `/v1/models/${slash ? `nope/${encoded}` : encoded}` })
+          : await expect4xx({ method: "DELETE", path: `/v1/videos/${encoded}` });
+        expect(status).toBe(404);
+      }),
+      runs(150),
+    );
+    // The video list's query: 200 or a 400 naming limit/order/after, never anything else.
+    const listQuery = fc
+      .record(
+        { limit: fc.oneof(fc.string({ maxLength: 5 }), fc.integer({ min: -5, max: 200 }).map(String)), order: fc.oneof(fc.constantFrom("asc", "desc"), fc.string({ maxLength: 5 })), after: id },
+        { requiredKeys: [] },
+      )
+      .map((d) => new URLSearchParams(d as Record<string, string>).toString());
+    await fc.assert(
+      fc.asyncProperty(listQuery, async (q) => {
+        calls++;
+        const res = await appFetch(`http://app.test/v1/videos?${q}`, { headers: { authorization: `Bearer ${key()}` } });
+        const body = await res.json();
+        expect([200, 400], q).toContain(res.status);
+        if (res.status === 400) expect(["limit", "order", "after"], q).toContain(body.error.param);
+        else expect(body.object).toBe("list");
+      }),
+      runs(150),
     );
     // Query strings on the list routes are ignored: 200, and still nothing charged.
     await fc.assert(

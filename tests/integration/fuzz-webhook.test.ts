@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
-import { stripeConfig } from "@/lib/billing/config";
 import { createStripeClient } from "@/lib/billing/stripe";
-import { handleStripeWebhook } from "@/lib/billing/webhook";
-import { signPayload } from "@/lib/billing/emulator/webhooks";
+import { handleStripeWebhook, WEBHOOK_MAX_BODY_BYTES } from "@/lib/billing/webhook";
+import { generateEmulatorKeys } from "@/devtools/stripe-emulator/defaults";
+import { signPayload } from "@/devtools/stripe-emulator/webhooks";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccount } from "@/tests/helpers/accounts";
 
@@ -49,9 +49,10 @@ async function noMoneyMoved() {
   expect(r).toEqual({ entries: 1, sum: "10000000", events: 0 });
 }
 
-const cfg = stripeConfig();
-const secret = cfg.webhookSecret;
-const stripe = createStripeClient({ secretKey: cfg.secretKey, emulatorUrl: cfg.emulatorUrl });
+const keys = generateEmulatorKeys();
+const secret = keys.webhookSecret;
+// Only constructEvent is used, which works offline; the URL is never reached.
+const stripe = createStripeClient({ secretKey: keys.secretKey, emulatorUrl: "http://127.0.0.1:9" });
 const webhookSecret = () => secret;
 const now = () => Math.floor(Date.now() / 1000);
 const eventJson = fc.record({
@@ -87,7 +88,9 @@ describe(`Stripe webhook under generated input (${process.env.TEST_DB ?? "postgr
         fc.constantFrom("application/json", "text/plain", ""),
         async ({ b, sig }, ct) => {
           const r = await post(b, sig, ct);
-          expect(r.status, `${sig} -> ${r.text.slice(0, 200)}`).toBe(400);
+          // Over the body cap a well-formed header gets 413 instead (the body is refused unread).
+          const allowed = Buffer.byteLength(b) > WEBHOOK_MAX_BODY_BYTES ? [400, 413] : [400];
+          expect(allowed, `${sig} -> ${r.status} ${r.text.slice(0, 200)}`).toContain(r.status);
           expect(JSON.parse(r.text)).toHaveProperty("error");
           await noMoneyMoved();
         },

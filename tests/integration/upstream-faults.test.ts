@@ -237,7 +237,7 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
     });
     process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${closed}/v1`;
     try {
-      expect(getCatalog().upstream?.baseUrl).toContain(String(closed));
+      expect(getCatalog().providers.get("upstream")?.baseUrl).toContain(String(closed));
       const a = await makeAccountWithKey(t.db);
       const plain = await call(a.secret, "/v1/chat/completions", { model: "g/html", messages });
       expect(plain.status).toBe(502);

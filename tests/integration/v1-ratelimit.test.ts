@@ -1,3 +1,4 @@
+// @module-tag pglite
 import { eq } from "drizzle-orm";
 import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

@@ -5,18 +5,18 @@ import { createApiKey } from "@/lib/api-keys";
 import { getAutoTopUp } from "@/lib/billing/auto-topup";
 import { topUp } from "@/lib/billing";
 import { requestElevated } from "@/lib/tiers";
-import { signPayload } from "@/lib/billing/emulator/webhooks";
+import { signPayload } from "@/devtools/stripe-emulator/webhooks";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { moneyState, settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/server";
-import { CARDS, saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
+import { CARDS, emulatorAppEnv, saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
 import { actionIds, form, makeUser, PASSWORD, WebSession } from "@/tests/helpers/web-session";
 
 // Issue 8, points 4 and 5, against the real built app (its proxy, pages, server actions and
 // route handlers) with two accounts A and B. B signs in and calls every server action and
 // page with A's ids (keys, cards, PaymentIntents, tier requests, request ids) in bodies,
 // URLs and query strings: nothing of A shows or changes. Signed out, the dashboard
-// redirects to /login and its route handlers answer 401; /admin is a 404 for non-admins.
+// redirects to /login and its route handlers answer 401; /admin is a 403 for non-admins.
 // Server actions from a foreign Origin are refused; session cookies are HttpOnly,
 // SameSite=Lax, and __Secure-/Secure over https; every response carries the CSP (Stripe.js
 // allowed) and the other security headers; the webhook refuses missing, wrong and stale
@@ -39,7 +39,7 @@ async function v1(secret: string, path = "/v1/credits") {
 beforeAll(async () => {
   t = await createTestDb();
   tb = await startStripeTestbed(t.db);
-  server = await startServer({ DATABASE_URL: t.url!, STRIPE_EMULATOR_URL: tb.emu.url, ADMIN_EMAILS: "root-admin@access.test", AUTH_SECRET: "access-test-secret-access-test-secret-0123" });
+  server = await startServer({ DATABASE_URL: t.url!, ...emulatorAppEnv(tb), ADMIN_EMAILS: "root-admin@access.test", AUTH_SECRET: "access-test-secret-access-test-secret-0123" });
   ids = actionIds(TEST_DIST_DIR);
   const who = async (tag: string): Promise<Who> => {
     const u = await makeUser(t.db, tag);
@@ -159,7 +159,7 @@ describe("account isolation: B uses A's ids everywhere", () => {
     expect(await countRows("payments")).toBe(payments);
   });
 
-  it("tiers and admin: B's Elevated request is B's; B cannot decide A's request; /admin is a 404 for B, served to an admin", async () => {
+  it("tiers and admin: B's Elevated request is B's; B cannot decide A's request; /admin is a 403 for B, served to an admin", async () => {
     // C: another Free account with a pending request (A is Paid after its top-up above).
     const C = await makeUser(t.db, "carol");
     const rc = await requestElevated(t.db, { accountId: C.accountId, userId: C.userId, reason: "carol needs a higher limit for her app" });
@@ -180,7 +180,7 @@ describe("account isolation: B uses A's ids everywhere", () => {
     expect(after).toEqual({ status: "pending", tier: "free" });
 
     const adminPage = await B.web.fetch("/admin");
-    expect(adminPage.status).toBe(404);
+    expect(adminPage.status).toBe(403);
     expect(await adminPage.text()).not.toContain(C.email);
     const root = await makeUser(t.db, "root-admin@access.test");
     const admin = new WebSession(server.url);
@@ -277,9 +277,16 @@ describe("web hygiene", () => {
     const wrongMethod = await fetch(`${server.url}/v1/chat/completions`);
     expect([wrongMethod.status, wrongMethod.headers.get("allow")]).toEqual([405, "POST"]);
     expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
-    // The Stripe.js stand-in the billing page loads is same-origin ('self').
-    const standIn = await fetch(`${server.url}/stripe-emulator/stripe.js`);
-    expect(standIn.status).toBe(200);
+    // The Stripe.js stand-in is served by the emulator (allowed as a script source in test
+    // mode), never by the app.
+    expect((await fetch(`${server.url}/stripe-emulator/stripe.js`)).status).toBe(404);
+    expect((await fetch(`${tb.emu.url}/v3/`)).status).toBe(200);
+    const billing = await fetch(`${server.url}/dashboard/billing`, { headers: { cookie: A.web.cookieHeader() } });
+    const scriptSrc = billing.headers.get("content-security-policy")!.split(";").find((d) => d.trim().startsWith("script-src"))!;
+    expect(scriptSrc).toContain(emulatorOrigin);
+    // HSTS on pages and on the model API (production build).
+    expect(billing.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
+    expect((await fetch(`${server.url}/v1/models`)).headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
   });
 
   it("the Stripe webhook on the real server refuses missing, wrong and stale signatures with 400", async () => {
@@ -291,6 +298,8 @@ describe("web hygiene", () => {
     expect((await post(signPayload(payload, "whsec_not_the_secret"))).status).toBe(400);
     expect((await post(signPayload(payload, tb.webhookSecret, Math.floor(Date.now() / 1000) - 3600))).status).toBe(400);
     expect((await post(signPayload(payload + " ", tb.webhookSecret))).status).toBe(400);
+    // The secret that used to be a constant in the repository is no secret at all.
+    expect((await post(signPayload(payload, "whsec_emulator_0000000000000000000000000000"))).status).toBe(400);
     expect(await countRows("stripe_events")).toBe(events);
   });
 });

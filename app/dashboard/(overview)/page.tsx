@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requireAccount } from "@/lib/auth/session";
 import { readBalance } from "@/lib/ledger";
-import { formatUsd } from "@/lib/money";
+import { formatMoney, formatUsd } from "@/lib/money";
 import { overviewStats } from "@/lib/usage";
 import { TierCard } from "@/components/dashboard/tier-card";
 import { QuickStart } from "@/components/dashboard/quick-start";
@@ -20,7 +20,7 @@ export default async function Overview() {
           <div className="muted">Balance</div>
           <div className="big" data-testid="balance">{formatUsd(balance.balanceMicroUsd)}</div>
           {balance.reservedMicroUsd > 0n && (
-            <div className="muted" data-testid="reserved">{formatUsd(balance.reservedMicroUsd, { decimals: 6 })} held by requests in flight</div>
+            <div className="muted" data-testid="reserved">{formatMoney(balance.reservedMicroUsd)} held by requests in flight</div>
           )}
           <p><Link href="/dashboard/billing">Add credit</Link></p>
         </div>

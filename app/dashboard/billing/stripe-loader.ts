@@ -20,6 +20,7 @@ function injectScript(src: string): Promise<void> {
 }
 
 export function getStripePromise(cfg: PublicStripeConfig): Promise<Stripe | null> {
+  if (cfg.mode === "off") return Promise.resolve(null); // payments are not configured
   promise ??= (async () => {
     if (cfg.standInScriptUrl && !(window as unknown as { Stripe?: unknown }).Stripe) {
       const api = cfg.emulatorApiUrl ? `?api=${encodeURIComponent(cfg.emulatorApiUrl)}` : "";

@@ -1,42 +1,88 @@
 import { listApiKeys } from "@/lib/api-keys";
 import { requireAccount } from "@/lib/auth/session";
+import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
+import { formatMoney, microToUsdString } from "@/lib/money";
+import { spendByKey } from "@/lib/usage/by-key";
 import { CreateKeyForm } from "@/components/keys/create-key-form";
+import { KeySettings } from "@/components/keys/key-settings";
 import { RevokeKeyButton } from "@/components/keys/revoke-key-button";
-import { createKeyAction, revokeKeyAction } from "./actions";
+import { createKeyAction, renameKeyAction, revokeKeyAction, setKeyLimitAction } from "./actions";
 
 export const metadata = { title: "API keys · Metered" };
 
 const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never");
+const PERIOD_LABEL = { daily: "per day", weekly: "per week", monthly: "per month", total: "in total" } as const;
 
 export default async function KeysPage() {
   const { db, account } = await requireAccount();
-  const keys = await listApiKeys(db, account.id);
+  const [keys, spend] = await Promise.all([listApiKeys(db, account.id), spendByKey({ db, accountId: account.id })]);
+  // What each limited key has used of its limit in the current period (settled + in flight),
+  // by the function the limit is enforced with.
+  const used = new Map(
+    await Promise.all(
+      keys
+        .filter((k) => k.spendLimitPeriod && !k.revokedAt)
+        .map(async (k) => [k.id, (await keySpentMicroUsd(db, { keyId: k.id, period: k.spendLimitPeriod! })).spentMicroUsd] as const),
+    ),
+  );
   return (
     <>
       <h1>API keys</h1>
-      <p className="muted">Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit.</p>
+      <p className="muted">Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.</p>
       <CreateKeyForm action={createKeyAction} />
       <h2>Your keys</h2>
       {keys.length === 0 ? (
         <p className="muted" data-testid="no-keys">No keys yet. Create one above to make your first request.</p>
       ) : (
-        <table data-testid="keys-table">
-          <thead>
-            <tr><th>Name</th><th>Key</th><th>Created</th><th>Last used</th><th>Status</th><th /></tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                <td>{k.name}</td>
-                <td><code>{k.start}…</code></td>
-                <td>{when(k.createdAt)}</td>
-                <td>{when(k.lastUsedAt)}</td>
-                <td data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
-                <td>{!k.revokedAt && <RevokeKeyButton keyId={k.id} name={k.name} action={revokeKeyAction} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table data-testid="keys-table">
+            <thead>
+              <tr><th>Name</th><th>Key</th><th>Created</th><th>Last used</th><th>Spend today</th><th>This month</th><th>Spend limit</th><th>Status</th><th><span className="visually-hidden">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => {
+                const s = spend.get(k.id);
+                const limit = k.spendLimitMicroUsd;
+                return (
+                  <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
+                    <td data-testid="key-name-cell">{k.name}</td>
+                    <td><code>{k.start}…</code></td>
+                    <td data-testid="key-created">{when(k.createdAt)}</td>
+                    <td data-testid="key-last-used">{when(k.lastUsedAt)}</td>
+                    <td data-testid="key-spend-today">{formatMoney(s?.todayMicroUsd ?? 0n)}</td>
+                    <td data-testid="key-spend-month">{formatMoney(s?.monthMicroUsd ?? 0n)}</td>
+                    <td data-testid="key-limit">
+                      {limit === null || !k.spendLimitPeriod ? (
+                        <span className="muted">none</span>
+                      ) : (
+                        <>
+                          {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
+                          {used.has(k.id) && <div className="muted small" data-testid="key-limit-used">{formatMoney(used.get(k.id)!)} used</div>}
+                        </>
+                      )}
+                    </td>
+                    <td data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
+                    <td>
+                      {!k.revokedAt && (
+                        <div className="row-actions">
+                          <KeySettings
+                            keyId={k.id}
+                            name={k.name}
+                            limitUsd={limit === null ? "" : microToUsdString(limit)}
+                            period={k.spendLimitPeriod}
+                            renameAction={renameKeyAction}
+                            limitAction={setKeyLimitAction}
+                          />
+                          <RevokeKeyButton keyId={k.id} name={k.name} action={revokeKeyAction} />
+                        </div>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

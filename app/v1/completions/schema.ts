@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { maxCost, maxTokens, modelId, onlyOne, streamFlag, streamOptions } from "@/lib/api/schemas";
+import { choices, maxCost, maxTokens, modelId, onlyOne, streamFlag, streamOptions } from "@/lib/api/schemas";
 
 export const completionBody = z.looseObject({
   model: modelId,
@@ -10,7 +10,7 @@ export const completionBody = z.looseObject({
   max_tokens: maxTokens,
   stream: streamFlag,
   stream_options: streamOptions,
-  n: onlyOne,
+  n: choices,
   best_of: onlyOne,
   max_cost: maxCost,
 });

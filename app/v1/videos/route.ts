@@ -1,9 +1,9 @@
-import { desc, eq } from "drizzle-orm";
-import { videoJobs } from "@/db/schema";
 import { ApiError, json, maxCostFrom, parseWith, readFormData, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { newId } from "@/lib/ids";
 import { insertVideoJob, scheduleVideoJob, VIDEO_SIZES, videoJson, type VideoSize } from "@/lib/media/video-jobs";
-import { videoBody } from "./schema";
+import { listVideoJobs, UnknownCursorError } from "@/lib/media/video-job-store";
+import { releaseDeferred } from "@/lib/metering/deferred";
+import { videoBody, videoListQuery } from "./schema";
 
 export const dynamic = "force-dynamic";
 
@@ -35,6 +35,9 @@ export const POST = withApiKey(async (ctx) => {
   }
 
   const meter = await ctx.openMeter({ model, worstCase: { videoSeconds: seconds }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });
+  // The job owns the hold from here (a reservation row of its own, whatever kind of hold the
+  // request had): it settles when the video is done, in whichever instance finishes it.
+  const hold = await meter.defer();
   const job = await insertVideoJob(ctx.db, {
     id: newId("vid"),
     accountId: ctx.key.accountId,
@@ -44,21 +47,26 @@ export const POST = withApiKey(async (ctx) => {
     prompt: body.prompt,
     seconds,
     size: size as VideoSize,
-    reservedMicroUsd: meter.reservedMicroUsd,
+    reservedMicroUsd: hold.reservedMicroUsd,
+  }).catch(async (err) => {
+    await releaseDeferred(ctx.db, hold, { status: "error", latencyMs: performance.now() - ctx.startedAt });
+    throw err;
   });
-  // The job now owns the reservation: it settles when the video is done, not with this response.
-  meter.detached = true;
   scheduleVideoJob(ctx.db, job.id);
   return json(videoJson(job));
 });
 
-/** The account's recent video jobs, newest first (OpenAI's list shape, first page only). */
+/** The account's video jobs, a cursor page at a time (OpenAI's list shape; newest first by default). */
 export const GET = withApiKey(async (ctx) => {
-  const limitParam = Number(new URL(ctx.req.url).searchParams.get("limit") ?? 20);
-  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 100 ? limitParam : 20;
-  const jobs = await ctx.db.select().from(videoJobs).where(eq(videoJobs.accountId, ctx.key.accountId)).orderBy(desc(videoJobs.createdAt)).limit(limit + 1);
-  const data = jobs.slice(0, limit).map(videoJson);
-  return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: jobs.length > limit });
+  const query = parseWith(videoListQuery, Object.fromEntries(new URL(ctx.req.url).searchParams));
+  try {
+    const page = await listVideoJobs(ctx.db, { accountId: ctx.key.accountId, limit: query.limit ?? 20, order: query.order ?? "desc", after: query.after });
+    const data = page.jobs.map(videoJson);
+    return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
+  } catch (err) {
+    if (err instanceof UnknownCursorError) throw new ApiError("invalid_request", `Invalid value for 'after': no video with id '${query.after}'. Pass the last_id of a previous page.`, { param: "after" });
+    throw err;
+  }
 });
 
 // Any other method: a 405 in the OpenAI error shape naming the ones this route takes.

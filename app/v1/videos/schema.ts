@@ -15,3 +15,16 @@ export const videoBody = z.looseObject({
   input_reference: z.unknown().optional(),
   max_cost: maxCost,
 });
+
+// GET /v1/videos query: OpenAI's cursor pagination (the SDK's auto-pager sends `after`
+// = the previous page's last_id until has_more is false).
+export const videoListQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, "must be a whole number from 0 to 100")
+    .transform(Number)
+    .refine((n) => n <= 100, "must be a whole number from 0 to 100")
+    .optional(),
+  order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).optional(),
+  after: z.string().min(1, "must be a video id from a previous page").optional(),
+});

@@ -1,5 +1,5 @@
 import { MAX_TOPUP_CENTS, MIN_TOPUP_CENTS, TOPUP_PRESETS_CENTS } from "@/lib/billing/topup";
-import { TEST_CARDS, type CardBehavior } from "@/lib/billing/emulator/cards";
+import { TEST_CARDS, type CardBehavior } from "@/lib/billing/test-cards";
 import { centsToMicro, formatUsd } from "@/lib/money";
 import { TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { code, h2, link, p, strong, type DocPageSource } from "../types";
@@ -53,9 +53,11 @@ export const addingACard: DocPageSource = {
     ),
     h2("Test mode"),
     p(
-      "An instance without Stripe keys runs a built-in Stripe test emulator, labelled ",
+      "A development instance without Stripe keys (",
+      code("npm start"),
+      ") runs a Stripe test emulator, labelled ",
       strong("test mode"),
-      " on the billing page: the whole flow works, and no real money moves. Use Stripe's test cards with any future expiry date and any CVC:",
+      " on the billing page: the whole flow works, and no real money moves. A production deployment without Stripe keys takes no payments at all. Use Stripe's test cards with any future expiry date and any CVC:",
     ),
     {
       kind: "table",

@@ -12,6 +12,7 @@ export const MODALITY_LABELS: Record<Modality, string> = {
   video: "Video generation",
   tts: "Text-to-speech",
   stt: "Speech-to-text",
+  embedding: "Embeddings",
 };
 
 /** The billed unit of each modality, as the catalog's price lines name it ("per 1M input tokens"…). */

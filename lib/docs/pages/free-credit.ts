@@ -2,6 +2,7 @@ import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
 import { centsToMicro, formatUsd } from "@/lib/money";
 import { TIERS_BY_ID } from "@/lib/ratelimit/tiers";
+import { creditsCurlSample } from "../examples";
 import { code, h2, link, p, strong, type DocPageSource } from "../types";
 
 const credit = () => formatUsd(SIGNUP_CREDIT_MICRO_USD);
@@ -30,11 +31,7 @@ export const freeCredit: DocPageSource = {
     ),
     h2("Check your balance"),
     p("The dashboard shows it, and so does the API (amounts in micro-USD are exact integers; 1 USD = 1,000,000):"),
-    {
-      kind: "code",
-      lang: "bash",
-      text: `curl ${origin}/v1/credits -H "Authorization: Bearer $METERED_API_KEY"`,
-    },
+    { kind: "code", lang: "bash", text: creditsCurlSample(origin).code, run: "shell" },
     p("The answer carries ", code("balance_micro_usd"), " and ", code("balance"), " (USD), plus what requests in flight are holding (", code("reserved"), ")."),
     h2("When it is used up"),
     p(

@@ -4,6 +4,7 @@ import { encodeFlac } from "@/lib/providers/local/media/flac";
 import { SPEECH_SAMPLE_RATE, synthesizeSpeech } from "@/lib/providers/local/media/speech";
 import { encodePcm16, encodeWav } from "@/lib/providers/local/media/wav";
 import { callUpstreamBytes } from "@/lib/providers/upstream/client";
+import { routeToProviders, type ProviderTrace } from "@/lib/providers/upstream/routing";
 
 // Text-to-speech on the local simulator or an OpenAI-compatible upstream.
 
@@ -29,6 +30,7 @@ export type SpeechRequest = {
   format: SpeechFormat;
   body: Record<string, unknown>;
   signal: AbortSignal;
+  trace: ProviderTrace;
 };
 
 export async function synthesize(catalog: Catalog, req: SpeechRequest): Promise<{ bytes: Uint8Array; contentType: string }> {
@@ -38,14 +40,11 @@ export async function synthesize(catalog: Catalog, req: SpeechRequest): Promise<
       req.format === "wav" ? encodeWav(samples, SPEECH_SAMPLE_RATE) : req.format === "flac" ? encodeFlac(samples, SPEECH_SAMPLE_RATE) : encodePcm16(samples);
     return { bytes, contentType: SPEECH_CONTENT_TYPES[req.format] };
   }
-  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${req.model.id} is not configured.`);
+  // As sent, model id mapped (the provider applies its own defaults to what was left out).
   const { max_cost: _mc, ...rest } = req.body;
-  const { bytes, contentType } = await callUpstreamBytes(catalog.upstream, {
-    path: "/audio/speech",
-    body: { ...rest, model: req.model.upstreamModel ?? req.model.id, input: req.input, voice: req.voice, speed: req.speed, response_format: req.format },
-    signal: req.signal,
-    accept: "*/*",
-  });
+  const { bytes, contentType } = await routeToProviders(catalog, req.model, req.trace, req.signal, (provider, providerModel) =>
+    callUpstreamBytes(provider, { path: "/audio/speech", body: { ...rest, model: providerModel }, signal: req.signal, accept: "*/*" }),
+  );
   if (bytes.length === 0) throw new ApiError("upstream_error", "The upstream speech server returned no audio.");
   return { bytes, contentType: contentType ?? SPEECH_CONTENT_TYPES[req.format] };
 }

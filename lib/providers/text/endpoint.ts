@@ -6,6 +6,9 @@ import { localTextProvider } from "./local";
 import { meteredStreamResponse } from "./metered-stream";
 import type { TextKind, TextProvider, TextRequest } from "./types";
 import { upstreamTextProvider } from "./upstream";
+import { checkTextParameters } from "./parameters";
+import { mediaInputTokens } from "./vision";
+import type { TextUsage } from "./types";
 import type { Catalog, TextModel } from "@/lib/catalog";
 
 export type TextEndpointInput = {
@@ -13,7 +16,7 @@ export type TextEndpointInput = {
   /** The validated body, unknown OpenAI parameters included. */
   body: Record<string, unknown>;
   model: string;
-  /** max_tokens / max_completion_tokens as sent; undefined = the model's documented default. */
+  /** max_tokens / max_completion_tokens as sent; undefined = no cap (the model's maximum output is reserved). */
   maxTokens?: number | null;
   stream: boolean;
   includeUsage: boolean;
@@ -24,13 +27,16 @@ export type TextEndpointInput = {
 
 export function textProviderFor(model: TextModel, catalog: Catalog): TextProvider {
   if (model.provider === "local") return localTextProvider;
-  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${model.id} is not configured.`);
-  return upstreamTextProvider(catalog.upstream);
+  return upstreamTextProvider(catalog);
 }
 
-/** Decides the output cap: explicit max_tokens is honoured or refused, the default is fitted. */
+/**
+ * The most output tokens one choice can produce: the client's cap (refused if above the
+ * model's maximum or the context), or without one the model's maximum output that fits the
+ * context. This is what is reserved; the provider is not sent a cap the client did not set.
+ */
 export function outputCap(model: TextModel, inputTokens: number, requested: number | null | undefined): number {
-  const { contextTokens, maxOutputTokens, defaultMaxTokens } = model.limits;
+  const { contextTokens, maxOutputTokens } = model.limits;
   if (inputTokens >= contextTokens) {
     throw new ApiError(
       "context_length_exceeded",
@@ -38,7 +44,7 @@ export function outputCap(model: TextModel, inputTokens: number, requested: numb
       { param: "messages" },
     );
   }
-  if (requested == null) return Math.min(defaultMaxTokens, contextTokens - inputTokens);
+  if (requested == null) return Math.min(maxOutputTokens, contextTokens - inputTokens);
   if (requested > maxOutputTokens) {
     throw new ApiError("invalid_request", `max_tokens is too large: ${requested}. ${model.id} supports at most ${maxOutputTokens} output tokens.`, {
       param: "max_tokens",
@@ -57,37 +63,34 @@ export function outputCap(model: TextModel, inputTokens: number, requested: numb
 /** Chat and completions, plain or streamed: reserve, run, settle, answer. */
 export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpointInput): Promise<Response> {
   const model = resolveModel(ctx.catalog, input.model, input.kind) as TextModel;
-  const maxTokens = outputCap(model, input.inputTokens, input.maxTokens);
+  checkTextParameters(input.kind, input.body, model);
+  // Image and audio parts: refused on models that do not take them, else their worst case counts as input.
+  const inputTokens = input.inputTokens + (input.kind === "chat" ? mediaInputTokens((input.body.messages as { content?: unknown }[]) ?? [], model) : 0);
+  const maxTokens = outputCap(model, inputTokens, input.maxTokens);
+  const choices = typeof input.body.n === "number" && input.body.n > 1 ? input.body.n : 1;
   const maxCostMicroUsd = maxCostFrom(ctx.req, input.maxCost);
   const provider = textProviderFor(model, ctx.catalog);
 
-  const meter = await ctx.openMeter({ model, worstCase: { inputTokens: input.inputTokens, outputTokens: maxTokens }, maxCostMicroUsd });
+  const meter = await ctx.openMeter({ model, worstCase: { inputTokens, outputTokens: maxTokens * choices }, maxCostMicroUsd });
 
   const idPrefix = input.kind === "chat" ? "chatcmpl" : "cmpl";
   const req: TextRequest = {
     kind: input.kind,
     model,
     body: input.body,
-    maxTokens,
-    inputTokens: input.inputTokens,
+    maxTokens: input.maxTokens ?? Math.min(model.limits.defaultMaxTokens, maxTokens),
+    inputTokens,
     responseId: `${idPrefix}-${ctx.requestId.slice(4)}`,
     created: Math.floor(Date.now() / 1000),
     // A plain request's work ends with the client's request: its signal is the provider's.
     signal: ctx.req.signal,
+    trace: meter.trace,
   };
 
   if (!input.stream) {
     const result = await provider.complete(req);
     const { chargedMicroUsd } = await meter.settle({ units: result.usage });
-    return json({
-      ...result.body,
-      usage: {
-        prompt_tokens: result.usage.inputTokens,
-        completion_tokens: result.usage.outputTokens,
-        total_tokens: result.usage.inputTokens + result.usage.outputTokens,
-        ...costFields(chargedMicroUsd),
-      },
-    });
+    return json({ ...result.body, usage: usageBody(result.usage, chargedMicroUsd) });
   }
 
   // A stream outlives the handler, and is also stopped by us (unread, failed, cancelled).
@@ -102,20 +105,32 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
   return meteredStreamResponse({
     events,
     meter,
-    inputTokens: input.inputTokens,
+    inputTokens,
     includeUsage: input.includeUsage,
     clientGone: () => ctx.req.signal.aborted,
     abort: (reason) => {
       ctx.req.signal.removeEventListener("abort", onClientAbort);
       controller.abort(reason);
     },
-    usageChunk: (usage) => ({
+    usageChunk: (usage, chargedMicroUsd) => ({
       id: req.responseId,
       object: input.kind === "chat" ? "chat.completion.chunk" : "text_completion",
       created: req.created,
       model: model.id,
       choices: [],
-      usage,
+      usage: usageBody(usage, chargedMicroUsd),
     }),
   });
+}
+
+/** The response's `usage`: the provider's counts and token details as reported, with our cost. */
+export function usageBody(usage: TextUsage, chargedMicroUsd: bigint) {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+    ...(usage.promptDetails ? { prompt_tokens_details: usage.promptDetails } : {}),
+    ...(usage.completionDetails ? { completion_tokens_details: usage.completionDetails } : {}),
+    ...costFields(chargedMicroUsd),
+  };
 }

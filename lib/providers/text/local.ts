@@ -58,7 +58,7 @@ function generate(req: TextRequest): { tokens: number[]; finishReason: "stop" | 
 
 function chunkBase(req: TextRequest) {
   return req.kind === "chat"
-    ? { id: req.responseId, object: "chat.completion.chunk", created: req.created, model: req.model.id, system_fingerprint: null }
+    ? { id: req.responseId, object: "chat.completion.chunk", created: req.created, model: req.model.id }
     : { id: req.responseId, object: "text_completion", created: req.created, model: req.model.id };
 }
 
@@ -90,7 +90,8 @@ export const localTextProvider: TextProvider = {
         : { index: 0, text, logprobs: null, finish_reason: finishReason };
     const object = req.kind === "chat" ? "chat.completion" : "text_completion";
     return {
-      body: { id: req.responseId, object, created: req.created, model: req.model.id, choices: [choice], system_fingerprint: null },
+      // No system_fingerprint: OpenAI's schema allows it absent, not null.
+      body: { id: req.responseId, object, created: req.created, model: req.model.id, choices: [choice] },
       usage: { inputTokens: req.inputTokens, outputTokens: tokens.length },
     };
   },

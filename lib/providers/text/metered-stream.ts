@@ -1,5 +1,4 @@
 import { ApiError } from "@/lib/api/errors";
-import { costFields } from "@/lib/metering/cost";
 import type { Meter } from "@/lib/metering/meter";
 import { countTextTokens } from "./tokens";
 import type { StreamEvent, TextUsage } from "./types";
@@ -38,7 +37,7 @@ export type MeteredStreamInput = {
   /** True once the client is known to be gone by another route (request.signal). */
   clientGone?: () => boolean;
   /** The chunk that carries usage: same id/object/model as the others, empty choices. */
-  usageChunk: (usage: Record<string, number>) => Record<string, unknown>;
+  usageChunk: (usage: TextUsage, chargedMicroUsd: bigint) => Record<string, unknown>;
   headers?: HeadersInit;
 };
 
@@ -104,16 +103,7 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
               return;
             }
             if (input.includeUsage) {
-              controller.enqueue(
-                sse(
-                  input.usageChunk({
-                    prompt_tokens: usage.inputTokens,
-                    completion_tokens: usage.outputTokens,
-                    total_tokens: usage.inputTokens + usage.outputTokens,
-                    ...costFields(chargedMicroUsd),
-                  }),
-                ),
-              );
+              controller.enqueue(sse(input.usageChunk(usage, chargedMicroUsd)));
             }
             controller.enqueue(sse("[DONE]"));
             controller.close();
@@ -143,7 +133,7 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
         input.abort(err);
         // Bill what was delivered before the failure; the client already has those tokens.
         await meter
-          .settle({ units: delivered(), status: "upstream_error", httpStatus: 200 })
+          .settle({ units: delivered(), status: "upstream_error", httpStatus: 200, errorCode: error.code })
           .catch((e) => console.error(`[api] ${meter.requestId}: settle failed`, e));
         controller.enqueue(sse(error.toJSON()));
         controller.close();

@@ -1,4 +1,5 @@
 import type { TextModel } from "@/lib/catalog";
+import type { ProviderTrace } from "../upstream/routing";
 
 export type TextKind = "chat" | "completion";
 
@@ -7,7 +8,10 @@ export type TextRequest = {
   model: TextModel;
   /** The client's validated body (unknown OpenAI parameters kept, for pass-through). */
   body: Record<string, unknown>;
-  /** The output cap in force (the client's max_tokens, or the model's documented default). */
+  /**
+   * The simulators' output cap: the client's cap, or the simulator's default length.
+   * Upstream providers get the client's body as sent (no cap added) and ignore it.
+   */
   maxTokens: number;
   /** Our tokenizer's count of the prompt (used when the provider reports no usage). */
   inputTokens: number;
@@ -15,9 +19,21 @@ export type TextRequest = {
   responseId: string;
   created: number;
   signal: AbortSignal;
+  /** Filled by upstream routing: which provider served, after how many tries (for the usage event). */
+  trace: ProviderTrace;
 };
 
-export type TextUsage = { inputTokens: number; outputTokens: number };
+export type TextUsage = {
+  inputTokens: number;
+  outputTokens: number;
+  /** Of inputTokens, those the provider served from its prompt cache (billed at the cached price). */
+  cachedInputTokens?: number;
+  /** Of outputTokens, the model's reasoning (billed as output). */
+  reasoningTokens?: number;
+  /** The provider's prompt_tokens_details / completion_tokens_details, returned to the client as reported. */
+  promptDetails?: Record<string, unknown>;
+  completionDetails?: Record<string, unknown>;
+};
 
 /** A non-streamed answer: the OpenAI-shaped body WITHOUT usage, and the units. */
 export type TextResult = { body: Record<string, unknown>; usage: TextUsage };

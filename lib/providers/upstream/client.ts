@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import { ApiError } from "@/lib/api/errors";
-import type { UpstreamConfig } from "@/lib/catalog";
+import { ApiError, type ApiErrorCode } from "@/lib/api/errors";
+import type { ProviderConfig } from "@/lib/catalog";
 
 // The HTTP side of the OpenAI-compatible upstream provider, shared by every modality.
 //
@@ -12,8 +12,11 @@ import type { UpstreamConfig } from "@/lib/catalog";
 // that difference is most of what the metered path added over a bare Next.js route.
 // Connections are pooled and kept alive (one agent per protocol, no socket cap). Every
 // call carries an AbortSignal: the client going away cancels the upstream request, and a
-// timer turns a silent upstream into a 504. Upstream error bodies are summarised, never
-// relayed raw (they can contain internal hostnames or keys).
+// timer turns a silent upstream into a 504 (the first byte has its own allowance,
+// firstByteTimeoutMs). A provider's refusal of the request (4xx) is relayed with its status,
+// message, param and code; its server-side failures are summarised, never relayed raw (they
+// can contain internal hostnames or keys). Which provider to call, and falling back to the
+// next, is ./routing.ts.
 
 // Idle pooled connections are closed after IDLE_SOCKET_MS, or a second before the
 // server's own `Keep-Alive: timeout=` hint when that is shorter (Node applies the hint only
@@ -106,7 +109,7 @@ export class UpstreamTimeout {
 }
 
 export type UpstreamCall = {
-  /** Relative to UPSTREAM_BASE_URL, e.g. "/chat/completions". */
+  /** Relative to the provider's base URL, e.g. "/chat/completions". */
   path: string;
   /** JSON object (sent as application/json) or FormData (multipart). */
   body: Record<string, unknown> | FormData;
@@ -117,61 +120,128 @@ export type UpstreamCall = {
 
 /**
  * A deadline that can be pushed back (each streamed chunk resets it) and that aborts the
- * request it guards. `signal` aborts on the client's signal too.
+ * request it guards. It first allows `firstMs` (time to first byte), and `ms` after each
+ * reset. `signal` aborts on the client's signal too.
  */
-export function deadline(ms: number, parent: AbortSignal) {
+export function deadline(ms: number, parent: AbortSignal, firstMs = ms) {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let current = firstMs;
   const onParent = () => controller.abort(parent.reason);
   if (parent.aborted) controller.abort(parent.reason);
   else parent.addEventListener("abort", onParent, { once: true });
-  const arm = () => {
+  const arm = (after: number) => {
     clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(new UpstreamTimeout(ms)), ms);
+    current = after;
+    timer = setTimeout(() => controller.abort(new UpstreamTimeout(after)), after);
   };
-  arm();
+  arm(firstMs);
   return {
     signal: controller.signal,
-    reset: arm,
+    reset: () => arm(ms),
     clear() {
       clearTimeout(timer);
       parent.removeEventListener("abort", onParent);
     },
     abort: (reason?: unknown) => controller.abort(reason),
     timedOut: () => controller.signal.reason instanceof UpstreamTimeout,
+    /** The allowance in force (first byte, or between chunks). */
+    currentMs: () => current,
+    /** True when our own client went away (not a timeout of ours). */
+    clientAborted: () => parent.aborted,
   };
 }
 export type Deadline = ReturnType<typeof deadline>;
 
-export function timeoutError(ms: number): ApiError {
-  return new ApiError("upstream_timeout", `The upstream model server did not answer within ${Math.round(ms / 1000)} s; nothing was charged for unanswered work.`);
+/**
+ * A provider's failure, with what fallback needs: whether another provider may be tried
+ * (the failure was the provider's, not the request's, and nothing reached our client), and
+ * the provider's Retry-After when it answered 429.
+ */
+export class ProviderError extends ApiError {
+  readonly retryable: boolean;
+  readonly retryAfterSeconds: number | null;
+  readonly providerStatus: number | null;
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    opts: ConstructorParameters<typeof ApiError>[2] & { retryable: boolean; retryAfterSeconds?: number | null; providerStatus?: number | null },
+  ) {
+    super(code, message, opts);
+    this.retryable = opts.retryable;
+    this.retryAfterSeconds = opts.retryAfterSeconds ?? null;
+    this.providerStatus = opts.providerStatus ?? null;
+  }
+}
+
+export function timeoutError(ms: number): ProviderError {
+  return new ProviderError("upstream_timeout", `The upstream model server did not answer within ${Math.round(ms / 1000)} s; nothing was charged for unanswered work.`, {
+    retryable: true,
+  });
 }
 
 /** Maps a network failure (not an HTTP status) to our error. */
-export function networkError(err: unknown, dl: Deadline, ms: number): ApiError {
-  if (dl.timedOut()) return timeoutError(ms);
-  if (dl.signal.aborted) return new ApiError("upstream_error", "The request was cancelled before the upstream answered.", { cause: err });
-  return new ApiError("upstream_error", "Could not reach the upstream model server.", { cause: err });
+export function networkError(err: unknown, dl: Deadline): ProviderError {
+  if (dl.timedOut()) return timeoutError(dl.currentMs());
+  if (dl.signal.aborted) return new ProviderError("upstream_error", "The request was cancelled before the upstream answered.", { cause: err, retryable: false });
+  return new ProviderError("upstream_error", "Could not reach the upstream model server.", { cause: err, retryable: true });
 }
 
-async function upstreamErrorFor(res: UpstreamResponse): Promise<ApiError> {
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date), or null. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.max(0, Math.ceil(Number(value)));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * A provider's error answer, keeping its meaning: a 4xx about the request keeps its status,
+ * message, param and code (the client must fix the request; another provider would refuse it
+ * too); 429 and server-side failures may go to the next provider. Server-side messages can
+ * describe the provider's internals, so they go to our log, not to the client.
+ */
+async function upstreamErrorFor(res: UpstreamResponse, provider: ProviderConfig): Promise<ProviderError> {
   let detail = "";
+  let param: string | null = null;
+  let code: string | null = null;
   try {
-    const text = (await res.text()).slice(0, 4096);
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const msg = typeof parsed.error === "string" ? parsed.error : (parsed.error?.message ?? parsed.message);
-    if (typeof msg === "string") detail = msg.slice(0, 300);
+    const text = (await res.text()).slice(0, 8192);
+    const parsed = JSON.parse(text) as { error?: { message?: unknown; param?: unknown; code?: unknown } | string; message?: unknown };
+    const e = typeof parsed.error === "object" && parsed.error ? parsed.error : null;
+    const msg = typeof parsed.error === "string" ? parsed.error : (e?.message ?? parsed.message);
+    if (typeof msg === "string") detail = msg.slice(0, 1000);
+    if (typeof e?.param === "string") param = e.param.slice(0, 200);
+    if (typeof e?.code === "string" || typeof e?.code === "number") code = String(e.code).slice(0, 100);
   } catch {}
-  // The client's request was refused as invalid by the upstream: their problem, a 400.
-  if ([400, 404, 413, 422].includes(res.status)) {
-    return new ApiError("invalid_request", `The upstream model rejected the request${detail ? `: ${detail}` : ` (HTTP ${res.status})`}.`);
+  const status = res.status;
+  if (status === 429) {
+    const after = retryAfterSeconds(res.header("retry-after"));
+    return new ProviderError("provider_rate_limited", `The model provider is over capacity (HTTP 429)${detail ? `: ${detail}` : ""}. This is not your key's rate limit; retry after the Retry-After delay.`, {
+      retryable: true,
+      retryAfterSeconds: after,
+      providerStatus: status,
+      headers: { "retry-after": String(after ?? 1) },
+    });
   }
-  if (res.status === 401 || res.status === 403) {
-    return new ApiError("upstream_error", "The upstream model server refused our credentials; the operator has to fix UPSTREAM_API_KEY.");
+  if (status === 401 || status === 403) {
+    console.error(`[upstream] ${provider.id} HTTP ${status}: ${detail}`);
+    return new ProviderError("upstream_error", `The model provider refused our credentials (HTTP ${status}); the operator has to fix its API key. Nothing was charged.`, {
+      retryable: true,
+      providerStatus: status,
+    });
   }
-  // Server-side failures can describe the upstream's internals: keep them to our log.
-  if (detail) console.error(`[upstream] HTTP ${res.status}: ${detail}`);
-  return new ApiError("upstream_error", `The upstream model server failed (HTTP ${res.status}); nothing was charged.`);
+  if (status >= 400 && status < 500 && status !== 408) {
+    return new ProviderError("upstream_rejected", detail ? detail : `The model provider rejected the request (HTTP ${status}).`, {
+      retryable: false,
+      providerStatus: status,
+      status,
+      param,
+      bodyCode: code,
+    });
+  }
+  if (detail) console.error(`[upstream] ${provider.id} HTTP ${status}: ${detail}`);
+  return new ProviderError("upstream_error", `The model provider failed (HTTP ${status}); nothing was charged.`, { retryable: true, providerStatus: status });
 }
 
 /** The request body as bytes, with its content type (FormData is encoded as multipart). */
@@ -182,50 +252,53 @@ async function encodeBody(body: Record<string, unknown> | FormData): Promise<{ b
 }
 
 /**
- * Sends one request upstream and resolves with the (2xx) response once headers arrived.
- * The returned deadline is still armed: callers reading a body call `reset()` per chunk
- * and `clear()` when done.
+ * Sends one request to a provider and resolves with the (2xx) response once headers arrived.
+ * The returned deadline is still armed (time to first byte until the first reset): callers
+ * reading a body call `reset()` per chunk and `clear()` when done.
  */
-export async function callUpstream(config: UpstreamConfig, call: UpstreamCall): Promise<{ res: UpstreamResponse; deadline: Deadline }> {
-  const dl = deadline(config.timeoutMs, call.signal);
+export async function callUpstream(config: ProviderConfig, call: UpstreamCall): Promise<{ res: UpstreamResponse; deadline: Deadline }> {
+  // A stream's first event is its first byte; a plain answer's headers come when the whole
+  // answer is ready, so it gets the whole-answer allowance.
+  const firstMs = call.accept === "text/event-stream" ? (config.firstByteTimeoutMs ?? config.timeoutMs) : config.timeoutMs;
+  const dl = deadline(config.timeoutMs, call.signal, firstMs);
   let res: UpstreamResponse;
   try {
     const { bytes, contentType } = await encodeBody(call.body);
     const url = new URL(config.baseUrl + call.path);
-    const headers: http.OutgoingHttpHeaders = { accept: call.accept ?? "application/json", "content-type": contentType, "content-length": bytes.byteLength };
+    const headers: http.OutgoingHttpHeaders = { ...config.headers, accept: call.accept ?? "application/json", "content-type": contentType, "content-length": bytes.byteLength };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
     res = await send(url, { method: "POST", headers, signal: dl.signal }, bytes);
   } catch (err) {
     dl.clear();
-    throw networkError(err, dl, config.timeoutMs);
+    throw networkError(err, dl);
   }
   if (!res.ok) {
-    const error = await upstreamErrorFor(res).finally(() => dl.clear());
+    const error = await upstreamErrorFor(res, config).finally(() => dl.clear());
     throw error;
   }
   return { res, deadline: dl };
 }
 
 /** callUpstream + read a JSON body within the same deadline. */
-export async function callUpstreamJson<T = Record<string, unknown>>(config: UpstreamConfig, call: UpstreamCall): Promise<T> {
+export async function callUpstreamJson<T = Record<string, unknown>>(config: ProviderConfig, call: UpstreamCall): Promise<T> {
   const { res, deadline: dl } = await callUpstream(config, call);
   try {
     return (await res.json()) as T;
   } catch (err) {
-    if (dl.signal.aborted) throw networkError(err, dl, config.timeoutMs);
-    throw new ApiError("upstream_error", "The upstream model server answered with invalid JSON.", { cause: err });
+    if (dl.signal.aborted) throw networkError(err, dl);
+    throw new ProviderError("upstream_error", "The upstream model server answered with invalid JSON.", { cause: err, retryable: true });
   } finally {
     dl.clear();
   }
 }
 
 /** callUpstream + read a binary body (e.g. speech audio) within the same deadline. */
-export async function callUpstreamBytes(config: UpstreamConfig, call: UpstreamCall): Promise<{ bytes: Uint8Array; contentType: string | null }> {
+export async function callUpstreamBytes(config: ProviderConfig, call: UpstreamCall): Promise<{ bytes: Uint8Array; contentType: string | null }> {
   const { res, deadline: dl } = await callUpstream(config, call);
   try {
     return { bytes: new Uint8Array(await res.bytes()), contentType: res.header("content-type") };
   } catch (err) {
-    throw networkError(err, dl, config.timeoutMs);
+    throw networkError(err, dl);
   } finally {
     dl.clear();
   }
@@ -235,7 +308,7 @@ export async function callUpstreamBytes(config: UpstreamConfig, call: UpstreamCa
  * Server-sent events from an upstream response, one parsed `data:` payload at a time.
  * Stops at `[DONE]`; a stream that ends without it, or stalls past the deadline, throws.
  */
-export async function* readSse(res: UpstreamResponse, dl: Deadline, timeoutMs: number): AsyncGenerator<unknown> {
+export async function* readSse(res: UpstreamResponse, dl: Deadline): AsyncGenerator<unknown> {
   const chunks = res.chunks();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -246,11 +319,11 @@ export async function* readSse(res: UpstreamResponse, dl: Deadline, timeoutMs: n
       try {
         r = await chunks.next();
       } catch (err) {
-        throw dl.timedOut() ? timeoutError(timeoutMs) : new ApiError("upstream_error", "The upstream stream broke off mid-way.", { cause: err });
+        throw dl.timedOut() ? timeoutError(dl.currentMs()) : new ProviderError("upstream_error", "The upstream stream broke off mid-way.", { cause: err, retryable: !dl.clientAborted() });
       }
       if (r.done) {
-        if (dl.timedOut()) throw timeoutError(timeoutMs);
-        throw new ApiError("upstream_error", "The upstream stream ended before it was complete.");
+        if (dl.timedOut()) throw timeoutError(dl.currentMs());
+        throw new ProviderError("upstream_error", "The upstream stream ended before it was complete.", { retryable: true });
       }
       dl.reset();
       buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
@@ -272,7 +345,7 @@ export async function* readSse(res: UpstreamResponse, dl: Deadline, timeoutMs: n
         try {
           parsed = JSON.parse(data);
         } catch {
-          throw new ApiError("upstream_error", "The upstream stream sent an event that is not JSON.");
+          throw new ProviderError("upstream_error", "The upstream stream sent an event that is not JSON.", { retryable: true });
         }
         yield parsed;
       }

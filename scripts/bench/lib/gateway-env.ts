@@ -16,7 +16,8 @@ import { freePort } from "@/tests/helpers/server";
 // the CPU time and RSS of a process tree.
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-export const BENCH_DIST_DIR = ".next-bench";
+// BENCH_DIST_DIR=.next-test runs a bench on the test build (no bench routes in it).
+export const BENCH_DIST_DIR = process.env.BENCH_DIST_DIR ?? ".next-bench";
 const SOURCE_DIRS = ["app", "lib", "db", "components", "proxy.ts", "instrumentation.ts", "instrumentation-node.ts", "next.config.js"];
 
 export const CHAT_MODEL = "bench/chat";
@@ -54,7 +55,7 @@ export function buildApp(log: (m: string) => void): void {
   const t0 = Date.now();
   execFileSync(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
     cwd: ROOT,
-    env: { ...process.env, NEXT_DIST_DIR: BENCH_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", NEXT_SKIP_TYPECHECK: "1" },
+    env: { ...process.env, NEXT_DIST_DIR: BENCH_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", NEXT_SKIP_TYPECHECK: "1", METERED_BENCH_ROUTES: "1" },
     stdio: ["ignore", "pipe", "inherit"],
     timeout: 15 * 60_000,
     maxBuffer: 64 * 2 ** 20,
@@ -100,7 +101,7 @@ export async function startApp(env: Record<string, string>, nodeOptions?: string
   const port = await freePort();
   const child = spawn(process.execPath, [...(nodeOptions ? nodeOptions.split(/\s+/) : []), path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, NEXT_DIST_DIR: BENCH_DIST_DIR, PORT: String(port) },
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: `http://127.0.0.1:${port}`, ...env, NEXT_DIST_DIR: BENCH_DIST_DIR, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const p = track(child);

@@ -2,21 +2,14 @@ import Link from "next/link";
 import { requireAccount } from "@/lib/auth/session";
 import { listApiKeys } from "@/lib/api-keys";
 import { getCatalog } from "@/lib/catalog";
-import {
-  decodeCursor,
-  describePeriod,
-  encodeCursor,
-  filtersToSearchParams,
-  hasAnyUsage,
-  listRequests,
-  parseUsageFilters,
-  usageSummary,
-} from "@/lib/usage";
+import { describePeriod, filtersToSearchParams, hasAnyUsage, parseUsageFilters, usageSummary } from "@/lib/usage";
+import { usageByKey } from "@/lib/usage/by-key";
+import { decodeLogCursor, encodeLogCursor, hasAnyRefusal, listRequestLog, parseLogStatus } from "@/lib/usage/request-log";
 import { buildChartData } from "@/lib/usage/series";
 import { QuickStart } from "@/components/dashboard/quick-start";
 import { RequestLogTable } from "@/components/usage/request-log";
 import { UsageFiltersForm } from "@/components/usage/usage-filters";
-import { UsageTotals, ModelBreakdown } from "@/components/usage/usage-totals";
+import { KeyBreakdown, UsageTotals, ModelBreakdown } from "@/components/usage/usage-totals";
 import { OtherUnitsCharts, RequestsChart, SpendChart, TokensChart } from "@/components/usage/usage-charts";
 
 export const metadata = { title: "Usage · Metered" };
@@ -28,14 +21,17 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const { db, account } = await requireAccount();
   const params = await searchParams;
   const filters = parseUsageFilters(params);
-  const before = decodeCursor(typeof params.before === "string" ? params.before : null);
+  const status = parseLogStatus(params);
+  const before = decodeLogCursor(typeof params.before === "string" ? params.before : null);
   // The account id comes from the session only; the filters can narrow, never widen.
-  const [keys, summary, log] = await Promise.all([
+  const [keys, summary, byKey, log] = await Promise.all([
     listApiKeys(db, account.id),
     usageSummary({ db, accountId: account.id, filters }),
-    listRequests({ db, accountId: account.id, filters, cursor: before, limit: PAGE_SIZE }),
+    usageByKey({ db, accountId: account.id, filters }),
+    listRequestLog({ db, accountId: account.id, filters, status, cursor: before, limit: PAGE_SIZE }),
   ]);
-  const everUsed = summary.totals.requests > 0n || (await hasAnyUsage({ db, accountId: account.id }));
+  const everUsed =
+    summary.totals.requests > 0n || log.rows.length > 0 || (await hasAnyUsage({ db, accountId: account.id })) || (await hasAnyRefusal({ db, accountId: account.id }));
 
   const header = (
     <>
@@ -65,13 +61,14 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const models = [...new Set([...getCatalog().models.map((m) => m.id), ...summary.rows.map((r) => r.model), ...(filters.model ? [filters.model] : [])])].sort();
   const chart = buildChartData(summary, filters);
   const qs = filtersToSearchParams(filters);
+  const logQs = filtersToSearchParams(filters, { status: status === "all" ? null : status });
   const exportHref = `/dashboard/usage/export?${qs}`;
   const empty = summary.totals.requests === 0n;
 
   return (
     <>
       {header}
-      <UsageFiltersForm filters={filters} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
+      <UsageFiltersForm filters={filters} status={status} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
       <div style={{ display: "flex", alignItems: "center", gap: 12, margin: "16px 0" }}>
         <span className="muted" data-testid="period">{describePeriod(filters)}</span>
         <span style={{ flex: 1 }} />
@@ -88,7 +85,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         <>
           <h2>Spend per {filters.bucket} by model</h2>
           <div className="panel"><SpendChart data={chart} /></div>
-          <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(420px, 1fr))", marginTop: 16 }}>
+          <div className="grid chart-grid" style={{ marginTop: 16 }}>
             <div className="panel">
               <div className="muted">Requests per {filters.bucket}</div>
               <RequestsChart data={chart} />
@@ -102,19 +99,25 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           <OtherUnitsCharts data={chart} />
           <h2>By model</h2>
           <ModelBreakdown rows={summary.rows} totals={summary.totals} />
+          <h2>By API key</h2>
+          <KeyBreakdown rows={byKey} totals={summary.totals} />
         </>
       )}
 
       <h2 id="requests">Requests</h2>
+      <p className="muted small">
+        Billed requests and requests refused before any work (400, 402, 404, 429 …; never charged). Filter by status above;{" "}
+        {status === "all" ? <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: "failed" })}#requests`} data-testid="log-only-failed">show only failed requests</Link> : <Link href={`/dashboard/usage?${qs}#requests`}>show all</Link>}.
+      </p>
       {log.rows.length === 0 ? (
-        <p className="muted" data-testid="log-empty">{before ? "No older requests." : "No requests in this period."}</p>
+        <p className="muted" data-testid="log-empty">{before ? "No older requests." : status === "all" ? "No requests in this period." : "No requests with this status in this period."}</p>
       ) : (
         <RequestLogTable rows={log.rows} />
       )}
       <div style={{ display: "flex", gap: 12, marginTop: 12 }} data-testid="log-pagination">
-        {before && <Link href={`/dashboard/usage?${qs}#requests`} data-testid="log-newest">← Newest</Link>}
+        {before && <Link href={`/dashboard/usage?${logQs}#requests`} data-testid="log-newest">← Newest</Link>}
         {log.next && (
-          <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { before: encodeCursor(log.next) })}#requests`} data-testid="log-older">
+          <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: status === "all" ? null : status, before: encodeLogCursor(log.next) })}#requests`} data-testid="log-older">
             Older →
           </Link>
         )}

@@ -32,6 +32,7 @@ export const POST = withApiKey(async (ctx) => {
     format,
     body,
     signal: ctx.req.signal,
+    trace: meter.trace,
   });
   const { chargedMicroUsd } = await meter.settle({ units: { characters } });
   return new Response(audio.bytes as BodyInit, {

@@ -3,7 +3,7 @@ import { modelsByModality } from "@/lib/catalog";
 import { costFields, costHeaders } from "@/lib/metering/cost";
 import { probeAudio } from "@/lib/providers/local/media/audio-probe";
 import { AudioDecodeError } from "@/lib/providers/local/media/errors";
-import { TRANSCRIPTION_FORMATS, transcribe, type TranscriptionFormat } from "@/lib/providers/media/transcription";
+import { TIMESTAMP_GRANULARITIES, TRANSCRIPTION_FORMATS, transcribe, type TimestampGranularity, type TranscriptionFormat } from "@/lib/providers/media/transcription";
 
 export const dynamic = "force-dynamic";
 
@@ -34,6 +34,7 @@ export const POST = withApiKey(async (ctx) => {
     throw new ApiError("invalid_request", `Invalid value for 'response_format': expected one of ${TRANSCRIPTION_FORMATS.join(", ")}.`, { param: "response_format" });
   }
   const format = formatField as TranscriptionFormat;
+  const granularities = timestampGranularities(form, format);
 
   const bytes = new Uint8Array(await file.arrayBuffer());
   let durationMs: number;
@@ -55,9 +56,10 @@ export const POST = withApiKey(async (ctx) => {
     worstCase: { audioMs: durationMs },
     maxCostMicroUsd: maxCostFrom(ctx.req, typeof maxCostField === "string" ? maxCostField : undefined),
   });
-  const fields: Record<string, string> = {};
-  for (const [k, v] of form.entries()) if (!OWN_FIELDS.has(k) && typeof v === "string") fields[k] = v;
-  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, signal: ctx.req.signal });
+  // Every value of a repeated field is kept, in order (timestamp_granularities[] twice).
+  const fields: Array<[string, string]> = [];
+  for (const [k, v] of form.entries()) if (!OWN_FIELDS.has(k) && typeof v === "string") fields.push([k, v]);
+  const result = await transcribe(ctx.catalog, { model, file, bytes, durationMs, format, fields, granularities, signal: ctx.req.signal, trace: meter.trace });
   const { chargedMicroUsd } = await meter.settle({ units: { audioMs: durationMs } });
 
   if ("json" in result) {
@@ -66,6 +68,22 @@ export const POST = withApiKey(async (ctx) => {
   const headers = new Headers({ "content-type": result.contentType, "x-audio-duration-ms": String(durationMs), ...costHeaders(chargedMicroUsd) });
   return new Response(textBody(result.text, headers), { headers });
 });
+
+/** `timestamp_granularities[]` (as the SDKs send it) or `timestamp_granularities`, every value. */
+function timestampGranularities(form: FormData, format: TranscriptionFormat): TimestampGranularity[] {
+  const param = "timestamp_granularities[]";
+  const values = [...form.getAll(param), ...form.getAll("timestamp_granularities")];
+  if (!values.length) return ["segment"];
+  for (const v of values) {
+    if (typeof v !== "string" || !(TIMESTAMP_GRANULARITIES as readonly string[]).includes(v)) {
+      throw new ApiError("invalid_request", `Invalid value for '${param}': expected word and/or segment.`, { param });
+    }
+  }
+  if (format !== "verbose_json") {
+    throw new ApiError("invalid_request", `'${param}' needs response_format 'verbose_json' (got '${format}').`, { param });
+  }
+  return [...new Set(values as TimestampGranularity[])];
+}
 
 // Any other method: a 405 in the OpenAI error shape naming the ones this route takes.
 export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,14 +1,15 @@
 import { z } from "zod";
-import { maxCost, maxTokens, modelId, onlyOne, streamFlag, streamOptions } from "@/lib/api/schemas";
+import { choices, maxCost, maxTokens, modelId, streamFlag, streamOptions } from "@/lib/api/schemas";
 
-const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() }).superRefine((part, ctx) => {
-  if (part.type !== "text") ctx.addIssue({ code: "custom", message: `content parts of type '${part.type}' are not supported; send text parts` });
-  else if (typeof part.text !== "string") ctx.addIssue({ code: "custom", path: ["text"], message: "a text part needs a 'text' string" });
+// Parts other than text (image_url, input_audio) are checked against the model, which
+// declares what it takes (lib/providers/text/vision.ts).
+const contentPart = z.looseObject({ type: z.string({ error: "a content part needs a 'type'" }), text: z.string().optional() }).superRefine((part, ctx) => {
+  if (part.type === "text" && typeof part.text !== "string") ctx.addIssue({ code: "custom", path: ["text"], message: "a text part needs a 'text' string" });
 });
 
 const message = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool"], { error: "must be one of system, developer, user, assistant, tool" }),
-  content: z.union([z.string(), z.array(contentPart)], { error: "must be a string or an array of text parts" }).nullable().optional(),
+  content: z.union([z.string(), z.array(contentPart)], { error: "must be a string or an array of content parts" }).nullable().optional(),
   name: z.string().optional(),
 });
 
@@ -19,7 +20,7 @@ export const chatCompletionBody = z.looseObject({
   max_completion_tokens: maxTokens,
   stream: streamFlag,
   stream_options: streamOptions,
-  n: onlyOne,
+  n: choices,
   max_cost: maxCost,
 });
 

@@ -1,8 +1,9 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
-import { formatUsd } from "@/lib/money";
+import { formatMoney } from "@/lib/money";
 import { getRequestDetail } from "@/lib/usage";
+import { getRefusedRequest, type RefusedRequest } from "@/lib/usage/request-log";
 import { audioMinutes, formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
 import { StatusBadge } from "@/components/usage/request-log";
 
@@ -17,15 +18,19 @@ function safeDecode(s: string): string {
   }
 }
 
-const usd6 = (micro: bigint) => formatUsd(micro, { decimals: 6 });
 
 export default async function RequestDetailPage({ params }: { params: Promise<{ requestId: string }> }) {
   const { db, account } = await requireAccount();
   const { requestId } = await params;
   // Scoped to the session's account: another account's request id is simply not found,
   // indistinguishable from one that never existed.
-  const detail = await getRequestDetail({ db, accountId: account.id, requestId: safeDecode(requestId) });
-  if (!detail) notFound();
+  const id = safeDecode(requestId);
+  const detail = await getRequestDetail({ db, accountId: account.id, requestId: id });
+  if (!detail) {
+    const refused = await getRefusedRequest({ db, accountId: account.id, requestId: id });
+    if (!refused) notFound();
+    return <RefusedDetail r={refused} />;
+  }
   const { event: e, ledgerEntry: le } = detail;
   const rows: [string, React.ReactNode, string?][] = [
     ["Request id", <code key="id">{e.requestId}</code>, "detail-request-id"],
@@ -40,7 +45,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
     ["Video seconds", formatInt(e.videoSeconds)],
     ["Characters", formatInt(e.characters)],
     ["Audio", `${formatInt(e.audioMs)} ms (${audioMinutes(e.audioMs)} min)`],
-    ["Cost", `${usd6(e.costMicroUsd)} (${e.costMicroUsd} micro-USD)`, "detail-cost"],
+    ["Cost", `${formatMoney(e.costMicroUsd)} (${e.costMicroUsd} micro-USD)`, "detail-cost"],
     ["Status", <StatusBadge key="s" row={e} />],
     ["Latency", `${formatInt(e.latencyMs)} ms`],
     ["Aborted by the client", e.aborted ? "yes" : "no", "detail-aborted"],
@@ -65,8 +70,8 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
           <table>
             <tbody>
               <tr><th style={{ width: 220 }}>Entry</th><td>#{le.id} · {le.kind}</td></tr>
-              <tr><th>Amount</th><td data-testid="ledger-amount" data-micro-usd={String(le.amountMicroUsd)}>{usd6(le.amountMicroUsd)} ({le.amountMicroUsd} micro-USD)</td></tr>
-              <tr><th>Balance after</th><td>{usd6(le.balanceAfterMicroUsd)}</td></tr>
+              <tr><th>Amount</th><td data-testid="ledger-amount" data-micro-usd={String(le.amountMicroUsd)}>{formatMoney(le.amountMicroUsd)} ({le.amountMicroUsd} micro-USD)</td></tr>
+              <tr><th>Balance after</th><td>{formatMoney(le.balanceAfterMicroUsd)}</td></tr>
               <tr><th>Reference</th><td><code>{le.reference}</code></td></tr>
               <tr><th>Description</th><td>{le.description}</td></tr>
               <tr><th>Posted</th><td>{formatUtc(le.createdAt)}</td></tr>
@@ -74,9 +79,41 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
           </table>
         ) : (
           <p className="muted" data-testid="no-ledger-entry">
-            No ledger entry: this request was not charged ({usd6(e.costMicroUsd)}), so no money moved.
+            No ledger entry: this request was not charged ({formatMoney(e.costMicroUsd)}), so no money moved.
           </p>
         )}
+      </div>
+    </>
+  );
+}
+
+/** A request refused before any credit was held: what was asked, and the error it got. */
+function RefusedDetail({ r }: { r: RefusedRequest }) {
+  const rows: [string, React.ReactNode, string?][] = [
+    ["Request id", <code key="id">{r.requestId}</code>, "detail-request-id"],
+    ["Time", r.count > 1 ? `${formatUtc(r.createdAt)} to ${formatUtc(r.lastAt)}` : formatUtc(r.createdAt), "detail-time"],
+    ["Identical refusals", r.count > 1 ? `${formatInt(r.count)} (this is the first; each had its own request id)` : "1", "detail-count"],
+    ["API key", r.keyName ? `${r.keyName} (${r.keyId})` : r.keyId ?? "—", "detail-key"],
+    ["Endpoint", <code key="p">{`${r.method} ${r.path}`}</code>],
+    ["Model", r.model ? <code key="m">{r.model}</code> : "—", "detail-model"],
+    ["Status", <span key="s" className="error" data-testid="log-status">{r.httpStatus} {r.code}</span>, "detail-status"],
+    ["Error message", r.message, "detail-message"],
+    ["Cost", "$0.00: refused before any credit was held; nothing charged, no ledger entry", "detail-cost"],
+  ];
+  return (
+    <>
+      <p><Link href="/dashboard/usage?status=failed#requests">← Usage</Link></p>
+      <h1>Refused request</h1>
+      <div className="panel" data-testid="request-detail">
+        <div className="table-scroll">
+          <table>
+            <tbody>
+              {rows.map(([label, value, testId]) => (
+                <tr key={label}><th style={{ width: 220 }}>{label}</th><td data-testid={testId}>{value}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
     </>
   );

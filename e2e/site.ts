@@ -1,0 +1,53 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+
+// Helpers for the specs that walk every page: which pages exist (read from the site's own
+// navigation, so a page added to a nav is covered without editing a list), the 390 px
+// overflow check and the axe-core check.
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+/** The public pages: landing, pricing, sign-in/up, and every page the docs sidebar links to. */
+export async function publicPages(page: Page): Promise<string[]> {
+  await page.goto("/docs");
+  const docs = await hrefsIn(page, '[data-testid="docs-nav"] a');
+  return unique(["/", "/pricing", "/login", "/signup", ...docs]);
+}
+
+/** Every page the dashboard's nav links to (signed in), plus the given extra paths. */
+export async function dashboardPages(page: Page, extra: string[] = []): Promise<string[]> {
+  await page.goto("/dashboard");
+  const nav = await hrefsIn(page, '[data-testid="dashboard-nav"] a');
+  return unique([...nav.filter((h) => h.startsWith("/dashboard") || h === "/admin"), ...extra]);
+}
+
+async function hrefsIn(page: Page, selector: string): Promise<string[]> {
+  const hrefs = await page.locator(selector).evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href") ?? ""));
+  return hrefs.filter((h) => h.startsWith("/") && !h.includes("."));
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
+
+/** The document is no wider than the viewport (a wide table may scroll inside itself). */
+export async function expectNoHorizontalOverflow(page: Page, path: string) {
+  const { scrollWidth, innerWidth, culprit } = await page.evaluate(() => {
+    const vw = window.innerWidth;
+    // Names the widest offender, so a failure says what to fix.
+    let culprit = "";
+    for (const el of Array.from(document.body.querySelectorAll("*"))) {
+      const r = el.getBoundingClientRect();
+      if (r.right > vw + 1 && !culprit) culprit = `${el.tagName.toLowerCase()}.${(el as HTMLElement).className} (${Math.round(r.right)} px)`;
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: vw, culprit };
+  });
+  expect(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px; first element past the edge: ${culprit}`).toBeLessThanOrEqual(innerWidth);
+}
+
+/** axe-core (WCAG 2.0/2.1 A and AA rules): no serious or critical violation on the page as shown. */
+export async function expectAccessible(page: Page, path: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("\n    ")}`).join("\n  ");
+  expect(bad, `${path}: axe violations\n  ${report}`).toEqual([]);
+}

@@ -1,0 +1,44 @@
+import type { UsageRecord } from "@/lib/ledger";
+import type { Units } from "./cost";
+
+// The one place a request's outcome becomes its usage record (the ledger writes it in the
+// settle: lib/ledger/usage-record.ts). Meters (answers settled in this process) and
+// deferred work (video jobs, settled later, maybe by another instance) both come here.
+
+export type UsageOutcome = {
+  keyId: string | null;
+  model: { id: string; modality: string };
+  units: Units;
+  status?: string;
+  httpStatus?: number;
+  latencyMs: number;
+  aborted?: boolean;
+  /** Our error code when the request failed (e.g. provider_rate_limited). */
+  errorCode?: string | null;
+  /** Upstream models: the provider that served (or last failed) and how many were tried. */
+  trace?: { provider: string | null; attempts: number };
+};
+
+export function usageRecord(o: UsageOutcome): UsageRecord {
+  const u = o.units;
+  return {
+    keyId: o.keyId,
+    model: o.model.id,
+    modality: o.model.modality,
+    inputTokens: u.inputTokens ?? 0,
+    outputTokens: u.outputTokens ?? 0,
+    images: u.images ?? 0,
+    videoSeconds: u.videoSeconds ?? 0,
+    characters: u.characters ?? 0,
+    audioMs: u.audioMs ?? 0,
+    status: o.status ?? "ok",
+    httpStatus: o.httpStatus ?? 200,
+    latencyMs: Math.max(0, Math.round(o.latencyMs)),
+    aborted: o.aborted ?? false,
+    cachedInputTokens: u.cachedInputTokens ?? 0,
+    reasoningTokens: u.reasoningTokens ?? 0,
+    provider: o.trace?.provider ?? null,
+    providerAttempts: o.trace?.attempts ?? 0,
+    errorCode: o.errorCode ?? null,
+  };
+}
