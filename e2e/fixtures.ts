@@ -87,7 +87,7 @@ export class KeysPage {
 export const test = base.extend<{ auth: AuthPage; keys: KeysPage; user: { email: string } }>({
   auth: async ({ page }, use) => use(new AuthPage(page)),
   keys: async ({ page }, use) => use(new KeysPage(page)),
-  user: async ({ auth, page }, use) => {
+  user: async ({ auth }, use) => {
     const email = uniqueEmail();
     await auth.signUpOk(email);
     await use({ email });
