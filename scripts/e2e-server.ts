@@ -69,6 +69,9 @@ const child = spawn("npx", ["next", "start", "-p", port, "-H", "127.0.0.1"], {
     // Every e2e user signs up from 127.0.0.1: lift the per-IP limits (tested in lib/auth/ip-limits.test.ts).
     SIGNUP_LIMIT_PER_HOUR: process.env.SIGNUP_LIMIT_PER_HOUR ?? "100000",
     SIGNIN_LIMIT_PER_MINUTE: process.env.SIGNIN_LIMIT_PER_MINUTE ?? "100000",
+    // Likewise the billing forms' velocity limits (tested in lib/billing/velocity.test.ts).
+    TOPUP_LIMIT_PER_HOUR: process.env.TOPUP_LIMIT_PER_HOUR ?? "100000",
+    CARD_SETUP_LIMIT_PER_HOUR: process.env.CARD_SETUP_LIMIT_PER_HOUR ?? "100000",
     APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
     ...emulatorEnv,
   },

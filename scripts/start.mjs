@@ -20,8 +20,10 @@ process.chdir(root);
 const port = process.env.PORT ?? "3000";
 const url = `http://localhost:${port}`;
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: port };
-// Links in API errors and docs come from APP_URL (required in production, lib/env.ts).
-env.APP_URL ||= url;
+// Links in API errors and docs come from APP_URL, which production requires (lib/env.ts):
+// an operator's NODE_ENV=production run must set it; a local run gets this address.
+const production = process.env.NODE_ENV === "production";
+if (!production) env.APP_URL ||= url;
 const distDir = process.env.NEXT_DIST_DIR ?? ".next";
 // The CLIs run directly under this node, not through `npx`: a signal sent to this process
 // (kill, a process manager) must reach them, and npx's shell wrapper does not pass SIGTERM
@@ -59,7 +61,6 @@ function emulatorKeys() {
 }
 
 const children = [];
-const production = process.env.NODE_ENV === "production";
 const emulatorWanted = !process.env.STRIPE_SECRET_KEY && (!production || process.env.STRIPE_EMULATOR_IN_PRODUCTION === "1");
 if (emulatorWanted) {
   const emulatorPort = process.env.STRIPE_EMULATOR_PORT ?? "12111";

@@ -90,6 +90,8 @@ export type ApiKeyPrincipal = {
   tier: (typeof billingAccounts.$inferSelect)["tier"];
   spendLimitMicroUsd: bigint | null;
   spendLimitPeriod: (typeof apiKeys.$inferSelect)["spendLimitPeriod"];
+  /** Owed after refunds/disputes took back spent credit: the account is frozen while > 0. */
+  owedMicroUsd: bigint;
 };
 
 /** Looks up an active key by its secret. Null for unknown or revoked keys. */
@@ -104,6 +106,7 @@ export async function findActiveKey(db: Queryable, secret: string): Promise<ApiK
       revokedAt: apiKeys.revokedAt,
       spendLimitMicroUsd: apiKeys.spendLimitMicroUsd,
       spendLimitPeriod: apiKeys.spendLimitPeriod,
+      owedMicroUsd: billingAccounts.owedMicroUsd,
     })
     .from(apiKeys)
     .innerJoin(billingAccounts, eq(billingAccounts.id, apiKeys.accountId))

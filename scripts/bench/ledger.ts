@@ -1,7 +1,7 @@
 // `npm run bench -- ledger`: reservations + settlements per second on the real PostgreSQL.
 //   (a) one hot account, 32 concurrent clients, each looping reserve → settle
 //   (b) 1,000 accounts, 32 concurrent clients spread across them
-// (a) and (b) run again with the usage rollup's triggers off (migration 10_usage-daily keeps
+// (a) and (b) run again with the usage rollup's triggers off (migration 0010_usage-daily keeps
 // usage_daily in the settle transaction), alternating in the same rounds, so their cost is
 // a same-run ratio. The ledger invariant (balance = Σ ledger, reserved = Σ active
 // reservations, ≥ 0) is checked for every account at the end. Writes its table to docs/benchmarks.md.

@@ -14,8 +14,11 @@
 //   - the app's CPU while all N are open (% of one core);
 //   - billing: for every stream, its usage event's cost = the cost its usage chunk reported
 //     = its usage ledger entry; balance = Σ ledger; no reservation left open.
-// With BENCH_STREAM_BASELINE=1 (default) the same N also runs through the bare pass-through
-// route on node:http (/bench/passthrough-node, no metering), the baseline of the ratios.
+// The baseline of the ratios, the same N in the same run: BENCH_STREAM_BASELINE=upstream
+// (default) straight to the slow upstream, no app in between (what the rig itself costs);
+// =passthrough through the bare pass-through route on node:http (/bench/passthrough-node,
+// needs the bench build); =0 none. Also reported: the app's CPU per delivered chunk over
+// the whole run (/proc), which depends least on what else the machine is doing.
 // Everything runs on one machine: the app, the upstream, the load generator, PostgreSQL
 // and Redis share its cores (the doc section says how many, and the load average).
 import { spawn } from "node:child_process";
@@ -27,13 +30,13 @@ import { rows } from "@/db/rows";
 import { auditAccount } from "@/lib/ledger";
 import { freePort } from "@/tests/helpers/server";
 import { writeDocSection } from "./lib/doc-section";
-import { appEnv, buildApp, CHAT_MODEL, machine, median, pgVersion, quantile, rssBytes, setupDb, startApp, type Proc } from "./lib/gateway-env";
+import { appEnv, buildApp, CHAT_MODEL, cpuMs, machine, median, pgVersion, quantile, rssBytes, setupDb, startApp, type Proc } from "./lib/gateway-env";
 
 const COUNTS = (process.env.BENCH_STREAM_COUNTS ?? "500,1000,2000,5000").split(",").map(Number);
 const CHUNK_GAP_MS = Number(process.env.BENCH_STREAM_GAP_MS ?? 50);
 const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 30);
 const CHUNKS = Math.round((STREAM_SECONDS * 1000) / CHUNK_GAP_MS);
-const BASELINE = process.env.BENCH_STREAM_BASELINE !== "0";
+const BASELINE = (process.env.BENCH_STREAM_BASELINE ?? "upstream") as "upstream" | "passthrough" | "0";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const log = (m: string) => console.log(`[bench:streams] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const mib = (b: number) => b / 2 ** 20;
@@ -80,7 +83,8 @@ async function runStreams(opts: { url: string; secret: string; n: number; appPid
     stream_options: { include_usage: true },
   });
   const rssBefore = rssBytes(opts.appPid);
-  await loopStats(opts.loopPort, true);
+  const cpuBefore = cpuMs(opts.appPid);
+  await loopStats(opts.loopPort, true).catch(() => null);
   const child = spawn(process.execPath, [path.join(ROOT, "scripts/bench/lib/stream-clients.mjs"), opts.url, opts.secret, String(opts.n), String(Number(process.env.BENCH_STREAM_RAMP_MS ?? opts.n)), body, out], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -97,12 +101,12 @@ async function runStreams(opts: { url: string; secret: string; n: number; appPid
     for (const l of lines) {
       if (l === "all-open") {
         log(`  all ${opts.n} streams answered`);
-        plateau.startStats = await loopStats(opts.loopPort, true);
+        plateau.startStats = await loopStats(opts.loopPort, true).catch(() => undefined);
         sampler = setInterval(() => plateau.rss.push(rssBytes(opts.appPid)), 1000);
       } else if (l === "first-done") {
         if (sampler) clearInterval(sampler);
         sampler = undefined;
-        if (plateau.startStats && !plateau.endStats) plateau.endStats = await loopStats(opts.loopPort);
+        if (plateau.startStats && !plateau.endStats) plateau.endStats = await loopStats(opts.loopPort).catch(() => undefined);
       }
     }
   });
@@ -111,7 +115,7 @@ async function runStreams(opts: { url: string; secret: string; n: number; appPid
   if (code !== 0) throw new Error(`load generator exited ${code}: ${stderr}`);
   const report = JSON.parse(fs.readFileSync(out, "utf8")) as { seconds: number; results: StreamResult[] };
   fs.rmSync(out, { force: true });
-  return { rssBefore, plateau, report };
+  return { rssBefore, plateau, report, cpuRunMs: cpuMs(opts.appPid) - cpuBefore };
 }
 
 type Row = {
@@ -127,6 +131,7 @@ type Row = {
   loopMax: number;
   plateauSeconds: number;
   cpuPct: number;
+  cpuUsPerChunk: number;
   ttfcP50: number;
   ttfcP99: number;
   billed: string;
@@ -156,6 +161,7 @@ function summarise(target: string, n: number, r: Awaited<ReturnType<typeof runSt
     loopMax: s?.loopDelayMs.max ?? NaN,
     plateauSeconds: s?.seconds ?? NaN,
     cpuPct: s ? (s.cpuMs / (s.seconds * 1000)) * 100 : NaN,
+    cpuUsPerChunk: (r.cpuRunMs * 1000) / Math.max(1, res.reduce((sum, x) => sum + x.chunks, 0)),
     ttfcP50: quantile(ttfc, 0.5),
     ttfcP99: quantile(ttfc, 0.99),
     billed,
@@ -194,22 +200,28 @@ export default async function streams(): Promise<void> {
       const entries = new Map(
         (await rows<{ request_id: string; amount: string }>(t.db, sql`select request_id, (-amount_micro_usd)::text as amount from ledger_entries where kind = 'usage'`)).map((e) => [e.request_id, e.amount]),
       );
-      const ok = r.report.results.filter((x) => x.status === 200 && x.requestId);
+      // Every stream that got its usage chunk: reported cost = its usage event = its ledger
+      // entry. Every other new event (streams cut off client-side) = its ledger entry too.
+      const ok = r.report.results.filter((x) => x.status === 200 && x.requestId && x.costMicroUsd !== null);
       const mismatched = ok.filter((x) => events.get(x.requestId!) !== x.costMicroUsd || entries.get(x.requestId!) !== x.costMicroUsd).length;
-      const reported = ok.reduce((s, x) => s + BigInt(x.costMicroUsd ?? 0), 0n);
-      const evSum = [...events.values()].reduce((s, c) => s + BigInt(c), 0n);
+      const unmatchedEvents = [...events].filter(([id, c]) => entries.get(id) !== c).length;
+      const reported = ok.reduce((sum, x) => sum + BigInt(x.costMicroUsd!), 0n);
+      const evSum = [...events.values()].reduce((sum, c) => sum + BigInt(c), 0n);
       const audit = await auditAccount(t.db, accountId);
+      const extra = events.size - ok.length;
       const billed =
-        mismatched === 0 && events.size === ok.length && evSum === reported && audit.ok && open === 0
-          ? `exact (${ok.length} streams, Σ ${reported} µ$)`
-          : `**NOT exact**: ${mismatched} mismatched, ${events.size} events for ${ok.length} streams, Σ events ${evSum} vs Σ reported ${reported}, ledger ${audit.ok ? "balances" : "BROKEN"}, ${open} open`;
+        mismatched === 0 && unmatchedEvents === 0 && audit.ok && open === 0
+          ? `exact: ${ok.length} completed streams, Σ reported = Σ events = Σ ledger = ${reported} µ$${extra ? `; ${extra} streams cut off client-side billed for what was sent (Σ events ${evSum} µ$ = Σ their ledger entries)` : ""}`
+          : `**NOT exact**: ${mismatched} completed streams mismatched, ${unmatchedEvents} events without an equal ledger entry, ledger ${audit.ok ? "balances" : "BROKEN"}, ${open} open reservations`;
       const row = summarise("metered", n, r, billed);
       rowsOut.push(row);
       log(`  ${JSON.stringify(row)}`);
-      if (BASELINE) {
-        log(`N = ${n}: bare pass-through (node:http)`);
-        const b = await runStreams({ url: `${app.url}/bench/passthrough-node/chat/completions`, secret: secrets[0], n, appPid: app.pid, loopPort });
-        const brow = summarise("pass-through", n, b, "n/a (not metered)");
+      if (BASELINE !== "0") {
+        const url = BASELINE === "upstream" ? `${upstream.url}/chat/completions` : `${app.url}/bench/passthrough-node/chat/completions`;
+        log(`N = ${n}: baseline, ${BASELINE === "upstream" ? "straight to the upstream" : "bare pass-through (node:http)"}`);
+        const b = await runStreams({ url, secret: secrets[0], n, appPid: BASELINE === "upstream" ? upstream.pid : app.pid, loopPort });
+        const brow = summarise(BASELINE === "upstream" ? "upstream directly" : "pass-through", n, b, "n/a (not metered)");
+        if (BASELINE === "upstream") Object.assign(brow, { loopP50: NaN, loopP99: NaN, loopMax: NaN, cpuPct: NaN });
         rowsOut.push(brow);
         log(`  ${JSON.stringify(brow)}`);
       }
@@ -227,28 +239,29 @@ function writeDoc(rowsOut: Row[], loadAtStart: number[], startedAt: Date, pg: st
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
   const table = [
-    "| N | route | errors | RSS before → all open (MiB) | KiB per open stream | event-loop delay p50 / p99 / max (ms) | CPU (% of a core) | first chunk p50 / p99 (ms) | billed exactly |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    "| N | target | errors | RSS before → all open (MiB) | KiB per open stream | event-loop delay p50 / p99 / max (ms) | CPU while all open (% of a core) | CPU per delivered chunk (µs) | first chunk p50 / p99 (ms) | billed exactly |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ...rowsOut.map(
       (r) =>
-        `| ${r.n} | ${r.target} | ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ""} | ${f(r.rssBeforeMiB, 0)} → ${f(r.rssOpenMiB, 0)} | ${f(r.kibPerStream)} | ${f(r.loopP50)} / ${f(r.loopP99)} / ${f(r.loopMax, 0)} | ${f(r.cpuPct, 0)} | ${f(r.ttfcP50)} / ${f(r.ttfcP99)} | ${r.billed} |`,
+        `| ${r.n} | ${r.target} | ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ""} | ${f(r.rssBeforeMiB, 0)} → ${f(r.rssOpenMiB, 0)} | ${f(r.kibPerStream)} | ${f(r.loopP50)} / ${f(r.loopP99)} / ${f(r.loopMax, 0)} | ${f(r.cpuPct, 0)} | ${f(r.cpuUsPerChunk, 0)} | ${f(r.ttfcP50)} / ${f(r.ttfcP99)} | ${r.billed} |`,
     ),
   ].join("\n");
-  const ratios = BASELINE
-    ? [
-        "",
-        "Ratios to the bare pass-through at the same N, same run (metered / pass-through): CPU, KiB per stream, event-loop p99, first chunk p50:",
-        "",
-        ...COUNTS.map((n) => {
-          const m = rowsOut.find((r) => r.n === n && r.target === "metered");
-          const b = rowsOut.find((r) => r.n === n && r.target === "pass-through");
-          if (!m || !b) return `- N = ${n}: not measured`;
-          return `- N = ${n}: CPU ${f(m.cpuPct / b.cpuPct, 2)}×, memory ${f(m.kibPerStream / b.kibPerStream, 2)}×, loop p99 ${f(m.loopP99 / b.loopP99, 2)}×, first chunk ${f(m.ttfcP50 / b.ttfcP50, 2)}×`;
-        }),
-      ].join("\n")
-    : "";
+  const ratios =
+    BASELINE !== "0"
+      ? [
+          "",
+          `Ratios to the baseline (${BASELINE === "upstream" ? "the same N straight to the upstream" : "the bare pass-through route"}) at the same N, same run (metered / baseline): first chunk p50 and p99${BASELINE === "passthrough" ? ", CPU per chunk, KiB per stream" : ""}:`,
+          "",
+          ...COUNTS.map((n) => {
+            const m = rowsOut.find((r) => r.n === n && r.target === "metered");
+            const b = rowsOut.find((r) => r.n === n && r.target !== "metered");
+            if (!m || !b) return `- N = ${n}: not measured`;
+            return `- N = ${n}: first chunk ${f(m.ttfcP50 / b.ttfcP50, 1)}× / ${f(m.ttfcP99 / b.ttfcP99, 1)}×${BASELINE === "passthrough" ? `, CPU per chunk ${f(m.cpuUsPerChunk / b.cpuUsPerChunk, 2)}×, memory ${f(m.kibPerStream / b.kibPerStream, 2)}×` : ""}; errors ${m.errors} vs ${b.errors}`;
+          }),
+        ].join("\n")
+      : "";
   const body = [
-    `Command: \`npm run bench -- streams\` (BENCH_STREAM_COUNTS=${COUNTS.join(",")}; each stream ${CHUNKS} chunks, one every ${CHUNK_GAP_MS} ms; N streams opened over N ms)  `,
+    `Command: \`npm run bench -- streams\` (BENCH_STREAM_COUNTS=${COUNTS.join(",")} BENCH_STREAM_BASELINE=${BASELINE}${process.env.BENCH_DIST_DIR ? ` BENCH_DIST_DIR=${process.env.BENCH_DIST_DIR}` : ""}; each stream ${CHUNKS} chunks, one every ${CHUNK_GAP_MS} ms; N streams opened over N ms)  `,
     `Machine: ${machine()}; load average (1/5/15 min) at start ${la(loadAtStart)}, at end ${la(os.loadavg())}. The app, the slow upstream, the load generator (separate processes), ${pg} and Redis all share these cores, and so did other work: compare within the run.  `,
     `Measured: ${startedAt.toISOString().slice(0, 16)} UTC. Figures "while all N are open": from the moment the last stream got its answer to the moment the first one ended.`,
     "",

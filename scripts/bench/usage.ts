@@ -112,7 +112,7 @@ async function seed(sql: postgres.Sql, o: Opts) {
   t.index = performance.now() - t0;
   console.log(`  indexes built (${(t.index / 1000).toFixed(0)} s)`);
   // The rollup, filled exactly as the migration fills it for events that predate it.
-  const migration = fs.readFileSync(path.join(process.cwd(), "db/migrations/10_usage-daily.sql"), "utf8");
+  const migration = fs.readFileSync(path.join(process.cwd(), "db/migrations/0010_usage-daily.sql"), "utf8");
   const backfill = migration.split("--> statement-breakpoint").at(-1)!;
   if (!/INSERT INTO usage_daily/.test(backfill)) throw new Error("the rollup migration's last statement is not its backfill");
   t0 = performance.now();

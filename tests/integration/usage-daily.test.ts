@@ -14,7 +14,7 @@ import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-// The daily rollup (usage_daily, kept by triggers on usage_events: migration 10_usage-daily)
+// The daily rollup (usage_daily, kept by triggers on usage_events: migration 0010_usage-daily)
 // must agree with the events, and through them with the usage ledger, to the micro-USD,
 // and every usage query that reads it must answer exactly what the events say. Runs on
 // PostgreSQL and, in `npm run test:pglite`, on PGlite.
@@ -199,7 +199,7 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(empty.n).toBe(0);
 
     const before = await rows(t.db, sql`select * from usage_daily order by account_id, day, model, modality, key_id nulls first`);
-    const migration = fs.readFileSync(path.join(import.meta.dirname, "../../db/migrations/10_usage-daily.sql"), "utf8");
+    const migration = fs.readFileSync(path.join(import.meta.dirname, "../../db/migrations/0010_usage-daily.sql"), "utf8");
     const backfill = migration.split("--> statement-breakpoint").at(-1)!;
     expect(backfill).toMatch(/INSERT INTO usage_daily/);
     await t.db.execute(sql`delete from usage_daily`);

@@ -4,7 +4,7 @@ import { rows } from "@/db/rows";
 import { setTier } from "@/lib/accounts";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys";
 import { KEY_CACHE_TTL_MS } from "@/lib/api/key-auth";
-import { auditAccount, postEntry } from "@/lib/ledger";
+import { auditAccount, postEntry, readBalance } from "@/lib/ledger";
 import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { sampleBalance, settledMoneyState } from "@/tests/helpers/money-checks";
@@ -62,6 +62,16 @@ afterAll(async () => {
   await t?.drop();
 });
 
+/** An account with exactly `balanceMicroUsd` (whatever credit sign-up granted), one key, the given tier. */
+async function accountWithKey(tier: "free" | "paid", balanceMicroUsd = 10_000_000n) {
+  const k = await makeAccountWithKey(t.db, { tier });
+  const { balanceMicroUsd: now } = await readBalance(t.db, k.accountId);
+  if (now !== balanceMicroUsd) {
+    await postEntry(t.db, { accountId: k.accountId, kind: "adjustment", amountMicroUsd: balanceMicroUsd - now, reference: `two-instances-${k.accountId}`, description: "test balance" });
+  }
+  return k;
+}
+
 const chat = (server: RunningServer, secret: string) =>
   fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
@@ -74,7 +84,7 @@ const chat = (server: RunningServer, secret: string) =>
 
 describe.skipIf(!withRedis)("two app instances on one PostgreSQL and one Redis", () => {
   it("share one key's per-minute limit exactly: a Free key's burst of 40, 20 on each, gets 10 answers", async () => {
-    const k = await makeAccountWithKey(t.db, { tier: "free" }); // 10 requests/min
+    const k = await accountWithKey("free"); // 10 requests/min
     await awayFromWindowEdge(60_000, 15_000); // the whole burst in one fixed window
     const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => chat(i % 2 ? a : b, k.secret)));
     const statuses = burst.map((r) => r.status);
@@ -88,10 +98,9 @@ describe.skipIf(!withRedis)("two app instances on one PostgreSQL and one Redis",
 
   it("a burst split across both never overspends: leases on both, balance never below zero, every answer charged once", { timeout: 180_000 }, async () => {
     const START = 1_000_000n; // $1.00: worth a few leases, far less than the burst's worst cases
-    const k = await makeAccountWithKey(t.db); // Paid: 300/min per key
+    const k = await accountWithKey("paid", START); // Paid: 300/min per key
     const secrets = [k.secret];
     for (let i = 1; i < 4; i++) secrets.push((await createApiKey(t.db, { accountId: k.accountId, userId: k.userId, name: `load-${i}` })).secret);
-    await postEntry(t.db, { accountId: k.accountId, kind: "adjustment", amountMicroUsd: START - 10_000_000n, reference: `two-instances-${k.accountId}`, description: "leave $1.00" });
 
     const PER_INSTANCE = 200;
     const kinds: Kind[] = shuffled(
@@ -150,10 +159,10 @@ describe.skipIf(!withRedis)("two app instances on one PostgreSQL and one Redis",
   });
 
   it(`a revoked key and a tier change apply on both instances within the key cache's bound (${KEY_CACHE_TTL_MS} ms), even when the notification is missed`, { timeout: 60_000 }, async () => {
-    const revoked = await makeAccountWithKey(t.db);
-    const revokedQuietly = await makeAccountWithKey(t.db);
-    const upgraded = await makeAccountWithKey(t.db, { tier: "free" });
-    const upgradedQuietly = await makeAccountWithKey(t.db, { tier: "free" });
+    const revoked = await accountWithKey("paid");
+    const revokedQuietly = await accountWithKey("paid");
+    const upgraded = await accountWithKey("free");
+    const upgradedQuietly = await accountWithKey("free");
     // Every key is looked up, and so cached, on both instances first.
     for (const server of [a, b]) {
       for (const k of [revoked, revokedQuietly]) expect((await chat(server, k.secret)).status).toBe(200);

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { z } from "zod";
 import { currentAccount } from "@/lib/auth/session";
 import {
@@ -14,6 +15,8 @@ import {
   type TopUpResult,
 } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
+import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
+import { clientIp } from "@/lib/auth/client-ip";
 import { readBalance } from "@/lib/ledger";
 import { formatMoney, formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
 import { budgetAlertsChanged } from "@/lib/billing/after-settle";
@@ -39,6 +42,13 @@ function fail(err: unknown): ActionError {
   return { ok: false, code: "internal_error", error: "Something went wrong on our side. Nothing was charged; try again." };
 }
 
+/** Payments configured (getStripe throws otherwise), then this attempt counted against the velocity limits. */
+async function stripeForAttempt(action: PaymentAction, accountId: string) {
+  const stripe = getStripe();
+  await checkPaymentVelocity(action, { accountId, ip: clientIp(await headers()) });
+  return stripe;
+}
+
 async function present(r: TopUpResult): Promise<TopUpState> {
   if (r.status === "succeeded") {
     revalidatePath("/dashboard", "layout");
@@ -58,7 +68,8 @@ export async function createSetupIntentAction(): Promise<{ ok: true; clientSecre
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
   try {
-    const { clientSecret } = await createSetupIntent(session.db, getStripe(), { accountId: session.account.id });
+    const stripe = await stripeForAttempt("card_setup", session.account.id);
+    const { clientSecret } = await createSetupIntent(session.db, stripe, { accountId: session.account.id });
     return { ok: true, clientSecret };
   } catch (err) {
     return fail(err);
@@ -94,7 +105,8 @@ export async function topUpAction(input: { amount: string; paymentMethodId: stri
   if (!parsed.success) return { ok: false, code: "invalid_request", error: parsed.error.issues[0].message };
   try {
     const amountCents = parseTopUpAmount(parsed.data.amount);
-    const r = await topUp(session.db, getStripe(), {
+    const stripe = await stripeForAttempt("topup", session.account.id);
+    const r = await topUp(session.db, stripe, {
       accountId: session.account.id,
       amountCents,
       paymentMethodId: parsed.data.paymentMethodId,

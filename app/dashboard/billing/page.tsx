@@ -24,7 +24,7 @@ export const dynamic = "force-dynamic";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
 const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatMoney(micro);
-const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", adjustment: "Adjustment" } as const;
+const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", dispute: "Dispute", recovery: "Owed, paid back", adjustment: "Adjustment" } as const;
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
 export default async function BillingPage() {
@@ -72,7 +72,7 @@ export default async function BillingPage() {
           <h2>Payments are not configured</h2>
           <p>
             This deployment takes no payments yet, so cards cannot be added and credit cannot be bought. Your balance is{" "}
-            <strong>{formatUsd(balance.balanceMicroUsd)}</strong>. Operators: set <code>STRIPE_SECRET_KEY</code>,{" "}
+            <strong>{formatMoney(balance.balanceMicroUsd)}</strong>. Operators: set <code>STRIPE_SECRET_KEY</code>,{" "}
             <code>NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY</code> and <code>STRIPE_WEBHOOK_SECRET</code> (see SECURITY.md).
           </p>
         </div>

@@ -16,7 +16,8 @@ import { freePort } from "@/tests/helpers/server";
 // the CPU time and RSS of a process tree.
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-export const BENCH_DIST_DIR = ".next-bench";
+// BENCH_DIST_DIR=.next-test runs a bench on the test build (no bench routes in it).
+export const BENCH_DIST_DIR = process.env.BENCH_DIST_DIR ?? ".next-bench";
 const SOURCE_DIRS = ["app", "lib", "db", "components", "proxy.ts", "instrumentation.ts", "instrumentation-node.ts", "next.config.js"];
 
 export const CHAT_MODEL = "bench/chat";

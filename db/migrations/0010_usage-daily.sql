@@ -118,11 +118,13 @@ CREATE TRIGGER usage_daily_on_truncate AFTER TRUNCATE ON usage_events
 --> statement-breakpoint
 -- Backfill the events written before this migration. The triggers above already exist and
 -- hold their lock on usage_events until the migration commits, so no event can be counted
--- twice or missed.
+-- twice or missed. In account and day order, so one account's rows sit together on disk
+-- (as the triggers leave them: a day's groups are created as that day's first events come).
 INSERT INTO usage_daily (account_id, day, key_id, model, modality, requests, cost_micro_usd,
                          input_tokens, output_tokens, images, video_seconds, characters, audio_ms)
 SELECT account_id, (created_at AT TIME ZONE 'UTC')::date, key_id, model, modality,
        count(*), sum(cost_micro_usd)::bigint, sum(input_tokens)::bigint, sum(output_tokens)::bigint,
            sum(images)::bigint, sum(video_seconds)::bigint, sum(characters)::bigint, sum(audio_ms)::bigint
   FROM usage_events
- GROUP BY 1, 2, 3, 4, 5;
+ GROUP BY 1, 2, 3, 4, 5
+ ORDER BY 1, 2;
