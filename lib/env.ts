@@ -42,6 +42,10 @@ const schema = z
     // Per-IP abuse limits on the account forms (lib/auth/ip-limits.ts); defaults 5 and 20.
     SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    // Velocity limits on the billing forms, per account per hour (per client IP: twice that);
+    // defaults 10 and 5 (lib/billing/velocity.ts).
+    TOPUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    CARD_SETUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_").optional(),
     NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_").optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),

@@ -20,8 +20,10 @@ process.chdir(root);
 const port = process.env.PORT ?? "3000";
 const url = `http://localhost:${port}`;
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: port };
-// Links in API errors and docs come from APP_URL (required in production, lib/env.ts).
-env.APP_URL ||= url;
+// Links in API errors and docs come from APP_URL, which production requires (lib/env.ts):
+// an operator's NODE_ENV=production run must set it; a local run gets this address.
+const production = process.env.NODE_ENV === "production";
+if (!production) env.APP_URL ||= url;
 const distDir = process.env.NEXT_DIST_DIR ?? ".next";
 // The CLIs run directly under this node, not through `npx`: a signal sent to this process
 // (kill, a process manager) must reach them, and npx's shell wrapper does not pass SIGTERM
@@ -59,7 +61,19 @@ function emulatorKeys() {
 }
 
 const children = [];
-const production = process.env.NODE_ENV === "production";
+// Email: without SMTP_URL, a local run's mail goes to the mail sink (devtools/mail-sink),
+// read in a browser inbox (MAIL_SINK_SMTP_PORT / MAIL_SINK_HTTP_PORT move it). A production
+// run (NODE_ENV=production) must set SMTP_URL: the app refuses to start without it.
+let inboxUrl = null;
+if (!process.env.SMTP_URL && !production) {
+  const smtpPort = process.env.MAIL_SINK_SMTP_PORT ?? "1025";
+  const httpPort = process.env.MAIL_SINK_HTTP_PORT ?? "1080";
+  env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
+  inboxUrl = `http://localhost:${httpPort}`;
+  children.push(
+    spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], { stdio: "inherit", env }),
+  );
+}
 const emulatorWanted = !process.env.STRIPE_SECRET_KEY && (!production || process.env.STRIPE_EMULATOR_IN_PRODUCTION === "1");
 if (emulatorWanted) {
   const emulatorPort = process.env.STRIPE_EMULATOR_PORT ?? "12111";
@@ -85,7 +99,7 @@ children.push(app);
 app.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
   if (String(chunk).includes("database ready")) {
-    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n`);
+    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n${inboxUrl ? `  Emails (verification, password reset) arrive in the development inbox: ${inboxUrl}\n` : ""}`);
   }
 });
 // The database is opened at start-up (instrumentation), so "ready" is printed once the

@@ -41,12 +41,17 @@ export const billingAccounts = pgTable(
     // Sum of active reservations. Spendable = balance - reserved, and the database
     // refuses any state where that would go negative.
     reservedMicroUsd: bigint("reserved_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    // What refunds and disputes of top-ups could not debit because the credit was already
+    // spent. While it is above zero the account is frozen (the API answers 402); a top-up
+    // pays it back first (lib/ledger/reversals.ts). The balance itself never goes negative.
+    owedMicroUsd: bigint("owed_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check("balance_non_negative", sql`${t.balanceMicroUsd} >= 0`),
     check("reserved_non_negative", sql`${t.reservedMicroUsd} >= 0`),
     check("reserved_within_balance", sql`${t.reservedMicroUsd} <= ${t.balanceMicroUsd}`),
+    check("owed_non_negative", sql`${t.owedMicroUsd} >= 0`),
   ],
 );
 

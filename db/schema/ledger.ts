@@ -13,7 +13,10 @@ import {
 import { billingAccounts } from "./accounts";
 import { apiKeys } from "./api-keys";
 
-export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "adjustment"] as const;
+// refund / dispute: a top-up Stripe gave back to the card or that the cardholder disputed,
+// debited again (lib/ledger/reversals.ts); recovery: what such a debit could not take
+// (the credit was spent) paid back from a later top-up.
+export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "dispute", "recovery", "adjustment"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 // Append-only: rows are inserted, never updated or deleted. The database enforces it

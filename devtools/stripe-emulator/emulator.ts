@@ -4,6 +4,7 @@ import { int, ParamError, parseStripeForm, requireStr, str, type FormObject } fr
 import { list, snapshot, stripeId } from "./objects";
 import { cancelPayment, confirmPayment, createPaymentIntent } from "./payment-intents";
 import { attach, createPaymentMethod, detach, listPaymentMethods } from "./payment-methods";
+import { charge, createDispute, createRefund } from "./refunds";
 import { confirmSetup, createSetupIntent } from "./setup-intents";
 import { Store, type Ctx, type KeyKind } from "./store";
 import { authenticate } from "./three-d-secure";
@@ -83,6 +84,9 @@ export class StripeEmulator extends Store {
       r("GET", "/v1/payment_intents/:id", (c, id) => this.checkSecret(c, this.paymentIntent(id)), true),
       r("POST", "/v1/payment_intents/:id/confirm", (c, id) => confirmPayment(this, c, this.checkSecret(c, this.paymentIntent(id))), true),
       r("POST", "/v1/payment_intents/:id/cancel", (_c, id) => cancelPayment(this, this.paymentIntent(id))),
+      r("GET", "/v1/charges/:id", (_c, id) => charge(this, id)),
+      r("POST", "/v1/refunds", (c) => createRefund(this, c.form)),
+      r("GET", "/v1/refunds/:id", (_c, id) => this.refunds.get(id) ?? throwNotFound("refund", id)),
       r("GET", "/v1/events", (c) => this.listEvents(c)),
       r("GET", "/v1/events/:id", (_c, id) => this.events.find((e) => e.id === id) ?? throwNotFound("event", id)),
       // Not Stripe: the stand-in's 3-D Secure dialog reports the user's choice here.
@@ -139,7 +143,7 @@ export class StripeEmulator extends Store {
   }
 
   reset() {
-    for (const m of [this.customers, this.paymentMethods, this.setupIntents, this.paymentIntents, this.internal, this.idempotent]) m.clear();
+    for (const m of [this.customers, this.paymentMethods, this.setupIntents, this.paymentIntents, this.internal, this.idempotent, this.charges, this.refunds, this.disputes]) m.clear();
     this.events = [];
     this.webhooks.held = [];
   }
@@ -179,8 +183,17 @@ export class StripeEmulator extends Store {
       internal: [...this.internal.entries()],
       setupIntents: [...this.setupIntents.values()],
       paymentIntents: [...this.paymentIntents.values()],
+      charges: [...this.charges.values()],
+      refunds: [...this.refunds.values()],
+      disputes: [...this.disputes.values()],
       events: this.events.slice(-500),
     };
+  }
+
+  /** Not Stripe: opens a dispute on a charge now (Stripe does it later, for special cards). */
+  openDispute(form: FormObject) {
+    const d = createDispute(this, form);
+    return snapshot(d);
   }
 
   load(state: ReturnType<StripeEmulator["toJSON"]>) {
@@ -190,6 +203,10 @@ export class StripeEmulator extends Store {
     for (const [id, v] of state.internal) this.internal.set(id, v);
     for (const si of state.setupIntents) this.setupIntents.set(si.id, si);
     for (const pi of state.paymentIntents) this.paymentIntents.set(pi.id, pi);
+    // State files written before charges existed have none.
+    for (const c of state.charges ?? []) this.charges.set(c.id, c);
+    for (const r of state.refunds ?? []) this.refunds.set(r.id, r);
+    for (const d of state.disputes ?? []) this.disputes.set(d.id, d);
     this.events = state.events;
   }
 }

@@ -1,3 +1,4 @@
+import { createCharge } from "./refunds";
 import { allowedTypes, badRequest, declineError, HttpError } from "./errors";
 import { bool, int, metadata, ParamError, requireStr, str } from "./form";
 import { nowSeconds, snapshot, stripeId, type PaymentIntent, type StripeErrorBody } from "./objects";
@@ -105,7 +106,7 @@ export function confirmPayment(s: Store, ctx: Ctx, pi: PaymentIntent): PaymentIn
 export function succeedPayment(s: Store, pi: PaymentIntent): PaymentIntent {
   pi.status = "succeeded";
   pi.amount_received = pi.amount;
-  pi.latest_charge = stripeId("ch");
+  pi.latest_charge = createCharge(s, pi).id;
   pi.next_action = null;
   s.emit("payment_intent.succeeded", pi);
   return pi;

@@ -12,6 +12,8 @@ import { parseStripeForm } from "./form";
 //                                     loads it from here in test mode
 //   POST /_emulator/webhooks          mode=hold|immediate, url=… (secret key required)
 //   POST /_emulator/webhooks/deliver  event=evt_…|held, times=N, order=reverse
+//   POST /_emulator/disputes          payment_intent=pi_…|charge=ch_…, amount=cents: opens a
+//                                     dispute now (charge.dispute.created)
 //   GET  /_emulator/state             every object, for debugging
 //   POST /_emulator/reset
 // and, in-process, failNextRequests() to simulate the network dropping a request.
@@ -145,6 +147,7 @@ async function control(emulator: StripeEmulator, method: string, pathname: strin
     if (typeof f.url === "string") w.url = f.url || null;
     return { mode: w.mode, url: typeof w.url === "function" ? w.url() : w.url, held: w.held.map((e) => e.id) };
   }
+  if (method === "POST" && pathname === "/_emulator/disputes") return emulator.openDispute(f);
   if (method === "POST" && pathname === "/_emulator/webhooks/deliver") {
     const times = Number(f.times ?? 1);
     if (f.event === "held" || f.event === undefined) return w.deliverHeld({ order: f.order === "reverse" ? "reverse" : "fifo", times });

@@ -11,6 +11,7 @@ import {
   type SetupIntent,
   type StripeEvent,
 } from "./objects";
+import type { Charge, Dispute, Refund } from "./refunds";
 
 // The emulator's state and the few operations every resource needs (lookups that answer
 // Stripe's 404, events, 3-D Secure's next_action). Resource logic lives in customers.ts,
@@ -30,6 +31,9 @@ export class Store {
   setupIntents = new Map<string, SetupIntent>();
   paymentIntents = new Map<string, PaymentIntent>();
   internal = new Map<string, Internal>();
+  charges = new Map<string, Charge>();
+  refunds = new Map<string, Refund>();
+  disputes = new Map<string, Dispute>();
   events: StripeEvent[] = [];
   /** The request being handled, for events' `request` field. */
   protected current: Ctx | null = null;

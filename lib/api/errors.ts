@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   insufficient_quota: { status: 402, type: "insufficient_quota" },
   key_spend_limit_exceeded: { status: 402, type: "insufficient_quota" },
   max_cost_exceeded: { status: 402, type: "insufficient_quota" },
+  account_frozen: { status: 402, type: "insufficient_quota" },
   permission_denied: { status: 403, type: "permission_error" },
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },

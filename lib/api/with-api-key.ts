@@ -10,6 +10,8 @@ import { checkRateLimit } from "./rate-limit-hook";
 import { rateLimitExceededError } from "@/lib/ratelimit/errors";
 import { securityHeaders } from "@/lib/security/headers";
 import { appOrigin } from "@/lib/env";
+import { formatUsd } from "@/lib/money";
+import { ApiError } from "./errors";
 import { recordFailedRequest } from "@/lib/usage/failed-requests";
 
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
@@ -62,6 +64,8 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       db = await getDb();
       key = await authenticate(db, req);
       noteKeyUsed(db, key.keyId);
+      // Frozen by a refund or dispute of spent credit: read with the cached key (no query).
+      if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
       const limit = await checkRateLimit({ key, req, requestId });
@@ -145,4 +149,13 @@ function withHeaders(res: Response, extra: Headers): Response {
     extra.forEach((v, k) => copy.headers.set(k, v));
     return copy;
   }
+}
+
+export function accountFrozenError(owedMicroUsd: bigint, billingUrl: string): ApiError {
+  const owed = formatUsd(owedMicroUsd);
+  return new ApiError(
+    "account_frozen",
+    `This account is frozen: a top-up was refunded or disputed after its credit had been spent, leaving ${owed} owed. ` +
+      `Add at least ${owed} of credit at ${billingUrl} (the amount owed is paid back first) and the API works again.`,
+  );
 }

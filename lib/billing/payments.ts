@@ -3,7 +3,8 @@ import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, payments, stripeEvents, type PaymentSource, type PaymentStatus } from "@/db/schema";
 import { setTier } from "@/lib/accounts";
-import { postEntry } from "@/lib/ledger";
+import { notifyKeyChange } from "@/lib/api-keys/changes";
+import { postEntry, settleOwed } from "@/lib/ledger";
 import { centsToMicro, formatUsd } from "@/lib/money";
 import { findAccountIdByCustomer } from "./customers";
 
@@ -81,7 +82,17 @@ export async function creditPaymentIntent(db: Queryable, pi: Stripe.PaymentInten
       metadata: { payment_intent: pi.id, amount_received_cents: pi.amount_received, source },
     });
     await upsertPayment(tx, pi, accountId, "succeeded");
-    if (entry.applied) await becomePaid(tx, accountId);
+    if (entry.applied) {
+      await becomePaid(tx, accountId);
+      // A frozen account (refunds/disputes left a debt) pays it back from this top-up
+      // first; once nothing is owed it is unfrozen, on every instance at commit.
+      const owed = await settleOwed(tx, { accountId, reference: `recover:${pi.id}` });
+      if (owed.paidMicroUsd > 0n && owed.owedMicroUsd === 0n) await notifyKeyChange(tx, { accountId });
+      if (owed.paidMicroUsd > 0n) {
+        const [acct] = await tx.select({ balance: billingAccounts.balanceMicroUsd }).from(billingAccounts).where(eq(billingAccounts.id, accountId));
+        return { credited: true, accountId, creditedMicroUsd: receivedMicroUsd, balanceAfterMicroUsd: acct.balance };
+      }
+    }
     if (!entry.applied) return { ...none("already_credited", accountId), balanceAfterMicroUsd: entry.balanceAfterMicroUsd };
     return { credited: true, accountId, creditedMicroUsd: receivedMicroUsd, balanceAfterMicroUsd: entry.balanceAfterMicroUsd };
   });

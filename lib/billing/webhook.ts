@@ -3,6 +3,7 @@ import type { Queryable } from "@/db/client";
 import { readBodyBytes } from "@/lib/api/body";
 import { ApiError } from "@/lib/api/errors";
 import { creditPaymentIntent, recordEventOnly, recordPaymentState } from "./payments";
+import { handleChargeRefunded, handleDisputeCreated } from "./reversals";
 
 // The Stripe webhook endpoint's logic, kept out of the route file so integration tests can
 // drive it with a real database and the emulator. Stripe retries any non-2xx for days,
@@ -43,7 +44,14 @@ export function wellFormedSignatureHeader(header: string | null): boolean {
   return t === 1 && v1 >= 1;
 }
 
-const HANDLED = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "setup_intent.succeeded"]);
+const HANDLED = new Set([
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "payment_intent.canceled",
+  "setup_intent.succeeded",
+  "charge.refunded",
+  "charge.dispute.created",
+]);
 
 const json = (status: number, body: unknown) => Response.json(body, { status });
 
@@ -87,6 +95,14 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
       case "payment_intent.canceled": {
         const r = await recordPaymentState(deps.db, event.data.object, { event: ref });
         return json(200, { received: true, recorded: r.recorded });
+      }
+      case "charge.refunded": {
+        const r = await handleChargeRefunded(deps.db, event.data.object, ref);
+        return json(200, { received: true, debited: r.debitedMicroUsd.toString(), owed: r.owedMicroUsd.toString(), skipped: r.skipped ?? null });
+      }
+      case "charge.dispute.created": {
+        const r = await handleDisputeCreated(deps.db, event.data.object, ref);
+        return json(200, { received: true, debited: r.debitedMicroUsd.toString(), owed: r.owedMicroUsd.toString(), skipped: r.skipped ?? null });
       }
       case "setup_intent.succeeded":
         // Saved cards are read from Stripe when the billing page loads; just note the event.

@@ -112,9 +112,9 @@ export type ProviderConfig = {
   apiKey: string | null;
   /** Sent with every request to this provider (e.g. OpenAI-Organization, api-version headers). */
   headers: Record<string, string>;
-  /** Time allowed for the provider to start answering: response headers and, on streams, the first event. */
+  /** Streams: time allowed until the provider's first event (then the next provider is tried). */
   firstByteTimeoutMs: number;
-  /** Longest silence between two stream chunks, and for a whole plain body after its headers. */
+  /** Plain answers: time allowed for the whole answer. Streams: longest silence between two chunks. */
   timeoutMs: number;
   /** Circuit breaker: after `failures` consecutive failures the provider is skipped for `cooldownMs`. */
   breaker: { failures: number; cooldownMs: number };

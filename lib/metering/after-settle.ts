@@ -27,15 +27,20 @@ export function trackSettleWork(p: Promise<unknown>): void {
   state.background.add(q);
 }
 
-/** Runs the registered hooks for a committed settle; never throws, never delays the caller. */
+/**
+ * Runs the registered hooks for a committed settle; never throws, never delays the caller.
+ * Called for every settle: a hook with nothing to do returns nothing and costs a call.
+ */
 export function runAfterSettle(db: Db, accountId: string, result: BatchSettleResult): void {
   if (!result.settled) return;
   for (const [name, hook] of state.hooks) {
-    trackSettleWork(
-      Promise.resolve()
-        .then(() => hook(db, accountId, result))
-        .catch((err) => console.error(`[metering] after-settle hook ${name} failed`, err)),
-    );
+    const failed = (err: unknown) => console.error(`[metering] after-settle hook ${name} failed`, err);
+    try {
+      const work = hook(db, accountId, result);
+      if (work) trackSettleWork(work.catch(failed));
+    } catch (err) {
+      failed(err);
+    }
   }
 }
 

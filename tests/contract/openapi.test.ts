@@ -6,7 +6,7 @@ import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { appFetch, clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { mediaAccount } from "@/tests/helpers/media";
 import { fakeUpstreamModels, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
-import { assertMatches, sseEvents, SPEC } from "./openapi-validator";
+import { assertMatches, responseEventSchema, sseEvents, SPEC } from "./openapi-validator";
 
 // Every /v1 endpoint's responses validated against OpenAI's published OpenAPI schemas
 // (vendored: tests/contract/openapi/README.md). Extra fields (our cost) are allowed;
@@ -90,6 +90,24 @@ describe(`/v1 responses match OpenAI's published OpenAPI spec ${SPEC.version} ($
     }
   });
 
+  it("responses: plain, and every streamed event (each against its own event schema and the union)", async () => {
+    for (const model of ["local/echo-chat", "local/lorem-chat", "fake/usage", "fake/nousage"]) {
+      const body = { model, input: [{ role: "user", content: [{ type: "input_text", text: "Say something short." }] }], instructions: "Be brief.", max_output_tokens: 8 };
+      const plain = await ok("Response", "POST", "/v1/responses", body);
+      expect(plain.usage.cost_micro_usd).toBeGreaterThan(0);
+      const r = await call("POST", "/v1/responses", { ...body, stream: true });
+      expect(r.status, `${model}: ${r.text.slice(0, 300)}`).toBe(200);
+      const events = sseEvents(r.text);
+      for (const [i, e] of events.entries()) {
+        const type = (e.data as { type: string }).type;
+        expect(e.event).toBe(type);
+        assertMatches(responseEventSchema(type), e.data, `${model} stream event ${i} (${type})`);
+        assertMatches("ResponseStreamEvent", e.data, `${model} stream event ${i} (${type})`);
+      }
+      expect(events.map((e) => (e.data as { type: string }).type).at(-1)).toMatch(/^response\.(completed|incomplete)$/);
+    }
+  });
+
   it("embeddings: float (the schema's type; base64 is a string the SDK decodes)", async () => {
     const r = await ok("CreateEmbeddingResponse", "POST", "/v1/embeddings", { model: "local/embed-sim", input: ["a", "b"], encoding_format: "float", dimensions: 16 });
     expect(r.data.length).toBe(2);
@@ -141,6 +159,8 @@ describe(`/v1 responses match OpenAI's published OpenAPI spec ${SPEC.version} ($
       ["GET", "/v1/videos/vid_nope", undefined, 404],
       ["GET", "/v1/nothing-here", undefined, 404],
       ["GET", "/v1/embeddings", undefined, 405],
+      ["POST", "/v1/responses", { model: "local/echo-chat", input: "hi", tools: [{ type: "web_search" }] }, 400],
+      ["GET", "/v1/responses", undefined, 405],
     ];
     for (const [method, path, body, status, headers] of cases) {
       const r = await call(method, path, body, headers);

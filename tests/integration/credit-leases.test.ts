@@ -1,5 +1,5 @@
 // @module-tag pglite
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { eq, like, sql } from "drizzle-orm";
 import { ledgerEntries, reservations, usageEvents } from "@/db/schema";
 import type { Db } from "@/db/client";
@@ -10,9 +10,9 @@ import { findActiveKey } from "@/lib/api-keys";
 import { newId } from "@/lib/ids";
 import { LEASE, leasesIdle, releaseAllLeases } from "@/lib/metering/credit-lease";
 import { openMeter } from "@/lib/metering/meter";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, completionCost, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { completionCost, sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Credit leases (lib/metering/credit-lease.ts, lib/ledger/leases.ts): a hot, well-funded
 // account's requests hold their worst case inside one lease reservation instead of one
@@ -22,16 +22,10 @@ import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-let t: TestDb;
+const app = integrationApp({ maxConnections: 20 });
 let db: Db;
-beforeAll(async () => {
-  t = await createTestDb({ maxConnections: 20 });
-  db = t.db as Db;
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await clearDbForRoutes();
-  await t?.drop();
+beforeAll(() => {
+  db = app.db;
 });
 
 const leaseRows = (accountId: string) =>
@@ -39,7 +33,7 @@ const leaseRows = (accountId: string) =>
 
 describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("300 concurrent requests of a hot account run on a lease: every cost charged exactly once, then the lease is given back", async () => {
-    const a = await makeAccountWithKey(t.db); // $10 signup credit: rich enough for a lease
+    const a = await makeAccountWithKey(app.db); // $10 signup credit: rich enough for a lease
     const client = sdkClient(a.secret);
     const messages = [{ role: "user" as const, content: "lease me" }];
     const costs = await Promise.all(
@@ -61,19 +55,19 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(entries).toHaveLength(300);
     expect(entries.reduce((s, e) => s + e.amountMicroUsd, 0n)).toBe(-charged);
     expect(new Set(entries.map((e) => e.reference)).size).toBe(300);
-    expect((await auditAccount(t.db, a.accountId)).ok).toBe(true);
+    expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
 
     // Idle: the lease goes back by itself.
     await vi.waitFor(async () => {
       await leasesIdle();
       expect(await leaseRows(a.accountId)).toHaveLength(0);
     }, { timeout: LEASE.idleMs + 5_000, interval: 50 });
-    const audit = await auditAccount(t.db, a.accountId);
+    const audit = await auditAccount(app.db, a.accountId);
     expect(audit).toMatchObject({ ok: true, reservedMicroUsd: 0n, balanceMicroUsd: 10_000_000n - charged });
   });
 
   it("a request the lease cannot take, refused per request because our own lease holds the credit, gets it back instead of a 402", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const key = (await findActiveKey(db, a.secret))!;
     const model = getCatalog().models.find((m) => m.id === "local/lorem-chat")!;
     const common = { db, key, model, billingUrl: "http://app.test/dashboard/billing" };
@@ -104,11 +98,11 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
       code: "insufficient_quota",
     });
     await releaseAllLeases();
-    expect(await auditAccount(t.db, a.accountId)).toMatchObject({ ok: true, reservedMicroUsd: 0n });
+    expect(await auditAccount(app.db, a.accountId)).toMatchObject({ ok: true, reservedMicroUsd: 0n });
   });
 
   it("a lease settle retried after its commit already landed charges nothing twice", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const leaseId = `lease_${newId("req").slice(4)}`;
     expect(await openLease(db, { accountId: a.accountId, leaseId, amountMicroUsd: 100_000n, minAvailableMicroUsd: 400_000n })).toBe(true);
     const input = { requestId: newId("req"), actualMicroUsd: 1_234n, capMicroUsd: 5_000n, usage: { keyId: a.keyId, model: "m", modality: "chat" as const, status: "ok", httpStatus: 200, latencyMs: 1 } };
@@ -118,14 +112,14 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(again.settled).toBe(false);
     const [row] = await leaseRows(a.accountId);
     expect(row.amountMicroUsd).toBe(100_000n - 1_234n);
-    expect(await auditAccount(t.db, a.accountId)).toMatchObject({ ok: true, balanceMicroUsd: 10_000_000n - 1_234n, reservedMicroUsd: 100_000n - 1_234n });
+    expect(await auditAccount(app.db, a.accountId)).toMatchObject({ ok: true, balanceMicroUsd: 10_000_000n - 1_234n, reservedMicroUsd: 100_000n - 1_234n });
     // A charge above the request's worst case is capped at it, like a reservation caps it.
     const [capped] = await settleLeaseBatch(db, leaseId, [{ ...input, requestId: newId("req"), actualMicroUsd: 9_999n }]);
     expect(capped.chargedMicroUsd).toBe(5_000n);
   });
 
   it("a crashed instance's lease is released by the sweeper: nothing charged, nothing held", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const leaseId = `lease_${newId("req").slice(4)}`;
     expect(await openLease(db, { accountId: a.accountId, leaseId, amountMicroUsd: 2_000_000n, minAvailableMicroUsd: 8_000_000n })).toBe(true);
     // $8 spendable left: a second $2 lease asking for 4.5× its size in spendable credit is refused.
@@ -133,7 +127,7 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect((await readBalance(db, a.accountId)).reservedMicroUsd).toBe(2_000_000n);
     await db.update(reservations).set({ expiresAt: new Date(Date.now() - 1000) }).where(like(reservations.requestId, leaseId));
     expect(await sweepStaleReservations(db)).toBeGreaterThanOrEqual(1);
-    expect(await auditAccount(t.db, a.accountId)).toMatchObject({ ok: true, reservedMicroUsd: 0n, balanceMicroUsd: 10_000_000n });
+    expect(await auditAccount(app.db, a.accountId)).toMatchObject({ ok: true, reservedMicroUsd: 0n, balanceMicroUsd: 10_000_000n });
     expect(await db.select().from(ledgerEntries).where(sql`${ledgerEntries.accountId} = ${a.accountId} and ${ledgerEntries.kind} = 'usage'`)).toHaveLength(0);
   });
 });

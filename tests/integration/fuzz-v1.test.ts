@@ -96,7 +96,7 @@ const json = (path: string, body: unknown, headers: Record<string, string> = {})
 
 // ---- generators --------------------------------------------------------------------------
 
-const POST_ROUTES = ["/v1/chat/completions", "/v1/completions", "/v1/images/generations", "/v1/audio/speech", "/v1/videos", "/v1/embeddings"] as const;
+const POST_ROUTES = ["/v1/chat/completions", "/v1/completions", "/v1/images/generations", "/v1/audio/speech", "/v1/videos", "/v1/embeddings", "/v1/responses"] as const;
 const anyJson = fc.jsonValue({ maxDepth: 4 });
 // Doubles must be finite: JSON.stringify turns NaN and ±Infinity into null, which for an
 // optional field means "absent", a valid request (the fuzzer found exactly that).
@@ -115,6 +115,7 @@ const validBodies: Record<(typeof POST_ROUTES)[number], Record<string, unknown>>
   "/v1/audio/speech": { model: "local/tts-sim", input: "hello", voice: "alloy", response_format: "wav" },
   "/v1/videos": { model: "local/video-sim", prompt: "a fox", seconds: 1 },
   "/v1/embeddings": { model: "local/embed-sim", input: "a fox", dimensions: 8 },
+  "/v1/responses": { model: "local/echo-chat", input: "hi", max_output_tokens: 5 },
 };
 
 // For each route, each field: values that must be refused.
@@ -179,6 +180,28 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     dimensions: fc.oneof(notNumber, fc.integer({ max: 0 }), fc.integer({ min: 1_537, max: 100_000 }), fc.double({ noInteger: true, noNaN: true, min: 0, max: 10 })),
     encoding_format: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("", "FLOAT", "int8", "binary")),
     max_cost: fc.oneof(fc.boolean(), fc.constantFrom("abc", "-1", "", "NaN"), fc.constant(0)),
+  },
+  "/v1/responses": {
+    model: fc.oneof(wrongModel, fc.constantFrom("local/image-sim", "local/embed-sim", "local/echo-completion")),
+    input: fc.oneof(
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant([]),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+      fc.array(fc.oneof(notString, fc.record({ role: fc.string({ maxLength: 10 }).filter((r) => !["user", "assistant", "system", "developer"].includes(r)), content: fc.string() })), { minLength: 1, maxLength: 3 }),
+      fc.constant([{ role: "user", content: [{ type: "input_image", image_url: "http://x" }] }]),
+      fc.constant([{ type: "function_call_output", call_id: "c", output: "x" }]),
+      fc.constant([{ role: "user" }]),
+    ),
+    max_output_tokens: badPositiveInt,
+    instructions: fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 })),
+    temperature: fc.oneof(notNumber, fc.double({ min: 2.0001, max: 1e6, noNaN: true }), fc.double({ max: -0.0001, min: -1e6, noNaN: true })),
+    tools: fc.constant([{ type: "web_search" }]),
+    previous_response_id: fc.string({ minLength: 1, maxLength: 10 }),
+    store: fc.constant(true),
+    stream: notBool.filter((v) => v !== null),
+    truncation: fc.constantFrom("auto", "x", ""),
   },
 };
 

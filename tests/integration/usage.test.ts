@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { toFile } from "openai";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
@@ -22,9 +22,9 @@ import {
   type UsageFilters,
 } from "@/lib/usage";
 import { buildChartData } from "@/lib/usage/series";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
@@ -47,21 +47,11 @@ vi.mock("@/lib/auth/session", () => {
   };
 });
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb({ maxConnections: 20 });
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await waitForVideoJobs();
-  await flushLastUsed();
-  await clearDbForRoutes();
-  await t?.drop();
-});
+const app = integrationApp({ maxConnections: 20 });
 
 const ledgerUsageSum = async (accountId: string, f: UsageFilters) => {
   const [r] = await rows<{ s: string }>(
-    t.db,
+    app.db,
     sql`select coalesce(-sum(amount_micro_usd), 0)::text as s from ledger_entries
          where account_id = ${accountId} and kind = 'usage'
            and created_at >= ${f.from.toISOString()}::timestamptz and created_at < ${f.to.toISOString()}::timestamptz`,
@@ -81,8 +71,8 @@ async function readAll(stream: ReadableStream<Uint8Array>) {
 
 /** A mixed workload of every modality through the real /v1 handlers, with two keys. */
 async function workload() {
-  const a = await makeAccountWithKey(t.db);
-  const second = await createApiKey(t.db, { accountId: a.accountId, userId: a.userId, name: "second key" });
+  const a = await makeAccountWithKey(app.db);
+  const second = await createApiKey(app.db, { accountId: a.accountId, userId: a.userId, name: "second key" });
   const c1 = sdkClient(a.secret);
   const c2 = sdkClient(second.secret);
   const reported: { requestId: string; costMicroUsd: bigint }[] = [];
@@ -137,7 +127,7 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("the page's total for the period equals Σ usage ledger entries, to the micro-USD, and the per-day/per-model sums add up", async () => {
     for (const range of ["24h", "7d", "30d", "90d"] as const) {
       const f = parseUsageFilters({ range });
-      const summary = await usageSummary({ db: t.db, accountId: A.accountId, filters: f });
+      const summary = await usageSummary({ db: app.db, accountId: A.accountId, filters: f });
       const ledger = await ledgerUsageSum(A.accountId, f);
       expect(ledger).toBeGreaterThan(0n);
       expect(summary.totals.costMicroUsd).toBe(ledger);
@@ -164,7 +154,7 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
       expect(charted).toBe(8);
     }
     const f = parseUsageFilters({ range: "7d" });
-    const s = await usageSummary({ db: t.db, accountId: A.accountId, filters: f });
+    const s = await usageSummary({ db: app.db, accountId: A.accountId, filters: f });
     expect(s.totals).toMatchObject({ images: 2n, videoSeconds: 1n });
     expect(s.totals.characters).toBe(BigInt([..."Metered speech for the usage page"].length));
     expect(s.totals.audioMs).toBeGreaterThan(1000n);
@@ -174,18 +164,18 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("filters by key, model and modality partition the total exactly", async () => {
     const base = parseUsageFilters({ range: "7d" });
-    const total = (await usageSummary({ db: t.db, accountId: A.accountId, filters: base })).totals;
-    const k1 = await usageSummary({ db: t.db, accountId: A.accountId, filters: { ...base, keyId: A.keyId } });
-    const k2 = await usageSummary({ db: t.db, accountId: A.accountId, filters: { ...base, keyId: A.secondKeyId } });
+    const total = (await usageSummary({ db: app.db, accountId: A.accountId, filters: base })).totals;
+    const k1 = await usageSummary({ db: app.db, accountId: A.accountId, filters: { ...base, keyId: A.keyId } });
+    const k2 = await usageSummary({ db: app.db, accountId: A.accountId, filters: { ...base, keyId: A.secondKeyId } });
     expect(k1.totals.requests).toBe(4n);
     expect(k2.totals.requests).toBe(4n);
     expect(addUnits(k1.totals, k2.totals)).toEqual(total);
     let byModality = ZERO_UNITS;
     for (const modality of MODALITIES) {
-      byModality = addUnits(byModality, (await usageSummary({ db: t.db, accountId: A.accountId, filters: { ...base, modality } })).totals);
+      byModality = addUnits(byModality, (await usageSummary({ db: app.db, accountId: A.accountId, filters: { ...base, modality } })).totals);
     }
     expect(byModality).toEqual(total);
-    const echo = await usageSummary({ db: t.db, accountId: A.accountId, filters: { ...base, model: "local/echo-chat" } });
+    const echo = await usageSummary({ db: app.db, accountId: A.accountId, filters: { ...base, model: "local/echo-chat" } });
     expect(echo.totals.requests).toBe(2n);
     expect(echo.rows.every((r) => r.model === "local/echo-chat")).toBe(true);
   });
@@ -196,7 +186,7 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
     let cursor = null;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<typeof listRequests>> = await listRequests({ db: t.db, accountId: A.accountId, filters: f, cursor, limit: 3 });
+      const page: Awaited<ReturnType<typeof listRequests>> = await listRequests({ db: app.db, accountId: A.accountId, filters: f, cursor, limit: 3 });
       seen.push(...page.rows.map((r) => `${r.createdAt}|${r.requestId}`));
       cursor = page.next;
       pages++;
@@ -207,12 +197,12 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect([...seen].sort().reverse()).toEqual(seen);
     expect(new Set(seen.map((s) => s.split("|")[1]))).toEqual(new Set(A.reported.map((r) => r.requestId)));
 
-    const first = await listRequests({ db: t.db, accountId: A.accountId, filters: f });
+    const first = await listRequests({ db: app.db, accountId: A.accountId, filters: f });
     expect(first.rows[0].keyName).toBe("second key"); // the video job settles last
 
     // Batches of 2 (4 keyset queries) give the same CSV as one batch.
-    const small = await readAll(usageCsvStream({ db: t.db, accountId: A.accountId, filters: f, batchSize: 2 }));
-    const big = await readAll(usageCsvStream({ db: t.db, accountId: A.accountId, filters: f }));
+    const small = await readAll(usageCsvStream({ db: app.db, accountId: A.accountId, filters: f, batchSize: 2 }));
+    const big = await readAll(usageCsvStream({ db: app.db, accountId: A.accountId, filters: f }));
     expect(small).toBe(big);
     const csv = parseCsv(big);
     expect(csv.header).toEqual([...CSV_COLUMNS]);
@@ -226,7 +216,7 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("a request's detail carries its usage event and its ledger entry", async () => {
     const r = A.reported[0];
-    const d = await getRequestDetail({ db: t.db, accountId: A.accountId, requestId: r.requestId });
+    const d = await getRequestDetail({ db: app.db, accountId: A.accountId, requestId: r.requestId });
     expect(d?.event).toMatchObject({ requestId: r.requestId, costMicroUsd: r.costMicroUsd, keyId: A.keyId, keyName: "test", aborted: false });
     expect(d?.ledgerEntry).toMatchObject({ kind: "usage", amountMicroUsd: -r.costMicroUsd, reference: r.requestId });
   });
@@ -234,18 +224,18 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("IDOR: another account's usage is never visible through the query functions", async () => {
     const f = parseUsageFilters({ range: "90d" });
     // B filtering by A's key id, A's model set, or A's request id gets B's own data or nothing.
-    const viaKey = await usageSummary({ db: t.db, accountId: B.accountId, filters: { ...f, keyId: A.keyId } });
+    const viaKey = await usageSummary({ db: app.db, accountId: B.accountId, filters: { ...f, keyId: A.keyId } });
     expect(viaKey.totals).toEqual(ZERO_UNITS);
     expect(viaKey.rows).toEqual([]);
-    expect((await listRequests({ db: t.db, accountId: B.accountId, filters: { ...f, keyId: A.secondKeyId } })).rows).toEqual([]);
+    expect((await listRequests({ db: app.db, accountId: B.accountId, filters: { ...f, keyId: A.secondKeyId } })).rows).toEqual([]);
     for (const r of A.reported) {
-      expect(await getRequestDetail({ db: t.db, accountId: B.accountId, requestId: r.requestId })).toBeNull();
+      expect(await getRequestDetail({ db: app.db, accountId: B.accountId, requestId: r.requestId })).toBeNull();
     }
-    const own = await listRequests({ db: t.db, accountId: B.accountId, filters: f, limit: 100 });
+    const own = await listRequests({ db: app.db, accountId: B.accountId, filters: f, limit: 100 });
     expect(own.rows.map((r) => r.requestId).sort()).toEqual(B.reported.map((r) => r.requestId).sort());
     expect(own.rows.every((r) => r.keyId === B.keyId || r.keyId === B.secondKeyId)).toBe(true);
-    expect((await usageSummary({ db: t.db, accountId: B.accountId, filters: f })).totals.costMicroUsd).toBe(await ledgerUsageSum(B.accountId, f));
-    await expect(usageSummary({ db: t.db, accountId: "", filters: f })).rejects.toThrow(/account/);
+    expect((await usageSummary({ db: app.db, accountId: B.accountId, filters: f })).totals.costMicroUsd).toBe(await ledgerUsageSum(B.accountId, f));
+    await expect(usageSummary({ db: app.db, accountId: "", filters: f })).rejects.toThrow(/account/);
   });
 
   it("IDOR: the export route serves only the session's account, whatever the query string; 401 signed out", async () => {
@@ -284,7 +274,7 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("overview: today, this month and the 7-day series match the ledger", async () => {
     const now = new Date();
-    const s = await overviewStats({ db: t.db, accountId: A.accountId, now: new Date(now.getTime() + 1000) });
+    const s = await overviewStats({ db: app.db, accountId: A.accountId, now: new Date(now.getTime() + 1000) });
     const total = A.reported.reduce((sum, r) => sum + r.costMicroUsd, 0n);
     expect(s.hasUsage).toBe(true);
     expect(s.last7DaysMicroUsd).toBe(total);
@@ -292,14 +282,14 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(s.daily.reduce((sum, d) => sum + d.costMicroUsd, 0n)).toBe(total);
     const todayFilters = parseUsageFilters({ range: "custom", from: now.toISOString().slice(0, 10), to: now.toISOString().slice(0, 10) });
     expect(s.todayMicroUsd).toBe(await ledgerUsageSum(A.accountId, todayFilters));
-    const fresh = await makeAccountWithKey(t.db);
-    expect(await overviewStats({ db: t.db, accountId: fresh.accountId })).toMatchObject({ hasUsage: false, todayMicroUsd: 0n, monthMicroUsd: 0n, last7DaysMicroUsd: 0n });
+    const fresh = await makeAccountWithKey(app.db);
+    expect(await overviewStats({ db: app.db, accountId: fresh.accountId })).toMatchObject({ hasUsage: false, todayMicroUsd: 0n, monthMicroUsd: 0n, last7DaysMicroUsd: 0n });
   });
 });
 
 describe(`usage buckets and periods on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("groups by UTC day exactly at midnight, and custom ranges include whole UTC days", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const at = (iso: string, cost: bigint, model = "local/echo-chat") => ({
       requestId: `req_t${Math.random().toString(36).slice(2)}`,
       accountId: a.accountId,
@@ -314,7 +304,7 @@ describe(`usage buckets and periods on ${process.env.TEST_DB ?? "postgres"}`, ()
       latencyMs: 5,
       createdAt: new Date(iso),
     });
-    await t.db.insert(usageEvents).values([
+    await app.db.insert(usageEvents).values([
       at("2024-03-09T23:59:59.999Z", 1n),
       at("2024-03-10T00:00:00.000Z", 10n),
       at("2024-03-10T23:59:59.999Z", 100n, "local/lorem-chat"),
@@ -324,7 +314,7 @@ describe(`usage buckets and periods on ${process.env.TEST_DB ?? "postgres"}`, ()
     const now = new Date("2024-03-12T18:00:00Z");
     const f = parseUsageFilters({ range: "custom", from: "2024-03-10", to: "2024-03-11" }, now);
     expect([f.from.toISOString(), f.to.toISOString()]).toEqual(["2024-03-10T00:00:00.000Z", "2024-03-12T00:00:00.000Z"]);
-    const s = await usageSummary({ db: t.db, accountId: a.accountId, filters: f });
+    const s = await usageSummary({ db: app.db, accountId: a.accountId, filters: f });
     expect(s.totals.costMicroUsd).toBe(1110n);
     expect(s.rows.map((r) => [r.bucket, r.model, r.costMicroUsd])).toEqual([
       ["2024-03-10T00:00", "local/echo-chat", 10n],
@@ -337,12 +327,12 @@ describe(`usage buckets and periods on ${process.env.TEST_DB ?? "postgres"}`, ()
       ["2024-03-11", "$0.001000"],
     ]);
     // "Last 7 days" on 2024-03-12 = 2024-03-06 .. 2024-03-12; the 24-hour view is hourly.
-    const week = await usageSummary({ db: t.db, accountId: a.accountId, filters: parseUsageFilters({ range: "7d" }, now) });
+    const week = await usageSummary({ db: app.db, accountId: a.accountId, filters: parseUsageFilters({ range: "7d" }, now) });
     expect(week.totals.costMicroUsd).toBe(11111n);
     const day = parseUsageFilters({ range: "24h" }, now);
-    const hourly = await usageSummary({ db: t.db, accountId: a.accountId, filters: day });
+    const hourly = await usageSummary({ db: app.db, accountId: a.accountId, filters: day });
     expect(hourly.rows.map((r) => r.bucket)).toEqual(["2024-03-12T12:00"]);
-    const o = await overviewStats({ db: t.db, accountId: a.accountId, now });
+    const o = await overviewStats({ db: app.db, accountId: a.accountId, now });
     expect([o.todayMicroUsd, o.monthMicroUsd, o.last7DaysMicroUsd]).toEqual([10000n, 11111n, 11111n]);
     expect(o.daily.map((d) => d.costMicroUsd)).toEqual([0n, 0n, 0n, 1n, 110n, 1000n, 10000n]);
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { APIError, toFile } from "openai";
 import { getCatalog, type SttModel, type TtsModel } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
@@ -7,21 +7,12 @@ import { measureFlac } from "@/lib/providers/local/media/flac-probe";
 import { writeSilentMp3 } from "@/lib/providers/local/media/mp3";
 import { synthesizeSpeech } from "@/lib/providers/local/media/speech";
 import { encodeWav, parseWav } from "@/lib/providers/local/media/wav";
-import { flushLastUsed } from "@/lib/api";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
-import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await flushLastUsed(); // before the database goes away
-  await clearDbForRoutes();
-  await t?.drop();
-});
+import { sdkClient } from "@/tests/helpers/app-fetch";
+import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
+
+const app = integrationApp();
 
 const START = 10_000_000n;
 const tts = () => getCatalog().get("local/tts-sim") as TtsModel;
@@ -30,7 +21,7 @@ const sttCost = (ms: number) => ceilDiv(BigInt(ms) * stt().pricing.microUsdPerMi
 
 describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("returns a real WAV whose length follows the text, billed per character with the cost in headers", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const input = "Metered speech, déjà vu 👋"; // 25 code points (the emoji is 2 UTF-16 units)
     expect([...input].length).toBe(25);
     const res = await sdkClient(a.secret).audio.speech.create({ model: "local/tts-sim", input, voice: "alloy", response_format: "wav" });
@@ -41,13 +32,13 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect(res.headers.get("x-request-id")).toMatch(/^req_/);
     const wav = parseWav(new Uint8Array(await res.arrayBuffer()));
     expect(wav).toMatchObject({ sampleRate: 24_000, channels: 1, bitsPerSample: 16, durationMs: 25 * 60 });
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usage[0]).toMatchObject({ modality: "tts", characters: 25, costMicroUsd: expected, requestId: res.headers.get("x-request-id") });
   });
 
   it("produces pcm and flac for real, defaults to wav, and refuses formats the simulator cannot encode", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const pcm = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: "pcm" });
     expect((await pcm.arrayBuffer()).byteLength).toBe(5 * 1440 * 2);
@@ -55,7 +46,7 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect(measureFlac(new Uint8Array(await flac.arrayBuffer())).durationMs).toBe(150);
     const dflt = await rawCall("/v1/audio/speech", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "local/tts-sim", input: "hi" }) });
     expect([dflt.status, dflt.res.headers.get("content-type")]).toEqual([200, "audio/wav"]);
-    const spent = (await moneyState(t.db, a.accountId)).balanceMicroUsd;
+    const spent = (await moneyState(app.db, a.accountId)).balanceMicroUsd;
     expect(spent).toBe(START - 12n * tts().pricing.microUsdPerCharacter);
 
     const mp3 = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: "mp3" }).catch((e) => e);
@@ -66,16 +57,16 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect([long.status, long.error.param]).toEqual([400, "input"]);
     const slow = await client.audio.speech.create({ model: "local/tts-sim", input: "x", voice: "nova", speed: 10 }).catch((e) => e);
     expect([slow.status, slow.error.param]).toEqual([400, "speed"]);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(spent);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(spent);
   });
 
   it("402s when the characters cost more than the balance", async () => {
-    const a = await mediaAccount(t.db, { availableMicroUsd: 10n * tts().pricing.microUsdPerCharacter - 1n });
+    const a = await mediaAccount(app.db, { availableMicroUsd: 10n * tts().pricing.microUsdPerCharacter - 1n });
     const err = await sdkClient(a.secret).audio.speech.create({ model: "local/tts-sim", input: "0123456789", voice: "nova" }).catch((e) => e);
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
     const ok = await sdkClient(a.secret).audio.speech.create({ model: "local/tts-sim", input: "012345678", voice: "nova" });
     expect(ok.status).toBe(200);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(tts().pricing.microUsdPerCharacter - 1n);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(tts().pricing.microUsdPerCharacter - 1n);
   });
 });
 
@@ -86,7 +77,7 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
   const wav = encodeWav(samples, 24_000);
 
   it("bills the duration measured from the WAV itself, whatever the client claims", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const { data, response } = await client.audio.transcriptions
       // The file name and type lie (short.mp3), and a bogus "duration" field is sent.
@@ -96,7 +87,7 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     expect(expected).toBe(734n); // ceil(7334 ms x 6000 µ$/min / 60000)
     expect(data.text).toMatch(/^\[Simulated transcript of 7\.33 s of audio\] \w/);
     expect((data as unknown as { usage: object }).usage).toEqual({ type: "duration", seconds: 7.334, cost: 0.000734, cost_micro_usd: 734 });
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usage[0]).toMatchObject({ modality: "stt", audioMs: 7334, costMicroUsd: expected, requestId: response.headers.get("x-request-id") });
 
@@ -106,7 +97,7 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
   });
 
   it("supports verbose_json, text, srt and vtt", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const verbose = await client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "verbose_json" });
     expect(verbose.duration).toBe(7.334);
@@ -118,21 +109,21 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     expect(srt.response.headers.get("x-cost-micro-usd")).toBe("734");
     const vtt = await client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "vtt" });
     expect(vtt).toMatch(/^WEBVTT/);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(START - 4n * 734n);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(START - 4n * 734n);
   });
 
   it("measures MP3 and FLAC uploads from their frames", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const mp3 = await client.audio.transcriptions.create({ file: await toFile(writeSilentMp3(500), "a.mp3"), model: "local/stt-sim", response_format: "verbose_json" });
     expect(mp3.duration).toBe(12); // 500 frames x 1152 samples / 48 kHz
     const flac = await client.audio.transcriptions.create({ file: await toFile(encodeFlac(samples, 24_000), "a.flac"), model: "local/stt-sim", response_format: "verbose_json" });
     expect(flac.duration).toBe(7.334);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(START - sttCost(12_000) - sttCost(7334));
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(START - sttCost(12_000) - sttCost(7334));
   });
 
   it("refuses truncated, undecodable, oversize and wrongly sent uploads, charging nothing", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const fail = (p: Promise<unknown>) => p.then(() => null, (e) => e as InstanceType<typeof APIError>);
 
@@ -171,19 +162,19 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     const nm = await rawCall("/v1/audio/transcriptions", { method: "POST", key: a.secret, body: noModel });
     expect([nm.status, nm.body.error.param]).toEqual([400, "model"]);
 
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usageEntries).toHaveLength(0);
   });
 
   it("402s from the measured duration, before any transcription work", async () => {
-    const a = await mediaAccount(t.db, { availableMicroUsd: 733n });
+    const a = await mediaAccount(app.db, { availableMicroUsd: 733n });
     const err = await sdkClient(a.secret)
       .audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", duration: "0.1" } as never)
       .catch((e) => e);
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
     expect(err.error.message).toMatch(/\$0\.000734/);
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: 733n, reservedMicroUsd: 0n });
     expect(m.usageEntries).toHaveLength(0);
   });

@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { APIError } from "openai";
 import { getCatalog, type ImageModel } from "@/lib/catalog";
 import { grant } from "@/lib/ledger";
 import { inspectPng } from "@/lib/providers/local/media/png";
 import { renderImage } from "@/lib/providers/local/media/image";
-import { flushLastUsed } from "@/lib/api";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await flushLastUsed(); // before the database goes away
-  await clearDbForRoutes();
-  await t?.drop();
-});
+const app = integrationApp();
 
 const price = () => (getCatalog().get("local/image-sim") as ImageModel).pricing.microUsdPerImage;
 const START = 10_000_000n;
 
 describe(`POST /v1/images/generations on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("generates n real PNGs of the requested size and bills exactly n x the catalog price", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const { data: res, response } = await sdkClient(a.secret)
       .images.generate({ model: "local/image-sim", prompt: "a red fox in snow", n: 2, size: "256x256" })
       .withResponse();
@@ -40,7 +30,7 @@ describe(`POST /v1/images/generations on ${process.env.TEST_DB ?? "postgres"}`, 
     const expected = 2n * price();
     const usage = res.usage as unknown as { images: number; cost: number; cost_micro_usd: number };
     expect(usage).toMatchObject({ images: 2, cost: Number(expected) / 1e6, cost_micro_usd: Number(expected), output_tokens: 0 });
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usage).toHaveLength(1);
     expect(m.usage[0]).toMatchObject({ requestId, model: "local/image-sim", modality: "image", images: 2, costMicroUsd: expected, keyId: a.keyId });
@@ -48,7 +38,7 @@ describe(`POST /v1/images/generations on ${process.env.TEST_DB ?? "postgres"}`, 
   });
 
   it("answers response_format=url with a working, expiring capability URL", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const res = await sdkClient(a.secret).images.generate({ model: "local/image-sim", prompt: "a lighthouse", size: "512x512", response_format: "url" });
     const url = res.data![0].url!;
     expect(url).toMatch(/^http:\/\/app\.test\/artifacts\/art_[0-9A-Za-z]{24}$/);
@@ -57,11 +47,11 @@ describe(`POST /v1/images/generations on ${process.env.TEST_DB ?? "postgres"}`, 
     expect(img.headers.get("content-type")).toBe("image/png");
     expect(inspectPng(new Uint8Array(await img.arrayBuffer()))).toMatchObject({ width: 512, height: 512 });
     expect((await appFetch("http://app.test/artifacts/art_000000000000000000000000")).status).toBe(404);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(START - price());
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(START - price());
   });
 
   it("refuses bad input with OpenAI-shaped 4xx errors and charges nothing", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const post = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) =>
       rawCall("/v1/images/generations", { method: "POST", key: a.secret, headers, body: typeof body === "string" ? body : JSON.stringify(body) });
     const cases: [unknown, number, string | null, RegExp][] = [
@@ -85,32 +75,32 @@ describe(`POST /v1/images/generations on ${process.env.TEST_DB ?? "postgres"}`, 
     }
     const wrongType = await post("prompt=x", { "content-type": "text/plain" });
     expect([wrongType.status, wrongType.body.error.code]).toEqual([415, "unsupported_media_type"]);
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usageEntries).toHaveLength(0);
   });
 
   it("402s when the balance cannot cover n images, before any work, and works again after a grant", async () => {
-    const a = await mediaAccount(t.db, { availableMicroUsd: 3n * price() - 1n });
+    const a = await mediaAccount(app.db, { availableMicroUsd: 3n * price() - 1n });
     const client = sdkClient(a.secret);
     const err = await client.images.generate({ model: "local/image-sim", prompt: "x", n: 3, size: "256x256" }).catch((e) => e);
     expect(err).toBeInstanceOf(APIError);
     expect(err.status).toBe(402);
     expect(err.error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
     expect(err.error.message).toMatch(/\/dashboard\/billing/);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(3n * price() - 1n);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(3n * price() - 1n);
     // Two images fit.
     await client.images.generate({ model: "local/image-sim", prompt: "x", n: 2, size: "256x256" });
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(price() - 1n);
-    await grant(t.db, { accountId: a.accountId, amountMicroUsd: 5_000_000n, reference: `test-topup:${a.accountId}`, description: "top-up" });
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(price() - 1n);
+    await grant(app.db, { accountId: a.accountId, amountMicroUsd: 5_000_000n, reference: `test-topup:${a.accountId}`, description: "top-up" });
     const ok = await client.images.generate({ model: "local/image-sim", prompt: "x", n: 3, size: "256x256" });
     expect(ok.data).toHaveLength(3);
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: 5_000_000n + price() - 1n - 3n * price(), reservedMicroUsd: 0n, auditOk: true });
   });
 
   it("honours max_cost: a worst case above it is refused with 402", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const r = await rawCall("/v1/images/generations", {
       method: "POST",
       key: a.secret,
@@ -118,6 +108,6 @@ describe(`POST /v1/images/generations on ${process.env.TEST_DB ?? "postgres"}`, 
       body: JSON.stringify({ model: "local/image-sim", prompt: "x", n: 2, size: "256x256", max_cost: Number(price()) / 1e6 }),
     });
     expect([r.status, r.body.error.code]).toEqual([402, "max_cost_exceeded"]);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(START);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(START);
   });
 });

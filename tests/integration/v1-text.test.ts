@@ -1,5 +1,5 @@
 // @module-tag pglite
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { countTokens } from "gpt-tokenizer";
@@ -11,21 +11,13 @@ import { auditAccount, grant, postEntry, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
 import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { newId } from "@/lib/ids";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb({ maxConnections: 40 });
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await clearDbForRoutes();
-  await t?.drop();
-});
+const app = integrationApp({ maxConnections: 40 });
 
 const echo = () => getCatalog().get("local/echo-chat") as TextModel;
 const lorem = () => getCatalog().get("local/lorem-chat") as TextModel;
@@ -43,12 +35,12 @@ async function raw(path: string, init: RequestInit & { key?: string } = {}) {
 }
 
 async function usageFor(accountId: string) {
-  return t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
+  return app.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
 }
 
 describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("chat completion: exact cost from catalog prices, charged once, usage event and ledger carry the request id", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const content = "Hello there, how much does this cost?";
     const { data, response } = await client.chat.completions
@@ -66,17 +58,17 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(usage.cost_micro_usd).toBe(Number(expected));
     expect(usage.cost).toBe(Number(expected) / 1e6);
 
-    const b = await readBalance(t.db, a.accountId);
+    const b = await readBalance(app.db, a.accountId);
     expect(b).toEqual({ balanceMicroUsd: 10_000_000n - expected, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n - expected });
     const [ev] = await usageFor(a.accountId);
     expect(ev).toMatchObject({ requestId, keyId: a.keyId, model: "local/echo-chat", modality: "chat", inputTokens: input, outputTokens: output, status: "ok", httpStatus: 200, aborted: false, costMicroUsd: expected });
-    const [entry] = await t.db.select().from(ledgerEntries).where(eq(ledgerEntries.reference, requestId));
+    const [entry] = await app.db.select().from(ledgerEntries).where(eq(ledgerEntries.reference, requestId));
     expect(entry).toMatchObject({ kind: "usage", amountMicroUsd: -expected, requestId });
-    expect((await auditAccount(t.db, a.accountId)).ok).toBe(true);
+    expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
   });
 
   it("max_tokens cuts the output and caps the charge", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await sdkClient(a.secret).chat.completions.create({ model: "local/lorem-chat", messages: [{ role: "user", content: "write" }], max_tokens: 37 });
     expect(res.usage?.completion_tokens).toBe(37);
     expect(res.choices[0].finish_reason).toBe("length");
@@ -84,7 +76,7 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
   });
 
   it("streams with include_usage: the last chunk before [DONE] carries usage and cost", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const content = "stream me back, token by token";
     const stream = await sdkClient(a.secret).chat.completions.create({
       model: "local/echo-chat",
@@ -104,21 +96,21 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect((last.usage as any).cost_micro_usd).toBe(Number(expected));
     expect(chunks.slice(0, -1).every((c) => !c.usage)).toBe(true);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - expected);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - expected);
   });
 
   it("streams without include_usage: no usage chunk, still billed", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const stream = await sdkClient(a.secret).chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "hi" }], stream: true });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks.every((c) => !c.usage)).toBe(true);
     expect(chunks.at(-1)!.choices[0].finish_reason).toBe("stop");
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - textCost(echo(), chatInput("hi"), countTokens("hi")));
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - textCost(echo(), chatInput("hi"), countTokens("hi")));
   });
 
   it("completions, plain and streamed", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const prompt = "Once upon a time";
     const res = await client.completions.create({ model: "local/echo-completion", prompt, max_tokens: 50 });
@@ -139,7 +131,7 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
   });
 
   it("lists models with modality and prices, and answers /v1/credits", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const models = [];
     for await (const m of client.models.list()) models.push(m as any);
@@ -162,9 +154,9 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(missing.res.headers.get("x-request-id")).toMatch(/^req_/);
     const unknown = await raw("/v1/models", { key: "sk-mt-" + "x".repeat(40) });
     expect(unknown.status).toBe(401);
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     expect((await raw("/v1/models", { key: a.secret })).status).toBe(200);
-    await revokeApiKey(t.db, { accountId: a.accountId, keyId: a.keyId });
+    await revokeApiKey(app.db, { accountId: a.accountId, keyId: a.keyId });
     invalidateKeyCache(); // another instance would see it within KEY_CACHE_TTL_MS
     const revoked = await raw("/v1/models", { key: a.secret });
     expect(revoked.status).toBe(401);
@@ -174,7 +166,7 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
   describe("bad input: the right 4xx, a clear message, nothing charged", () => {
     let a: Awaited<ReturnType<typeof makeAccountWithKey>>;
     beforeAll(async () => {
-      a = await makeAccountWithKey(t.db);
+      a = await makeAccountWithKey(app.db);
     });
     const post = (body: string, headers: Record<string, string> = { "content-type": "application/json" }, path = "/v1/chat/completions") =>
       raw(path, { method: "POST", key: a.secret, body, headers });
@@ -208,15 +200,15 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
       });
     }
     it("charged nothing and left no reservation", async () => {
-      expect(await readBalance(t.db, a.accountId)).toEqual({ balanceMicroUsd: 10_000_000n, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n });
+      expect(await readBalance(app.db, a.accountId)).toEqual({ balanceMicroUsd: 10_000_000n, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n });
       expect(await usageFor(a.accountId)).toHaveLength(0);
     });
   });
 
   it("402 once credit is spent, saying balance, cost, affordable max_tokens and the billing URL; works again after a grant", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     // Leave $0.000500 of the $10 signup credit.
-    await postEntry(t.db, { accountId: a.accountId, kind: "adjustment", amountMicroUsd: -9_999_500n, reference: newId("evt"), description: "test drain" });
+    await postEntry(app.db, { accountId: a.accountId, kind: "adjustment", amountMicroUsd: -9_999_500n, reference: newId("evt"), description: "test drain" });
     const client = sdkClient(a.secret);
     const messages = [{ role: "user" as const, content: "write" }];
     const err = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 1000 }).catch((e) => e);
@@ -237,15 +229,15 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const again = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 100 }).catch((e) => e);
     expect(again.status).toBe(402);
 
-    await grant(t.db, { accountId: a.accountId, amountMicroUsd: 5_000_000n, reference: newId("evt"), description: "top-up" });
+    await grant(app.db, { accountId: a.accountId, amountMicroUsd: 5_000_000n, reference: newId("evt"), description: "top-up" });
     const after = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 1000 });
     expect(after.usage?.completion_tokens).toBe(1000);
     expect((after.usage as any).cost_micro_usd).toBe(Number(worst));
-    expect((await auditAccount(t.db, a.accountId)).ok).toBe(true);
+    expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
   });
 
   it("max_cost (body or x-max-cost header): 402 before work when the worst case exceeds it, else the charge stays within it", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const messages = [{ role: "user" as const, content: "write" }];
     const worst = textCost(lorem(), chatInput("write"), 1000); // 1.5e-3 + tiny
@@ -265,13 +257,13 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
   });
 
   it("per-key spend limit: 402 key_spend_limit_exceeded, distinct from the account, scoped by account", async () => {
-    const a = await makeAccountWithKey(t.db);
-    const other = await makeAccountWithKey(t.db);
-    expect(await setKeySpendLimit(t.db, { accountId: other.accountId, keyId: a.keyId, limitMicroUsd: 1n, period: "daily" })).toBe(false);
+    const a = await makeAccountWithKey(app.db);
+    const other = await makeAccountWithKey(app.db);
+    expect(await setKeySpendLimit(app.db, { accountId: other.accountId, keyId: a.keyId, limitMicroUsd: 1n, period: "daily" })).toBe(false);
     const messages = [{ role: "user" as const, content: "write" }];
     const one = textCost(lorem(), chatInput("write"), 100);
     // Room for exactly two such requests today.
-    expect(await setKeySpendLimit(t.db, { accountId: a.accountId, keyId: a.keyId, limitMicroUsd: one * 2n, period: "daily" })).toBe(true);
+    expect(await setKeySpendLimit(app.db, { accountId: a.accountId, keyId: a.keyId, limitMicroUsd: one * 2n, period: "daily" })).toBe(true);
     const client = sdkClient(a.secret);
     await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 100 });
     await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 100 });
@@ -281,32 +273,32 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(err.message).toMatch(/daily spend limit/);
     const credits = (await client.get("/credits")) as any;
     expect(credits.key.spend_limit).toMatchObject({ period: "daily", limit_micro_usd: Number(one * 2n), spent_micro_usd: Number(one * 2n) });
-    await setKeySpendLimit(t.db, { accountId: a.accountId, keyId: a.keyId, limitMicroUsd: null, period: null });
+    await setKeySpendLimit(app.db, { accountId: a.accountId, keyId: a.keyId, limitMicroUsd: null, period: null });
     await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 100 });
   });
 
   it("per-key spend limit holds under 40 concurrent requests (row lock)", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const messages = [{ role: "user" as const, content: "write" }];
     const one = textCost(lorem(), chatInput("write"), 10);
-    await setKeySpendLimit(t.db, { accountId: a.accountId, keyId: a.keyId, limitMicroUsd: one * 7n, period: "total" });
+    await setKeySpendLimit(app.db, { accountId: a.accountId, keyId: a.keyId, limitMicroUsd: one * 7n, period: "total" });
     const client = sdkClient(a.secret);
     const results = await Promise.allSettled(
       Array.from({ length: 40 }, () => client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 10 })),
     );
     const ok = results.filter((r) => r.status === "fulfilled").length;
     for (const r of results) if (r.status === "rejected") expect((r.reason as any).code).toBe("key_spend_limit_exceeded");
-    if (t.kind === "postgres") expect(ok).toBe(7);
+    if (app.t.kind === "postgres") expect(ok).toBe(7);
     const events = await usageFor(a.accountId);
     expect(events.reduce((s, e) => s + e.costMicroUsd, 0n)).toBeLessThanOrEqual(one * 7n);
   });
 
   it("keeps last_used_at with one coalesced write", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     for (let i = 0; i < 5; i++) await client.models.list();
     await flushLastUsed();
-    const [k] = await t.db.select({ lastUsedAt: apiKeys.lastUsedAt }).from(apiKeys).where(eq(apiKeys.id, a.keyId));
+    const [k] = await app.db.select({ lastUsedAt: apiKeys.lastUsedAt }).from(apiKeys).where(eq(apiKeys.id, a.keyId));
     expect(k.lastUsedAt).toBeInstanceOf(Date);
   });
 });

@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { APIError } from "openai";
 import { artifacts, videoJobs } from "@/db/schema";
-import { flushLastUsed } from "@/lib/api";
+
 import { getCatalog, type VideoModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import { reserve } from "@/lib/ledger";
 import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
 import { insertVideoJob, reviveIfStale, reviveStaleVideoJobs, runVideoJob, STALE_QUEUED_MS, STALE_RUNNING_MS, waitForVideoJobs } from "@/lib/media/video-jobs";
 import { inspectAvi } from "@/lib/providers/local/media/avi";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await waitForVideoJobs();
-  await flushLastUsed();
-  await clearDbForRoutes();
-  await t?.drop();
-});
+const app = integrationApp();
 
 const START = 10_000_000n;
 const perSecond = () => (getCatalog().get("local/video-sim") as VideoModel).pricing.microUsdPerSecond;
@@ -32,13 +22,13 @@ const perSecond = () => (getCatalog().get("local/video-sim") as VideoModel).pric
 async function queuedJob(a: { accountId: string; keyId: string }, seconds = 1, model = "local/video-sim") {
   const requestId = newId("req");
   const reservedMicroUsd = BigInt(seconds) * perSecond();
-  await reserve(t.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: reservedMicroUsd });
-  return insertVideoJob(t.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId, model, prompt: "p", seconds, size: "64x48", reservedMicroUsd });
+  await reserve(app.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: reservedMicroUsd });
+  return insertVideoJob(app.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId, model, prompt: "p", seconds, size: "64x48", reservedMicroUsd });
 }
 
 describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("creates a job, renders a real AVI of seconds x fps frames, and settles seconds x price once", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const { data: created, response } = await client.videos
       .create({ model: "local/video-sim", prompt: "a paper boat on a river", seconds: "4", size: "1280x720" })
@@ -48,7 +38,7 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const requestId = response.headers.get("x-request-id")!;
     const expected = 4n * perSecond();
     // Reserved at creation: spendable credit is already down, the balance not yet.
-    const held = await moneyState(t.db, a.accountId);
+    const held = await moneyState(app.db, a.accountId);
     expect([held.balanceMicroUsd, held.reservedMicroUsd]).toEqual([START, expected]);
 
     await waitForVideoJobs();
@@ -66,7 +56,7 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(thumb.headers.get("content-type")).toBe("image/jpeg");
     expect(Buffer.from(await thumb.arrayBuffer()).equals(avi.frames[0])).toBe(true);
 
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usageEntries.map((e) => [e.reference, e.amountMicroUsd])).toEqual([[requestId, -expected]]);
     expect(m.usage).toHaveLength(1);
@@ -74,13 +64,13 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
     const list = await rawCall("/v1/videos", { key: a.secret });
     expect(list.body).toMatchObject({ object: "list", data: [{ id: created.id, status: "completed" }], has_more: false });
-  });
+  }, 120_000); // 96 frames of 1280x720 JPEG: CPU-bound, slow on a shared machine
 
   it("keeps jobs private: another account gets 404 for status and content", async () => {
-    const owner = await mediaAccount(t.db);
-    const other = await mediaAccount(t.db);
+    const owner = await mediaAccount(app.db);
+    const other = await mediaAccount(app.db);
     const job = await queuedJob(owner);
-    await runVideoJob(t.db, job.id);
+    await runVideoJob(app.db, job.id);
     for (const path of [`/v1/videos/${job.id}`, `/v1/videos/${job.id}/content`]) {
       const r = await rawCall(path, { key: other.secret });
       expect([r.status, r.body.error.code, r.body.error.type]).toEqual([404, "not_found", "invalid_request_error"]);
@@ -90,49 +80,49 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
   });
 
   it("content of an unfinished job is a 400 that says so", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const job = await queuedJob(a);
     const r = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
     expect([r.status, r.body.error.message]).toEqual([400, expect.stringMatching(/not ready: its status is queued/)]);
-    await runVideoJob(t.db, job.id);
+    await runVideoJob(app.db, job.id);
   });
 
   it("settles exactly once when two instances race to run the same job", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const job = await queuedJob(a, 2);
-    await Promise.all([runVideoJob(t.db, job.id), runVideoJob(t.db, job.id), runVideoJob(t.db, job.id)]);
-    const m = await moneyState(t.db, a.accountId);
+    await Promise.all([runVideoJob(app.db, job.id), runVideoJob(app.db, job.id), runVideoJob(app.db, job.id)]);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - 2n * perSecond(), reservedMicroUsd: 0n, auditOk: true });
     expect(m.usageEntries).toHaveLength(1);
     expect(m.usage).toHaveLength(1);
   });
 
   it("a failed job releases its reservation and charges nothing", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const job = await queuedJob(a, 3, "local/removed-model"); // the model vanished from the catalog
-    await runVideoJob(t.db, job.id);
+    await runVideoJob(app.db, job.id);
     const r = await rawCall(`/v1/videos/${job.id}`, { key: a.secret });
     expect(r.body).toMatchObject({ status: "failed", error: { code: "generation_failed" }, usage: { seconds: 0, cost_micro_usd: 0 } });
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usageEntries).toHaveLength(0);
     expect(m.usage[0]).toMatchObject({ status: "failed", costMicroUsd: 0n });
   });
 
   it("a job abandoned mid-render by a dead instance is failed and released on the next poll", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const job = await queuedJob(a, 2);
     const startedAt = new Date(Date.now() - STALE_RUNNING_MS - 1000);
-    const [running] = await t.db.update(videoJobs).set({ status: "in_progress", startedAt }).where(eq(videoJobs.id, job.id)).returning();
-    expect((await reviveIfStale(t.db, running)).status).toBe("failed");
-    await runVideoJob(t.db, job.id); // a late runner changes nothing
+    const [running] = await app.db.update(videoJobs).set({ status: "in_progress", startedAt }).where(eq(videoJobs.id, job.id)).returning();
+    expect((await reviveIfStale(app.db, running)).status).toBe("failed");
+    await runVideoJob(app.db, job.id); // a late runner changes nothing
     const r = await rawCall(`/v1/videos/${job.id}`, { key: a.secret });
     expect(r.body).toMatchObject({ status: "failed", error: { code: "job_expired" } });
-    expect(await moneyState(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
+    expect(await moneyState(app.db, a.accountId)).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n, auditOk: true });
   });
 
   it("refuses bad seconds, size, model and body with 4xx and reserves nothing; 402 when the seconds are unaffordable", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const post = (body: Record<string, unknown>) =>
       rawCall("/v1/videos", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     const base = { model: "local/video-sim", prompt: "x" };
@@ -151,64 +141,64 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect((await post({ model: "nope", prompt: "x" })).status).toBe(404);
     const text = await rawCall("/v1/videos", { method: "POST", key: a.secret, headers: { "content-type": "text/plain" }, body: "x" });
     expect(text.status).toBe(415);
-    expect(await moneyState(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n });
-    expect(await t.db.select().from(videoJobs).where(eq(videoJobs.accountId, a.accountId))).toHaveLength(0);
+    expect(await moneyState(app.db, a.accountId)).toMatchObject({ balanceMicroUsd: START, reservedMicroUsd: 0n });
+    expect(await app.db.select().from(videoJobs).where(eq(videoJobs.accountId, a.accountId))).toHaveLength(0);
 
-    const poor = await mediaAccount(t.db, { availableMicroUsd: 8n * perSecond() - 1n });
+    const poor = await mediaAccount(app.db, { availableMicroUsd: 8n * perSecond() - 1n });
     const err = await sdkClient(poor.secret).videos.create({ model: "local/video-sim", prompt: "x", seconds: "8" }).catch((e) => e);
     expect(err).toBeInstanceOf(APIError);
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
-    expect(await t.db.select().from(videoJobs).where(eq(videoJobs.accountId, poor.accountId))).toHaveLength(0);
-    expect(await moneyState(t.db, poor.accountId)).toMatchObject({ balanceMicroUsd: 8n * perSecond() - 1n, reservedMicroUsd: 0n });
+    expect(await app.db.select().from(videoJobs).where(eq(videoJobs.accountId, poor.accountId))).toHaveLength(0);
+    expect(await moneyState(app.db, poor.accountId)).toMatchObject({ balanceMicroUsd: 8n * perSecond() - 1n, reservedMicroUsd: 0n });
   });
 
   it("jobs left behind are recovered without anyone polling: a stale queued one is rendered and charged, a stale running one failed and released", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const orphan = await queuedJob(a, 1);
     const dead = await queuedJob(a, 2);
     const fresh = await queuedJob(a, 1);
     const now = Date.now();
-    await t.db.update(videoJobs).set({ createdAt: new Date(now - STALE_QUEUED_MS - 1000) }).where(eq(videoJobs.id, orphan.id));
-    await t.db.update(videoJobs).set({ status: "in_progress", startedAt: new Date(now - STALE_RUNNING_MS - 1000) }).where(eq(videoJobs.id, dead.id));
+    await app.db.update(videoJobs).set({ createdAt: new Date(now - STALE_QUEUED_MS - 1000) }).where(eq(videoJobs.id, orphan.id));
+    await app.db.update(videoJobs).set({ status: "in_progress", startedAt: new Date(now - STALE_RUNNING_MS - 1000) }).where(eq(videoJobs.id, dead.id));
 
-    expect(await reviveStaleVideoJobs(t.db, now)).toBe(2);
+    expect(await reviveStaleVideoJobs(app.db, now)).toBe(2);
     await waitForVideoJobs();
-    const status = async (id: string) => (await t.db.select().from(videoJobs).where(eq(videoJobs.id, id)))[0];
+    const status = async (id: string) => (await app.db.select().from(videoJobs).where(eq(videoJobs.id, id)))[0];
     expect(await status(orphan.id)).toMatchObject({ status: "completed", costMicroUsd: perSecond() });
     expect(await status(dead.id)).toMatchObject({ status: "failed", errorCode: "job_expired" });
     expect(await status(fresh.id)).toMatchObject({ status: "queued" }); // its own instance may still start it
     // Charged for the rendered one only; the fresh one still holds its reservation.
-    expect(await moneyState(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: START - perSecond(), reservedMicroUsd: perSecond(), auditOk: true });
-    expect(await reviveStaleVideoJobs(t.db, now)).toBe(0);
+    expect(await moneyState(app.db, a.accountId)).toMatchObject({ balanceMicroUsd: START - perSecond(), reservedMicroUsd: perSecond(), auditOk: true });
+    expect(await reviveStaleVideoJobs(app.db, now)).toBe(0);
   });
 
   it("finished content expires: refused at its expiry, then deleted by the purge with the job and its charge kept", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const job = await queuedJob(a, 1);
-    await runVideoJob(t.db, job.id);
+    await runVideoJob(app.db, job.id);
     const other = await queuedJob(a, 1); // not expired: kept
-    await runVideoJob(t.db, other.id);
-    const done = (await t.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0];
+    await runVideoJob(app.db, other.id);
+    const done = (await app.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0];
     expect(done).toMatchObject({ status: "completed" });
     expect((await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret })).status).toBe(200);
-    const charged = await moneyState(t.db, a.accountId);
+    const charged = await moneyState(app.db, a.accountId);
 
     // Its expiry passes: refused at once, before any purge.
-    await t.db.update(artifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(artifacts.id, done.artifactId!));
-    await t.db.update(videoJobs).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(videoJobs.id, job.id));
+    await app.db.update(artifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(artifacts.id, done.artifactId!));
+    await app.db.update(videoJobs).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(videoJobs.id, job.id));
     const refused = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
     expect(refused.status).toBe(404);
     expect(refused.body.error.message).toContain(`The content of video '${job.id}' has expired`);
     expect(refused.body.error.message).toContain("POST /v1/videos");
 
     // The purge deletes it (in batches: batch 1 here) and unlinks the job; the job, its cost and the money stay.
-    expect(await purgeExpiredArtifacts(t.db, { batch: 1 })).toBeGreaterThanOrEqual(1);
-    expect(await t.db.select().from(artifacts).where(eq(artifacts.id, done.artifactId!))).toEqual([]);
-    expect((await t.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0]).toMatchObject({ status: "completed", artifactId: null, costMicroUsd: done.costMicroUsd });
+    expect(await purgeExpiredArtifacts(app.db, { batch: 1 })).toBeGreaterThanOrEqual(1);
+    expect(await app.db.select().from(artifacts).where(eq(artifacts.id, done.artifactId!))).toEqual([]);
+    expect((await app.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0]).toMatchObject({ status: "completed", artifactId: null, costMicroUsd: done.costMicroUsd });
     const after = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
     expect([after.status, after.body.error.code]).toEqual([404, "not_found"]);
     expect((await rawCall(`/v1/videos/${job.id}`, { key: a.secret })).body).toMatchObject({ id: job.id, status: "completed" });
     expect((await rawCall(`/v1/videos/${other.id}/content`, { key: a.secret })).status).toBe(200);
-    expect(await moneyState(t.db, a.accountId)).toEqual(charged);
+    expect(await moneyState(app.db, a.accountId)).toEqual(charged);
   });
 });

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { usageEvents } from "@/db/schema";
 import { withApiKey, ApiError, json } from "@/lib/api";
 import { getCatalog } from "@/lib/catalog";
 import { readBalance } from "@/lib/ledger";
 import { settleCommitOf } from "@/lib/metering/meter";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { integrationApp } from "@/tests/helpers/fixture";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import * as unknownEndpoint from "@/app/v1/[...path]/route";
 import * as chatRoute from "@/app/v1/chat/completions/route";
@@ -22,16 +21,10 @@ vi.mock("@/lib/api/rate-limit-hook", () => ({
   }),
 }));
 
-let t: TestDb;
+const app = integrationApp();
 let a: Awaited<ReturnType<typeof makeAccountWithKey>>;
 beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-  a = await makeAccountWithKey(t.db);
-});
-afterAll(async () => {
-  await clearDbForRoutes();
-  await t?.drop();
+  a = await app.account();
 });
 
 const call = (handler: Parameters<typeof withApiKey>[0]) =>
@@ -62,9 +55,9 @@ describe("withApiKey", () => {
     expect(res.status).toBe(502);
     const id = res.headers.get("x-request-id")!;
     await settleCommitOf(id); // the release commits just after the answer, like every settle
-    const [ev] = await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, id));
+    const [ev] = await app.db.select().from(usageEvents).where(eq(usageEvents.requestId, id));
     expect(ev).toMatchObject({ status: "error", httpStatus: 502, costMicroUsd: 0n, images: 0 });
-    expect((await readBalance(t.db, a.accountId)).reservedMicroUsd).toBe(0n);
+    expect((await readBalance(app.db, a.accountId)).reservedMicroUsd).toBe(0n);
     vi.mocked(console.error).mockRestore();
   });
 

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { z } from "zod";
 import { currentAccount } from "@/lib/auth/session";
 import {
@@ -14,8 +15,12 @@ import {
   type TopUpResult,
 } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
+import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
+import { clientIp } from "@/lib/auth/client-ip";
 import { readBalance } from "@/lib/ledger";
-import { formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
+import { formatMoney, formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
+import { budgetAlertsChanged } from "@/lib/billing/after-settle";
+import { addBudgetAlert, BudgetAlertError, removeBudgetAlert } from "@/lib/billing/budget-alerts";
 
 // Every action takes the account from the session, never from the browser; card and
 // payment ids from the browser are checked against that account's Stripe customer in
@@ -37,6 +42,13 @@ function fail(err: unknown): ActionError {
   return { ok: false, code: "internal_error", error: "Something went wrong on our side. Nothing was charged; try again." };
 }
 
+/** Payments configured (getStripe throws otherwise), then this attempt counted against the velocity limits. */
+async function stripeForAttempt(action: PaymentAction, accountId: string) {
+  const stripe = getStripe();
+  await checkPaymentVelocity(action, { accountId, ip: clientIp(await headers()) });
+  return stripe;
+}
+
 async function present(r: TopUpResult): Promise<TopUpState> {
   if (r.status === "succeeded") {
     revalidatePath("/dashboard", "layout");
@@ -56,7 +68,8 @@ export async function createSetupIntentAction(): Promise<{ ok: true; clientSecre
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
   try {
-    const { clientSecret } = await createSetupIntent(session.db, getStripe(), { accountId: session.account.id });
+    const stripe = await stripeForAttempt("card_setup", session.account.id);
+    const { clientSecret } = await createSetupIntent(session.db, stripe, { accountId: session.account.id });
     return { ok: true, clientSecret };
   } catch (err) {
     return fail(err);
@@ -92,7 +105,8 @@ export async function topUpAction(input: { amount: string; paymentMethodId: stri
   if (!parsed.success) return { ok: false, code: "invalid_request", error: parsed.error.issues[0].message };
   try {
     const amountCents = parseTopUpAmount(parsed.data.amount);
-    const r = await topUp(session.db, getStripe(), {
+    const stripe = await stripeForAttempt("topup", session.account.id);
+    const r = await topUp(session.db, stripe, {
       accountId: session.account.id,
       amountCents,
       paymentMethodId: parsed.data.paymentMethodId,
@@ -149,4 +163,33 @@ export async function saveAutoTopUpAction(input: {
   } catch (err) {
     return fail(err);
   }
+}
+
+export type BudgetAlertState = { ok: true; message: string } | { ok: false; error: string } | undefined;
+
+/** Adds a monthly spend alert (USD, up to cents). */
+export async function addBudgetAlertAction(_prev: BudgetAlertState, form: FormData): Promise<BudgetAlertState> {
+  const session = await currentAccount();
+  if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
+  const thresholdMicroUsd = parseUsd(String(form.get("threshold") ?? ""));
+  if (thresholdMicroUsd === null || thresholdMicroUsd <= 0n) return { ok: false, error: "Enter a monthly amount in dollars, e.g. 25 or 7.50." };
+  try {
+    await addBudgetAlert(session.db, { accountId: session.account.id, thresholdMicroUsd });
+  } catch (err) {
+    if (err instanceof BudgetAlertError) return { ok: false, error: err.message };
+    throw err;
+  }
+  budgetAlertsChanged(session.account.id);
+  revalidatePath("/dashboard/billing");
+  return { ok: true, message: `You will get an email when this month's spend reaches ${formatMoney(thresholdMicroUsd)}.` };
+}
+
+export async function removeBudgetAlertAction(form: FormData): Promise<void> {
+  const session = await currentAccount();
+  if (!session) return;
+  const id = form.get("alertId");
+  if (typeof id !== "string") return;
+  await removeBudgetAlert(session.db, { accountId: session.account.id, id });
+  budgetAlertsChanged(session.account.id);
+  revalidatePath("/dashboard/billing");
 }

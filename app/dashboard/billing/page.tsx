@@ -13,6 +13,10 @@ import {
 import { getStripe } from "@/lib/billing/server";
 import { readBalance } from "@/lib/ledger";
 import { centsToMicro, formatMoney, formatUsd } from "@/lib/money";
+import { budgetPeriod, listBudgetAlerts, monthSpendMicroUsd } from "@/lib/billing/budget-alerts";
+import { BudgetAlerts } from "@/components/billing/budget-alerts";
+import Link from "next/link";
+import { addBudgetAlertAction, removeBudgetAlertAction } from "./actions";
 import { BillingClient, type CardView } from "./billing-client";
 
 export const metadata = { title: "Billing · Metered" };
@@ -20,18 +24,21 @@ export const dynamic = "force-dynamic";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
 const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatMoney(micro);
-const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", adjustment: "Adjustment" } as const;
+const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", dispute: "Dispute", recovery: "Owed, paid back", adjustment: "Adjustment" } as const;
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
 export default async function BillingPage() {
   const { db, account } = await requireAccount();
   const stripeConfig = publicStripeConfig();
-  const [balance, autoTopUp, history, payments] = await Promise.all([
+  const [balance, autoTopUp, history, payments, alerts, monthSpend] = await Promise.all([
     readBalance(db, account.id),
     getAutoTopUp(db, account.id),
     ledgerHistory(db, account.id, { limit: 100 }),
     recentPayments(db, account.id, 10),
+    listBudgetAlerts(db, account.id),
+    monthSpendMicroUsd(db, account.id),
   ]);
+  const period = budgetPeriod(new Date());
   let cards: SavedCard[] = [];
   let cardsError: string | null = null;
   try {
@@ -65,7 +72,7 @@ export default async function BillingPage() {
           <h2>Payments are not configured</h2>
           <p>
             This deployment takes no payments yet, so cards cannot be added and credit cannot be bought. Your balance is{" "}
-            <strong>{formatUsd(balance.balanceMicroUsd)}</strong>. Operators: set <code>STRIPE_SECRET_KEY</code>,{" "}
+            <strong>{formatMoney(balance.balanceMicroUsd)}</strong>. Operators: set <code>STRIPE_SECRET_KEY</code>,{" "}
             <code>NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY</code> and <code>STRIPE_WEBHOOK_SECRET</code> (see SECURITY.md).
           </p>
         </div>
@@ -89,27 +96,38 @@ export default async function BillingPage() {
       />
       )}
 
+      <h2>Budget alerts</h2>
+      <BudgetAlerts
+        alerts={alerts.map((a) => ({ id: a.id, threshold: formatMoney(a.thresholdMicroUsd), alertedThisMonth: a.alertedPeriod === period }))}
+        spentThisMonth={formatMoney(monthSpend)}
+        addAction={addBudgetAlertAction}
+        removeAction={removeBudgetAlertAction}
+      />
+
       {payments.length > 0 && (
         <>
           <h2>Recent payments</h2>
+          <div className="table-scroll">
           <table data-testid="payments-table">
             <thead>
-              <tr><th>Date</th><th>Kind</th><th>Amount</th><th>Status</th></tr>
+              <tr><th>Date</th><th>Kind</th><th>Amount</th><th>Status</th><th>Receipt</th></tr>
             </thead>
             <tbody>
               {payments.map((p) => (
                 <tr key={p.paymentIntentId} data-testid="payment-row" data-status={p.status}>
                   <td>{when(p.createdAt)}</td>
                   <td>{p.source === "auto" ? "Auto top-up" : "Top-up"}</td>
-                  <td>{formatUsd(p.amountMicroUsd)}</td>
+                  <td>{formatMoney(p.amountMicroUsd)}</td>
                   <td>
                     {STATUS_LABEL[p.status]}
                     {p.failureMessage && <span className="muted"> ({p.failureMessage})</span>}
                   </td>
+                  <td>{p.status === "succeeded" && <Link href={`/dashboard/billing/receipts/${p.paymentIntentId}`} data-testid="receipt-link">Receipt</Link>}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          </div>
         </>
       )}
 
@@ -117,6 +135,7 @@ export default async function BillingPage() {
       {history.length === 0 ? (
         <p className="muted">No activity yet.</p>
       ) : (
+        <div className="table-scroll">
         <table data-testid="history-table">
           <thead>
             <tr><th>Date</th><th>Type</th><th>Description</th><th style={{ textAlign: "right" }}>Amount</th><th style={{ textAlign: "right" }}>Balance</th></tr>
@@ -133,6 +152,7 @@ export default async function BillingPage() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </>
   );

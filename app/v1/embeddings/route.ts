@@ -49,6 +49,7 @@ export const POST = withApiKey(async (ctx) => {
     dimensions,
     encodingFormat: body.encoding_format ?? "float",
     signal: ctx.req.signal,
+    trace: meter.trace,
   });
   const { chargedMicroUsd } = await meter.settle({ units: { inputTokens: result.inputTokens } });
   return json({

@@ -53,9 +53,11 @@ export const addingACard: DocPageSource = {
     ),
     h2("Test mode"),
     p(
-      "An instance without Stripe keys runs a built-in Stripe test emulator, labelled ",
+      "A development instance without Stripe keys (",
+      code("npm start"),
+      ") runs a Stripe test emulator, labelled ",
       strong("test mode"),
-      " on the billing page: the whole flow works, and no real money moves. Use Stripe's test cards with any future expiry date and any CVC:",
+      " on the billing page: the whole flow works, and no real money moves. A production deployment without Stripe keys takes no payments at all. Use Stripe's test cards with any future expiry date and any CVC:",
     ),
     {
       kind: "table",

@@ -5,6 +5,7 @@ import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
 import { COST_HEADER, COST_MICRO_HEADER } from "@/lib/metering/cost";
 import { RATE_LIMIT_HEADERS } from "@/lib/ratelimit/tiers";
 import { TEXT_PARAMETERS } from "@/lib/providers/text/parameters";
+import { RESPONSES_PARAMETERS } from "@/lib/responses/translate";
 import { MODALITY_LABELS } from "./billing";
 import { code, h2, link, p, type DocPageSource, type Inline } from "../types";
 
@@ -14,6 +15,12 @@ export const ENDPOINTS: { method: "GET" | "POST" | "DELETE"; path: string; what:
   { method: "GET", path: "/v1/models/{id}", what: "One model, same fields as the list; ids contain `/`, sent encoded (`local%2Fecho-chat`, as the SDKs do) or not." },
   { method: "POST", path: "/v1/chat/completions", what: "Chat completion; `stream: true` and `stream_options.include_usage` supported." },
   { method: "POST", path: "/v1/completions", what: "Text completion." },
+  {
+    method: "POST",
+    path: "/v1/responses",
+    what:
+      "The Responses API on every chat model, billed like chat: `input` as text or messages (`input_text` parts), `instructions`, `max_output_tokens`, `temperature`, `top_p`, `text.format`; `stream: true` sends OpenAI's events (`response.created` … `response.output_text.delta` … `response.completed` with usage and cost), and a stream closed early is billed for the tokens delivered. Responses are not stored: `store: true`, `previous_response_id`, `conversation`, `background`, tools and non-text input are refused with a 400 naming the parameter.",
+  },
   { method: "POST", path: "/v1/embeddings", what: "Embeddings, billed per input token; `input` as a string, strings or token ids; `dimensions`; `encoding_format` `float` or `base64`." },
   { method: "POST", path: "/v1/images/generations", what: "Image generation (`n` images, `b64_json` or `url`)." },
   { method: "POST", path: "/v1/audio/speech", what: "Text-to-speech; returns audio bytes, cost in headers." },
@@ -80,6 +87,16 @@ export const apiReference: DocPageSource = {
       testId: "text-parameters",
       head: ["Parameter", "Endpoints", "Policy", "How"],
       rows: TEXT_PARAMETERS.map((r) => [[code(r.name)], [r.kinds.map((k) => (k === "chat" ? "chat" : "completions")).join(", ")], [r.policy === "ours" ? "ours (not sent)" : r.policy], [r.note]]),
+    },
+    h2("POST /v1/responses: what becomes of each parameter"),
+    p(
+      "The Responses API runs on the chat path of every chat model: a request is translated to a chat completion (billed and limited like one) and the answer told back as a Response or its events. Responses are not stored, and there are no tools; a parameter not listed here is refused with a 400 naming it.",
+    ),
+    {
+      kind: "table",
+      testId: "responses-parameters",
+      head: ["Parameter", "Policy", "How"],
+      rows: RESPONSES_PARAMETERS.map((r) => [[code(r.name)], [r.policy === "ours" ? "ours (not sent)" : r.policy], [r.note]]),
     },
     p(
       "Image generation: the body is forwarded as sent (no ",

@@ -1,6 +1,6 @@
-import { ApiError } from "@/lib/api/errors";
 import type { Catalog, EmbeddingModel } from "@/lib/catalog";
-import { callUpstreamJson } from "@/lib/providers/upstream/client";
+import { callUpstreamJson, ProviderError } from "@/lib/providers/upstream/client";
+import { routeToProviders, type ProviderTrace } from "@/lib/providers/upstream/routing";
 import { embeddingBase64, simulateEmbedding } from "./local";
 
 // Embeddings on the local simulator or an OpenAI-compatible upstream. Billed per input
@@ -18,6 +18,8 @@ export type EmbeddingRequest = {
   dimensions: number;
   encodingFormat: "float" | "base64";
   signal: AbortSignal;
+  /** Which provider served, and how many were tried (on the usage event). */
+  trace: ProviderTrace;
 };
 
 export type EmbeddingResult = { data: Record<string, unknown>[]; inputTokens: number };
@@ -26,22 +28,29 @@ const isCount = (v: unknown): v is number => typeof v === "number" && Number.isS
 
 export async function embed(catalog: Catalog, req: EmbeddingRequest): Promise<EmbeddingResult> {
   if (req.model.provider === "local") {
-    const data = req.inputs.map((tokens, index) => {
+    // ~3 µs per token: a full 300,000-token request is about a second of CPU, so other
+    // requests get the event loop between inputs.
+    const data: Record<string, unknown>[] = [];
+    for (const [index, tokens] of req.inputs.entries()) {
       const vector = simulateEmbedding(tokens, req.dimensions);
-      return { object: "embedding", index, embedding: req.encodingFormat === "base64" ? embeddingBase64(vector) : Array.from(vector) };
-    });
+      data.push({ object: "embedding", index, embedding: req.encodingFormat === "base64" ? embeddingBase64(vector) : Array.from(vector) });
+      if (index % 8 === 7) await new Promise((r) => setImmediate(r));
+    }
     return { data, inputTokens: req.inputTokens };
   }
-  if (!catalog.upstream) throw new ApiError("service_unavailable", `The upstream for ${req.model.id} is not configured.`);
+  // As sent: only the model id mapped and our max_cost removed.
   const { max_cost: _maxCost, ...rest } = req.body;
-  const answer = await callUpstreamJson<{ data?: unknown; usage?: { prompt_tokens?: unknown } }>(catalog.upstream, {
-    path: "/embeddings",
-    body: { ...rest, model: req.model.upstreamModel ?? req.model.id },
-    signal: req.signal,
+  const answer = await routeToProviders(catalog, req.model, req.trace, req.signal, async (provider, providerModel) => {
+    const d = await callUpstreamJson<{ data?: unknown; usage?: { prompt_tokens?: unknown } }>(provider, {
+      path: "/embeddings",
+      body: { ...rest, model: providerModel },
+      signal: req.signal,
+    });
+    if (!Array.isArray(d?.data) || d.data.length !== req.inputs.length) {
+      throw new ProviderError("upstream_error", "The upstream embedding server answered without one embedding per input.", { retryable: true });
+    }
+    return d as { data: unknown[]; usage?: { prompt_tokens?: unknown } };
   });
-  if (!Array.isArray(answer.data) || answer.data.length !== req.inputs.length) {
-    throw new ApiError("upstream_error", "The upstream embedding server answered without one embedding per input.");
-  }
   const reported = answer.usage?.prompt_tokens;
   return { data: answer.data as Record<string, unknown>[], inputTokens: isCount(reported) ? reported : req.inputTokens };
 }

@@ -257,7 +257,10 @@ async function encodeBody(body: Record<string, unknown> | FormData): Promise<{ b
  * reading a body call `reset()` per chunk and `clear()` when done.
  */
 export async function callUpstream(config: ProviderConfig, call: UpstreamCall): Promise<{ res: UpstreamResponse; deadline: Deadline }> {
-  const dl = deadline(config.timeoutMs, call.signal, config.firstByteTimeoutMs ?? config.timeoutMs);
+  // A stream's first event is its first byte; a plain answer's headers come when the whole
+  // answer is ready, so it gets the whole-answer allowance.
+  const firstMs = call.accept === "text/event-stream" ? (config.firstByteTimeoutMs ?? config.timeoutMs) : config.timeoutMs;
+  const dl = deadline(config.timeoutMs, call.signal, firstMs);
   let res: UpstreamResponse;
   try {
     const { bytes, contentType } = await encodeBody(call.body);

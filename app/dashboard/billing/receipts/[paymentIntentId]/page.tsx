@@ -1,0 +1,41 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { requireAccount } from "@/lib/auth/session";
+import { getReceipt } from "@/lib/billing/receipts";
+import { getStripe } from "@/lib/billing/server";
+import { formatMoney } from "@/lib/money";
+import { PrintButton } from "@/components/billing/print-button";
+
+export const metadata = { title: "Receipt · Billing · Metered" };
+export const dynamic = "force-dynamic";
+
+const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
+
+export default async function ReceiptPage({ params }: { params: Promise<{ paymentIntentId: string }> }) {
+  const { db, account } = await requireAccount();
+  const { paymentIntentId } = await params;
+  // Scoped to the session's account: another account's payment id is simply not found.
+  const r = await getReceipt(db, getStripe(), { accountId: account.id, paymentIntentId: decodeURIComponent(paymentIntentId) });
+  if (!r) notFound();
+  const brand = r.card ? r.card.brand[0].toUpperCase() + r.card.brand.slice(1) : null;
+  return (
+    <>
+      <p className="no-print"><Link href="/dashboard/billing">← Billing</Link></p>
+      <article className="panel receipt" data-testid="receipt">
+        <h1>Receipt</h1>
+        <p className="muted">Metered: prepaid credit for the model API</p>
+        <table>
+          <tbody>
+            <tr><th scope="row">Amount paid</th><td data-testid="receipt-amount" data-micro-usd={String(r.amountMicroUsd)}><strong>{formatMoney(r.amountMicroUsd)}</strong> (USD)</td></tr>
+            <tr><th scope="row">Date</th><td data-testid="receipt-date">{when(r.paidAt)}</td></tr>
+            <tr><th scope="row">Paid with</th><td data-testid="receipt-card">{r.card ? `${brand} •••• ${r.card.last4}` : "card (details unavailable)"}</td></tr>
+            <tr><th scope="row">Account</th><td data-testid="receipt-account">{r.accountEmail} <span className="muted">({r.accountId})</span></td></tr>
+            <tr><th scope="row">For</th><td>{r.source === "auto" ? "Automatic top-up" : "Top-up"} of prepaid credit, spent per request at published rates</td></tr>
+            <tr><th scope="row">Payment reference</th><td><code data-testid="receipt-reference">{r.paymentIntentId}</code></td></tr>
+          </tbody>
+        </table>
+      </article>
+      <p className="no-print"><PrintButton /></p>
+    </>
+  );
+}

@@ -1,0 +1,2 @@
+ALTER TABLE "billing_accounts" ADD COLUMN "owed_micro_usd" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "billing_accounts" ADD CONSTRAINT "owed_non_negative" CHECK ("billing_accounts"."owed_micro_usd" >= 0);
