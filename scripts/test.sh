@@ -9,6 +9,12 @@ export NEXT_TELEMETRY_DISABLED=1
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+step "lint (ESLint, eslint.config.mjs)"
+npm run -s lint
+
+step "format (Prettier, .prettierrc)"
+npm run -s format:check
+
 step "typecheck"
 npx tsc --noEmit
 

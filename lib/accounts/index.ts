@@ -47,7 +47,8 @@ export async function createUserWithAccount(
 
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   // postgres.js and PGlite both expose SQLSTATE as `code`; drizzle may wrap it in `cause`.
-  for (let e: any = err; e; e = e.cause) {
+  type MaybeDbError = { code?: string; constraint_name?: string; constraint?: string; message?: unknown; cause?: unknown } | null | undefined;
+  for (let e = err as MaybeDbError; e; e = e.cause as MaybeDbError) {
     if (e.code === "23505" && (!constraint || e.constraint_name === constraint || e.constraint === constraint || String(e.message).includes(constraint))) {
       return true;
     }

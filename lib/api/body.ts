@@ -62,8 +62,8 @@ export function paramName(path: readonly PropertyKey[]): string | null {
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v: any = value;
-  for (const p of path) v = v == null ? undefined : v[p as string];
+  let v = value;
+  for (const p of path) v = v == null ? undefined : (v as Record<PropertyKey, unknown>)[p];
   return v;
 }
 

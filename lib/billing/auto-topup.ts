@@ -68,7 +68,7 @@ export async function setAutoTopUp(
       `The auto top-up amount must be between ${formatUsd(centsToMicro(MIN_TOPUP_CENTS))} and ${formatUsd(centsToMicro(MAX_TOPUP_CENTS))}.`,
     );
   }
-  let paymentMethodId = input.paymentMethodId ?? null;
+  const paymentMethodId = input.paymentMethodId ?? null;
   if (paymentMethodId) await ownedPaymentMethod(db, stripe, accountId, paymentMethodId);
   else if (enabled && (await listPaymentMethods(db, stripe, accountId)).length === 0) {
     throw new BillingError("no_payment_method", "Add a card before turning on auto top-up.");

@@ -73,7 +73,7 @@ export function parseUsageFilters(params: SearchParamsInput, now: Date = new Dat
   // user should not also have to pick "Custom" (the form clears the dates when a preset is
   // chosen, so a preset still wins when picked).
   const typedDates = parseUtcDate(get(params, "from")) !== null || parseUtcDate(get(params, "to")) !== null;
-  let range: Range = typedDates ? "custom" : (RANGES as readonly string[]).includes(rangeParam ?? "") ? (rangeParam as Range) : DEFAULT_RANGE;
+  const range: Range = typedDates ? "custom" : (RANGES as readonly string[]).includes(rangeParam ?? "") ? (rangeParam as Range) : DEFAULT_RANGE;
   const tomorrow = new Date(startOfUtcDay(now).getTime() + DAY_MS);
   let from: Date;
   let to: Date;

@@ -78,7 +78,10 @@ export default async function profile(args: string[]): Promise<void> {
     if (stream) {
       const until = performance.now() + seconds * 1000;
       let n = 0;
-      while (performance.now() < until) (await streamOnce(target), n++);
+      while (performance.now() < until) {
+        await streamOnce(target);
+        n++;
+      }
       console.log(`${n} streamed requests`);
     } else {
       const r = await load(target, { connections, seconds });

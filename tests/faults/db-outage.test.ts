@@ -68,7 +68,6 @@ describe.skipIf(!onPostgres)("PostgreSQL cut and restored under the real server"
     // Warm every route once (the first call of a route loads its code).
     const warmAll = await Promise.all((["chat", "stream", "image", "speech"] as Kind[]).map((k, j) => send(server.url, account.secret, k, j)));
     expect(warmAll.map((o) => o.status)).toEqual([200, 200, 200, 200]);
-    const warm = warmAll[0];
     const sampler = sampleBalance(t.db, account.accountId);
 
     // 1. Streams in flight when the cut comes: short ones (30 tokens at 25 ms, ~0.75 s) end

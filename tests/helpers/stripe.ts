@@ -21,6 +21,8 @@ export type StripeTestbed = {
 
 export async function startStripeTestbed(db: Queryable): Promise<StripeTestbed> {
   let secret = "";
+  // Assigned once, below, after the webhook server that reads it is created: it cannot be a const.
+  // eslint-disable-next-line prefer-const
   let stripe: Stripe | undefined;
   const hook = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];

@@ -10,6 +10,7 @@ import { insufficientCreditExample, rateLimitedExample } from "@/lib/docs/exampl
 import { postEntry, readBalance } from "@/lib/ledger";
 import { memoryBackend } from "@/lib/ratelimit/backends";
 import { createRateLimiter, type RateLimiter } from "@/lib/ratelimit/limiter";
+import { swapProcessSingleton } from "@/tests/helpers/process-state";
 import { RATE_LIMIT_HEADERS, TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { releaseAllLeases } from "@/lib/metering/credit-lease";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
@@ -24,19 +25,17 @@ process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
 const MINUTE = 60_000;
 const clock = { t: 0 };
-const g = globalThis as unknown as { __rateLimiter?: RateLimiter };
-let previousLimiter: RateLimiter | undefined;
+let restoreLimiter: () => void = () => {};
 let t: TestDb;
 
 beforeAll(async () => {
   t = await createTestDb();
   useDbForRoutes(t);
-  previousLimiter = g.__rateLimiter;
   const now = () => clock.t;
-  g.__rateLimiter = createRateLimiter({ backend: memoryBackend({ now, prefix: "v1-rl-test" }), now });
+  restoreLimiter = swapProcessSingleton<RateLimiter>("ratelimit", createRateLimiter({ backend: memoryBackend({ now, prefix: "v1-rl-test" }), now }));
 });
 afterAll(async () => {
-  g.__rateLimiter = previousLimiter;
+  restoreLimiter();
   await flushLastUsed(); // the keys' last-used write must land before the database goes
   await clearDbForRoutes();
   await t?.drop();

@@ -25,6 +25,8 @@ type Props = {
 export function BillingClient(props: Props) {
   const router = useRouter();
   const [balance, setBalance] = useState(props.balance);
+  // The local copy moves at once on a top-up; the server's figure replaces it after refresh().
+  // eslint-disable-next-line react-hooks/set-state-in-effect
   useEffect(() => setBalance(props.balance), [props.balance]);
   const refresh = () => router.refresh();
 
@@ -101,6 +103,8 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   useEffect(() => {
+    // A removed card cannot stay selected: fall back to the first one left (a one-off, not a loop).
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (!cards.some((c) => c.id === pm)) setPm(cards[0]?.id ?? "");
   }, [cards, pm]);
 

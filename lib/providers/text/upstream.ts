@@ -14,6 +14,8 @@ import type { StreamEvent, TextProvider, TextRequest, TextResult, TextUsage } fr
 // (lib/providers/text/parameters.ts). Without reported usage, output is counted with our
 // tokenizer.
 
+// An upstream's OpenAI-shaped JSON, read field by field with checks at each use.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 export function upstreamBody(req: TextRequest, providerModel: string): Obj {

@@ -24,7 +24,10 @@ function inspectJpeg(jpg: Uint8Array) {
       const codes = new Map<string, number>();
       let code = 0, k = off + 21;
       for (let l = 1; l <= 16; l++) {
-        for (let i = 0; i < jpg[off + 4 + l]; i++) codes.set(code.toString(2).padStart(l, "0"), jpg[k++]), code++;
+        for (let i = 0; i < jpg[off + 4 + l]; i++) {
+          codes.set(code.toString(2).padStart(l, "0"), jpg[k++]);
+          code++;
+        }
         code <<= 1;
       }
       tables.set(id, codes);
