@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe.skipIf(process.env.TEST_DB === "pglite")("new /v1 endpoints on the built app", () => {
   it("GET /v1/models/{id}: the SDK's encoded id, the plain path, and 404 for unknown ids", async () => {
-    const client = sdkClient(account.secret, { baseURL: `${server.url}/v1` });
+    const client = sdkClient(account.secret, { baseURL: `${server.url}/v1`, fetch: globalThis.fetch });
     expect(await client.models.retrieve("local/echo-chat")).toMatchObject({ id: "local/echo-chat", object: "model" });
     const plain = await fetch(`${server.url}/v1/models/local/embed-sim`, { headers: { authorization: `Bearer ${account.secret}` } });
     expect([plain.status, (await plain.json()).id]).toEqual([200, "local/embed-sim"]);
@@ -38,7 +38,7 @@ describe.skipIf(process.env.TEST_DB === "pglite")("new /v1 endpoints on the buil
   });
 
   it("POST /v1/responses streamed and closed early over TCP: billed for what was delivered, marked aborted", async () => {
-    const client = sdkClient(account.secret, { baseURL: `${server.url}/v1` });
+    const client = sdkClient(account.secret, { baseURL: `${server.url}/v1`, fetch: globalThis.fetch });
     const stream = await client.responses.create({ model: "local/lorem-chat", input: "write a lot", max_output_tokens: 2_000, stream: true });
     let seen = 0;
     for await (const e of stream) if (e.type === "response.output_text.delta" && ++seen === 10) break;
