@@ -5,12 +5,18 @@ import { startBilling } from "@/lib/billing/start";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
 import { emulatorInProductionWarning } from "@/lib/billing/config";
 import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
+import { installPeerAddressHeader } from "@/lib/auth/peer-address";
+import { emailConfigProblem } from "@/lib/email/config";
+
+// Before any request: the socket address every per-IP limit starts from (lib/auth/client-ip.ts).
+installPeerAddressHeader();
 
 // The server's start (docs/architecture.md, "Process state and shutdown"). Configuration is
 // validated first (a bad variable stops the process with a message naming it), then the
 // database is migrated before the first request rather than on it.
 try {
-  env();
+  const problem = emailConfigProblem(env());
+  if (problem) throw new ConfigError(problem);
   getCatalog(); // providers and models: a bad field stops the start with its path
 } catch (err) {
   if (err instanceof ConfigError || err instanceof CatalogError) {

@@ -3,6 +3,29 @@ import { randomUUID } from "node:crypto";
 
 export const PASSWORD = "correct horse battery staple";
 
+/** The e2e server's mail sink (scripts/e2e-server.ts: E2E_PORT + 21000). */
+export const MAIL_SINK_URL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3107) + 21_000}`;
+
+/** The newest email to `to` whose subject matches, waiting for it to arrive. */
+export async function latestMail(to: string, subject: RegExp): Promise<{ subject: string; text: string; links: string[] }> {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${MAIL_SINK_URL}/api/messages?to=${encodeURIComponent(to)}`);
+    const { messages } = (await res.json()) as { messages: { subject: string; text: string; links: string[] }[] };
+    const found = messages.find((m) => subject.test(m.subject));
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no email to ${to} matching ${subject} arrived at the mail sink (${MAIL_SINK_URL})`);
+}
+
+/** The first link in the newest matching email that starts with the app's `path`. */
+export async function mailLink(to: string, subject: RegExp, path: string): Promise<string> {
+  const mail = await latestMail(to, subject);
+  const link = mail.links.find((l) => new URL(l).pathname === path);
+  if (!link) throw new Error(`the email "${mail.subject}" to ${to} has no ${path} link:\n${mail.text}`);
+  return link;
+}
+
 export function uniqueEmail(tag = "user") {
   return `${tag}-${randomUUID().slice(0, 8)}@e2e.test`;
 }
@@ -15,10 +38,22 @@ export class AuthPage {
     await this.page.getByTestId("password").fill(password);
     await this.page.getByTestId("submit").click();
   }
-  /** Signs up and waits until the dashboard is shown (the session cookie is set by then). */
+  /**
+   * Signs up, follows the emailed verification link (so the account has its $10.00), signs
+   * in, and waits until the dashboard is shown (the session cookie is set by then).
+   */
   async signUpOk(email: string, password = PASSWORD) {
     await this.signUp(email, password);
+    await expect(this.page.getByTestId("signup-sent")).toBeVisible();
+    await this.verify(email);
+    await this.signIn(email, password);
     await expect(this.page).toHaveURL(/\/dashboard$/);
+  }
+  /** Follows the newest verification link sent to `email`. */
+  async verify(email: string) {
+    await this.page.goto(await mailLink(email, /Verify your email/, "/verify-email"));
+    await this.page.getByTestId("submit").click();
+    await expect(this.page.getByTestId("verify-form-done")).toBeVisible();
   }
   async signIn(email: string, password = PASSWORD) {
     await this.page.goto("/login");

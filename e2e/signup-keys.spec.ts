@@ -1,10 +1,21 @@
-import { expect, PASSWORD, test, uniqueEmail } from "./fixtures";
+import { expect, latestMail, PASSWORD, test, uniqueEmail } from "./fixtures";
 
-test("sign up, see $10.00, create a key once, revoke it, sign out and back in", async ({ page, auth, keys }) => {
+test("sign up, look around at $0, verify by email for $10.00, create a key once, revoke it, sign out and back in", async ({ page, auth, keys }) => {
   const email = uniqueEmail("journey");
   await auth.signUp(email);
+  await expect(page.getByTestId("signup-sent")).toContainText(`we sent a message to ${email}`);
+  // Before verifying: signed in at $0, told why, offered the link again.
+  await auth.signIn(email);
   await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("balance")).toHaveText("$0.00");
+  await expect(page.getByTestId("free-credit-note")).toContainText("verify your email address");
+  await page.getByTestId("resend-verification").click();
+  // The sign-up link was sent less than a minute ago: the resend is limited.
+  await expect(page.getByTestId("resend-result")).toContainText("less than a minute ago");
+  await auth.verify(email);
+  await page.goto("/dashboard");
   await expect(page.getByTestId("balance")).toHaveText("$10.00");
+  await expect(page.getByTestId("free-credit-note")).toHaveCount(0);
   await expect(page.getByTestId("tier")).toHaveText("Free");
 
   await keys.open();
@@ -32,14 +43,15 @@ test("sign up, see $10.00, create a key once, revoke it, sign out and back in", 
   await expect(page.getByTestId("balance")).toHaveText("$10.00");
 });
 
-test("signup explains a duplicate email and a weak password", async ({ page, auth }) => {
+test("signing up with a registered address answers like a new sign-up and emails the owner; weak passwords are explained", async ({ page, auth }) => {
   const email = uniqueEmail("dup");
   await auth.signUp(email);
-  await expect(page).toHaveURL(/\/dashboard$/);
-  await auth.signOut();
+  const first = await page.getByTestId("signup-sent").innerText();
 
-  await auth.signUp(email);
-  await expect(page.getByTestId("form-error")).toContainText("already exists");
+  await auth.signUp(email, "a different passphrase 2");
+  await expect(page.getByTestId("signup-sent")).toBeVisible();
+  expect(await page.getByTestId("signup-sent").innerText()).toBe(first);
+  await latestMail(email, /Someone tried to sign up with your address/);
   await auth.signUp(uniqueEmail("weak"), "short");
   // the browser's own minlength check stops this one before it is sent
   await expect(page).toHaveURL(/\/signup/);
@@ -47,17 +59,24 @@ test("signup explains a duplicate email and a weak password", async ({ page, aut
   await expect(page.getByTestId("form-error")).toContainText("repetitive");
 });
 
-test("wrong password is refused, and repeated failures are throttled", async ({ page, auth }) => {
+test("wrong passwords are refused and slow the next attempt down, pointing to password reset", async ({ page, auth }) => {
   const email = uniqueEmail("brute");
-  await auth.signUp(email);
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await auth.signUpOk(email);
   await auth.signOut();
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 4; i++) {
     await auth.signIn(email, "not the password " + i);
     await expect(page.getByTestId("form-error")).toContainText("Wrong email or password");
   }
+  // The 4th failure asks for a 1-second pause: an attempt straight away is told to wait.
   await auth.signIn(email, PASSWORD);
-  await expect(page.getByTestId("form-error")).toContainText("Too many failed sign-in attempts");
+  const error = page.getByTestId("form-error");
+  const waited = await error.isVisible() ? await error.innerText() : "";
+  if (waited) expect(waited).toMatch(/Too many failed sign-in attempts\. Wait \d+ seconds? .*reset your password/);
+  // After the delay the correct password works: no lock-out.
+  await expect(async () => {
+    await auth.signIn(email, PASSWORD);
+    await expect(page).toHaveURL(/\/dashboard$/, { timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
 });
 
 test("another account's keys are never visible", async ({ page, auth, keys }) => {

@@ -12,7 +12,7 @@ export const DESKTOP = { width: 1280, height: 800 };
 export async function publicPages(page: Page): Promise<string[]> {
   await page.goto("/docs");
   const docs = await hrefsIn(page, '[data-testid="docs-nav"] a');
-  return unique(["/", "/pricing", "/login", "/signup", ...docs]);
+  return unique(["/", "/pricing", "/login", "/signup", "/forgot-password", "/reset-password", "/verify-email", ...docs]);
 }
 
 /** Every page the dashboard's nav links to (signed in), plus the given extra paths. */

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
+import { startMailSink } from "../devtools/mail-sink/sink";
 import { generateEmulatorKeys } from "../devtools/stripe-emulator/defaults";
 
 const port = process.env.E2E_PORT ?? "3107";
@@ -53,6 +54,10 @@ const emulator = spawn(
   ["tsx", "devtools/stripe-emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`, "--no-state"],
   { stdio: "inherit", env: { ...process.env, ...emulatorEnv } },
 );
+// The mail sink the e2e tests read verification and reset links from (e2e/fixtures.ts):
+// SMTP on E2E_PORT + 20000, its JSON and inbox on E2E_PORT + 21000.
+const sink = await startMailSink({ smtpPort: Number(port) + 20_000, httpPort: Number(port) + 21_000 });
+console.log(`[e2e] mail sink: ${sink.inboxUrl}`);
 if (!fs.existsSync(path.join(distDir, "BUILD_ID"))) {
   throw new Error(`No production build in ${distDir}: run \`npm run build:test\` first.`);
 }
@@ -69,6 +74,7 @@ const child = spawn("npx", ["next", "start", "-p", port, "-H", "127.0.0.1"], {
     // Every e2e user signs up from 127.0.0.1: lift the per-IP limits (tested in lib/auth/ip-limits.test.ts).
     SIGNUP_LIMIT_PER_HOUR: process.env.SIGNUP_LIMIT_PER_HOUR ?? "100000",
     SIGNIN_LIMIT_PER_MINUTE: process.env.SIGNIN_LIMIT_PER_MINUTE ?? "100000",
+    SMTP_URL: sink.smtpUrl,
     // Likewise the billing forms' velocity limits (tested in lib/billing/velocity.test.ts).
     TOPUP_LIMIT_PER_HOUR: process.env.TOPUP_LIMIT_PER_HOUR ?? "100000",
     CARD_SETUP_LIMIT_PER_HOUR: process.env.CARD_SETUP_LIMIT_PER_HOUR ?? "100000",
@@ -84,5 +90,6 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 child.on("exit", (code) => {
   emulator.kill("SIGTERM");
+  void sink.stop();
   process.exit(code ?? 0);
 });

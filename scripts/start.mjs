@@ -61,6 +61,19 @@ function emulatorKeys() {
 }
 
 const children = [];
+// Email: without SMTP_URL, a local run's mail goes to the mail sink (devtools/mail-sink),
+// read in a browser inbox (MAIL_SINK_SMTP_PORT / MAIL_SINK_HTTP_PORT move it). A production
+// run (NODE_ENV=production) must set SMTP_URL: the app refuses to start without it.
+let inboxUrl = null;
+if (!process.env.SMTP_URL && !production) {
+  const smtpPort = process.env.MAIL_SINK_SMTP_PORT ?? "1025";
+  const httpPort = process.env.MAIL_SINK_HTTP_PORT ?? "1080";
+  env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
+  inboxUrl = `http://localhost:${httpPort}`;
+  children.push(
+    spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], { stdio: "inherit", env }),
+  );
+}
 const emulatorWanted = !process.env.STRIPE_SECRET_KEY && (!production || process.env.STRIPE_EMULATOR_IN_PRODUCTION === "1");
 if (emulatorWanted) {
   const emulatorPort = process.env.STRIPE_EMULATOR_PORT ?? "12111";
@@ -86,7 +99,7 @@ children.push(app);
 app.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
   if (String(chunk).includes("database ready")) {
-    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n`);
+    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n${inboxUrl ? `  Emails (verification, password reset) arrive in the development inbox: ${inboxUrl}\n` : ""}`);
   }
 });
 // The database is opened at start-up (instrumentation), so "ready" is printed once the

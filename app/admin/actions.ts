@@ -2,7 +2,9 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { findUserByEmail } from "@/lib/accounts";
 import { currentAccount } from "@/lib/auth/session";
+import { revokeSessions } from "@/lib/auth/sessions";
 import { decideTierRequest } from "@/lib/tiers";
 
 export type DecideState = { ok: true; message: string } | { ok: false; error: string } | undefined;
@@ -20,4 +22,15 @@ export async function decideTierRequestAction(_prev: DecideState, form: FormData
   if (!result.ok) return { ok: false, error: result.message };
   revalidatePath("/admin");
   return { ok: true, message: result.status === "approved" ? `Approved: the account is now ${result.tier}.` : "Declined." };
+}
+
+/** Admin-only: ends every session of the user with this email (lib/auth/sessions.ts). */
+export async function endUserSessionsAction(_prev: DecideState, form: FormData): Promise<DecideState> {
+  const session = await currentAccount();
+  if (!session?.isAdmin) return { ok: false, error: "Only administrators can end other users' sessions." };
+  const email = form.get("email");
+  const found = typeof email === "string" && email.trim() ? await findUserByEmail(session.db, email) : null;
+  if (!found) return { ok: false, error: "No user has that email address." };
+  await revokeSessions(session.db, found.user.id);
+  return { ok: true, message: `Every session of ${found.user.email} has ended.` };
 }

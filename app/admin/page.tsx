@@ -5,7 +5,8 @@ import { limiterStats } from "@/lib/ratelimit";
 import { tierInfo } from "@/lib/ratelimit/tiers";
 import { listPendingTierRequests } from "@/lib/tiers";
 import { DecideButtons } from "@/components/tiers/decide-buttons";
-import { decideTierRequestAction } from "./actions";
+import { EndSessionsForm } from "@/components/settings/end-sessions-form";
+import { decideTierRequestAction, endUserSessionsAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admin · Metered" };
@@ -61,6 +62,9 @@ export default async function AdminPage() {
             </tbody>
           </table>
         )}
+        <h2>Sessions</h2>
+        <p className="muted">End every session of a user at once (a stolen laptop, a suspected break-in). Their API keys are not affected.</p>
+        <EndSessionsForm action={endUserSessionsAction} />
         <h2>Rate limiter</h2>
         <p className="muted" data-testid="limiter-stats">
           Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, decided by this instance alone because the store failed{" "}

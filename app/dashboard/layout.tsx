@@ -14,6 +14,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
     { href: "/dashboard/keys", label: "API keys" },
     { href: "/dashboard/usage", label: "Usage" },
     { href: "/dashboard/billing", label: "Billing" },
+    { href: "/dashboard/settings", label: "Settings" },
     { href: "/docs", label: "Docs" },
     ...(isAdmin ? [{ href: "/admin", label: "Admin" }] : []),
   ];

@@ -27,7 +27,7 @@ export function AuthForm({ mode, action }: Props) {
   return (
     <form action={formAction} className="panel auth-card" data-testid={`${mode}-form`}>
       <h1>{signup ? "Create your account" : "Sign in"}</h1>
-      {signup && <p className="muted">You get $10.00 of free credit. No card needed.</p>}
+      {signup && <p className="muted">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required defaultValue={state?.email} data-testid="email" />
       <label htmlFor="password">Password</label>

@@ -9,7 +9,7 @@ export type OverviewDay = { day: string; usd: number; exact: string };
 export function OverviewSpendChart({ days }: { days: OverviewDay[] }) {
   return (
     <>
-    <div data-testid="overview-chart" role="img" aria-label="Spend per day, last 7 days (bar chart; the table below has the same numbers)" style={{ width: "100%", height: 140 }}>
+    <div data-testid="overview-chart" role="figure" aria-label="Spend per day, last 7 days (bar chart; the table below has the same numbers)" style={{ width: "100%", height: 140 }}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={days.map((d) => ({ ...d, label: d.day.slice(5) }))} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
           <XAxis dataKey="label" tick={{ fill: "#9aa3b2", fontSize: 11 }} stroke="#262c3a" />

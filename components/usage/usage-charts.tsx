@@ -86,7 +86,7 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
 function StackedBars({ rows, series, testId, title, yFormat, totalKey }: { rows: ChartRow[]; series: Series[]; testId: string; title: string; yFormat?: (v: number) => string; totalKey?: keyof ChartRow }) {
   return (
     <>
-      <div data-testid={testId} role="img" aria-label={`${title} (bar chart; the table below has the same numbers)`} style={{ width: "100%", height: HEIGHT }}>
+      <div data-testid={testId} role="figure" aria-label={`${title} (bar chart; the table below has the same numbers)`} style={{ width: "100%", height: HEIGHT }}>
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid stroke={GRID} vertical={false} />

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, count, desc, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { apiKeys, billingAccounts } from "@/db/schema";
+import { env } from "@/lib/env";
 import { newId, randomBase62 } from "@/lib/ids";
 import { notifyKeyChange } from "./changes";
 
@@ -21,10 +22,39 @@ export function looksLikeApiKey(secret: string): boolean {
 
 export const KEY_NAME_MAX = 64;
 
-export async function createApiKey(db: Queryable, input: { accountId: string; userId: string; name: string }) {
+/** Active keys an account may hold (MAX_KEYS_PER_ACCOUNT); each key has its own per-minute limit. */
+export const DEFAULT_MAX_KEYS_PER_ACCOUNT = 25;
+export function maxKeysPerAccount(): number {
+  return env().MAX_KEYS_PER_ACCOUNT ?? DEFAULT_MAX_KEYS_PER_ACCOUNT;
+}
+
+export class KeyLimitError extends Error {
+  constructor(readonly max: number) {
+    super(`This account already has ${max} active API keys, the most it may have. Revoke a key you no longer use, then create the new one.`);
+  }
+}
+
+export async function createApiKey(db: Queryable, input: { accountId: string; userId: string; name: string; maxKeys?: number }) {
   const name = input.name.trim();
   if (!name || name.length > KEY_NAME_MAX) throw new RangeError(`Key name must be 1 to ${KEY_NAME_MAX} characters.`);
+  const max = input.maxKeys ?? maxKeysPerAccount();
   const secret = API_KEY_PREFIX + randomBase62(SECRET_LENGTH);
+  const row = await db.transaction(async (tx) => {
+    // The account row's lock serialises key creations of one account, so two at the cap
+    // cannot both count max - 1 and both insert.
+    await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.id, input.accountId)).for("update");
+    const [active] = await tx
+      .select({ n: count() })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.accountId, input.accountId), isNull(apiKeys.revokedAt)));
+    if ((active?.n ?? 0) >= max) throw new KeyLimitError(max);
+    return insertKey(tx, input, name, secret);
+  });
+  // The secret leaves this function once, to be shown once; it is not recoverable.
+  return { ...row, secret };
+}
+
+async function insertKey(db: Queryable, input: { accountId: string; userId: string }, name: string, secret: string) {
   const [row] = await db
     .insert(apiKeys)
     .values({
@@ -36,8 +66,7 @@ export async function createApiKey(db: Queryable, input: { accountId: string; us
       hash: hashApiKey(secret),
     })
     .returning({ id: apiKeys.id, name: apiKeys.name, start: apiKeys.start, createdAt: apiKeys.createdAt });
-  // The secret leaves this function once, to be shown once; it is not recoverable.
-  return { ...row, secret };
+  return row;
 }
 
 /** Keys of one account only: every dashboard query is scoped by the signed-in account. */

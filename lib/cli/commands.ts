@@ -5,7 +5,7 @@ import { EmailTakenError, findUserByEmail, setTier } from "@/lib/accounts";
 import { createVerifiedUser } from "@/lib/accounts/free-credit";
 import { hashPassword } from "@/lib/auth/password";
 import { revokeSessions } from "@/lib/auth/sessions";
-import { createApiKey } from "@/lib/api-keys";
+import { createApiKey, KeyLimitError } from "@/lib/api-keys";
 import { validateSignup } from "@/lib/auth/signup";
 import { newId } from "@/lib/ids";
 import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
@@ -80,7 +80,9 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "create-key": {
       const a = await account(db, req(opts, "email"));
-      const key = await createApiKey(db, { accountId: a.accountId, userId: a.user.id, name: req(opts, "name") });
+      const key = await createApiKey(db, { accountId: a.accountId, userId: a.user.id, name: req(opts, "name") }).catch((err) => {
+        throw err instanceof KeyLimitError ? new CliError(err.message) : err;
+      });
       out(`created key ${key.id} (${key.name}). The secret is shown once:`);
       out(key.secret);
       return;

@@ -74,7 +74,18 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     // APP_URL is required in production (lib/env.ts); a test may pass its own, or "" to go without.
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: `http://127.0.0.1:${port}`, ...env, NEXT_DIST_DIR: TEST_DIST_DIR, PORT: String(port) },
+    // So is SMTP_URL (lib/email/config.ts): tests that read mail pass a sink's URL
+    // (devtools/mail-sink), the rest send to a closed port (failures are logged, not fatal).
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      APP_URL: `http://127.0.0.1:${port}`,
+      SMTP_URL: "smtp://127.0.0.1:9",
+      ...env,
+      NEXT_DIST_DIR: TEST_DIST_DIR,
+      PORT: String(port),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (output += d));

@@ -1,13 +1,12 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addBudgetAlert, checkBudgetAlerts, crossedBudgetAlerts, listBudgetAlerts, monthSpendMicroUsd, removeBudgetAlert } from "@/lib/billing/budget-alerts";
 import { flushBudgetAlertChecks } from "@/lib/billing/after-settle";
-import { startBilling } from "@/lib/billing/start";
 import { setEmailTransport, type EmailMessage } from "@/lib/email";
 import { afterSettleIdle } from "@/lib/metering/meter";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { sdkClient } from "@/tests/helpers/app-fetch";
+import { integrationApp } from "@/tests/helpers/fixture";
 import { settledMoneyState } from "@/tests/helpers/money-checks";
 
 // Issue 14 point 7: budget alerts. Real requests through the /v1 routes settle; the
@@ -17,18 +16,11 @@ import { settledMoneyState } from "@/tests/helpers/money-checks";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-let t: TestDb;
+const app = integrationApp(); // registers billing's after-settle hooks, as the server's start does
 const sent: EmailMessage[] = [];
 
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-  startBilling(); // registers the after-settle hooks, as the server's start does
+beforeAll(() => {
   setEmailTransport(async (m) => void sent.push(m));
-});
-afterAll(async () => {
-  await clearDbForRoutes();
-  await t?.drop();
 });
 
 async function settledAndChecked() {
@@ -42,52 +34,52 @@ const spend = (secret: string) =>
 
 describe("budget alerts", () => {
   it("one email and a banner when this month's spend crosses a threshold; once per month", async () => {
-    const a = await makeAccountWithKey(t.db);
-    const bystander = await makeAccountWithKey(t.db);
-    await addBudgetAlert(t.db, { accountId: a.accountId, thresholdMicroUsd: 10_000n }); // $0.01
-    await addBudgetAlert(t.db, { accountId: a.accountId, thresholdMicroUsd: 1_000_000n }); // $1, not reached
-    await addBudgetAlert(t.db, { accountId: bystander.accountId, thresholdMicroUsd: 10_000n });
-    await expect(addBudgetAlert(t.db, { accountId: a.accountId, thresholdMicroUsd: 10_000n })).rejects.toThrow(/already/);
+    const a = await makeAccountWithKey(app.db);
+    const bystander = await makeAccountWithKey(app.db);
+    await addBudgetAlert(app.db, { accountId: a.accountId, thresholdMicroUsd: 10_000n }); // $0.01
+    await addBudgetAlert(app.db, { accountId: a.accountId, thresholdMicroUsd: 1_000_000n }); // $1, not reached
+    await addBudgetAlert(app.db, { accountId: bystander.accountId, thresholdMicroUsd: 10_000n });
+    await expect(addBudgetAlert(app.db, { accountId: a.accountId, thresholdMicroUsd: 10_000n })).rejects.toThrow(/already/);
 
     await spend(a.secret);
     await settledAndChecked();
-    expect(await monthSpendMicroUsd(t.db, a.accountId)).toBeLessThan(10_000n);
+    expect(await monthSpendMicroUsd(app.db, a.accountId)).toBeLessThan(10_000n);
     expect(sent.filter((m) => m.to === a.email)).toHaveLength(0);
-    expect(await crossedBudgetAlerts(t.db, a.accountId)).toBeNull();
+    expect(await crossedBudgetAlerts(app.db, a.accountId)).toBeNull();
 
     await spend(a.secret);
     await settledAndChecked();
-    const spent = await monthSpendMicroUsd(t.db, a.accountId);
+    const spent = await monthSpendMicroUsd(app.db, a.accountId);
     expect(spent).toBeGreaterThanOrEqual(10_000n);
     const mails = sent.filter((m) => m.to === a.email);
     expect(mails).toHaveLength(1);
     expect(mails[0].subject).toContain("Budget alert");
     expect(mails[0].text).toContain("$0.01");
-    expect(await crossedBudgetAlerts(t.db, a.accountId)).toEqual({ thresholds: [10_000n], spentMicroUsd: spent });
+    expect(await crossedBudgetAlerts(app.db, a.accountId)).toEqual({ thresholds: [10_000n], spentMicroUsd: spent });
 
     // More spend this month: no second email. The ledger is untouched by any of it.
     await spend(a.secret);
     await settledAndChecked();
     expect(sent.filter((m) => m.to === a.email)).toHaveLength(1);
-    expect((await settledMoneyState(t.db, a.accountId)).auditOk).toBe(true);
+    expect((await settledMoneyState(app.db, a.accountId)).auditOk).toBe(true);
 
     const nextMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 2));
     const mailed: EmailMessage[] = [];
     // Next month starts at $0: nothing is due until it is spent again.
-    expect((await checkBudgetAlerts(t.db, a.accountId, { now: nextMonth, send: async (m) => void mailed.push(m) })).alerted).toEqual([]);
+    expect((await checkBudgetAlerts(app.db, a.accountId, { now: nextMonth, send: async (m) => void mailed.push(m) })).alerted).toEqual([]);
 
     // The bystander's alert never fired, its account never spent.
     expect(sent.filter((m) => m.to === bystander.email)).toHaveLength(0);
-    expect((await listBudgetAlerts(t.db, bystander.accountId))[0].alertedPeriod).toBeNull();
+    expect((await listBudgetAlerts(app.db, bystander.accountId))[0].alertedPeriod).toBeNull();
   });
 
   it("a threshold already passed when it is set waits for next month; concurrent checks alert once; removal is scoped", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     await spend(a.secret);
     await spend(a.secret);
     await settledAndChecked();
-    await addBudgetAlert(t.db, { accountId: a.accountId, thresholdMicroUsd: 5_000n });
-    const [alert] = await listBudgetAlerts(t.db, a.accountId);
+    await addBudgetAlert(app.db, { accountId: a.accountId, thresholdMicroUsd: 5_000n });
+    const [alert] = await listBudgetAlerts(app.db, a.accountId);
     expect(alert.alertedPeriod).toBe(new Date().toISOString().slice(0, 7));
     const before = sent.length;
     await spend(a.secret);
@@ -95,15 +87,15 @@ describe("budget alerts", () => {
     expect(sent.length).toBe(before);
 
     // A fresh threshold crossed by spend, checked by five "instances" at once: one email.
-    await addBudgetAlert(t.db, { accountId: a.accountId, thresholdMicroUsd: 1_000_000n });
-    await t.db.execute(sql`update budget_alerts set threshold_micro_usd = 1 where account_id = ${a.accountId} and threshold_micro_usd = 1000000`);
+    await addBudgetAlert(app.db, { accountId: a.accountId, thresholdMicroUsd: 1_000_000n });
+    await app.db.execute(sql`update budget_alerts set threshold_micro_usd = 1 where account_id = ${a.accountId} and threshold_micro_usd = 1000000`);
     const mailed: EmailMessage[] = [];
-    const results = await Promise.all(Array.from({ length: 5 }, () => checkBudgetAlerts(t.db, a.accountId, { send: async (m) => void mailed.push(m) })));
+    const results = await Promise.all(Array.from({ length: 5 }, () => checkBudgetAlerts(app.db, a.accountId, { send: async (m) => void mailed.push(m) })));
     expect(results.flatMap((r) => r.alerted)).toEqual([1n]);
     expect(mailed).toHaveLength(1);
 
-    const other = await makeAccountWithKey(t.db);
-    expect(await removeBudgetAlert(t.db, { accountId: other.accountId, id: alert.id })).toBe(false);
-    expect(await removeBudgetAlert(t.db, { accountId: a.accountId, id: alert.id })).toBe(true);
+    const other = await makeAccountWithKey(app.db);
+    expect(await removeBudgetAlert(app.db, { accountId: other.accountId, id: alert.id })).toBe(false);
+    expect(await removeBudgetAlert(app.db, { accountId: a.accountId, id: alert.id })).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import { CliError, parseSignedUsd, runCommand } from "@/lib/cli/commands";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { findUserByEmail } from "@/lib/accounts";
 import { findActiveKey } from "@/lib/api-keys";
+import { sessionIsCurrent, sessionState } from "@/lib/auth/sessions";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 
 let t: TestDb;
@@ -50,6 +51,19 @@ describe("operator CLI", () => {
     expect(shown).toContain("$12.499999");
     expect(shown).toContain("ledger balanced");
     expect(shown).not.toContain(secret);
+  });
+
+  it("creates verified users and ends a user's sessions", async () => {
+    const email = "ops-verified@example.com";
+    expect((await run("create-user", { email, password: "a-long-passphrase" }))[0]).toMatch(/\(verified\).*\$10\.00 of free credit/);
+    const u = (await findUserByEmail(t.db, email))!;
+    expect(u.user.emailVerifiedAt).not.toBeNull();
+    // The same mailbox again (another case): no second free credit.
+    await expect(run("create-user", { email: "OPS-verified@example.com", password: "a-long-passphrase" })).rejects.toThrow(/already exists/);
+    expect(sessionIsCurrent(await sessionState(t.db, u.user.id), Date.now() - 1)).toBe(true);
+    expect(await run("sign-out-everywhere", { email })).toEqual([`ended every session of ${email}`]);
+    expect(sessionIsCurrent(await sessionState(t.db, u.user.id), Date.now() - 1_000)).toBe(false);
+
   });
 
   it("parses signed dollar amounts exactly", () => {

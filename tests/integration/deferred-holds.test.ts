@@ -44,6 +44,6 @@ describe(`deferred work on ${process.env.TEST_DB ?? "postgres"}`, () => {
       expect(videoEvents).toHaveLength(1);
       expect(videoEvents[0]).toMatchObject({ requestId: response.headers.get("x-request-id"), videoSeconds: 4, costMicroUsd: videoCost, status: "ok" });
       expect(m.usage).toHaveLength(16);
-    });
+    }, 120_000); // renders 96 frames of 720x1280: CPU-bound, slow on a shared machine
   }
 });

@@ -1,16 +1,16 @@
 // @module-tag pglite
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { createApiKey } from "@/lib/api-keys";
 import { flushLastUsed } from "@/lib/api";
 import { overviewStats, parseUsageFilters, usageBreakdown, usageSummary, type UsageFilters } from "@/lib/usage";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccount } from "@/tests/helpers/accounts";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
@@ -19,16 +19,7 @@ process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 // and every usage query that reads it must answer exactly what the events say. Runs on
 // PostgreSQL and, in `npm run test:pglite`, on PGlite.
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
-  await t?.drop();
-});
+const app = integrationApp();
 
 const UNITS = ["requests", "cost_micro_usd", "input_tokens", "output_tokens", "images", "video_seconds", "characters", "audio_ms"] as const;
 
@@ -36,9 +27,9 @@ const UNITS = ["requests", "cost_micro_usd", "input_tokens", "output_tokens", "i
 async function totals(accountId: string) {
   const sums = UNITS.map((u) => (u === "requests" ? sql.raw(`count(*)::text as requests`) : sql.raw(`coalesce(sum(${u}), 0)::text as ${u}`)));
   const rollupSums = UNITS.map((u) => sql.raw(`coalesce(sum(${u}), 0)::text as ${u}`));
-  const [events] = await rows<Record<string, string>>(t.db, sql`select ${sql.join(sums, sql`, `)} from usage_events where account_id = ${accountId}`);
-  const [rollup] = await rows<Record<string, string>>(t.db, sql`select ${sql.join(rollupSums, sql`, `)} from usage_daily where account_id = ${accountId}`);
-  const [ledger] = await rows<{ s: string }>(t.db, sql`select coalesce(-sum(amount_micro_usd), 0)::text as s from ledger_entries where account_id = ${accountId} and kind = 'usage'`);
+  const [events] = await rows<Record<string, string>>(app.db, sql`select ${sql.join(sums, sql`, `)} from usage_events where account_id = ${accountId}`);
+  const [rollup] = await rows<Record<string, string>>(app.db, sql`select ${sql.join(rollupSums, sql`, `)} from usage_daily where account_id = ${accountId}`);
+  const [ledger] = await rows<{ s: string }>(app.db, sql`select coalesce(-sum(amount_micro_usd), 0)::text as s from ledger_entries where account_id = ${accountId} and kind = 'usage'`);
   return { events, rollup, ledgerUsageMicroUsd: ledger.s };
 }
 
@@ -50,7 +41,7 @@ async function referenceSummary(accountId: string, f: UsageFilters) {
   if (f.model) conds.push(sql`model = ${f.model}`);
   if (f.modality) conds.push(sql`modality = ${f.modality}`);
   const r = await rows<{ k: string; cost: string; n: string; tokens: string }>(
-    t.db,
+    app.db,
     sql`select to_char(date_trunc(${unit}, created_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:00') || '|' || model || '|' || modality as k,
                sum(cost_micro_usd)::text as cost, count(*)::text as n, sum(input_tokens + output_tokens)::text as tokens
           from usage_events where ${sql.join(conds, sql` and `)} group by 1 order by 1`,
@@ -70,8 +61,8 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   beforeAll(async () => {
     // A mixed workload through the real /v1 handlers, with two keys.
-    api = await makeAccountWithKey(t.db);
-    const second = await createApiKey(t.db, { accountId: api.accountId, userId: api.userId, name: "second" });
+    api = await makeAccountWithKey(app.db);
+    const second = await createApiKey(app.db, { accountId: api.accountId, userId: api.userId, name: "second" });
     secondKeyId = second.id;
     const c1 = sdkClient(api.secret);
     const c2 = sdkClient(second.secret);
@@ -90,11 +81,11 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     // History written by another path (plain INSERTs, as a migration or an import would):
     // 100 days, several events a day, on both sides of midnight, one statement per day and
     // one multi-day statement, three keys and no key.
-    history = await makeAccount(t.db);
+    history = await makeAccount(app.db);
     historyKeys = [];
-    for (let i = 0; i < 3; i++) historyKeys.push((await createApiKey(t.db, { accountId: history.accountId, userId: history.userId, name: `h${i}` })).id);
+    for (let i = 0; i < 3; i++) historyKeys.push((await createApiKey(app.db, { accountId: history.accountId, userId: history.userId, name: `h${i}` })).id);
     const insertEvents = (fromMs: number, count: number, stepMs: number, tag: string) =>
-      t.db.execute(sql`insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens, images, characters, audio_ms, cost_micro_usd, status, http_status, latency_ms, created_at)
+      app.db.execute(sql`insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens, images, characters, audio_ms, cost_micro_usd, status, http_status, latency_ms, created_at)
         select ${tag} || g, ${history.accountId},
                (array[${historyKeys[0]}, ${historyKeys[1]}, ${historyKeys[2]}, null])[1 + g % 4],
                (array['local/echo-chat', 'local/lorem-chat', 'local/image-sim', 'local/tts-sim'])[1 + (g / 3) % 4],
@@ -133,7 +124,7 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     for (const c of cases) {
       if ("key" in c) c.key = historyKeys[1];
       const f = parseUsageFilters(c, now);
-      const summary = await usageSummary({ db: t.db, accountId: history.accountId, filters: f });
+      const summary = await usageSummary({ db: app.db, accountId: history.accountId, filters: f });
       const got = summary.rows.map((r) => [`${r.bucket}|${r.model}|${r.modality}`, String(r.costMicroUsd), String(r.requests), String(r.inputTokens + r.outputTokens)]);
       const want = await referenceSummary(history.accountId, f);
       expect(got, JSON.stringify(c)).toEqual(want);
@@ -142,37 +133,37 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     }
     // A period that starts and ends mid-day: whole days from the rollup, both ends from the events.
     const ragged = { ...parseUsageFilters({ range: "30d" }, now), from: new Date(now.getTime() - 10.3 * DAY), to: new Date(now.getTime() - 0.4 * DAY) };
-    const raggedSummary = await usageSummary({ db: t.db, accountId: history.accountId, filters: ragged });
+    const raggedSummary = await usageSummary({ db: app.db, accountId: history.accountId, filters: ragged });
     expect(raggedSummary.rows.map((r) => [`${r.bucket}|${r.model}|${r.modality}`, String(r.costMicroUsd), String(r.requests), String(r.inputTokens + r.outputTokens)])).toEqual(
       await referenceSummary(history.accountId, ragged),
     );
-    const raggedByKey = await usageBreakdown({ db: t.db, accountId: history.accountId, filters: ragged, by: "key" });
+    const raggedByKey = await usageBreakdown({ db: app.db, accountId: history.accountId, filters: ragged, by: "key" });
     expect(raggedByKey.reduce((s, r) => s + r.costMicroUsd, 0n)).toBe(raggedSummary.totals.costMicroUsd);
     // Another account's key or model narrows to nothing, never widens.
     const other = parseUsageFilters({ range: "90d", key: secondKeyId }, now);
-    expect((await usageSummary({ db: t.db, accountId: history.accountId, filters: other })).totals.requests).toBe(0n);
+    expect((await usageSummary({ db: app.db, accountId: history.accountId, filters: other })).totals.requests).toBe(0n);
   });
 
   it("breakdowns by key, model and modality add up to the summary's totals; key names are the account's own", async () => {
     const f = parseUsageFilters({ range: "90d" }, now);
-    const summary = await usageSummary({ db: t.db, accountId: history.accountId, filters: f });
+    const summary = await usageSummary({ db: app.db, accountId: history.accountId, filters: f });
     for (const by of ["key", "model", "modality"] as const) {
-      const b = await usageBreakdown({ db: t.db, accountId: history.accountId, filters: f, by });
+      const b = await usageBreakdown({ db: app.db, accountId: history.accountId, filters: f, by });
       expect(b.reduce((s, r) => s + r.costMicroUsd, 0n)).toBe(summary.totals.costMicroUsd);
       expect(b.reduce((s, r) => s + r.requests, 0n)).toBe(summary.totals.requests);
     }
-    const byKey = await usageBreakdown({ db: t.db, accountId: history.accountId, filters: f, by: "key" });
+    const byKey = await usageBreakdown({ db: app.db, accountId: history.accountId, filters: f, by: "key" });
     expect(byKey.map((r) => r.group).sort()).toEqual([...historyKeys, null].sort());
     expect(byKey.find((r) => r.group === historyKeys[2])?.name).toBe("h2");
-    const apiByKey = await usageBreakdown({ db: t.db, accountId: api.accountId, filters: f, by: "key" });
+    const apiByKey = await usageBreakdown({ db: app.db, accountId: api.accountId, filters: f, by: "key" });
     expect(apiByKey.map((r) => r.name).sort()).toEqual(["second", "test"]);
   });
 
   it("the overview's today, month, 7 × 24 h and daily figures equal the events'", async () => {
-    const o = await overviewStats({ db: t.db, accountId: history.accountId, now });
+    const o = await overviewStats({ db: app.db, accountId: history.accountId, now });
     const sum = async (from: Date, to: Date | null) => {
       const [r] = await rows<{ s: string }>(
-        t.db,
+        app.db,
         sql`select coalesce(sum(cost_micro_usd), 0)::text as s from usage_events where account_id = ${history.accountId}
              and created_at >= ${from.toISOString()}::timestamptz ${to ? sql`and created_at < ${to.toISOString()}::timestamptz` : sql``}`,
       );
@@ -190,21 +181,21 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
   });
 
   it("follows updates and deletes of events, and the migration's backfill rebuilds the same rollup", async () => {
-    const [victim] = await rows<{ request_id: string }>(t.db, sql`select request_id from usage_events where account_id = ${history.accountId} order by id limit 1`);
-    await t.db.execute(sql`update usage_events set cost_micro_usd = cost_micro_usd + 1234567, created_at = created_at - interval '3 days', model = 'local/moved' where request_id = ${victim.request_id}`);
-    await t.db.execute(sql`delete from usage_events where account_id = ${history.accountId} and request_id like 'hist_7_%'`);
+    const [victim] = await rows<{ request_id: string }>(app.db, sql`select request_id from usage_events where account_id = ${history.accountId} order by id limit 1`);
+    await app.db.execute(sql`update usage_events set cost_micro_usd = cost_micro_usd + 1234567, created_at = created_at - interval '3 days', model = 'local/moved' where request_id = ${victim.request_id}`);
+    await app.db.execute(sql`delete from usage_events where account_id = ${history.accountId} and request_id like 'hist_7_%'`);
     let s = await totals(history.accountId);
     expect(s.rollup).toEqual(s.events);
-    const [empty] = await rows<{ n: number }>(t.db, sql`select count(*)::int as n from usage_daily where requests = 0`);
+    const [empty] = await rows<{ n: number }>(app.db, sql`select count(*)::int as n from usage_daily where requests = 0`);
     expect(empty.n).toBe(0);
 
-    const before = await rows(t.db, sql`select * from usage_daily order by account_id, day, model, modality, key_id nulls first`);
+    const before = await rows(app.db, sql`select * from usage_daily order by account_id, day, model, modality, key_id nulls first`);
     const migration = fs.readFileSync(path.join(import.meta.dirname, "../../db/migrations/0010_usage-daily.sql"), "utf8");
     const backfill = migration.split("--> statement-breakpoint").at(-1)!;
     expect(backfill).toMatch(/INSERT INTO usage_daily/);
-    await t.db.execute(sql`delete from usage_daily`);
-    await t.db.execute(sql.raw(backfill));
-    expect(await rows(t.db, sql`select * from usage_daily order by account_id, day, model, modality, key_id nulls first`)).toEqual(before);
+    await app.db.execute(sql`delete from usage_daily`);
+    await app.db.execute(sql.raw(backfill));
+    expect(await rows(app.db, sql`select * from usage_daily order by account_id, day, model, modality, key_id nulls first`)).toEqual(before);
     s = await totals(api.accountId);
     expect(s.rollup.cost_micro_usd).toBe(s.ledgerUsageMicroUsd);
   });

@@ -4,11 +4,10 @@ import { countTokens } from "gpt-tokenizer";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
 import { usageEvents } from "@/db/schema";
-import { flushLastUsed } from "@/lib/api";
 import { getCatalog, type TextModel } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
+import { integrationApp } from "@/tests/helpers/fixture";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
 import { sseEvents } from "@/tests/contract/openapi-validator";
 import { FAKE_PIECES, FAKE_TEXT, FAKE_USAGE, fakeUpstreamModels, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
@@ -20,20 +19,16 @@ import { FAKE_PIECES, FAKE_TEXT, FAKE_USAGE, fakeUpstreamModels, startFakeUpstre
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-let t: TestDb;
+const app = integrationApp();
 let up: FakeUpstream;
 beforeAll(async () => {
   up = await startFakeUpstream();
   process.env.UPSTREAM_BASE_URL = up.url;
   process.env.UPSTREAM_MODELS = fakeUpstreamModels(["usage", "stall", "errstream"]);
-  t = await createTestDb();
-  useDbForRoutes(t);
 });
 afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_MODELS"]) delete process.env[k];
-  await Promise.all([t?.drop(), up?.close()]);
+  await up?.close();
 });
 
 const model = (id: string) => getCatalog().get(id) as TextModel;
@@ -41,11 +36,11 @@ const cost = (id: string, input: number, output: number) =>
   ceilDiv(BigInt(input) * model(id).pricing.inputMicroUsdPerMTokens + BigInt(output) * model(id).pricing.outputMicroUsdPerMTokens, 1_000_000n);
 // OpenAI's chat accounting, as for /v1/chat/completions: 3 per message + role + content, 3 to prime.
 const chatInput = (...msgs: [string, string][]) => 3 + msgs.reduce((n, [role, content]) => n + 3 + countTokens(role) + countTokens(content), 0);
-const events = (accountId: string) => t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
+const events = (accountId: string) => app.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
 
 describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
   it("plain: the SDK's output_text, usage in the Responses shape with the exact cost, charged once like chat", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const text = "Hello there, how much does this cost?";
     const r = await client.responses.create({ model: "local/echo-chat", input: text, instructions: "Answer briefly." });
@@ -64,13 +59,13 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
       cost: Number(expected) / 1e6,
       cost_micro_usd: Number(expected),
     });
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - expected, 0n, true]);
     expect((await events(a.accountId)).map((e) => [e.modality, e.inputTokens, e.outputTokens, e.costMicroUsd, e.status])).toEqual([["chat", input, output, expected, "ok"]]);
   });
 
   it("stream: OpenAI's event sequence, deltas that add up to the text, response.completed with usage and cost", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const input = [{ role: "user" as const, content: [{ type: "input_text" as const, text: "Stream me, please: one two three." }] }];
     const stream = await client.responses.create({ model: "local/echo-chat", input, stream: true });
@@ -99,11 +94,11 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
     expect(completed.output_text ?? completed.output[0].content[0].text).toBe(deltas);
     const expected = cost("local/echo-chat", chatInput(["user", deltas]), n);
     expect(completed.usage).toMatchObject({ output_tokens: n, cost_micro_usd: Number(expected) });
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - expected);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - expected);
   });
 
   it("max_output_tokens caps the output: status incomplete, reason max_output_tokens, plain and streamed", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const r = await client.responses.create({ model: "local/lorem-chat", input: "write", max_output_tokens: 20 });
     expect([r.status, r.incomplete_details?.reason, r.usage?.output_tokens]).toEqual(["incomplete", "max_output_tokens", 20]);
@@ -113,7 +108,7 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("a client that closes the stream early is billed for the tokens delivered, as for chat", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const stream = await sdkClient(a.secret).responses.create({ model: "local/lorem-chat", input: "write a lot", max_output_tokens: 2_000, stream: true });
     let seen = 0;
     for await (const e of stream) if (e.type === "response.output_text.delta" && ++seen === 5) break; // the SDK aborts the request
@@ -126,12 +121,12 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
     expect(ev.outputTokens).toBeGreaterThanOrEqual(5);
     expect(ev.outputTokens).toBeLessThanOrEqual(5 + 3);
     expect(ev.costMicroUsd).toBe(cost("local/lorem-chat", ev.inputTokens, ev.outputTokens));
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - ev.costMicroUsd, 0n, true]);
   });
 
   it("upstream models: the chat request that reaches the provider, and the provider's usage billed", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const r = await sdkClient(a.secret).responses.create({ model: "fake/usage", input: [{ role: "user", content: "hi" }], instructions: "Be nice.", max_output_tokens: 50, temperature: 0.2 });
     expect(r.output_text).toBe(FAKE_TEXT);
     const sent = up.requests.at(-1)!;
@@ -141,7 +136,7 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("an upstream failing mid-stream ends with response.failed; the tokens delivered are billed", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const r = await rawCall("/v1/responses", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fake/errstream", input: "hi", stream: true }) });
     const evs = sseEvents(new TextDecoder().decode(r.bytes)).map((e) => e.data as Record<string, any>);
     const deltas = evs.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
@@ -149,11 +144,11 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
     expect(evs.at(-1)).toMatchObject({ type: "response.failed", response: { status: "failed", error: { code: "server_error" } } });
     const [ev] = await events(a.accountId);
     expect(ev).toMatchObject({ status: "upstream_error", outputTokens: countTokens(deltas) });
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - ev.costMicroUsd);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - ev.costMicroUsd);
   });
 
   it("refuses what it does not support with a 400 naming the parameter; nothing is charged", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const cases: [Record<string, unknown>, number, string][] = [
       [{ tools: [{ type: "web_search" }] }, 400, "tools"],
       [{ previous_response_id: "resp_123" }, 400, "previous_response_id"],
@@ -186,7 +181,7 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("the AI SDK's default OpenAI provider (Responses API): generateText and streamText", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const openai = createOpenAI({ apiKey: a.secret, baseURL: "http://app.test/v1", fetch: appFetch as typeof fetch });
     const g = await generateText({ model: openai("local/echo-chat"), prompt: "Hello from the AI SDK" });
     expect(g.text).toBe("Hello from the AI SDK");

@@ -1,36 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { APIError } from "openai";
 import { artifacts, videoJobs } from "@/db/schema";
-import { flushLastUsed } from "@/lib/api";
+
 import { newId } from "@/lib/ids";
 import { reserve } from "@/lib/ledger";
-import { insertVideoJob, runVideoJob, waitForVideoJobs } from "@/lib/media/video-jobs";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { insertVideoJob, runVideoJob } from "@/lib/media/video-jobs";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // GET /v1/videos pages with after/limit/order until has_more is false (the SDK's
 // auto-pager ends), and DELETE /v1/videos/{id} removes an ended job and its content.
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-});
-afterAll(async () => {
-  await waitForVideoJobs();
-  await flushLastUsed();
-  await clearDbForRoutes();
-  await t?.drop();
-});
+const app = integrationApp();
 
 /** Job rows as POST /v1/videos leaves them; `at` lets several share one created_at (ties). */
 async function rows(a: { accountId: string; keyId: string }, n: number, at?: Date) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = newId("vid");
-    await t.db.insert(videoJobs).values({
+    await app.db.insert(videoJobs).values({
       id,
       accountId: a.accountId,
       keyId: a.keyId,
@@ -50,8 +40,8 @@ async function rows(a: { accountId: string; keyId: string }, n: number, at?: Dat
 
 describe(`GET /v1/videos pagination and DELETE /v1/videos/{id} on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("the SDK's auto-pager visits every job exactly once, in order, and ends (ties on created_at included)", async () => {
-    const a = await mediaAccount(t.db);
-    const other = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
+    const other = await mediaAccount(app.db);
     await rows(other, 3); // another account's jobs never show
     const tie = new Date("2026-01-01T00:00:00Z");
     const ids = [...(await rows(a, 4, tie)), ...(await rows(a, 9))];
@@ -79,8 +69,8 @@ describe(`GET /v1/videos pagination and DELETE /v1/videos/{id} on ${process.env.
   });
 
   it("refuses bad limit, order and after with a 400 naming the parameter", async () => {
-    const a = await mediaAccount(t.db);
-    const other = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
+    const other = await mediaAccount(app.db);
     const [foreign] = await rows(other, 1);
     for (const [q, param] of [
       ["limit=101", "limit"],
@@ -96,39 +86,39 @@ describe(`GET /v1/videos pagination and DELETE /v1/videos/{id} on ${process.env.
   });
 
   it("DELETE removes a finished job and its content; a running one is refused with its hold intact; others' jobs are 404", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     // A job as POST /v1/videos leaves it, tiny (fast to render), then rendered and settled.
     const reqId = newId("req");
-    await reserve(t.db, { accountId: a.accountId, keyId: a.keyId, requestId: reqId, amountMicroUsd: 50_000n });
-    const created = await insertVideoJob(t.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId: reqId, model: "local/video-sim", prompt: "a kite", seconds: 1, size: "64x48", reservedMicroUsd: 50_000n });
-    await runVideoJob(t.db, created.id);
-    const [job] = await t.db.select().from(videoJobs).where(eq(videoJobs.id, created.id));
+    await reserve(app.db, { accountId: a.accountId, keyId: a.keyId, requestId: reqId, amountMicroUsd: 50_000n });
+    const created = await insertVideoJob(app.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId: reqId, model: "local/video-sim", prompt: "a kite", seconds: 1, size: "64x48", reservedMicroUsd: 50_000n });
+    await runVideoJob(app.db, created.id);
+    const [job] = await app.db.select().from(videoJobs).where(eq(videoJobs.id, created.id));
     expect(job.status).toBe("completed");
-    const before = await moneyState(t.db, a.accountId);
+    const before = await moneyState(app.db, a.accountId);
 
     // Another account cannot delete it (nor learn it exists).
-    const stranger = await mediaAccount(t.db);
+    const stranger = await mediaAccount(app.db);
     await expect(sdkClient(stranger.secret).videos.delete(created.id)).rejects.toMatchObject({ status: 404 });
 
     const deleted = await client.videos.delete(created.id);
     expect(deleted).toEqual({ id: created.id, object: "video.deleted", deleted: true });
-    expect(await t.db.select().from(artifacts).where(eq(artifacts.id, job.artifactId!))).toEqual([]);
+    expect(await app.db.select().from(artifacts).where(eq(artifacts.id, job.artifactId!))).toEqual([]);
     await expect(client.videos.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
     await expect(client.videos.delete(created.id)).rejects.toMatchObject({ status: 404 });
     // The charge stays charged: deleting moves no money.
-    const after = await moneyState(t.db, a.accountId);
+    const after = await moneyState(app.db, a.accountId);
     expect([after.balanceMicroUsd, after.reservedMicroUsd, after.auditOk]).toEqual([before.balanceMicroUsd, 0n, true]);
 
     // A queued job holds its reservation: deleting it is refused, nothing changes.
     const requestId = newId("req");
-    await reserve(t.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: 50_000n });
+    await reserve(app.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: 50_000n });
     const id = newId("vid");
-    await t.db.insert(videoJobs).values({ id, accountId: a.accountId, keyId: a.keyId, requestId, model: "local/video-sim", prompt: "p", seconds: 1, size: "720x1280", reservedMicroUsd: 50_000n });
+    await app.db.insert(videoJobs).values({ id, accountId: a.accountId, keyId: a.keyId, requestId, model: "local/video-sim", prompt: "p", seconds: 1, size: "720x1280", reservedMicroUsd: 50_000n });
     const refused = await client.videos.delete(id).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(APIError);
     expect(refused).toMatchObject({ status: 400, param: "video_id" });
-    expect((await moneyState(t.db, a.accountId)).reservedMicroUsd).toBe(50_000n);
-    expect((await t.db.select().from(videoJobs).where(eq(videoJobs.id, id))).length).toBe(1);
+    expect((await moneyState(app.db, a.accountId)).reservedMicroUsd).toBe(50_000n);
+    expect((await app.db.select().from(videoJobs).where(eq(videoJobs.id, id))).length).toBe(1);
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { setTier } from "@/lib/accounts";
 import { createApiKey } from "@/lib/api-keys";
+import { notifyKeyChange } from "@/lib/api-keys/changes";
 import { reverseCredit } from "@/lib/ledger";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { startServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/server";
@@ -63,6 +65,7 @@ describe("payments guarded", () => {
 
   it("a frozen account: banner on the dashboard with the amount owed and how to resolve; 402 account_frozen on the API", async () => {
     const a = await signedIn("frozen");
+    await setTier(t.db, a.accountId, "paid"); // room for a few polls under the per-key rate limit
     const key = await createApiKey(t.db, { accountId: a.accountId, userId: a.userId, name: "frozen" });
     expect((await fetch(`${server.url}/v1/credits`, { headers: { authorization: `Bearer ${key.secret}` } })).status).toBe(200);
     // A $25 top-up disputed after all but the free $10 was gone: $15 owed.
@@ -81,12 +84,13 @@ describe("payments guarded", () => {
       expect(html, p).toMatch(/\$15\.00/);
       expect(html, p).toContain("add at least");
     }
-    // Written straight to the ledger here (the webhook path also notifies every instance):
-    // the key's cached lookup expires within KEY_CACHE_TTL_MS.
+    // As the webhook path does: every instance drops its cached lookups for the account
+    // (NOTIFY, heard by the server's LISTEN connection).
+    await notifyKeyChange(t.db, { accountId: a.accountId });
     const res = await vi.waitFor(
       async () => {
         const r = await fetch(`${server.url}/v1/credits`, { headers: { authorization: `Bearer ${key.secret}` } });
-        if (r.status === 200) throw new Error("not frozen yet");
+        if (r.status !== 402) throw new Error(`not frozen yet (${r.status})`);
         return r;
       },
       { timeout: 15_000, interval: 200 },

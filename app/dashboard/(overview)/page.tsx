@@ -1,5 +1,8 @@
 import Link from "next/link";
 import { requireAccount } from "@/lib/auth/session";
+import { freeCreditMessage } from "@/lib/accounts/free-credit-messages";
+import { ResendVerification } from "@/components/settings/settings-forms";
+import { resendVerificationAction } from "../settings/actions";
 import { readBalance } from "@/lib/ledger";
 import { formatMoney, formatUsd } from "@/lib/money";
 import { overviewStats } from "@/lib/usage";
@@ -8,12 +11,19 @@ import { QuickStart } from "@/components/dashboard/quick-start";
 import { daysLeftTenths, LowBalanceBanner, OverviewSpend } from "@/components/dashboard/overview-stats";
 
 export default async function Overview() {
-  const { db, account } = await requireAccount();
+  const { db, account, emailVerifiedAt, freeCredit } = await requireAccount();
+  const creditNote = freeCreditMessage(freeCredit, !!emailVerifiedAt);
   const [balance, stats] = await Promise.all([readBalance(db, account.id), overviewStats({ db, accountId: account.id })]);
   const tenths = daysLeftTenths(balance.availableMicroUsd, stats.last7DaysMicroUsd);
   return (
     <>
       <h1>Overview</h1>
+      {creditNote && (
+        <div className="panel banner" role="status" data-testid="free-credit-note" style={{ marginBottom: 16 }}>
+          <p style={{ marginTop: 0 }}>{creditNote}</p>
+          {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
+        </div>
+      )}
       <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} />
       <div className="grid">
         <div className="panel">

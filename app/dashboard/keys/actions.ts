@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { createApiKey, KEY_NAME_MAX, renameApiKey, revokeApiKey } from "@/lib/api-keys";
+import { createApiKey, KEY_NAME_MAX, KeyLimitError, renameApiKey, revokeApiKey } from "@/lib/api-keys";
 import { currentAccount } from "@/lib/auth/session";
 import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { SPEND_LIMIT_PERIODS } from "@/lib/metering/spend-limits";
@@ -26,7 +26,13 @@ export async function createKeyAction(_prev: CreateKeyState, form: FormData): Pr
   if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
   const name = nameSchema.safeParse(form.get("name") ?? "");
   if (!name.success) return { ok: false, error: name.error.issues[0].message };
-  const key = await createApiKey(session.db, { accountId: session.account.id, userId: session.userId, name: name.data });
+  let key;
+  try {
+    key = await createApiKey(session.db, { accountId: session.account.id, userId: session.userId, name: name.data });
+  } catch (err) {
+    if (err instanceof KeyLimitError) return { ok: false, error: err.message };
+    throw err;
+  }
   revalidatePath("/dashboard/keys");
   return { ok: true, secret: key.secret, name: key.name, id: key.id };
 }

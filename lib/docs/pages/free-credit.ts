@@ -10,15 +10,24 @@ const credit = () => formatUsd(SIGNUP_CREDIT_MICRO_USD);
 export const freeCredit: DocPageSource = {
   slug: "free-credit",
   title: "Free credit",
-  summary: () => `Every new account gets ${credit()} of free credit at sign-up, no card needed, spent at the normal per-model rates.`,
+  summary: () => `Every new account gets ${credit()} of free credit when its email address is verified, no card needed, spent at the normal per-model rates.`,
   blocks: ({ origin }) => [
-    p("Every new account gets ", strong(credit()), " of free credit at sign-up. No card is needed, and there is nothing to claim: it is on your balance when the dashboard first opens."),
+    p(
+      "Every new account gets ",
+      strong(credit()),
+      " of free credit. No card is needed: sign up, follow the link we email you to verify your address, and it is on your balance. Until then you can sign in and look around at $0.00, and the dashboard can send the link again.",
+    ),
+    p(
+      "It is given once per person: addresses that reach the same mailbox (letter case; for Gmail also dots and ",
+      code("+tags"),
+      ") share one grant, disposable-mailbox domains get none, and there is a daily limit on grants to new accounts. An account that gets no free credit is told why on its dashboard.",
+    ),
     p(
       "Free credit is spent exactly like credit you buy: per request, at each model's published rates (see ",
       link("How we bill", "/docs/billing"),
       " and the ",
       link("model list", "/docs/api-reference"),
-      "). It is granted once per account and shows in your billing history as a grant.",
+      "). It shows in your billing history as a grant.",
     ),
     p(
       "New accounts start on the ",

@@ -125,7 +125,7 @@ export async function setupDb(keys = 1): Promise<{ t: TestDb; accountId: string;
   const first = await makeAccountWithKey(t.db, { tier: "paid" });
   const secrets = [first.secret];
   const { createApiKey } = await import("@/lib/api-keys");
-  for (let i = 1; i < keys; i++) secrets.push((await createApiKey(t.db, { accountId: first.accountId, userId: first.userId, name: `bench-${i}` })).secret);
+  for (let i = 1; i < keys; i++) secrets.push((await createApiKey(t.db, { accountId: first.accountId, userId: first.userId, name: `bench-${i}`, maxKeys: keys })).secret);
   await grant(t.db, { accountId: first.accountId, amountMicroUsd: 1_000_000n * 1_000_000n, reference: "bench:credit", description: "bench credit" });
   return { t, accountId: first.accountId, secrets };
 }

@@ -1,0 +1,73 @@
+"use server";
+
+import { AuthError } from "next-auth";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { signIn, signOut } from "@/lib/auth";
+import { changePassword, deleteAccount, requestEmailChange, signOutEverywhere } from "@/lib/auth/account-settings";
+import { currentAccount } from "@/lib/auth/session";
+import { resendVerificationEmail } from "@/lib/auth/verification";
+import { emailOrigin } from "@/lib/email/links";
+
+export type SettingsState = { ok: true; message: string } | { ok: false; field?: string; error: string } | undefined;
+
+const ENDED: SettingsState = { ok: false, error: "Your session has ended. Sign in again." };
+
+function field(form: FormData, name: string): string {
+  const v = form.get(name);
+  return typeof v === "string" ? v : "";
+}
+
+// Every action takes the user from the session, and every change asks for the current
+// password again (lib/auth/account-settings.ts).
+
+export async function changePasswordAction(_prev: SettingsState, form: FormData): Promise<SettingsState> {
+  const s = await currentAccount();
+  if (!s) return ENDED;
+  const newPassword = field(form, "newPassword");
+  const r = await changePassword(s.db, { userId: s.userId, currentPassword: field(form, "currentPassword"), newPassword, origin: emailOrigin(await headers()) });
+  if (!r.ok) return { ok: false, field: r.field, error: r.message };
+  // Every session ended, this one too; this browser signs in again with the new password.
+  try {
+    await signIn("credentials", { email: s.email, password: newPassword, redirectTo: "/dashboard/settings?changed=password" });
+  } catch (err) {
+    if (err instanceof AuthError) return { ok: true, message: `${r.message} Sign in again with your new password.` };
+    throw err; // the redirect on success
+  }
+  return { ok: true, message: r.message };
+}
+
+export async function changeEmailAction(_prev: SettingsState, form: FormData): Promise<SettingsState> {
+  const s = await currentAccount();
+  if (!s) return ENDED;
+  const r = await requestEmailChange(s.db, {
+    userId: s.userId,
+    currentPassword: field(form, "currentPassword"),
+    newEmail: field(form, "newEmail"),
+    origin: emailOrigin(await headers()),
+  });
+  return r.ok ? { ok: true, message: r.message } : { ok: false, field: r.field, error: r.message };
+}
+
+export async function signOutEverywhereAction(): Promise<void> {
+  const s = await currentAccount();
+  if (s) await signOutEverywhere(s.db, s.userId);
+  await signOut({ redirectTo: "/login" });
+}
+
+export async function deleteAccountAction(_prev: SettingsState, form: FormData): Promise<SettingsState> {
+  const s = await currentAccount();
+  if (!s) return ENDED;
+  if (field(form, "confirm") !== "DELETE") return { ok: false, field: "confirm", error: 'Type DELETE (in capitals) to confirm.' };
+  const r = await deleteAccount(s.db, { userId: s.userId, password: field(form, "password") });
+  if (!r.ok) return { ok: false, field: r.field, error: r.message };
+  await signOut({ redirect: false });
+  redirect("/?deleted=1");
+}
+
+export async function resendVerificationAction(_prev: SettingsState): Promise<SettingsState> {
+  const s = await currentAccount();
+  if (!s) return ENDED;
+  const r = await resendVerificationEmail(s.db, { userId: s.userId, origin: emailOrigin(await headers()) });
+  return r.ok ? { ok: true, message: r.message } : { ok: false, error: r.message };
+}

@@ -1,0 +1,63 @@
+"use client";
+
+import { useActionState } from "react";
+import type { SettingsState } from "@/app/dashboard/settings/actions";
+
+type Action = (prev: SettingsState, form: FormData) => Promise<SettingsState>;
+type Field = { name: string; label: string; type: "email" | "password" | "text"; autoComplete?: string; minLength?: number };
+
+/** One settings form: its fields, a submit button, and the answer (success or what to fix). */
+export function SettingsForm(props: { testId: string; fields: Field[]; submit: string; action: Action; danger?: boolean }) {
+  const [state, formAction, pending] = useActionState(props.action, undefined);
+  return (
+    <form action={formAction} data-testid={props.testId}>
+      {props.fields.map((f) => (
+        <div key={f.name}>
+          <label htmlFor={`${props.testId}-${f.name}`}>{f.label}</label>
+          <input
+            id={`${props.testId}-${f.name}`}
+            name={f.name}
+            type={f.type}
+            required
+            autoComplete={f.autoComplete}
+            minLength={f.minLength}
+            data-testid={`${props.testId}-${f.name}`}
+            aria-invalid={state && !state.ok && state.field === f.name ? true : undefined}
+          />
+        </div>
+      ))}
+      {state && !state.ok && (
+        <p className="error" role="alert" data-testid={`${props.testId}-error`}>
+          {state.error}
+        </p>
+      )}
+      {state?.ok && (
+        <p role="status" data-testid={`${props.testId}-ok`}>
+          {state.message}
+        </p>
+      )}
+      <p>
+        <button type="submit" disabled={pending} className={props.danger ? "danger" : undefined} data-testid={`${props.testId}-submit`}>
+          {pending ? "Please wait…" : props.submit}
+        </button>
+      </p>
+    </form>
+  );
+}
+
+/** The dashboard's "send the link again" button for an unverified address. */
+export function ResendVerification({ action }: { action: (prev: SettingsState) => Promise<SettingsState> }) {
+  const [state, formAction, pending] = useActionState(action, undefined);
+  return (
+    <form action={formAction} style={{ display: "inline" }}>
+      <button type="submit" className="secondary" disabled={pending} data-testid="resend-verification">
+        {pending ? "Sending…" : "Send the link again"}
+      </button>
+      {state && (
+        <span role="status" className={state.ok ? "muted" : "error"} data-testid="resend-result" style={{ marginLeft: 8 }}>
+          {state.ok ? state.message : state.error}
+        </span>
+      )}
+    </form>
+  );
+}
