@@ -32,10 +32,18 @@ export default defineConfig([
     },
   },
   {
-    files: ["e2e/**"],
+    files: ["e2e/**", "tests/**"],
     rules: {
-      // Playwright's fixture callback is named `use`; it is not React's use() hook.
+      // No React components here: Playwright's fixture callback is named `use`, and test
+      // helpers such as useDbHandle() are plain functions, not React hooks.
       "react-hooks/rules-of-hooks": "off",
+    },
+  },
+  {
+    files: ["**/*.cjs"],
+    rules: {
+      // CommonJS by definition (a `node --require` preload): require() is its import.
+      "@typescript-eslint/no-require-imports": "off",
     },
   },
   {

@@ -28,7 +28,7 @@ const schema = z
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
-    // Rate limiter: longest wait for Redis before a request goes on unlimited, and how long
+    // Rate limiter: longest wait for Redis before the instance's in-process limiter decides, and how long
     // to skip Redis after a failure (see lib/ratelimit/index.ts).
     RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
     RATELIMIT_BREAKER_MS: z.coerce.number().int().min(0).max(600_000).optional(),

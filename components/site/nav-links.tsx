@@ -19,6 +19,8 @@ export function NavLinks({ links, label, toggleLabel = "Menu", children }: { lin
   const pathname = usePathname();
   const [open, setOpen] = useState(false);
   // Following a link closes the menu.
+  // The path changes outside this component (a link was followed): close to match it.
+  // eslint-disable-next-line react-hooks/set-state-in-effect
   useEffect(() => setOpen(false), [pathname]);
   return (
     <>

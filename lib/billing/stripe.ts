@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { stripeConfig, type StripeConfig } from "./config";
+import { stripeConfig } from "./config";
 import { BillingError } from "./errors";
 
 // Pinned so a Stripe SDK upgrade never silently changes the shapes we read. It is the

@@ -1,6 +1,8 @@
 // The Response object (OpenAI's `Response` schema) built from what our chat path
 // answered: one assistant message with one output_text part, usage with our cost.
 
+// OpenAI-shaped JSON read and written field by field, with checks at each use.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";

@@ -12,6 +12,8 @@ import { outputMessage, outputText, responseObject, responseUsage, type Response
 // closes early cancels it and is billed for the tokens delivered, one that never reads is
 // detected as such.
 
+// OpenAI-shaped JSON read and written field by field, with checks at each use.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 export function responsesEventStream(chat: Response, shell: ResponseShell): Response {

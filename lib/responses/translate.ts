@@ -9,6 +9,8 @@ import type { ChatMessageLike } from "@/lib/providers/text/tokens";
 // We keep no state and run no tools, so whatever needs them is refused with a 400 naming
 // the parameter rather than silently ignored (RESPONSES_PARAMETERS below).
 
+// OpenAI-shaped JSON read and written field by field, with checks at each use.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 export type ResponsesParameterPolicy = "translated" | "echoed" | "refused" | "ours";

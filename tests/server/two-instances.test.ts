@@ -47,7 +47,7 @@ beforeAll(async () => {
     REDIS_URL: TEST_REDIS_URL,
     AUTH_SECRET: "two-instances-test-secret-0123456789abcdef",
     // The test is about sharing, not about the limiter's give-up policy: a slow Redis answer on
-    // this busy machine must not turn into an unlimited ("degraded") request.
+    // this busy machine must not turn into a per-instance ("degraded") decision.
     RATELIMIT_TIMEOUT_MS: "10000",
     LOCAL_SIM_CHUNK_DELAY_MS: "2",
   };

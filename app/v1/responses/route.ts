@@ -37,6 +37,7 @@ export const POST = withApiKey(async (ctx) => {
   };
   if (stream) return responsesEventStream(chat, shell);
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the chat answer's JSON, read field by field below
   const answer = (await chat.json()) as Record<string, any>;
   const choice = answer.choices?.[0];
   const status = choice?.finish_reason === "length" ? "incomplete" : "completed";

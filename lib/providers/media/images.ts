@@ -47,6 +47,7 @@ export async function generateImages(catalog: Catalog, req: ImageRequest): Promi
     return d as { data: unknown[]; quality?: unknown; size?: unknown; usage?: unknown };
   });
   // Never bill (or return) more images than were asked for and reserved.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an upstream's image item, each field checked below
   const images = data.data.slice(0, req.n).flatMap((item: any): GeneratedImage[] => {
     const revisedPrompt = typeof item?.revised_prompt === "string" ? item.revised_prompt : undefined;
     if (typeof item?.b64_json === "string") return [{ b64Json: item.b64_json, revisedPrompt }];
