@@ -16,7 +16,7 @@ let t: TestDb;
 let sink: MailSink;
 let server: RunningServer;
 let ids: Record<string, string>;
-const SIGNINS_PER_MINUTE = 4;
+const SIGNINS_PER_MINUTE = 10;
 
 beforeAll(async () => {
   t = await createTestDb();
@@ -28,6 +28,7 @@ beforeAll(async () => {
     AUTH_SECRET: "auth-hardening-secret-auth-hardening-secret",
     SIGNIN_LIMIT_PER_MINUTE: String(SIGNINS_PER_MINUTE),
     SIGNUP_LIMIT_PER_HOUR: "1000",
+    ADMIN_EMAILS: "root@hardening.test",
   });
   ids = actionIds(TEST_DIST_DIR);
 }, 600_000);
@@ -65,6 +66,28 @@ describe("sessions are revocable", () => {
     const again = new WebSession(server.url);
     expect(await again.signIn(u.email)).toBe(true);
     expect((await again.fetch("/dashboard")).status).toBe(200);
+  });
+});
+
+describe("an admin ends a user's sessions", () => {
+  it("from /admin: the user's session ends at once; a non-admin calling the same action changes nothing", async () => {
+    const victim = await makeUser(t.db, "victim");
+    const root = await makeUser(t.db, "root@hardening.test");
+    const v = new WebSession(server.url);
+    expect(await v.signIn(victim.email)).toBe(true);
+    const other = new WebSession(server.url);
+    expect(await other.signIn((await makeUser(t.db, "nosy")).email)).toBe(true);
+
+    const refused = await other.action("/admin", ids.endUserSessionsAction, [undefined, form({ email: victim.email })]);
+    expect(refused.text).toContain("Only administrators");
+    expect((await v.fetch("/dashboard")).status).toBe(200);
+
+    const admin = new WebSession(server.url);
+    expect(await admin.signIn(root.email)).toBe(true);
+    const done = await admin.action("/admin", ids.endUserSessionsAction, [undefined, form({ email: victim.email })]);
+    expect(done.text).toContain(`Every session of ${victim.email} has ended.`);
+    expect((await v.fetch("/dashboard")).status).toBe(307);
+    expect((await admin.fetch("/admin")).status).toBe(200);
   });
 });
 
