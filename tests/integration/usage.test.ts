@@ -323,8 +323,8 @@ describe(`usage buckets and periods on ${process.env.TEST_DB ?? "postgres"}`, ()
     ]);
     const chart = buildChartData(s, f);
     expect(chart.rows.map((r) => [r.label, r.totalExact])).toEqual([
-      ["2024-03-10", "$0.000110"],
-      ["2024-03-11", "$0.001000"],
+      ["2024-03-10", "$0.00011"],
+      ["2024-03-11", "$0.001"],
     ]);
     // "Last 7 days" on 2024-03-12 = 2024-03-06 .. 2024-03-12; the 24-hour view is hourly.
     const week = await usageSummary({ db: app.db, accountId: a.accountId, filters: parseUsageFilters({ range: "7d" }, now) });
