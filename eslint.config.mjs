@@ -14,10 +14,7 @@ export default defineConfig([
       // A leading underscore marks a binding kept on purpose: a property destructured out so
       // that `...rest` leaves it behind, or a positional parameter a signature requires.
       // A catch clause's error may go unread when the failure itself is the information.
-      "@typescript-eslint/no-unused-vars": [
-        "warn",
-        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
-      ],
+      "@typescript-eslint/no-unused-vars": ["warn", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
       // `cond ? a() : b()` and `ok && f()` as statements are the code's idiom for a two-way
       // or guarded side effect; a bare expression with no effect is still reported.
       "@typescript-eslint/no-unused-expressions": ["error", { allowShortCircuit: true, allowTernary: true }],

@@ -16,7 +16,15 @@ import { TIER_LIST } from "@/lib/ratelimit/tiers";
 // per request so an instance's configured upstream models appear.
 export const dynamic = "force-dynamic";
 
-const MODALITY_LABEL = { chat: "Chat", completion: "Completions", image: "Images", video: "Video", tts: "Text-to-speech", stt: "Speech-to-text", embedding: "Embeddings" } as const;
+const MODALITY_LABEL = {
+  chat: "Chat",
+  completion: "Completions",
+  image: "Images",
+  video: "Video",
+  tts: "Text-to-speech",
+  stt: "Speech-to-text",
+  embedding: "Embeddings",
+} as const;
 
 export default async function Home() {
   const [session, h] = await Promise.all([auth(), headers()]);
@@ -31,18 +39,21 @@ export default async function Home() {
         <section className="hero" data-testid="hero">
           <h1>One OpenAI-compatible API, billed per request in dollars</h1>
           <p className="lead">
-            Point any OpenAI SDK or curl at Metered and pay only for what each request uses, from prepaid credit: per token,
-            image, second of video, character or minute of audio. No bundles, no subscriptions, and every response tells you
-            its exact cost.
+            Point any OpenAI SDK or curl at Metered and pay only for what each request uses, from prepaid credit: per token, image, second of video, character
+            or minute of audio. No bundles, no subscriptions, and every response tells you its exact cost.
           </p>
           <p className="lead">
             New accounts get <strong data-testid="landing-credit">{credit}</strong> of free credit, no card needed.
           </p>
           <div className="cta-row">
             {signedIn ? (
-              <Link className="button" href="/dashboard" data-testid="landing-dashboard">Go to your dashboard</Link>
+              <Link className="button" href="/dashboard" data-testid="landing-dashboard">
+                Go to your dashboard
+              </Link>
             ) : (
-              <Link className="button" href="/signup" data-testid="landing-signup">Create an account, get {credit}</Link>
+              <Link className="button" href="/signup" data-testid="landing-signup">
+                Create an account, get {credit}
+              </Link>
             )}
             <Link href="/docs">Read the docs</Link>
             <Link href="/pricing">See pricing</Link>
@@ -52,15 +63,23 @@ export default async function Home() {
         <section aria-labelledby="how">
           <h2 id="how">How it works</h2>
           <ol className="steps">
-            <li><strong>Sign up</strong> and create an API key in the dashboard.</li>
-            <li><strong>Call the API</strong> with the base URL <code>{origin}/v1</code>: chat, completions, images, speech, transcription and video.</li>
-            <li><strong>Watch your spend</strong> per key and per model; top up any amount from $5 with a card, set spend limits per key.</li>
+            <li>
+              <strong>Sign up</strong> and create an API key in the dashboard.
+            </li>
+            <li>
+              <strong>Call the API</strong> with the base URL <code>{origin}/v1</code>: chat, completions, images, speech, transcription and video.
+            </li>
+            <li>
+              <strong>Watch your spend</strong> per key and per model; top up any amount from $5 with a card, set spend limits per key.
+            </li>
           </ol>
         </section>
 
         <section aria-labelledby="try">
           <h2 id="try">Your first request</h2>
-          <p className="muted">With a key from the dashboard in <code>METERED_API_KEY</code>:</p>
+          <p className="muted">
+            With a key from the dashboard in <code>METERED_API_KEY</code>:
+          </p>
           {quickStartSamples(origin, catalog.models).map((s) => (
             <CodeBlock key={s.id} caption={`${s.title}:`} code={s.code} lang={s.lang} sample={s.run} testId={`sample-${s.id}`} />
           ))}
@@ -69,22 +88,30 @@ export default async function Home() {
         <section aria-labelledby="models">
           <h2 id="models">Models and prices</h2>
           <p className="muted">
-            Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in
-            and deterministic, for trying the platform.
+            Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in and deterministic, for trying
+            the platform.
           </p>
           <div className="table-scroll">
             <table data-testid="landing-models">
               <thead>
-                <tr><th>Model</th><th>Type</th><th>Price</th></tr>
+                <tr>
+                  <th>Model</th>
+                  <th>Type</th>
+                  <th>Price</th>
+                </tr>
               </thead>
               <tbody>
                 {catalog.models.map((m) => (
                   <tr key={m.id} data-testid={`landing-model-${m.id}`}>
-                    <td><code>{m.id}</code> {m.simulator && <span className="badge">simulator</span>}</td>
+                    <td>
+                      <code>{m.id}</code> {m.simulator && <span className="badge">simulator</span>}
+                    </td>
                     <td>{MODALITY_LABEL[m.modality]}</td>
                     <td>
                       {priceLines(m).map((p) => (
-                        <div key={p.unit}><strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span></div>
+                        <div key={p.unit}>
+                          <strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span>
+                        </div>
                       ))}
                     </td>
                   </tr>
@@ -100,11 +127,19 @@ export default async function Home() {
           <div className="table-scroll">
             <table data-testid="landing-tiers">
               <thead>
-                <tr><th>Tier</th><th>Requests per minute</th><th>How to get it</th></tr>
+                <tr>
+                  <th>Tier</th>
+                  <th>Requests per minute</th>
+                  <th>How to get it</th>
+                </tr>
               </thead>
               <tbody>
                 {TIER_LIST.map((t) => (
-                  <tr key={t.id}><td>{t.name}</td><td>{t.requestsPerMinute}</td><td className="muted">{t.howToGet}</td></tr>
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    <td>{t.requestsPerMinute}</td>
+                    <td className="muted">{t.howToGet}</td>
+                  </tr>
                 ))}
               </tbody>
             </table>
@@ -114,7 +149,15 @@ export default async function Home() {
         <section className="panel cta-panel">
           <h2>Start with {credit} of free credit</h2>
           <div className="cta-row">
-            {signedIn ? <Link className="button" href="/dashboard">Go to your dashboard</Link> : <Link className="button" href="/signup">Sign up</Link>}
+            {signedIn ? (
+              <Link className="button" href="/dashboard">
+                Go to your dashboard
+              </Link>
+            ) : (
+              <Link className="button" href="/signup">
+                Sign up
+              </Link>
+            )}
             <Link href="/docs">Docs</Link>
             <Link href="/pricing">Pricing</Link>
           </div>

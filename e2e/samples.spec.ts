@@ -50,9 +50,9 @@ test("every code sample shown on the site and in the README runs against the app
   const samples: Sample[] = [];
   for (const p of pages) {
     await page.goto(p);
-    const found = await page.locator("pre[data-sample]").evaluateAll((els) =>
-      els.map((el) => ({ runner: el.getAttribute("data-sample") as "shell" | "node", code: el.textContent ?? "" })),
-    );
+    const found = await page
+      .locator("pre[data-sample]")
+      .evaluateAll((els) => els.map((el) => ({ runner: el.getAttribute("data-sample") as "shell" | "node", code: el.textContent ?? "" })));
     expect(found.length, `${p} shows no runnable sample`).toBeGreaterThan(0);
     samples.push(...found.map((f) => ({ ...f, page: p })));
   }

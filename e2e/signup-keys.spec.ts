@@ -70,7 +70,7 @@ test("wrong passwords are refused and slow the next attempt down, pointing to pa
   // The 4th failure asks for a 1-second pause: an attempt straight away is told to wait.
   await auth.signIn(email, PASSWORD);
   const error = page.getByTestId("form-error");
-  const waited = await error.isVisible() ? await error.innerText() : "";
+  const waited = (await error.isVisible()) ? await error.innerText() : "";
   if (waited) expect(waited).toMatch(/Too many failed sign-in attempts\. Wait \d+ seconds? .*reset your password/);
   // After the delay the correct password works: no lock-out.
   await expect(async () => {

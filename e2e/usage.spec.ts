@@ -37,7 +37,12 @@ function parseCsv(text: string) {
 
 const sum = (calls: Call[]) => calls.reduce((s, c) => s + c.costMicroUsd, 0n);
 
-test("requests made with new keys are counted in the usage charts, log, key filter and CSV, exactly; another account sees none of it", async ({ page, auth, keys, baseURL }) => {
+test("requests made with new keys are counted in the usage charts, log, key filter and CSV, exactly; another account sees none of it", async ({
+  page,
+  auth,
+  keys,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   await auth.signUpOk(uniqueEmail("usage"));
 

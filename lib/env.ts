@@ -15,9 +15,7 @@ function validCidrOrIp(entry: string): boolean {
 // Every integration is optional: when its variables are absent the app uses its
 // embedded default (PGlite, in-process limiter, Stripe test emulator, local models).
 
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
 
 const schema = z
   .object({
@@ -25,7 +23,10 @@ const schema = z
     DATABASE_URL: postgresUrl.optional(),
     PGLITE_DIR: z.string().min(1).optional(),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// URL")
+      .optional(),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
     // Rate limiter: longest wait for Redis before the instance's in-process limiter decides, and how long
@@ -35,10 +36,20 @@ const schema = z
     // Reserve-then-settle: how long a reservation may stay open before the sweeper assumes
     // its process died and releases it (lib/ledger/sweeper.ts). Default 900 (15 min); keep it
     // above the longest request (video jobs run up to 10 min). Tests shorten it.
-    RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).optional(),
+    RESERVATION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .optional(),
     // A busy account's credit lease is given back after this long without requests
     // (lib/metering/credit-lease.ts). Default 500 ms.
-    CREDIT_LEASE_IDLE_MS: z.coerce.number().int().min(1).max(60 * 60_000).optional(),
+    CREDIT_LEASE_IDLE_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 60_000)
+      .optional(),
     // Per-IP abuse limits on the account forms (lib/auth/ip-limits.ts); defaults 5 and 20.
     SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
@@ -46,9 +57,18 @@ const schema = z
     // defaults 10 and 5 (lib/billing/velocity.ts).
     TOPUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     CARD_SETUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
-    STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_").optional(),
-    NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_").optional(),
-    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^sk_(test|live)_/, "must start with sk_test_ or sk_live_")
+      .optional(),
+    NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_(test|live)_/, "must start with pk_test_ or pk_live_")
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_/, "must start with whsec_")
+      .optional(),
     // The Stripe test emulator (devtools/stripe-emulator), used when the three STRIPE_* keys
     // are unset and the emulator's keys are given (scripts/start.mjs generates them once per
     // installation into .data/stripe-emulator-keys.json and passes them to both processes):
@@ -57,22 +77,34 @@ const schema = z
     // STRIPE_EMULATOR_IN_PRODUCTION=1 (lib/billing/config.ts).
     STRIPE_EMULATOR_URL: z.url().optional(),
     STRIPE_EMULATOR_PUBLIC_URL: z.url().optional(),
-    STRIPE_EMULATOR_SECRET_KEY: z.string().regex(/^sk_test_\w{16,}$/, "must be sk_test_ followed by at least 16 characters").optional(),
-    STRIPE_EMULATOR_PUBLISHABLE_KEY: z.string().regex(/^pk_test_\w{16,}$/, "must be pk_test_ followed by at least 16 characters").optional(),
-    STRIPE_EMULATOR_WEBHOOK_SECRET: z.string().regex(/^whsec_\w{32,}$/, "must be whsec_ followed by at least 32 characters").optional(),
+    STRIPE_EMULATOR_SECRET_KEY: z
+      .string()
+      .regex(/^sk_test_\w{16,}$/, "must be sk_test_ followed by at least 16 characters")
+      .optional(),
+    STRIPE_EMULATOR_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_test_\w{16,}$/, "must be pk_test_ followed by at least 16 characters")
+      .optional(),
+    STRIPE_EMULATOR_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_\w{32,}$/, "must be whsec_ followed by at least 32 characters")
+      .optional(),
     STRIPE_EMULATOR_IN_PRODUCTION: z.enum(["0", "1"]).optional(),
     UPSTREAM_BASE_URL: z.url().optional(),
     UPSTREAM_API_KEY: z.string().optional(),
     // Upstream providers and the models they serve (lib/catalog/config.ts): JSON, inline
     // and/or in a file. Their contents are validated with the catalog at start.
-    PROVIDERS: z.string().startsWith("{", "must be a JSON object: {\"providers\": [...], \"models\": [...]}").optional(),
+    PROVIDERS: z.string().startsWith("{", 'must be a JSON object: {"providers": [...], "models": [...]}').optional(),
     PROVIDERS_FILE: z.string().min(1).optional(),
     ADMIN_EMAILS: z.string().optional(),
     APP_URL: z.url().optional(),
     // Outgoing email (lib/email): an SMTP URL for nodemailer, e.g. smtps://user:pass@smtp.example.com:465.
     // Required in production (checked at start-up, lib/email/config.ts); `npm start` points it at
     // the local mail sink when unset.
-    SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
     EMAIL_FROM: z.string().min(3).optional(),
     // Free credit (lib/accounts/free-credit.ts): at most this many grants per UTC day; 0 = none.
     FREE_GRANTS_PER_DAY: z.coerce.number().int().min(0).max(100_000_000).optional(),
@@ -99,16 +131,20 @@ const schema = z
     }
     const stripe = [env.STRIPE_SECRET_KEY, env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY, env.STRIPE_WEBHOOK_SECRET];
     if (stripe.some(Boolean) && !stripe.every(Boolean)) {
-      const missing = ["STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"].filter(
-        (_, i) => !stripe[i],
-      );
-      ctx.addIssue({ code: "custom", path: [missing[0]], message: "Stripe needs all three of STRIPE_SECRET_KEY, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET" });
+      const missing = ["STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"].filter((_, i) => !stripe[i]);
+      ctx.addIssue({
+        code: "custom",
+        path: [missing[0]],
+        message: "Stripe needs all three of STRIPE_SECRET_KEY, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET",
+      });
     }
     if (env.TRUST_PROXY_HOPS !== undefined && env.TRUSTED_PROXIES) {
       ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: "set either TRUST_PROXY_HOPS or TRUSTED_PROXIES, not both" });
     }
     if (env.TRUSTED_PROXIES) {
-      for (const entry of env.TRUSTED_PROXIES.split(",").map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of env.TRUSTED_PROXIES.split(",")
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         if (!validCidrOrIp(entry)) {
           ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)` });
         }

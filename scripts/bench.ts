@@ -5,7 +5,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const dir = path.join(import.meta.dirname, "bench");
-const available = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort() : [];
+const available = fs.existsSync(dir)
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.slice(0, -3))
+      .sort()
+  : [];
 const [name, ...args] = process.argv.slice(2);
 
 if (!name || !available.includes(name)) {

@@ -6,15 +6,15 @@ import { CliError, HELP, runCommand } from "@/lib/cli/commands";
 let parsed;
 try {
   parsed = parseArgs({
-  allowPositionals: true,
-  options: {
-    help: { type: "boolean", short: "h" },
-    clear: { type: "boolean" },
-    ...Object.fromEntries(
-      ["email", "password", "name", "amount", "reason", "reference", "tier", "key", "period", "limit"].map((o) => [o, { type: "string" as const }]),
-    ),
-  },
-});
+    allowPositionals: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      clear: { type: "boolean" },
+      ...Object.fromEntries(
+        ["email", "password", "name", "amount", "reason", "reference", "tier", "key", "period", "limit"].map((o) => [o, { type: "string" as const }]),
+      ),
+    },
+  });
 } catch (err) {
   console.error(`error: ${(err as Error).message}\n\n${HELP}`);
   process.exit(2);

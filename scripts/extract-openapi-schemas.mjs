@@ -51,7 +51,18 @@ while (queue.length) {
 // Documentation-only keys are dropped (they are most of the file's size); everything that
 // constrains a value (type, enum, required, properties, items, anyOf/oneOf/allOf, const,
 // format, minimum…) is kept as published.
-const DOC_KEYS = new Set(["description", "example", "examples", "x-oaiMeta", "x-oaiTypeLabel", "x-stainless-const", "x-stainless-skip", "x-stainless-naming", "title", "deprecated"]);
+const DOC_KEYS = new Set([
+  "description",
+  "example",
+  "examples",
+  "x-oaiMeta",
+  "x-oaiTypeLabel",
+  "x-stainless-const",
+  "x-stainless-skip",
+  "x-stainless-naming",
+  "title",
+  "deprecated",
+]);
 // Under "properties" the keys are property names (a property may be called "title"), so
 // nothing is dropped there.
 const strip = (v, underProperties = false) => {

@@ -33,12 +33,27 @@ const tsxBin = path.join(root, "node_modules/tsx/dist/cli.mjs");
 
 function newest(p) {
   let s;
-  try { s = fs.statSync(p); } catch { return 0; }
+  try {
+    s = fs.statSync(p);
+  } catch {
+    return 0;
+  }
   if (!s.isDirectory()) return s.mtimeMs;
   return Math.max(0, ...fs.readdirSync(p).map((e) => newest(path.join(p, e))));
 }
 const buildId = path.join(distDir, "BUILD_ID");
-const sources = ["app", "components", "lib", "db", "public", "proxy.ts", "instrumentation.ts", "instrumentation-node.ts", "next.config.js", "package-lock.json"];
+const sources = [
+  "app",
+  "components",
+  "lib",
+  "db",
+  "public",
+  "proxy.ts",
+  "instrumentation.ts",
+  "instrumentation-node.ts",
+  "next.config.js",
+  "package-lock.json",
+];
 const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
 if (!built || sources.some((s) => newest(s) > built)) {
   console.log("Building the app (next build)…");
@@ -70,9 +85,7 @@ if (!process.env.SMTP_URL && !production) {
   const httpPort = process.env.MAIL_SINK_HTTP_PORT ?? "1080";
   env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
   inboxUrl = `http://localhost:${httpPort}`;
-  children.push(
-    spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], { stdio: "inherit", env }),
-  );
+  children.push(spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], { stdio: "inherit", env }));
 }
 const emulatorWanted = !process.env.STRIPE_SECRET_KEY && (!production || process.env.STRIPE_EMULATOR_IN_PRODUCTION === "1");
 if (emulatorWanted) {
@@ -86,10 +99,14 @@ if (emulatorWanted) {
     STRIPE_EMULATOR_IN_PRODUCTION: "1",
   });
   children.push(
-    spawn(process.execPath, [tsxBin, "devtools/stripe-emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`], {
-      stdio: "inherit",
-      env,
-    }),
+    spawn(
+      process.execPath,
+      [tsxBin, "devtools/stripe-emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`],
+      {
+        stdio: "inherit",
+        env,
+      },
+    ),
   );
 } else if (!process.env.STRIPE_SECRET_KEY) {
   console.log("[metered] NODE_ENV=production and no Stripe keys: payments are off (no emulator started).");
@@ -99,14 +116,21 @@ children.push(app);
 app.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
   if (String(chunk).includes("database ready")) {
-    console.log(`\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n${inboxUrl ? `  Emails (verification, password reset) arrive in the development inbox: ${inboxUrl}\n` : ""}`);
+    console.log(
+      `\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n${inboxUrl ? `  Emails (verification, password reset) arrive in the development inbox: ${inboxUrl}\n` : ""}`,
+    );
   }
 });
 // The database is opened at start-up (instrumentation), so "ready" is printed once the
 // first request would succeed. Nudge the server so that happens right away.
 setTimeout(() => fetch(`${url}/`).catch(() => {}), 1500);
 
-const stop = (sig) => { for (const c of children) c.kill(sig); };
+const stop = (sig) => {
+  for (const c of children) c.kill(sig);
+};
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
-app.on("exit", (code) => { stop("SIGTERM"); process.exit(code ?? 0); });
+app.on("exit", (code) => {
+  stop("SIGTERM");
+  process.exit(code ?? 0);
+});

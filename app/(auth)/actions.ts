@@ -87,8 +87,7 @@ export async function resetPasswordAction(_prev: FormState, form: FormData): Pro
 export async function verifyEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
   const result = await verifyEmail(await getDb(), field(form, "token"));
   if (!result.ok) return { error: result.message };
-  const credit =
-    result.freeCredit === "granted" ? "Your $10.00 of free credit is on your balance." : "Your dashboard explains your free credit.";
+  const credit = result.freeCredit === "granted" ? "Your $10.00 of free credit is on your balance." : "Your dashboard explains your free credit.";
   return { done: `Your email address is verified. ${credit}` };
 }
 

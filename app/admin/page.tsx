@@ -21,7 +21,9 @@ export default async function AdminPage() {
   return (
     <>
       <nav className="nav">
-        <Link href="/dashboard" className="brand">Metered</Link>
+        <Link href="/dashboard" className="brand">
+          Metered
+        </Link>
         <Link href="/dashboard">Dashboard</Link>
         <span className="spacer" />
         <span className="muted">{email} (admin)</span>
@@ -30,7 +32,9 @@ export default async function AdminPage() {
         <h1>Admin</h1>
         <h2>Tier requests</h2>
         {pending.length === 0 ? (
-          <p className="muted" data-testid="no-tier-requests">No pending requests.</p>
+          <p className="muted" data-testid="no-tier-requests">
+            No pending requests.
+          </p>
         ) : (
           <table>
             <thead>
@@ -48,7 +52,9 @@ export default async function AdminPage() {
                   <td className="muted">{r.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC</td>
                   <td>
                     {r.email}
-                    <div className="muted"><code>{r.accountId}</code></div>
+                    <div className="muted">
+                      <code>{r.accountId}</code>
+                    </div>
                   </td>
                   <td>
                     {tierInfo(r.currentTier).name} → {tierInfo(r.requestedTier).name}
@@ -67,9 +73,9 @@ export default async function AdminPage() {
         <EndSessionsForm action={endUserSessionsAction} />
         <h2>Rate limiter</h2>
         <p className="muted" data-testid="limiter-stats">
-          Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, decided by this instance alone because the store failed{" "}
-          {stats.degraded} (failures {stats.failures}: {stats.timeouts} timeouts, {stats.errors} errors). Breaker{" "}
-          {stats.breakerOpen ? "open" : "closed"}.{stats.lastError ? ` Last error: ${stats.lastError}` : ""}
+          Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, decided by this instance alone because the store failed {stats.degraded}{" "}
+          (failures {stats.failures}: {stats.timeouts} timeouts, {stats.errors} errors). Breaker {stats.breakerOpen ? "open" : "closed"}.
+          {stats.lastError ? ` Last error: ${stats.lastError}` : ""}
         </p>
       </main>
     </>

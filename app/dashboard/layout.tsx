@@ -21,12 +21,18 @@ export default async function DashboardLayout({ children }: { children: React.Re
   return (
     <>
       <header className="nav" data-testid="dashboard-nav">
-        <Link href="/dashboard" className="brand">Metered</Link>
+        <Link href="/dashboard" className="brand">
+          Metered
+        </Link>
         <nav aria-label="Dashboard" className="nav-collapsible">
           <NavLinks label="dashboard" links={links}>
-            <span className="muted nav-email" data-testid="user-email">{email}</span>
+            <span className="muted nav-email" data-testid="user-email">
+              {email}
+            </span>
             <form action={signOutAction}>
-              <button className="secondary" type="submit" data-testid="sign-out">Sign out</button>
+              <button className="secondary" type="submit" data-testid="sign-out">
+                Sign out
+              </button>
             </form>
           </NavLinks>
         </nav>
@@ -36,9 +42,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
           // Frozen by a refund or dispute of credit already spent (lib/ledger/reversals.ts).
           <div className="card" role="alert" data-testid="frozen-banner" style={{ borderColor: "#f08080", marginBottom: 16 }}>
             <strong>Your account is frozen.</strong> A top-up was refunded or disputed after its credit had been spent, so{" "}
-            <span data-testid="frozen-owed">{formatMoney(account.owedMicroUsd)}</span> is owed and API requests are refused (402).
-            To resolve it, <Link href="/dashboard/billing">add at least {formatMoney(account.owedMicroUsd)} of credit</Link>: the amount owed
-            is paid back first and your keys work again at once.
+            <span data-testid="frozen-owed">{formatMoney(account.owedMicroUsd)}</span> is owed and API requests are refused (402). To resolve it,{" "}
+            <Link href="/dashboard/billing">add at least {formatMoney(account.owedMicroUsd)} of credit</Link>: the amount owed is paid back first and your keys
+            work again at once.
           </div>
         )}
         <BudgetBanner db={db} accountId={account.id} />

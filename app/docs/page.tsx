@@ -9,9 +9,9 @@ export default function DocsIndex() {
     <>
       <h1>Docs</h1>
       <p>
-        Metered serves an OpenAI-compatible API under <code>/v1</code>. Point any OpenAI SDK at it by changing the base
-        URL and using a key from <Link href="/dashboard/keys">your dashboard</Link>. Every request is billed in dollars
-        against your prepaid credit; see <Link href="/pricing">pricing</Link>.
+        Metered serves an OpenAI-compatible API under <code>/v1</code>. Point any OpenAI SDK at it by changing the base URL and using a key from{" "}
+        <Link href="/dashboard/keys">your dashboard</Link>. Every request is billed in dollars against your prepaid credit; see{" "}
+        <Link href="/pricing">pricing</Link>.
       </p>
       <h2>Quick start</h2>
       <QuickStart />
@@ -20,7 +20,9 @@ export default function DocsIndex() {
         {DOC_PAGES.map((d) => (
           <li key={d.slug}>
             <Link href={docHref(d.slug)}>{d.title}</Link> <span className="muted">— {d.summary()}</span>{" "}
-            <a className="muted" href={docMarkdownHref(d.slug)} style={{ fontSize: 13 }}>(.md)</a>
+            <a className="muted" href={docMarkdownHref(d.slug)} style={{ fontSize: 13 }}>
+              (.md)
+            </a>
           </li>
         ))}
       </ul>

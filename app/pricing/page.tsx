@@ -61,53 +61,67 @@ export default function PricingPage() {
             <h2>{s.title}</h2>
             <p className="muted">Billed {s.unit}.</p>
             <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th>Model</th>
-                  <th>Price</th>
-                  <th>Limits</th>
-                </tr>
-              </thead>
-              <tbody>
-                {models.map((m) => (
-                  <ModelRow key={m.id} model={m} />
-                ))}
-              </tbody>
-            </table>
+              <table>
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    <th>Price</th>
+                    <th>Limits</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {models.map((m) => (
+                    <ModelRow key={m.id} model={m} />
+                  ))}
+                </tbody>
+              </table>
             </div>
           </section>
         );
       })}
       <h2>How a request is billed</h2>
       <ul>
-        <li>The cost is computed exactly from the units used and the prices above, then rounded up once per request to a whole micro-dollar ($0.000001). Responses carry it as <code>usage.cost</code> (USD) and <code>usage.cost_micro_usd</code>.</li>
-        <li>Before any work, the worst case is held from your balance (text: your input plus <code>max_tokens</code> of output; without <code>max_tokens</code> the model&apos;s default cap above applies). You pay only for what was produced; the rest is released at once.</li>
+        <li>
+          The cost is computed exactly from the units used and the prices above, then rounded up once per request to a whole micro-dollar ($0.000001). Responses
+          carry it as <code>usage.cost</code> (USD) and <code>usage.cost_micro_usd</code>.
+        </li>
+        <li>
+          Before any work, the worst case is held from your balance (text: your input plus <code>max_tokens</code> of output; without <code>max_tokens</code>{" "}
+          the model&apos;s default cap above applies). You pay only for what was produced; the rest is released at once.
+        </li>
         <li>A streamed completion you close early is billed for the tokens generated before the close.</li>
-        <li>When your credit cannot cover a request&apos;s worst case the API answers <code>402</code> with your balance, the request&apos;s cost and, for text, the largest <code>max_tokens</code> you can afford.</li>
-        <li>Cap a single request with <code>max_cost</code> (USD, in the body) or the <code>x-max-cost</code> header; cap a key with a daily, weekly, monthly or total spend limit.</li>
-        <li>Models marked <em>simulator</em> are built-in deterministic stand-ins for trying the platform and for tests.</li>
+        <li>
+          When your credit cannot cover a request&apos;s worst case the API answers <code>402</code> with your balance, the request&apos;s cost and, for text,
+          the largest <code>max_tokens</code> you can afford.
+        </li>
+        <li>
+          Cap a single request with <code>max_cost</code> (USD, in the body) or the <code>x-max-cost</code> header; cap a key with a daily, weekly, monthly or
+          total spend limit.
+        </li>
+        <li>
+          Models marked <em>simulator</em> are built-in deterministic stand-ins for trying the platform and for tests.
+        </li>
       </ul>
       <h2>Rate limits</h2>
       <div className="table-scroll">
-      <table>
-        <thead>
-          <tr>
-            <th>Tier</th>
-            <th>Requests per minute, per key</th>
-            <th>How to get it</th>
-          </tr>
-        </thead>
-        <tbody>
-          {TIER_LIST.map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>{t.requestsPerMinute}</td>
-              <td className="muted">{t.howToGet}</td>
+        <table>
+          <thead>
+            <tr>
+              <th>Tier</th>
+              <th>Requests per minute, per key</th>
+              <th>How to get it</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {TIER_LIST.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{t.requestsPerMinute}</td>
+                <td className="muted">{t.howToGet}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </main>
   );

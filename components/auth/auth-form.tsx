@@ -40,7 +40,11 @@ export function AuthForm({ mode, action }: Props) {
         minLength={signup ? 10 : undefined}
         data-testid="password"
       />
-      {signup && <p className="muted" style={{ fontSize: 13 }}>At least 10 characters.</p>}
+      {signup && (
+        <p className="muted" style={{ fontSize: 13 }}>
+          At least 10 characters.
+        </p>
+      )}
       {state?.error && (
         <p className="error" role="alert" data-testid="form-error">
           {state.error}
@@ -53,11 +57,15 @@ export function AuthForm({ mode, action }: Props) {
       </p>
       <p className="muted">
         {signup ? (
-          <>Already have an account? <Link href="/login">Sign in</Link></>
+          <>
+            Already have an account? <Link href="/login">Sign in</Link>
+          </>
         ) : (
           <>
             New here? <Link href="/signup">Create an account</Link> ·{" "}
-            <Link href="/forgot-password" data-testid="forgot-password">Forgot your password?</Link>
+            <Link href="/forgot-password" data-testid="forgot-password">
+              Forgot your password?
+            </Link>
           </>
         )}
       </p>

@@ -30,7 +30,9 @@ export function LowBalanceBanner({ availableMicroUsd, tenths }: { availableMicro
         : tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10)
           ? `Low balance: about ${formatTenths(tenths)} days of credit left at your recent pace.`
           : `Low balance: ${formatUsd(availableMicroUsd)} left.`}{" "}
-      <Link href="/dashboard/billing" data-testid="low-balance-topup">Add credit on the billing page →</Link>
+      <Link href="/dashboard/billing" data-testid="low-balance-topup">
+        Add credit on the billing page →
+      </Link>
     </div>
   );
 }
@@ -44,18 +46,26 @@ export function OverviewSpend({ stats, availableMicroUsd }: { stats: OverviewSta
     <div className="grid" style={{ marginTop: 16 }}>
       <div className="panel">
         <div className="muted">Spend today (UTC)</div>
-        <div className="big" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>{formatMoney(stats.todayMicroUsd)}</div>
-        <div className="muted" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>This month: {formatMoney(stats.monthMicroUsd)}</div>
+        <div className="big" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
+          {formatMoney(stats.todayMicroUsd)}
+        </div>
+        <div className="muted" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>
+          This month: {formatMoney(stats.monthMicroUsd)}
+        </div>
       </div>
       <div className="panel">
         <div className="muted">Average per day, last 7 days</div>
-        <div className="big" data-testid="avg-daily">{formatMoney(avgDaily)}</div>
+        <div className="big" data-testid="avg-daily">
+          {formatMoney(avgDaily)}
+        </div>
         <div className="muted" data-testid="days-left">
           {tenths === null ? "No spend in the last 7 days" : `≈ ${formatTenths(tenths)} days of credit left`}
         </div>
       </div>
       <div className="panel" style={{ gridColumn: "span 2", minWidth: 0 }}>
-        <div className="muted">Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link></div>
+        <div className="muted">
+          Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
+        </div>
         <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatMoney(d.costMicroUsd) }))} />
       </div>
     </div>

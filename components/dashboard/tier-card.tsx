@@ -29,7 +29,9 @@ export async function TierCard({ tier, latestRequest }: Props) {
   return (
     <div className="panel" data-testid="tier-card">
       <div className="muted">Tier</div>
-      <div className="big" data-testid="tier">{current.name}</div>
+      <div className="big" data-testid="tier">
+        {current.name}
+      </div>
       <div data-testid="tier-limit">
         <strong>{current.requestsPerMinute}</strong> {perWindow} per API key
       </div>
@@ -39,7 +41,9 @@ export async function TierCard({ tier, latestRequest }: Props) {
           {next.id === "paid" && <Link href="/dashboard/billing">Add credit</Link>}
         </p>
       ) : (
-        <p className="muted" data-testid="next-tier">This is the highest tier.</p>
+        <p className="muted" data-testid="next-tier">
+          This is the highest tier.
+        </p>
       )}
       {tier === "free" && next?.id === "elevated" && (
         <>

@@ -14,9 +14,13 @@ function Runs({ runs }: { runs: Inline[] }) {
         if ("code" in r) return <code key={i}>{r.code}</code>;
         if ("strong" in r) return <strong key={i}>{r.strong}</strong>;
         return r.href.startsWith("/") ? (
-          <Link key={i} href={r.href}>{r.text}</Link>
+          <Link key={i} href={r.href}>
+            {r.text}
+          </Link>
         ) : (
-          <a key={i} href={r.href}>{r.text}</a>
+          <a key={i} href={r.href}>
+            {r.text}
+          </a>
         );
       })}
     </>
@@ -28,9 +32,17 @@ function BlockView({ block }: { block: Block }) {
     case "h2":
       return <h2>{block.text}</h2>;
     case "p":
-      return <p><Runs runs={block.text} /></p>;
+      return (
+        <p>
+          <Runs runs={block.text} />
+        </p>
+      );
     case "list": {
-      const items = block.items.map((item, i) => <li key={i}><Runs runs={item} /></li>);
+      const items = block.items.map((item, i) => (
+        <li key={i}>
+          <Runs runs={item} />
+        </li>
+      ));
       return block.ordered ? <ol>{items}</ol> : <ul>{items}</ul>;
     }
     case "table":
@@ -38,11 +50,21 @@ function BlockView({ block }: { block: Block }) {
         <div className="table-scroll">
           <table data-testid={block.testId}>
             <thead>
-              <tr>{block.head.map((h) => <th key={h}>{h}</th>)}</tr>
+              <tr>
+                {block.head.map((h) => (
+                  <th key={h}>{h}</th>
+                ))}
+              </tr>
             </thead>
             <tbody>
               {block.rows.map((row, i) => (
-                <tr key={i}>{row.map((c, j) => <td key={j}><Runs runs={c} /></td>)}</tr>
+                <tr key={i}>
+                  {row.map((c, j) => (
+                    <td key={j}>
+                      <Runs runs={c} />
+                    </td>
+                  ))}
+                </tr>
               ))}
             </tbody>
           </table>
@@ -58,7 +80,9 @@ export function DocView({ page }: { page: DocPage }) {
     <article data-testid={`doc-${page.slug}`}>
       <h1>{page.title}</h1>
       <p className="muted">{page.summary}</p>
-      {page.blocks.map((b, i) => <BlockView key={i} block={b} />)}
+      {page.blocks.map((b, i) => (
+        <BlockView key={i} block={b} />
+      ))}
       <p className="muted" style={{ marginTop: 32, fontSize: 13 }}>
         This page as markdown: <a href={docMarkdownHref(page.slug)}>{docMarkdownHref(page.slug)}</a>
       </p>

@@ -8,7 +8,11 @@ export function DocsNav() {
       <NavLinks
         label="docs"
         toggleLabel="Docs menu"
-        links={[{ href: "/docs", label: "Docs home", exact: true }, ...DOC_PAGES.map((d) => ({ href: docHref(d.slug), label: d.title })), { href: "/pricing", label: "Pricing" }]}
+        links={[
+          { href: "/docs", label: "Docs home", exact: true },
+          ...DOC_PAGES.map((d) => ({ href: docHref(d.slug), label: d.title })),
+          { href: "/pricing", label: "Pricing" },
+        ]}
       />
     </nav>
   );

@@ -13,14 +13,18 @@ export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form:
           <label htmlFor="key-name">New key name</label>
           <input id="key-name" name="name" placeholder="e.g. production backend" maxLength={64} data-testid="key-name" />
         </div>
-        <button type="submit" disabled={pending} data-testid="create-key">{pending ? "Creating…" : "Create key"}</button>
+        <button type="submit" disabled={pending} data-testid="create-key">
+          {pending ? "Creating…" : "Create key"}
+        </button>
       </form>
-      {state && !state.ok && <p className="error" role="alert" data-testid="key-error">{state.error}</p>}
+      {state && !state.ok && (
+        <p className="error" role="alert" data-testid="key-error">
+          {state.error}
+        </p>
+      )}
       {state?.ok && (
         <div data-testid="new-key" style={{ marginTop: 12 }}>
-          <p className="ok">
-            Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.
-          </p>
+          <p className="ok">Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.</p>
           <div style={{ display: "flex", gap: 8 }}>
             <input readOnly aria-label="Your new API key" value={state.secret} data-testid="new-key-secret" onFocus={(e) => e.currentTarget.select()} />
             <button

@@ -9,9 +9,13 @@ const PERIODS = ["daily", "weekly", "monthly", "total"] as const;
 function Status({ state, testId }: { state: KeyEditState; testId: string }) {
   if (!state) return null;
   return state.ok ? (
-    <p className="ok" role="status" data-testid={testId}>{state.message}</p>
+    <p className="ok" role="status" data-testid={testId}>
+      {state.message}
+    </p>
   ) : (
-    <p className="error" role="alert" data-testid={testId}>{state.error}</p>
+    <p className="error" role="alert" data-testid={testId}>
+      {state.error}
+    </p>
   );
 }
 
@@ -34,7 +38,9 @@ export function KeySettings(props: {
         <input type="hidden" name="keyId" value={props.keyId} />
         <label htmlFor={id("name")}>Name</label>
         <input id={id("name")} name="name" defaultValue={props.name} maxLength={64} data-testid="rename-input" />
-        <button type="submit" className="secondary" disabled={renaming} data-testid="rename-submit">Rename</button>
+        <button type="submit" className="secondary" disabled={renaming} data-testid="rename-submit">
+          Rename
+        </button>
       </form>
       <Status state={renamed} testId="rename-status" />
       <form action={setLimit} className="inline-form">
@@ -44,16 +50,25 @@ export function KeySettings(props: {
         <label htmlFor={id("period")}>per</label>
         <select id={id("period")} name="period" defaultValue={props.period ?? "monthly"} data-testid="limit-period">
           {PERIODS.map((p) => (
-            <option key={p} value={p}>{p === "total" ? "in total" : p}</option>
+            <option key={p} value={p}>
+              {p === "total" ? "in total" : p}
+            </option>
           ))}
         </select>
-        <button type="submit" name="intent" value="set" disabled={limiting} data-testid="limit-submit">Set limit</button>
+        <button type="submit" name="intent" value="set" disabled={limiting} data-testid="limit-submit">
+          Set limit
+        </button>
         {props.period && (
-          <button type="submit" name="intent" value="clear" className="secondary" disabled={limiting} data-testid="limit-clear">Remove limit</button>
+          <button type="submit" name="intent" value="clear" className="secondary" disabled={limiting} data-testid="limit-clear">
+            Remove limit
+          </button>
         )}
       </form>
       <Status state={limited} testId="limit-status" />
-      <p className="muted small">When a request would take the key past its limit it is refused with 402 before any work; the period restarts at 00:00 UTC (weeks on Monday, months on the 1st).</p>
+      <p className="muted small">
+        When a request would take the key past its limit it is refused with 402 before any work; the period restarts at 00:00 UTC (weeks on Monday, months on
+        the 1st).
+      </p>
     </details>
   );
 }

@@ -9,7 +9,9 @@ export function RevokeKeyButton({ keyId, name, action }: { keyId: string; name: 
       }}
     >
       <input type="hidden" name="keyId" value={keyId} />
-      <button type="submit" className="danger" data-testid="revoke-key">Revoke</button>
+      <button type="submit" className="danger" data-testid="revoke-key">
+        Revoke
+      </button>
     </form>
   );
 }

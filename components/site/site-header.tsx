@@ -8,7 +8,9 @@ export async function SiteHeader() {
   const signedIn = Boolean(session?.user?.id);
   return (
     <header className="nav" data-testid="site-header">
-      <Link href="/" className="brand">Metered</Link>
+      <Link href="/" className="brand">
+        Metered
+      </Link>
       <nav aria-label="Site" className="nav-collapsible">
         <NavLinks
           label="site"
@@ -18,11 +20,17 @@ export async function SiteHeader() {
           ]}
         >
           {signedIn ? (
-            <Link className="button" href="/dashboard" data-testid="header-dashboard">Dashboard</Link>
+            <Link className="button" href="/dashboard" data-testid="header-dashboard">
+              Dashboard
+            </Link>
           ) : (
             <>
-              <Link href="/login" data-testid="header-sign-in">Sign in</Link>
-              <Link className="button" href="/signup" data-testid="header-sign-up">Sign up</Link>
+              <Link href="/login" data-testid="header-sign-in">
+                Sign in
+              </Link>
+              <Link className="button" href="/signup" data-testid="header-sign-up">
+                Sign up
+              </Link>
             </>
           )}
         </NavLinks>

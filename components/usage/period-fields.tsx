@@ -26,7 +26,11 @@ export function PeriodFields({ range, fromDate, toDate }: { range: Range; fromDa
       <div>
         <label htmlFor="f-range">Period</label>
         <select id="f-range" name="range" ref={select} defaultValue={range} onChange={picked} data-testid="filter-range">
-          {RANGES.map((r) => <option key={r} value={r}>{RANGE_LABELS[r]}</option>)}
+          {RANGES.map((r) => (
+            <option key={r} value={r}>
+              {RANGE_LABELS[r]}
+            </option>
+          ))}
         </select>
       </div>
       <div>

@@ -20,7 +20,14 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
       <table data-testid="request-log">
         <thead>
           <tr>
-            <th>Time (UTC)</th><th>Key</th><th>Model</th><th>Units</th><th style={{ textAlign: "right" }}>Cost</th><th>Status</th><th style={{ textAlign: "right" }}>Latency</th><th>Aborted</th>
+            <th>Time (UTC)</th>
+            <th>Key</th>
+            <th>Model</th>
+            <th>Units</th>
+            <th style={{ textAlign: "right" }}>Cost</th>
+            <th>Status</th>
+            <th style={{ textAlign: "right" }}>Latency</th>
+            <th>Aborted</th>
           </tr>
         </thead>
         <tbody>
@@ -35,17 +42,27 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
               data-cost-micro-usd={String(r.costMicroUsd)}
             >
               <td style={{ whiteSpace: "nowrap" }}>
-                <Link href={`/dashboard/usage/requests/${encodeURIComponent(r.requestId)}`} data-testid="log-detail-link">{formatUtc(r.createdAt)}</Link>
+                <Link href={`/dashboard/usage/requests/${encodeURIComponent(r.requestId)}`} data-testid="log-detail-link">
+                  {formatUtc(r.createdAt)}
+                </Link>
               </td>
               <td data-testid="log-key">{r.keyName ?? <span className="muted">{r.keyId ? "deleted key" : "—"}</span>}</td>
               <td data-testid="log-model">{r.model ? <code>{r.model}</code> : <span className="muted">{r.path ?? "—"}</span>}</td>
               <td data-testid="log-units">
-                {r.source === "refused" ? <span className="muted">{r.count > 1 ? `${formatInt(r.count)} identical requests` : "refused before any work"}</span> : formatUnits(r)}
+                {r.source === "refused" ? (
+                  <span className="muted">{r.count > 1 ? `${formatInt(r.count)} identical requests` : "refused before any work"}</span>
+                ) : (
+                  formatUnits(r)
+                )}
               </td>
-              <td data-testid="log-cost" style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(r.costMicroUsd)}</td>
+              <td data-testid="log-cost" style={{ textAlign: "right", fontFamily: "var(--mono)" }}>
+                {formatMoney(r.costMicroUsd)}
+              </td>
               <td>
                 {r.source === "refused" ? (
-                  <span className="error" data-testid="log-status">{r.code} ({r.httpStatus}){r.count > 1 ? ` ×${formatInt(r.count)}` : ""}</span>
+                  <span className="error" data-testid="log-status">
+                    {r.code} ({r.httpStatus}){r.count > 1 ? ` ×${formatInt(r.count)}` : ""}
+                  </span>
                 ) : (
                   <StatusBadge row={r} />
                 )}

@@ -24,18 +24,27 @@ const HEIGHT = 240;
 
 type Series = { key: string; name: string; color: string; exactKey?: string; format?: (v: number) => string };
 
-function ChartTooltip({ active, payload, label, series, totalKey }: Pick<Partial<TooltipContentProps<ValueType, string>>, "active" | "payload" | "label"> & { series: Series[]; totalKey?: keyof ChartRow }) {
+function ChartTooltip({
+  active,
+  payload,
+  label,
+  series,
+  totalKey,
+}: Pick<Partial<TooltipContentProps<ValueType, string>>, "active" | "payload" | "label"> & { series: Series[]; totalKey?: keyof ChartRow }) {
   if (!active || !payload?.length) return null;
   const row = payload[0].payload as ChartRow;
   return (
     <div className="panel" style={{ padding: 8, fontSize: 13 }}>
-      <div><strong>{String(label)}</strong> <span className="muted">UTC</span></div>
+      <div>
+        <strong>{String(label)}</strong> <span className="muted">UTC</span>
+      </div>
       {series.map((s) => {
         const v = row[s.key];
         if (!v) return null;
         return (
           <div key={s.key}>
-            <span style={{ color: s.color }}>■</span> {s.name}: {s.exactKey ? String(row[s.exactKey]) : s.format ? s.format(Number(v)) : Number(v).toLocaleString("en-US")}
+            <span style={{ color: s.color }}>■</span> {s.name}:{" "}
+            {s.exactKey ? String(row[s.exactKey]) : s.format ? s.format(Number(v)) : Number(v).toLocaleString("en-US")}
           </div>
         );
       })}
@@ -64,7 +73,11 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
           <thead>
             <tr>
               <th scope="col">Period (UTC)</th>
-              {series.map((s) => <th scope="col" key={s.key}>{s.name}</th>)}
+              {series.map((s) => (
+                <th scope="col" key={s.key}>
+                  {s.name}
+                </th>
+              ))}
               {totalKey && <th scope="col">Total</th>}
             </tr>
           </thead>
@@ -72,7 +85,9 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
             {rows.map((r) => (
               <tr key={r.label}>
                 <th scope="row">{r.label}</th>
-                {series.map((s) => <td key={s.key}>{cell(r, s)}</td>)}
+                {series.map((s) => (
+                  <td key={s.key}>{cell(r, s)}</td>
+                ))}
                 {totalKey && <td>{String(r[totalKey])}</td>}
               </tr>
             ))}
@@ -83,16 +98,38 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
   );
 }
 
-function StackedBars({ rows, series, testId, title, yFormat, totalKey }: { rows: ChartRow[]; series: Series[]; testId: string; title: string; yFormat?: (v: number) => string; totalKey?: keyof ChartRow }) {
+function StackedBars({
+  rows,
+  series,
+  testId,
+  title,
+  yFormat,
+  totalKey,
+}: {
+  rows: ChartRow[];
+  series: Series[];
+  testId: string;
+  title: string;
+  yFormat?: (v: number) => string;
+  totalKey?: keyof ChartRow;
+}) {
   return (
     <>
-      <div data-testid={testId} role="figure" aria-label={`${title} (bar chart; the table below has the same numbers)`} style={{ width: "100%", height: HEIGHT }}>
+      <div
+        data-testid={testId}
+        role="figure"
+        aria-label={`${title} (bar chart; the table below has the same numbers)`}
+        style={{ width: "100%", height: HEIGHT }}
+      >
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid stroke={GRID} vertical={false} />
             <XAxis dataKey="label" tick={AXIS} stroke={GRID} minTickGap={16} />
             <YAxis tick={AXIS} stroke={GRID} tickFormatter={yFormat} width={72} allowDecimals />
-            <Tooltip cursor={{ fill: "rgba(110,168,254,0.08)" }} content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />} />
+            <Tooltip
+              cursor={{ fill: "rgba(110,168,254,0.08)" }}
+              content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />}
+            />
             {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
             {series.map((s) => (
               <Bar key={s.key} dataKey={s.key} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />
@@ -114,7 +151,15 @@ export function SpendChart({ data, testId = "chart-spend" }: { data: ChartData; 
 }
 
 export function RequestsChart({ data }: { data: ChartData }) {
-  return <StackedBars rows={data.rows} series={[{ key: "requests", name: "Requests", color: SERIES_COLORS.requests }]} testId="chart-requests" title={`Requests per ${data.bucket}`} yFormat={compact} />;
+  return (
+    <StackedBars
+      rows={data.rows}
+      series={[{ key: "requests", name: "Requests", color: SERIES_COLORS.requests }]}
+      testId="chart-requests"
+      title={`Requests per ${data.bucket}`}
+      yFormat={compact}
+    />
+  );
 }
 
 export function TokensChart({ data }: { data: ChartData }) {
@@ -142,13 +187,29 @@ const OTHER_UNITS: { key: keyof ChartRow & string; modality: string; title: stri
 /** One small chart per other modality that has any units in the period. */
 export function OtherUnitsCharts({ data }: { data: ChartData }) {
   const shown = OTHER_UNITS.filter((u) => data.rows.some((r) => Number(r[u.key]) > 0));
-  if (shown.length === 0) return <p className="muted" data-testid="other-units-none">No image, video, speech or transcription requests in this period.</p>;
+  if (shown.length === 0)
+    return (
+      <p className="muted" data-testid="other-units-none">
+        No image, video, speech or transcription requests in this period.
+      </p>
+    );
   return (
     <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}>
       {shown.map((u) => (
         <div className="panel" key={u.key}>
-          <div className="muted">{u.title} <span style={{ fontSize: 12 }}>({u.unit} per {data.bucket})</span></div>
-          <StackedBars rows={data.rows} series={[{ key: u.key, name: u.title, color: MODALITY_COLORS[u.modality], format: u.format }]} testId={`chart-${u.key}`} title={`${u.title}: ${u.unit} per ${data.bucket}`} yFormat={compact} />
+          <div className="muted">
+            {u.title}{" "}
+            <span style={{ fontSize: 12 }}>
+              ({u.unit} per {data.bucket})
+            </span>
+          </div>
+          <StackedBars
+            rows={data.rows}
+            series={[{ key: u.key, name: u.title, color: MODALITY_COLORS[u.modality], format: u.format }]}
+            testId={`chart-${u.key}`}
+            title={`${u.title}: ${u.unit} per ${data.bucket}`}
+            yFormat={compact}
+          />
         </div>
       ))}
     </div>

@@ -20,7 +20,17 @@ export { MODALITY_LABELS };
  * The filters as a plain GET form: applying them changes the URL, so every view of the
  * usage page is a shareable link, and it works before any JavaScript has loaded.
  */
-export function UsageFiltersForm({ filters, status, keys, models }: { filters: UsageFilters; status: LogStatus; keys: { id: string; name: string; revoked: boolean }[]; models: string[] }) {
+export function UsageFiltersForm({
+  filters,
+  status,
+  keys,
+  models,
+}: {
+  filters: UsageFilters;
+  status: LogStatus;
+  keys: { id: string; name: string; revoked: boolean }[];
+  models: string[];
+}) {
   return (
     <form method="get" action="/dashboard/usage" className="panel" data-testid="usage-filters">
       <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
@@ -43,32 +53,58 @@ export function UsageFiltersForm({ filters, status, keys, models }: { filters: U
           <label htmlFor="f-key">API key</label>
           <select id="f-key" name="key" defaultValue={filters.keyId ?? ""} data-testid="filter-key">
             <option value="">All keys</option>
-            {keys.map((k) => <option key={k.id} value={k.id}>{k.name}{k.revoked ? " (revoked)" : ""}</option>)}
+            {keys.map((k) => (
+              <option key={k.id} value={k.id}>
+                {k.name}
+                {k.revoked ? " (revoked)" : ""}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label htmlFor="f-model">Model</label>
           <select id="f-model" name="model" defaultValue={filters.model ?? ""} data-testid="filter-model">
             <option value="">All models</option>
-            {models.map((m) => <option key={m} value={m}>{m}</option>)}
+            {models.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label htmlFor="f-modality">Modality</label>
           <select id="f-modality" name="modality" defaultValue={filters.modality ?? ""} data-testid="filter-modality">
             <option value="">All modalities</option>
-            {MODALITIES.map((m) => <option key={m} value={m}>{MODALITY_LABELS[m]}</option>)}
+            {MODALITIES.map((m) => (
+              <option key={m} value={m}>
+                {MODALITY_LABELS[m]}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label htmlFor="f-status">Status</label>
           <select id="f-status" name="status" defaultValue={status} data-testid="filter-status">
-            {LOG_STATUSES.map((s) => <option key={s} value={s}>{LOG_STATUS_LABELS[s]}</option>)}
+            {LOG_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {LOG_STATUS_LABELS[s]}
+              </option>
+            ))}
           </select>
         </div>
         <div style={{ display: "flex", gap: 8 }}>
-          <button type="submit" data-testid="apply-filters">Apply</button>
-          <Link href="/dashboard/usage" className="button secondary" style={{ background: "transparent", color: "var(--text)", border: "1px solid var(--border)" }} data-testid="reset-filters">Reset</Link>
+          <button type="submit" data-testid="apply-filters">
+            Apply
+          </button>
+          <Link
+            href="/dashboard/usage"
+            className="button secondary"
+            style={{ background: "transparent", color: "var(--text)", border: "1px solid var(--border)" }}
+            data-testid="reset-filters"
+          >
+            Reset
+          </Link>
         </div>
       </div>
     </form>

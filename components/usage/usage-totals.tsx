@@ -8,7 +8,9 @@ function Stat({ label, value, testId, micro }: { label: string; value: string; t
   return (
     <div className="panel">
       <div className="muted">{label}</div>
-      <div className="big" data-testid={testId} data-micro-usd={micro === undefined ? undefined : String(micro)}>{value}</div>
+      <div className="big" data-testid={testId} data-micro-usd={micro === undefined ? undefined : String(micro)}>
+        {value}
+      </div>
     </div>
   );
 }
@@ -22,8 +24,12 @@ export function UsageTotals({ totals }: { totals: UsageUnits }) {
       <Stat label="Input / output tokens" value={`${formatInt(totals.inputTokens)} / ${formatInt(totals.outputTokens)}`} testId="total-tokens" />
       <div className="panel" data-testid="total-other-units">
         <div className="muted">Other units</div>
-        <div>{formatInt(totals.images)} images · {formatInt(totals.videoSeconds)} s video</div>
-        <div>{formatInt(totals.characters)} characters · {audioMinutes(totals.audioMs)} min audio</div>
+        <div>
+          {formatInt(totals.images)} images · {formatInt(totals.videoSeconds)} s video
+        </div>
+        <div>
+          {formatInt(totals.characters)} characters · {audioMinutes(totals.audioMs)} min audio
+        </div>
       </div>
     </div>
   );
@@ -36,32 +42,43 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
     const prev = byModel.get(r.model) ?? { ...ZERO_UNITS, modality: r.modality };
     byModel.set(r.model, { ...addUnits(prev, r), modality: r.modality });
   }
-  const list = [...byModel.entries()].sort((a, b) => (b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0])));
+  const list = [...byModel.entries()].sort((a, b) =>
+    b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0]),
+  );
   return (
     <div className="table-scroll">
-    <table data-testid="model-breakdown">
-      <thead>
-        <tr><th>Model</th><th style={{ textAlign: "right" }}>Requests</th><th>Units</th><th style={{ textAlign: "right" }}>Spend</th></tr>
-      </thead>
-      <tbody>
-        {list.map(([model, u]) => (
-          <tr key={model} data-testid="model-row" data-model={model} data-cost-micro-usd={String(u.costMicroUsd)}>
-            <td><span className="swatch" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code></td>
-            <td style={{ textAlign: "right" }}>{formatInt(u.requests)}</td>
-            <td>{formatUnits(u)}</td>
-            <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(u.costMicroUsd)}</td>
+      <table data-testid="model-breakdown">
+        <thead>
+          <tr>
+            <th>Model</th>
+            <th style={{ textAlign: "right" }}>Requests</th>
+            <th>Units</th>
+            <th style={{ textAlign: "right" }}>Spend</th>
           </tr>
-        ))}
-      </tbody>
-      <tfoot>
-        <tr>
-          <th>Total</th>
-          <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
-          <th />
-          <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="breakdown-total">{formatMoney(totals.costMicroUsd)}</th>
-        </tr>
-      </tfoot>
-    </table>
+        </thead>
+        <tbody>
+          {list.map(([model, u]) => (
+            <tr key={model} data-testid="model-row" data-model={model} data-cost-micro-usd={String(u.costMicroUsd)}>
+              <td>
+                <span className="swatch" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code>
+              </td>
+              <td style={{ textAlign: "right" }}>{formatInt(u.requests)}</td>
+              <td>{formatUnits(u)}</td>
+              <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(u.costMicroUsd)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th>Total</th>
+            <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
+            <th />
+            <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="breakdown-total">
+              {formatMoney(totals.costMicroUsd)}
+            </th>
+          </tr>
+        </tfoot>
+      </table>
     </div>
   );
 }
@@ -72,7 +89,12 @@ export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: Us
     <div className="table-scroll">
       <table data-testid="key-breakdown">
         <thead>
-          <tr><th>API key</th><th style={{ textAlign: "right" }}>Requests</th><th style={{ textAlign: "right" }}>Spend</th><th style={{ textAlign: "right" }}>Share</th></tr>
+          <tr>
+            <th>API key</th>
+            <th style={{ textAlign: "right" }}>Requests</th>
+            <th style={{ textAlign: "right" }}>Spend</th>
+            <th style={{ textAlign: "right" }}>Share</th>
+          </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
@@ -80,7 +102,9 @@ export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: Us
               <td>{r.keyName}</td>
               <td style={{ textAlign: "right" }}>{formatInt(r.requests)}</td>
               <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(r.costMicroUsd)}</td>
-              <td style={{ textAlign: "right" }}>{totals.costMicroUsd > 0n ? `${(Number((r.costMicroUsd * 1000n) / totals.costMicroUsd) / 10).toFixed(1)}%` : "—"}</td>
+              <td style={{ textAlign: "right" }}>
+                {totals.costMicroUsd > 0n ? `${(Number((r.costMicroUsd * 1000n) / totals.costMicroUsd) / 10).toFixed(1)}%` : "—"}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -88,7 +112,9 @@ export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: Us
           <tr>
             <th>Total</th>
             <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
-            <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="key-breakdown-total">{formatMoney(totals.costMicroUsd)}</th>
+            <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="key-breakdown-total">
+              {formatMoney(totals.costMicroUsd)}
+            </th>
             <th />
           </tr>
         </tfoot>

@@ -37,14 +37,20 @@ export const billingAccounts = pgTable(
     tier: text("tier", { enum: TIERS }).notNull().default("free"),
     // Cached sum of ledger_entries.amount_micro_usd for this account; updated in the
     // same transaction as every ledger insert.
-    balanceMicroUsd: bigint("balance_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    balanceMicroUsd: bigint("balance_micro_usd", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     // Sum of active reservations. Spendable = balance - reserved, and the database
     // refuses any state where that would go negative.
-    reservedMicroUsd: bigint("reserved_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    reservedMicroUsd: bigint("reserved_micro_usd", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     // What refunds and disputes of top-ups could not debit because the credit was already
     // spent. While it is above zero the account is frozen (the API answers 402); a top-up
     // pays it back first (lib/ledger/reversals.ts). The balance itself never goes negative.
-    owedMicroUsd: bigint("owed_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    owedMicroUsd: bigint("owed_micro_usd", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

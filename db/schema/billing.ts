@@ -35,7 +35,9 @@ export const payments = pgTable(
     status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
     amountMicroUsd: bigint("amount_micro_usd", { mode: "bigint" }).notNull(),
     /** What Stripe says it received; the only amount ever credited. */
-    amountReceivedMicroUsd: bigint("amount_received_micro_usd", { mode: "bigint" }).notNull().default(sql`0`),
+    amountReceivedMicroUsd: bigint("amount_received_micro_usd", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     failureCode: text("failure_code"),
     failureMessage: text("failure_message"),
     creditedAt: timestamp("credited_at", { withTimezone: true }),
@@ -86,8 +88,5 @@ export const autoTopUpSettings = pgTable(
     lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    check("auto_topup_threshold_non_negative", sql`${t.thresholdMicroUsd} >= 0`),
-    check("auto_topup_amount_positive", sql`${t.amountMicroUsd} > 0`),
-  ],
+  (t) => [check("auto_topup_threshold_non_negative", sql`${t.thresholdMicroUsd} >= 0`), check("auto_topup_amount_positive", sql`${t.amountMicroUsd} > 0`)],
 );

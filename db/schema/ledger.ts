@@ -1,15 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-} from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { billingAccounts } from "./accounts";
 import { apiKeys } from "./api-keys";
 
@@ -58,10 +48,7 @@ export const reservations = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
-  (t) => [
-    check("reservation_positive", sql`${t.amountMicroUsd} >= 0`),
-    index("reservations_expiry").on(t.expiresAt),
-  ],
+  (t) => [check("reservation_positive", sql`${t.amountMicroUsd} >= 0`), index("reservations_expiry").on(t.expiresAt)],
 );
 
 export const usageEvents = pgTable(

@@ -27,7 +27,9 @@ export const tierRequests = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("tier_requests_one_pending").on(t.accountId).where(sql`status = 'pending'`),
+    uniqueIndex("tier_requests_one_pending")
+      .on(t.accountId)
+      .where(sql`status = 'pending'`),
     index("tier_requests_account_time").on(t.accountId, t.createdAt),
     index("tier_requests_status_time").on(t.status, t.createdAt),
     check("tier_requests_decided_iff_not_pending", sql`(${t.status} = 'pending') = (${t.decidedAt} is null)`),

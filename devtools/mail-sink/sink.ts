@@ -79,7 +79,9 @@ export async function startMailSink(opts: { host?: string; smtpPort?: number; ht
     const one = url.pathname.match(/^\/messages\/(\d+)$/);
     if (one) {
       const m = mails.find((x) => x.id === Number(one[1]));
-      return m ? send(res, 200, "text/html; charset=utf-8", messagePage(m)) : send(res, 404, "text/plain", "No such message (the sink keeps the last 500, in memory).");
+      return m
+        ? send(res, 200, "text/html; charset=utf-8", messagePage(m))
+        : send(res, 404, "text/plain", "No such message (the sink keeps the last 500, in memory).");
     }
     if (url.pathname === "/") return send(res, 200, "text/html; charset=utf-8", inboxPage([...mails].reverse()));
     send(res, 404, "text/plain", "Not found");

@@ -17,9 +17,7 @@ export function luhnValid(digits: string): boolean {
   return digits.length >= 12 && sum % 10 === 0;
 }
 
-export type CardCheck =
-  | { ok: true; card: TestCard; last4: string }
-  | { ok: false; code: string; declineCode?: string; param: string; message: string };
+export type CardCheck = { ok: true; card: TestCard; last4: string } | { ok: false; code: string; declineCode?: string; param: string; message: string };
 
 /** Validates what a browser typed, as Stripe does when creating a card PaymentMethod. */
 export function checkCard(input: { number: string; expMonth: number; expYear: number; cvc?: string }, now = new Date()): CardCheck {
@@ -49,7 +47,8 @@ export function checkCard(input: { number: string; expMonth: number; expYear: nu
       code: "card_declined",
       declineCode: "test_mode_live_card",
       param: "card[number]",
-      message: "Your card was declined. Your request was in test mode, but used a non test card. For a list of valid test cards, visit: https://stripe.com/docs/testing.",
+      message:
+        "Your card was declined. Your request was in test mode, but used a non test card. For a list of valid test cards, visit: https://stripe.com/docs/testing.",
     };
   }
   return { ok: true, card, last4: number.slice(-4) };

@@ -97,9 +97,9 @@ describe("the emulator through the real stripe SDK", () => {
     const [a, b] = [await stripe.customers.create(), await stripe.customers.create()];
     const pm = await card("4242424242424242");
     await stripe.paymentMethods.attach(pm.id, { customer: a.id });
-    await expect(
-      stripe.paymentIntents.create({ amount: 500, currency: "usd", customer: b.id, payment_method: pm.id, confirm: true }),
-    ).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(stripe.paymentIntents.create({ amount: 500, currency: "usd", customer: b.id, payment_method: pm.id, confirm: true })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
   });
 
   it("signs webhooks so the SDK's constructEvent accepts them, and only with the right secret", () => {

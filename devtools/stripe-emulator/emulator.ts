@@ -105,7 +105,10 @@ export class StripeEmulator extends Store {
       const route = this.routes.find((x) => x.method === req.method && x.pattern.test(req.path));
       if (!route) throw new HttpError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${req.method}: ${req.path}).` });
       if (key.kind === "publishable" && !route.publishable) {
-        throw new HttpError(401, { type: "invalid_request_error", message: "This API call cannot be made with a publishable API key. Please use a secret API key." });
+        throw new HttpError(401, {
+          type: "invalid_request_error",
+          message: "This API call cannot be made with a publishable API key. Please use a secret API key.",
+        });
       }
       const idemKey = req.method === "POST" ? (req.idempotencyKey ?? null) : null;
       const slot = idemKey ? `${key.value}\u0000${idemKey}` : null;
@@ -143,7 +146,18 @@ export class StripeEmulator extends Store {
   }
 
   reset() {
-    for (const m of [this.customers, this.paymentMethods, this.setupIntents, this.paymentIntents, this.internal, this.idempotent, this.charges, this.refunds, this.disputes]) m.clear();
+    for (const m of [
+      this.customers,
+      this.paymentMethods,
+      this.setupIntents,
+      this.paymentIntents,
+      this.internal,
+      this.idempotent,
+      this.charges,
+      this.refunds,
+      this.disputes,
+    ])
+      m.clear();
     this.events = [];
     this.webhooks.held = [];
   }
@@ -157,7 +171,8 @@ export class StripeEmulator extends Store {
     if (!value) {
       throw new HttpError(401, {
         type: "invalid_request_error",
-        message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        message:
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
       });
     }
     if (value === this.config.secretKey) return { kind: "secret", value };

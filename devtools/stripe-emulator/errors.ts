@@ -16,8 +16,7 @@ export class HttpError extends Error {
 export const notFound = (kind: string, id: string, param = "id") =>
   new HttpError(404, { type: "invalid_request_error", code: "resource_missing", param, message: `No such ${kind}: '${id}'` });
 
-export const badRequest = (message: string, code?: string, param?: string) =>
-  new HttpError(400, { type: "invalid_request_error", code, param, message });
+export const badRequest = (message: string, code?: string, param?: string) => new HttpError(400, { type: "invalid_request_error", code, param, message });
 
 export function declineError(card: TestCard, pm: PaymentMethod): StripeErrorBody {
   return {

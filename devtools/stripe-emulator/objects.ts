@@ -74,13 +74,7 @@ export type NextAction = {
   use_stripe_sdk: { type: "three_d_secure_redirect"; stripe_js: string; source: string };
 };
 
-export type PaymentIntentStatus =
-  | "requires_payment_method"
-  | "requires_confirmation"
-  | "requires_action"
-  | "processing"
-  | "succeeded"
-  | "canceled";
+export type PaymentIntentStatus = "requires_payment_method" | "requires_confirmation" | "requires_action" | "processing" | "succeeded" | "canceled";
 
 export type PaymentIntent = {
   id: string;

@@ -42,7 +42,10 @@ export function createPaymentMethod(s: Store, f: FormObject): PaymentMethod {
       funding: checked.card.funding,
       country: "US",
       // Stripe's fingerprint identifies a card number without revealing it.
-      fingerprint: createHash("sha256").update(`emulator:${number.replace(/\D/g, "")}`).digest("base64url").slice(0, 16),
+      fingerprint: createHash("sha256")
+        .update(`emulator:${number.replace(/\D/g, "")}`)
+        .digest("base64url")
+        .slice(0, 16),
       checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: card.cvc ? "pass" : "unchecked" },
       three_d_secure_usage: { supported: true },
       networks: { available: [checked.card.brand], preferred: null },
@@ -81,9 +84,7 @@ export function detach(s: Store, pm: PaymentMethod): PaymentMethod {
 export function listPaymentMethods(s: Store, ctx: Ctx, customerId: string) {
   s.customer(customerId);
   const type = str(ctx.form, "type");
-  const data = [...s.paymentMethods.values()]
-    .filter((pm) => pm.customer === customerId && (!type || pm.type === type))
-    .sort((a, b) => b.created - a.created);
+  const data = [...s.paymentMethods.values()].filter((pm) => pm.customer === customerId && (!type || pm.type === type)).sort((a, b) => b.created - a.created);
   return list("/v1/payment_methods", data, int(ctx.form, "limit") ?? 10);
 }
 

@@ -109,7 +109,11 @@ export function createRefund(s: Store, form: FormObject): Refund {
   const amount = int(form, "amount") ?? remaining;
   if (amount < 1) throw badRequest("Refund amount must be a positive integer.", "parameter_invalid_integer", "amount");
   if (amount > remaining) {
-    throw badRequest(`Refund amount ($${(amount / 100).toFixed(2)}) is greater than unrefunded amount on charge ($${(remaining / 100).toFixed(2)})`, "amount_too_large", "amount");
+    throw badRequest(
+      `Refund amount ($${(amount / 100).toFixed(2)}) is greater than unrefunded amount on charge ($${(remaining / 100).toFixed(2)})`,
+      "amount_too_large",
+      "amount",
+    );
   }
   const refund: Refund = {
     id: stripeId("re"),

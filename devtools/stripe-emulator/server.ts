@@ -101,7 +101,8 @@ export async function startStripeEmulator(opts: StartOptions = {}): Promise<Runn
       const body = Buffer.concat(chunks).toString("utf8");
       const authorization = req.headers.authorization ?? null;
       if (u.pathname.startsWith("/_emulator/") && !u.pathname.startsWith("/_emulator/3ds/")) {
-        if (authorization !== `Bearer ${config.secretKey}`) return send({ status: 401, body: { error: { type: "invalid_request_error", message: "control endpoints need the secret key" } } });
+        if (authorization !== `Bearer ${config.secretKey}`)
+          return send({ status: 401, body: { error: { type: "invalid_request_error", message: "control endpoints need the secret key" } } });
         void control(emulator, req.method ?? "GET", u.pathname, body).then(
           (r) => send({ status: 200, body: r }),
           (err) => send({ status: 400, body: { error: { type: "invalid_request_error", message: String(err.message ?? err) } } }),
@@ -141,7 +142,7 @@ async function control(emulator: StripeEmulator, method: string, pathname: strin
   const f = parseStripeForm(body);
   const w = emulator.webhooks;
   if (method === "GET" && pathname === "/_emulator/state") return { ...emulator.toJSON(), held: w.held.map((e) => e.id), deliveries: w.deliveries };
-  if (method === "POST" && pathname === "/_emulator/reset") return emulator.reset(), { ok: true };
+  if (method === "POST" && pathname === "/_emulator/reset") return (emulator.reset(), { ok: true });
   if (method === "POST" && pathname === "/_emulator/webhooks") {
     if (f.mode === "hold" || f.mode === "immediate") w.mode = f.mode;
     if (typeof f.url === "string") w.url = f.url || null;

@@ -1,16 +1,7 @@
 import type { TestCard } from "./cards";
 import { badRequest, notFound } from "./errors";
 import { str, type FormObject } from "./form";
-import {
-  nowSeconds,
-  snapshot,
-  stripeId,
-  type Customer,
-  type PaymentIntent,
-  type PaymentMethod,
-  type SetupIntent,
-  type StripeEvent,
-} from "./objects";
+import { nowSeconds, snapshot, stripeId, type Customer, type PaymentIntent, type PaymentMethod, type SetupIntent, type StripeEvent } from "./objects";
 import type { Charge, Dispute, Refund } from "./refunds";
 
 // The emulator's state and the few operations every resource needs (lookups that answer

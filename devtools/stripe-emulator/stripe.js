@@ -145,9 +145,10 @@
     };
     this.off = function (event, handler) {
       if (!handler) delete listeners[event];
-      else listeners[event] = (listeners[event] || []).filter(function (h) {
-        return h !== handler;
-      });
+      else
+        listeners[event] = (listeners[event] || []).filter(function (h) {
+          return h !== handler;
+        });
       return self;
     };
 
@@ -200,7 +201,11 @@
     function field(name, label, attrs) {
       var input = el("input", Object.assign({ id: id + "-" + name, name: name, "data-testid": "stripe-emulator-" + name, style: INPUT_STYLE }, attrs));
       input.addEventListener("input", function () {
-        if (name === "number") input.value = input.value.replace(/\D/g, "").slice(0, 19).replace(/(\d{4})(?=\d)/g, "$1 ");
+        if (name === "number")
+          input.value = input.value
+            .replace(/\D/g, "")
+            .slice(0, 19)
+            .replace(/(\d{4})(?=\d)/g, "$1 ");
         if (name === "expiry") {
           var d = input.value.replace(/\D/g, "").slice(0, 4);
           input.value = d.length > 2 ? d.slice(0, 2) + " / " + d.slice(2) : d;
@@ -229,10 +234,14 @@
         el("div", { style: "display:flex;align-items:center;gap:8px;margin-bottom:8px" }, [
           el("span", {
             "data-testid": "stripe-emulator-test-mode",
-            style: "background:#fef3c7;color:#92400e;border:1px solid #f59e0b;border-radius:4px;padding:1px 6px;font-size:11px;font-weight:600;letter-spacing:.04em",
+            style:
+              "background:#fef3c7;color:#92400e;border:1px solid #f59e0b;border-radius:4px;padding:1px 6px;font-size:11px;font-weight:600;letter-spacing:.04em",
             text: "TEST MODE",
           }),
-          el("span", { style: "font-size:12px;color:#6b7280", text: "Stripe test emulator. Use 4242 4242 4242 4242, any future date, any CVC. No real card is charged." }),
+          el("span", {
+            style: "font-size:12px;color:#6b7280",
+            text: "Stripe test emulator. Use 4242 4242 4242 4242, any future date, any CVC. No real card is charged.",
+          }),
         ]),
         field("number", "Card number", { inputmode: "numeric", autocomplete: "cc-number", placeholder: "1234 1234 1234 1234" }),
         el("div", { style: "display:flex;gap:8px;margin-top:8px" }, [
@@ -329,22 +338,57 @@
         if (overlay && overlay.parentNode) overlay.parentNode.removeChild(overlay);
         resolve(outcome);
       }
-      var complete = el("button", { type: "button", "data-testid": "stripe-emulator-3ds-complete", style: BUTTON + "background:#16a34a;color:#fff;border-color:#16a34a" }, ["Complete authentication"]);
-      var fail = el("button", { type: "button", "data-testid": "stripe-emulator-3ds-fail", style: BUTTON + "background:#fff;color:#b91c1c;border-color:#b91c1c" }, ["Fail authentication"]);
+      var complete = el(
+        "button",
+        { type: "button", "data-testid": "stripe-emulator-3ds-complete", style: BUTTON + "background:#16a34a;color:#fff;border-color:#16a34a" },
+        ["Complete authentication"],
+      );
+      var fail = el(
+        "button",
+        { type: "button", "data-testid": "stripe-emulator-3ds-fail", style: BUTTON + "background:#fff;color:#b91c1c;border-color:#b91c1c" },
+        ["Fail authentication"],
+      );
       complete.addEventListener("click", function () {
         done("complete");
       });
       fail.addEventListener("click", function () {
         done("fail");
       });
-      overlay = el("div", { "data-testid": "stripe-emulator-3ds", style: "position:fixed;inset:0;background:rgba(17,24,39,.55);display:flex;align-items:center;justify-content:center;z-index:2147483647" }, [
-        el("div", { role: "dialog", "aria-modal": "true", "aria-labelledby": "stripe-emulator-3ds-title", style: "background:#fff;border-radius:10px;padding:24px;max-width:420px;width:calc(100% - 32px);font-family:system-ui,sans-serif;box-shadow:0 10px 40px rgba(0,0,0,.3)" }, [
-          el("div", { style: "display:inline-block;background:#fef3c7;color:#92400e;border:1px solid #f59e0b;border-radius:4px;padding:1px 6px;font-size:11px;font-weight:600;margin-bottom:10px", text: "TEST MODE" }),
-          el("h2", { id: "stripe-emulator-3ds-title", style: "margin:0 0 8px;font-size:18px", text: "3D Secure authentication" }),
-          el("p", { style: "margin:0 0 16px;color:#4b5563;font-size:14px;line-height:1.4", text: "This test card asks for authentication" + (amountText ? " of " + amountText : "") + ". In live mode your bank would show its own page here. Choose what the bank should answer." }),
-          el("div", { style: "display:flex;gap:8px;flex-wrap:wrap" }, [complete, fail]),
-        ]),
-      ]);
+      overlay = el(
+        "div",
+        {
+          "data-testid": "stripe-emulator-3ds",
+          style: "position:fixed;inset:0;background:rgba(17,24,39,.55);display:flex;align-items:center;justify-content:center;z-index:2147483647",
+        },
+        [
+          el(
+            "div",
+            {
+              role: "dialog",
+              "aria-modal": "true",
+              "aria-labelledby": "stripe-emulator-3ds-title",
+              style:
+                "background:#fff;border-radius:10px;padding:24px;max-width:420px;width:calc(100% - 32px);font-family:system-ui,sans-serif;box-shadow:0 10px 40px rgba(0,0,0,.3)",
+            },
+            [
+              el("div", {
+                style:
+                  "display:inline-block;background:#fef3c7;color:#92400e;border:1px solid #f59e0b;border-radius:4px;padding:1px 6px;font-size:11px;font-weight:600;margin-bottom:10px",
+                text: "TEST MODE",
+              }),
+              el("h2", { id: "stripe-emulator-3ds-title", style: "margin:0 0 8px;font-size:18px", text: "3D Secure authentication" }),
+              el("p", {
+                style: "margin:0 0 16px;color:#4b5563;font-size:14px;line-height:1.4",
+                text:
+                  "This test card asks for authentication" +
+                  (amountText ? " of " + amountText : "") +
+                  ". In live mode your bank would show its own page here. Choose what the bank should answer.",
+              }),
+              el("div", { style: "display:flex;gap:8px;flex-wrap:wrap" }, [complete, fail]),
+            ],
+          ),
+        ],
+      );
       document.body.appendChild(overlay);
       complete.focus();
     });
@@ -386,7 +430,9 @@
       return kind === "setup_intents" ? { setupIntent: intent } : { paymentIntent: intent };
     }
     function formatAmount(intent) {
-      return intent && intent.amount ? (intent.amount / 100).toLocaleString("en-US", { style: "currency", currency: (intent.currency || "usd").toUpperCase() }) : "";
+      return intent && intent.amount
+        ? (intent.amount / 100).toLocaleString("en-US", { style: "currency", currency: (intent.currency || "usd").toUpperCase() })
+        : "";
     }
 
     /** Runs next_action (3-D Secure) if the intent has one; resolves like Stripe.js does. */
@@ -433,7 +479,8 @@
       params = params || {};
       var elements = params.elements;
       var clientSecret = params.clientSecret || (elements && elements._options.clientSecret);
-      if (!clientSecret) return Promise.resolve({ error: { type: "invalid_request_error", message: "A clientSecret is required (pass it to elements() or to confirm)." } });
+      if (!clientSecret)
+        return Promise.resolve({ error: { type: "invalid_request_error", message: "A clientSecret is required (pass it to elements() or to confirm)." } });
       var confirmParams = params.confirmParams || {};
       var pmPromise;
       if (typeof confirmParams.payment_method === "string") {

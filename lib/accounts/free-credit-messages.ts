@@ -18,4 +18,3 @@ export function freeCreditMessage(outcome: string | null, verified: boolean): st
       return null;
   }
 }
-

@@ -33,11 +33,7 @@ export type GrantPolicy = {
  * Idempotent: a user whose free credit was already decided keeps that decision, and the
  * grant's ledger reference (signup-credit:<account>) can be posted only once anyway.
  */
-export async function verifyEmailAndGrant(
-  db: Queryable,
-  input: { userId: string; accountId: string },
-  policy: GrantPolicy = {},
-): Promise<FreeCreditOutcome> {
+export async function verifyEmailAndGrant(db: Queryable, input: { userId: string; accountId: string }, policy: GrantPolicy = {}): Promise<FreeCreditOutcome> {
   const now = policy.now ?? new Date();
   return db.transaction(async (tx) => {
     // The row lock serialises two verifications of the same user.
@@ -50,15 +46,15 @@ export async function verifyEmailAndGrant(
     if (!u.emailVerifiedAt) await tx.update(users).set({ emailVerifiedAt: now }).where(eq(users.id, input.userId));
     if (u.freeCredit) return u.freeCredit as FreeCreditOutcome;
     const outcome = await decide(tx, { ...input, email: u.email, now, policy });
-    await tx.update(users).set({ freeCredit: outcome }).where(and(eq(users.id, input.userId), isNull(users.freeCredit)));
+    await tx
+      .update(users)
+      .set({ freeCredit: outcome })
+      .where(and(eq(users.id, input.userId), isNull(users.freeCredit)));
     return outcome;
   });
 }
 
-async function decide(
-  tx: Queryable,
-  input: { userId: string; accountId: string; email: string; now: Date; policy: GrantPolicy },
-): Promise<FreeCreditOutcome> {
+async function decide(tx: Queryable, input: { userId: string; accountId: string; email: string; now: Date; policy: GrantPolicy }): Promise<FreeCreditOutcome> {
   if (!input.policy.operator && isDisposableEmail(input.email)) return "disposable";
   const identity = emailIdentity(input.email);
   // The primary key makes this once per identity: a concurrent verification of an alias

@@ -33,9 +33,7 @@ export async function createUserWithAccount(
   const accountId = newId("acct");
   try {
     await db.transaction(async (tx) => {
-      await tx
-        .insert(users)
-        .values({ id: userId, email, emailIdentity: emailIdentity(email), name: input.name ?? null, passwordHash: input.passwordHash });
+      await tx.insert(users).values({ id: userId, email, emailIdentity: emailIdentity(email), name: input.name ?? null, passwordHash: input.passwordHash });
       await tx.insert(billingAccounts).values({ id: accountId, ownerUserId: userId });
     });
   } catch (err) {

@@ -7,7 +7,11 @@ import { maxCostFrom } from "./request-helpers";
 const schema = z.looseObject({ model: z.string(), items: z.array(z.object({ n: z.number().int() })).optional() });
 const req = (body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }) =>
   new Request("http://x.test/v1/x", { method: "POST", body, headers });
-const fail = (p: Promise<unknown>) => p.then(() => null, (e: ApiError) => ({ status: e.status, code: e.code, param: e.param, message: e.message }));
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: ApiError) => ({ status: e.status, code: e.code, param: e.param, message: e.message }),
+  );
 
 describe("request body reading", () => {
   it("parses, keeping unknown fields", async () => {
@@ -15,17 +19,30 @@ describe("request body reading", () => {
   });
   it("415, 413 (declared and streamed), 400 for syntax, 400 naming the field", async () => {
     expect(await fail(readJson(req("{}", { "content-type": "text/plain" }), schema))).toMatchObject({ status: 415 });
-    expect(await fail(readJson(req("{}", { "content-type": "application/json", "content-length": "99999" }), schema, { maxBytes: 10 }))).toMatchObject({ status: 413 });
+    expect(await fail(readJson(req("{}", { "content-type": "application/json", "content-length": "99999" }), schema, { maxBytes: 10 }))).toMatchObject({
+      status: 413,
+    });
     const chunked = new ReadableStream({
       start(c) {
         for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode("x".repeat(100)));
         c.close();
       },
     });
-    expect(await fail(readJson(new Request("http://x.test", { method: "POST", body: chunked, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit), schema, { maxBytes: 500 }))).toMatchObject({ status: 413 });
+    expect(
+      await fail(
+        readJson(
+          new Request("http://x.test", { method: "POST", body: chunked, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit),
+          schema,
+          { maxBytes: 500 },
+        ),
+      ),
+    ).toMatchObject({ status: 413 });
     expect(await fail(readJson(req("{bad"), schema))).toMatchObject({ status: 400, code: "invalid_json" });
     expect(await fail(readJson(req(new Uint8Array([0x7b, 0xff, 0x7d])), schema))).toMatchObject({ status: 400, message: expect.stringMatching(/UTF-8/) });
-    expect(await fail(readJson(req(JSON.stringify({ model: "m", items: [{ n: 1 }, { n: "x" }] })), schema))).toMatchObject({ status: 400, param: "items[1].n" });
+    expect(await fail(readJson(req(JSON.stringify({ model: "m", items: [{ n: 1 }, { n: "x" }] })), schema))).toMatchObject({
+      status: 400,
+      param: "items[1].n",
+    });
     expect(await fail(readJson(req(JSON.stringify({})), schema))).toMatchObject({ param: "model", message: "Missing required parameter: 'model'." });
   });
   it("max_cost: body number or header, the stricter wins, exact to the micro-dollar", () => {

@@ -14,17 +14,13 @@ function mediaType(req: Request): string {
 export function requireContentType(req: Request, accepted: string[]): void {
   const got = mediaType(req);
   if (!accepted.includes(got)) {
-    throw new ApiError(
-      "unsupported_media_type",
-      `Unsupported Content-Type ${got ? `"${got}"` : "(none)"}: this endpoint accepts ${accepted.join(" or ")}.`,
-    );
+    throw new ApiError("unsupported_media_type", `Unsupported Content-Type ${got ? `"${got}"` : "(none)"}: this endpoint accepts ${accepted.join(" or ")}.`);
   }
 }
 
 /** Reads the whole body, refusing (413) as soon as it passes `maxBytes`. */
 export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
-  const tooBig = () =>
-    new ApiError("payload_too_large", `Request body is too large: the limit for this endpoint is ${maxBytes} bytes.`);
+  const tooBig = () => new ApiError("payload_too_large", `Request body is too large: the limit for this endpoint is ${maxBytes} bytes.`);
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooBig();
   if (!req.body) return new Uint8Array(0);
@@ -90,11 +86,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.out
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Content type, size, JSON syntax and schema, in that order. */
-export async function readJson<S extends z.ZodType>(
-  req: Request,
-  schema: S,
-  opts: { maxBytes?: number } = {},
-): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodType>(req: Request, schema: S, opts: { maxBytes?: number } = {}): Promise<z.output<S>> {
   requireContentType(req, ["application/json"]);
   const bytes = await readBodyBytes(req, opts.maxBytes ?? DEFAULT_JSON_LIMIT_BYTES);
   let text: string;

@@ -116,7 +116,9 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
       for (const m of meters) {
         if (!m.settled && !m.detached) {
-          await m.release({ status: "error", httpStatus: error.status, errorCode: error.code }).catch((e) => console.error(`[api] ${requestId}: release failed`, e));
+          await m
+            .release({ status: "error", httpStatus: error.status, errorCode: error.code })
+            .catch((e) => console.error(`[api] ${requestId}: release failed`, e));
         }
       }
       // Refused before any credit was held (400, 402, 404, 429 …): no usage event exists, so

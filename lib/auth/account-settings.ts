@@ -20,7 +20,10 @@ import { signupSchema } from "./signup";
 export type SettingsResult = { ok: true; message: string } | { ok: false; field?: string; message: string };
 
 async function checkPassword(db: Queryable, userId: string, password: unknown) {
-  const [u] = await db.select().from(users).where(and(eq(users.id, userId), isNull(users.deletedAt)));
+  const [u] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.deletedAt)));
   if (!u) return null;
   const ok = typeof password === "string" && password.length <= 200 && (await verifyPassword(password, u.passwordHash));
   return ok ? u : null;
@@ -81,12 +84,18 @@ export async function confirmEmailChange(db: Queryable, input: { token: string; 
     const done = await db.transaction(async (tx) => {
       const consumed = await consumeEmailToken(tx, input.token, "change_email", now);
       if (!consumed.ok || !consumed.newEmail) return null;
-      const [u] = await tx.select().from(users).where(and(eq(users.id, consumed.userId), isNull(users.deletedAt)));
+      const [u] = await tx
+        .select()
+        .from(users)
+        .where(and(eq(users.id, consumed.userId), isNull(users.deletedAt)));
       if (!u) return null;
       const newEmail = consumed.newEmail;
       try {
         await tx.transaction(async (sp) => {
-          await sp.update(users).set({ email: newEmail, emailIdentity: emailIdentity(newEmail), emailVerifiedAt: now }).where(eq(users.id, u.id));
+          await sp
+            .update(users)
+            .set({ email: newEmail, emailIdentity: emailIdentity(newEmail), emailVerifiedAt: now })
+            .where(eq(users.id, u.id));
         });
       } catch (err) {
         if (isUniqueViolation(err, "users_email_unique")) throw new EmailTakenError();
@@ -99,11 +108,13 @@ export async function confirmEmailChange(db: Queryable, input: { token: string; 
       }
       return { oldEmail: u.email, newEmail };
     });
-    if (!done) return { ok: false, message: "This confirmation link is not valid, was already used, or has expired. Ask for a new one in your account settings." };
+    if (!done)
+      return { ok: false, message: "This confirmation link is not valid, was already used, or has expired. Ask for a new one in your account settings." };
     await trySendEmail(emails.emailChanged(done.oldEmail, done.newEmail, absoluteUrl(input.origin, "/forgot-password")));
     return { ok: true, message: `Your email address is now ${done.newEmail}. Use it to sign in.` };
   } catch (err) {
-    if (err instanceof EmailTakenError) return { ok: false, message: "That address now belongs to another account, so it cannot be yours. Choose another in your account settings." };
+    if (err instanceof EmailTakenError)
+      return { ok: false, message: "That address now belongs to another account, so it cannot be yours. Choose another in your account settings." };
     throw err;
   }
 }
@@ -127,7 +138,10 @@ export async function deleteAccount(db: Queryable, input: { userId: string; pass
   const now = input.now ?? new Date();
   const [acct] = await db.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, u.id));
   await db.transaction(async (tx) => {
-    await tx.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.accountId, acct.id), isNull(apiKeys.revokedAt)));
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.accountId, acct.id), isNull(apiKeys.revokedAt)));
     await tx
       .update(users)
       .set({ deletedAt: now, email: `deleted+${u.id}@deleted.invalid`, passwordHash: "deleted", name: null, sessionsValidAfter: now })

@@ -18,10 +18,7 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export async function issueEmailToken(
-  db: Queryable,
-  input: { userId: string; purpose: EmailTokenPurpose; newEmail?: string; now?: Date },
-): Promise<string> {
+export async function issueEmailToken(db: Queryable, input: { userId: string; purpose: EmailTokenPurpose; newEmail?: string; now?: Date }): Promise<string> {
   const now = input.now ?? new Date();
   const token = randomBytes(32).toString("base64url");
   await db.insert(emailTokens).values({
@@ -55,7 +52,10 @@ export async function consumeEmailToken(db: Queryable, token: string, purpose: E
       .where(and(eq(emailTokens.userId, used.userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), ne(emailTokens.id, used.id)));
     return { ok: true, userId: used.userId, newEmail: used.newEmail };
   }
-  const [row] = await db.select().from(emailTokens).where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, purpose)));
+  const [row] = await db
+    .select()
+    .from(emailTokens)
+    .where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, purpose)));
   if (!row) return { ok: false, reason: "invalid" };
   return { ok: false, reason: row.usedAt ? "used" : "expired" };
 }

@@ -81,5 +81,4 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
 }));
 
 // scrypt hash of a random string nobody knows; same cost parameters as real hashes.
-const DUMMY_HASH =
-  "scrypt$32768$8$1$3q2+7wAAAAAAAAAAAAAAAA==$Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=";
+const DUMMY_HASH = "scrypt$32768$8$1$3q2+7wAAAAAAAAAAAAAAAA==$Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=";

@@ -21,9 +21,7 @@ export function authIpLimits(e: Pick<Env, "SIGNUP_LIMIT_PER_HOUR" | "SIGNIN_LIMI
   };
 }
 
-export type IpVerdict =
-  | { allowed: true }
-  | { allowed: false; retryAfterSeconds: number; message: string; reason: "limit" | "unavailable" };
+export type IpVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; message: string; reason: "limit" | "unavailable" };
 
 // These limits fail closed. When the shared store cannot answer, the limiter decides with
 // per-instance counters (lib/ratelimit/store-guard.ts): fine for API traffic, too weak here,

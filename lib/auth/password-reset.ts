@@ -38,23 +38,25 @@ export async function resetPassword(db: Queryable, input: { token: string; passw
   if (typeof input.password !== "string") return { ok: false, field: "password", message: "Choose a password." };
   // Hash before the transaction: scrypt takes ~100 ms and must not hold row locks.
   const passwordHash = await hashPassword(input.password);
-  return db.transaction(async (tx) => {
-    const consumed = await consumeEmailToken(tx, input.token, "reset_password", now);
-    if (!consumed.ok) {
-      const why = consumed.reason === "expired" ? "has expired" : consumed.reason === "used" ? "was already used" : "is not valid";
-      return { ok: false as const, message: `This reset link ${why}. Ask for a new one on the "Forgot password" page.` };
-    }
-    const [u] = await tx.select({ email: users.email }).from(users).where(eq(users.id, consumed.userId));
-    const problem = passwordProblem(input.password, u.email);
-    if (problem) throw new PasswordRejected(problem); // rolls back: the link stays usable
-    await tx.update(users).set({ passwordHash }).where(eq(users.id, consumed.userId));
-    await revokeSessions(tx, consumed.userId, now);
-    await clearSignInFailures(tx, u.email);
-    return { ok: true as const, email: u.email };
-  }).catch((err) => {
-    if (err instanceof PasswordRejected) return { ok: false as const, field: "password" as const, message: err.message };
-    throw err;
-  });
+  return db
+    .transaction(async (tx) => {
+      const consumed = await consumeEmailToken(tx, input.token, "reset_password", now);
+      if (!consumed.ok) {
+        const why = consumed.reason === "expired" ? "has expired" : consumed.reason === "used" ? "was already used" : "is not valid";
+        return { ok: false as const, message: `This reset link ${why}. Ask for a new one on the "Forgot password" page.` };
+      }
+      const [u] = await tx.select({ email: users.email }).from(users).where(eq(users.id, consumed.userId));
+      const problem = passwordProblem(input.password, u.email);
+      if (problem) throw new PasswordRejected(problem); // rolls back: the link stays usable
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, consumed.userId));
+      await revokeSessions(tx, consumed.userId, now);
+      await clearSignInFailures(tx, u.email);
+      return { ok: true as const, email: u.email };
+    })
+    .catch((err) => {
+      if (err instanceof PasswordRejected) return { ok: false as const, field: "password" as const, message: err.message };
+      throw err;
+    });
 }
 
 class PasswordRejected extends Error {}

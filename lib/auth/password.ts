@@ -8,9 +8,7 @@ const p = 1;
 const KEYLEN = 32;
 
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -44,6 +42,16 @@ export function passwordProblem(password: string, email?: string): string | null
 }
 
 const COMMON = new Set([
-  "password123", "password1234", "1234567890", "qwertyuiop", "iloveyou12", "0987654321",
-  "password12", "abcdefghij", "letmein123", "welcome123", "qwerty1234", "1q2w3e4r5t",
+  "password123",
+  "password1234",
+  "1234567890",
+  "qwertyuiop",
+  "iloveyou12",
+  "0987654321",
+  "password12",
+  "abcdefghij",
+  "letmein123",
+  "welcome123",
+  "qwerty1234",
+  "1q2w3e4r5t",
 ]);

@@ -23,9 +23,6 @@ export function sessionIsCurrent(user: SessionState, authAtMs: number | undefine
 }
 
 export async function sessionState(db: Queryable, userId: string): Promise<SessionState> {
-  const [row] = await db
-    .select({ sessionsValidAfter: users.sessionsValidAfter, deletedAt: users.deletedAt })
-    .from(users)
-    .where(eq(users.id, userId));
+  const [row] = await db.select({ sessionsValidAfter: users.sessionsValidAfter, deletedAt: users.deletedAt }).from(users).where(eq(users.id, userId));
   return row ?? null;
 }

@@ -92,7 +92,10 @@ describe("sign-up", () => {
   it("limits resending the verification link: not within a minute, at most 5 a day", async () => {
     const { userId } = await signUpOk("resend@example.com");
     const t0 = Date.now();
-    expect(await resendVerificationEmail(t.db, { userId, origin: ORIGIN, now: new Date(t0 + 10_000) })).toMatchObject({ ok: false, message: /less than a minute ago/ });
+    expect(await resendVerificationEmail(t.db, { userId, origin: ORIGIN, now: new Date(t0 + 10_000) })).toMatchObject({
+      ok: false,
+      message: /less than a minute ago/,
+    });
     for (let i = 1; i <= 4; i++) {
       expect(await resendVerificationEmail(t.db, { userId, origin: ORIGIN, now: new Date(t0 + i * 61_000) })).toMatchObject({ ok: true });
     }
@@ -102,7 +105,10 @@ describe("sign-up", () => {
     expect(links).toHaveLength(5);
     expect(await verifyEmail(t.db, links[4], new Date(t0 + 7 * 61_000))).toMatchObject({ ok: true });
     expect(await verifyEmail(t.db, links[0], new Date(t0 + 7 * 61_000))).toMatchObject({ ok: false });
-    expect(await resendVerificationEmail(t.db, { userId, origin: ORIGIN, now: new Date(t0 + 9 * 61_000) })).toMatchObject({ ok: false, message: /already verified/ });
+    expect(await resendVerificationEmail(t.db, { userId, origin: ORIGIN, now: new Date(t0 + 9 * 61_000) })).toMatchObject({
+      ok: false,
+      message: /already verified/,
+    });
   });
 
   it("explains weak passwords and malformed input", async () => {

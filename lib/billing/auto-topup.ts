@@ -88,9 +88,7 @@ export async function setAutoTopUp(
   return (await getAutoTopUp(db, accountId))!;
 }
 
-export type AutoTopUpResult =
-  | { fired: false; error?: string }
-  | { fired: true; outcome: AutoTopUpOutcome; paymentIntentId: string | null; message: string };
+export type AutoTopUpResult = { fired: false; error?: string } | { fired: true; outcome: AutoTopUpOutcome; paymentIntentId: string | null; message: string };
 
 /**
  * Call after every settle (ideally in `after()`, off the response path). Never throws:
@@ -123,7 +121,11 @@ export async function maybeAutoTopUp(db: Queryable, stripe: Stripe, accountId: s
   } catch (err) {
     console.error(`[billing] auto top-up for ${accountId} failed:`, err);
     if (claimed) {
-      await finish(db, accountId, { outcome: "error", paymentIntentId: null, message: "Auto top-up could not run because of an internal error. It will try again shortly." }).catch(() => {});
+      await finish(db, accountId, {
+        outcome: "error",
+        paymentIntentId: null,
+        message: "Auto top-up could not run because of an internal error. It will try again shortly.",
+      }).catch(() => {});
     }
     return { fired: false, error: String((err as Error)?.message ?? err) };
   }
@@ -135,7 +137,12 @@ async function charge(db: Queryable, stripe: Stripe, accountId: string, claim: {
   const customer = await findCustomerId(db, accountId);
   const pm = claim.pm ?? (customer ? (await listPaymentMethods(db, stripe, accountId))[0]?.id : undefined);
   if (!customer || !pm) {
-    return { outcome: "declined", paymentIntentId: null, disable: true, message: "Auto top-up is off: there is no saved card to charge. Add a card and turn it back on." };
+    return {
+      outcome: "declined",
+      paymentIntentId: null,
+      disable: true,
+      message: "Auto top-up is off: there is no saved card to charge. Add a card and turn it back on.",
+    };
   }
   const amountLabel = formatUsd(claim.amount);
   let pi: Stripe.PaymentIntent;
@@ -174,7 +181,11 @@ async function charge(db: Queryable, stripe: Stripe, accountId: string, claim: {
       // e.g. the saved card was removed in Stripe: a person has to fix this.
       return { outcome: "declined", paymentIntentId: failed?.id ?? null, disable: true, message: `Auto top-up is off: ${err.message}` };
     }
-    return { outcome: "error", paymentIntentId: null, message: `Auto top-up of ${amountLabel} could not reach the payment service. It will try again shortly.` };
+    return {
+      outcome: "error",
+      paymentIntentId: null,
+      message: `Auto top-up of ${amountLabel} could not reach the payment service. It will try again shortly.`,
+    };
   }
   if (pi.status === "succeeded") {
     await creditPaymentIntent(db, pi);

@@ -21,7 +21,12 @@ export type BudgetAlertView = { id: string; thresholdMicroUsd: bigint; alertedPe
 
 export function listBudgetAlerts(db: Queryable, accountId: string): Promise<BudgetAlertView[]> {
   return db
-    .select({ id: budgetAlerts.id, thresholdMicroUsd: budgetAlerts.thresholdMicroUsd, alertedPeriod: budgetAlerts.alertedPeriod, alertedAt: budgetAlerts.alertedAt })
+    .select({
+      id: budgetAlerts.id,
+      thresholdMicroUsd: budgetAlerts.thresholdMicroUsd,
+      alertedPeriod: budgetAlerts.alertedPeriod,
+      alertedAt: budgetAlerts.alertedAt,
+    })
     .from(budgetAlerts)
     .where(eq(budgetAlerts.accountId, accountId))
     .orderBy(asc(budgetAlerts.thresholdMicroUsd));
@@ -37,12 +42,18 @@ export async function addBudgetAlert(db: Queryable, input: { accountId: string; 
   if (input.thresholdMicroUsd <= 0n) throw new BudgetAlertError("Set a threshold above $0.");
   const existing = await listBudgetAlerts(db, input.accountId);
   if (existing.length >= MAX_BUDGET_ALERTS) throw new BudgetAlertError(`At most ${MAX_BUDGET_ALERTS} alerts; remove one first.`);
-  if (existing.some((a) => a.thresholdMicroUsd === input.thresholdMicroUsd)) throw new BudgetAlertError(`There is already an alert at ${formatMoney(input.thresholdMicroUsd)}.`);
+  if (existing.some((a) => a.thresholdMicroUsd === input.thresholdMicroUsd))
+    throw new BudgetAlertError(`There is already an alert at ${formatMoney(input.thresholdMicroUsd)}.`);
   const now = input.now ?? new Date();
   const spent = await monthSpendMicroUsd(db, input.accountId, now);
   await db
     .insert(budgetAlerts)
-    .values({ id: newId("alert"), accountId: input.accountId, thresholdMicroUsd: input.thresholdMicroUsd, alertedPeriod: spent >= input.thresholdMicroUsd ? budgetPeriod(now) : null })
+    .values({
+      id: newId("alert"),
+      accountId: input.accountId,
+      thresholdMicroUsd: input.thresholdMicroUsd,
+      alertedPeriod: spent >= input.thresholdMicroUsd ? budgetPeriod(now) : null,
+    })
     .onConflictDoNothing();
 }
 
@@ -72,7 +83,11 @@ export async function monthSpendMicroUsd(db: Queryable, accountId: string, now =
  * read of the account's not-yet-alerted thresholds (usually none). Returns the thresholds
  * it alerted and how many are still waiting to be crossed this month.
  */
-export async function checkBudgetAlerts(db: Queryable, accountId: string, opts: { now?: Date; send?: SendEmail } = {}): Promise<{ alerted: bigint[]; pending: number }> {
+export async function checkBudgetAlerts(
+  db: Queryable,
+  accountId: string,
+  opts: { now?: Date; send?: SendEmail } = {},
+): Promise<{ alerted: bigint[]; pending: number }> {
   const now = opts.now ?? new Date();
   const period = budgetPeriod(now);
   const due = await rows<{ id: string; threshold: string }>(

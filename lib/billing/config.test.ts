@@ -28,7 +28,11 @@ describe("stripeConfig", () => {
   it("the emulator in production only with STRIPE_EMULATOR_IN_PRODUCTION=1, and then a loud warning", () => {
     const e = parseEnv({ ...prod, ...emulatorKeys, STRIPE_EMULATOR_IN_PRODUCTION: "1" });
     const cfg = stripeConfig(e);
-    expect(cfg).toMatchObject({ mode: "emulator", webhookSecret: emulatorKeys.STRIPE_EMULATOR_WEBHOOK_SECRET, secretKey: emulatorKeys.STRIPE_EMULATOR_SECRET_KEY });
+    expect(cfg).toMatchObject({
+      mode: "emulator",
+      webhookSecret: emulatorKeys.STRIPE_EMULATOR_WEBHOOK_SECRET,
+      secretKey: emulatorKeys.STRIPE_EMULATOR_SECRET_KEY,
+    });
     expect(emulatorInProductionWarning(cfg, e)).toMatch(/PAYMENTS ARE FAKE[\s\S]*STRIPE_EMULATOR_IN_PRODUCTION=1/);
     // The stand-in comes from the emulator itself.
     expect(publicStripeConfig(cfg).standInScriptUrl).toBe("http://127.0.0.1:14999/v3/");

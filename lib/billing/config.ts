@@ -36,7 +36,15 @@ export function stripeConfig(e: Env = env()): StripeConfig {
       emulatorPublicUrl: null,
     };
   }
-  const off = (reason: string): StripeConfig => ({ mode: "off", reason, secretKey: null, publishableKey: null, webhookSecret: null, emulatorUrl: null, emulatorPublicUrl: null });
+  const off = (reason: string): StripeConfig => ({
+    mode: "off",
+    reason,
+    secretKey: null,
+    publishableKey: null,
+    webhookSecret: null,
+    emulatorUrl: null,
+    emulatorPublicUrl: null,
+  });
   if (e.NODE_ENV === "production" && e.STRIPE_EMULATOR_IN_PRODUCTION !== "1") {
     return off("no Stripe keys are configured (STRIPE_SECRET_KEY, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET)");
   }

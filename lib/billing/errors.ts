@@ -50,10 +50,18 @@ type LastError = { code?: string | null; decline_code?: string | null; message?:
 export function billingErrorFromPaymentError(e: LastError, paymentIntentId?: string | null, cause?: unknown): BillingError {
   const opts = { cause, declineCode: e?.decline_code ?? null, paymentIntentId };
   if (e?.code === "authentication_required") {
-    return new BillingError("authentication_required", "Your bank needs you to confirm this payment. Top up from the billing page to confirm it, or use another card.", opts);
+    return new BillingError(
+      "authentication_required",
+      "Your bank needs you to confirm this payment. Top up from the billing page to confirm it, or use another card.",
+      opts,
+    );
   }
   if (e?.code === "payment_intent_authentication_failure" || e?.code === "setup_intent_authentication_failure") {
-    return new BillingError("authentication_failed", "The card's authentication (3-D Secure) was not completed. Nothing was charged. Try again, or use another card.", opts);
+    return new BillingError(
+      "authentication_failed",
+      "The card's authentication (3-D Secure) was not completed. Nothing was charged. Try again, or use another card.",
+      opts,
+    );
   }
   if (e?.type === "card_error" || e?.code === "card_declined") {
     const reason = e?.message?.trim() || "Your card was declined.";
@@ -67,7 +75,11 @@ export function billingErrorFromStripe(err: unknown): BillingError {
   if (err instanceof BillingError) return err;
   if (err instanceof Stripe.errors.StripeCardError) {
     const raw = err.raw as { payment_intent?: { id?: string } } | undefined;
-    return billingErrorFromPaymentError({ code: err.code, decline_code: err.decline_code, message: err.message, type: "card_error" }, raw?.payment_intent?.id, err);
+    return billingErrorFromPaymentError(
+      { code: err.code, decline_code: err.decline_code, message: err.message, type: "card_error" },
+      raw?.payment_intent?.id,
+      err,
+    );
   }
   if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError || err instanceof Stripe.errors.StripeRateLimitError) {
     return new BillingError(

@@ -6,16 +6,7 @@ export { createStripeClient, STRIPE_API_VERSION } from "./stripe";
 export { BillingError, type BillingErrorCode } from "./errors";
 export { ensureCustomer, findCustomerId } from "./customers";
 export { createSetupIntent, listPaymentMethods, detachPaymentMethod, type SavedCard } from "./payment-methods";
-export {
-  topUp,
-  confirmTopUp,
-  validateTopUpCents,
-  parseTopUpAmount,
-  MIN_TOPUP_CENTS,
-  MAX_TOPUP_CENTS,
-  TOPUP_PRESETS_CENTS,
-  type TopUpResult,
-} from "./topup";
+export { topUp, confirmTopUp, validateTopUpCents, parseTopUpAmount, MIN_TOPUP_CENTS, MAX_TOPUP_CENTS, TOPUP_PRESETS_CENTS, type TopUpResult } from "./topup";
 export { creditPaymentIntent, recordPaymentState, type CreditResult } from "./payments";
 export { getAutoTopUp, setAutoTopUp, maybeAutoTopUp, recentPayments, type AutoTopUpView, type AutoTopUpResult } from "./auto-topup";
 export { handleStripeWebhook, WEBHOOK_TOLERANCE_SECONDS } from "./webhook";

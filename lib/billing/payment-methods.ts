@@ -88,8 +88,5 @@ export async function detachPaymentMethod(db: Queryable, stripe: Stripe, input: 
   } catch (err) {
     throw billingErrorFromStripe(err);
   }
-  await db
-    .update(autoTopUpSettings)
-    .set({ paymentMethodId: null, updatedAt: new Date() })
-    .where(eq(autoTopUpSettings.paymentMethodId, input.paymentMethodId));
+  await db.update(autoTopUpSettings).set({ paymentMethodId: null, updatedAt: new Date() }).where(eq(autoTopUpSettings.paymentMethodId, input.paymentMethodId));
 }

@@ -36,11 +36,7 @@ export const paymentSourceOf = (pi: Stripe.PaymentIntent): PaymentSource => (pi.
  */
 async function claimEvent(tx: Queryable, event: WebhookEventRef | undefined, objectId: string): Promise<boolean> {
   if (!event) return true;
-  const inserted = await tx
-    .insert(stripeEvents)
-    .values({ id: event.id, type: event.type, objectId })
-    .onConflictDoNothing()
-    .returning({ id: stripeEvents.id });
+  const inserted = await tx.insert(stripeEvents).values({ id: event.id, type: event.type, objectId }).onConflictDoNothing().returning({ id: stripeEvents.id });
   return inserted.length > 0;
 }
 

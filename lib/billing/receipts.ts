@@ -19,7 +19,15 @@ export type Receipt = {
 
 export async function getReceipt(db: Queryable, stripe: Stripe, input: { accountId: string; paymentIntentId: string }): Promise<Receipt | null> {
   const [p] = await db
-    .select({ id: payments.paymentIntentId, amount: payments.amountReceivedMicroUsd, creditedAt: payments.creditedAt, updatedAt: payments.updatedAt, source: payments.source, status: payments.status, email: users.email })
+    .select({
+      id: payments.paymentIntentId,
+      amount: payments.amountReceivedMicroUsd,
+      creditedAt: payments.creditedAt,
+      updatedAt: payments.updatedAt,
+      source: payments.source,
+      status: payments.status,
+      email: users.email,
+    })
     .from(payments)
     .innerJoin(billingAccounts, eq(billingAccounts.id, payments.accountId))
     .innerJoin(users, eq(users.id, billingAccounts.ownerUserId))
@@ -37,5 +45,13 @@ export async function getReceipt(db: Queryable, stripe: Stripe, input: { account
     // The receipt still stands on our own record; the card line says it could not be read.
     console.error("[billing] receipt: card details unavailable", err);
   }
-  return { paymentIntentId: p.id, amountMicroUsd: p.amount, paidAt: p.creditedAt ?? p.updatedAt, source: p.source, accountId: input.accountId, accountEmail: p.email, card };
+  return {
+    paymentIntentId: p.id,
+    amountMicroUsd: p.amount,
+    paidAt: p.creditedAt ?? p.updatedAt,
+    source: p.source,
+    accountId: input.accountId,
+    accountEmail: p.email,
+    card,
+  };
 }

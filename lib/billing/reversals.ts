@@ -41,9 +41,23 @@ async function claimEvent(tx: Queryable, event: WebhookEventRef, objectId: strin
 async function reverse(
   db: Queryable,
   event: WebhookEventRef,
-  input: { objectId: string; paymentIntentId: string | null; currency: string; kind: ReversalKind; amount: { exactMicroUsd: bigint } | { cumulativeMicroUsd: bigint }; reference: string; what: string },
+  input: {
+    objectId: string;
+    paymentIntentId: string | null;
+    currency: string;
+    kind: ReversalKind;
+    amount: { exactMicroUsd: bigint } | { cumulativeMicroUsd: bigint };
+    reference: string;
+    what: string;
+  },
 ): Promise<ReversalOutcome> {
-  const none = (skipped: ReversalOutcome["skipped"], accountId: string | null = null): ReversalOutcome => ({ applied: false, accountId, debitedMicroUsd: 0n, owedMicroUsd: 0n, skipped });
+  const none = (skipped: ReversalOutcome["skipped"], accountId: string | null = null): ReversalOutcome => ({
+    applied: false,
+    accountId,
+    debitedMicroUsd: 0n,
+    owedMicroUsd: 0n,
+    skipped,
+  });
   return db.transaction(async (tx) => {
     if (!(await claimEvent(tx, event, input.objectId))) return none("duplicate_event");
     if (!input.paymentIntentId) return none("no_payment_intent");

@@ -37,7 +37,8 @@ describe("payment velocity limits", () => {
 
   it("per account: the 11th top-up in an hour is refused with a clear 429 message, the next hour it is allowed", async () => {
     const { clock, limitFn } = fakeLimiter();
-    for (let i = 0; i < 10; i++) expect(await refusal(checkPaymentVelocity("topup", { accountId: "acct_a", ip: `10.0.0.${i}` }, { limits, limitFn }))).toBeNull();
+    for (let i = 0; i < 10; i++)
+      expect(await refusal(checkPaymentVelocity("topup", { accountId: "acct_a", ip: `10.0.0.${i}` }, { limits, limitFn }))).toBeNull();
     const e = await refusal(checkPaymentVelocity("topup", { accountId: "acct_a", ip: "10.0.1.1" }, { limits, limitFn }));
     expect(e).toMatchObject({ code: "too_many_attempts", status: 429 });
     expect(e!.message).toMatch(/Too many top-ups on this account: at most 10 per hour\. Nothing was charged; try again in \d+ minutes?/);

@@ -4,8 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildCatalog, CatalogError, LOCAL_MODELS, loadCatalog, MODALITIES, type CatalogModel } from "./index";
 
-const upstreamChat = (pricing: Record<string, unknown>) =>
-  JSON.stringify([{ id: "llama", modality: "chat", pricing }]);
+const upstreamChat = (pricing: Record<string, unknown>) => JSON.stringify([{ id: "llama", modality: "chat", pricing }]);
 
 describe("model catalog", () => {
   it("has a local simulator for every modality, all complete", () => {
@@ -34,7 +33,12 @@ describe("model catalog", () => {
       firstByteTimeoutMs: 60000,
       breaker: { failures: 5, cooldownMs: 30000 },
     });
-    expect(c.get("llama")).toMatchObject({ provider: "upstream", upstreamModel: "meta/llama", routes: [{ provider: "upstream", model: "meta/llama" }], pricing: { inputMicroUsdPerMTokens: 200000n, outputMicroUsdPerMTokens: 600000n } });
+    expect(c.get("llama")).toMatchObject({
+      provider: "upstream",
+      upstreamModel: "meta/llama",
+      routes: [{ provider: "upstream", model: "meta/llama" }],
+      pricing: { inputMicroUsdPerMTokens: 200000n, outputMicroUsdPerMTokens: 600000n },
+    });
     expect(c.get("sd")).toMatchObject({ upstreamModel: "sd", pricing: { microUsdPerImage: 40000n } });
   });
 
@@ -56,7 +60,12 @@ describe("model catalog", () => {
   it("refuses other bad configuration with a message naming it", () => {
     expect(() => loadCatalog({ UPSTREAM_MODELS: "[]" })).toThrow(/UPSTREAM_BASE_URL/);
     expect(() => loadCatalog({ UPSTREAM_BASE_URL: "http://x.test", UPSTREAM_MODELS: "{nope" })).toThrow(/not valid JSON/);
-    expect(() => loadCatalog({ UPSTREAM_BASE_URL: "http://x.test", UPSTREAM_MODELS: upstreamChat({ inputMicroUsdPerMTokens: 1, outputMicroUsdPerMTokens: 1 }).replace("llama", "local/x") })).toThrow(/reserved/);
+    expect(() =>
+      loadCatalog({
+        UPSTREAM_BASE_URL: "http://x.test",
+        UPSTREAM_MODELS: upstreamChat({ inputMicroUsdPerMTokens: 1, outputMicroUsdPerMTokens: 1 }).replace("llama", "local/x"),
+      }),
+    ).toThrow(/reserved/);
     expect(() => buildCatalog([LOCAL_MODELS[0], LOCAL_MODELS[0]])).toThrow(/defined twice/);
   });
 
@@ -67,7 +76,14 @@ describe("model catalog", () => {
       file,
       JSON.stringify({
         providers: [{ id: "backup", baseUrl: "http://10.0.0.5:8000/v1/", headers: { "X-Team": "a" }, firstByteTimeoutMs: 2000 }],
-        models: [{ id: "img", modality: "image", providers: [{ provider: "backup" }], pricing: { microUsdPerImage: 1, byQualityAndSize: [{ quality: "high", size: "1024x1024", microUsdPerImage: 9 }] } }],
+        models: [
+          {
+            id: "img",
+            modality: "image",
+            providers: [{ provider: "backup" }],
+            pricing: { microUsdPerImage: 1, byQualityAndSize: [{ quality: "high", size: "1024x1024", microUsdPerImage: 9 }] },
+          },
+        ],
       }),
     );
     const c = loadCatalog({
@@ -79,7 +95,10 @@ describe("model catalog", () => {
           {
             id: "gpt-4o-mini",
             modality: "chat",
-            providers: [{ provider: "openai", model: "gpt-4o-mini-2024-07-18" }, { provider: "backup", model: "qwen" }],
+            providers: [
+              { provider: "openai", model: "gpt-4o-mini-2024-07-18" },
+              { provider: "backup", model: "qwen" },
+            ],
             pricing: { inputMicroUsdPerMTokens: 150000, outputMicroUsdPerMTokens: 600000, cachedInputMicroUsdPerMTokens: 75000 },
             limits: { contextTokens: 128000, maxOutputTokens: 16384 },
             input: { images: true },
@@ -98,7 +117,10 @@ describe("model catalog", () => {
       limits: { maxOutputTokens: 16384, defaultMaxTokens: 16384 },
       input: { images: true },
     });
-    expect(c.get("img")).toMatchObject({ routes: [{ provider: "backup", model: "img" }], pricing: { byQualityAndSize: [{ quality: "high", size: "1024x1024", microUsdPerImage: 9n }] } });
+    expect(c.get("img")).toMatchObject({
+      routes: [{ provider: "backup", model: "img" }],
+      pricing: { byQualityAndSize: [{ quality: "high", size: "1024x1024", microUsdPerImage: 9n }] },
+    });
   });
 
   it("refuses bad provider configuration at start with the path of the bad field", () => {
@@ -110,7 +132,9 @@ describe("model catalog", () => {
     expect(() => loadCatalog(providers({ providers: [{ ...ok, colour: "red" }] }))).toThrow(/PROVIDERS: providers\.0: .*colour/);
     expect(() => loadCatalog(providers({ providers: [ok, ok] }))).toThrow(/id "p" is defined twice/);
     expect(() => loadCatalog(providers({ providers: [{ ...ok, apiKeyEnv: "NOPE_KEY" }] }))).toThrow(/apiKeyEnv: the variable NOPE_KEY is not set/);
-    expect(() => loadCatalog(providers({ providers: [ok], models: [{ ...chat, providers: [{ provider: "q" }] }] }))).toThrow(/models\.0 \(m\)\.providers\.0\.provider: unknown provider "q"/);
+    expect(() => loadCatalog(providers({ providers: [ok], models: [{ ...chat, providers: [{ provider: "q" }] }] }))).toThrow(
+      /models\.0 \(m\)\.providers\.0\.provider: unknown provider "q"/,
+    );
     expect(() => loadCatalog(providers({ providers: [ok], models: [{ ...chat, providers: undefined }] }))).toThrow(/models\.0 \(m\)\.providers: required/);
     expect(() => loadCatalog(providers({ providers: [ok], models: [{ ...chat, pricing: { inputMicroUsdPerMTokens: 1 } }] }))).toThrow(
       /PROVIDERS: models\.0\.pricing\.outputMicroUsdPerMTokens/,

@@ -81,7 +81,12 @@ const modelSchema = z.discriminatedUnion("modality", [
     modality: z.literal("embedding"),
     pricing: z.object({ inputMicroUsdPerMTokens: price }),
     limits: z
-      .object({ maxInputTokens: count.default(8192), maxRequestTokens: count.default(300_000), maxInputs: count.default(2048), dimensions: count.default(1536) })
+      .object({
+        maxInputTokens: count.default(8192),
+        maxRequestTokens: count.default(300_000),
+        maxInputs: count.default(2048),
+        dimensions: count.default(1536),
+      })
       .default({ maxInputTokens: 8192, maxRequestTokens: 300_000, maxInputs: 2048, dimensions: 1536 }),
   }),
   z.object({
@@ -98,11 +103,16 @@ const providerSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits and . _ -"),
   baseUrl: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL, e.g. https://api.openai.com/v1"),
   apiKey: z.string().min(1).optional(),
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be the name of an environment variable").optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "must be the name of an environment variable")
+    .optional(),
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header names are letters, digits and -"), z.string()).default({}),
   timeoutMs: ms.default(60_000),
   firstByteTimeoutMs: ms.optional(),
-  breaker: z.strictObject({ failures: z.number().int().min(1).max(1000).default(5), cooldownMs: ms.default(30_000) }).default({ failures: 5, cooldownMs: 30_000 }),
+  breaker: z
+    .strictObject({ failures: z.number().int().min(1).max(1000).default(5), cooldownMs: ms.default(30_000) })
+    .default({ failures: 5, cooldownMs: 30_000 }),
 });
 
 const providersFile = z.strictObject({ providers: z.array(providerSchema).default([]), models: z.array(modelSchema).default([]) });
@@ -228,7 +238,9 @@ export function parseUpstreamEnv(source: UpstreamEnv): { providers: ProviderConf
     models.push(model);
   }
   if (problems.length) {
-    throw new CatalogError(`Refusing to start: invalid upstream provider configuration (no model is served without a complete price and a provider):\n${problems.join("\n")}`);
+    throw new CatalogError(
+      `Refusing to start: invalid upstream provider configuration (no model is served without a complete price and a provider):\n${problems.join("\n")}`,
+    );
   }
   return { providers: [...providers.values()], models };
 }

@@ -107,7 +107,11 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
         }
         throw err;
       });
-      out(r.applied ? `${command} of ${formatUsd(amount, { decimals: 6 })} posted (${reference}); balance ${formatUsd(r.balanceAfterMicroUsd, { decimals: 6 })}` : `reference ${reference} was already posted; nothing changed`);
+      out(
+        r.applied
+          ? `${command} of ${formatUsd(amount, { decimals: 6 })} posted (${reference}); balance ${formatUsd(r.balanceAfterMicroUsd, { decimals: 6 })}`
+          : `reference ${reference} was already posted; nothing changed`,
+      );
       return;
     }
     case "set-tier": {
@@ -140,19 +144,18 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
       const bal = await readBalance(db, a.accountId);
       const audit = await auditAccount(db, a.accountId);
       out(`user ${a.user.id} <${a.user.email}>  account ${a.accountId}  tier ${a.tier}`);
-      out(`balance ${formatUsd(bal.balanceMicroUsd, { decimals: 6 })}  reserved ${formatUsd(bal.reservedMicroUsd, { decimals: 6 })}  ledger ${audit.ok ? "balanced" : "MISMATCH: Σ ledger " + audit.ledgerSumMicroUsd}`);
+      out(
+        `balance ${formatUsd(bal.balanceMicroUsd, { decimals: 6 })}  reserved ${formatUsd(bal.reservedMicroUsd, { decimals: 6 })}  ledger ${audit.ok ? "balanced" : "MISMATCH: Σ ledger " + audit.ledgerSumMicroUsd}`,
+      );
       const keys = await db.select().from(apiKeys).where(eq(apiKeys.accountId, a.accountId));
       for (const k of keys) out(`key ${k.id}  ${k.start}…  "${k.name}"  ${k.revokedAt ? "revoked" : "active"}`);
       const limit = Number(typeof opts.limit === "string" ? opts.limit : 20);
-      const entries = await db
-        .select()
-        .from(ledgerEntries)
-        .where(eq(ledgerEntries.accountId, a.accountId))
-        .orderBy(desc(ledgerEntries.id))
-        .limit(limit);
+      const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, a.accountId)).orderBy(desc(ledgerEntries.id)).limit(limit);
       out("ledger (newest first): time, kind, amount, balance after, reference, description");
       for (const e of entries) {
-        out(`  ${e.createdAt.toISOString()}  ${e.kind.padEnd(10)} ${formatUsd(e.amountMicroUsd, { decimals: 6 }).padStart(14)} ${formatUsd(e.balanceAfterMicroUsd, { decimals: 6 }).padStart(14)}  ${e.reference}  ${e.description}`);
+        out(
+          `  ${e.createdAt.toISOString()}  ${e.kind.padEnd(10)} ${formatUsd(e.amountMicroUsd, { decimals: 6 }).padStart(14)} ${formatUsd(e.balanceAfterMicroUsd, { decimals: 6 }).padStart(14)}  ${e.reference}  ${e.description}`,
+        );
       }
       return;
     }
@@ -175,4 +178,3 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
       throw new CliError(`unknown command "${command}"\n\n${HELP}`);
   }
 }
-

@@ -40,7 +40,15 @@ export async function insufficientCreditExample(input: { model: TextModel; origi
     execute: async () => [],
     select: () => ({ from: () => ({ where: async () => [{ balance: availableMicroUsd, reserved: 0n }] }) }),
   } as unknown as Db;
-  const key: ApiKeyPrincipal = { keyId: "key_example", keyName: "example", accountId: "acct_example", tier: "free", spendLimitMicroUsd: null, spendLimitPeriod: null, owedMicroUsd: 0n };
+  const key: ApiKeyPrincipal = {
+    keyId: "key_example",
+    keyName: "example",
+    accountId: "acct_example",
+    tier: "free",
+    spendLimitMicroUsd: null,
+    spendLimitPeriod: null,
+    owedMicroUsd: 0n,
+  };
   const base = { model, inputTokens, maxTokens, availableMicroUsd, worstCaseMicroUsd, billingUrl };
   try {
     await openMeter({ db: standIn, requestId: "req_example", key, model, worstCase: { inputTokens, outputTokens: maxTokens }, billingUrl });

@@ -69,10 +69,7 @@ export async function postEntry(db: Queryable, input: PostEntryInput): Promise<P
     if (balanceAfter < acct.reserved) {
       throw new InsufficientCreditError(acct.balance - acct.reserved, -input.amountMicroUsd);
     }
-    await tx
-      .update(billingAccounts)
-      .set({ balanceMicroUsd: balanceAfter })
-      .where(eq(billingAccounts.id, input.accountId));
+    await tx.update(billingAccounts).set({ balanceMicroUsd: balanceAfter }).where(eq(billingAccounts.id, input.accountId));
     const [entry] = await tx
       .insert(ledgerEntries)
       .values({

@@ -35,7 +35,13 @@ export async function openLease(
 ): Promise<boolean> {
   if (!isLeaseId(input.leaseId)) throw new RangeError(`a lease id starts with ${LEASE_PREFIX}`);
   try {
-    await reserve(db, { accountId: input.accountId, keyId: null, requestId: input.leaseId, amountMicroUsd: input.amountMicroUsd, minAvailableMicroUsd: input.minAvailableMicroUsd });
+    await reserve(db, {
+      accountId: input.accountId,
+      keyId: null,
+      requestId: input.leaseId,
+      amountMicroUsd: input.amountMicroUsd,
+      minAvailableMicroUsd: input.minAvailableMicroUsd,
+    });
     return true;
   } catch (err) {
     if (err instanceof InsufficientCreditError || err instanceof AccountNotFoundError) return false;

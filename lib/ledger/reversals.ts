@@ -48,16 +48,17 @@ async function alreadyApplied(tx: Queryable, reference: string): Promise<boolean
  * read under the account lock. A charge can be refunded in parts and disputed as well;
  * together they never take back more than the top-up credited.
  */
-export async function reversedForTopUp(tx: Queryable, accountId: string, paymentIntentId: string, kinds: ReversalKind[] = ["refund", "dispute"]): Promise<bigint> {
+export async function reversedForTopUp(
+  tx: Queryable,
+  accountId: string,
+  paymentIntentId: string,
+  kinds: ReversalKind[] = ["refund", "dispute"],
+): Promise<bigint> {
   const [r] = await tx
     .select({ total: sql<string>`coalesce(sum((${ledgerEntries.metadata}->>'reversed_micro_usd')::bigint), 0)::text` })
     .from(ledgerEntries)
     .where(
-      and(
-        eq(ledgerEntries.accountId, accountId),
-        inArray(ledgerEntries.kind, kinds),
-        sql`${ledgerEntries.metadata}->>'payment_intent' = ${paymentIntentId}`,
-      ),
+      and(eq(ledgerEntries.accountId, accountId), inArray(ledgerEntries.kind, kinds), sql`${ledgerEntries.metadata}->>'payment_intent' = ${paymentIntentId}`),
     );
   return BigInt(r?.total ?? "0");
 }
@@ -138,10 +139,7 @@ export async function settleOwed(db: Queryable, input: { accountId: string; refe
     if (paid === 0n) return { paidMicroUsd: 0n, owedMicroUsd: acct.owed };
     const balanceAfter = acct.balance - paid;
     const owedAfter = acct.owed - paid;
-    await tx
-      .update(billingAccounts)
-      .set({ balanceMicroUsd: balanceAfter, owedMicroUsd: owedAfter })
-      .where(eq(billingAccounts.id, input.accountId));
+    await tx.update(billingAccounts).set({ balanceMicroUsd: balanceAfter, owedMicroUsd: owedAfter }).where(eq(billingAccounts.id, input.accountId));
     await tx.insert(ledgerEntries).values({
       accountId: input.accountId,
       kind: "recovery",

@@ -58,10 +58,12 @@ describe(`settleBatch / settleQueued on ${process.env.TEST_DB ?? "postgres"}`, (
       [ra[2], -300n, 10_000_000n - 2_700n],
     ]);
     const events = await t.db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
-    expect(events.map((e) => [e.requestId, e.costMicroUsd]).sort()).toEqual([
-      [ra[0], 400n],
-      [ra[1], 2_000n],
-    ].sort());
+    expect(events.map((e) => [e.requestId, e.costMicroUsd]).sort()).toEqual(
+      [
+        [ra[0], 400n],
+        [ra[1], 2_000n],
+      ].sort(),
+    );
     expect((await t.db.select().from(usageEvents).where(eq(usageEvents.accountId, b.accountId)))[0]).toMatchObject({ costMicroUsd: 0n, httpStatus: 500 });
     // Settled already: a later settle of any kind is a no-op.
     expect((await settle(t.db, { requestId: ra[1], actualMicroUsd: 1n })).settled).toBe(false);
@@ -102,7 +104,9 @@ describe(`settleBatch / settleQueued on ${process.env.TEST_DB ?? "postgres"}`, (
     // once and the other two would follow in a second one. (Enqueued in one tick, so the
     // test does not depend on how promptly timers fire on a loaded machine.)
     const ids = [newId("req"), newId("req"), newId("req")];
-    const results = await Promise.all(ids.map((requestId) => settleQueued(t.db, accountId, { requestId, actualMicroUsd: 100n, capMicroUsd: 1_000n, leaseId, usage })));
+    const results = await Promise.all(
+      ids.map((requestId) => settleQueued(t.db, accountId, { requestId, actualMicroUsd: 100n, capMicroUsd: 1_000n, leaseId, usage })),
+    );
     expect(results.map((r) => [r.settled, r.chargedMicroUsd])).toEqual(ids.map(() => [true, 100n]));
     // One statement: one transaction, so one transaction timestamp (now()) on all three entries.
     const at = await rows<{ reference: string; at: string }>(

@@ -9,7 +9,6 @@ import type { BatchSettleResult, SettleBatchInput } from "./settle-sql";
 // arrives meanwhile goes into the next one: a lone request is settled at once (a batch of
 // one, no added wait); under load the batches grow by themselves.
 
-
 const MAX_BATCH = 256;
 /**
  * A settle statement normally takes milliseconds. One that has run longer than this is
@@ -78,10 +77,13 @@ function kick(db: Db, accountId: string, q: Queue, map: Map<string, Queue>, ling
     void runBatch(db, accountId, q, map);
   } else if (!q.timer) {
     // Waiting behind a running batch: if that one stalls, do not wait for it.
-    q.timer = setTimeout(() => {
-      q.timer = null;
-      kick(db, accountId, q, map);
-    }, STALL_MS - ranFor + 1);
+    q.timer = setTimeout(
+      () => {
+        q.timer = null;
+        kick(db, accountId, q, map);
+      },
+      STALL_MS - ranFor + 1,
+    );
     q.timer.unref?.();
   }
 }

@@ -34,7 +34,6 @@ export async function sweepStaleReservations(db: Queryable, opts: { limit?: numb
   return released;
 }
 
-
 export type Sweeper = { stop: () => void; sweepNow: () => Promise<number>; stats: () => SweeperStats };
 export type SweeperStats = { runs: number; released: number; failures: number; lastError: string | null };
 

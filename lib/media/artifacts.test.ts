@@ -20,12 +20,24 @@ describe(`artifact expiry on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const expired = await Promise.all(Array.from({ length: 5 }, () => storeArtifact(t.db, { accountId, contentType: "image/png", bytes, ttlSeconds: 3600 })));
     const live = await storeArtifact(t.db, { accountId, contentType: "image/png", bytes, ttlSeconds: 3600 });
     const forever = await storeArtifact(t.db, { accountId, contentType: "image/png", bytes });
-    await t.db.update(artifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(inArray(artifacts.id, expired));
+    await t.db
+      .update(artifacts)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(inArray(artifacts.id, expired));
     // A finished video job pointing at one of them: unlinked in the same statement, kept.
     const jobId = newId("vid");
     await t.db.insert(videoJobs).values({
-      id: jobId, accountId, requestId: newId("req"), model: "local/video-sim", prompt: "p", seconds: 1, size: "64x48",
-      status: "completed", artifactId: expired[0], reservedMicroUsd: 10n, costMicroUsd: 10n,
+      id: jobId,
+      accountId,
+      requestId: newId("req"),
+      model: "local/video-sim",
+      prompt: "p",
+      seconds: 1,
+      size: "64x48",
+      status: "completed",
+      artifactId: expired[0],
+      reservedMicroUsd: 10n,
+      costMicroUsd: 10n,
     });
 
     expect(await loadArtifact(t.db, { id: expired[0] })).toBeNull();

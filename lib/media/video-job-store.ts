@@ -10,9 +10,22 @@ export type VideoJob = typeof videoJobs.$inferSelect;
 
 export async function insertVideoJob(
   db: Queryable,
-  input: { id: string; accountId: string; keyId: string; requestId: string; model: string; prompt: string; seconds: number; size: string; reservedMicroUsd: bigint },
+  input: {
+    id: string;
+    accountId: string;
+    keyId: string;
+    requestId: string;
+    model: string;
+    prompt: string;
+    seconds: number;
+    size: string;
+    reservedMicroUsd: bigint;
+  },
 ): Promise<VideoJob> {
-  const [job] = await db.insert(videoJobs).values({ ...input, status: "queued" }).returning();
+  const [job] = await db
+    .insert(videoJobs)
+    .values({ ...input, status: "queued" })
+    .returning();
   return job;
 }
 
@@ -56,7 +69,13 @@ export async function markJobCompleted(db: Queryable, input: { id: string; artif
   const now = new Date();
   const moved = await db
     .update(videoJobs)
-    .set({ status: "completed", progress: 100, artifactId: input.artifactId, completedAt: now, expiresAt: new Date(now.getTime() + input.contentTtlSeconds * 1000) })
+    .set({
+      status: "completed",
+      progress: 100,
+      artifactId: input.artifactId,
+      completedAt: now,
+      expiresAt: new Date(now.getTime() + input.contentTtlSeconds * 1000),
+    })
     .where(and(eq(videoJobs.id, input.id), eq(videoJobs.status, "in_progress")))
     .returning({ id: videoJobs.id });
   return moved.length > 0;

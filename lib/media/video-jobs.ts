@@ -34,7 +34,13 @@ export { findVideoJob, insertVideoJob, type VideoJob } from "./video-job-store";
 
 /** The hold a job owns (the row Meter.defer() made at POST), as the metering layer settles it. */
 function holdOf(job: VideoJob): DeferredHold {
-  return { requestId: job.requestId, accountId: job.accountId, keyId: job.keyId, model: { id: job.model, modality: "video" }, reservedMicroUsd: job.reservedMicroUsd };
+  return {
+    requestId: job.requestId,
+    accountId: job.accountId,
+    keyId: job.keyId,
+    model: { id: job.model, modality: "video" },
+    reservedMicroUsd: job.reservedMicroUsd,
+  };
 }
 const latencyOf = (job: VideoJob) => Date.now() - job.createdAt.getTime();
 
@@ -43,11 +49,16 @@ class JobMoved extends Error {}
 /** Fails a job that has not finished and gives its hold back. Once only. */
 export async function failVideoJob(db: Db, job: VideoJob, code: string, message: string): Promise<boolean> {
   try {
-    await releaseDeferred(db, holdOf(job), { status: "failed", latencyMs: latencyOf(job) }, {
-      before: async (tx) => {
-        if (!(await markJobFailed(tx, { id: job.id, code, message }))) throw new JobMoved(); // ended meanwhile: release nothing
+    await releaseDeferred(
+      db,
+      holdOf(job),
+      { status: "failed", latencyMs: latencyOf(job) },
+      {
+        before: async (tx) => {
+          if (!(await markJobFailed(tx, { id: job.id, code, message }))) throw new JobMoved(); // ended meanwhile: release nothing
+        },
       },
-    });
+    );
     return true;
   } catch (err) {
     if (err instanceof JobMoved) return false;
@@ -58,18 +69,29 @@ export async function failVideoJob(db: Db, job: VideoJob, code: string, message:
 /** Stores the video and settles to the seconds rendered, in one transaction. */
 async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video: { bytes: Uint8Array; seconds: number }): Promise<void> {
   let artifactId = "";
-  await settleDeferred(db, holdOf(job), { model, units: { videoSeconds: video.seconds }, latencyMs: latencyOf(job) }, {
-    before: async (tx) => {
-      artifactId = newArtifactId();
-      await storeArtifact(tx, { id: artifactId, accountId: job.accountId, contentType: AVI_CONTENT_TYPE, bytes: video.bytes, ttlSeconds: VIDEO_CONTENT_TTL_SECONDS });
-      const moved = await markJobCompleted(tx, { id: job.id, artifactId, contentTtlSeconds: VIDEO_CONTENT_TTL_SECONDS });
-      if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
+  await settleDeferred(
+    db,
+    holdOf(job),
+    { model, units: { videoSeconds: video.seconds }, latencyMs: latencyOf(job) },
+    {
+      before: async (tx) => {
+        artifactId = newArtifactId();
+        await storeArtifact(tx, {
+          id: artifactId,
+          accountId: job.accountId,
+          contentType: AVI_CONTENT_TYPE,
+          bytes: video.bytes,
+          ttlSeconds: VIDEO_CONTENT_TTL_SECONDS,
+        });
+        const moved = await markJobCompleted(tx, { id: job.id, artifactId, contentTtlSeconds: VIDEO_CONTENT_TTL_SECONDS });
+        if (!moved) throw new JobMoved(); // failed as stale meanwhile: roll back, charge nothing
+      },
+      after: async (tx, settled) => {
+        if (!settled.settled) throw new JobMoved(); // the hold was swept: we cannot charge, so we do not deliver
+        await setJobCost(tx, { id: job.id, costMicroUsd: settled.chargedMicroUsd });
+      },
     },
-    after: async (tx, settled) => {
-      if (!settled.settled) throw new JobMoved(); // the hold was swept: we cannot charge, so we do not deliver
-      await setJobCost(tx, { id: job.id, costMicroUsd: settled.chargedMicroUsd });
-    },
-  });
+  );
 }
 
 /** Claims a queued job (one instance wins) and renders it to the end. */
@@ -129,7 +151,12 @@ export async function reviveIfStale(db: Db, job: VideoJob, now = Date.now()): Pr
     scheduleVideoJob(db, job.id);
   } else if (job.status === "in_progress" && job.startedAt && now - job.startedAt.getTime() > STALE_RUNNING_MS) {
     if (await failVideoJob(db, job, "job_expired", "The instance rendering this video stopped; nothing was charged.")) {
-      return { ...job, status: "failed" as VideoJobStatus, errorCode: "job_expired", errorMessage: "The instance rendering this video stopped; nothing was charged." };
+      return {
+        ...job,
+        status: "failed" as VideoJobStatus,
+        errorCode: "job_expired",
+        errorMessage: "The instance rendering this video stopped; nothing was charged.",
+      };
     }
   }
   return job;

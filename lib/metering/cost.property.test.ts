@@ -20,7 +20,9 @@ const price = fc.bigInt(0n, 1_000_000_000n); // up to $1,000 per unit (per 1M to
 
 const modelArb: fc.Arbitrary<CatalogModel> = fc.oneof(
   fc.constantFrom(...LOCAL_MODELS.map((m) => catalog.get(m.id)!)),
-  fc.record({ i: price, o: price }).map(({ i, o }) => ({ ...catalog.get("local/echo-chat")!, pricing: { inputMicroUsdPerMTokens: i, outputMicroUsdPerMTokens: o } }) as CatalogModel),
+  fc
+    .record({ i: price, o: price })
+    .map(({ i, o }) => ({ ...catalog.get("local/echo-chat")!, pricing: { inputMicroUsdPerMTokens: i, outputMicroUsdPerMTokens: o } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/image-sim")!, pricing: { microUsdPerImage: p } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/video-sim")!, pricing: { microUsdPerSecond: p } }) as CatalogModel),
   price.map((p) => ({ ...catalog.get("local/tts-sim")!, pricing: { microUsdPerCharacter: p } }) as CatalogModel),
@@ -143,9 +145,13 @@ describe("cost arithmetic (properties)", () => {
 
 describe("cached input and image prices by quality and size (properties)", () => {
   // A text model with a cached-input price at or below its input price (the catalog refuses more).
-  const cachedModelArb = fc
-    .record({ i: price, o: price, f: fc.integer({ min: 0, max: 100 }) })
-    .map(({ i, o, f }) => ({ ...catalog.get("local/echo-chat")!, pricing: { inputMicroUsdPerMTokens: i, outputMicroUsdPerMTokens: o, cachedInputMicroUsdPerMTokens: (i * BigInt(f)) / 100n } }) as TextModel);
+  const cachedModelArb = fc.record({ i: price, o: price, f: fc.integer({ min: 0, max: 100 }) }).map(
+    ({ i, o, f }) =>
+      ({
+        ...catalog.get("local/echo-chat")!,
+        pricing: { inputMicroUsdPerMTokens: i, outputMicroUsdPerMTokens: o, cachedInputMicroUsdPerMTokens: (i * BigInt(f)) / 100n },
+      }) as TextModel,
+  );
   const tokensArb = fc.record({ input: count, cachedShare: fc.integer({ min: 0, max: 100 }), output: count }).map(({ input, cachedShare, output }) => ({
     inputTokens: input,
     cachedInputTokens: Math.floor((input * cachedShare) / 100),
@@ -156,7 +162,10 @@ describe("cached input and image prices by quality and size (properties)", () =>
     fc.assert(
       fc.property(cachedModelArb, tokensArb, (model, u) => {
         const p = model.pricing;
-        const num = BigInt(u.inputTokens - u.cachedInputTokens) * p.inputMicroUsdPerMTokens + BigInt(u.cachedInputTokens) * p.cachedInputMicroUsdPerMTokens! + BigInt(u.outputTokens) * p.outputMicroUsdPerMTokens;
+        const num =
+          BigInt(u.inputTokens - u.cachedInputTokens) * p.inputMicroUsdPerMTokens +
+          BigInt(u.cachedInputTokens) * p.cachedInputMicroUsdPerMTokens! +
+          BigInt(u.outputTokens) * p.outputMicroUsdPerMTokens;
         const charged = costMicroUsd(model, u);
         expect(charged * 1_000_000n >= num && charged * 1_000_000n - num < 1_000_000n).toBe(true);
       }),

@@ -44,7 +44,8 @@ export function costMicroUsd(model: CatalogModel, units: Units): bigint {
       const cachedReported = n(units.cachedInputTokens, "cachedInputTokens");
       const cached = cachedReported < input ? cachedReported : input;
       const cachedPrice = p.cachedInputMicroUsdPerMTokens ?? p.inputMicroUsdPerMTokens;
-      const numerator = (input - cached) * p.inputMicroUsdPerMTokens + cached * cachedPrice + n(units.outputTokens, "outputTokens") * p.outputMicroUsdPerMTokens;
+      const numerator =
+        (input - cached) * p.inputMicroUsdPerMTokens + cached * cachedPrice + n(units.outputTokens, "outputTokens") * p.outputMicroUsdPerMTokens;
       return ceilDiv(numerator, TOKENS_PER_PRICE_UNIT);
     }
     case "image":

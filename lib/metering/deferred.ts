@@ -52,14 +52,7 @@ export function releaseDeferred(db: Db, hold: DeferredHold, outcome: Outcome, st
   return run(db, hold, 0n, {}, outcome, steps);
 }
 
-async function run(
-  db: Db,
-  hold: DeferredHold,
-  costMicroUsd: bigint,
-  units: Units,
-  outcome: Outcome,
-  steps: DeferredSteps = {},
-): Promise<BatchSettleResult> {
+async function run(db: Db, hold: DeferredHold, costMicroUsd: bigint, units: Units, outcome: Outcome, steps: DeferredSteps = {}): Promise<BatchSettleResult> {
   const result = await db.transaction(async (tx) => {
     await steps.before?.(tx);
     const r = await settle(tx, {

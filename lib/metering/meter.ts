@@ -132,7 +132,10 @@ export class Meter {
       if (!moved) {
         await reserve(this.db, hold).catch((err) => {
           if (!(err instanceof InsufficientCreditError)) throw err;
-          throw new ApiError("insufficient_quota", `Insufficient credit: this request needs ${usd(this.reservedMicroUsd)} held until its work is done, and only ${usd(err.availableMicroUsd > 0n ? err.availableMicroUsd : 0n)} is available. Nothing was charged.`);
+          throw new ApiError(
+            "insufficient_quota",
+            `Insufficient credit: this request needs ${usd(this.reservedMicroUsd)} held until its work is done, and only ${usd(err.availableMicroUsd > 0n ? err.availableMicroUsd : 0n)} is available. Nothing was charged.`,
+          );
         });
       }
     }
@@ -266,10 +269,14 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
     } else {
       // Race-safe per-key limit (the key row is locked while its spend is summed and the
       // hold taken: lib/ledger/key-spend.ts); the limit is the one read under that lock.
-      await reserveWithinKeyLimit(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd }, async ({ limitMicroUsd, period }, spendSince) => {
-        const spent = await spendSince(periodStart(period));
-        if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
-      });
+      await reserveWithinKeyLimit(
+        db,
+        { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd },
+        async ({ limitMicroUsd, period }, spendSince) => {
+          const spent = await spendSince(periodStart(period));
+          if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
+        },
+      );
     }
   } catch (err) {
     if (err instanceof InsufficientCreditError) throw insufficientCreditError(input, err.availableMicroUsd, worstMicroUsd);

@@ -14,7 +14,9 @@ export function rateLimitExceededError(args: { tier: Tier; retryAfterSeconds: nu
   const message =
     `Rate limit reached: ${t.requestsPerMinute} requests per minute for this API key on the ${t.name} tier. ` +
     `Try again in ${wait} second${wait === 1 ? "" : "s"} (see the Retry-After header).` +
-    (next ? ` The ${next.name} tier allows ${next.requestsPerMinute} per minute (${next.howToGet.charAt(0).toLowerCase()}${next.howToGet.slice(1).replace(/\.$/, "")}).` : "");
+    (next
+      ? ` The ${next.name} tier allows ${next.requestsPerMinute} per minute (${next.howToGet.charAt(0).toLowerCase()}${next.howToGet.slice(1).replace(/\.$/, "")}).`
+      : "");
   return new ApiError("rate_limit_exceeded", message, { headers: { "retry-after": String(wait) } });
 }
 

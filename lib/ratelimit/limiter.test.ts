@@ -165,8 +165,7 @@ describe("headroom: API keys far from their limit do not wait for the store", ()
     };
     return { backend, openAll, calls: () => calls, rates: () => rates };
   }
-  const settledWithin = async <T,>(p: Promise<T>, ms = 20) =>
-    Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+  const settledWithin = async <T>(p: Promise<T>, ms = 20) => Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), ms))]);
 
   it("a fresh key waits for the store; once it is known to have plenty left, requests go on at once and are still counted", async () => {
     const store = gatedStore();
@@ -184,7 +183,12 @@ describe("headroom: API keys far from their limit do not wait for the store", ()
     await new Promise((r) => setTimeout(r, COALESCE_MS + 5));
     // (normally [1, 5]; a very slow machine may split the five over two windows)
     expect(store.rates()[0]).toBe(1);
-    expect(store.rates().slice(1).reduce((a, b) => a + b)).toBe(5);
+    expect(
+      store
+        .rates()
+        .slice(1)
+        .reduce((a, b) => a + b),
+    ).toBe(5);
     expect(store.calls()).toBeLessThan(6);
     await store.openAll();
     expect(limiter.stats()).toMatchObject({ headroom: 5, decisions: 6, refused: 0, degraded: 0 });

@@ -40,7 +40,10 @@ export function outputMessage(shell: ResponseShell, text: string | null, status:
 
 export const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
 
-export function responseObject(shell: ResponseShell, input: { status: ResponseStatus; output: Obj[]; usage: Obj | null; error?: { code: string; message: string } | null }): Obj {
+export function responseObject(
+  shell: ResponseShell,
+  input: { status: ResponseStatus; output: Obj[]; usage: Obj | null; error?: { code: string; message: string } | null },
+): Obj {
   const r = shell.request;
   const done = input.status !== "in_progress";
   const text = input.output.flatMap((item) => (item.content ?? []).filter((c: Obj) => c.type === "output_text").map((c: Obj) => c.text)).join("");

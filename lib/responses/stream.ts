@@ -29,7 +29,8 @@ export function responsesEventStream(chat: Response, shell: ResponseShell): Resp
   let finishReason: string | null = null;
   let usage: Obj | null = null;
 
-  const event = (type: string, payload: Obj) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...payload })}\n\n`);
+  const event = (type: string, payload: Obj) =>
+    encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...payload })}\n\n`);
   const part = { item_id: shell.messageId, output_index: 0, content_index: 0 };
 
   /** The next `data:` payload of the chat stream, or null at its end. */

@@ -38,7 +38,11 @@ export const RESPONSES_PARAMETERS: readonly ResponsesParameterRule[] = [
     note: "A string, or message items (role and content: a string or input_text/output_text parts), sent as chat messages. Other item types (tool calls and outputs, reasoning, references) and non-text parts are refused.",
   },
   { name: "instructions", policy: "translated", note: "Sent as a system message before the input." },
-  { name: "max_output_tokens", policy: "translated", note: "Sent as max_completion_tokens: caps the output, and what is reserved. Without it the model's maximum output is reserved (and nothing is sent)." },
+  {
+    name: "max_output_tokens",
+    policy: "translated",
+    note: "Sent as max_completion_tokens: caps the output, and what is reserved. Without it the model's maximum output is reserved (and nothing is sent).",
+  },
   { name: "temperature", policy: "translated", note: "Sent unchanged." },
   { name: "top_p", policy: "translated", note: "Sent unchanged." },
   { name: "user", policy: "translated", note: "Sent unchanged." },
@@ -75,7 +79,12 @@ export const RESPONSES_PARAMETERS: readonly ResponsesParameterRule[] = [
     note: "Background responses need storage: refused unless false.",
     refuses: refusedUnless((v) => v === false, "Background responses are not supported: send the request without 'background' (stream it if it is long)."),
   },
-  { name: "prompt", policy: "refused", note: "Prompt templates are not supported.", refuses: refusedUnless(() => false, "Prompt templates are not supported: send the text in 'instructions' and 'input'.") },
+  {
+    name: "prompt",
+    policy: "refused",
+    note: "Prompt templates are not supported.",
+    refuses: refusedUnless(() => false, "Prompt templates are not supported: send the text in 'instructions' and 'input'."),
+  },
   {
     name: "tools",
     policy: "refused",
@@ -95,12 +104,20 @@ export const RESPONSES_PARAMETERS: readonly ResponsesParameterRule[] = [
     note: "Refused unless empty: the Response always has its output text and usage.",
     refuses: refusedUnless((v) => Array.isArray(v) && v.length === 0, "'include' is not supported: the response always has its output text and usage."),
   },
-  { name: "top_logprobs", policy: "refused", note: "Log probabilities are not offered here: refused unless 0.", refuses: refusedUnless((v) => v === 0, "Log probabilities are not supported on /v1/responses here.") },
+  {
+    name: "top_logprobs",
+    policy: "refused",
+    note: "Log probabilities are not offered here: refused unless 0.",
+    refuses: refusedUnless((v) => v === 0, "Log probabilities are not supported on /v1/responses here."),
+  },
   {
     name: "service_tier",
     policy: "refused",
     note: "One price per model: only auto or default.",
-    refuses: refusedUnless((v) => v === "auto" || v === "default", "Service tiers are not offered: every request runs at the model's one price. Remove 'service_tier'."),
+    refuses: refusedUnless(
+      (v) => v === "auto" || v === "default",
+      "Service tiers are not offered: every request runs at the model's one price. Remove 'service_tier'.",
+    ),
   },
   {
     name: "truncation",
@@ -121,7 +138,12 @@ export type ChatTranslation = {
 export function toChatRequest(body: Obj): ChatTranslation {
   for (const [param, value] of Object.entries(body)) {
     const rule = RULES.get(param);
-    if (!rule) throw new ApiError("invalid_request", `Unknown parameter: '${param}'. The parameters /v1/responses takes are listed in the API reference (/docs/api-reference).`, { param });
+    if (!rule)
+      throw new ApiError(
+        "invalid_request",
+        `Unknown parameter: '${param}'. The parameters /v1/responses takes are listed in the API reference (/docs/api-reference).`,
+        { param },
+      );
     const why = rule.refuses?.(value);
     if (why) throw new ApiError("invalid_request", why, { param });
   }
@@ -139,7 +161,10 @@ export function toChatRequest(body: Obj): ChatTranslation {
   const format = body.text?.format;
   if (format && format.type === "json_object") chatBody.response_format = { type: "json_object" };
   else if (format && format.type === "json_schema") {
-    chatBody.response_format = { type: "json_schema", json_schema: { name: format.name, schema: format.schema, strict: format.strict, description: format.description } };
+    chatBody.response_format = {
+      type: "json_schema",
+      json_schema: { name: format.name, schema: format.schema, strict: format.strict, description: format.description },
+    };
   } else if (format && format.type !== "text") {
     throw new ApiError("invalid_request", "text.format must be text, json_object or json_schema.", { param: "text.format" });
   }
@@ -151,18 +176,19 @@ export function toChatRequest(body: Obj): ChatTranslation {
 function messageFrom(item: Obj, param: string): ChatMessageLike {
   const type = item.type ?? "message";
   if (type !== "message") {
-    throw new ApiError("invalid_request", `Input items of type '${type}' are not supported here; send messages (role and content) only.`, { param: `${param}.type` });
+    throw new ApiError("invalid_request", `Input items of type '${type}' are not supported here; send messages (role and content) only.`, {
+      param: `${param}.type`,
+    });
   }
   if (!item.role) throw new ApiError("invalid_request", `Missing required parameter: '${param}.role'.`, { param: `${param}.role` });
   if (typeof item.content === "string") return { role: item.role, content: item.content };
   if (!Array.isArray(item.content)) throw new ApiError("invalid_request", `Missing required parameter: '${param}.content'.`, { param: `${param}.content` });
   const parts = (item.content as Obj[]).map((part, j) => {
-    if ((part.type === "input_text" || part.type === "output_text" || part.type === "text") && typeof part.text === "string") return { type: "text", text: part.text };
-    throw new ApiError(
-      "invalid_request",
-      `Content parts of type '${part.type}' are not supported on /v1/responses here; send input_text parts.`,
-      { param: `${param}.content[${j}]` },
-    );
+    if ((part.type === "input_text" || part.type === "output_text" || part.type === "text") && typeof part.text === "string")
+      return { type: "text", text: part.text };
+    throw new ApiError("invalid_request", `Content parts of type '${part.type}' are not supported on /v1/responses here; send input_text parts.`, {
+      param: `${param}.content[${j}]`,
+    });
   });
   return { role: item.role, content: parts };
 }

@@ -23,14 +23,10 @@ export const reasonSchema = z
 export const tierRequestIdSchema = z.string().regex(/^tier_[0-9A-Za-z]{20}$/, "not a tier request id");
 
 export type RequestElevatedResult =
-  | { ok: true; request: TierRequest }
-  | { ok: false; code: "invalid_reason" | "not_free" | "already_pending" | "account_not_found"; message: string };
+  { ok: true; request: TierRequest } | { ok: false; code: "invalid_reason" | "not_free" | "already_pending" | "account_not_found"; message: string };
 
 /** Files a request for Elevated for this account. One pending request at a time. */
-export async function requestElevated(
-  db: Queryable,
-  input: { accountId: string; userId: string; reason: unknown },
-): Promise<RequestElevatedResult> {
+export async function requestElevated(db: Queryable, input: { accountId: string; userId: string; reason: unknown }): Promise<RequestElevatedResult> {
   const reason = reasonSchema.safeParse(typeof input.reason === "string" ? input.reason : "");
   if (!reason.success) return { ok: false, code: "invalid_reason", message: reason.error.issues[0].message };
 
@@ -96,8 +92,7 @@ export async function listPendingTierRequests(db: Queryable, opts: { limit?: num
 }
 
 export type DecideResult =
-  | { ok: true; status: "approved" | "declined"; accountId: string; tier: Tier }
-  | { ok: false; code: "invalid_request_id" | "not_pending"; message: string };
+  { ok: true; status: "approved" | "declined"; accountId: string; tier: Tier } | { ok: false; code: "invalid_request_id" | "not_pending"; message: string };
 
 /**
  * Approves or declines a pending request. Approval moves the account to the requested
@@ -123,11 +118,7 @@ export async function decideTierRequest(
 
     // Lock the account row so a concurrent tier change (a first payment making it Paid)
     // is ordered before or after us, never interleaved with the comparison below.
-    const [account] = await tx
-      .select({ tier: billingAccounts.tier })
-      .from(billingAccounts)
-      .where(eq(billingAccounts.id, decided.accountId))
-      .for("update");
+    const [account] = await tx.select({ tier: billingAccounts.tier }).from(billingAccounts).where(eq(billingAccounts.id, decided.accountId)).for("update");
     let tier = account.tier;
     if (status === "approved" && rank(decided.requestedTier) > rank(tier)) {
       await setTier(tx, decided.accountId, decided.requestedTier);

@@ -20,11 +20,32 @@ export type BreakdownRow = UsageUnits & {
 
 const GROUP = { key: sql.raw("p.key_id"), model: sql.raw("p.model"), modality: sql.raw("p.modality") } as const;
 
-export async function usageBreakdown({ db, accountId, filters, by }: { db: Queryable; accountId: string; filters: UsageFilters; by: BreakdownBy }): Promise<BreakdownRow[]> {
+export async function usageBreakdown({
+  db,
+  accountId,
+  filters,
+  by,
+}: {
+  db: Queryable;
+  accountId: string;
+  filters: UsageFilters;
+  by: BreakdownBy;
+}): Promise<BreakdownRow[]> {
   const dim = GROUP[by];
   // Key names joined on id and account: another account's key can never lend its name.
   const name = by === "key" ? sql`(select k.name from api_keys k where k.id = g.grp and k.account_id = ${accountId})` : sql`null::text`;
-  const result = await rows<{ grp: string | null; name: string | null; requests: string; cost: string; input_tokens: string; output_tokens: string; images: string; video_seconds: string; characters: string; audio_ms: string }>(
+  const result = await rows<{
+    grp: string | null;
+    name: string | null;
+    requests: string;
+    cost: string;
+    input_tokens: string;
+    output_tokens: string;
+    images: string;
+    video_seconds: string;
+    characters: string;
+    audio_ms: string;
+  }>(
     db,
     sql`with g as (
           select ${dim} as grp, sum(p.requests) as requests, sum(p.cost) as cost,

@@ -64,7 +64,17 @@ export function exportFilename(f: UsageFilters): string {
 }
 
 /** A streamed CSV of the account's usage events matching the filters, newest first. */
-export function usageCsvStream({ db, accountId, filters, batchSize = EXPORT_BATCH }: { db: Queryable; accountId: string; filters: UsageFilters; batchSize?: number }): ReadableStream<Uint8Array> {
+export function usageCsvStream({
+  db,
+  accountId,
+  filters,
+  batchSize = EXPORT_BATCH,
+}: {
+  db: Queryable;
+  accountId: string;
+  filters: UsageFilters;
+  batchSize?: number;
+}): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cursor: LogCursor | null = null;
   let headerSent = false;

@@ -10,7 +10,10 @@ export type UnitFields = {
   audioMs: bigint | number;
 };
 
-const int = (n: bigint | number) => BigInt(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+const int = (n: bigint | number) =>
+  BigInt(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
 /** Minutes of audio from milliseconds, to the millisecond: "1.5", "0.122167" is shown as "0.122". */
 export function audioMinutes(ms: bigint | number): string {

@@ -2,7 +2,20 @@
 // A model keeps its colour on every chart (lib/usage/colors.ts assigns them in catalog
 // order); a modality has one fixed colour.
 
-export const MODEL_PALETTE = ["#6ea8fe", "#4cd18a", "#f2b84b", "#c38cff", "#ff8f6b", "#5fd4d4", "#ff6b9a", "#a3b36b", "#e0e38c", "#8c9eff", "#ffb3d1", "#7fdbb6"];
+export const MODEL_PALETTE = [
+  "#6ea8fe",
+  "#4cd18a",
+  "#f2b84b",
+  "#c38cff",
+  "#ff8f6b",
+  "#5fd4d4",
+  "#ff6b9a",
+  "#a3b36b",
+  "#e0e38c",
+  "#8c9eff",
+  "#ffb3d1",
+  "#7fdbb6",
+];
 
 export const MODALITY_COLORS: Record<string, string> = {
   chat: "#6ea8fe",

@@ -40,7 +40,12 @@ export function periodRows(accountId: string, f: Pick<UsageFilters, "from" | "to
   const unit = sql.raw(f.bucket === "hour" ? "'hour'" : "'day'");
   const range = (from: Date, to: Date) => sql`e.created_at >= ${ts(from)} and e.created_at < ${ts(to)}`;
   // The partial days at either end, if any (a preset of whole days has none).
-  const edges = days ? [[f.from, days.first], [days.end, f.to]].filter(([a, b]) => a < b) : [[f.from, f.to]];
+  const edges = days
+    ? [
+        [f.from, days.first],
+        [days.end, f.to],
+      ].filter(([a, b]) => a < b)
+    : [[f.from, f.to]];
   const eventRange = sql`(${sql.join(
     edges.map(([a, b]) => sql`(${range(a, b)})`),
     sql` or `,

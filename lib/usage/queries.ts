@@ -57,11 +57,7 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 /** The WHERE clause shared by the charts, the log and the export. Account first, always. */
 export function usageWhere(accountId: string, f: UsageFilters): SQL {
   if (!accountId) throw new Error("usage queries need the session's account id");
-  const conds: SQL[] = [
-    sql`e.account_id = ${accountId}`,
-    sql`e.created_at >= ${ts(f.from)}`,
-    sql`e.created_at < ${ts(f.to)}`,
-  ];
+  const conds: SQL[] = [sql`e.account_id = ${accountId}`, sql`e.created_at >= ${ts(f.from)}`, sql`e.created_at < ${ts(f.to)}`];
   if (f.keyId) conds.push(sql`e.key_id = ${f.keyId}`);
   if (f.model) conds.push(sql`e.model = ${f.model}`);
   if (f.modality) conds.push(sql`e.modality = ${f.modality}`);
@@ -230,11 +226,15 @@ export function decodeCursor(s: string | null | undefined): LogCursor | null {
 export type RequestPage = { rows: RequestLogRow[]; next: LogCursor | null };
 
 /** One page of the request log, newest first, after `cursor` (keyset, no OFFSET). */
-export async function listRequests({ db, accountId, filters, cursor, limit = 50 }: Scope & { cursor?: LogCursor | null; limit?: number }): Promise<RequestPage> {
+export async function listRequests({
+  db,
+  accountId,
+  filters,
+  cursor,
+  limit = 50,
+}: Scope & { cursor?: LogCursor | null; limit?: number }): Promise<RequestPage> {
   const size = Math.max(1, Math.min(limit, 5000));
-  const after = cursor
-    ? sql`and (e.created_at, e.id) < (${cursor.createdAt}::timestamptz, ${cursor.id}::bigint)`
-    : sql``;
+  const after = cursor ? sql`and (e.created_at, e.id) < (${cursor.createdAt}::timestamptz, ${cursor.id}::bigint)` : sql``;
   const result = await rows<LogDbRow>(
     db,
     sql`select ${LOG_COLUMNS}
@@ -269,7 +269,15 @@ export async function getRequestDetail({ db, accountId, requestId }: { db: Query
          where e.account_id = ${accountId} and e.request_id = ${requestId}`,
   );
   if (!ev) return null;
-  const [le] = await rows<{ id: string | number; kind: string; amount: string; balance_after: string; reference: string; description: string; created_at: string }>(
+  const [le] = await rows<{
+    id: string | number;
+    kind: string;
+    amount: string;
+    balance_after: string;
+    reference: string;
+    description: string;
+    created_at: string;
+  }>(
     db,
     sql`select id::text as id, kind, amount_micro_usd::text as amount, balance_after_micro_usd::text as balance_after,
                reference, description, to_char(created_at at time zone 'UTC', ${ISO_US}) as created_at

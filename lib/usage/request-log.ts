@@ -12,7 +12,13 @@ import { usageWhere, type RequestLogRow } from "./queries";
 
 export const LOG_STATUSES = ["all", "ok", "failed", "4xx", "5xx"] as const;
 export type LogStatus = (typeof LOG_STATUSES)[number];
-export const LOG_STATUS_LABELS: Record<LogStatus, string> = { all: "All", ok: "Succeeded", failed: "Failed (4xx and 5xx)", "4xx": "4xx only", "5xx": "5xx only" };
+export const LOG_STATUS_LABELS: Record<LogStatus, string> = {
+  all: "All",
+  ok: "Succeeded",
+  failed: "Failed (4xx and 5xx)",
+  "4xx": "4xx only",
+  "5xx": "5xx only",
+};
 
 export function parseLogStatus(params: SearchParamsInput): LogStatus {
   const v = params instanceof URLSearchParams ? params.get("status") : params.status;
@@ -75,9 +81,16 @@ function refusedWhere(accountId: string, f: UsageFilters, status: LogStatus): SQ
   if (f.model) conds.push(sql`f.model = ${f.model}`);
   if (f.modality) {
     // Refusals carry no modality: take the models the catalog lists for it.
-    const ids = getCatalog().models.filter((m) => m.modality === f.modality).map((m) => m.id);
+    const ids = getCatalog()
+      .models.filter((m) => m.modality === f.modality)
+      .map((m) => m.id);
     if (!ids.length) return null;
-    conds.push(sql`f.model in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`);
+    conds.push(
+      sql`f.model in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
   }
   return sql.join(conds, sql` and `);
 }
@@ -154,7 +167,9 @@ export async function listRequestLog({
 }): Promise<LogPage> {
   const size = Math.max(1, Math.min(limit, 500));
   const after = (t: string, src: 0 | 1) =>
-    cursor ? sql`and (${sql.raw(t)}.created_at, ${src}::int, ${sql.raw(t)}.id) < (${cursor.createdAt}::timestamptz, ${cursor.src}::int, ${cursor.id}::bigint)` : sql``;
+    cursor
+      ? sql`and (${sql.raw(t)}.created_at, ${src}::int, ${sql.raw(t)}.id) < (${cursor.createdAt}::timestamptz, ${cursor.src}::int, ${cursor.id}::bigint)`
+      : sql``;
   const billed = sql`(select 1 as src, e.created_at as ts, e.id::text as id, e.request_id, to_char(e.created_at at time zone 'UTC', ${ISO_US}) as created_at,
         e.key_id, k.name as key_name, e.model, e.modality, e.input_tokens::text as input_tokens, e.output_tokens::text as output_tokens,
         e.images, e.video_seconds, e.characters::text as characters, e.audio_ms::text as audio_ms, e.cost_micro_usd::text as cost,
@@ -182,11 +197,37 @@ export async function listRequestLog({
   };
 }
 
-export type RefusedRequest = { requestId: string; createdAt: string; lastAt: string; keyId: string | null; keyName: string | null; method: string; path: string; model: string | null; httpStatus: number; code: string; message: string; count: number };
+export type RefusedRequest = {
+  requestId: string;
+  createdAt: string;
+  lastAt: string;
+  keyId: string | null;
+  keyName: string | null;
+  method: string;
+  path: string;
+  model: string | null;
+  httpStatus: number;
+  code: string;
+  message: string;
+  count: number;
+};
 
 /** A refused request by its id (the first of its coalesced group), in this account only. */
 export async function getRefusedRequest({ db, accountId, requestId }: { db: Queryable; accountId: string; requestId: string }): Promise<RefusedRequest | null> {
-  const [r] = await rows<{ request_id: string; created_at: string; last_at: string; key_id: string | null; key_name: string | null; method: string; path: string; model: string | null; http_status: number; code: string; message: string; count: number }>(
+  const [r] = await rows<{
+    request_id: string;
+    created_at: string;
+    last_at: string;
+    key_id: string | null;
+    key_name: string | null;
+    method: string;
+    path: string;
+    model: string | null;
+    http_status: number;
+    code: string;
+    message: string;
+    count: number;
+  }>(
     db,
     sql`select f.request_id, to_char(f.created_at at time zone 'UTC', ${ISO_US}) as created_at, to_char(f.last_at at time zone 'UTC', ${ISO_US}) as last_at,
                f.key_id, k.name as key_name, f.method, f.path, f.model, f.http_status, f.code, f.message, f.count
@@ -195,7 +236,20 @@ export async function getRefusedRequest({ db, accountId, requestId }: { db: Quer
          limit 1`,
   );
   if (!r) return null;
-  return { requestId: r.request_id, createdAt: r.created_at, lastAt: r.last_at, keyId: r.key_id, keyName: r.key_name, method: r.method, path: r.path, model: r.model, httpStatus: Number(r.http_status), code: r.code, message: r.message, count: Number(r.count) };
+  return {
+    requestId: r.request_id,
+    createdAt: r.created_at,
+    lastAt: r.last_at,
+    keyId: r.key_id,
+    keyName: r.key_name,
+    method: r.method,
+    path: r.path,
+    model: r.model,
+    httpStatus: Number(r.http_status),
+    code: r.code,
+    message: r.message,
+    count: Number(r.count),
+  };
 }
 
 /** Whether the account has any refused request on record (the usage page shows its log then, not the first-request guide). */

@@ -102,7 +102,9 @@ export default async function gateway(): Promise<void> {
         const x = results[c];
         log(
           `c=${c} round ${r + 1}: ` +
-            NAMES.map((n) => `${n} ${x[n].at(-1)!.rps.toFixed(0)}/s p50 ${x[n].at(-1)!.p50.toFixed(2)} ms cpu ${x[n].at(-1)!.cpuPerReq.toFixed(3)} ms`).join(" | "),
+            NAMES.map((n) => `${n} ${x[n].at(-1)!.rps.toFixed(0)}/s p50 ${x[n].at(-1)!.p50.toFixed(2)} ms cpu ${x[n].at(-1)!.cpuPerReq.toFixed(3)} ms`).join(
+              " | ",
+            ),
         );
       }
     }
@@ -156,7 +158,8 @@ export default async function gateway(): Promise<void> {
     }
 
     const targetsTable: string[] = ["| target | measured (c) vs (b), same run | goal | met |", "|---|---:|---:|:---:|"];
-    const check = (name: string, value: number, goal: string, ok: boolean, unit = "") => targetsTable.push(`| ${name} | ${f(value)}${unit} | ${goal} | ${ok ? "yes" : "**no**"} |`);
+    const check = (name: string, value: number, goal: string, ok: boolean, unit = "") =>
+      targetsTable.push(`| ${name} | ${f(value)}${unit} | ${goal} | ${ok ? "yes" : "**no**"} |`);
     const has = (c: number) => CONNECTIONS.includes(c);
     if (has(32)) {
       const thr = paired(32, "rps", (cv, bv) => cv / bv);

@@ -108,13 +108,15 @@ try {
     line("(a) without the usage rollup trigger", results.hotNoRollup),
     line("(b) without the usage rollup trigger", results.manyNoRollup),
   ].join("\n");
-  const ratio = (a: typeof results.hot, b: typeof results.hot) =>
-    median(a.map((x, i) => x.perSecond / b[i].perSecond)).toFixed(2);
+  const ratio = (a: typeof results.hot, b: typeof results.hot) => median(a.map((x, i) => x.perSecond / b[i].perSecond)).toFixed(2);
   const rollupCost = `With the usage rollup's trigger (usage_daily kept in the settle statement's transaction) against without it, same rounds, per-round ratio then median: (a) ${ratio(results.hot, results.hotNoRollup)}×, (b) ${ratio(results.many, results.manyNoRollup)}× the throughput.`;
   const invariant = `Invariant after ${n} settled requests: ${bad === 0 ? "holds for all 1,001 accounts" : `BROKEN on ${bad} accounts`} (balance = Σ ledger, reserved = Σ active reservations, both ≥ 0).`;
   console.log("\n" + table + "\n\n" + rollupCost + "\n\n" + invariant);
 
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(" / ");
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ");
   const machine = `load average at the end ${load} (1/5/15 min; the machine is shared, compare within the run), ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${pgVersion}`;
   const section = `Command: \`npm run bench -- ledger\` (BENCH_CLIENTS=${CLIENTS} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS})  \nMachine: ${machine}  \nMeasured: ${new Date().toISOString().slice(0, 16)} UTC  \nEach request is one reservation (a single conditional UPDATE … INSERT statement, committed without waiting for the WAL flush) and one settlement (release + debit + usage ledger entry + usage event, durable). The API path settles through a per-account queue (lib/ledger/settle-batch.ts): one statement in flight per account, whatever arrives meanwhile goes into the next one; (a′) is the same load with the previous design, one durable settle statement (waiting for the WAL flush) per request.\n\n${table}\n\n${rollupCost}\n\n${invariant}\n`;
   writeDocSection("ledger", "## Ledger: reserve + settle throughput", section);

@@ -34,7 +34,8 @@ export function summarise(file: string, top = 25, skipMs = 0): string {
     fn.set(key, (fn.get(key) ?? 0) + us);
     const group = where
       ? where.includes("node_modules/")
-        ? where.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, "$1") + (where.includes("/compiled/") ? " (" + where.replace(/.*\/compiled\/([^/]+).*/, "$1") + ")" : "")
+        ? where.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, "$1") +
+          (where.includes("/compiled/") ? " (" + where.replace(/.*\/compiled\/([^/]+).*/, "$1") + ")" : "")
         : where.startsWith("node:")
           ? "node internals"
           : where.replace(/^\.next-bench\/server\/chunks\//, "app chunk ")
@@ -49,7 +50,15 @@ export function summarise(file: string, top = 25, skipMs = 0): string {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, us]) => `${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
-  return [`busy CPU ${(busy / 1000).toFixed(0)} ms (excluding idle)`, "", "top self time by function:", ...rows(fn), "", "by package / file:", ...rows(file_)].join("\n");
+  return [
+    `busy CPU ${(busy / 1000).toFixed(0)} ms (excluding idle)`,
+    "",
+    "top self time by function:",
+    ...rows(fn),
+    "",
+    "by package / file:",
+    ...rows(file_),
+  ].join("\n");
 }
 
 export default async function profile(args: string[]): Promise<void> {
@@ -67,7 +76,12 @@ export default async function profile(args: string[]): Promise<void> {
   const app = await startApp(appEnv(t.url!, upstream.url), `--cpu-prof --cpu-prof-dir=${dir}`);
   try {
     const stream = which === "stream";
-    const body = JSON.stringify({ model: CHAT_MODEL, messages: [{ role: "user", content: "Say something short." }], max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+    const body = JSON.stringify({
+      model: CHAT_MODEL,
+      messages: [{ role: "user", content: "Say something short." }],
+      max_tokens: 64,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    });
     const target: Target =
       which === "passthrough" || which === "passthrough-node"
         ? { url: `${app.url}/bench/${which}/chat/completions`, headers: {}, body }

@@ -38,12 +38,17 @@ export default async function soak(): Promise<void> {
     const streamed = { url, headers, body: JSON.stringify({ ...msg, stream: true, stream_options: { include_usage: true } }) };
 
     log("warm-up (15 s)");
-    await Promise.all([load(plain, { connections: 4, seconds: 15, overallRate: RATE }), load(streamed, { connections: 2, seconds: 15, overallRate: Math.max(1, RATE / 5) })]);
+    await Promise.all([
+      load(plain, { connections: 4, seconds: 15, overallRate: RATE }),
+      load(streamed, { connections: 2, seconds: 15, overallRate: Math.max(1, RATE / 5) }),
+    ]);
     await new Promise((r) => setTimeout(r, 2000));
     const [{ n: eventsBefore }] = await rows<{ n: string }>(t.db, sql`select count(*)::text as n from usage_events`);
 
     const samples: { s: number; rss: number }[] = [{ s: 0, rss: rssBytes(app.pid) }];
-    log(`soak: ${SECONDS} s at ${RATE} requests/s (${(RATE * 0.8).toFixed(0)} plain + ${(RATE * 0.2).toFixed(0)} streamed); RSS at start ${mib(samples[0].rss)} MiB`);
+    log(
+      `soak: ${SECONDS} s at ${RATE} requests/s (${(RATE * 0.8).toFixed(0)} plain + ${(RATE * 0.2).toFixed(0)} streamed); RSS at start ${mib(samples[0].rss)} MiB`,
+    );
     const t0 = performance.now();
     const timer = setInterval(() => {
       const s = Math.round((performance.now() - t0) / 1000);
@@ -100,7 +105,22 @@ export default async function soak(): Promise<void> {
       `| ${SECONDS} s | ${RATE}/s | ${answered} (${p.ok} + ${st.ok}) | ${errors} | ${p.p50.toFixed(1)} / ${p.p99.toFixed(1)} | ${mib(start)} MiB | ${mib(end)} MiB | ${mib(maxLate)} MiB | ${newEvents}${eventsOk ? "" : " **unexpected**"} | ${open} | ${audit.ok ? "balances" : "**BROKEN**"} |`,
       "",
       `RSS every ${SAMPLE_MS / 1000} s (MiB): ${samples.map((x) => mib(x.rss)).join(", ")}  `,
-      `Quartiles of the samples: ${mib(q(samples.map((x) => x.rss), 0.25))} / ${mib(q(samples.map((x) => x.rss), 0.5))} / ${mib(q(samples.map((x) => x.rss), 0.75))} MiB.`,
+      `Quartiles of the samples: ${mib(
+        q(
+          samples.map((x) => x.rss),
+          0.25,
+        ),
+      )} / ${mib(
+        q(
+          samples.map((x) => x.rss),
+          0.5,
+        ),
+      )} / ${mib(
+        q(
+          samples.map((x) => x.rss),
+          0.75,
+        ),
+      )} MiB.`,
     ].join("\n");
     console.log("\n" + body + "\n");
     if (process.env.BENCH_NO_DOC !== "1") writeDocSection("soak", "## Soak: steady load through the metered path", body);

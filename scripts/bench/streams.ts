@@ -41,7 +41,14 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const log = (m: string) => console.log(`[bench:streams] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const mib = (b: number) => b / 2 ** 20;
 
-type LoopStats = { seconds: number; loopDelayMs: { p50: number; p99: number; max: number; mean: number }; cpuMs: number; rss: number; heapUsed: number; handles: number | null };
+type LoopStats = {
+  seconds: number;
+  loopDelayMs: { p50: number; p99: number; max: number; mean: number };
+  cpuMs: number;
+  rss: number;
+  heapUsed: number;
+  handles: number | null;
+};
 type StreamResult = { status: number; requestId: string | null; ttfcMs: number | null; chunks: number; costMicroUsd: string | null; error: string | null };
 
 async function startSlowUpstream(): Promise<Proc & { url: string }> {
@@ -85,9 +92,21 @@ async function runStreams(opts: { url: string; secret: string; n: number; appPid
   const rssBefore = rssBytes(opts.appPid);
   const cpuBefore = cpuMs(opts.appPid);
   await loopStats(opts.loopPort, true).catch(() => null);
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/bench/lib/stream-clients.mjs"), opts.url, opts.secret, String(opts.n), String(Number(process.env.BENCH_STREAM_RAMP_MS ?? opts.n)), body, out], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "scripts/bench/lib/stream-clients.mjs"),
+      opts.url,
+      opts.secret,
+      String(opts.n),
+      String(Number(process.env.BENCH_STREAM_RAMP_MS ?? opts.n)),
+      body,
+      out,
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-5000)));
   const plateau: { rss: number[]; startStats?: LoopStats; endStats?: LoopStats; clientCpuStart?: number } = { rss: [] };
@@ -150,7 +169,10 @@ function summarise(target: string, n: number, r: Awaited<ReturnType<typeof runSt
     const k = b.error ? b.error.slice(0, 60) : b.status !== 200 ? `HTTP ${b.status}` : b.chunks !== CHUNKS ? `short stream` : "no usage chunk";
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
-  const ttfc = res.map((x) => x.ttfcMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const ttfc = res
+    .map((x) => x.ttfcMs)
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
   const s = r.plateau.endStats ?? r.wholeRun;
   const rssOpen = r.plateau.rss.length ? median(r.plateau.rss) : NaN;
   return {
@@ -166,7 +188,12 @@ function summarise(target: string, n: number, r: Awaited<ReturnType<typeof runSt
     loopMax: s?.loopDelayMs.max ?? NaN,
     plateauSeconds: s?.seconds ?? NaN,
     cpuPct: s ? (s.cpuMs / (s.seconds * 1000)) * 100 : NaN,
-    cpuUsPerChunk: (r.cpuRunMs * 1000) / Math.max(1, res.reduce((sum, x) => sum + x.chunks, 0)),
+    cpuUsPerChunk:
+      (r.cpuRunMs * 1000) /
+      Math.max(
+        1,
+        res.reduce((sum, x) => sum + x.chunks, 0),
+      ),
     ttfcP50: quantile(ttfc, 0.5),
     ttfcP99: quantile(ttfc, 0.99),
     billed,
@@ -182,11 +209,16 @@ export default async function streams(): Promise<void> {
   const loopPort = await freePort();
   // The app gets room for every open stream's two sockets (client and upstream).
   const app = await startApp(
-    appEnv(t.url!, upstream.url, { BENCH_LOOP_PORT: String(loopPort), NODE_OPTIONS: `--require ${path.join(ROOT, "scripts/bench/lib/loop-delay-preload.cjs")}` }),
+    appEnv(t.url!, upstream.url, {
+      BENCH_LOOP_PORT: String(loopPort),
+      NODE_OPTIONS: `--require ${path.join(ROOT, "scripts/bench/lib/loop-delay-preload.cjs")}`,
+    }),
   );
   const rowsOut: Row[] = [];
   try {
-    log(`app pid ${app.pid}, upstream ${upstream.url}; ulimit -n ${fs.readFileSync(`/proc/${app.pid}/limits`, "utf8").match(/Max open files\s+(\d+)/)?.[1]}; ${CHUNKS} chunks every ${CHUNK_GAP_MS} ms per stream`);
+    log(
+      `app pid ${app.pid}, upstream ${upstream.url}; ulimit -n ${fs.readFileSync(`/proc/${app.pid}/limits`, "utf8").match(/Max open files\s+(\d+)/)?.[1]}; ${CHUNKS} chunks every ${CHUNK_GAP_MS} ms per stream`,
+    );
     // Warm-up: a few streams through both routes (compiles, connection pools, leases).
     await runStreams({ url: `${app.url}/v1/chat/completions`, secret: secrets[0], n: 20, appPid: app.pid, loopPort });
     for (const n of COUNTS) {
@@ -200,10 +232,17 @@ export default async function streams(): Promise<void> {
         [{ n: open }] = await rows<{ n: number }>(t.db, sql`select count(*)::int as n from reservations where request_id not like 'lease\\_%'`);
       }
       const events = new Map(
-        (await rows<{ request_id: string; cost: string }>(t.db, sql`select request_id, cost_micro_usd::text as cost from usage_events`)).filter((e) => !before.has(e.request_id)).map((e) => [e.request_id, e.cost]),
+        (await rows<{ request_id: string; cost: string }>(t.db, sql`select request_id, cost_micro_usd::text as cost from usage_events`))
+          .filter((e) => !before.has(e.request_id))
+          .map((e) => [e.request_id, e.cost]),
       );
       const entries = new Map(
-        (await rows<{ request_id: string; amount: string }>(t.db, sql`select request_id, (-amount_micro_usd)::text as amount from ledger_entries where kind = 'usage'`)).map((e) => [e.request_id, e.amount]),
+        (
+          await rows<{ request_id: string; amount: string }>(
+            t.db,
+            sql`select request_id, (-amount_micro_usd)::text as amount from ledger_entries where kind = 'usage'`,
+          )
+        ).map((e) => [e.request_id, e.amount]),
       );
       // Every stream that got its usage chunk: reported cost = its usage event = its ledger
       // entry. Every other new event (streams cut off client-side) = its ledger entry too.

@@ -18,7 +18,17 @@ import type { Db } from "@/db/client";
 import { migrate } from "@/db/migrate";
 import type { DbHandle } from "@/db/client";
 import { randomBase62 } from "@/lib/ids";
-import { type LogCursor, listRequests, overviewStats, parseUsageFilters, usageSummary, usageCsvStream, hasAnyUsage, usageBreakdown, type UsageFilters } from "@/lib/usage";
+import {
+  type LogCursor,
+  listRequests,
+  overviewStats,
+  parseUsageFilters,
+  usageSummary,
+  usageCsvStream,
+  hasAnyUsage,
+  usageBreakdown,
+  type UsageFilters,
+} from "@/lib/usage";
 
 type Opts = { events: number; accounts: number; busy: number; runs: number; keep: boolean };
 
@@ -159,7 +169,11 @@ function cases(): Case[] {
           return listRequests({ db, accountId: BUSY, filters: f, cursor: deepCursor[range], limit: 50 });
         },
       },
-      { name: "request log, one key, first page", range, run: (db) => listRequests({ db, accountId: BUSY, filters: { ...f, keyId: "key_bench_1_2" }, limit: 50 }) },
+      {
+        name: "request log, one key, first page",
+        range,
+        run: (db) => listRequests({ db, accountId: BUSY, filters: { ...f, keyId: "key_bench_1_2" }, limit: 50 }),
+      },
     );
   }
   const year = parseUsageFilters({ range: "custom", from: new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10) });
@@ -244,10 +258,11 @@ async function eventsOnlyBaseline(client: postgres.Sql, runs: number) {
                 where e.account_id = $1 and e.created_at >= $2::timestamptz and e.created_at < $3::timestamptz
                 group by grouping sets ((1, 2, 3), ())`;
     const args = [BUSY, f.from.toISOString(), f.to.toISOString()];
-    const once = () => client.begin(async (tx) => {
-      await tx.unsafe(`set local work_mem = '32MB'`);
-      await tx.unsafe(q, args);
-    });
+    const once = () =>
+      client.begin(async (tx) => {
+        await tx.unsafe(`set local work_mem = '32MB'`);
+        await tx.unsafe(q, args);
+      });
     await once();
     const ms: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -326,7 +341,9 @@ function writeDoc(section: string) {
   const start = "<!-- bench:usage:start -->";
   const end = "<!-- bench:usage:end -->";
   const block = `${start}\n${section.trim()}\n${end}`;
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\nEach section is written by `npm run bench -- <name>`; re-running a benchmark replaces its own section.\n";
+  let doc = fs.existsSync(file)
+    ? fs.readFileSync(file, "utf8")
+    : "# Benchmarks\n\nEach section is written by `npm run bench -- <name>`; re-running a benchmark replaces its own section.\n";
   if (doc.includes(start) && doc.includes(end)) doc = doc.slice(0, doc.indexOf(start)) + block + doc.slice(doc.indexOf(end) + end.length);
   else doc = doc.trimEnd() + "\n\n" + block + "\n";
   fs.writeFileSync(file, doc);
@@ -367,7 +384,9 @@ export default async function benchUsage(args: string[]) {
              (select count(*) from usage_events)::text as n_events, (select sum(requests) from usage_daily)::text as n_rollup`);
     if (check.events !== check.rollup || check.n_events !== check.n_rollup) throw new Error(`rollup disagrees with the events: ${JSON.stringify(check)}`);
     const fmt = (n: unknown) => Number(n).toLocaleString("en-US");
-    console.log(`seeded ${fmt(o.events)} events / ${o.accounts} accounts in ${(seedMs / 1000).toFixed(1)} s (ANALYZE ${(analyzeMs / 1000).toFixed(1)} s); busy account: ${busy_rows} events (${n30} in 30 days, ${n90} in 90); usage_events with indexes: ${size}; usage_daily: ${rollup_rows} rows (${busy_rollup_rows} the busy account's), ${rollup_size}`);
+    console.log(
+      `seeded ${fmt(o.events)} events / ${o.accounts} accounts in ${(seedMs / 1000).toFixed(1)} s (ANALYZE ${(analyzeMs / 1000).toFixed(1)} s); busy account: ${busy_rows} events (${n30} in 30 days, ${n90} in 90); usage_events with indexes: ${size}; usage_daily: ${rollup_rows} rows (${busy_rollup_rows} the busy account's), ${rollup_size}`,
+    );
 
     const db = drizzle(client, { schema }) as unknown as Db;
     // Fresh: right after the bulk load and ANALYZE, before any VACUUM (empty visibility map).
@@ -399,7 +418,9 @@ export default async function benchUsage(args: string[]) {
     console.log("\n" + md + "\n");
     console.log(`slowest after VACUUM: ${slowest.c.name} (${slowest.c.range}), EXPLAIN (ANALYZE, BUFFERS):\n${plan}\n`);
     console.log(`baseline (events only, previous query): 30d ${baseline["30d"].toFixed(1)} ms, 90d ${baseline["90d"].toFixed(1)} ms`);
-    console.log(`CSV export, whole history of the busy account: ${exp.rows} rows, ${(exp.bytes / 2 ** 20).toFixed(0)} MiB in ${(exp.ms / 1000).toFixed(1)} s; RSS ${exp.rssStartMiB.toFixed(0)} → max ${exp.rssMaxMiB.toFixed(0)} → ${exp.rssEndMiB.toFixed(0)} MiB`);
+    console.log(
+      `CSV export, whole history of the busy account: ${exp.rows} rows, ${(exp.bytes / 2 ** 20).toFixed(0)} MiB in ${(exp.ms / 1000).toFixed(1)} s; RSS ${exp.rssStartMiB.toFixed(0)} → max ${exp.rssMaxMiB.toFixed(0)} → ${exp.rssEndMiB.toFixed(0)} MiB`,
+    );
 
     const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
     const section = `## Usage analytics (\`npm run bench -- usage\`)

@@ -44,7 +44,9 @@ export function assertMatches(schema: string, body: unknown, where = schema): vo
     cache.set(schema, validate);
   }
   if (!validate(body)) {
-    const errors = (validate.errors ?? []).slice(0, 12).map((e: ErrorObject) => `  ${e.instancePath || "/"} ${e.message}${e.params ? " " + JSON.stringify(e.params) : ""}`);
+    const errors = (validate.errors ?? [])
+      .slice(0, 12)
+      .map((e: ErrorObject) => `  ${e.instancePath || "/"} ${e.message}${e.params ? " " + JSON.stringify(e.params) : ""}`);
     throw new Error(`${where}: does not match OpenAI's ${schema}:\n${errors.join("\n")}\nbody: ${JSON.stringify(body).slice(0, 600)}`);
   }
 }

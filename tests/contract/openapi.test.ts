@@ -77,7 +77,13 @@ describe(`/v1 responses match OpenAI's published OpenAPI spec ${SPEC.version} ($
       const plain = await ok("CreateChatCompletionResponse", "POST", "/v1/chat/completions", { model, messages, max_tokens: 8 });
       expect(plain.usage.cost_micro_usd).toBeGreaterThan(0);
       await okStream("CreateChatCompletionStreamResponse", "/v1/chat/completions", { model, messages, max_tokens: 8, stream: true });
-      const withUsage = await okStream("CreateChatCompletionStreamResponse", "/v1/chat/completions", { model, messages, max_tokens: 8, stream: true, stream_options: { include_usage: true } });
+      const withUsage = await okStream("CreateChatCompletionStreamResponse", "/v1/chat/completions", {
+        model,
+        messages,
+        max_tokens: 8,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       expect((withUsage.at(-1)!.data as { usage: { cost_micro_usd: number } }).usage.cost_micro_usd).toBeGreaterThan(0);
     }
   });
@@ -92,7 +98,12 @@ describe(`/v1 responses match OpenAI's published OpenAPI spec ${SPEC.version} ($
 
   it("responses: plain, and every streamed event (each against its own event schema and the union)", async () => {
     for (const model of ["local/echo-chat", "local/lorem-chat", "fake/usage", "fake/nousage"]) {
-      const body = { model, input: [{ role: "user", content: [{ type: "input_text", text: "Say something short." }] }], instructions: "Be brief.", max_output_tokens: 8 };
+      const body = {
+        model,
+        input: [{ role: "user", content: [{ type: "input_text", text: "Say something short." }] }],
+        instructions: "Be brief.",
+        max_output_tokens: 8,
+      };
       const plain = await ok("Response", "POST", "/v1/responses", body);
       expect(plain.usage.cost_micro_usd).toBeGreaterThan(0);
       const r = await call("POST", "/v1/responses", { ...body, stream: true });
@@ -109,7 +120,12 @@ describe(`/v1 responses match OpenAI's published OpenAPI spec ${SPEC.version} ($
   });
 
   it("embeddings: float (the schema's type; base64 is a string the SDK decodes)", async () => {
-    const r = await ok("CreateEmbeddingResponse", "POST", "/v1/embeddings", { model: "local/embed-sim", input: ["a", "b"], encoding_format: "float", dimensions: 16 });
+    const r = await ok("CreateEmbeddingResponse", "POST", "/v1/embeddings", {
+      model: "local/embed-sim",
+      input: ["a", "b"],
+      encoding_format: "float",
+      dimensions: 16,
+    });
     expect(r.data.length).toBe(2);
   });
 

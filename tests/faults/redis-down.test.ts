@@ -92,7 +92,10 @@ async function limiterStatsOnAdminPage(admin: WebSession) {
   const page = await admin.fetch("/admin");
   expect(page.status).toBe(200);
   const html = (await page.text()).replace(/<!-- -->/g, "");
-  const m = /Store: (\w+)\. Decisions (\d+), refused (\d+), decided by this instance alone because the store failed\s*(\d+) \(failures (\d+): (\d+) timeouts, (\d+) errors\)/.exec(html);
+  const m =
+    /Store: (\w+)\. Decisions (\d+), refused (\d+), decided by this instance alone because the store failed\s*(\d+) \(failures (\d+): (\d+) timeouts, (\d+) errors\)/.exec(
+      html,
+    );
   expect(m, html.slice(html.indexOf("limiter-stats"), html.indexOf("limiter-stats") + 400)).not.toBeNull();
   const [, backend, decisions, refused, degraded, failures, timeouts, errors] = m!;
   return { text: m![0], backend, decisions: +decisions, refused: +refused, degraded: +degraded, failures: +failures, timeouts: +timeouts, errors: +errors };

@@ -10,7 +10,11 @@ beforeAll(async () => void (up = await startFakeUpstream({ name: "s", apiKey: "k
 afterAll(() => up.close());
 
 const call = (body: unknown, key = "k") =>
-  fetch(`${up.url}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${up.url}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 const messages = [{ role: "user", content: "hi" }];
 
 describe("strict fake provider", () => {
@@ -24,7 +28,10 @@ describe("strict fake provider", () => {
     const image = [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x" } }] }];
     expect(strictCheck(chat, { model: "fake-usage", messages: image })?.status).toBe(400);
     expect(strictCheck(chat, { model: "gpt-4o", messages: image })).toBeNull();
-    expect(strictCheck("/v1/images/generations", { model: "gpt-image-1", prompt: "x", response_format: "b64_json" })?.body.error).toMatchObject({ param: "response_format", code: "unknown_parameter" });
+    expect(strictCheck("/v1/images/generations", { model: "gpt-image-1", prompt: "x", response_format: "b64_json" })?.body.error).toMatchObject({
+      param: "response_format",
+      code: "unknown_parameter",
+    });
     expect(strictCheck("/v1/images/generations", { model: "dall-e-3", prompt: "x", response_format: "url" })).toBeNull();
   });
 

@@ -31,12 +31,16 @@ export const FAKE_REASONING_TOKENS = 64;
 
 // The parameters OpenAI's published spec (openai/openai-openapi) lists per endpoint.
 const CHAT_PARAMS = new Set(
-  ("messages model metadata top_logprobs temperature top_p user safety_identifier prompt_cache_key prompt_cache_retention service_tier " +
+  (
+    "messages model metadata top_logprobs temperature top_p user safety_identifier prompt_cache_key prompt_cache_retention service_tier " +
     "modalities verbosity reasoning_effort max_completion_tokens frequency_penalty presence_penalty web_search_options response_format audio " +
-    "store stream stop logit_bias logprobs max_tokens n prediction seed stream_options tools tool_choice parallel_tool_calls function_call functions").split(" "),
+    "store stream stop logit_bias logprobs max_tokens n prediction seed stream_options tools tool_choice parallel_tool_calls function_call functions"
+  ).split(" "),
 );
 const COMPLETION_PARAMS = new Set(
-  "model prompt best_of echo frequency_penalty logit_bias logprobs max_tokens n presence_penalty seed stop stream stream_options suffix temperature top_p user".split(" "),
+  "model prompt best_of echo frequency_penalty logit_bias logprobs max_tokens n presence_penalty seed stop stream stream_options suffix temperature top_p user".split(
+    " ",
+  ),
 );
 const IMAGE_PARAMS = new Set(
   "prompt model n quality response_format output_format output_compression stream partial_images size moderation background style user".split(" "),
@@ -44,10 +48,30 @@ const IMAGE_PARAMS = new Set(
 
 type Kind = "number" | "integer" | "boolean" | "string" | "array" | "object";
 const TYPES: Record<string, Kind> = {
-  model: "string", messages: "array", temperature: "number", top_p: "number", max_tokens: "integer", max_completion_tokens: "integer",
-  n: "integer", stream: "boolean", stream_options: "object", seed: "integer", frequency_penalty: "number", presence_penalty: "number",
-  logprobs: "boolean", top_logprobs: "integer", tools: "array", user: "string", response_format: "object", metadata: "object",
-  prompt: "string", size: "string", quality: "string", reasoning_effort: "string", logit_bias: "object", modalities: "array",
+  model: "string",
+  messages: "array",
+  temperature: "number",
+  top_p: "number",
+  max_tokens: "integer",
+  max_completion_tokens: "integer",
+  n: "integer",
+  stream: "boolean",
+  stream_options: "object",
+  seed: "integer",
+  frequency_penalty: "number",
+  presence_penalty: "number",
+  logprobs: "boolean",
+  top_logprobs: "integer",
+  tools: "array",
+  user: "string",
+  response_format: "object",
+  metadata: "object",
+  prompt: "string",
+  size: "string",
+  quality: "string",
+  reasoning_effort: "string",
+  logit_bias: "object",
+  modalities: "array",
 };
 
 export type RecordedRequest = {
@@ -105,17 +129,29 @@ function typeOf(v: unknown): Kind | "null" | "other" {
 
 /** What OpenAI would refuse in this body, or null. */
 export function strictCheck(path: string, body: any): Refusal | null {
-  const known = path.endsWith("/chat/completions") ? CHAT_PARAMS : path.endsWith("/completions") ? COMPLETION_PARAMS : path.endsWith("/images/generations") ? IMAGE_PARAMS : null;
+  const known = path.endsWith("/chat/completions")
+    ? CHAT_PARAMS
+    : path.endsWith("/completions")
+      ? COMPLETION_PARAMS
+      : path.endsWith("/images/generations")
+        ? IMAGE_PARAMS
+        : null;
   if (!known) return null;
   if (typeof body !== "object" || body === null || Array.isArray(body)) return err(400, "We could not parse the JSON body of your request.", null, null);
   const image = path.endsWith("/images/generations");
-  if (image && isGptImage(String(body.model)) && "response_format" in body) return err(400, "Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
+  if (image && isGptImage(String(body.model)) && "response_format" in body)
+    return err(400, "Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
   for (const key of Object.keys(body)) {
     if (!known.has(key)) return err(400, `Unrecognized request argument supplied: ${key}`, key, "unknown_parameter");
     const want = image && key === "response_format" ? "string" : TYPES[key];
     const got = typeOf(body[key]);
     if (want && got !== "null" && got !== want && !(want === "number" && got === "integer")) {
-      return err(400, `Invalid type for '${key}': expected ${want === "integer" ? "an integer" : `a ${want}`}, but got ${got === "integer" ? "a number" : `a ${got}`} instead.`, key, "invalid_type");
+      return err(
+        400,
+        `Invalid type for '${key}': expected ${want === "integer" ? "an integer" : `a ${want}`}, but got ${got === "integer" ? "a number" : `a ${got}`} instead.`,
+        key,
+        "invalid_type",
+      );
     }
   }
   if (typeof body.model !== "string") return err(400, "you must provide a model parameter", "model", null);
@@ -125,10 +161,20 @@ export function strictCheck(path: string, body: any): Refusal | null {
   }
   if (image) return null;
   if (isReasoning(model) && "max_tokens" in body) {
-    return err(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter");
+    return err(
+      400,
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      "max_tokens",
+      "unsupported_parameter",
+    );
   }
   if (isReasoning(model) && body.temperature != null && body.temperature !== 1) {
-    return err(400, "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.", "temperature", "unsupported_value");
+    return err(
+      400,
+      "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.",
+      "temperature",
+      "unsupported_value",
+    );
   }
   if (Array.isArray(body.messages)) {
     for (const [i, m] of body.messages.entries()) {
@@ -232,8 +278,13 @@ export async function startFakeUpstream(options: { name?: string; apiKey?: strin
       );
       const out: any = { created, data };
       // gpt-image models say which quality and size they used ("auto" resolved).
-      if (isGptImage(model)) Object.assign(out, { quality: body.quality && body.quality !== "auto" ? body.quality : "medium", size: body.size && body.size !== "auto" ? body.size : "1024x1024" });
-      if (isGptImage(model)) out.usage = { input_tokens: 12, output_tokens: 4160 * n, total_tokens: 12 + 4160 * n, input_tokens_details: { text_tokens: 12, image_tokens: 0 } };
+      if (isGptImage(model))
+        Object.assign(out, {
+          quality: body.quality && body.quality !== "auto" ? body.quality : "medium",
+          size: body.size && body.size !== "auto" ? body.size : "1024x1024",
+        });
+      if (isGptImage(model))
+        out.usage = { input_tokens: 12, output_tokens: 4160 * n, total_tokens: 12 + 4160 * n, input_tokens_details: { text_tokens: 12, image_tokens: 0 } };
       res.writeHead(200, { "content-type": "application/json", "x-fake-upstream": name });
       return res.end(JSON.stringify(out));
     }
@@ -251,7 +302,9 @@ export async function startFakeUpstream(options: { name?: string; apiKey?: strin
 
     if (!body.stream) {
       const choices = Array.from({ length: n }, (_, index) =>
-        chat ? { index, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason: "stop" } : { index, text, logprobs: null, finish_reason: "stop" },
+        chat
+          ? { index, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason: "stop" }
+          : { index, text, logprobs: null, finish_reason: "stop" },
       );
       const out: any = { id, object: chat ? "chat.completion" : "text_completion", created, model, choices };
       if (usage) out.usage = usage;
@@ -263,7 +316,9 @@ export async function startFakeUpstream(options: { name?: string; apiKey?: strin
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
     const base = { id, object: chat ? "chat.completion.chunk" : "text_completion", created, model };
     const choiceFor = (index: number, piece: string, finish: string | null) =>
-      chat ? { index, delta: piece ? { content: piece } : {}, logprobs: null, finish_reason: finish } : { index, text: piece, logprobs: null, finish_reason: finish };
+      chat
+        ? { index, delta: piece ? { content: piece } : {}, logprobs: null, finish_reason: finish }
+        : { index, text: piece, logprobs: null, finish_reason: finish };
     const breakAt = fault?.kind === "break" ? fault.chunks : undefined;
     const limit = breakAt ?? { "fake-break": 5, "fake-errstream": 3, "fake-stall": 2 }[model] ?? FAKE_PIECES.length;
     for (const piece of FAKE_PIECES.slice(0, limit)) {

@@ -86,7 +86,13 @@ export async function browserCall(tb: StripeTestbed, path: string, form: Record<
 }
 
 export async function browserCreateCard(tb: StripeTestbed, number: string): Promise<string> {
-  const r = await browserCall(tb, "/v1/payment_methods", { type: "card", "card[number]": number, "card[exp_month]": "12", "card[exp_year]": "2034", "card[cvc]": "123" });
+  const r = await browserCall(tb, "/v1/payment_methods", {
+    type: "card",
+    "card[number]": number,
+    "card[exp_month]": "12",
+    "card[exp_year]": "2034",
+    "card[cvc]": "123",
+  });
   if (r.status !== 200) throw new Error(`card creation failed: ${JSON.stringify(r.body)}`);
   return r.body.id;
 }

@@ -34,8 +34,7 @@ export async function startUpstashBridge(opts: { redisUrl?: string; token?: stri
     if (req.method !== "POST") return send(405, { error: "ERR only POST is supported" });
     if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: "Unauthorized" });
     const b64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
-    const enc = (v: RespValue): unknown =>
-      typeof v === "string" ? (b64 ? Buffer.from(v, "utf8").toString("base64") : v) : Array.isArray(v) ? v.map(enc) : v;
+    const enc = (v: RespValue): unknown => (typeof v === "string" ? (b64 ? Buffer.from(v, "utf8").toString("base64") : v) : Array.isArray(v) ? v.map(enc) : v);
     const reply = (v: RespValue) => ({ result: enc(v) });
     const settle = (p: Promise<RespValue>) => p.then(reply, (e: Error) => ({ error: e.message }));
 
@@ -63,7 +62,10 @@ export async function startUpstashBridge(opts: { redisUrl?: string; token?: stri
     try {
       const results = await redis.multi(body.map((c) => toArgs(c)) as [string, ...string[]][]).exec();
       if (!results) return send(400, { error: "EXECABORT Transaction discarded" });
-      return send(200, results.map(([err, v]) => (err ? { error: err.message } : reply(v as RespValue))));
+      return send(
+        200,
+        results.map(([err, v]) => (err ? { error: err.message } : reply(v as RespValue))),
+      );
     } catch (e) {
       return send(400, { error: (e as Error).message });
     }

@@ -24,12 +24,21 @@ export function requestFor(kind: Kind, i: number, streamTokens = 60): { path: st
     case "stream":
       return {
         path: "/v1/chat/completions",
-        body: { model: "local/lorem-chat", messages: [{ role: "user", content: `stream ${i}` }], max_tokens: streamTokens, stream: true, stream_options: { include_usage: true } },
+        body: {
+          model: "local/lorem-chat",
+          messages: [{ role: "user", content: `stream ${i}` }],
+          max_tokens: streamTokens,
+          stream: true,
+          stream_options: { include_usage: true },
+        },
       };
     case "image":
       return { path: "/v1/images/generations", body: { model: "local/image-sim", prompt: `a fox number ${i}`, size: "256x256", response_format: "url" } };
     case "speech":
-      return { path: "/v1/audio/speech", body: { model: "local/tts-sim", input: `Speech request number ${i}, spoken aloud.`, voice: "alloy", response_format: "wav" } };
+      return {
+        path: "/v1/audio/speech",
+        body: { model: "local/tts-sim", input: `Speech request number ${i}, spoken aloud.`, voice: "alloy", response_format: "wav" },
+      };
   }
 }
 

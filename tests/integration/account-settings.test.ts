@@ -60,14 +60,20 @@ describe("password reset by emailed link", () => {
     const u = await user("reset-late");
     await requestPasswordReset(t.db, { email: u.email, origin: ORIGIN });
     const token = mail.token(u.email, /Reset/, "/reset-password");
-    expect(await resetPassword(t.db, { token, password: "a brand new passphrase", now: new Date(Date.now() + 31 * 60_000) })).toMatchObject({ ok: false, message: /expired/ });
+    expect(await resetPassword(t.db, { token, password: "a brand new passphrase", now: new Date(Date.now() + 31 * 60_000) })).toMatchObject({
+      ok: false,
+      message: /expired/,
+    });
   });
 });
 
 describe("change of password", () => {
   it("needs the current password, then ends every earlier session and tells the owner", async () => {
     const u = await user("chpw");
-    expect(await changePassword(t.db, { userId: u.userId, currentPassword: "wrong one", newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({ ok: false, field: "currentPassword" });
+    expect(await changePassword(t.db, { userId: u.userId, currentPassword: "wrong one", newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({
+      ok: false,
+      field: "currentPassword",
+    });
     expect(await current(u.userId, u.signedInAt)).toBe(true);
     expect(await changePassword(t.db, { userId: u.userId, currentPassword: PW, newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({ ok: true });
     expect(await current(u.userId, u.signedInAt)).toBe(false);
@@ -90,7 +96,10 @@ describe("change of email", () => {
     const u = await user("move");
     const newEmail = `moved-${n}@settings.test`;
     expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: "nope", newEmail, origin: ORIGIN })).toMatchObject({ ok: false });
-    expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: PW, newEmail: "bad", origin: ORIGIN })).toMatchObject({ ok: false, field: "newEmail" });
+    expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: PW, newEmail: "bad", origin: ORIGIN })).toMatchObject({
+      ok: false,
+      field: "newEmail",
+    });
     expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: PW, newEmail, origin: ORIGIN })).toMatchObject({ ok: true });
     expect(mail.to(u.email).at(-1)?.subject).toBe("Your Metered email address is being changed");
     expect((await findUserByEmail(t.db, u.email))?.user.id).toBe(u.userId); // not yet

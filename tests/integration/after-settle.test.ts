@@ -33,5 +33,4 @@ describe("after-settle hooks", () => {
     ]);
     expect(mine.every((s) => s.result.settled)).toBe(true);
   });
-
 });

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 const topups = (accountId: string) =>
-  t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId)).then((r) => r.filter((e) => e.kind === "topup"));
+  t.db
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountId, accountId))
+    .then((r) => r.filter((e) => e.kind === "topup"));
 const autoIntents = (customer: string) =>
   [...tb.emu.emulator.paymentIntents.values()].filter((pi) => pi.customer === customer && pi.metadata.kind === "auto_topup");
 

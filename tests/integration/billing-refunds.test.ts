@@ -48,9 +48,16 @@ async function toppedUp(cents: number) {
   return { ...a, pm, pi: r.paymentIntentId };
 }
 
-const heldIds = (type: string) => w().held.filter((e) => e.type === type).map((e) => e.id);
+const heldIds = (type: string) =>
+  w()
+    .held.filter((e) => e.type === type)
+    .map((e) => e.id);
 const reversals = (accountId: string) =>
-  t.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.accountId, accountId))).then((r) => r.filter((e) => e.kind === "refund" || e.kind === "dispute"));
+  t.db
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.accountId, accountId)))
+    .then((r) => r.filter((e) => e.kind === "refund" || e.kind === "dispute"));
 const credits = (secret: string) => appFetch("http://app.test/v1/credits", { headers: { authorization: `Bearer ${secret}` } });
 async function expectAudited(accountId: string) {
   expect((await auditAccount(t.db, accountId)).ok).toBe(true);
@@ -108,7 +115,12 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await w().deliver(heldIds("charge.dispute.created")[0], { times: 3, concurrent: true });
     // $25 credited: $10 refunded, the dispute can take only the other $15.
     expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
-    expect((await reversals(a.accountId)).map((e) => [e.kind, e.amountMicroUsd]).sort()).toEqual([["dispute", -15n * USD], ["refund", -10n * USD]].sort());
+    expect((await reversals(a.accountId)).map((e) => [e.kind, e.amountMicroUsd]).sort()).toEqual(
+      [
+        ["dispute", -15n * USD],
+        ["refund", -10n * USD],
+      ].sort(),
+    );
     await expectAudited(a.accountId);
   });
 

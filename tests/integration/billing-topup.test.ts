@@ -5,16 +5,7 @@ import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccount } from "@/tests/helpers/accounts";
 import { browserAuthenticate, browserConfirmSetup, CARDS, saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
 import { auditAccount, readBalance, reserve, settle } from "@/lib/ledger";
-import {
-  BillingError,
-  confirmTopUp,
-  createSetupIntent,
-  detachPaymentMethod,
-  ensureCustomer,
-  ledgerHistory,
-  listPaymentMethods,
-  topUp,
-} from "@/lib/billing";
+import { BillingError, confirmTopUp, createSetupIntent, detachPaymentMethod, ensureCustomer, ledgerHistory, listPaymentMethods, topUp } from "@/lib/billing";
 import { newId } from "@/lib/ids";
 
 let t: TestDb;
@@ -28,7 +19,12 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const topups = (accountId: string) => t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId)).then((r) => r.filter((e) => e.kind === "topup"));
+const topups = (accountId: string) =>
+  t.db
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountId, accountId))
+    .then((r) => r.filter((e) => e.kind === "topup"));
 const paymentIntentsFor = (customer: string) => [...tb.emu.emulator.paymentIntents.values()].filter((pi) => pi.customer === customer);
 
 async function expectBillingError(p: Promise<unknown>, code: string) {

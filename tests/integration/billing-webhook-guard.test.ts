@@ -12,19 +12,29 @@ import type { Queryable } from "@/db/client";
 
 const keys = generateEmulatorKeys();
 const stripe = createStripeClient({ secretKey: keys.secretKey, emulatorUrl: "http://127.0.0.1:9" });
-const noDb = new Proxy({}, { get: () => { throw new Error("the database must not be touched"); } }) as unknown as Queryable;
+const noDb = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error("the database must not be touched");
+    },
+  },
+) as unknown as Queryable;
 
 /** A body that records how much of it was read. */
 function trackedBody(totalBytes: number) {
   const state = { pulledBytes: 0 };
   const chunk = new Uint8Array(16 * 1024).fill(0x20);
-  const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (state.pulledBytes >= totalBytes) return c.close();
-      state.pulledBytes += chunk.byteLength;
-      c.enqueue(chunk);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(c) {
+        if (state.pulledBytes >= totalBytes) return c.close();
+        state.pulledBytes += chunk.byteLength;
+        c.enqueue(chunk);
+      },
     },
-  }, { highWaterMark: 0 }); // pulled only when read
+    { highWaterMark: 0 },
+  ); // pulled only when read
   return { stream, state };
 }
 
@@ -41,7 +51,19 @@ describe("Stripe-Signature header check", () => {
     const good = signPayload("{}", keys.webhookSecret);
     expect(wellFormedSignatureHeader(good)).toBe(true);
     expect(wellFormedSignatureHeader(`${good},v1=${"a".repeat(64)},v0=${"b".repeat(64)}`)).toBe(true);
-    for (const bad of [null, "", "t=", "v1=", "garbage", "t=abc,v1=def", `t=1,v1=${"0".repeat(63)}`, `t=1,t=2,v1=${"0".repeat(64)}`, `v1=${"0".repeat(64)}`, `t=1,v1=${"Z".repeat(64)}`, `t=1,v1=${"0".repeat(64)},${"x".repeat(2000)}`]) {
+    for (const bad of [
+      null,
+      "",
+      "t=",
+      "v1=",
+      "garbage",
+      "t=abc,v1=def",
+      `t=1,v1=${"0".repeat(63)}`,
+      `t=1,t=2,v1=${"0".repeat(64)}`,
+      `v1=${"0".repeat(64)}`,
+      `t=1,v1=${"Z".repeat(64)}`,
+      `t=1,v1=${"0".repeat(64)},${"x".repeat(2000)}`,
+    ]) {
       expect(wellFormedSignatureHeader(bad), String(bad)).toBe(false);
     }
   });
@@ -78,7 +100,11 @@ describe("payments off", () => {
 
   it("with the installation's secret, an event signed with the old constant is refused", async () => {
     const payload = JSON.stringify({ id: "evt_2", object: "event", type: "payment_intent.succeeded", data: { object: { id: "pi_2" } } });
-    const res = await handleStripeWebhook(request(payload, signPayload(payload, "whsec_emulator_0000000000000000000000000000")), { db: noDb, stripe, webhookSecret: keys.webhookSecret });
+    const res = await handleStripeWebhook(request(payload, signPayload(payload, "whsec_emulator_0000000000000000000000000000")), {
+      db: noDb,
+      stripe,
+      webhookSecret: keys.webhookSecret,
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("signature verification failed");
   });

@@ -36,7 +36,11 @@ beforeEach(() => {
 
 const w = () => tb.emu.emulator.webhooks;
 const topupEntries = (accountId: string) =>
-  t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId)).then((r) => r.filter((e) => e.kind === "topup"));
+  t.db
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountId, accountId))
+    .then((r) => r.filter((e) => e.kind === "topup"));
 const heldOf = (type: string, piId: string) => w().held.filter((e) => e.type === type && (e.data.object as { id: string }).id === piId);
 
 function post(body: string, headers: Record<string, string>) {

@@ -63,7 +63,6 @@ describe("operator CLI", () => {
     expect(sessionIsCurrent(await sessionState(t.db, u.user.id), Date.now() - 1)).toBe(true);
     expect(await run("sign-out-everywhere", { email })).toEqual([`ended every session of ${email}`]);
     expect(sessionIsCurrent(await sessionState(t.db, u.user.id), Date.now() - 1_000)).toBe(false);
-
   });
 
   it("parses signed dollar amounts exactly", () => {

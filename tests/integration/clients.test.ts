@@ -34,7 +34,13 @@ beforeAll(async () => {
     ],
     models: [
       { id: "gpt-4o-mini", modality: "chat", providers: [{ provider: "a" }, { provider: "b" }], pricing: prices, input: { images: true } },
-      { id: "o4-mini", modality: "chat", providers: [{ provider: "a" }, { provider: "b" }], pricing: prices, limits: { contextTokens: 200_000, maxOutputTokens: 100_000 } },
+      {
+        id: "o4-mini",
+        modality: "chat",
+        providers: [{ provider: "a" }, { provider: "b" }],
+        pricing: prices,
+        limits: { contextTokens: 200_000, maxOutputTokens: 100_000 },
+      },
       { id: "cached-model", modality: "chat", providers: [{ provider: "a", model: "fake-cached" }], pricing: prices },
     ],
   });
@@ -53,7 +59,12 @@ beforeEach(async () => {
 
 const cost = (id: string, input: number, output: number, cached = 0) => {
   const p = (getCatalog().get(id) as TextModel).pricing;
-  return Number(ceilDiv(BigInt(input - cached) * p.inputMicroUsdPerMTokens + BigInt(cached) * p.cachedInputMicroUsdPerMTokens! + BigInt(output) * p.outputMicroUsdPerMTokens, 1_000_000n));
+  return Number(
+    ceilDiv(
+      BigInt(input - cached) * p.inputMicroUsdPerMTokens + BigInt(cached) * p.cachedInputMicroUsdPerMTokens! + BigInt(output) * p.outputMicroUsdPerMTokens,
+      1_000_000n,
+    ),
+  );
 };
 const fetchOf = appFetch as unknown as typeof fetch;
 const prompt = "Tell me about foxes.";
@@ -62,10 +73,18 @@ describe("official openai SDK", () => {
   it("plain, streamed, reasoning model with max_completion_tokens, and a provider error with its param and code", async () => {
     const client = sdkClient(secret);
     const r = await client.chat.completions.create({ model: "o4-mini", messages: [{ role: "user", content: prompt }], max_completion_tokens: 300 });
-    expect(r.usage).toMatchObject({ completion_tokens_details: { reasoning_tokens: FAKE_REASONING_TOKENS }, cost_micro_usd: cost("o4-mini", 21, 10 + FAKE_REASONING_TOKENS) });
+    expect(r.usage).toMatchObject({
+      completion_tokens_details: { reasoning_tokens: FAKE_REASONING_TOKENS },
+      cost_micro_usd: cost("o4-mini", 21, 10 + FAKE_REASONING_TOKENS),
+    });
     let text = "";
     let usage: any;
-    for await (const c of await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: prompt }], stream: true, stream_options: { include_usage: true } })) {
+    for await (const c of await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: prompt }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })) {
       text += c.choices[0]?.delta?.content ?? "";
       if (c.usage) usage = c.usage;
     }
@@ -85,12 +104,18 @@ describe("official openai SDK", () => {
 describe("AI SDK (ai 6)", () => {
   // Built in the tests: the key exists once beforeAll ran.
   const openai = { chat: (id: string) => createOpenAI({ baseURL: BASE, apiKey: secret, fetch: fetchOf }).chat(id) };
-  const compatible = { chatModel: (id: string) => createOpenAICompatible({ name: "metered", baseURL: BASE, apiKey: secret, fetch: fetchOf, includeUsage: true }).chatModel(id) };
+  const compatible = {
+    chatModel: (id: string) => createOpenAICompatible({ name: "metered", baseURL: BASE, apiKey: secret, fetch: fetchOf, includeUsage: true }).chatModel(id),
+  };
 
   it("@ai-sdk/openai chat model: generateText and streamText, usage with cached and reasoning details, cost in the raw body", async () => {
     const plain = await generateText({ model: openai.chat("cached-model"), prompt, maxRetries: 0 });
     expect(plain.text).toBe(FAKE_TEXT);
-    expect(plain.usage).toMatchObject({ inputTokens: FAKE_CACHED.prompt_tokens, outputTokens: 10, inputTokenDetails: { cacheReadTokens: FAKE_CACHED.cached_tokens } });
+    expect(plain.usage).toMatchObject({
+      inputTokens: FAKE_CACHED.prompt_tokens,
+      outputTokens: 10,
+      inputTokenDetails: { cacheReadTokens: FAKE_CACHED.cached_tokens },
+    });
     expect((plain.response.body as any).usage.cost_micro_usd).toBe(cost("cached-model", FAKE_CACHED.prompt_tokens, 10, FAKE_CACHED.cached_tokens));
     // The AI SDK knows o-series models take max_completion_tokens: the strict provider accepts its body.
     const reasoning = await generateText({ model: openai.chat("o4-mini"), prompt, maxOutputTokens: 400, maxRetries: 0 });
@@ -100,7 +125,8 @@ describe("AI SDK (ai 6)", () => {
 
     const stream = streamText({ model: openai.chat("gpt-4o-mini"), prompt, includeRawChunks: true, maxRetries: 0 });
     let costMicroUsd: number | undefined;
-    for await (const part of stream.fullStream) if (part.type === "raw" && (part.rawValue as any)?.usage) costMicroUsd = (part.rawValue as any).usage.cost_micro_usd;
+    for await (const part of stream.fullStream)
+      if (part.type === "raw" && (part.rawValue as any)?.usage) costMicroUsd = (part.rawValue as any).usage.cost_micro_usd;
     expect(await stream.text).toBe(FAKE_TEXT);
     expect(await stream.usage).toMatchObject({ inputTokens: 21, outputTokens: 10 });
     expect(costMicroUsd).toBe(cost("gpt-4o-mini", 21, 10));
@@ -138,7 +164,8 @@ describe("AI SDK (ai 6)", () => {
 });
 
 describe("LangChain ChatOpenAI (@langchain/openai 1.4)", () => {
-  const chat = (model: string, extra: object = {}) => new ChatOpenAI({ model, apiKey: secret, maxRetries: 0, configuration: { baseURL: BASE, fetch: fetchOf }, ...extra });
+  const chat = (model: string, extra: object = {}) =>
+    new ChatOpenAI({ model, apiKey: secret, maxRetries: 0, configuration: { baseURL: BASE, fetch: fetchOf }, ...extra });
 
   it("invoke and stream: text, usage metadata with cached and reasoning details", async () => {
     const msg = await chat("cached-model").invoke(prompt);
@@ -159,7 +186,9 @@ describe("LangChain ChatOpenAI (@langchain/openai 1.4)", () => {
   it("errors keep their status and code", async () => {
     A.fail({ kind: "status", status: 500 });
     B.fail({ kind: "status", status: 500 });
-    const err = await chat("gpt-4o-mini").invoke(prompt).catch((e) => e);
+    const err = await chat("gpt-4o-mini")
+      .invoke(prompt)
+      .catch((e) => e);
     expect(err.status ?? err.response?.status).toBe(502);
     expect(String(err.message)).toMatch(/provider failed/);
   });

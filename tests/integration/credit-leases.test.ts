@@ -29,7 +29,10 @@ beforeAll(() => {
 });
 
 const leaseRows = (accountId: string) =>
-  db.select().from(reservations).where(sql`${reservations.accountId} = ${accountId} and ${reservations.requestId} like 'lease\\_%'`);
+  db
+    .select()
+    .from(reservations)
+    .where(sql`${reservations.accountId} = ${accountId} and ${reservations.requestId} like 'lease\\_%'`);
 
 describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("300 concurrent requests of a hot account run on a lease: every cost charged exactly once, then the lease is given back", async () => {
@@ -51,17 +54,23 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const events = await db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
     expect(events).toHaveLength(300);
     expect(events.reduce((s, e) => s + e.costMicroUsd, 0n)).toBe(charged);
-    const entries = await db.select().from(ledgerEntries).where(sql`${ledgerEntries.accountId} = ${a.accountId} and ${ledgerEntries.kind} = 'usage'`);
+    const entries = await db
+      .select()
+      .from(ledgerEntries)
+      .where(sql`${ledgerEntries.accountId} = ${a.accountId} and ${ledgerEntries.kind} = 'usage'`);
     expect(entries).toHaveLength(300);
     expect(entries.reduce((s, e) => s + e.amountMicroUsd, 0n)).toBe(-charged);
     expect(new Set(entries.map((e) => e.reference)).size).toBe(300);
     expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
 
     // Idle: the lease goes back by itself.
-    await vi.waitFor(async () => {
-      await leasesIdle();
-      expect(await leaseRows(a.accountId)).toHaveLength(0);
-    }, { timeout: LEASE.idleMs + 5_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        await leasesIdle();
+        expect(await leaseRows(a.accountId)).toHaveLength(0);
+      },
+      { timeout: LEASE.idleMs + 5_000, interval: 50 },
+    );
     const audit = await auditAccount(app.db, a.accountId);
     expect(audit).toMatchObject({ ok: true, reservedMicroUsd: 0n, balanceMicroUsd: 10_000_000n - charged });
   });
@@ -82,7 +91,13 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
     // Leave only 500 µ$ outside the lease.
     const bal = await readBalance(db, a.accountId);
-    await postEntry(db, { accountId: a.accountId, kind: "adjustment", amountMicroUsd: -(bal.availableMicroUsd - 500n), reference: newId("evt"), description: "test drain" });
+    await postEntry(db, {
+      accountId: a.accountId,
+      kind: "adjustment",
+      amountMicroUsd: -(bal.availableMicroUsd - 500n),
+      reference: newId("evt"),
+      description: "test drain",
+    });
     expect((await readBalance(db, a.accountId)).availableMicroUsd).toBe(500n);
 
     // Too big for the lease (over 1/8 of it) and more than the 500 µ$ outside it, but less
@@ -105,7 +120,12 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const a = await makeAccountWithKey(app.db);
     const leaseId = `lease_${newId("req").slice(4)}`;
     expect(await openLease(db, { accountId: a.accountId, leaseId, amountMicroUsd: 100_000n, minAvailableMicroUsd: 400_000n })).toBe(true);
-    const input = { requestId: newId("req"), actualMicroUsd: 1_234n, capMicroUsd: 5_000n, usage: { keyId: a.keyId, model: "m", modality: "chat" as const, status: "ok", httpStatus: 200, latencyMs: 1 } };
+    const input = {
+      requestId: newId("req"),
+      actualMicroUsd: 1_234n,
+      capMicroUsd: 5_000n,
+      usage: { keyId: a.keyId, model: "m", modality: "chat" as const, status: "ok", httpStatus: 200, latencyMs: 1 },
+    };
     const [first] = await settleLeaseBatch(db, leaseId, [input]);
     const [again] = await settleLeaseBatch(db, leaseId, [input]);
     expect(first).toMatchObject({ settled: true, chargedMicroUsd: 1_234n });
@@ -125,9 +145,17 @@ describe(`credit leases on ${process.env.TEST_DB ?? "postgres"}`, () => {
     // $8 spendable left: a second $2 lease asking for 4.5× its size in spendable credit is refused.
     expect(await openLease(db, { accountId: a.accountId, leaseId: `${leaseId}x`, amountMicroUsd: 2_000_000n, minAvailableMicroUsd: 9_000_000n })).toBe(false);
     expect((await readBalance(db, a.accountId)).reservedMicroUsd).toBe(2_000_000n);
-    await db.update(reservations).set({ expiresAt: new Date(Date.now() - 1000) }).where(like(reservations.requestId, leaseId));
+    await db
+      .update(reservations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(like(reservations.requestId, leaseId));
     expect(await sweepStaleReservations(db)).toBeGreaterThanOrEqual(1);
     expect(await auditAccount(app.db, a.accountId)).toMatchObject({ ok: true, reservedMicroUsd: 0n, balanceMicroUsd: 10_000_000n });
-    expect(await db.select().from(ledgerEntries).where(sql`${ledgerEntries.accountId} = ${a.accountId} and ${ledgerEntries.kind} = 'usage'`)).toHaveLength(0);
+    expect(
+      await db
+        .select()
+        .from(ledgerEntries)
+        .where(sql`${ledgerEntries.accountId} = ${a.accountId} and ${ledgerEntries.kind} = 'usage'`),
+    ).toHaveLength(0);
   });
 });

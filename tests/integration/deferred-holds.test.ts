@@ -26,7 +26,9 @@ describe(`deferred work on ${process.env.TEST_DB ?? "postgres"}`, () => {
         chatCost += BigInt(await completionCost(client, { model: "local/echo-chat", messages: [{ role: "user", content: `busy ${i}` }], max_tokens: 16 }));
       }
       await new Promise((r) => setTimeout(r, pauseMs));
-      const { data: created, response } = await client.videos.create({ model: "local/video-sim", prompt: "after a burst", seconds: "4", size: "720x1280" }).withResponse();
+      const { data: created, response } = await client.videos
+        .create({ model: "local/video-sim", prompt: "after a burst", seconds: "4", size: "720x1280" })
+        .withResponse();
       expect(created.status).toBe("queued");
       await waitForVideoJobs();
 

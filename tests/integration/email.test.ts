@@ -37,7 +37,9 @@ describe("email over SMTP into the mail sink", () => {
 
   it("escapes what it shows: a hostile subject or body cannot script the inbox", async () => {
     const { default: nodemailer } = await import("nodemailer");
-    await nodemailer.createTransport(sink.smtpUrl).sendMail({ from: "x@y", to: "victim@example.test", subject: "<script>alert(1)</script>", text: "<img src=x onerror=alert(1)>" });
+    await nodemailer
+      .createTransport(sink.smtpUrl)
+      .sendMail({ from: "x@y", to: "victim@example.test", subject: "<script>alert(1)</script>", text: "<img src=x onerror=alert(1)>" });
     const inbox = await (await fetch(sink.inboxUrl)).text();
     expect(inbox).not.toContain("<script>alert(1)</script>");
     expect(inbox).toContain("&lt;script&gt;");

@@ -56,7 +56,12 @@ async function nothingCharged(): Promise<void> {
                (select count(*)::int from reservations where account_id = ${accountId}) as open
           from billing_accounts where id = ${accountId}`,
   );
-  expect({ balance: BigInt(r.balance), reserved: BigInt(r.reserved), usage: r.usage, open: r.open }).toEqual({ balance: START, reserved: 0n, usage: 0, open: 0 });
+  expect({ balance: BigInt(r.balance), reserved: BigInt(r.reserved), usage: r.usage, open: r.open }).toEqual({
+    balance: START,
+    reserved: 0n,
+    usage: 0,
+    open: 0,
+  });
 }
 
 type Sent = { method?: string; path: string; headers?: Record<string, string>; body?: BodyInit | null; auth?: string | null };
@@ -96,16 +101,50 @@ const json = (path: string, body: unknown, headers: Record<string, string> = {})
 
 // ---- generators --------------------------------------------------------------------------
 
-const POST_ROUTES = ["/v1/chat/completions", "/v1/completions", "/v1/images/generations", "/v1/audio/speech", "/v1/videos", "/v1/embeddings", "/v1/responses"] as const;
+const POST_ROUTES = [
+  "/v1/chat/completions",
+  "/v1/completions",
+  "/v1/images/generations",
+  "/v1/audio/speech",
+  "/v1/videos",
+  "/v1/embeddings",
+  "/v1/responses",
+] as const;
 const anyJson = fc.jsonValue({ maxDepth: 4 });
 // Doubles must be finite: JSON.stringify turns NaN and ±Infinity into null, which for an
 // optional field means "absent", a valid request (the fuzzer found exactly that).
 const finiteDouble = fc.double({ noNaN: true, noDefaultInfinity: true });
-const notString = fc.oneof(fc.integer(), finiteDouble, fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
-const notNumber = fc.oneof(fc.string({ maxLength: 8 }), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }));
-const notBool = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.array(fc.boolean(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.boolean(), { maxKeys: 2 }));
-const badPositiveInt = fc.oneof(notNumber, fc.integer({ max: 0 }), fc.double({ noInteger: true, noNaN: true }).filter((d) => Number.isFinite(d)), fc.integer({ min: 100_000, max: 2 ** 31 }));
-const wrongModel = fc.oneof(notString, fc.constant(""), fc.string({ maxLength: 30 }).map((s) => `nope/${s}`));
+const notString = fc.oneof(
+  fc.integer(),
+  finiteDouble,
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+);
+const notNumber = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+);
+const notBool = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.array(fc.boolean(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.boolean(), { maxKeys: 2 }),
+);
+const badPositiveInt = fc.oneof(
+  notNumber,
+  fc.integer({ max: 0 }),
+  fc.double({ noInteger: true, noNaN: true }).filter((d) => Number.isFinite(d)),
+  fc.integer({ min: 100_000, max: 2 ** 31 }),
+);
+const wrongModel = fc.oneof(
+  notString,
+  fc.constant(""),
+  fc.string({ maxLength: 30 }).map((s) => `nope/${s}`),
+);
 const bigString = (min: number, max: number) => fc.integer({ min, max }).map((n) => "x".repeat(n));
 
 const validBodies: Record<(typeof POST_ROUTES)[number], Record<string, unknown>> = {
@@ -125,7 +164,16 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     messages: fc.oneof(
       notString.filter((v) => !Array.isArray(v)),
       fc.constant([]),
-      fc.array(fc.oneof(notString, fc.record({ role: fc.string({ maxLength: 12 }).filter((r) => !["system", "developer", "user", "assistant", "tool"].includes(r)), content: fc.string() })), { minLength: 1, maxLength: 3 }),
+      fc.array(
+        fc.oneof(
+          notString,
+          fc.record({
+            role: fc.string({ maxLength: 12 }).filter((r) => !["system", "developer", "user", "assistant", "tool"].includes(r)),
+            content: fc.string(),
+          }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
       fc.record({ role: fc.constant("user"), content: fc.oneof(fc.integer(), fc.boolean(), fc.dictionary(fc.string(), fc.string())) }).map((m) => [m]),
       fc.constant([{ role: "user", content: [{ type: "image_url", image_url: { url: "http://x" } }] }]),
     ),
@@ -133,11 +181,26 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     max_completion_tokens: badPositiveInt,
     stream: notBool.filter((v) => v !== null),
     n: fc.oneof(fc.integer({ min: 2, max: 128 }), fc.string({ maxLength: 4 }), fc.integer({ min: -5, max: 0 })),
-    max_cost: fc.oneof(fc.boolean(), fc.array(fc.integer()), fc.dictionary(fc.string(), fc.integer()), fc.constantFrom("abc", "-1", "1e999", "", "0x10", "NaN"), fc.double({ max: -1e-9, noNaN: true, noDefaultInfinity: true }), fc.constant(0)),
+    max_cost: fc.oneof(
+      fc.boolean(),
+      fc.array(fc.integer()),
+      fc.dictionary(fc.string(), fc.integer()),
+      fc.constantFrom("abc", "-1", "1e999", "", "0x10", "NaN"),
+      fc.double({ max: -1e-9, noNaN: true, noDefaultInfinity: true }),
+      fc.constant(0),
+    ),
   },
   "/v1/completions": {
     model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/image-sim")),
-    prompt: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.string()), fc.array(fc.string(), { minLength: 2, maxLength: 4 }), fc.array(fc.integer(), { minLength: 1, maxLength: 2 }), fc.constant([])),
+    prompt: fc.oneof(
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.dictionary(fc.string(), fc.string()),
+      fc.array(fc.string(), { minLength: 2, maxLength: 4 }),
+      fc.array(fc.integer(), { minLength: 1, maxLength: 2 }),
+      fc.constant([]),
+    ),
     max_tokens: badPositiveInt,
     n: fc.integer({ min: 2, max: 50 }),
     best_of: fc.integer({ min: 2, max: 50 }),
@@ -146,20 +209,40 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
     model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/tts-sim")),
     prompt: fc.oneof(notString, fc.constant(""), bigString(32_001, 40_000)),
     n: fc.oneof(notNumber, fc.integer({ max: 0 }), fc.integer({ min: 5, max: 1000 }), fc.double({ noInteger: true, noNaN: true, min: 0, max: 10 })),
-    size: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("1x1", "99999x99999", "big", "256X256", "256x256 ")),
-    response_format: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("png", "", "URL", "b64")),
+    size: fc.oneof(
+      notString.filter((v) => v !== null),
+      fc.constantFrom("1x1", "99999x99999", "big", "256X256", "256x256 "),
+    ),
+    response_format: fc.oneof(
+      notString.filter((v) => v !== null),
+      fc.constantFrom("png", "", "URL", "b64"),
+    ),
   },
   "/v1/audio/speech": {
     model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/stt-sim")),
     input: fc.oneof(notString, fc.constant(""), bigString(4_097, 20_000)),
     voice: fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string()), fc.constant(""), bigString(65, 200)),
-    response_format: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("ogg", "", "WAV", "midi")),
-    speed: fc.oneof(notNumber, fc.double({ max: 0.2499, noNaN: true, noDefaultInfinity: true }), fc.double({ min: 4.0001, noNaN: true, noDefaultInfinity: true })),
+    response_format: fc.oneof(
+      notString.filter((v) => v !== null),
+      fc.constantFrom("ogg", "", "WAV", "midi"),
+    ),
+    speed: fc.oneof(
+      notNumber,
+      fc.double({ max: 0.2499, noNaN: true, noDefaultInfinity: true }),
+      fc.double({ min: 4.0001, noNaN: true, noDefaultInfinity: true }),
+    ),
   },
   "/v1/videos": {
     model: fc.oneof(wrongModel, fc.constantFrom("local/echo-chat", "local/image-sim")),
     prompt: fc.oneof(notString, fc.constant(""), bigString(32_001, 33_000)),
-    seconds: fc.oneof(fc.boolean(), fc.dictionary(fc.string(), fc.string()), fc.double({ noInteger: true, noNaN: true, min: -100, max: 100 }), fc.constantFrom("abc", "1.5", "-1", "", "99999", "0"), fc.integer({ min: 21, max: 10_000 }), fc.integer({ min: -100, max: 0 })),
+    seconds: fc.oneof(
+      fc.boolean(),
+      fc.dictionary(fc.string(), fc.string()),
+      fc.double({ noInteger: true, noNaN: true, min: -100, max: 100 }),
+      fc.constantFrom("abc", "1.5", "-1", "", "99999", "0"),
+      fc.integer({ min: 21, max: 10_000 }),
+      fc.integer({ min: -100, max: 0 }),
+    ),
     size: fc.oneof(fc.integer(), fc.boolean(), fc.constantFrom("", "1x1", "720x720", "huge")),
   },
   "/v1/embeddings": {
@@ -177,8 +260,16 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
       fc.constant(["a", 1]),
       fc.integer({ min: 8_193, max: 12_000 }).map((n) => Array.from({ length: n }, (_, i) => i % 1000)), // over the per-input tokens
     ),
-    dimensions: fc.oneof(notNumber, fc.integer({ max: 0 }), fc.integer({ min: 1_537, max: 100_000 }), fc.double({ noInteger: true, noNaN: true, min: 0, max: 10 })),
-    encoding_format: fc.oneof(notString.filter((v) => v !== null), fc.constantFrom("", "FLOAT", "int8", "binary")),
+    dimensions: fc.oneof(
+      notNumber,
+      fc.integer({ max: 0 }),
+      fc.integer({ min: 1_537, max: 100_000 }),
+      fc.double({ noInteger: true, noNaN: true, min: 0, max: 10 }),
+    ),
+    encoding_format: fc.oneof(
+      notString.filter((v) => v !== null),
+      fc.constantFrom("", "FLOAT", "int8", "binary"),
+    ),
     max_cost: fc.oneof(fc.boolean(), fc.constantFrom("abc", "-1", "", "NaN"), fc.constant(0)),
   },
   "/v1/responses": {
@@ -189,7 +280,13 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
       fc.constant(null),
       fc.constant([]),
       fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
-      fc.array(fc.oneof(notString, fc.record({ role: fc.string({ maxLength: 10 }).filter((r) => !["user", "assistant", "system", "developer"].includes(r)), content: fc.string() })), { minLength: 1, maxLength: 3 }),
+      fc.array(
+        fc.oneof(
+          notString,
+          fc.record({ role: fc.string({ maxLength: 10 }).filter((r) => !["user", "assistant", "system", "developer"].includes(r)), content: fc.string() }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
       fc.constant([{ role: "user", content: [{ type: "input_image", image_url: "http://x" }] }]),
       fc.constant([{ type: "function_call_output", call_id: "c", output: "x" }]),
       fc.constant([{ role: "user" }]),
@@ -209,9 +306,9 @@ const badFields: Record<(typeof POST_ROUTES)[number], Record<string, fc.Arbitrar
 
 describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "postgres"})`, () => {
   it("one field of a valid body replaced by a wrong type or value: 4xx in the OpenAI shape, never charged", { timeout: 120_000 }, async () => {
-    const arb = fc.constantFrom(...POST_ROUTES).chain((route) =>
-      fc.constantFrom(...Object.keys(badFields[route])).chain((field) => badFields[route][field].map((value) => ({ route, field, value }))),
-    );
+    const arb = fc
+      .constantFrom(...POST_ROUTES)
+      .chain((route) => fc.constantFrom(...Object.keys(badFields[route])).chain((field) => badFields[route][field].map((value) => ({ route, field, value }))));
     await fc.assert(
       fc.asyncProperty(arb, async ({ route, field, value }) => {
         await expect4xx(json(route, { ...validBodies[route], [field]: value }));
@@ -225,9 +322,12 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
       anyJson,
       fc.dictionary(fc.string({ maxLength: 10 }), anyJson, { maxKeys: 6 }),
       fc.constantFrom(...POST_ROUTES).chain((route) =>
-        fc.subarray(Object.keys(validBodies[route]).filter((k) => ["model", "messages", "prompt", "input"].includes(k)), { minLength: 1 }).map((drop) =>
-          Object.fromEntries(Object.entries(validBodies[route]).filter(([k]) => !drop.includes(k))),
-        ),
+        fc
+          .subarray(
+            Object.keys(validBodies[route]).filter((k) => ["model", "messages", "prompt", "input"].includes(k)),
+            { minLength: 1 },
+          )
+          .map((drop) => Object.fromEntries(Object.entries(validBodies[route]).filter(([k]) => !drop.includes(k)))),
       ),
     );
     await fc.assert(
@@ -241,9 +341,13 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
   it("raw bytes: invalid UTF-8, truncated JSON, deep nesting, huge bodies, empty bodies: 4xx, never charged", { timeout: 60_000 }, async () => {
     const raw = fc.oneof(
       fc.uint8Array({ minLength: 0, maxLength: 200 }).map((b) => Uint8Array.from([0xff, 0xfe, ...b])), // never valid UTF-8
-      fc.constantFrom(...POST_ROUTES).chain((route) =>
-        fc.integer({ min: 0, max: JSON.stringify(validBodies[route]).length - 1 }).map((cut) => new TextEncoder().encode(JSON.stringify(validBodies[route]).slice(0, cut))),
-      ),
+      fc
+        .constantFrom(...POST_ROUTES)
+        .chain((route) =>
+          fc
+            .integer({ min: 0, max: JSON.stringify(validBodies[route]).length - 1 })
+            .map((cut) => new TextEncoder().encode(JSON.stringify(validBodies[route]).slice(0, cut))),
+        ),
       fc.integer({ min: 1, max: 20_000 }).map((d) => new TextEncoder().encode("[".repeat(d) + "]".repeat(d))),
       fc.integer({ min: 1, max: 5_000 }).map((d) => new TextEncoder().encode('{"model":"local/echo-chat","messages":' + "[".repeat(d) + "]".repeat(d) + "}")),
       fc.integer({ min: 1, max: 3_000 }).map((d) => new TextEncoder().encode('{"a":'.repeat(d) + "1" + "}".repeat(d))),
@@ -266,7 +370,18 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
   it("content types and Authorization headers: 401/415/4xx, never charged", { timeout: 60_000 }, async () => {
     const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
     const contentType = fc.oneof(
-      fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "application/xml", "application/jsonx", "json", "application/octet-stream", "multipart/form-data", "multipart/form-data; boundary=zzz", "image/png", "application/json-patch+json"),
+      fc.constantFrom(
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+        "application/jsonx",
+        "json",
+        "application/octet-stream",
+        "multipart/form-data",
+        "multipart/form-data; boundary=zzz",
+        "image/png",
+        "application/json-patch+json",
+      ),
       printable.filter((s) => !/^\s*application\/json\s*(;|$)/i.test(s)),
     );
     const badAuth = fc.oneof(
@@ -345,7 +460,9 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
     );
     // Over the 25 MB (+1 MB form overhead) limit: 413 without reading it all.
     const big = new Uint8Array(27 * 1024 * 1024);
-    expect(await expect4xx({ path: "/v1/audio/transcriptions", body: transcriptionForm({ model: "local/stt-sim", file: big, filename: "a.wav" }) as BodyInit })).toBe(413);
+    expect(
+      await expect4xx({ path: "/v1/audio/transcriptions", body: transcriptionForm({ model: "local/stt-sim", file: big, filename: "a.wav" }) as BodyInit }),
+    ).toBe(413);
   });
 
   it("path ids and query strings on the GET routes: 404 for unknown ids, no 5xx, nothing charged", { timeout: 60_000 }, async () => {
@@ -377,7 +494,11 @@ describe(`fuzzing every /v1 route with bad input (${process.env.TEST_DB ?? "post
     // The video list's query: 200 or a 400 naming limit/order/after, never anything else.
     const listQuery = fc
       .record(
-        { limit: fc.oneof(fc.string({ maxLength: 5 }), fc.integer({ min: -5, max: 200 }).map(String)), order: fc.oneof(fc.constantFrom("asc", "desc"), fc.string({ maxLength: 5 })), after: id },
+        {
+          limit: fc.oneof(fc.string({ maxLength: 5 }), fc.integer({ min: -5, max: 200 }).map(String)),
+          order: fc.oneof(fc.constantFrom("asc", "desc"), fc.string({ maxLength: 5 })),
+          after: id,
+        },
         { requiredKeys: [] },
       )
       .map((d) => new URLSearchParams(d as Record<string, string>).toString());

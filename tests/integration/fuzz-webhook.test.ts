@@ -35,7 +35,11 @@ async function post(body: BodyInit, signature: string | null, contentType = "app
   if (signature !== null) headers["stripe-signature"] = signature;
   // The route (app/api/stripe/webhook/route.ts) is this call with the app's database and
   // config; it imports "server-only", which does not load outside Next.
-  const res = await handleStripeWebhook(new Request("http://app.test/api/stripe/webhook", { method: "POST", headers, body }), { db: t.db, stripe, webhookSecret: secret });
+  const res = await handleStripeWebhook(new Request("http://app.test/api/stripe/webhook", { method: "POST", headers, body }), {
+    db: t.db,
+    stripe,
+    webhookSecret: secret,
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -113,12 +117,19 @@ describe(`Stripe webhook under generated input (${process.env.TEST_DB ?? "postgr
             data: fc.record({
               object: fc.record(
                 {
-                  id: fc.oneof(fc.string({ maxLength: 12 }).map((s) => `pi_${s}`), fc.jsonValue({ maxDepth: 1 })),
+                  id: fc.oneof(
+                    fc.string({ maxLength: 12 }).map((s) => `pi_${s}`),
+                    fc.jsonValue({ maxDepth: 1 }),
+                  ),
                   object: fc.constant("payment_intent"),
                   status: fc.oneof(fc.constant("succeeded"), fc.string({ maxLength: 10 })),
                   amount_received: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
                   currency: fc.oneof(fc.constant("usd"), fc.string({ maxLength: 4 }), fc.integer()),
-                  customer: fc.oneof(fc.string({ maxLength: 12 }).map((s) => `cus_${s}`), fc.constant(null), fc.jsonValue({ maxDepth: 1 })),
+                  customer: fc.oneof(
+                    fc.string({ maxLength: 12 }).map((s) => `cus_${s}`),
+                    fc.constant(null),
+                    fc.jsonValue({ maxDepth: 1 }),
+                  ),
                   metadata: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })), fc.jsonValue({ maxDepth: 1 })),
                 },
                 { requiredKeys: ["id", "object", "status"] },

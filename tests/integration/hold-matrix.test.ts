@@ -37,7 +37,10 @@ const MODALITIES: Modality[] = [
   {
     name: "chat",
     run: async (secret) => {
-      const { data, response } = await app.client(secret).chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "price me" }], max_tokens: 32 }).withResponse();
+      const { data, response } = await app
+        .client(secret)
+        .chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "price me" }], max_tokens: 32 })
+        .withResponse();
       const u = data.usage as unknown as { prompt_tokens: number; completion_tokens: number; cost_micro_usd: number };
       return outcome(response, u.cost_micro_usd, "local/echo-chat", { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens });
     },
@@ -47,7 +50,13 @@ const MODALITIES: Modality[] = [
     run: async (secret) => {
       const { data: stream, response } = await app
         .client(secret)
-        .chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "stream me" }], max_tokens: 32, stream: true, stream_options: { include_usage: true } })
+        .chat.completions.create({
+          model: "local/echo-chat",
+          messages: [{ role: "user", content: "stream me" }],
+          max_tokens: 32,
+          stream: true,
+          stream_options: { include_usage: true },
+        })
         .withResponse();
       let u: { prompt_tokens: number; completion_tokens: number; cost_micro_usd: number } | undefined;
       for await (const chunk of stream) if (chunk.usage) u = chunk.usage as never;
@@ -57,7 +66,10 @@ const MODALITIES: Modality[] = [
   {
     name: "completions",
     run: async (secret) => {
-      const { data, response } = await app.client(secret).completions.create({ model: "local/echo-completion", prompt: "complete me", max_tokens: 16 }).withResponse();
+      const { data, response } = await app
+        .client(secret)
+        .completions.create({ model: "local/echo-completion", prompt: "complete me", max_tokens: 16 })
+        .withResponse();
       const u = data.usage as unknown as { prompt_tokens: number; completion_tokens: number; cost_micro_usd: number };
       return outcome(response, u.cost_micro_usd, "local/echo-completion", { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens });
     },
@@ -65,7 +77,10 @@ const MODALITIES: Modality[] = [
   {
     name: "images",
     run: async (secret) => {
-      const { data, response } = await app.client(secret).images.generate({ model: "local/image-sim", prompt: "a lighthouse", n: 2, size: "256x256" }).withResponse();
+      const { data, response } = await app
+        .client(secret)
+        .images.generate({ model: "local/image-sim", prompt: "a lighthouse", n: 2, size: "256x256" })
+        .withResponse();
       return outcome(response, (data.usage as unknown as { cost_micro_usd: number }).cost_micro_usd, "local/image-sim", { images: data.data!.length });
     },
   },
@@ -81,7 +96,10 @@ const MODALITIES: Modality[] = [
   {
     name: "transcription",
     run: async (secret) => {
-      const { data, response } = await app.client(secret).audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim" }).withResponse();
+      const { data, response } = await app
+        .client(secret)
+        .audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim" })
+        .withResponse();
       const u = (data as unknown as { usage: { seconds: number; cost_micro_usd: number } }).usage;
       return outcome(response, u.cost_micro_usd, "local/stt-sim", { audioMs: 1500 });
     },
@@ -91,7 +109,9 @@ const MODALITIES: Modality[] = [
     deferred: true,
     run: async (secret) => {
       const client = app.client(secret);
-      const { data: created, response } = await client.videos.create({ model: "local/video-sim", prompt: "a paper boat", seconds: "1" as never, size: "720x1280" }).withResponse();
+      const { data: created, response } = await client.videos
+        .create({ model: "local/video-sim", prompt: "a paper boat", seconds: "1" as never, size: "720x1280" })
+        .withResponse();
       const requestId = response.headers.get("x-request-id")!;
       // The hold outlives the request: a reservation row of its own, whatever hold the request had.
       const [own] = await app.db.select().from(reservations).where(eq(reservations.requestId, requestId));
@@ -100,16 +120,30 @@ const MODALITIES: Modality[] = [
       const done = await client.videos.retrieve(created.id);
       expect(done).toMatchObject({ status: "completed", error: null });
       const reported = (done as unknown as { usage: { cost_micro_usd: number } }).usage.cost_micro_usd;
-      return { requestId, reportedMicroUsd: BigInt(reported), expectedMicroUsd: costMicroUsd(model("local/video-sim"), { videoSeconds: 1 }), modality: "video" };
+      return {
+        requestId,
+        reportedMicroUsd: BigInt(reported),
+        expectedMicroUsd: costMicroUsd(model("local/video-sim"), { videoSeconds: 1 }),
+        modality: "video",
+      };
     },
   },
 ];
 
 function outcome(res: Response, reported: number, modelId: string, units: Units): Outcome {
-  return { requestId: res.headers.get("x-request-id")!, reportedMicroUsd: BigInt(reported), expectedMicroUsd: costMicroUsd(model(modelId), units), modality: model(modelId).modality };
+  return {
+    requestId: res.headers.get("x-request-id")!,
+    reportedMicroUsd: BigInt(reported),
+    expectedMicroUsd: costMicroUsd(model(modelId), units),
+    modality: model(modelId).modality,
+  };
 }
 
-const leaseRows = (accountId: string) => app.db.select().from(reservations).where(and(eq(reservations.accountId, accountId), like(reservations.requestId, "lease\\_%")));
+const leaseRows = (accountId: string) =>
+  app.db
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.accountId, accountId), like(reservations.requestId, "lease\\_%")));
 const leaseAmount = async (accountId: string) => (await leaseRows(accountId)).reduce((s, r) => s + r.amountMicroUsd, 0n);
 
 type Hold = {

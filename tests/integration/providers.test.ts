@@ -40,11 +40,32 @@ beforeAll(async () => {
       { id: "d", baseUrl: B.url, apiKey: "key-b" },
     ],
     models: [
-      { id: "gpt-4o-mini", modality: "chat", providers: routesAB("gpt-4o-mini"), pricing: chatPrices, limits: { contextTokens: 128_000, maxOutputTokens: 16_384 }, input: { images: true } },
+      {
+        id: "gpt-4o-mini",
+        modality: "chat",
+        providers: routesAB("gpt-4o-mini"),
+        pricing: chatPrices,
+        limits: { contextTokens: 128_000, maxOutputTokens: 16_384 },
+        input: { images: true },
+      },
       { id: "text-only", modality: "chat", providers: [{ provider: "a", model: "fake-usage" }], pricing: chatPrices },
-      { id: "o4-mini", modality: "chat", providers: routesAB("o4-mini"), pricing: { inputMicroUsdPerMTokens: 1_100_000, outputMicroUsdPerMTokens: 4_400_000 }, limits: { contextTokens: 200_000, maxOutputTokens: 100_000 } },
+      {
+        id: "o4-mini",
+        modality: "chat",
+        providers: routesAB("o4-mini"),
+        pricing: { inputMicroUsdPerMTokens: 1_100_000, outputMicroUsdPerMTokens: 4_400_000 },
+        limits: { contextTokens: 200_000, maxOutputTokens: 100_000 },
+      },
       { id: "cached", modality: "chat", providers: [{ provider: "a", model: "fake-cached" }], pricing: chatPrices },
-      { id: "breaker-model", modality: "chat", providers: [{ provider: "c", model: "gpt-4o-mini" }, { provider: "d", model: "gpt-4o-mini" }], pricing: chatPrices },
+      {
+        id: "breaker-model",
+        modality: "chat",
+        providers: [
+          { provider: "c", model: "gpt-4o-mini" },
+          { provider: "d", model: "gpt-4o-mini" },
+        ],
+        pricing: chatPrices,
+      },
       { id: "davinci", modality: "completion", providers: routesAB("fake-usage"), pricing: chatPrices },
       {
         id: "gpt-image-1",
@@ -79,15 +100,28 @@ const messages = [{ role: "user" as const, content: "Tell me about foxes." }];
 const price = (id: string, input: number, output: number, cached = 0) => {
   const m = getCatalog().get(id) as TextModel;
   const p = m.pricing;
-  return ceilDiv(BigInt(input - cached) * p.inputMicroUsdPerMTokens + BigInt(cached) * (p.cachedInputMicroUsdPerMTokens ?? p.inputMicroUsdPerMTokens) + BigInt(output) * p.outputMicroUsdPerMTokens, 1_000_000n);
+  return ceilDiv(
+    BigInt(input - cached) * p.inputMicroUsdPerMTokens +
+      BigInt(cached) * (p.cachedInputMicroUsdPerMTokens ?? p.inputMicroUsdPerMTokens) +
+      BigInt(output) * p.outputMicroUsdPerMTokens,
+    1_000_000n,
+  );
 };
 const eventsOf = (accountId: string) => t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
 async function expectCharged(accountId: string, charged: bigint) {
-  expect(await readBalance(t.db, accountId)).toEqual({ balanceMicroUsd: 10_000_000n - charged, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n - charged });
+  expect(await readBalance(t.db, accountId)).toEqual({
+    balanceMicroUsd: 10_000_000n - charged,
+    reservedMicroUsd: 0n,
+    availableMicroUsd: 10_000_000n - charged,
+  });
   expect((await auditAccount(t.db, accountId)).ok).toBe(true);
 }
 const post = (secret: string, path: string, body: unknown) =>
-  appFetch(`http://app.test/v1${path}`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  appFetch(`http://app.test/v1${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 describe("the client's request reaches the provider as sent", () => {
   it("plain: every parameter passes unchanged, only the model id is mapped and max_cost (ours) removed; usage details kept", async () => {
@@ -141,7 +175,12 @@ describe("the client's request reaches the provider as sent", () => {
     const chunks = [];
     for await (const c of await sdkClient(a.secret).chat.completions.create(body)) chunks.push(c);
     expect(A.requests[0].body).toEqual(body);
-    expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 0 }, cost_micro_usd: Number(price("gpt-4o-mini", 21, 10)) });
+    expect(chunks.at(-1)!.usage).toMatchObject({
+      prompt_tokens: 21,
+      completion_tokens: 10,
+      prompt_tokens_details: { cached_tokens: 0 },
+      cost_micro_usd: Number(price("gpt-4o-mini", 21, 10)),
+    });
   });
 
   it("no cap: none is added and the model's maximum output is reserved; max_completion_tokens is honoured as the cap", async () => {
@@ -158,7 +197,11 @@ describe("the client's request reaches the provider as sent", () => {
     expect(A.requests[0].body).toEqual({ model: "o4-mini", messages, max_completion_tokens: 500 });
     // Reasoning tokens are part of the completion tokens, billed as output.
     const out = 10 + FAKE_REASONING_TOKENS;
-    expect(res.usage).toMatchObject({ completion_tokens: out, completion_tokens_details: { reasoning_tokens: FAKE_REASONING_TOKENS }, cost_micro_usd: Number(price("o4-mini", 21, out)) });
+    expect(res.usage).toMatchObject({
+      completion_tokens: out,
+      completion_tokens_details: { reasoning_tokens: FAKE_REASONING_TOKENS },
+      cost_micro_usd: Number(price("o4-mini", 21, out)),
+    });
     const [ev] = await eventsOf(a.accountId);
     expect(ev).toMatchObject({ reasoningTokens: FAKE_REASONING_TOKENS, outputTokens: out });
   });
@@ -262,7 +305,12 @@ describe("fallback before the first byte, never after", () => {
         const client = sdkClient(a.secret);
         let text = "";
         if (stream) {
-          for await (const c of await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } })) {
+          for await (const c of await client.chat.completions.create({
+            model: "gpt-4o-mini",
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+          })) {
             text += c.choices[0]?.delta?.content ?? "";
           }
         } else text = (await client.chat.completions.create({ model: "gpt-4o-mini", messages })).choices[0].message.content!;

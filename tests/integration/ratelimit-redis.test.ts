@@ -3,17 +3,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "ioredis";
 import { createRateLimiter, redisUrlBackend } from "@/lib/ratelimit";
 import { createRedisClient } from "@/lib/ratelimit/redis-client";
-import {
-  TEST_REDIS_URL,
-  awayFromWindowEdge,
-  deadPort,
-  deleteKeys,
-  requireRedis,
-  silentServer,
-  sleep,
-  testRedis,
-  uniquePrefix,
-} from "@/tests/helpers/redis";
+import { TEST_REDIS_URL, awayFromWindowEdge, deadPort, deleteKeys, requireRedis, silentServer, sleep, testRedis, uniquePrefix } from "@/tests/helpers/redis";
 
 // The limiter's ioredis client (lib/ratelimit/redis-client.ts) and the script adapter
 // (lib/ratelimit/lua-compat.ts) against the real Redis, a dead port and a silent server.

@@ -154,11 +154,7 @@ for (const b of backends) {
       expect(seen.map((r) => r.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0]);
 
       const first = rateLimitHeaders(seen[0]);
-      expect(Object.keys(first).sort()).toEqual([
-        "x-ratelimit-limit-requests",
-        "x-ratelimit-remaining-requests",
-        "x-ratelimit-reset-requests",
-      ]);
+      expect(Object.keys(first).sort()).toEqual(["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"]);
       expect(first["x-ratelimit-limit-requests"]).toBe("10");
       expect(first["x-ratelimit-remaining-requests"]).toBe("9");
       const reset = Number(first["x-ratelimit-reset-requests"]);

@@ -128,13 +128,25 @@ describe("refused requests in the request log", () => {
 
   it("a storm bigger than the cap becomes at most MAX_GROUPS rows in one insert", async () => {
     const a = await makeAccountWithKey(t.db);
-    const base = { accountId: a.accountId, keyId: a.keyId, method: "POST", path: "/v1/chat/completions", model: null, httpStatus: 429, code: "rate_limit_exceeded", message: "slow down" };
+    const base = {
+      accountId: a.accountId,
+      keyId: a.keyId,
+      method: "POST",
+      path: "/v1/chat/completions",
+      model: null,
+      httpStatus: 429,
+      code: "rate_limit_exceeded",
+      message: "slow down",
+    };
     for (let i = 0; i < 20_000; i++) recordFailedRequest(t.db, { ...base, requestId: `req_storm${i}` });
     // Distinct kinds of refusal past the cap are dropped, not queued.
     for (let i = 0; i < MAX_GROUPS + 50; i++) recordFailedRequest(t.db, { ...base, requestId: `req_kind${i}`, path: `/v1/x${i}` });
     expect(await flushFailedRequests()).toBe(MAX_GROUPS);
     expect(await flushFailedRequests()).toBe(0);
-    const [r] = await rows<{ n: number; total: number }>(t.db, sql`select count(*)::int as n, sum(count)::int as total from failed_requests where account_id = ${a.accountId}`);
+    const [r] = await rows<{ n: number; total: number }>(
+      t.db,
+      sql`select count(*)::int as n, sum(count)::int as total from failed_requests where account_id = ${a.accountId}`,
+    );
     expect(r.n).toBe(MAX_GROUPS);
     expect(r.total).toBe(20_000 + MAX_GROUPS - 1);
   });

@@ -33,7 +33,11 @@ describe("shutdown flush", () => {
   it("commits pending settles and gives back a busy account's credit lease", async () => {
     const a = await app.account();
     const client = app.client(a.secret);
-    await Promise.all(Array.from({ length: 8 }, () => client.chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "busy" }], max_tokens: 8 })));
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        client.chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "busy" }], max_tokens: 8 }),
+      ),
+    );
     const held = await app.db.select().from(reservations).where(eq(reservations.accountId, a.accountId));
     expect(held.some((r) => r.requestId.startsWith("lease_"))).toBe(true); // idles out only after a minute
     await runShutdown();

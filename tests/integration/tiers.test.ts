@@ -34,9 +34,7 @@ describe("requestElevated", () => {
 
   it("refuses concurrent duplicates at the database (exactly one pending row)", async () => {
     const a = await makeAccount(app.db);
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: REASON })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: REASON })));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.code === "already_pending")).toBe(true);
     const rowsFor = await app.db.select().from(tierRequests).where(eq(tierRequests.accountId, a.accountId));
@@ -46,7 +44,10 @@ describe("requestElevated", () => {
   it("validates the reason and refuses accounts that are not Free", async () => {
     const a = await makeAccount(app.db);
     expect(await requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: "pls" })).toMatchObject({ ok: false, code: "invalid_reason" });
-    expect(await requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: "x".repeat(501) })).toMatchObject({ ok: false, code: "invalid_reason" });
+    expect(await requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: "x".repeat(501) })).toMatchObject({
+      ok: false,
+      code: "invalid_reason",
+    });
     expect(await requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: 42 })).toMatchObject({ ok: false, code: "invalid_reason" });
     await setTier(app.db, a.accountId, "paid");
     const r = await requestElevated(app.db, { accountId: a.accountId, userId: a.userId, reason: REASON });

@@ -37,7 +37,8 @@ function garbageServer() {
     const model: string = body.model ?? "";
     const ok = (o: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(o));
     const choice = { index: 0, message: { role: "assistant", content: TEXT }, finish_reason: "stop" };
-    const chunk = (text: string) => `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
+    const chunk = (text: string) =>
+      `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
     switch (model) {
       case "g-html":
         return res.writeHead(200, { "content-type": "text/html" }).end("<html><body>502 Bad Gateway (nginx)</body></html>");
@@ -78,7 +79,20 @@ function garbageServer() {
   });
 }
 
-const chatModels = ["html", "truncated", "empty", "noshape", "choices-object", "null", "bad-usage", "huge-usage", "sse-nonjson", "sse-no-done", "sse-first-garbage", "sse-html"];
+const chatModels = [
+  "html",
+  "truncated",
+  "empty",
+  "noshape",
+  "choices-object",
+  "null",
+  "bad-usage",
+  "huge-usage",
+  "sse-nonjson",
+  "sse-no-done",
+  "sse-first-garbage",
+  "sse-html",
+];
 const upstreamModels = JSON.stringify([
   ...chatModels.map((b) => ({
     id: `g/${b}`,
@@ -253,4 +267,3 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
     }
   });
 });
-

@@ -29,7 +29,10 @@ async function totals(accountId: string) {
   const rollupSums = UNITS.map((u) => sql.raw(`coalesce(sum(${u}), 0)::text as ${u}`));
   const [events] = await rows<Record<string, string>>(app.db, sql`select ${sql.join(sums, sql`, `)} from usage_events where account_id = ${accountId}`);
   const [rollup] = await rows<Record<string, string>>(app.db, sql`select ${sql.join(rollupSums, sql`, `)} from usage_daily where account_id = ${accountId}`);
-  const [ledger] = await rows<{ s: string }>(app.db, sql`select coalesce(-sum(amount_micro_usd), 0)::text as s from ledger_entries where account_id = ${accountId} and kind = 'usage'`);
+  const [ledger] = await rows<{ s: string }>(
+    app.db,
+    sql`select coalesce(-sum(amount_micro_usd), 0)::text as s from ledger_entries where account_id = ${accountId} and kind = 'usage'`,
+  );
   return { events, rollup, ledgerUsageMicroUsd: ledger.s };
 }
 
@@ -70,12 +73,20 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
       c1.chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "how much?" }] }),
       c2.chat.completions.create({ model: "local/lorem-chat", messages: [{ role: "user", content: "write" }], max_tokens: 41 }),
       (async () => {
-        const s = await c1.chat.completions.create({ model: "local/lorem-chat", messages: [{ role: "user", content: "stream" }], max_tokens: 33, stream: true, stream_options: { include_usage: true } });
+        const s = await c1.chat.completions.create({
+          model: "local/lorem-chat",
+          messages: [{ role: "user", content: "stream" }],
+          max_tokens: 33,
+          stream: true,
+          stream_options: { include_usage: true },
+        });
         for await (const _ of s);
       })(),
       c2.images.generate({ model: "local/image-sim", prompt: "a fox", n: 2, size: "256x256" }),
       c1.audio.speech.create({ model: "local/tts-sim", input: "Rolled up speech", voice: "alloy", response_format: "wav" }).then((r) => r.arrayBuffer()),
-      ...Array.from({ length: 12 }, (_, i) => (i % 2 ? c1 : c2).chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: `n ${i}` }], max_tokens: 9 })),
+      ...Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? c1 : c2).chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: `n ${i}` }], max_tokens: 9 }),
+      ),
     ]);
 
     // History written by another path (plain INSERTs, as a migration or an import would):
@@ -85,7 +96,8 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     historyKeys = [];
     for (let i = 0; i < 3; i++) historyKeys.push((await createApiKey(app.db, { accountId: history.accountId, userId: history.userId, name: `h${i}` })).id);
     const insertEvents = (fromMs: number, count: number, stepMs: number, tag: string) =>
-      app.db.execute(sql`insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens, images, characters, audio_ms, cost_micro_usd, status, http_status, latency_ms, created_at)
+      app.db
+        .execute(sql`insert into usage_events (request_id, account_id, key_id, model, modality, input_tokens, output_tokens, images, characters, audio_ms, cost_micro_usd, status, http_status, latency_ms, created_at)
         select ${tag} || g, ${history.accountId},
                (array[${historyKeys[0]}, ${historyKeys[1]}, ${historyKeys[2]}, null])[1 + g % 4],
                (array['local/echo-chat', 'local/lorem-chat', 'local/image-sim', 'local/tts-sim'])[1 + (g / 3) % 4],
@@ -116,7 +128,11 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
       { range: "7d" },
       { range: "30d" },
       { range: "90d" },
-      { range: "custom", from: new Date(now.getTime() - 80 * DAY).toISOString().slice(0, 10), to: new Date(now.getTime() - 50 * DAY).toISOString().slice(0, 10) },
+      {
+        range: "custom",
+        from: new Date(now.getTime() - 80 * DAY).toISOString().slice(0, 10),
+        to: new Date(now.getTime() - 50 * DAY).toISOString().slice(0, 10),
+      },
       { range: "90d", key: "" },
       { range: "90d", model: "local/lorem-chat" },
       { range: "30d", modality: "speech" },
@@ -125,7 +141,12 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
       if ("key" in c) c.key = historyKeys[1];
       const f = parseUsageFilters(c, now);
       const summary = await usageSummary({ db: app.db, accountId: history.accountId, filters: f });
-      const got = summary.rows.map((r) => [`${r.bucket}|${r.model}|${r.modality}`, String(r.costMicroUsd), String(r.requests), String(r.inputTokens + r.outputTokens)]);
+      const got = summary.rows.map((r) => [
+        `${r.bucket}|${r.model}|${r.modality}`,
+        String(r.costMicroUsd),
+        String(r.requests),
+        String(r.inputTokens + r.outputTokens),
+      ]);
       const want = await referenceSummary(history.accountId, f);
       expect(got, JSON.stringify(c)).toEqual(want);
       expect(summary.totals.costMicroUsd).toBe(want.reduce((s, w) => s + BigInt(w[1]), 0n));
@@ -134,9 +155,14 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     // A period that starts and ends mid-day: whole days from the rollup, both ends from the events.
     const ragged = { ...parseUsageFilters({ range: "30d" }, now), from: new Date(now.getTime() - 10.3 * DAY), to: new Date(now.getTime() - 0.4 * DAY) };
     const raggedSummary = await usageSummary({ db: app.db, accountId: history.accountId, filters: ragged });
-    expect(raggedSummary.rows.map((r) => [`${r.bucket}|${r.model}|${r.modality}`, String(r.costMicroUsd), String(r.requests), String(r.inputTokens + r.outputTokens)])).toEqual(
-      await referenceSummary(history.accountId, ragged),
-    );
+    expect(
+      raggedSummary.rows.map((r) => [
+        `${r.bucket}|${r.model}|${r.modality}`,
+        String(r.costMicroUsd),
+        String(r.requests),
+        String(r.inputTokens + r.outputTokens),
+      ]),
+    ).toEqual(await referenceSummary(history.accountId, ragged));
     const raggedByKey = await usageBreakdown({ db: app.db, accountId: history.accountId, filters: ragged, by: "key" });
     expect(raggedByKey.reduce((s, r) => s + r.costMicroUsd, 0n)).toBe(raggedSummary.totals.costMicroUsd);
     // Another account's key or model narrows to nothing, never widens.
@@ -181,8 +207,13 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
   });
 
   it("follows updates and deletes of events, and the migration's backfill rebuilds the same rollup", async () => {
-    const [victim] = await rows<{ request_id: string }>(app.db, sql`select request_id from usage_events where account_id = ${history.accountId} order by id limit 1`);
-    await app.db.execute(sql`update usage_events set cost_micro_usd = cost_micro_usd + 1234567, created_at = created_at - interval '3 days', model = 'local/moved' where request_id = ${victim.request_id}`);
+    const [victim] = await rows<{ request_id: string }>(
+      app.db,
+      sql`select request_id from usage_events where account_id = ${history.accountId} order by id limit 1`,
+    );
+    await app.db.execute(
+      sql`update usage_events set cost_micro_usd = cost_micro_usd + 1234567, created_at = created_at - interval '3 days', model = 'local/moved' where request_id = ${victim.request_id}`,
+    );
     await app.db.execute(sql`delete from usage_events where account_id = ${history.accountId} and request_id like 'hist_7_%'`);
     let s = await totals(history.accountId);
     expect(s.rollup).toEqual(s.events);

@@ -87,7 +87,12 @@ async function workload() {
   note(lorem.response.headers.get("x-request-id"), lorem.data.usage);
 
   const streamed = await c1.chat.completions
-    .create({ model: "local/echo-chat", messages: [{ role: "user", content: "stream this back to me" }], stream: true, stream_options: { include_usage: true } })
+    .create({
+      model: "local/echo-chat",
+      messages: [{ role: "user", content: "stream this back to me" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
     .withResponse();
   let last: { usage?: unknown } | undefined;
   for await (const chunk of streamed.data) last = chunk;
@@ -283,7 +288,12 @@ describe(`usage analytics on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const todayFilters = parseUsageFilters({ range: "custom", from: now.toISOString().slice(0, 10), to: now.toISOString().slice(0, 10) });
     expect(s.todayMicroUsd).toBe(await ledgerUsageSum(A.accountId, todayFilters));
     const fresh = await makeAccountWithKey(app.db);
-    expect(await overviewStats({ db: app.db, accountId: fresh.accountId })).toMatchObject({ hasUsage: false, todayMicroUsd: 0n, monthMicroUsd: 0n, last7DaysMicroUsd: 0n });
+    expect(await overviewStats({ db: app.db, accountId: fresh.accountId })).toMatchObject({
+      hasUsage: false,
+      todayMicroUsd: 0n,
+      monthMicroUsd: 0n,
+      last7DaysMicroUsd: 0n,
+    });
   });
 });
 
@@ -304,13 +314,15 @@ describe(`usage buckets and periods on ${process.env.TEST_DB ?? "postgres"}`, ()
       latencyMs: 5,
       createdAt: new Date(iso),
     });
-    await app.db.insert(usageEvents).values([
-      at("2024-03-09T23:59:59.999Z", 1n),
-      at("2024-03-10T00:00:00.000Z", 10n),
-      at("2024-03-10T23:59:59.999Z", 100n, "local/lorem-chat"),
-      at("2024-03-11T00:00:00.000Z", 1000n),
-      at("2024-03-12T12:00:00.000Z", 10000n),
-    ]);
+    await app.db
+      .insert(usageEvents)
+      .values([
+        at("2024-03-09T23:59:59.999Z", 1n),
+        at("2024-03-10T00:00:00.000Z", 10n),
+        at("2024-03-10T23:59:59.999Z", 100n, "local/lorem-chat"),
+        at("2024-03-11T00:00:00.000Z", 1000n),
+        at("2024-03-12T12:00:00.000Z", 10000n),
+      ]);
     const now = new Date("2024-03-12T18:00:00Z");
     const f = parseUsageFilters({ range: "custom", from: "2024-03-10", to: "2024-03-11" }, now);
     expect([f.from.toISOString(), f.to.toISOString()]).toEqual(["2024-03-10T00:00:00.000Z", "2024-03-12T00:00:00.000Z"]);

@@ -44,7 +44,12 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect((await pcm.arrayBuffer()).byteLength).toBe(5 * 1440 * 2);
     const flac = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: "flac", speed: 2 });
     expect(measureFlac(new Uint8Array(await flac.arrayBuffer())).durationMs).toBe(150);
-    const dflt = await rawCall("/v1/audio/speech", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "local/tts-sim", input: "hi" }) });
+    const dflt = await rawCall("/v1/audio/speech", {
+      method: "POST",
+      key: a.secret,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "local/tts-sim", input: "hi" }),
+    });
     expect([dflt.status, dflt.res.headers.get("content-type")]).toEqual([200, "audio/wav"]);
     const spent = (await moneyState(app.db, a.accountId)).balanceMicroUsd;
     expect(spent).toBe(START - 12n * tts().pricing.microUsdPerCharacter);
@@ -62,7 +67,9 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
 
   it("402s when the characters cost more than the balance", async () => {
     const a = await mediaAccount(app.db, { availableMicroUsd: 10n * tts().pricing.microUsdPerCharacter - 1n });
-    const err = await sdkClient(a.secret).audio.speech.create({ model: "local/tts-sim", input: "0123456789", voice: "nova" }).catch((e) => e);
+    const err = await sdkClient(a.secret)
+      .audio.speech.create({ model: "local/tts-sim", input: "0123456789", voice: "nova" })
+      .catch((e) => e);
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
     const ok = await sdkClient(a.secret).audio.speech.create({ model: "local/tts-sim", input: "012345678", voice: "nova" });
     expect(ok.status).toBe(200);
@@ -101,7 +108,10 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     const client = sdkClient(a.secret);
     const verbose = await client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "verbose_json" });
     expect(verbose.duration).toBe(7.334);
-    expect(verbose.segments?.map((s) => [s.start, s.end])).toEqual([[0, 5], [5, 7.334]]);
+    expect(verbose.segments?.map((s) => [s.start, s.end])).toEqual([
+      [0, 5],
+      [5, 7.334],
+    ]);
     const text = await client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "text" });
     expect(text).toMatch(/^\[Simulated transcript/);
     const srt = await client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "srt" }).withResponse();
@@ -115,9 +125,17 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
   it("measures MP3 and FLAC uploads from their frames", async () => {
     const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
-    const mp3 = await client.audio.transcriptions.create({ file: await toFile(writeSilentMp3(500), "a.mp3"), model: "local/stt-sim", response_format: "verbose_json" });
+    const mp3 = await client.audio.transcriptions.create({
+      file: await toFile(writeSilentMp3(500), "a.mp3"),
+      model: "local/stt-sim",
+      response_format: "verbose_json",
+    });
     expect(mp3.duration).toBe(12); // 500 frames x 1152 samples / 48 kHz
-    const flac = await client.audio.transcriptions.create({ file: await toFile(encodeFlac(samples, 24_000), "a.flac"), model: "local/stt-sim", response_format: "verbose_json" });
+    const flac = await client.audio.transcriptions.create({
+      file: await toFile(encodeFlac(samples, 24_000), "a.flac"),
+      model: "local/stt-sim",
+      response_format: "verbose_json",
+    });
     expect(flac.duration).toBe(7.334);
     expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(START - sttCost(12_000) - sttCost(7334));
   });
@@ -125,18 +143,26 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
   it("refuses truncated, undecodable, oversize and wrongly sent uploads, charging nothing", async () => {
     const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
-    const fail = (p: Promise<unknown>) => p.then(() => null, (e) => e as InstanceType<typeof APIError>);
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e) => e as InstanceType<typeof APIError>,
+      );
 
     const truncated = await fail(client.audio.transcriptions.create({ file: await toFile(wav.subarray(0, 100_000), "a.wav"), model: "local/stt-sim" }));
     expect([truncated?.status, (truncated?.error as any).param]).toEqual([400, "file"]);
     expect((truncated?.error as any).message).toMatch(/truncated/);
-    const mp3Cut = await fail(client.audio.transcriptions.create({ file: await toFile(writeSilentMp3(50).subarray(0, 5000), "a.mp3"), model: "local/stt-sim" }));
+    const mp3Cut = await fail(
+      client.audio.transcriptions.create({ file: await toFile(writeSilentMp3(50).subarray(0, 5000), "a.mp3"), model: "local/stt-sim" }),
+    );
     expect(mp3Cut?.status).toBe(400);
     const junk = await fail(client.audio.transcriptions.create({ file: await toFile(Buffer.from("definitely not audio"), "a.wav"), model: "local/stt-sim" }));
     expect([junk?.status, (junk?.error as any).message]).toEqual([400, expect.stringMatching(/could not be decoded/)]);
     const empty = await fail(client.audio.transcriptions.create({ file: await toFile(Buffer.alloc(0), "a.wav"), model: "local/stt-sim" }));
     expect(empty?.status).toBe(400);
-    const badFormat = await fail(client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "xml" as never }));
+    const badFormat = await fail(
+      client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/stt-sim", response_format: "xml" as never }),
+    );
     expect([badFormat?.status, (badFormat?.error as any).param]).toEqual([400, "response_format"]);
     const wrongModel = await fail(client.audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "local/tts-sim" }));
     expect(wrongModel?.status).toBe(400);
@@ -149,7 +175,12 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     const huge = await fail(client.audio.transcriptions.create({ file: await toFile(Buffer.alloc(27 * 1024 * 1024), "huge.wav"), model: "local/stt-sim" }));
     expect(huge?.status).toBe(413);
 
-    const json = await rawCall("/v1/audio/transcriptions", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "local/stt-sim" }) });
+    const json = await rawCall("/v1/audio/transcriptions", {
+      method: "POST",
+      key: a.secret,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "local/stt-sim" }),
+    });
     expect([json.status, json.body.error.code]).toEqual([415, "unsupported_media_type"]);
     const form = new FormData();
     form.set("model", "local/stt-sim");

@@ -41,7 +41,10 @@ describe(`concurrency on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const events = await app.db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
     expect(events).toHaveLength(ok.length);
     expect(events.reduce((s, e) => s + e.costMicroUsd, 0n)).toBe(charged);
-    const [usageSum] = await app.db.select({ s: sum(ledgerEntries.amountMicroUsd) }).from(ledgerEntries).where(eq(ledgerEntries.kind, "usage"));
+    const [usageSum] = await app.db
+      .select({ s: sum(ledgerEntries.amountMicroUsd) })
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.kind, "usage"));
     expect(BigInt(usageSum.s ?? 0)).toBe(-charged);
     expect(await app.db.select().from(reservations).where(eq(reservations.accountId, a.accountId))).toHaveLength(0);
     expect((await readBalance(app.db, a.accountId)).availableMicroUsd).toBe(audit.balanceMicroUsd);

@@ -32,14 +32,18 @@ beforeAll(async () => {
       const embedding = body.encoding_format === "base64" ? Buffer.from(vec.buffer).toString("base64") : Array.from(vec);
       const data = inputs.map((_: unknown, index: number) => ({ object: "embedding", index, embedding }));
       // Reports 1 token per input: not our tokenizer's count, so the test can tell whose count was billed.
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t = await createTestDb();
   useDbForRoutes(t);
   process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  process.env.UPSTREAM_MODELS = JSON.stringify([{ id: "up/embed", modality: "embedding", upstreamModel: "text-embedding-3-small", pricing: { inputMicroUsdPerMTokens: Number(UP_PRICE) } }]);
+  process.env.UPSTREAM_MODELS = JSON.stringify([
+    { id: "up/embed", modality: "embedding", upstreamModel: "text-embedding-3-small", pricing: { inputMicroUsdPerMTokens: Number(UP_PRICE) } },
+  ]);
 });
 afterAll(async () => {
   await flushLastUsed();
@@ -126,7 +130,12 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
 
   it("402 when the input's cost is above the balance", async () => {
     const a = await mediaAccount(t.db, { availableMicroUsd: 0n });
-    const r = await rawCall("/v1/embeddings", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "local/embed-sim", input: "hello" }) });
+    const r = await rawCall("/v1/embeddings", {
+      method: "POST",
+      key: a.secret,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "local/embed-sim", input: "hello" }),
+    });
     expect([r.status, r.body.error.type]).toEqual([402, "insufficient_quota"]);
   });
 

@@ -43,7 +43,13 @@ beforeAll(async () => {
   process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   process.env.UPSTREAM_API_KEY = "up-key";
   process.env.UPSTREAM_MODELS = JSON.stringify([
-    { id: "up/image", modality: "image", upstreamModel: "img-model", pricing: { microUsdPerImage: 40_000 }, limits: { maxImagesPerRequest: 2, sizes: ["1024x1024"] } },
+    {
+      id: "up/image",
+      modality: "image",
+      upstreamModel: "img-model",
+      pricing: { microUsdPerImage: 40_000 },
+      limits: { maxImagesPerRequest: 2, sizes: ["1024x1024"] },
+    },
     { id: "up/tts", modality: "tts", upstreamModel: "tts-model", pricing: { microUsdPerCharacter: 30 } },
     { id: "up/stt", modality: "stt", upstreamModel: "stt-model", pricing: { microUsdPerMinute: 12_000 } },
   ]);

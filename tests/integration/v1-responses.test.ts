@@ -45,7 +45,14 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
     const text = "Hello there, how much does this cost?";
     const r = await client.responses.create({ model: "local/echo-chat", input: text, instructions: "Answer briefly." });
     expect(r.output_text).toBe(text);
-    expect(r).toMatchObject({ object: "response", status: "completed", model: "local/echo-chat", instructions: "Answer briefly.", error: null, incomplete_details: null });
+    expect(r).toMatchObject({
+      object: "response",
+      status: "completed",
+      model: "local/echo-chat",
+      instructions: "Answer briefly.",
+      error: null,
+      incomplete_details: null,
+    });
     expect(r.id).toMatch(/^resp_/);
     const input = chatInput(["system", "Answer briefly."], ["user", text]);
     const output = countTokens(text);
@@ -61,7 +68,9 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
     });
     const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - expected, 0n, true]);
-    expect((await events(a.accountId)).map((e) => [e.modality, e.inputTokens, e.outputTokens, e.costMicroUsd, e.status])).toEqual([["chat", input, output, expected, "ok"]]);
+    expect((await events(a.accountId)).map((e) => [e.modality, e.inputTokens, e.outputTokens, e.costMicroUsd, e.status])).toEqual([
+      ["chat", input, output, expected, "ok"],
+    ]);
   });
 
   it("stream: OpenAI's event sequence, deltas that add up to the text, response.completed with usage and cost", async () => {
@@ -127,19 +136,45 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
 
   it("upstream models: the chat request that reaches the provider, and the provider's usage billed", async () => {
     const a = await mediaAccount(app.db);
-    const r = await sdkClient(a.secret).responses.create({ model: "fake/usage", input: [{ role: "user", content: "hi" }], instructions: "Be nice.", max_output_tokens: 50, temperature: 0.2 });
+    const r = await sdkClient(a.secret).responses.create({
+      model: "fake/usage",
+      input: [{ role: "user", content: "hi" }],
+      instructions: "Be nice.",
+      max_output_tokens: 50,
+      temperature: 0.2,
+    });
     expect(r.output_text).toBe(FAKE_TEXT);
     const sent = up.requests.at(-1)!;
     expect(sent.path).toBe("/v1/chat/completions");
-    expect(sent.body).toMatchObject({ model: "fake-usage", messages: [{ role: "system", content: "Be nice." }, { role: "user", content: "hi" }], max_completion_tokens: 50, temperature: 0.2 });
-    expect(r.usage).toMatchObject({ input_tokens: FAKE_USAGE.prompt_tokens, output_tokens: FAKE_USAGE.completion_tokens, cost_micro_usd: Number(cost("fake/usage", 21, 10)) });
+    expect(sent.body).toMatchObject({
+      model: "fake-usage",
+      messages: [
+        { role: "system", content: "Be nice." },
+        { role: "user", content: "hi" },
+      ],
+      max_completion_tokens: 50,
+      temperature: 0.2,
+    });
+    expect(r.usage).toMatchObject({
+      input_tokens: FAKE_USAGE.prompt_tokens,
+      output_tokens: FAKE_USAGE.completion_tokens,
+      cost_micro_usd: Number(cost("fake/usage", 21, 10)),
+    });
   });
 
   it("an upstream failing mid-stream ends with response.failed; the tokens delivered are billed", async () => {
     const a = await mediaAccount(app.db);
-    const r = await rawCall("/v1/responses", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "fake/errstream", input: "hi", stream: true }) });
+    const r = await rawCall("/v1/responses", {
+      method: "POST",
+      key: a.secret,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "fake/errstream", input: "hi", stream: true }),
+    });
     const evs = sseEvents(new TextDecoder().decode(r.bytes)).map((e) => e.data as Record<string, any>);
-    const deltas = evs.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
+    const deltas = evs
+      .filter((e) => e.type === "response.output_text.delta")
+      .map((e) => e.delta)
+      .join("");
     expect(deltas).toBe(FAKE_PIECES.slice(0, 3).join(""));
     expect(evs.at(-1)).toMatchObject({ type: "response.failed", response: { status: "failed", error: { code: "server_error" } } });
     const [ev] = await events(a.accountId);
@@ -167,7 +202,12 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
       [{ frequency_penalty: 0.5 }, 400, "frequency_penalty"], // not a Responses parameter: refused, never dropped
     ];
     for (const [patch, status, param] of cases) {
-      const r = await rawCall("/v1/responses", { method: "POST", key: a.secret, headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "local/echo-chat", input: "hi", ...patch }) });
+      const r = await rawCall("/v1/responses", {
+        method: "POST",
+        key: a.secret,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "local/echo-chat", input: "hi", ...patch }),
+      });
       expect([r.status, r.body?.error?.param], JSON.stringify(patch)).toEqual([status, param]);
     }
     // Harmless values of those parameters are accepted.
@@ -175,7 +215,15 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
       method: "POST",
       key: a.secret,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "local/echo-chat", input: "hi", store: false, tools: [], tool_choice: "auto", truncation: "disabled", metadata: { a: "b" } }),
+      body: JSON.stringify({
+        model: "local/echo-chat",
+        input: "hi",
+        store: false,
+        tools: [],
+        tool_choice: "auto",
+        truncation: "disabled",
+        metadata: { a: "b" },
+      }),
     });
     expect([fine.status, fine.body.store, fine.body.metadata]).toEqual([200, false, { a: "b" }]);
   });

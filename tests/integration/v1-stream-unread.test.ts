@@ -59,14 +59,23 @@ describe(`a streamed response nobody reads (${process.env.TEST_DB ?? "postgres"}
         new Request("http://app.test/v1/chat/completions", {
           method: "POST",
           headers: { authorization: `Bearer ${a.secret}`, "content-type": "application/json" },
-          body: JSON.stringify({ model: "local/lorem-chat", messages: [{ role: "user", content: "hello?" }], max_tokens: 10, stream: true, stream_options: { include_usage: true } }),
+          body: JSON.stringify({
+            model: "local/lorem-chat",
+            messages: [{ role: "user", content: "hello?" }],
+            max_tokens: 10,
+            stream: true,
+            stream_options: { include_usage: true },
+          }),
         }),
       );
       const text = await res.text();
       expect(text).toContain('"cost_micro_usd"');
       expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
       await settleCommitOf(res.headers.get("x-request-id")!); // the settle commits just after the answer
-      const [event] = await app.db.select().from(usageEvents).where(eq(usageEvents.requestId, res.headers.get("x-request-id")!));
+      const [event] = await app.db
+        .select()
+        .from(usageEvents)
+        .where(eq(usageEvents.requestId, res.headers.get("x-request-id")!));
       expect(event).toMatchObject({ status: "ok", aborted: false, outputTokens: 10 });
     } finally {
       delete process.env.LOCAL_SIM_CHUNK_DELAY_MS;

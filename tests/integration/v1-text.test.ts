@@ -43,9 +43,7 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const content = "Hello there, how much does this cost?";
-    const { data, response } = await client.chat.completions
-      .create({ model: "local/echo-chat", messages: [{ role: "user", content }] })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content }] }).withResponse();
     const requestId = response.headers.get("x-request-id")!;
     expect(requestId).toMatch(/^req_/);
     expect(data.choices[0].message.content).toBe(content);
@@ -61,7 +59,18 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const b = await readBalance(app.db, a.accountId);
     expect(b).toEqual({ balanceMicroUsd: 10_000_000n - expected, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n - expected });
     const [ev] = await usageFor(a.accountId);
-    expect(ev).toMatchObject({ requestId, keyId: a.keyId, model: "local/echo-chat", modality: "chat", inputTokens: input, outputTokens: output, status: "ok", httpStatus: 200, aborted: false, costMicroUsd: expected });
+    expect(ev).toMatchObject({
+      requestId,
+      keyId: a.keyId,
+      model: "local/echo-chat",
+      modality: "chat",
+      inputTokens: input,
+      outputTokens: output,
+      status: "ok",
+      httpStatus: 200,
+      aborted: false,
+      costMicroUsd: expected,
+    });
     const [entry] = await app.db.select().from(ledgerEntries).where(eq(ledgerEntries.reference, requestId));
     expect(entry).toMatchObject({ kind: "usage", amountMicroUsd: -expected, requestId });
     expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
@@ -69,7 +78,11 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("max_tokens cuts the output and caps the charge", async () => {
     const a = await makeAccountWithKey(app.db);
-    const res = await sdkClient(a.secret).chat.completions.create({ model: "local/lorem-chat", messages: [{ role: "user", content: "write" }], max_tokens: 37 });
+    const res = await sdkClient(a.secret).chat.completions.create({
+      model: "local/lorem-chat",
+      messages: [{ role: "user", content: "write" }],
+      max_tokens: 37,
+    });
     expect(res.usage?.completion_tokens).toBe(37);
     expect(res.choices[0].finish_reason).toBe("length");
     expect((res.usage as any).cost_micro_usd).toBe(Number(textCost(lorem(), chatInput("write"), 37)));
@@ -140,7 +153,11 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
       expect(ids).toContain(id);
     }
     const echoModel = models.find((m) => m.id === "local/echo-chat");
-    expect(echoModel).toMatchObject({ modality: "chat", simulator: true, pricing: { "1m_input_tokens": { micro_usd: 100_000, usd: 0.1 }, "1m_output_tokens": { micro_usd: 400_000, usd: 0.4 } } });
+    expect(echoModel).toMatchObject({
+      modality: "chat",
+      simulator: true,
+      pricing: { "1m_input_tokens": { micro_usd: 100_000, usd: 0.1 }, "1m_output_tokens": { micro_usd: 400_000, usd: 0.4 } },
+    });
 
     const credits = (await client.get("/credits")) as any;
     expect(credits).toMatchObject({ balance_micro_usd: 10_000_000, balance: 10, available_micro_usd: 10_000_000, key: { id: a.keyId, spend_limit: null } });
@@ -171,23 +188,65 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const post = (body: string, headers: Record<string, string> = { "content-type": "application/json" }, path = "/v1/chat/completions") =>
       raw(path, { method: "POST", key: a.secret, body, headers });
     const cases: [string, () => ReturnType<typeof post>, number, string | null, RegExp][] = [
-      ["malformed JSON", () => post("{\"model\": "), 400, null, /parse the JSON/],
+      ["malformed JSON", () => post('{"model": '), 400, null, /parse the JSON/],
       ["a JSON array", () => post("[]"), 400, null, /JSON object/],
       ["empty body", () => post(""), 400, null, /empty/],
       ["missing model", () => post(JSON.stringify({ messages: [{ role: "user", content: "x" }] })), 400, "model", /Missing required parameter: 'model'/],
       ["messages not an array", () => post(JSON.stringify({ model: "local/echo-chat", messages: "hi" })), 400, "messages", /messages/],
       ["bad role", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "robot", content: "x" }] })), 400, "messages[0].role", /role/],
-      ["image part", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] })), 400, "messages[0].content[0]", /image_url/],
-      ["max_tokens not an integer", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], max_tokens: 1.5 })), 400, "max_tokens", /integer/],
-      ["max_tokens above the model's max", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], max_tokens: 1_000_000 })), 400, "max_tokens", /at most 4096/],
+      [
+        "image part",
+        () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] })),
+        400,
+        "messages[0].content[0]",
+        /image_url/,
+      ],
+      [
+        "max_tokens not an integer",
+        () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], max_tokens: 1.5 })),
+        400,
+        "max_tokens",
+        /integer/,
+      ],
+      [
+        "max_tokens above the model's max",
+        () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], max_tokens: 1_000_000 })),
+        400,
+        "max_tokens",
+        /at most 4096/,
+      ],
       ["n > 1", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], n: 3 })), 400, "n", /only 1/],
-      ["bad max_cost", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], max_cost: -1 })), 400, "max_cost", /max_cost/],
+      [
+        "bad max_cost",
+        () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "x" }], max_cost: -1 })),
+        400,
+        "max_cost",
+        /max_cost/,
+      ],
       ["unknown model", () => post(JSON.stringify({ model: "nope/nothing", messages: [{ role: "user", content: "x" }] })), 404, "model", /does not exist/],
-      ["chat model on /v1/completions", () => post(JSON.stringify({ model: "local/echo-chat", prompt: "x" }), undefined, "/v1/completions"), 400, "model", /use \/v1\/chat\/completions/],
+      [
+        "chat model on /v1/completions",
+        () => post(JSON.stringify({ model: "local/echo-chat", prompt: "x" }), undefined, "/v1/completions"),
+        400,
+        "model",
+        /use \/v1\/chat\/completions/,
+      ],
       ["form-encoded body", () => post("model=local/echo-chat", { "content-type": "application/x-www-form-urlencoded" }), 415, null, /application\/json/],
       ["no content type", () => post(JSON.stringify({ model: "local/echo-chat" }), {}), 415, null, /Content-Type/],
-      ["3 MB body", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "a".repeat(3 * 1024 * 1024) }] })), 413, null, /too large/],
-      ["prompt beyond the context window", () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "word ".repeat(20_000) }] })), 400, "messages", /context length/],
+      [
+        "3 MB body",
+        () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "a".repeat(3 * 1024 * 1024) }] })),
+        413,
+        null,
+        /too large/,
+      ],
+      [
+        "prompt beyond the context window",
+        () => post(JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "word ".repeat(20_000) }] })),
+        400,
+        "messages",
+        /context length/,
+      ],
     ];
     for (const [name, send, status, param, message] of cases) {
       it(name, async () => {
@@ -241,9 +300,7 @@ describe(`/v1 text endpoints on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const client = sdkClient(a.secret);
     const messages = [{ role: "user" as const, content: "write" }];
     const worst = textCost(lorem(), chatInput("write"), 1000); // 1.5e-3 + tiny
-    const err = await client.chat.completions
-      .create({ model: "local/lorem-chat", messages, max_tokens: 1000, max_cost: 0.001 } as any)
-      .catch((e) => e);
+    const err = await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 1000, max_cost: 0.001 } as any).catch((e) => e);
     expect(err.status).toBe(402);
     expect(err.code).toBe("max_cost_exceeded");
     expect(err.message).toMatch(/max_tokens to at most \d+/);

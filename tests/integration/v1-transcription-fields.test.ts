@@ -22,7 +22,9 @@ beforeAll(async () => {
     req.on("data", (c) => parts.push(c));
     req.on("end", async () => {
       forms.push(await new Response(new Uint8Array(Buffer.concat(parts)), { headers: { "content-type": req.headers["content-type"]! } }).formData());
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ task: "transcribe", language: "english", duration: 2, text: "hi there", words: [], segments: [] }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ task: "transcribe", language: "english", duration: 2, text: "hi there", words: [], segments: [] }));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -57,9 +59,24 @@ describe(`repeated transcription form fields (${process.env.TEST_DB ?? "postgres
     expect(words[0].start).toBe(0);
     expect(words.at(-1)!.end).toBeCloseTo(7, 6);
     for (let i = 1; i < words.length; i++) expect(words[i].start).toBeCloseTo(words[i - 1].end, 9);
-    expect(words.map((w) => w.word).join(" ").toLowerCase()).toBe(both.segments!.map((s) => s.text.replace(/\.$/, "")).join(" ").toLowerCase());
+    expect(
+      words
+        .map((w) => w.word)
+        .join(" ")
+        .toLowerCase(),
+    ).toBe(
+      both
+        .segments!.map((s) => s.text.replace(/\.$/, ""))
+        .join(" ")
+        .toLowerCase(),
+    );
 
-    const wordsOnly = await client.audio.transcriptions.create({ file: await toFile(wav(), "a.wav"), model: "local/stt-sim", response_format: "verbose_json", timestamp_granularities: ["word"] });
+    const wordsOnly = await client.audio.transcriptions.create({
+      file: await toFile(wav(), "a.wav"),
+      model: "local/stt-sim",
+      response_format: "verbose_json",
+      timestamp_granularities: ["word"],
+    });
     expect([wordsOnly.words?.length, wordsOnly.segments]).toEqual([words.length, undefined]);
     const plain = await client.audio.transcriptions.create({ file: await toFile(wav(), "a.wav"), model: "local/stt-sim", response_format: "verbose_json" });
     expect([plain.words, plain.segments?.length]).toEqual([undefined, 2]);

@@ -41,7 +41,11 @@ async function eventsOf(accountId: string) {
   return t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
 }
 async function expectSettled(accountId: string, charged: bigint) {
-  expect(await readBalance(t.db, accountId)).toEqual({ balanceMicroUsd: 10_000_000n - charged, reservedMicroUsd: 0n, availableMicroUsd: 10_000_000n - charged });
+  expect(await readBalance(t.db, accountId)).toEqual({
+    balanceMicroUsd: 10_000_000n - charged,
+    reservedMicroUsd: 0n,
+    availableMicroUsd: 10_000_000n - charged,
+  });
   expect((await auditAccount(t.db, accountId)).ok).toBe(true);
 }
 
@@ -105,7 +109,12 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
 
   it("stream without upstream usage: counted from the delivered text", async () => {
     const a = await makeAccountWithKey(t.db);
-    const stream = await sdkClient(a.secret).chat.completions.create({ model: "fake/nousage", messages, stream: true, stream_options: { include_usage: true } });
+    const stream = await sdkClient(a.secret).chat.completions.create({
+      model: "fake/nousage",
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let usage: any;
     for await (const c of stream) if (c.usage) usage = c.usage;
     const out = countTokens(FAKE_TEXT);
@@ -119,7 +128,12 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   ] as const) {
     it(`stream ${behaviour === "stall" ? "stalling" : "broken"} mid-way (${behaviour}): error event in the stream, only delivered tokens billed`, async () => {
       const a = await makeAccountWithKey(t.db);
-      const stream = await sdkClient(a.secret).chat.completions.create({ model: `fake/${behaviour}`, messages, stream: true, stream_options: { include_usage: true } });
+      const stream = await sdkClient(a.secret).chat.completions.create({
+        model: `fake/${behaviour}`,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let text = "";
       const err = await (async () => {
         for await (const c of stream) text += c.choices[0]?.delta?.content ?? "";

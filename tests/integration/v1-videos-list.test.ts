@@ -91,7 +91,17 @@ describe(`GET /v1/videos pagination and DELETE /v1/videos/{id} on ${process.env.
     // A job as POST /v1/videos leaves it, tiny (fast to render), then rendered and settled.
     const reqId = newId("req");
     await reserve(app.db, { accountId: a.accountId, keyId: a.keyId, requestId: reqId, amountMicroUsd: 50_000n });
-    const created = await insertVideoJob(app.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId: reqId, model: "local/video-sim", prompt: "a kite", seconds: 1, size: "64x48", reservedMicroUsd: 50_000n });
+    const created = await insertVideoJob(app.db, {
+      id: newId("vid"),
+      accountId: a.accountId,
+      keyId: a.keyId,
+      requestId: reqId,
+      model: "local/video-sim",
+      prompt: "a kite",
+      seconds: 1,
+      size: "64x48",
+      reservedMicroUsd: 50_000n,
+    });
     await runVideoJob(app.db, created.id);
     const [job] = await app.db.select().from(videoJobs).where(eq(videoJobs.id, created.id));
     expect(job.status).toBe("completed");
@@ -114,7 +124,17 @@ describe(`GET /v1/videos pagination and DELETE /v1/videos/{id} on ${process.env.
     const requestId = newId("req");
     await reserve(app.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: 50_000n });
     const id = newId("vid");
-    await app.db.insert(videoJobs).values({ id, accountId: a.accountId, keyId: a.keyId, requestId, model: "local/video-sim", prompt: "p", seconds: 1, size: "720x1280", reservedMicroUsd: 50_000n });
+    await app.db.insert(videoJobs).values({
+      id,
+      accountId: a.accountId,
+      keyId: a.keyId,
+      requestId,
+      model: "local/video-sim",
+      prompt: "p",
+      seconds: 1,
+      size: "720x1280",
+      reservedMicroUsd: 50_000n,
+    });
     const refused = await client.videos.delete(id).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(APIError);
     expect(refused).toMatchObject({ status: 400, param: "video_id" });

@@ -23,7 +23,17 @@ async function queuedJob(a: { accountId: string; keyId: string }, seconds = 1, m
   const requestId = newId("req");
   const reservedMicroUsd = BigInt(seconds) * perSecond();
   await reserve(app.db, { accountId: a.accountId, keyId: a.keyId, requestId, amountMicroUsd: reservedMicroUsd });
-  return insertVideoJob(app.db, { id: newId("vid"), accountId: a.accountId, keyId: a.keyId, requestId, model, prompt: "p", seconds, size: "64x48", reservedMicroUsd });
+  return insertVideoJob(app.db, {
+    id: newId("vid"),
+    accountId: a.accountId,
+    keyId: a.keyId,
+    requestId,
+    model,
+    prompt: "p",
+    seconds,
+    size: "64x48",
+    reservedMicroUsd,
+  });
 }
 
 describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
@@ -145,7 +155,9 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(await app.db.select().from(videoJobs).where(eq(videoJobs.accountId, a.accountId))).toHaveLength(0);
 
     const poor = await mediaAccount(app.db, { availableMicroUsd: 8n * perSecond() - 1n });
-    const err = await sdkClient(poor.secret).videos.create({ model: "local/video-sim", prompt: "x", seconds: "8" }).catch((e) => e);
+    const err = await sdkClient(poor.secret)
+      .videos.create({ model: "local/video-sim", prompt: "x", seconds: "8" })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APIError);
     expect([err.status, err.error.code]).toEqual([402, "insufficient_quota"]);
     expect(await app.db.select().from(videoJobs).where(eq(videoJobs.accountId, poor.accountId))).toHaveLength(0);
@@ -158,8 +170,14 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const dead = await queuedJob(a, 2);
     const fresh = await queuedJob(a, 1);
     const now = Date.now();
-    await app.db.update(videoJobs).set({ createdAt: new Date(now - STALE_QUEUED_MS - 1000) }).where(eq(videoJobs.id, orphan.id));
-    await app.db.update(videoJobs).set({ status: "in_progress", startedAt: new Date(now - STALE_RUNNING_MS - 1000) }).where(eq(videoJobs.id, dead.id));
+    await app.db
+      .update(videoJobs)
+      .set({ createdAt: new Date(now - STALE_QUEUED_MS - 1000) })
+      .where(eq(videoJobs.id, orphan.id));
+    await app.db
+      .update(videoJobs)
+      .set({ status: "in_progress", startedAt: new Date(now - STALE_RUNNING_MS - 1000) })
+      .where(eq(videoJobs.id, dead.id));
 
     expect(await reviveStaleVideoJobs(app.db, now)).toBe(2);
     await waitForVideoJobs();
@@ -184,8 +202,14 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const charged = await moneyState(app.db, a.accountId);
 
     // Its expiry passes: refused at once, before any purge.
-    await app.db.update(artifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(artifacts.id, done.artifactId!));
-    await app.db.update(videoJobs).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(videoJobs.id, job.id));
+    await app.db
+      .update(artifacts)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(artifacts.id, done.artifactId!));
+    await app.db
+      .update(videoJobs)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(videoJobs.id, job.id));
     const refused = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
     expect(refused.status).toBe(404);
     expect(refused.body.error.message).toContain(`The content of video '${job.id}' has expired`);
@@ -194,7 +218,11 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     // The purge deletes it (in batches: batch 1 here) and unlinks the job; the job, its cost and the money stay.
     expect(await purgeExpiredArtifacts(app.db, { batch: 1 })).toBeGreaterThanOrEqual(1);
     expect(await app.db.select().from(artifacts).where(eq(artifacts.id, done.artifactId!))).toEqual([]);
-    expect((await app.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0]).toMatchObject({ status: "completed", artifactId: null, costMicroUsd: done.costMicroUsd });
+    expect((await app.db.select().from(videoJobs).where(eq(videoJobs.id, job.id)))[0]).toMatchObject({
+      status: "completed",
+      artifactId: null,
+      costMicroUsd: done.costMicroUsd,
+    });
     const after = await rawCall(`/v1/videos/${job.id}/content`, { key: a.secret });
     expect([after.status, after.body.error.code]).toEqual([404, "not_found"]);
     expect((await rawCall(`/v1/videos/${job.id}`, { key: a.secret })).body).toMatchObject({ id: job.id, status: "completed" });

@@ -39,7 +39,12 @@ async function v1(secret: string, path = "/v1/credits") {
 beforeAll(async () => {
   t = await createTestDb();
   tb = await startStripeTestbed(t.db);
-  server = await startServer({ DATABASE_URL: t.url!, ...emulatorAppEnv(tb), ADMIN_EMAILS: "root-admin@access.test", AUTH_SECRET: "access-test-secret-access-test-secret-0123" });
+  server = await startServer({
+    DATABASE_URL: t.url!,
+    ...emulatorAppEnv(tb),
+    ADMIN_EMAILS: "root-admin@access.test",
+    AUTH_SECRET: "access-test-secret-access-test-secret-0123",
+  });
   ids = actionIds(TEST_DIST_DIR);
   const who = async (tag: string): Promise<Who> => {
     const u = await makeUser(t.db, tag);
@@ -63,7 +68,15 @@ afterAll(async () => {
 describe("signed out", () => {
   it("every dashboard and admin page redirects to /login; the usage export answers 401; actions change nothing", async () => {
     const anon = new WebSession(server.url);
-    for (const p of ["/dashboard", "/dashboard/keys", "/dashboard/billing", "/dashboard/usage", "/dashboard/usage?range=30d", `/dashboard/usage/requests/req_x`, "/admin"]) {
+    for (const p of [
+      "/dashboard",
+      "/dashboard/keys",
+      "/dashboard/billing",
+      "/dashboard/usage",
+      "/dashboard/usage?range=30d",
+      `/dashboard/usage/requests/req_x`,
+      "/admin",
+    ]) {
       const res = await anon.fetch(p);
       expect([302, 303, 307], p).toContain(res.status);
       expect(new URL(res.headers.get("location")!, server.url).pathname, p).toBe("/login");
@@ -118,7 +131,13 @@ describe("account isolation: B uses A's ids everywhere", () => {
     // (The 404 page's router state echoes the URL B asked for; nothing of A's request is in it.)
     const notFound = await detail.text();
     for (const a of [A.keyId, A.keyName, A.email, A.accountId]) expect(notFound).not.toContain(a);
-    for (const q of ["", `?key=${A.keyId}`, `?account=${A.accountId}&accountId=${A.accountId}`, `?range=all&model=local/echo-chat`, `?key=${A.keyId}&key=${B.keyId}`]) {
+    for (const q of [
+      "",
+      `?key=${A.keyId}`,
+      `?account=${A.accountId}&accountId=${A.accountId}`,
+      `?range=all&model=local/echo-chat`,
+      `?key=${A.keyId}&key=${B.keyId}`,
+    ]) {
       const csv = await B.web.fetch(`/dashboard/usage/export${q}`);
       expect(csv.status, q).toBeLessThan(500);
       expect(await csv.text(), q).not.toContain(reqId);
@@ -147,7 +166,9 @@ describe("account isolation: B uses A's ids everywhere", () => {
     expect(charge.text).toContain('"ok":false');
     const confirm = await B.web.action("/dashboard/billing", ids.confirmTopUpAction, [pi.paymentIntentId]);
     expect(confirm.text).toContain('"ok":false');
-    const auto = await B.web.action("/dashboard/billing", ids.saveAutoTopUpAction, [{ enabled: true, threshold: "5.00", amount: "20.00", paymentMethodId: pm }]);
+    const auto = await B.web.action("/dashboard/billing", ids.saveAutoTopUpAction, [
+      { enabled: true, threshold: "5.00", amount: "20.00", paymentMethodId: pm },
+    ]);
     expect(auto.text).toContain('"ok":false');
 
     const card = await tb.stripe.paymentMethods.retrieve(pm);
@@ -165,7 +186,10 @@ describe("account isolation: B uses A's ids everywhere", () => {
     const rc = await requestElevated(t.db, { accountId: C.accountId, userId: C.userId, reason: "carol needs a higher limit for her app" });
     expect(rc.ok).toBe(true);
     const [req] = await rows<{ id: string }>(t.db, sql`select id from tier_requests where account_id = ${C.accountId}`);
-    await B.web.action("/dashboard", ids.requestElevatedAction, [undefined, form({ reason: "bob needs a higher limit for a batch job", accountId: C.accountId })]);
+    await B.web.action("/dashboard", ids.requestElevatedAction, [
+      undefined,
+      form({ reason: "bob needs a higher limit for a batch job", accountId: C.accountId }),
+    ]);
     const byAccount = await rows<{ account_id: string; status: string }>(t.db, sql`select account_id, status from tier_requests order by created_at`);
     expect(byAccount).toEqual([
       { account_id: C.accountId, status: "pending" },
@@ -258,11 +282,19 @@ describe("web hygiene", () => {
       const res = await fetch(server.url + p, { redirect: "manual", ...(init as RequestInit) });
       const csp = res.headers.get("content-security-policy");
       expect(csp, p).toBeTruthy();
-      const d = Object.fromEntries(csp!.split(";").map((s) => s.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+      const d = Object.fromEntries(
+        csp!
+          .split(";")
+          .map((s) => s.trim().split(/\s+/))
+          .map(([k, ...v]) => [k, v]),
+      );
       expect(d["default-src"], p).toEqual(["'self'"]);
       expect(d["script-src"], p).toContain("https://js.stripe.com");
       expect(d["script-src"], p).not.toContain("'unsafe-eval'");
-      expect(d["script-src"].some((s: string) => s === "*" || s === "https:" || s === "http:"), p).toBe(false);
+      expect(
+        d["script-src"].some((s: string) => s === "*" || s === "https:" || s === "http:"),
+        p,
+      ).toBe(false);
       expect(d["frame-src"], p).toContain("https://js.stripe.com");
       expect(d["connect-src"], p).toContain("https://api.stripe.com");
       expect(d["connect-src"], p).toContain(emulatorOrigin);
@@ -282,7 +314,10 @@ describe("web hygiene", () => {
     expect((await fetch(`${server.url}/stripe-emulator/stripe.js`)).status).toBe(404);
     expect((await fetch(`${tb.emu.url}/v3/`)).status).toBe(200);
     const billing = await fetch(`${server.url}/dashboard/billing`, { headers: { cookie: A.web.cookieHeader() } });
-    const scriptSrc = billing.headers.get("content-security-policy")!.split(";").find((d) => d.trim().startsWith("script-src"))!;
+    const scriptSrc = billing.headers
+      .get("content-security-policy")!
+      .split(";")
+      .find((d) => d.trim().startsWith("script-src"))!;
     expect(scriptSrc).toContain(emulatorOrigin);
     // HSTS on pages and on the model API (production build).
     expect(billing.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
@@ -290,10 +325,19 @@ describe("web hygiene", () => {
   });
 
   it("the Stripe webhook on the real server refuses missing, wrong and stale signatures with 400", async () => {
-    const payload = JSON.stringify({ id: "evt_access", object: "event", type: "payment_intent.succeeded", data: { object: { id: "pi_x", object: "payment_intent" } } });
+    const payload = JSON.stringify({
+      id: "evt_access",
+      object: "event",
+      type: "payment_intent.succeeded",
+      data: { object: { id: "pi_x", object: "payment_intent" } },
+    });
     const events = await countRows("stripe_events");
     const post = (sig?: string) =>
-      fetch(`${server.url}/api/stripe/webhook`, { method: "POST", headers: { "content-type": "application/json", ...(sig ? { "stripe-signature": sig } : {}) }, body: payload });
+      fetch(`${server.url}/api/stripe/webhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(sig ? { "stripe-signature": sig } : {}) },
+        body: payload,
+      });
     expect((await post()).status).toBe(400);
     expect((await post(signPayload(payload, "whsec_not_the_secret"))).status).toBe(400);
     expect((await post(signPayload(payload, tb.webhookSecret, Math.floor(Date.now() / 1000) - 3600))).status).toBe(400);

@@ -57,7 +57,8 @@ describe("payments guarded", () => {
     expect(setups[2].text).toContain('"code":"too_many_attempts"');
     expect(setups[2].text).toContain("at most 2 per hour");
     const tops = [];
-    for (let i = 0; i < 4; i++) tops.push(await a.web.action("/dashboard/billing", ids.topUpAction, [{ amount: "10", paymentMethodId: "pm_missing", requestKey: `velocity-${i}-0000` }]));
+    for (let i = 0; i < 4; i++)
+      tops.push(await a.web.action("/dashboard/billing", ids.topUpAction, [{ amount: "10", paymentMethodId: "pm_missing", requestKey: `velocity-${i}-0000` }]));
     // The first three are counted (and fail: no such card); the fourth is not even tried.
     expect(tops.slice(0, 3).every((r) => !r.text.includes("too_many_attempts"))).toBe(true);
     expect(tops[3].text).toContain('"code":"too_many_attempts"');

@@ -52,7 +52,12 @@ afterAll(async () => {
 });
 
 const moneyRows = async () =>
-  (await rows<{ n: number }>(t.db, sql`select (select count(*) from ledger_entries)::int + (select count(*) from stripe_events)::int + (select count(*) from stripe_customers)::int as n`))[0].n;
+  (
+    await rows<{ n: number }>(
+      t.db,
+      sql`select (select count(*) from ledger_entries)::int + (select count(*) from stripe_events)::int + (select count(*) from stripe_customers)::int as n`,
+    )
+  )[0].n;
 
 describe("production without Stripe keys", () => {
   it("the billing page says payments are not configured and offers no card form or top-up", async () => {
@@ -72,7 +77,9 @@ describe("production without Stripe keys", () => {
     expect(setup.text).toContain('"code":"payments_not_configured"');
     const top = await web.action("/dashboard/billing", ids.topUpAction, [{ amount: "50", paymentMethodId: "pm_x", requestKey: "payments-off-0001" }]);
     expect(top.text).toContain('"code":"payments_not_configured"');
-    const auto = await web.action("/dashboard/billing", ids.saveAutoTopUpAction, [{ enabled: true, threshold: "5.00", amount: "20.00", paymentMethodId: null }]);
+    const auto = await web.action("/dashboard/billing", ids.saveAutoTopUpAction, [
+      { enabled: true, threshold: "5.00", amount: "20.00", paymentMethodId: null },
+    ]);
     expect(auto.text).toContain('"ok":false');
     expect(tb.emu.emulator.customers.size).toBe(customersBefore);
     expect(await moneyRows()).toBe(before);
@@ -80,7 +87,16 @@ describe("production without Stripe keys", () => {
 
   it("refuses webhooks signed with the emulator's secret, the old constant or any random whsec", async () => {
     const before = await moneyRows();
-    const pi = { id: "pi_forged", object: "payment_intent", status: "succeeded", amount: 100000, amount_received: 100000, currency: "usd", customer: "cus_x", metadata: { account_id: accountId } };
+    const pi = {
+      id: "pi_forged",
+      object: "payment_intent",
+      status: "succeeded",
+      amount: 100000,
+      amount_received: 100000,
+      currency: "usd",
+      customer: "cus_x",
+      metadata: { account_id: accountId },
+    };
     const payload = JSON.stringify({ id: "evt_forged", object: "event", type: "payment_intent.succeeded", data: { object: pi } });
     for (const secret of [tb.emu.config.webhookSecret, "whsec_emulator_0000000000000000000000000000", generateEmulatorKeys().webhookSecret]) {
       const res = await fetch(`${server.url}/api/stripe/webhook`, {

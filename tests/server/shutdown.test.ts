@@ -34,7 +34,11 @@ describe.skipIf(!onPostgres)("SIGTERM", () => {
         method: "POST",
         headers: { authorization: `Bearer ${account.secret}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "local/echo-chat", messages: [{ role: "user", content: "busy" }], max_tokens: 20 }),
-      }).then(async (r) => ({ status: r.status, id: r.headers.get("x-request-id")!, cost: ((await r.json()) as { usage?: { cost_micro_usd: number } }).usage?.cost_micro_usd }));
+      }).then(async (r) => ({
+        status: r.status,
+        id: r.headers.get("x-request-id")!,
+        cost: ((await r.json()) as { usage?: { cost_micro_usd: number } }).usage?.cost_micro_usd,
+      }));
     const answers = await Promise.all(Array.from({ length: 12 }, ask));
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
     // Busy enough for a lease (4 requests within a second).

@@ -67,7 +67,13 @@ async function accountWithKey(tier: "free" | "paid", balanceMicroUsd = 10_000_00
   const k = await makeAccountWithKey(t.db, { tier });
   const { balanceMicroUsd: now } = await readBalance(t.db, k.accountId);
   if (now !== balanceMicroUsd) {
-    await postEntry(t.db, { accountId: k.accountId, kind: "adjustment", amountMicroUsd: balanceMicroUsd - now, reference: `two-instances-${k.accountId}`, description: "test balance" });
+    await postEntry(t.db, {
+      accountId: k.accountId,
+      kind: "adjustment",
+      amountMicroUsd: balanceMicroUsd - now,
+      reference: `two-instances-${k.accountId}`,
+      description: "test balance",
+    });
   }
   return k;
 }
@@ -110,7 +116,9 @@ describe.skipIf(!withRedis)("two app instances on one PostgreSQL and one Redis",
     const sampler = sampleBalance(t.db, k.accountId);
     // 40 in flight on each instance at once, every key used on both.
     const [onA, onB] = await Promise.all(
-      [a, b].map((server, s) => pool(PER_INSTANCE, 40, (i) => send(server.url, secrets[i % secrets.length], kinds[s * PER_INSTANCE + i], s * PER_INSTANCE + i))),
+      [a, b].map((server, s) =>
+        pool(PER_INSTANCE, 40, (i) => send(server.url, secrets[i % secrets.length], kinds[s * PER_INSTANCE + i], s * PER_INSTANCE + i)),
+      ),
     );
     const seen = await sampler.stop();
     const outcomes: Outcome[] = [...onA, ...onB];
@@ -158,30 +166,34 @@ describe.skipIf(!withRedis)("two app instances on one PostgreSQL and one Redis",
     expect(after.auditOk).toBe(true);
   });
 
-  it(`a revoked key and a tier change apply on both instances within the key cache's bound (${KEY_CACHE_TTL_MS} ms), even when the notification is missed`, { timeout: 60_000 }, async () => {
-    const revoked = await accountWithKey("paid");
-    const revokedQuietly = await accountWithKey("paid");
-    const upgraded = await accountWithKey("free");
-    const upgradedQuietly = await accountWithKey("free");
-    // Every key is looked up, and so cached, on both instances first.
-    for (const server of [a, b]) {
-      for (const k of [revoked, revokedQuietly]) expect((await chat(server, k.secret)).status).toBe(200);
-      for (const k of [upgraded, upgradedQuietly]) expect(await chat(server, k.secret)).toEqual({ status: 200, limit: "10" });
-    }
+  it(
+    `a revoked key and a tier change apply on both instances within the key cache's bound (${KEY_CACHE_TTL_MS} ms), even when the notification is missed`,
+    { timeout: 60_000 },
+    async () => {
+      const revoked = await accountWithKey("paid");
+      const revokedQuietly = await accountWithKey("paid");
+      const upgraded = await accountWithKey("free");
+      const upgradedQuietly = await accountWithKey("free");
+      // Every key is looked up, and so cached, on both instances first.
+      for (const server of [a, b]) {
+        for (const k of [revoked, revokedQuietly]) expect((await chat(server, k.secret)).status).toBe(200);
+        for (const k of [upgraded, upgradedQuietly]) expect(await chat(server, k.secret)).toEqual({ status: 200, limit: "10" });
+      }
 
-    // The dashboard's way (announced over NOTIFY), and a bare UPDATE whose notification never
-    // arrives: then only the cache's TTL bounds how long the old answer can last.
-    await revokeApiKey(t.db, { accountId: revoked.accountId, keyId: revoked.keyId });
-    await t.db.execute(sql`update api_keys set revoked_at = now() where id = ${revokedQuietly.keyId}`);
-    await setTier(t.db, upgraded.accountId, "elevated");
-    await t.db.execute(sql`update billing_accounts set tier = 'elevated' where id = ${upgradedQuietly.accountId}`);
-    await sleep(KEY_CACHE_TTL_MS + 50);
+      // The dashboard's way (announced over NOTIFY), and a bare UPDATE whose notification never
+      // arrives: then only the cache's TTL bounds how long the old answer can last.
+      await revokeApiKey(t.db, { accountId: revoked.accountId, keyId: revoked.keyId });
+      await t.db.execute(sql`update api_keys set revoked_at = now() where id = ${revokedQuietly.keyId}`);
+      await setTier(t.db, upgraded.accountId, "elevated");
+      await t.db.execute(sql`update billing_accounts set tier = 'elevated' where id = ${upgradedQuietly.accountId}`);
+      await sleep(KEY_CACHE_TTL_MS + 50);
 
-    for (const server of [a, b]) {
-      for (const k of [revoked, revokedQuietly]) expect((await chat(server, k.secret)).status).toBe(401);
-      for (const k of [upgraded, upgradedQuietly]) expect(await chat(server, k.secret)).toEqual({ status: 200, limit: "60" });
-    }
-  });
+      for (const server of [a, b]) {
+        for (const k of [revoked, revokedQuietly]) expect((await chat(server, k.secret)).status).toBe(401);
+        for (const k of [upgraded, upgradedQuietly]) expect(await chat(server, k.secret)).toEqual({ status: 200, limit: "60" });
+      }
+    },
+  );
 
   it("after everything, and both instances stopped: the ledger balances for every account, no reservation open", { timeout: 60_000 }, async () => {
     await Promise.all([a.stop(), b.stop()]); // SIGTERM gives back leases and commits pending settles

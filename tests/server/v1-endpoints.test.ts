@@ -42,7 +42,9 @@ describe.skipIf(process.env.TEST_DB === "pglite")("new /v1 endpoints on the buil
     const stream = await client.responses.create({ model: "local/lorem-chat", input: "write a lot", max_output_tokens: 2_000, stream: true });
     let seen = 0;
     for await (const e of stream) if (e.type === "response.output_text.delta" && ++seen === 10) break;
-    await vi.waitFor(async () => expect(await pg.db.select().from(usageEvents).where(eq(usageEvents.accountId, account.accountId))).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await pg.db.select().from(usageEvents).where(eq(usageEvents.accountId, account.accountId))).toHaveLength(1), {
+      timeout: 10_000,
+    });
     const [ev] = await pg.db.select().from(usageEvents).where(eq(usageEvents.accountId, account.accountId));
     expect(ev).toMatchObject({ status: "aborted", aborted: true });
     // Far below the 2,000 reserved: the model stopped when the client left.

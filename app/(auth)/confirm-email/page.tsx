@@ -15,7 +15,11 @@ export default async function ConfirmEmailPage({ searchParams }: { searchParams:
         fields={[{ name: "token", label: "", type: "hidden", value: token }]}
         submit="Confirm new address"
         action={confirmEmailAction}
-        after={<p><Link href="/dashboard/settings">Account settings</Link></p>}
+        after={
+          <p>
+            <Link href="/dashboard/settings">Account settings</Link>
+          </p>
+        }
       />
     </main>
   );

@@ -14,7 +14,11 @@ export default function ForgotPasswordPage() {
         fields={[{ name: "email", label: "Email", type: "email", autoComplete: "email" }]}
         submit="Email me a link"
         action={forgotPasswordAction}
-        after={<p><Link href="/login">Back to sign in</Link></p>}
+        after={
+          <p>
+            <Link href="/login">Back to sign in</Link>
+          </p>
+        }
       />
     </main>
   );

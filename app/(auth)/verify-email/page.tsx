@@ -17,7 +17,11 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
         fields={[{ name: "token", label: "", type: "hidden", value: token }]}
         submit="Verify my email"
         action={verifyEmailAction}
-        after={<p><Link href="/dashboard">Go to your dashboard</Link></p>}
+        after={
+          <p>
+            <Link href="/dashboard">Go to your dashboard</Link>
+          </p>
+        }
       />
     </main>
   );

@@ -11,10 +11,13 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
   const { id } = await ctx.params;
   const artifact = /^art_[0-9A-Za-z]{24}$/.test(id) ? await loadArtifact(await getDb(), { id }) : null;
   if (!artifact || !artifact.contentType.startsWith("image/")) {
-    return new Response(JSON.stringify({ error: { message: "No such image, or its URL has expired.", type: "invalid_request_error", param: null, code: "not_found" } }), {
-      status: 404,
-      headers: { "content-type": "application/json", "x-request-id": requestId },
-    });
+    return new Response(
+      JSON.stringify({ error: { message: "No such image, or its URL has expired.", type: "invalid_request_error", param: null, code: "not_found" } }),
+      {
+        status: 404,
+        headers: { "content-type": "application/json", "x-request-id": requestId },
+      },
+    );
   }
   return new Response(new Uint8Array(artifact.bytes), {
     headers: {

@@ -28,11 +28,17 @@ export default async function Overview() {
       <div className="grid">
         <div className="panel">
           <div className="muted">Balance</div>
-          <div className="big" data-testid="balance">{formatUsd(balance.balanceMicroUsd)}</div>
+          <div className="big" data-testid="balance">
+            {formatUsd(balance.balanceMicroUsd)}
+          </div>
           {balance.reservedMicroUsd > 0n && (
-            <div className="muted" data-testid="reserved">{formatMoney(balance.reservedMicroUsd)} held by requests in flight</div>
+            <div className="muted" data-testid="reserved">
+              {formatMoney(balance.reservedMicroUsd)} held by requests in flight
+            </div>
           )}
-          <p><Link href="/dashboard/billing">Add credit</Link></p>
+          <p>
+            <Link href="/dashboard/billing">Add credit</Link>
+          </p>
         </div>
         <TierCard tier={account.tier} />
       </div>
@@ -42,9 +48,8 @@ export default async function Overview() {
         <div className="panel" style={{ marginTop: 16 }} data-testid="overview-get-started">
           <h2 style={{ marginTop: 0 }}>Make your first request</h2>
           <p>
-            1. Create an <Link href="/dashboard/keys">API key</Link>. 2. Call the API with curl or any OpenAI SDK; the
-            built-in <code>local/*</code> models work with nothing configured. Your spend charts appear here afterwards.{" "}
-            <Link href="/docs">Read the docs</Link>.
+            1. Create an <Link href="/dashboard/keys">API key</Link>. 2. Call the API with curl or any OpenAI SDK; the built-in <code>local/*</code> models work
+            with nothing configured. Your spend charts appear here afterwards. <Link href="/docs">Read the docs</Link>.
           </p>
           <QuickStart />
         </div>

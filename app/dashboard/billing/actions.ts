@@ -4,16 +4,7 @@ import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z } from "zod";
 import { currentAccount } from "@/lib/auth/session";
-import {
-  BillingError,
-  confirmTopUp,
-  createSetupIntent,
-  detachPaymentMethod,
-  parseTopUpAmount,
-  setAutoTopUp,
-  topUp,
-  type TopUpResult,
-} from "@/lib/billing";
+import { BillingError, confirmTopUp, createSetupIntent, detachPaymentMethod, parseTopUpAmount, setAutoTopUp, topUp, type TopUpResult } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
 import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
 import { clientIp } from "@/lib/auth/client-ip";

@@ -40,7 +40,11 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
         <button type="button" className="secondary" onClick={start} disabled={starting} data-testid="add-card">
           {starting ? "Opening…" : "Add payment method"}
         </button>
-        {error && <p className="error" role="alert" data-testid="add-card-error">{error}</p>}
+        {error && (
+          <p className="error" role="alert" data-testid="add-card-error">
+            {error}
+          </p>
+        )}
       </div>
     );
   }
@@ -99,10 +103,18 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
   return (
     <form onSubmit={save}>
       <PaymentElement onReady={() => setReady(true)} />
-      {error && <p className="error" role="alert" data-testid="add-card-error">{error}</p>}
+      {error && (
+        <p className="error" role="alert" data-testid="add-card-error">
+          {error}
+        </p>
+      )}
       <div style={{ display: "flex", gap: 8, marginTop: 12 }}>
-        <button type="submit" disabled={!stripe || !ready || busy} data-testid="save-card">{busy ? "Saving…" : "Save card"}</button>
-        <button type="button" className="secondary" onClick={onCancel} disabled={busy}>Cancel</button>
+        <button type="submit" disabled={!stripe || !ready || busy} data-testid="save-card">
+          {busy ? "Saving…" : "Save card"}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
       </div>
     </form>
   );

@@ -64,7 +64,9 @@ export function AutoTopUpForm({ initial, cards, onSaved }: { initial: AutoTopUpP
           <select id="auto-card" value={pm} onChange={(e) => setPm(e.target.value)} data-testid="auto-topup-card">
             <option value="">Most recently added card</option>
             {cards.map((c) => (
-              <option key={c.id} value={c.id}>{c.label}</option>
+              <option key={c.id} value={c.id}>
+                {c.label}
+              </option>
             ))}
           </select>
         </div>
@@ -72,8 +74,14 @@ export function AutoTopUpForm({ initial, cards, onSaved }: { initial: AutoTopUpP
       <p className="muted" style={{ fontSize: 13 }}>
         The card is charged without you present. If your bank asks you to confirm a payment, or declines it, auto top-up turns itself off and tells you here.
       </p>
-      <button type="submit" disabled={busy} data-testid="auto-topup-save">{busy ? "Saving…" : "Save auto top-up"}</button>
-      {message && <p className={message.ok ? "ok" : "error"} role="status" data-testid="auto-topup-message">{message.text}</p>}
+      <button type="submit" disabled={busy} data-testid="auto-topup-save">
+        {busy ? "Saving…" : "Save auto top-up"}
+      </button>
+      {message && (
+        <p className={message.ok ? "ok" : "error"} role="status" data-testid="auto-topup-message">
+          {message.text}
+        </p>
+      )}
     </form>
   );
 }

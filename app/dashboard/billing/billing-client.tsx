@@ -34,7 +34,9 @@ export function BillingClient(props: Props) {
     <>
       <div className="panel" style={{ marginBottom: 16 }}>
         <div className="muted">Balance</div>
-        <div className="big" data-testid="billing-balance">{balance}</div>
+        <div className="big" data-testid="billing-balance">
+          {balance}
+        </div>
       </div>
 
       <h2>Payment methods</h2>
@@ -42,7 +44,13 @@ export function BillingClient(props: Props) {
       <AddCard stripeConfig={props.stripeConfig} onSaved={refresh} />
 
       <h2>Top up</h2>
-      <TopUp {...props} onCredited={(b) => { setBalance(b); refresh(); }} />
+      <TopUp
+        {...props}
+        onCredited={(b) => {
+          setBalance(b);
+          refresh();
+        }}
+      />
 
       <h2>Auto top-up</h2>
       <AutoTopUpForm initial={props.autoTopUp} cards={props.cards} onSaved={refresh} />
@@ -67,20 +75,33 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
       setBusy(null);
     }
   }
-  if (error) return <p className="banner" role="alert" data-testid="cards-error">{error}</p>;
+  if (error)
+    return (
+      <p className="banner" role="alert" data-testid="cards-error">
+        {error}
+      </p>
+    );
   return (
     <>
       {cards.length === 0 ? (
-        <p className="muted" data-testid="no-cards">No saved cards yet.</p>
+        <p className="muted" data-testid="no-cards">
+          No saved cards yet.
+        </p>
       ) : (
         <table data-testid="cards-table" style={{ marginBottom: 12 }}>
           <thead>
-            <tr><th>Card</th><th>Expires</th><th /></tr>
+            <tr>
+              <th>Card</th>
+              <th>Expires</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {cards.map((c) => (
               <tr key={c.id} data-testid="card-row" data-card-id={c.id}>
-                <td><span style={{ textTransform: "capitalize" }}>{c.brand}</span> •••• <span data-testid="card-last4">{c.last4}</span></td>
+                <td>
+                  <span style={{ textTransform: "capitalize" }}>{c.brand}</span> •••• <span data-testid="card-last4">{c.last4}</span>
+                </td>
                 <td data-testid="card-exp">{c.exp}</td>
                 <td style={{ textAlign: "right" }}>
                   <button type="button" className="danger" disabled={busy === c.id} onClick={() => remove(c)} data-testid="remove-card">
@@ -92,7 +113,11 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
           </tbody>
         </table>
       )}
-      {message && <p className="error" role="alert" data-testid="remove-card-error">{message}</p>}
+      {message && (
+        <p className="error" role="alert" data-testid="remove-card-error">
+          {message}
+        </p>
+      )}
     </>
   );
 }
@@ -176,7 +201,9 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
       </div>
       <div style={{ display: "flex", gap: 12, flexWrap: "wrap", alignItems: "end" }}>
         <div style={{ flex: 1, minWidth: 160 }}>
-          <label htmlFor="topup-amount">Amount in USD ({minTopUp} to {maxTopUp})</label>
+          <label htmlFor="topup-amount">
+            Amount in USD ({minTopUp} to {maxTopUp})
+          </label>
           <input id="topup-amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="topup-amount" />
         </div>
         <div style={{ flex: 1, minWidth: 200 }}>
@@ -184,11 +211,15 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
           <select id="topup-card" value={pm} onChange={(e) => setPm(e.target.value)} data-testid="topup-card" disabled={cards.length === 0}>
             {cards.length === 0 && <option value="">Add a card first</option>}
             {cards.map((c) => (
-              <option key={c.id} value={c.id}>{c.label}</option>
+              <option key={c.id} value={c.id}>
+                {c.label}
+              </option>
             ))}
           </select>
         </div>
-        <button type="submit" disabled={busy || cards.length === 0} data-testid="topup-submit">{busy ? "Charging…" : "Top up"}</button>
+        <button type="submit" disabled={busy || cards.length === 0} data-testid="topup-submit">
+          {busy ? "Charging…" : "Top up"}
+        </button>
       </div>
       {result && (
         <p className={result.ok ? "ok" : "error"} role={result.ok ? "status" : "alert"} data-testid={result.ok ? "topup-success" : "topup-error"}>

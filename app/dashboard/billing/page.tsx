@@ -24,7 +24,15 @@ export const dynamic = "force-dynamic";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
 const signed = (micro: bigint) => (micro > 0n ? "+" : "") + formatMoney(micro);
-const KIND_LABEL = { grant: "Credit", topup: "Top-up", usage: "Usage", refund: "Refund", dispute: "Dispute", recovery: "Owed, paid back", adjustment: "Adjustment" } as const;
+const KIND_LABEL = {
+  grant: "Credit",
+  topup: "Top-up",
+  usage: "Usage",
+  refund: "Refund",
+  dispute: "Dispute",
+  recovery: "Owed, paid back",
+  adjustment: "Adjustment",
+} as const;
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
 export default async function BillingPage() {
@@ -57,13 +65,15 @@ export default async function BillingPage() {
       <h1 style={{ display: "flex", alignItems: "center", gap: 12 }}>
         Billing
         {stripeConfig.mode === "emulator" && (
-          <span className="badge" data-testid="test-mode" style={{ color: "#f5c26b", borderColor: "#f5c26b" }}>Test mode</span>
+          <span className="badge" data-testid="test-mode" style={{ color: "#f5c26b", borderColor: "#f5c26b" }}>
+            Test mode
+          </span>
         )}
       </h1>
       {stripeConfig.mode === "emulator" && (
         <p className="muted" data-testid="test-mode-note">
-          Payments go to the built-in Stripe test emulator; no real card is ever charged. Try 4242 4242 4242 4242 (succeeds),
-          4000 0000 0000 0002 (declined) or 4000 0025 0000 3155 (asks for 3-D Secure), with any future expiry and any CVC.
+          Payments go to the built-in Stripe test emulator; no real card is ever charged. Try 4242 4242 4242 4242 (succeeds), 4000 0000 0000 0002 (declined) or
+          4000 0025 0000 3155 (asks for 3-D Secure), with any future expiry and any CVC.
         </p>
       )}
 
@@ -77,23 +87,23 @@ export default async function BillingPage() {
           </p>
         </div>
       ) : (
-      <BillingClient
-        stripeConfig={stripeConfig}
-        balance={formatUsd(balance.balanceMicroUsd)}
-        cards={cardViews}
-        cardsError={cardsError}
-        minTopUp={formatUsd(centsToMicro(MIN_TOPUP_CENTS))}
-        maxTopUp={formatUsd(centsToMicro(MAX_TOPUP_CENTS))}
-        autoTopUp={{
-          enabled: autoTopUp?.enabled ?? false,
-          threshold: autoTopUp ? formatUsd(autoTopUp.thresholdMicroUsd).slice(1) : "5.00",
-          amount: autoTopUp ? formatUsd(autoTopUp.amountMicroUsd).slice(1) : "20.00",
-          paymentMethodId: autoTopUp?.paymentMethodId ?? null,
-          lastOutcome: autoTopUp?.lastOutcome ?? null,
-          lastMessage: autoTopUp?.lastMessage ?? null,
-          lastAttemptAt: autoTopUp?.lastAttemptAt ? when(autoTopUp.lastAttemptAt) : null,
-        }}
-      />
+        <BillingClient
+          stripeConfig={stripeConfig}
+          balance={formatUsd(balance.balanceMicroUsd)}
+          cards={cardViews}
+          cardsError={cardsError}
+          minTopUp={formatUsd(centsToMicro(MIN_TOPUP_CENTS))}
+          maxTopUp={formatUsd(centsToMicro(MAX_TOPUP_CENTS))}
+          autoTopUp={{
+            enabled: autoTopUp?.enabled ?? false,
+            threshold: autoTopUp ? formatUsd(autoTopUp.thresholdMicroUsd).slice(1) : "5.00",
+            amount: autoTopUp ? formatUsd(autoTopUp.amountMicroUsd).slice(1) : "20.00",
+            paymentMethodId: autoTopUp?.paymentMethodId ?? null,
+            lastOutcome: autoTopUp?.lastOutcome ?? null,
+            lastMessage: autoTopUp?.lastMessage ?? null,
+            lastAttemptAt: autoTopUp?.lastAttemptAt ? when(autoTopUp.lastAttemptAt) : null,
+          }}
+        />
       )}
 
       <h2>Budget alerts</h2>
@@ -108,25 +118,37 @@ export default async function BillingPage() {
         <>
           <h2>Recent payments</h2>
           <div className="table-scroll">
-          <table data-testid="payments-table">
-            <thead>
-              <tr><th>Date</th><th>Kind</th><th>Amount</th><th>Status</th><th>Receipt</th></tr>
-            </thead>
-            <tbody>
-              {payments.map((p) => (
-                <tr key={p.paymentIntentId} data-testid="payment-row" data-status={p.status}>
-                  <td>{when(p.createdAt)}</td>
-                  <td>{p.source === "auto" ? "Auto top-up" : "Top-up"}</td>
-                  <td>{formatMoney(p.amountMicroUsd)}</td>
-                  <td>
-                    {STATUS_LABEL[p.status]}
-                    {p.failureMessage && <span className="muted"> ({p.failureMessage})</span>}
-                  </td>
-                  <td>{p.status === "succeeded" && <Link href={`/dashboard/billing/receipts/${p.paymentIntentId}`} data-testid="receipt-link">Receipt</Link>}</td>
+            <table data-testid="payments-table">
+              <thead>
+                <tr>
+                  <th>Date</th>
+                  <th>Kind</th>
+                  <th>Amount</th>
+                  <th>Status</th>
+                  <th>Receipt</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {payments.map((p) => (
+                  <tr key={p.paymentIntentId} data-testid="payment-row" data-status={p.status}>
+                    <td>{when(p.createdAt)}</td>
+                    <td>{p.source === "auto" ? "Auto top-up" : "Top-up"}</td>
+                    <td>{formatMoney(p.amountMicroUsd)}</td>
+                    <td>
+                      {STATUS_LABEL[p.status]}
+                      {p.failureMessage && <span className="muted"> ({p.failureMessage})</span>}
+                    </td>
+                    <td>
+                      {p.status === "succeeded" && (
+                        <Link href={`/dashboard/billing/receipts/${p.paymentIntentId}`} data-testid="receipt-link">
+                          Receipt
+                        </Link>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </>
       )}
@@ -136,22 +158,32 @@ export default async function BillingPage() {
         <p className="muted">No activity yet.</p>
       ) : (
         <div className="table-scroll">
-        <table data-testid="history-table">
-          <thead>
-            <tr><th>Date</th><th>Type</th><th>Description</th><th style={{ textAlign: "right" }}>Amount</th><th style={{ textAlign: "right" }}>Balance</th></tr>
-          </thead>
-          <tbody>
-            {history.map((h) => (
-              <tr key={h.id} data-testid="history-row" data-kind={h.kind}>
-                <td>{h.kind === "usage" && h.entries > 1 ? h.day : when(h.at)}</td>
-                <td>{KIND_LABEL[h.kind]}</td>
-                <td>{h.description}</td>
-                <td style={{ textAlign: "right" }} data-testid="history-amount">{signed(h.amountMicroUsd)}</td>
-                <td style={{ textAlign: "right" }} data-testid="history-balance">{formatUsd(h.balanceAfterMicroUsd)}</td>
+          <table data-testid="history-table">
+            <thead>
+              <tr>
+                <th>Date</th>
+                <th>Type</th>
+                <th>Description</th>
+                <th style={{ textAlign: "right" }}>Amount</th>
+                <th style={{ textAlign: "right" }}>Balance</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {history.map((h) => (
+                <tr key={h.id} data-testid="history-row" data-kind={h.kind}>
+                  <td>{h.kind === "usage" && h.entries > 1 ? h.day : when(h.at)}</td>
+                  <td>{KIND_LABEL[h.kind]}</td>
+                  <td>{h.description}</td>
+                  <td style={{ textAlign: "right" }} data-testid="history-amount">
+                    {signed(h.amountMicroUsd)}
+                  </td>
+                  <td style={{ textAlign: "right" }} data-testid="history-balance">
+                    {formatUsd(h.balanceAfterMicroUsd)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </>

@@ -8,10 +8,7 @@ import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { SPEND_LIMIT_PERIODS } from "@/lib/metering/spend-limits";
 import { formatMoney, parseUsd } from "@/lib/money";
 
-export type CreateKeyState =
-  | { ok: true; secret: string; name: string; id: string }
-  | { ok: false; error: string }
-  | undefined;
+export type CreateKeyState = { ok: true; secret: string; name: string; id: string } | { ok: false; error: string } | undefined;
 
 const nameSchema = z
   .string()

@@ -28,16 +28,32 @@ export default async function KeysPage() {
   return (
     <>
       <h1>API keys</h1>
-      <p className="muted">Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.</p>
+      <p className="muted">
+        Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.
+      </p>
       <CreateKeyForm action={createKeyAction} />
       <h2>Your keys</h2>
       {keys.length === 0 ? (
-        <p className="muted" data-testid="no-keys">No keys yet. Create one above to make your first request.</p>
+        <p className="muted" data-testid="no-keys">
+          No keys yet. Create one above to make your first request.
+        </p>
       ) : (
         <div className="table-scroll">
           <table data-testid="keys-table">
             <thead>
-              <tr><th>Name</th><th>Key</th><th>Created</th><th>Last used</th><th>Spend today</th><th>This month</th><th>Spend limit</th><th>Status</th><th><span className="visually-hidden">Actions</span></th></tr>
+              <tr>
+                <th>Name</th>
+                <th>Key</th>
+                <th>Created</th>
+                <th>Last used</th>
+                <th>Spend today</th>
+                <th>This month</th>
+                <th>Spend limit</th>
+                <th>Status</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
             </thead>
             <tbody>
               {keys.map((k) => {
@@ -46,7 +62,9 @@ export default async function KeysPage() {
                 return (
                   <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
                     <td data-testid="key-name-cell">{k.name}</td>
-                    <td><code>{k.start}…</code></td>
+                    <td>
+                      <code>{k.start}…</code>
+                    </td>
                     <td data-testid="key-created">{when(k.createdAt)}</td>
                     <td data-testid="key-last-used">{when(k.lastUsedAt)}</td>
                     <td data-testid="key-spend-today">{formatMoney(s?.todayMicroUsd ?? 0n)}</td>
@@ -57,7 +75,11 @@ export default async function KeysPage() {
                       ) : (
                         <>
                           {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
-                          {used.has(k.id) && <div className="muted small" data-testid="key-limit-used">{formatMoney(used.get(k.id)!)} used</div>}
+                          {used.has(k.id) && (
+                            <div className="muted small" data-testid="key-limit-used">
+                              {formatMoney(used.get(k.id)!)} used
+                            </div>
+                          )}
                         </>
                       )}
                     </td>

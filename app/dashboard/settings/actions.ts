@@ -25,7 +25,12 @@ export async function changePasswordAction(_prev: SettingsState, form: FormData)
   const s = await currentAccount();
   if (!s) return ENDED;
   const newPassword = field(form, "newPassword");
-  const r = await changePassword(s.db, { userId: s.userId, currentPassword: field(form, "currentPassword"), newPassword, origin: emailOrigin(await headers()) });
+  const r = await changePassword(s.db, {
+    userId: s.userId,
+    currentPassword: field(form, "currentPassword"),
+    newPassword,
+    origin: emailOrigin(await headers()),
+  });
   if (!r.ok) return { ok: false, field: r.field, error: r.message };
   // Every session ended, this one too; this browser signs in again with the new password.
   try {
@@ -58,7 +63,7 @@ export async function signOutEverywhereAction(): Promise<void> {
 export async function deleteAccountAction(_prev: SettingsState, form: FormData): Promise<SettingsState> {
   const s = await currentAccount();
   if (!s) return ENDED;
-  if (field(form, "confirm") !== "DELETE") return { ok: false, field: "confirm", error: 'Type DELETE (in capitals) to confirm.' };
+  if (field(form, "confirm") !== "DELETE") return { ok: false, field: "confirm", error: "Type DELETE (in capitals) to confirm." };
   const r = await deleteAccount(s.db, { userId: s.userId, password: field(form, "password") });
   if (!r.ok) return { ok: false, field: r.field, error: r.message };
   await signOut({ redirect: false });

@@ -26,7 +26,9 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
           {emailVerifiedAt ? <span className="muted">(verified)</span> : <span className="muted">(not verified yet)</span>}
         </p>
         {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
-        <p className="muted">To change it, enter the new address and your password. It changes once you follow the link we send to the new address; the current address is told.</p>
+        <p className="muted">
+          To change it, enter the new address and your password. It changes once you follow the link we send to the new address; the current address is told.
+        </p>
         <SettingsForm
           testId="change-email"
           fields={[
@@ -56,7 +58,9 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         <h2 style={{ marginTop: 0 }}>Sessions</h2>
         <p className="muted">Signed in on a computer you no longer use? End every session of your account, this one included. API keys are not affected.</p>
         <form action={signOutEverywhereAction}>
-          <button type="submit" className="secondary" data-testid="sign-out-everywhere">Sign out everywhere</button>
+          <button type="submit" className="secondary" data-testid="sign-out-everywhere">
+            Sign out everywhere
+          </button>
         </form>
       </section>
 
@@ -65,9 +69,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         <p>Before you delete your account, know what happens:</p>
         <ul data-testid="delete-consequences">
           <li>
-            <strong>Credit:</strong> your balance of <span data-testid="delete-balance">{formatUsd(balance.balanceMicroUsd)}</span> is forfeited.
-            Free credit is never refunded. Credit you paid for is not refunded automatically: if you want unspent paid credit back,
-            contact support before deleting.
+            <strong>Credit:</strong> your balance of <span data-testid="delete-balance">{formatUsd(balance.balanceMicroUsd)}</span> is forfeited. Free credit is
+            never refunded. Credit you paid for is not refunded automatically: if you want unspent paid credit back, contact support before deleting.
           </li>
           <li>
             <strong>API keys:</strong> every key is revoked at once; requests with them fail from the next one, on every server.
@@ -76,8 +79,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
             <strong>Sessions:</strong> you are signed out everywhere, and the account can no longer sign in.
           </li>
           <li>
-            <strong>Data:</strong> your name and password are erased and your email address is released (you may sign up with it
-            again, without a second free credit). Usage and billing records are kept as accounting records, under the account id only.
+            <strong>Data:</strong> your name and password are erased and your email address is released (you may sign up with it again, without a second free
+            credit). Usage and billing records are kept as accounting records, under the account id only.
           </li>
         </ul>
         <SettingsForm

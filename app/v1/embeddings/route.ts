@@ -14,7 +14,9 @@ export const POST = withApiKey(async (ctx) => {
 
   const raw = typeof body.input === "string" || typeof body.input[0] === "number" ? [body.input as string | number[]] : (body.input as (string | number[])[]);
   if (raw.length > limits.maxInputs) {
-    throw new ApiError("invalid_request", `Too many inputs: ${raw.length}. ${model.id} takes at most ${limits.maxInputs} inputs per request.`, { param: "input" });
+    throw new ApiError("invalid_request", `Too many inputs: ${raw.length}. ${model.id} takes at most ${limits.maxInputs} inputs per request.`, {
+      param: "input",
+    });
   }
   const inputs = raw.map((x) => (typeof x === "string" ? encodeText(x) : x));
   let inputTokens = 0;
@@ -29,15 +31,23 @@ export const POST = withApiKey(async (ctx) => {
     inputTokens += tokens.length;
   });
   if (inputTokens > limits.maxRequestTokens) {
-    throw new ApiError("invalid_request", `The inputs have ${inputTokens} tokens together; ${model.id} takes at most ${limits.maxRequestTokens} per request. Send fewer inputs per request.`, {
-      param: "input",
-    });
+    throw new ApiError(
+      "invalid_request",
+      `The inputs have ${inputTokens} tokens together; ${model.id} takes at most ${limits.maxRequestTokens} per request. Send fewer inputs per request.`,
+      {
+        param: "input",
+      },
+    );
   }
   const dimensions = body.dimensions ?? limits.dimensions;
   if (dimensions > limits.dimensions) {
-    throw new ApiError("invalid_request", `Invalid value for 'dimensions': ${dimensions}. ${model.id} makes vectors of at most ${limits.dimensions} dimensions.`, {
-      param: "dimensions",
-    });
+    throw new ApiError(
+      "invalid_request",
+      `Invalid value for 'dimensions': ${dimensions}. ${model.id} makes vectors of at most ${limits.dimensions} dimensions.`,
+      {
+        param: "dimensions",
+      },
+    );
   }
 
   const meter = await ctx.openMeter({ model, worstCase: { inputTokens }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });

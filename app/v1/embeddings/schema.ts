@@ -4,7 +4,11 @@ import { maxCost, modelId } from "@/lib/api/schemas";
 // OpenAI's input forms: a string, strings, token ids, or arrays of token ids. Counts and
 // per-model limits (tokens per input, inputs per request) are checked in the route.
 const text = z.string().min(1, "must not be an empty string");
-const tokenId = z.number().int("token ids must be integers").min(0, "token ids must be non-negative").max(2 ** 31 - 1, "token ids must be below 2^31");
+const tokenId = z
+  .number()
+  .int("token ids must be integers")
+  .min(0, "token ids must be non-negative")
+  .max(2 ** 31 - 1, "token ids must be below 2^31");
 const tokens = z.array(tokenId).min(1, "a token array must not be empty");
 
 export const embeddingBody = z.looseObject({

@@ -64,7 +64,10 @@ export const GET = withApiKey(async (ctx) => {
     const data = page.jobs.map(videoJson);
     return json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
   } catch (err) {
-    if (err instanceof UnknownCursorError) throw new ApiError("invalid_request", `Invalid value for 'after': no video with id '${query.after}'. Pass the last_id of a previous page.`, { param: "after" });
+    if (err instanceof UnknownCursorError)
+      throw new ApiError("invalid_request", `Invalid value for 'after': no video with id '${query.after}'. Pass the last_id of a previous page.`, {
+        param: "after",
+      });
     throw err;
   }
 });

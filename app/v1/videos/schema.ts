@@ -7,11 +7,11 @@ export const videoBody = z.looseObject({
   prompt: z.string({ error: "must be a string" }).min(1, "must not be empty").max(32_000, "must be at most 32000 characters"),
   seconds: z
     .union([z.number().int("must be a whole number of seconds"), z.string().regex(/^\d{1,4}$/, "must be a whole number of seconds")], {
-      error: "must be a whole number of seconds, e.g. \"4\"",
+      error: 'must be a whole number of seconds, e.g. "4"',
     })
     .transform(Number)
     .optional(),
-  size: z.string({ error: "must be a string such as \"1280x720\"" }).optional(),
+  size: z.string({ error: 'must be a string such as "1280x720"' }).optional(),
   input_reference: z.unknown().optional(),
   max_cost: maxCost,
 });

@@ -63,7 +63,11 @@ export const addingACard: DocPageSource = {
       kind: "table",
       testId: "test-cards",
       head: ["Card number", "Brand", "What happens"],
-      rows: Object.entries(TEST_CARDS).map(([n, c]) => [[code(groups(n))], [`${c.brand} ${c.funding}`], [BEHAVIOR[c.behavior] + (c.declineMessage ? ` "${c.declineMessage}"` : "")]]),
+      rows: Object.entries(TEST_CARDS).map(([n, c]) => [
+        [code(groups(n))],
+        [`${c.brand} ${c.funding}`],
+        [BEHAVIOR[c.behavior] + (c.declineMessage ? ` "${c.declineMessage}"` : "")],
+      ]),
     },
   ],
 };

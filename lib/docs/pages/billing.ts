@@ -93,7 +93,11 @@ export const billing: DocPageSource = {
             link("When credit runs out", "/docs/out-of-credit"),
             ").",
           ],
-          ["On completion you pay for what was actually produced, and the rest of the hold is released at once. ", code("max_tokens"), " therefore caps a request's worst-case spend."],
+          [
+            "On completion you pay for what was actually produced, and the rest of the hold is released at once. ",
+            code("max_tokens"),
+            " therefore caps a request's worst-case spend.",
+          ],
           ["A streamed completion that you close early is billed for the tokens generated before the close."],
           ["Your balance never goes below zero, however many requests run at once."],
         ],

@@ -10,8 +10,9 @@ import type { StreamEvent, TextProvider, TextRequest, TextResult } from "./types
 // Streams are paced (LOCAL_SIM_CHUNK_DELAY_MS, default 10 ms per token) like a real model.
 
 const WORDS =
-  "the of model token meter ledger credit stream request answer simple quiet river stone light signal garden window paper cloud number system metric careful steady bright early level open rapid gentle modern value field order market winter summer orange silver canvas harbor engine pattern moment reason"
-    .split(" ");
+  "the of model token meter ledger credit stream request answer simple quiet river stone light signal garden window paper cloud number system metric careful steady bright early level open rapid gentle modern value field order market winter summer orange silver canvas harbor engine pattern moment reason".split(
+    " ",
+  );
 
 function seed(text: string): number {
   return createHash("sha256").update(text).digest().readUInt32BE(0);
@@ -102,7 +103,12 @@ export const localTextProvider: TextProvider = {
     const pace = delayMs();
     return (async function* (): AsyncGenerator<StreamEvent> {
       if (req.kind === "chat") {
-        yield { type: "chunk", chunk: { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] }, text: "", tokens: 0 };
+        yield {
+          type: "chunk",
+          chunk: { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] },
+          text: "",
+          tokens: 0,
+        };
       }
       for (const piece of tokenPieces(tokens)) {
         await sleep(pace, req.signal);
@@ -113,7 +119,10 @@ export const localTextProvider: TextProvider = {
             : { index: 0, text: piece.text, logprobs: null, finish_reason: null };
         yield { type: "chunk", chunk: { ...base, choices: [choice] }, text: piece.text, tokens: piece.tokens };
       }
-      const last = req.kind === "chat" ? { index: 0, delta: {}, logprobs: null, finish_reason: finishReason } : { index: 0, text: "", logprobs: null, finish_reason: finishReason };
+      const last =
+        req.kind === "chat"
+          ? { index: 0, delta: {}, logprobs: null, finish_reason: finishReason }
+          : { index: 0, text: "", logprobs: null, finish_reason: finishReason };
       yield { type: "chunk", chunk: { ...base, choices: [last] }, text: "", tokens: 0 };
       yield { type: "usage", usage: { inputTokens: req.inputTokens, outputTokens: tokens.length } };
     })();

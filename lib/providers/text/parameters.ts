@@ -28,7 +28,12 @@ const CHAT = ["chat"] as const;
 
 export const TEXT_PARAMETERS: readonly ParameterRule[] = [
   { name: "model", kinds: BOTH, policy: "priced", note: "Mapped to the provider's id for the model; the model's prices apply." },
-  { name: "messages", kinds: CHAT, policy: "priced", note: "Input tokens. Image parts (image_url) on models that take images: reserved by OpenAI's image-token formula, settled from the provider's usage. input_audio parts on models that take audio." },
+  {
+    name: "messages",
+    kinds: CHAT,
+    policy: "priced",
+    note: "Input tokens. Image parts (image_url) on models that take images: reserved by OpenAI's image-token formula, settled from the provider's usage. input_audio parts on models that take audio.",
+  },
   { name: "prompt", kinds: ["completion"], policy: "priced", note: "Input tokens." },
   { name: "tools", kinds: CHAT, policy: "priced", note: "Counted as input tokens." },
   { name: "functions", kinds: CHAT, policy: "priced", note: "Counted as input tokens." },
@@ -44,7 +49,8 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     kinds: BOTH,
     policy: "priced",
     note: "Choices: the reservation covers n times the output cap. Simulators make one choice.",
-    refuses: (v, m) => (typeof v === "number" && v > 1 && m.provider === "local" ? `the simulator ${m.id} makes only 1 choice; send n: 1 or leave it out` : null),
+    refuses: (v, m) =>
+      typeof v === "number" && v > 1 && m.provider === "local" ? `the simulator ${m.id} makes only 1 choice; send n: 1 or leave it out` : null,
   },
   {
     name: "best_of",
@@ -60,9 +66,16 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     kinds: CHAT,
     policy: "refused",
     note: "Audio output is priced per audio token, which no model here declares: refused unless text only.",
-    refuses: (v) => (Array.isArray(v) && v.some((x) => x !== "text") ? "audio output is not priced on this platform; send modalities: [\"text\"] or leave it out" : null),
+    refuses: (v) =>
+      Array.isArray(v) && v.some((x) => x !== "text") ? 'audio output is not priced on this platform; send modalities: ["text"] or leave it out' : null,
   },
-  { name: "audio", kinds: CHAT, policy: "refused", note: "Audio output parameters: refused (audio output is not priced).", refuses: (v) => (v != null ? "audio output is not priced on this platform; leave out audio" : null) },
+  {
+    name: "audio",
+    kinds: CHAT,
+    policy: "refused",
+    note: "Audio output parameters: refused (audio output is not priced).",
+    refuses: (v) => (v != null ? "audio output is not priced on this platform; leave out audio" : null),
+  },
   {
     name: "web_search_options",
     kinds: CHAT,
@@ -75,7 +88,10 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     kinds: CHAT,
     policy: "refused",
     note: "Tiers such as flex or priority change the provider's price: only auto and default are accepted.",
-    refuses: (v) => (v != null && v !== "auto" && v !== "default" ? `service_tier "${String(v)}" changes the provider's price and is not priced here; use "auto" or "default"` : null),
+    refuses: (v) =>
+      v != null && v !== "auto" && v !== "default"
+        ? `service_tier "${String(v)}" changes the provider's price and is not priced here; use "auto" or "default"`
+        : null,
   },
   { name: "stream", kinds: BOTH, policy: "forwarded", note: "Forwarded as sent." },
   {
@@ -109,7 +125,11 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     "echo",
   ].map((name): ParameterRule => ({
     name,
-    kinds: ["suffix", "echo"].includes(name) ? ["completion"] : ["temperature", "top_p", "stop", "seed", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "user"].includes(name) ? BOTH : CHAT,
+    kinds: ["suffix", "echo"].includes(name)
+      ? ["completion"]
+      : ["temperature", "top_p", "stop", "seed", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "user"].includes(name)
+        ? BOTH
+        : CHAT,
     policy: "forwarded",
     note: "Forwarded unchanged; does not change the price.",
   })),

@@ -94,24 +94,36 @@ export function mediaInputTokens(messages: readonly { content?: unknown }[], mod
       const param = `messages[${i}].content[${j}]`;
       if (part?.type === "text") continue;
       if (part?.type === "image_url") {
-        if (!model.input?.images) throw new ApiError("invalid_request", `${model.id} does not take image input: remove the image_url part (${param}) or use a model that takes images.`, { param });
+        if (!model.input?.images)
+          throw new ApiError(
+            "invalid_request",
+            `${model.id} does not take image input: remove the image_url part (${param}) or use a model that takes images.`,
+            { param },
+          );
         const img = (typeof part.image_url === "string" ? { url: part.image_url } : part.image_url) as { url?: unknown; detail?: unknown } | undefined;
-        if (typeof img?.url !== "string") throw new ApiError("invalid_request", `${param}.image_url.url must be a string (an https URL or a data: URL).`, { param: `${param}.image_url.url` });
+        if (typeof img?.url !== "string")
+          throw new ApiError("invalid_request", `${param}.image_url.url must be a string (an https URL or a data: URL).`, { param: `${param}.image_url.url` });
         const detail = typeof img.detail === "string" ? img.detail : undefined;
         const dims = detail === "low" ? null : dataUrlDimensions(img.url);
         tokens += imageTokens(detail, dims?.width, dims?.height);
         continue;
       }
       if (part?.type === "input_audio") {
-        if (!model.input?.audio) throw new ApiError("invalid_request", `${model.id} does not take audio input: remove the input_audio part (${param}).`, { param });
+        if (!model.input?.audio)
+          throw new ApiError("invalid_request", `${model.id} does not take audio input: remove the input_audio part (${param}).`, { param });
         const data = part.input_audio?.data;
-        if (typeof data !== "string") throw new ApiError("invalid_request", `${param}.input_audio.data must be base64 audio.`, { param: `${param}.input_audio.data` });
+        if (typeof data !== "string")
+          throw new ApiError("invalid_request", `${param}.input_audio.data must be base64 audio.`, { param: `${param}.input_audio.data` });
         tokens += audioSeconds(data, part.input_audio?.format) * AUDIO_TOKENS_PER_SECOND;
         continue;
       }
-      throw new ApiError("invalid_request", `Content parts of type '${String(part?.type)}' are not supported (${param}); send text${model.input?.images ? " or image_url" : ""} parts.`, {
-        param: `${param}.type`,
-      });
+      throw new ApiError(
+        "invalid_request",
+        `Content parts of type '${String(part?.type)}' are not supported (${param}); send text${model.input?.images ? " or image_url" : ""} parts.`,
+        {
+          param: `${param}.type`,
+        },
+      );
     }
   }
   return tokens;

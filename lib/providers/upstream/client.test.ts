@@ -47,7 +47,15 @@ async function closesAfterOneRequest(): Promise<{ url: string; connections: () =
 describe("upstream client connection pool", () => {
   it("a request that meets a connection the server dropped is sent again on a new one, once", async () => {
     const up = await closesAfterOneRequest();
-    const config = { id: "t", baseUrl: up.url, apiKey: null, headers: {}, timeoutMs: 2_000, firstByteTimeoutMs: 2_000, breaker: { failures: 5, cooldownMs: 1_000 } };
+    const config = {
+      id: "t",
+      baseUrl: up.url,
+      apiKey: null,
+      headers: {},
+      timeoutMs: 2_000,
+      firstByteTimeoutMs: 2_000,
+      breaker: { failures: 5, cooldownMs: 1_000 },
+    };
     const call = () => callUpstreamJson<{ ok: number }>(config, { path: "/chat/completions", body: { n: 1 }, signal: new AbortController().signal });
     expect(await call()).toEqual({ ok: 1 }); // leaves a pooled connection behind
     expect(await call()).toEqual({ ok: 2 }); // reused it, got reset, retried on a new one

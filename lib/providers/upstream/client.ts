@@ -175,15 +175,20 @@ export class ProviderError extends ApiError {
 }
 
 export function timeoutError(ms: number): ProviderError {
-  return new ProviderError("upstream_timeout", `The upstream model server did not answer within ${Math.round(ms / 1000)} s; nothing was charged for unanswered work.`, {
-    retryable: true,
-  });
+  return new ProviderError(
+    "upstream_timeout",
+    `The upstream model server did not answer within ${Math.round(ms / 1000)} s; nothing was charged for unanswered work.`,
+    {
+      retryable: true,
+    },
+  );
 }
 
 /** Maps a network failure (not an HTTP status) to our error. */
 export function networkError(err: unknown, dl: Deadline): ProviderError {
   if (dl.timedOut()) return timeoutError(dl.currentMs());
-  if (dl.signal.aborted) return new ProviderError("upstream_error", "The request was cancelled before the upstream answered.", { cause: err, retryable: false });
+  if (dl.signal.aborted)
+    return new ProviderError("upstream_error", "The request was cancelled before the upstream answered.", { cause: err, retryable: false });
   return new ProviderError("upstream_error", "Could not reach the upstream model server.", { cause: err, retryable: true });
 }
 
@@ -217,19 +222,27 @@ async function upstreamErrorFor(res: UpstreamResponse, provider: ProviderConfig)
   const status = res.status;
   if (status === 429) {
     const after = retryAfterSeconds(res.header("retry-after"));
-    return new ProviderError("provider_rate_limited", `The model provider is over capacity (HTTP 429)${detail ? `: ${detail}` : ""}. This is not your key's rate limit; retry after the Retry-After delay.`, {
-      retryable: true,
-      retryAfterSeconds: after,
-      providerStatus: status,
-      headers: { "retry-after": String(after ?? 1) },
-    });
+    return new ProviderError(
+      "provider_rate_limited",
+      `The model provider is over capacity (HTTP 429)${detail ? `: ${detail}` : ""}. This is not your key's rate limit; retry after the Retry-After delay.`,
+      {
+        retryable: true,
+        retryAfterSeconds: after,
+        providerStatus: status,
+        headers: { "retry-after": String(after ?? 1) },
+      },
+    );
   }
   if (status === 401 || status === 403) {
     console.error(`[upstream] ${provider.id} HTTP ${status}: ${detail}`);
-    return new ProviderError("upstream_error", `The model provider refused our credentials (HTTP ${status}); the operator has to fix its API key. Nothing was charged.`, {
-      retryable: true,
-      providerStatus: status,
-    });
+    return new ProviderError(
+      "upstream_error",
+      `The model provider refused our credentials (HTTP ${status}); the operator has to fix its API key. Nothing was charged.`,
+      {
+        retryable: true,
+        providerStatus: status,
+      },
+    );
   }
   if (status >= 400 && status < 500 && status !== 408) {
     return new ProviderError("upstream_rejected", detail ? detail : `The model provider rejected the request (HTTP ${status}).`, {
@@ -265,7 +278,12 @@ export async function callUpstream(config: ProviderConfig, call: UpstreamCall): 
   try {
     const { bytes, contentType } = await encodeBody(call.body);
     const url = new URL(config.baseUrl + call.path);
-    const headers: http.OutgoingHttpHeaders = { ...config.headers, accept: call.accept ?? "application/json", "content-type": contentType, "content-length": bytes.byteLength };
+    const headers: http.OutgoingHttpHeaders = {
+      ...config.headers,
+      accept: call.accept ?? "application/json",
+      "content-type": contentType,
+      "content-length": bytes.byteLength,
+    };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
     res = await send(url, { method: "POST", headers, signal: dl.signal }, bytes);
   } catch (err) {
@@ -319,7 +337,9 @@ export async function* readSse(res: UpstreamResponse, dl: Deadline): AsyncGenera
       try {
         r = await chunks.next();
       } catch (err) {
-        throw dl.timedOut() ? timeoutError(dl.currentMs()) : new ProviderError("upstream_error", "The upstream stream broke off mid-way.", { cause: err, retryable: !dl.clientAborted() });
+        throw dl.timedOut()
+          ? timeoutError(dl.currentMs())
+          : new ProviderError("upstream_error", "The upstream stream broke off mid-way.", { cause: err, retryable: !dl.clientAborted() });
       }
       if (r.done) {
         if (dl.timedOut()) throw timeoutError(dl.currentMs());

@@ -60,7 +60,8 @@ export async function routeToProviders<T>(
       }
       r.breaker.failure();
       failures.push(err);
-      if (order.length > 1) console.warn(`[upstream] ${r.provider.id} failed for ${model.id} (${err.code}${err.providerStatus ? ` HTTP ${err.providerStatus}` : ""})`);
+      if (order.length > 1)
+        console.warn(`[upstream] ${r.provider.id} failed for ${model.id} (${err.code}${err.providerStatus ? ` HTTP ${err.providerStatus}` : ""})`);
     }
   }
   throw finalError(failures);

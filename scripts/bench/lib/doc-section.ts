@@ -8,7 +8,9 @@ import path from "node:path";
 export function writeDocSection(name: string, heading: string, body: string): void {
   const file = path.join(process.cwd(), "docs", "benchmarks.md");
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\nFigures measured on this project's machines by the scripts in `scripts/bench/`.\n";
+  let doc = fs.existsSync(file)
+    ? fs.readFileSync(file, "utf8")
+    : "# Benchmarks\n\nFigures measured on this project's machines by the scripts in `scripts/bench/`.\n";
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   const section = `${start}\n${heading}\n\n${body.trim()}\n${end}`;

@@ -55,7 +55,14 @@ export function buildApp(log: (m: string) => void): void {
   const t0 = Date.now();
   execFileSync(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
     cwd: ROOT,
-    env: { ...process.env, NEXT_DIST_DIR: BENCH_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", NEXT_SKIP_TYPECHECK: "1", METERED_BENCH_ROUTES: "1" },
+    env: {
+      ...process.env,
+      NEXT_DIST_DIR: BENCH_DIST_DIR,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+      NEXT_SKIP_TYPECHECK: "1",
+      METERED_BENCH_ROUTES: "1",
+    },
     stdio: ["ignore", "pipe", "inherit"],
     timeout: 15 * 60_000,
     maxBuffer: 64 * 2 ** 20,
@@ -99,11 +106,23 @@ export async function startUpstream(): Promise<Proc & { url: string }> {
 /** `next start` from .next-bench on a free loopback port; resolves once it answers. */
 export async function startApp(env: Record<string, string>, nodeOptions?: string): Promise<Proc & { url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(nodeOptions ? nodeOptions.split(/\s+/) : []), path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: `http://127.0.0.1:${port}`, ...env, NEXT_DIST_DIR: BENCH_DIST_DIR, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(nodeOptions ? nodeOptions.split(/\s+/) : []), path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        APP_URL: `http://127.0.0.1:${port}`,
+        ...env,
+        NEXT_DIST_DIR: BENCH_DIST_DIR,
+        PORT: String(port),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const p = track(child);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
@@ -125,7 +144,8 @@ export async function setupDb(keys = 1): Promise<{ t: TestDb; accountId: string;
   const first = await makeAccountWithKey(t.db, { tier: "paid" });
   const secrets = [first.secret];
   const { createApiKey } = await import("@/lib/api-keys");
-  for (let i = 1; i < keys; i++) secrets.push((await createApiKey(t.db, { accountId: first.accountId, userId: first.userId, name: `bench-${i}`, maxKeys: keys })).secret);
+  for (let i = 1; i < keys; i++)
+    secrets.push((await createApiKey(t.db, { accountId: first.accountId, userId: first.userId, name: `bench-${i}`, maxKeys: keys })).secret);
   await grant(t.db, { accountId: first.accountId, amountMicroUsd: 1_000_000n * 1_000_000n, reference: "bench:credit", description: "bench credit" });
   return { t, accountId: first.accountId, secrets };
 }

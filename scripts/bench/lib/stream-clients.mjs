@@ -40,8 +40,14 @@ function one(i) {
       resolve();
     };
     const req = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent: false,
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        agent: false,
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         r.status = res.statusCode;
         r.requestId = res.headers["x-request-id"] ?? null;

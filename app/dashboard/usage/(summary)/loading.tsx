@@ -10,10 +10,14 @@ export default function UsageLoading() {
       <div className="panel" style={{ ...block(96), marginBottom: 16 }} />
       <div className="grid">
         {[0, 1, 2, 3].map((i) => (
-          <div className="panel" key={i}><div style={{ ...block(44) }} /></div>
+          <div className="panel" key={i}>
+            <div style={{ ...block(44) }} />
+          </div>
         ))}
       </div>
-      <div className="panel" style={{ marginTop: 16 }}><div style={block(240)} /></div>
+      <div className="panel" style={{ marginTop: 16 }}>
+        <div style={block(240)} />
+      </div>
     </div>
   );
 }

@@ -31,7 +31,10 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
     listRequestLog({ db, accountId: account.id, filters, status, cursor: before, limit: PAGE_SIZE }),
   ]);
   const everUsed =
-    summary.totals.requests > 0n || log.rows.length > 0 || (await hasAnyUsage({ db, accountId: account.id })) || (await hasAnyRefusal({ db, accountId: account.id }));
+    summary.totals.requests > 0n ||
+    log.rows.length > 0 ||
+    (await hasAnyUsage({ db, accountId: account.id })) ||
+    (await hasAnyRefusal({ db, accountId: account.id }));
 
   const header = (
     <>
@@ -50,7 +53,15 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           <h2 style={{ marginTop: 0 }}>No requests yet</h2>
           <p>
             Your charts, request log and exports appear here after your first API call.{" "}
-            {keys.length === 0 ? <>Start by creating an <Link href="/dashboard/keys">API key</Link>, then:</> : <>Use one of your <Link href="/dashboard/keys">API keys</Link>:</>}
+            {keys.length === 0 ? (
+              <>
+                Start by creating an <Link href="/dashboard/keys">API key</Link>, then:
+              </>
+            ) : (
+              <>
+                Use one of your <Link href="/dashboard/keys">API keys</Link>:
+              </>
+            )}
           </p>
           <QuickStart />
         </div>
@@ -70,21 +81,29 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       {header}
       <UsageFiltersForm filters={filters} status={status} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
       <div style={{ display: "flex", alignItems: "center", gap: 12, margin: "16px 0" }}>
-        <span className="muted" data-testid="period">{describePeriod(filters)}</span>
+        <span className="muted" data-testid="period">
+          {describePeriod(filters)}
+        </span>
         <span style={{ flex: 1 }} />
-        <a href={exportHref} className="button" data-testid="export-csv" download>Export CSV</a>
+        <a href={exportHref} className="button" data-testid="export-csv" download>
+          Export CSV
+        </a>
       </div>
       <UsageTotals totals={summary.totals} />
 
       {empty ? (
         <div className="panel" style={{ marginTop: 16 }} data-testid="usage-none-in-period">
           <p>No requests match these filters in this period.</p>
-          <p className="muted">Try a longer period, or <Link href="/dashboard/usage">reset the filters</Link>.</p>
+          <p className="muted">
+            Try a longer period, or <Link href="/dashboard/usage">reset the filters</Link>.
+          </p>
         </div>
       ) : (
         <>
           <h2>Spend per {filters.bucket} by model</h2>
-          <div className="panel"><SpendChart data={chart} /></div>
+          <div className="panel">
+            <SpendChart data={chart} />
+          </div>
           <div className="grid chart-grid" style={{ marginTop: 16 }}>
             <div className="panel">
               <div className="muted">Requests per {filters.bucket}</div>
@@ -107,17 +126,33 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       <h2 id="requests">Requests</h2>
       <p className="muted small">
         Billed requests and requests refused before any work (400, 402, 404, 429 …; never charged). Filter by status above;{" "}
-        {status === "all" ? <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: "failed" })}#requests`} data-testid="log-only-failed">show only failed requests</Link> : <Link href={`/dashboard/usage?${qs}#requests`}>show all</Link>}.
+        {status === "all" ? (
+          <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: "failed" })}#requests`} data-testid="log-only-failed">
+            show only failed requests
+          </Link>
+        ) : (
+          <Link href={`/dashboard/usage?${qs}#requests`}>show all</Link>
+        )}
+        .
       </p>
       {log.rows.length === 0 ? (
-        <p className="muted" data-testid="log-empty">{before ? "No older requests." : status === "all" ? "No requests in this period." : "No requests with this status in this period."}</p>
+        <p className="muted" data-testid="log-empty">
+          {before ? "No older requests." : status === "all" ? "No requests in this period." : "No requests with this status in this period."}
+        </p>
       ) : (
         <RequestLogTable rows={log.rows} />
       )}
       <div style={{ display: "flex", gap: 12, marginTop: 12 }} data-testid="log-pagination">
-        {before && <Link href={`/dashboard/usage?${logQs}#requests`} data-testid="log-newest">← Newest</Link>}
+        {before && (
+          <Link href={`/dashboard/usage?${logQs}#requests`} data-testid="log-newest">
+            ← Newest
+          </Link>
+        )}
         {log.next && (
-          <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: status === "all" ? null : status, before: encodeLogCursor(log.next) })}#requests`} data-testid="log-older">
+          <Link
+            href={`/dashboard/usage?${filtersToSearchParams(filters, { status: status === "all" ? null : status, before: encodeLogCursor(log.next) })}#requests`}
+            data-testid="log-older"
+          >
             Older →
           </Link>
         )}

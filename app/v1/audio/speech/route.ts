@@ -13,14 +13,20 @@ export const POST = withApiKey(async (ctx) => {
   const model = resolveModel(ctx.catalog, body.model, "tts");
   const characters = countCharacters(body.input);
   if (characters > model.limits.maxInputCharacters) {
-    throw new ApiError("invalid_request", `'input' is ${characters} characters long; ${model.id} accepts at most ${model.limits.maxInputCharacters}.`, { param: "input" });
+    throw new ApiError("invalid_request", `'input' is ${characters} characters long; ${model.id} accepts at most ${model.limits.maxInputCharacters}.`, {
+      param: "input",
+    });
   }
   // The simulator encodes wav, pcm and flac for real and defaults to wav; upstreams default to mp3 as OpenAI does.
   const format = body.response_format ?? (model.provider === "local" ? "wav" : "mp3");
   if (model.provider === "local" && !LOCAL_SPEECH_FORMATS.includes(format)) {
-    throw new ApiError("invalid_request", `Invalid value for 'response_format': the simulator ${model.id} produces ${LOCAL_SPEECH_FORMATS.join(", ")}, not ${format}.`, {
-      param: "response_format",
-    });
+    throw new ApiError(
+      "invalid_request",
+      `Invalid value for 'response_format': the simulator ${model.id} produces ${LOCAL_SPEECH_FORMATS.join(", ")}, not ${format}.`,
+      {
+        param: "response_format",
+      },
+    );
   }
 
   const meter = await ctx.openMeter({ model, worstCase: { characters }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });

@@ -3,7 +3,13 @@ import { modelsByModality } from "@/lib/catalog";
 import { costFields, costHeaders } from "@/lib/metering/cost";
 import { probeAudio } from "@/lib/providers/local/media/audio-probe";
 import { AudioDecodeError } from "@/lib/providers/local/media/errors";
-import { TIMESTAMP_GRANULARITIES, TRANSCRIPTION_FORMATS, transcribe, type TimestampGranularity, type TranscriptionFormat } from "@/lib/providers/media/transcription";
+import {
+  TIMESTAMP_GRANULARITIES,
+  TRANSCRIPTION_FORMATS,
+  transcribe,
+  type TimestampGranularity,
+  type TranscriptionFormat,
+} from "@/lib/providers/media/transcription";
 
 export const dynamic = "force-dynamic";
 
@@ -25,13 +31,19 @@ export const POST = withApiKey(async (ctx) => {
     throw new ApiError("invalid_request", "Missing required parameter: 'file' (the audio, uploaded as a file part of multipart/form-data).", { param: "file" });
   }
   if (file.size > model.limits.maxAudioBytes) {
-    throw new ApiError("payload_too_large", `The audio file is ${file.size} bytes; ${model.id} accepts files up to ${model.limits.maxAudioBytes} bytes (25 MB).`, {
-      param: "file",
-    });
+    throw new ApiError(
+      "payload_too_large",
+      `The audio file is ${file.size} bytes; ${model.id} accepts files up to ${model.limits.maxAudioBytes} bytes (25 MB).`,
+      {
+        param: "file",
+      },
+    );
   }
   const formatField = form.get("response_format") ?? "json";
   if (typeof formatField !== "string" || !(TRANSCRIPTION_FORMATS as readonly string[]).includes(formatField)) {
-    throw new ApiError("invalid_request", `Invalid value for 'response_format': expected one of ${TRANSCRIPTION_FORMATS.join(", ")}.`, { param: "response_format" });
+    throw new ApiError("invalid_request", `Invalid value for 'response_format': expected one of ${TRANSCRIPTION_FORMATS.join(", ")}.`, {
+      param: "response_format",
+    });
   }
   const format = formatField as TranscriptionFormat;
   const granularities = timestampGranularities(form, format);
@@ -45,9 +57,13 @@ export const POST = withApiKey(async (ctx) => {
     throw err;
   }
   if (durationMs > model.limits.maxAudioSeconds * 1000) {
-    throw new ApiError("invalid_request", `The audio is ${Math.ceil(durationMs / 1000)} s long; ${model.id} accepts at most ${model.limits.maxAudioSeconds} s.`, {
-      param: "file",
-    });
+    throw new ApiError(
+      "invalid_request",
+      `The audio is ${Math.ceil(durationMs / 1000)} s long; ${model.id} accepts at most ${model.limits.maxAudioSeconds} s.`,
+      {
+        param: "file",
+      },
+    );
   }
 
   const maxCostField = form.get("max_cost");

@@ -9,7 +9,10 @@ const contentPart = z.looseObject({ type: z.string({ error: "a content part need
 
 const message = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool"], { error: "must be one of system, developer, user, assistant, tool" }),
-  content: z.union([z.string(), z.array(contentPart)], { error: "must be a string or an array of content parts" }).nullable().optional(),
+  content: z
+    .union([z.string(), z.array(contentPart)], { error: "must be a string or an array of content parts" })
+    .nullable()
+    .optional(),
   name: z.string().optional(),
 });
 

@@ -17,7 +17,9 @@ export const POST = withApiKey(async (ctx) => {
   const model = resolveModel(ctx.catalog, body.model, "image");
   const n = body.n ?? 1;
   if (n > model.limits.maxImagesPerRequest) {
-    throw new ApiError("invalid_request", `Invalid value for 'n': ${model.id} makes at most ${model.limits.maxImagesPerRequest} images per request.`, { param: "n" });
+    throw new ApiError("invalid_request", `Invalid value for 'n': ${model.id} makes at most ${model.limits.maxImagesPerRequest} images per request.`, {
+      param: "n",
+    });
   }
   const sizes = model.limits.sizes;
   const asked = body.size && body.size !== "auto" ? body.size : undefined;
@@ -31,8 +33,22 @@ export const POST = withApiKey(async (ctx) => {
   const responseFormat = body.response_format ?? "b64_json";
 
   // Priced by quality and size where the model says so; what the client left to the provider is reserved at its worst.
-  const meter = await ctx.openMeter({ model, worstCase: { images: n, imageQuality: quality, imageSize: size }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });
-  const result = await generateImages(ctx.catalog, { model, prompt: body.prompt, n, width, height, responseFormat, body, signal: ctx.req.signal, trace: meter.trace });
+  const meter = await ctx.openMeter({
+    model,
+    worstCase: { images: n, imageQuality: quality, imageSize: size },
+    maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost),
+  });
+  const result = await generateImages(ctx.catalog, {
+    model,
+    prompt: body.prompt,
+    n,
+    width,
+    height,
+    responseFormat,
+    body,
+    signal: ctx.req.signal,
+    trace: meter.trace,
+  });
   const images = result.images;
   if (images.length === 0) throw new ApiError("upstream_error", "The image model returned no images; nothing was charged.");
 

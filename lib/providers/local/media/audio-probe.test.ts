@@ -16,7 +16,12 @@ describe("probeAudio", () => {
 
   it("refuses empty, non-audio and truncated uploads with a decode error", async () => {
     const wav = encodeWav(new Int16Array(16_000), 16_000);
-    for (const bytes of [new Uint8Array(0), Buffer.from("just some text, not audio"), wav.subarray(0, 2000), Buffer.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0])]) {
+    for (const bytes of [
+      new Uint8Array(0),
+      Buffer.from("just some text, not audio"),
+      wav.subarray(0, 2000),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0]),
+    ]) {
       await expect(probeAudio(bytes)).rejects.toBeInstanceOf(AudioDecodeError);
     }
   });
@@ -38,7 +43,11 @@ describe("transcription simulator", () => {
     expect(a).toEqual(simulateTranscript(Buffer.from("file-a"), 12_000));
     expect(a.text).not.toBe(simulateTranscript(Buffer.from("file-b"), 12_000).text);
     expect(a.text.startsWith("[Simulated transcript of 12.00 s of audio]")).toBe(true);
-    expect(a.segments.map((s) => [s.start, s.end])).toEqual([[0, 5], [5, 10], [10, 12]]);
+    expect(a.segments.map((s) => [s.start, s.end])).toEqual([
+      [0, 5],
+      [5, 10],
+      [10, 12],
+    ]);
     expect(toSrt(a)).toContain("00:00:10,000 --> 00:00:12,000");
     expect(toVtt(a).startsWith("WEBVTT\n\n00:00:00.000 --> 00:00:05.000")).toBe(true);
   });

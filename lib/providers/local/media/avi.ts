@@ -106,7 +106,11 @@ export function inspectAvi(bytes: Uint8Array): AviInfo {
   const id = (o: number) => b.toString("latin1", o, o + 4);
   if (b.length < 12 || id(0) !== "RIFF" || id(8) !== "AVI ") throw new Error("not an AVI file");
   if (b.readUInt32LE(4) + 8 !== b.length) throw new Error("RIFF size does not match the file size");
-  let width = 0, height = 0, fps = 0, frameCount = 0, codec = "";
+  let width = 0,
+    height = 0,
+    fps = 0,
+    frameCount = 0,
+    codec = "";
   let moviStart = -1;
   const frames: Buffer[] = [];
   let indexEntries = 0;

@@ -11,7 +11,9 @@ function decodeFlac(file: Uint8Array): { sampleRate: number; channels: number; s
   expect(String.fromCharCode(...file.subarray(0, 4))).toBe("fLaC");
   r.pos = 32;
   let last = 0;
-  let sampleRate = 0, channels = 0, total = 0;
+  let sampleRate = 0,
+    channels = 0,
+    total = 0;
   while (!last) {
     last = r.read(1);
     const type = r.read(7);
@@ -34,7 +36,10 @@ function decodeFlac(file: Uint8Array): { sampleRate: number; channels: number; s
     const bs = r.read(4);
     r.read(4 + 4 + 3 + 1);
     let lead = r.read(8);
-    while ((lead & 0xc0) === 0xc0) { r.read(8); lead = (lead << 1) & 0xff; } // skip coded number
+    while ((lead & 0xc0) === 0xc0) {
+      r.read(8);
+      lead = (lead << 1) & 0xff;
+    } // skip coded number
     const size = bs === 12 ? 4096 : bs === 7 ? r.read(16) + 1 : NaN;
     r.read(8); // crc-8
     for (let ch = 0; ch < channels; ch++) {
@@ -68,7 +73,11 @@ describe("FLAC encoder", () => {
     const mono = Int16Array.from({ length: 4096 * 2 + 123 }, (_, i) => Math.round(Math.sin(i / 9) * 20_000 + ((i * 7919) % 97)));
     const extremes = Int16Array.from({ length: 300 }, (_, i) => (i % 2 ? 32767 : -32768));
     const stereo = Int16Array.from({ length: 2 * 5000 }, (_, i) => (i % 2 ? -1 : 1) * ((i * 31) % 3000));
-    for (const [samples, rate, ch] of [[mono, 24_000, 1], [extremes, 44_100, 1], [stereo, 48_000, 2]] as const) {
+    for (const [samples, rate, ch] of [
+      [mono, 24_000, 1],
+      [extremes, 44_100, 1],
+      [stereo, 48_000, 2],
+    ] as const) {
       const decoded = decodeFlac(encodeFlac(samples, rate, ch));
       expect(decoded.sampleRate).toBe(rate);
       expect(decoded.channels).toBe(ch);

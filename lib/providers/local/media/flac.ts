@@ -9,7 +9,17 @@ import { BitWriter } from "./bits";
 export const FLAC_BLOCK_SIZE = 4096;
 
 const SAMPLE_RATE_CODES: Record<number, number> = {
-  88_200: 1, 176_400: 2, 192_000: 3, 8_000: 4, 16_000: 5, 22_050: 6, 24_000: 7, 32_000: 8, 44_100: 9, 48_000: 10, 96_000: 11,
+  88_200: 1,
+  176_400: 2,
+  192_000: 3,
+  8_000: 4,
+  16_000: 5,
+  22_050: 6,
+  24_000: 7,
+  32_000: 8,
+  44_100: 9,
+  48_000: 10,
+  96_000: 11,
 };
 
 function crc8(bytes: Uint8Array): number {
@@ -50,11 +60,16 @@ function writeUtf8Number(w: BitWriter, n: number): void {
 // Residual of the order-k fixed polynomial predictor at sample n.
 function fixedResidual(x: Int16Array | Int32Array, n: number, order: number): number {
   switch (order) {
-    case 0: return x[n];
-    case 1: return x[n] - x[n - 1];
-    case 2: return x[n] - 2 * x[n - 1] + x[n - 2];
-    case 3: return x[n] - 3 * x[n - 1] + 3 * x[n - 2] - x[n - 3];
-    default: return x[n] - 4 * x[n - 1] + 6 * x[n - 2] - 4 * x[n - 3] + x[n - 4];
+    case 0:
+      return x[n];
+    case 1:
+      return x[n] - x[n - 1];
+    case 2:
+      return x[n] - 2 * x[n - 1] + x[n - 2];
+    case 3:
+      return x[n] - 3 * x[n - 1] + 3 * x[n - 2] - x[n - 3];
+    default:
+      return x[n] - 4 * x[n - 1] + 6 * x[n - 2] - 4 * x[n - 3] + x[n - 4];
   }
 }
 

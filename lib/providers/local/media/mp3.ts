@@ -31,8 +31,7 @@ export function readMpegFrameHeader(b: Uint8Array, off: number): MpegFrame | nul
   const sampleRate = SAMPLE_RATES[version][sri];
   const padding = (b[off + 2] >> 1) & 1;
   const samples = layer === 1 ? 384 : layer === 2 || version === 1 ? 1152 : 576;
-  const length =
-    layer === 1 ? (Math.floor((12 * kbps * 1000) / sampleRate) + padding) * 4 : Math.floor(((samples / 8) * kbps * 1000) / sampleRate) + padding;
+  const length = layer === 1 ? (Math.floor((12 * kbps * 1000) / sampleRate) + padding) * 4 : Math.floor(((samples / 8) * kbps * 1000) / sampleRate) + padding;
   return { version, layer, sampleRate, samples, length, mono: b[off + 3] >> 6 === 3 };
 }
 

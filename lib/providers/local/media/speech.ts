@@ -13,13 +13,29 @@ export const SPEECH_MAX_SPEED = 4;
 
 // Voices differ in base pitch (Hz). Unknown voices get a pitch from their name's hash.
 const VOICE_PITCH: Record<string, number> = {
-  alloy: 140, ash: 110, ballad: 125, coral: 190, echo: 105, fable: 150,
-  nova: 210, onyx: 90, sage: 175, shimmer: 220, verse: 130, marin: 180, cedar: 100,
+  alloy: 140,
+  ash: 110,
+  ballad: 125,
+  coral: 190,
+  echo: 105,
+  fable: 150,
+  nova: 210,
+  onyx: 90,
+  sage: 175,
+  shimmer: 220,
+  verse: 130,
+  marin: 180,
+  cedar: 100,
 };
 
 // Rough first and second formants (Hz) for the vowel letters.
 const FORMANTS: Record<string, [number, number]> = {
-  a: [730, 1090], e: [530, 1840], i: [270, 2290], o: [570, 840], u: [300, 870], y: [400, 1900],
+  a: [730, 1090],
+  e: [530, 1840],
+  i: [270, 2290],
+  o: [570, 840],
+  u: [300, 870],
+  y: [400, 1900],
 };
 
 /** The number of characters billed for `text`: Unicode code points, as users count them. */

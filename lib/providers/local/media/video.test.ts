@@ -7,7 +7,9 @@ import { renderVideo } from "./video";
 // file's own Huffman tables, which must consume the scan exactly. Returns the DC values.
 function inspectJpeg(jpg: Uint8Array) {
   const markers: number[] = [];
-  let width = 0, height = 0, off = 2;
+  let width = 0,
+    height = 0,
+    off = 2;
   const tables = new Map<number, Map<string, number>>();
   expect([jpg[0], jpg[1]]).toEqual([0xff, 0xd8]);
   for (;;) {
@@ -22,7 +24,8 @@ function inspectJpeg(jpg: Uint8Array) {
     if (m === 0xc4) {
       const id = jpg[off + 4];
       const codes = new Map<string, number>();
-      let code = 0, k = off + 21;
+      let code = 0,
+        k = off + 21;
       for (let l = 1; l <= 16; l++) {
         for (let i = 0; i < jpg[off + 4 + l]; i++) {
           codes.set(code.toString(2).padStart(l, "0"), jpg[k++]);
@@ -48,7 +51,7 @@ function inspectJpeg(jpg: Uint8Array) {
   const sym = (t: Map<string, number>) => {
     for (let l = 1; l <= 16; l++) {
       const v = t.get(s.slice(p, p + l));
-      if (v !== undefined) return (p += l), v;
+      if (v !== undefined) return ((p += l), v);
     }
     throw new Error(`bad Huffman code at bit ${p}`);
   };
@@ -64,7 +67,7 @@ function inspectJpeg(jpg: Uint8Array) {
       p += size;
       pred[c] += diff;
       if (c === 0) dcs.push(pred[0]);
-      for (let k = 1; k < 64; ) {
+      for (let k = 1; k < 64;) {
         const rs = sym(tables.get(c ? 0x11 : 0x10)!);
         if (rs === 0) break;
         k += (rs >> 4) + 1;
@@ -78,7 +81,8 @@ function inspectJpeg(jpg: Uint8Array) {
 
 describe("JPEG encoder", () => {
   it("writes a baseline JFIF whose scan decodes block for block", () => {
-    const w = 40, h = 24;
+    const w = 40,
+      h = 24;
     const rgb = new Uint8Array(w * h * 3).fill(200);
     for (let i = 0; i < 200; i++) rgb[i * 7] = (i * 53) & 0xff; // some detail
     const info = inspectJpeg(encodeJpeg(w, h, rgb, 80));
@@ -107,7 +111,10 @@ describe("video simulator", () => {
 
   it("pads odd-sized frames and indexes every chunk", () => {
     const avi = writeMjpegAvi({ width: 1, height: 1, fps: 1, frames: [Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5)] });
-    expect(inspectAvi(avi).frames.map((f) => [...f])).toEqual([[1, 2, 3], [4, 5]]);
+    expect(inspectAvi(avi).frames.map((f) => [...f])).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(() => inspectAvi(avi.subarray(0, avi.length - 4))).toThrow(/RIFF size/);
   });
 });

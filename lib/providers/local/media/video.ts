@@ -75,7 +75,13 @@ function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> 
 export function renderVideo(prompt: string, opts: VideoOptions): RenderedVideo {
   const fps = opts.fps ?? VIDEO_FPS;
   const frames = [...jpegFrames(prompt, opts)];
-  return { bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }), frameCount: frames.length, fps, width: opts.width, height: opts.height };
+  return {
+    bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }),
+    frameCount: frames.length,
+    fps,
+    width: opts.width,
+    height: opts.height,
+  };
 }
 
 /**
@@ -96,5 +102,11 @@ export async function renderVideoAsync(prompt: string, opts: VideoOptions & { on
       await opts.onProgress(pct);
     }
   }
-  return { bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }), frameCount: frames.length, fps, width: opts.width, height: opts.height };
+  return {
+    bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }),
+    frameCount: frames.length,
+    fps,
+    width: opts.width,
+    height: opts.height,
+  };
 }

@@ -20,22 +20,50 @@ export default async function ReceiptPage({ params }: { params: Promise<{ paymen
   const brand = r.card ? r.card.brand[0].toUpperCase() + r.card.brand.slice(1) : null;
   return (
     <>
-      <p className="no-print"><Link href="/dashboard/billing">← Billing</Link></p>
+      <p className="no-print">
+        <Link href="/dashboard/billing">← Billing</Link>
+      </p>
       <article className="panel receipt" data-testid="receipt">
         <h1>Receipt</h1>
         <p className="muted">Metered: prepaid credit for the model API</p>
         <table>
           <tbody>
-            <tr><th scope="row">Amount paid</th><td data-testid="receipt-amount" data-micro-usd={String(r.amountMicroUsd)}><strong>{formatMoney(r.amountMicroUsd)}</strong> (USD)</td></tr>
-            <tr><th scope="row">Date</th><td data-testid="receipt-date">{when(r.paidAt)}</td></tr>
-            <tr><th scope="row">Paid with</th><td data-testid="receipt-card">{r.card ? `${brand} •••• ${r.card.last4}` : "card (details unavailable)"}</td></tr>
-            <tr><th scope="row">Account</th><td data-testid="receipt-account">{r.accountEmail} <span className="muted">({r.accountId})</span></td></tr>
-            <tr><th scope="row">For</th><td>{r.source === "auto" ? "Automatic top-up" : "Top-up"} of prepaid credit, spent per request at published rates</td></tr>
-            <tr><th scope="row">Payment reference</th><td><code data-testid="receipt-reference">{r.paymentIntentId}</code></td></tr>
+            <tr>
+              <th scope="row">Amount paid</th>
+              <td data-testid="receipt-amount" data-micro-usd={String(r.amountMicroUsd)}>
+                <strong>{formatMoney(r.amountMicroUsd)}</strong> (USD)
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Date</th>
+              <td data-testid="receipt-date">{when(r.paidAt)}</td>
+            </tr>
+            <tr>
+              <th scope="row">Paid with</th>
+              <td data-testid="receipt-card">{r.card ? `${brand} •••• ${r.card.last4}` : "card (details unavailable)"}</td>
+            </tr>
+            <tr>
+              <th scope="row">Account</th>
+              <td data-testid="receipt-account">
+                {r.accountEmail} <span className="muted">({r.accountId})</span>
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">For</th>
+              <td>{r.source === "auto" ? "Automatic top-up" : "Top-up"} of prepaid credit, spent per request at published rates</td>
+            </tr>
+            <tr>
+              <th scope="row">Payment reference</th>
+              <td>
+                <code data-testid="receipt-reference">{r.paymentIntentId}</code>
+              </td>
+            </tr>
           </tbody>
         </table>
       </article>
-      <p className="no-print"><PrintButton /></p>
+      <p className="no-print">
+        <PrintButton />
+      </p>
     </>
   );
 }

@@ -5,7 +5,9 @@ export default function RequestNotFound() {
     <div className="panel" data-testid="request-not-found">
       <h1>Request not found</h1>
       <p className="muted">There is no request with this id in your account.</p>
-      <p><Link href="/dashboard/usage">Back to usage</Link></p>
+      <p>
+        <Link href="/dashboard/usage">Back to usage</Link>
+      </p>
     </div>
   );
 }

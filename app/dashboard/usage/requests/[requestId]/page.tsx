@@ -18,7 +18,6 @@ function safeDecode(s: string): string {
   }
 }
 
-
 export default async function RequestDetailPage({ params }: { params: Promise<{ requestId: string }> }) {
   const { db, account } = await requireAccount();
   const { requestId } = await params;
@@ -35,7 +34,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
   const rows: [string, React.ReactNode, string?][] = [
     ["Request id", <code key="id">{e.requestId}</code>, "detail-request-id"],
     ["Time", formatUtc(e.createdAt), "detail-time"],
-    ["API key", e.keyName ? `${e.keyName} (${e.keyId})` : e.keyId ?? "—", "detail-key"],
+    ["API key", e.keyName ? `${e.keyName} (${e.keyId})` : (e.keyId ?? "—"), "detail-key"],
     ["Model", <code key="m">{e.model}</code>, "detail-model"],
     ["Modality", e.modality],
     ["Billed units", formatUnits(e), "detail-units"],
@@ -52,14 +51,19 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
   ];
   return (
     <>
-      <p><Link href="/dashboard/usage#requests">← Usage</Link></p>
+      <p>
+        <Link href="/dashboard/usage#requests">← Usage</Link>
+      </p>
       <h1>Request</h1>
       <div className="panel" data-testid="request-detail">
         <h2 style={{ marginTop: 0 }}>Usage event</h2>
         <table>
           <tbody>
             {rows.map(([label, value, testId]) => (
-              <tr key={label}><th style={{ width: 220 }}>{label}</th><td data-testid={testId}>{value}</td></tr>
+              <tr key={label}>
+                <th style={{ width: 220 }}>{label}</th>
+                <td data-testid={testId}>{value}</td>
+              </tr>
             ))}
           </tbody>
         </table>
@@ -69,12 +73,36 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
         {le ? (
           <table>
             <tbody>
-              <tr><th style={{ width: 220 }}>Entry</th><td>#{le.id} · {le.kind}</td></tr>
-              <tr><th>Amount</th><td data-testid="ledger-amount" data-micro-usd={String(le.amountMicroUsd)}>{formatMoney(le.amountMicroUsd)} ({le.amountMicroUsd} micro-USD)</td></tr>
-              <tr><th>Balance after</th><td>{formatMoney(le.balanceAfterMicroUsd)}</td></tr>
-              <tr><th>Reference</th><td><code>{le.reference}</code></td></tr>
-              <tr><th>Description</th><td>{le.description}</td></tr>
-              <tr><th>Posted</th><td>{formatUtc(le.createdAt)}</td></tr>
+              <tr>
+                <th style={{ width: 220 }}>Entry</th>
+                <td>
+                  #{le.id} · {le.kind}
+                </td>
+              </tr>
+              <tr>
+                <th>Amount</th>
+                <td data-testid="ledger-amount" data-micro-usd={String(le.amountMicroUsd)}>
+                  {formatMoney(le.amountMicroUsd)} ({le.amountMicroUsd} micro-USD)
+                </td>
+              </tr>
+              <tr>
+                <th>Balance after</th>
+                <td>{formatMoney(le.balanceAfterMicroUsd)}</td>
+              </tr>
+              <tr>
+                <th>Reference</th>
+                <td>
+                  <code>{le.reference}</code>
+                </td>
+              </tr>
+              <tr>
+                <th>Description</th>
+                <td>{le.description}</td>
+              </tr>
+              <tr>
+                <th>Posted</th>
+                <td>{formatUtc(le.createdAt)}</td>
+              </tr>
             </tbody>
           </table>
         ) : (
@@ -93,23 +121,34 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
     ["Request id", <code key="id">{r.requestId}</code>, "detail-request-id"],
     ["Time", r.count > 1 ? `${formatUtc(r.createdAt)} to ${formatUtc(r.lastAt)}` : formatUtc(r.createdAt), "detail-time"],
     ["Identical refusals", r.count > 1 ? `${formatInt(r.count)} (this is the first; each had its own request id)` : "1", "detail-count"],
-    ["API key", r.keyName ? `${r.keyName} (${r.keyId})` : r.keyId ?? "—", "detail-key"],
+    ["API key", r.keyName ? `${r.keyName} (${r.keyId})` : (r.keyId ?? "—"), "detail-key"],
     ["Endpoint", <code key="p">{`${r.method} ${r.path}`}</code>],
     ["Model", r.model ? <code key="m">{r.model}</code> : "—", "detail-model"],
-    ["Status", <span key="s" className="error" data-testid="log-status">{r.httpStatus} {r.code}</span>, "detail-status"],
+    [
+      "Status",
+      <span key="s" className="error" data-testid="log-status">
+        {r.httpStatus} {r.code}
+      </span>,
+      "detail-status",
+    ],
     ["Error message", r.message, "detail-message"],
     ["Cost", "$0.00: refused before any credit was held; nothing charged, no ledger entry", "detail-cost"],
   ];
   return (
     <>
-      <p><Link href="/dashboard/usage?status=failed#requests">← Usage</Link></p>
+      <p>
+        <Link href="/dashboard/usage?status=failed#requests">← Usage</Link>
+      </p>
       <h1>Refused request</h1>
       <div className="panel" data-testid="request-detail">
         <div className="table-scroll">
           <table>
             <tbody>
               {rows.map(([label, value, testId]) => (
-                <tr key={label}><th style={{ width: 220 }}>{label}</th><td data-testid={testId}>{value}</td></tr>
+                <tr key={label}>
+                  <th style={{ width: 220 }}>{label}</th>
+                  <td data-testid={testId}>{value}</td>
+                </tr>
               ))}
             </tbody>
           </table>

@@ -20,7 +20,11 @@ export const GET = withApiKey<{ id: string }>(async (ctx) => {
   }
   // Past its expiry the content is refused, and soon after deleted (artifact unlinked).
   const artifact = job.artifactId ? await loadArtifact(ctx.db, { id: job.artifactId, accountId: ctx.key.accountId }) : null;
-  if (!artifact) throw new ApiError("not_found", `The content of video '${job.id}' has expired${job.expiresAt ? ` (at ${job.expiresAt.toISOString()})` : ""}; generate it again with POST /v1/videos.`);
+  if (!artifact)
+    throw new ApiError(
+      "not_found",
+      `The content of video '${job.id}' has expired${job.expiresAt ? ` (at ${job.expiresAt.toISOString()})` : ""}; generate it again with POST /v1/videos.`,
+    );
   const cost = costHeaders(job.costMicroUsd ?? 0n);
   if (variant === "thumbnail") {
     const first = inspectAvi(artifact.bytes).frames[0];
