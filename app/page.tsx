@@ -7,6 +7,7 @@ import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { auth } from "@/lib/auth";
 import { getCatalog } from "@/lib/catalog";
 import { priceLines, usdLabel } from "@/lib/catalog/public";
+import { MODALITY_NAMES } from "@/lib/catalog/types";
 import { siteOrigin } from "@/lib/docs";
 import { quickStartSamples } from "@/lib/docs/examples";
 import { formatUsd } from "@/lib/money";
@@ -15,16 +16,6 @@ import { TIER_LIST } from "@/lib/ratelimit/tiers";
 // Models, prices and tiers come from the modules the biller and the limiter use; rendered
 // per request so an instance's configured upstream models appear.
 export const dynamic = "force-dynamic";
-
-const MODALITY_LABEL = {
-  chat: "Chat",
-  completion: "Completions",
-  image: "Images",
-  video: "Video",
-  tts: "Text-to-speech",
-  stt: "Speech-to-text",
-  embedding: "Embeddings",
-} as const;
 
 export default async function Home() {
   const [session, h] = await Promise.all([auth(), headers()]);
@@ -106,7 +97,7 @@ export default async function Home() {
                     <td>
                       <code>{m.id}</code> {m.simulator && <span className="badge">simulator</span>}
                     </td>
-                    <td>{MODALITY_LABEL[m.modality]}</td>
+                    <td>{MODALITY_NAMES[m.modality]}</td>
                     <td>
                       {priceLines(m).map((p) => (
                         <div key={p.unit}>

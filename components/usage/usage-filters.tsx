@@ -1,20 +1,8 @@
 import Link from "next/link";
-import { MODALITIES } from "@/lib/catalog/types";
+import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
 import { filtersToSearchParams, RANGE_LABELS, RANGES, type UsageFilters } from "@/lib/usage/filters";
 import { LOG_STATUS_LABELS, LOG_STATUSES, type LogStatus } from "@/lib/usage/request-log";
 import { PeriodFields } from "./period-fields";
-
-const MODALITY_LABELS: Record<string, string> = {
-  chat: "Chat",
-  completion: "Completions",
-  image: "Images",
-  video: "Video",
-  tts: "Text-to-speech",
-  stt: "Speech-to-text",
-  embedding: "Embeddings",
-};
-
-export { MODALITY_LABELS };
 
 /**
  * The filters as a plain GET form: applying them changes the URL, so every view of the
@@ -78,7 +66,7 @@ export function UsageFiltersForm({
             <option value="">All modalities</option>
             {MODALITIES.map((m) => (
               <option key={m} value={m}>
-                {MODALITY_LABELS[m]}
+                {MODALITY_NAMES[m]}
               </option>
             ))}
           </select>

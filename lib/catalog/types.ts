@@ -3,6 +3,17 @@
 
 export const MODALITIES = ["chat", "completion", "image", "video", "tts", "stt", "embedding"] as const;
 export type Modality = (typeof MODALITIES)[number];
+
+/** Each modality's short name, as the landing page and the usage filters show it (the docs use longer ones). */
+export const MODALITY_NAMES: Record<Modality, string> = {
+  chat: "Chat",
+  completion: "Completions",
+  image: "Images",
+  video: "Video",
+  tts: "Text-to-speech",
+  stt: "Speech-to-text",
+  embedding: "Embeddings",
+};
 export type ProviderKind = "local" | "upstream";
 
 type Base = {
