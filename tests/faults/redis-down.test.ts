@@ -139,7 +139,10 @@ describe.skipIf(!redisOk)("Redis refused: cut mid-run (TCP proxy in front of the
     expect(stats.backend).toBe("redis");
     expect(stats.degraded).toBeGreaterThanOrEqual(25);
     expect(stats.refused).toBeGreaterThanOrEqual(15);
-    expect(stats.errors).toBeGreaterThanOrEqual(1);
+    // The store failed; whether a call met the refused connection (an error) or the limiter's
+    // own deadline first (a timeout) depends on timing: seen both ways (CI: 8 timeouts, 0 errors).
+    expect(stats.failures).toBeGreaterThanOrEqual(1);
+    expect(stats.timeouts + stats.errors).toBe(stats.failures);
 
     // Redis back: after the breaker period and a reconnect, sign-in works again.
     await proxy.restore();
