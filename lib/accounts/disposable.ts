@@ -1,5 +1,5 @@
-import disposableDomains from "disposable-email-domains";
-import disposableWildcards from "disposable-email-domains/wildcard.json";
+import disposableDomains from "disposable-email-domains" with { type: "json" };
+import disposableWildcards from "disposable-email-domains/wildcard.json" with { type: "json" };
 import { splitAddress } from "./email-identity";
 
 // Kept apart from ./email-identity.ts: the list is large (~70,000 domains) and only the
