@@ -82,7 +82,7 @@ export default async function Home() {
             Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in and deterministic, for trying
             the platform.
           </p>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table data-testid="landing-models">
               <thead>
                 <tr>
@@ -115,7 +115,7 @@ export default async function Home() {
         <section aria-labelledby="limits">
           <h2 id="limits">Rate limits</h2>
           <p className="muted">Per API key, per minute, by your account&apos;s tier. Every response says how many requests are left.</p>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table data-testid="landing-tiers">
               <thead>
                 <tr>

@@ -37,9 +37,10 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
   await row.getByTestId("key-settings").locator("summary").click();
   await row.getByTestId("rename-input").fill("limited backend");
   await row.getByTestId("rename-submit").click();
-  await expect(row.getByTestId("rename-status")).toContainText("Renamed");
+  // The row is found by its name, so after the rename it is the row with the new name.
   row = await keyRow(page, "limited backend");
   await expect(row).toHaveCount(1);
+  await expect(row.getByTestId("rename-status")).toContainText("Renamed");
 
   await row.getByTestId("key-settings").locator("summary").click();
   await row.getByTestId("limit-input").fill("0.02");

@@ -57,6 +57,7 @@ test("the nav collapses behind a Menu button on a phone and marks the current pa
   await usageLink.click();
   await expect(page).toHaveURL(/\/dashboard\/usage$/);
   await expect(usageLink).toBeHidden(); // following a link closes the menu
+  await nav.getByTestId("nav-toggle").click();
   await expect(usageLink).toHaveAttribute("aria-current", "page");
   await expect(nav.getByRole("link", { name: "Overview" })).not.toHaveAttribute("aria-current", "page");
 

@@ -73,11 +73,11 @@ test("a declined request is shown, and the user may ask again", async ({ page, a
   await expect(page.getByTestId("tier-request-form")).toBeVisible();
 });
 
-test("a non-admin gets no admin page; signed out, /admin asks to sign in", async ({ page, user }) => {
+test("a non-admin gets a styled 403, not the admin page; signed out, /admin asks to sign in", async ({ page, user }) => {
   void user;
   await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
   const res = await page.goto("/admin");
-  expect(res?.status()).toBe(404);
+  expect(res?.status()).toBe(403);
   await expect(page.getByTestId("admin-page")).toHaveCount(0);
   await expect(page.getByTestId("approve-request")).toHaveCount(0);
 

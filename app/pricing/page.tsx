@@ -60,7 +60,7 @@ export default function PricingPage() {
           <section key={s.modality}>
             <h2>{s.title}</h2>
             <p className="muted">Billed {s.unit}.</p>
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
               <table>
                 <thead>
                   <tr>
@@ -103,7 +103,7 @@ export default function PricingPage() {
         </li>
       </ul>
       <h2>Rate limits</h2>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
         <table>
           <thead>
             <tr>

@@ -47,7 +47,7 @@ function BlockView({ block }: { block: Block }) {
     }
     case "table":
       return (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
           <table data-testid={block.testId}>
             <thead>
               <tr>

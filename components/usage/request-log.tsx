@@ -16,7 +16,7 @@ export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "http
 /** The request log: newest first, one page of a keyset-paginated query; refusals included. */
 export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
       <table data-testid="request-log">
         <thead>
           <tr>

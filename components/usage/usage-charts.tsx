@@ -67,7 +67,7 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
   return (
     <details className="chart-table" data-testid="chart-table">
       <summary>{title}: show as a table</summary>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
         <table>
           <caption className="visually-hidden">{title}</caption>
           <thead>

@@ -46,7 +46,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
     b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0]),
   );
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
       <table data-testid="model-breakdown">
         <thead>
           <tr>
@@ -86,7 +86,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
 /** Per-key subtotals over the same period and filters; they add up to the period's total. */
 export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: UsageUnits }) {
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
       <table data-testid="key-breakdown">
         <thead>
           <tr>

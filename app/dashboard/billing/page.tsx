@@ -117,7 +117,7 @@ export default async function BillingPage() {
       {payments.length > 0 && (
         <>
           <h2>Recent payments</h2>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table data-testid="payments-table">
               <thead>
                 <tr>
@@ -157,7 +157,7 @@ export default async function BillingPage() {
       {history.length === 0 ? (
         <p className="muted">No activity yet.</p>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
           <table data-testid="history-table">
             <thead>
               <tr>

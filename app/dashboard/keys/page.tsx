@@ -38,7 +38,7 @@ export default async function KeysPage() {
           No keys yet. Create one above to make your first request.
         </p>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
           <table data-testid="keys-table">
             <thead>
               <tr>

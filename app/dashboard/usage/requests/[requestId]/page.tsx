@@ -141,7 +141,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
       </p>
       <h1>Refused request</h1>
       <div className="panel" data-testid="request-detail">
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
           <table>
             <tbody>
               {rows.map(([label, value, testId]) => (
