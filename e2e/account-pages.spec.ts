@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { AuthPage, expect, test, uniqueEmail } from "./fixtures";
 
 // Issue 14 points 5, 6 and 7 in the browser, each test with its own new user: keys with
@@ -15,6 +15,13 @@ async function chat(baseURL: string, secret: string, body: Record<string, unknow
 
 async function keyRow(page: Page, name: string) {
   return page.getByTestId("key-row").filter({ has: page.getByTestId("key-name-cell").getByText(name, { exact: true }) });
+}
+
+/** Opens the row's settings disclosure unless it is already open (a click on an open one closes it). */
+async function openSettings(row: Locator) {
+  const details = row.getByTestId("key-settings");
+  if ((await details.getAttribute("open")) === null) await details.locator("summary").click();
+  await expect(details).toHaveAttribute("open", "");
 }
 
 test("keys: spend today and this month, rename, a spend limit that refuses with 402, then cleared", async ({ page, user, keys, baseURL }) => {
@@ -34,7 +41,7 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
   await expect(row.getByTestId("key-spend-today")).toHaveText("$0.01");
   await expect(row.getByTestId("key-spend-month")).toHaveText("$0.01");
 
-  await row.getByTestId("key-settings").locator("summary").click();
+  await openSettings(row);
   await row.getByTestId("rename-input").fill("limited backend");
   await row.getByTestId("rename-submit").click();
   // The row is found by its name, so after the rename it is the row with the new name.
@@ -42,7 +49,7 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
   await expect(row).toHaveCount(1);
   await expect(row.getByTestId("rename-status")).toContainText("Renamed");
 
-  await row.getByTestId("key-settings").locator("summary").click();
+  await openSettings(row);
   await row.getByTestId("limit-input").fill("0.02");
   await row.getByTestId("limit-period").selectOption("daily");
   await row.getByTestId("limit-submit").click();
@@ -60,7 +67,7 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
 
   await page.reload();
   row = await keyRow(page, "limited backend");
-  await row.getByTestId("key-settings").locator("summary").click();
+  await openSettings(row);
   await row.getByTestId("limit-clear").click();
   await expect(row.getByTestId("limit-status")).toContainText("removed");
   expect((await chat(baseURL!, secret, { model: "local/lorem-chat", max_tokens: 4000 })).status).toBe(200);
@@ -68,7 +75,7 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
   // A bad amount is a clear message, not a crash.
   await page.reload();
   row = await keyRow(page, "limited backend");
-  await row.getByTestId("key-settings").locator("summary").click();
+  await openSettings(row);
   await row.getByTestId("limit-input").fill("ten dollars");
   await row.getByTestId("limit-submit").click();
   await expect(row.getByTestId("limit-status")).toContainText("Enter the limit in dollars");

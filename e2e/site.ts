@@ -33,11 +33,21 @@ const unique = (xs: string[]) => [...new Set(xs)];
 export async function expectNoHorizontalOverflow(page: Page, path: string) {
   const { scrollWidth, innerWidth, culprit } = await page.evaluate(() => {
     const vw = window.innerWidth;
-    // Names the widest offender, so a failure says what to fix.
+    // Names the first offender outside a scrolling box (content of a box that scrolls or clips
+    // does not widen the page), so a failure says what to fix.
+    const clipped = (el: Element) => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== "visible") return true;
+      return false;
+    };
     let culprit = "";
     for (const el of Array.from(document.body.querySelectorAll("*"))) {
       const r = el.getBoundingClientRect();
-      if (r.right > vw + 1 && !culprit) culprit = `${el.tagName.toLowerCase()}.${(el as HTMLElement).className} (${Math.round(r.right)} px)`;
+      if (r.right > vw + 1 && !culprit && !clipped(el)) {
+        const path = [el, el.parentElement, el.parentElement?.parentElement]
+          .map((e) => (e ? `${e.tagName.toLowerCase()}.${(e as HTMLElement).className}` : ""))
+          .join(" < ");
+        culprit = `${path} (${Math.round(r.right)} px)`;
+      }
     }
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth: vw, culprit };
   });

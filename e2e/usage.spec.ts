@@ -37,9 +37,7 @@ function parseCsv(text: string) {
 
 const sum = (calls: Call[]) => calls.reduce((s, c) => s + c.costMicroUsd, 0n);
 
-// FIXME (open defect, see the round's closing note): in the merged app the usage page counted
-// 4 of the 7 requests (the second key's 3 missing) in a clean run; not yet diagnosed.
-test.fixme("requests made with new keys are counted in the usage charts, log, key filter and CSV, exactly; another account sees none of it", async ({
+test("requests made with new keys are counted in the usage charts, log, key filter and CSV, exactly; another account sees none of it", async ({
   page,
   auth,
   keys,
@@ -67,9 +65,13 @@ test.fixme("requests made with new keys are counted in the usage charts, log, ke
   expect(new Set(all.map((c) => c.requestId)).size).toBe(7);
 
   // The usage page: totals, chart, log.
-  await page.goto("/dashboard/usage?range=7d");
+  // Requests held in a credit lease are settled a few milliseconds after their answers
+  // (lib/ledger/settle-queue.ts LINGER_MS), so the page may need a reload to show the last.
+  await expect(async () => {
+    await page.goto("/dashboard/usage?range=7d");
+    await expect(page.getByTestId("total-requests")).toHaveText("7", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId("utc-note")).toContainText("UTC");
-  await expect(page.getByTestId("total-requests")).toHaveText("7");
   await expect(page.getByTestId("total-spend")).toHaveAttribute("data-micro-usd", String(sum(all)));
   await expect(page.getByTestId("breakdown-total")).toHaveText(await page.getByTestId("total-spend").innerText());
   await expect(page.getByTestId("chart-spend").locator(".recharts-bar-rectangle").first()).toBeVisible();

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { startTransition, useActionState, useEffect, useRef, type FormEvent } from "react";
 import type { SettingsState } from "@/app/dashboard/settings/actions";
 
 type Action = (prev: SettingsState, form: FormData) => Promise<SettingsState>;
@@ -9,8 +9,20 @@ type Field = { name: string; label: string; type: "email" | "password" | "text";
 /** One settings form: its fields, a submit button, and the answer (success or what to fix). */
 export function SettingsForm(props: { testId: string; fields: Field[]; submit: string; action: Action; danger?: boolean }) {
   const [state, formAction, pending] = useActionState(props.action, undefined);
+  // Submitted through a transition rather than as a form action, so React does not reset the
+  // form afterwards: after "wrong password" the user corrects one field instead of retyping all.
+  // (`action` stays for a submit before hydration.)
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (state?.ok) form.current?.reset(); // done: nothing left to correct
+  }, [state]);
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    startTransition(() => formAction(data));
+  };
   return (
-    <form action={formAction} data-testid={props.testId}>
+    <form ref={form} action={formAction} onSubmit={submit} data-testid={props.testId}>
       {props.fields.map((f) => (
         <div key={f.name}>
           <label htmlFor={`${props.testId}-${f.name}`}>{f.label}</label>

@@ -2,7 +2,6 @@
 
 import { AuthError } from "next-auth";
 import { headers } from "next/headers";
-import { redirect } from "next/navigation";
 import { signIn, signOut } from "@/lib/auth";
 import { changePassword, deleteAccount, requestEmailChange, signOutEverywhere } from "@/lib/auth/account-settings";
 import { currentAccount } from "@/lib/auth/session";
@@ -66,8 +65,8 @@ export async function deleteAccountAction(_prev: SettingsState, form: FormData):
   if (field(form, "confirm") !== "DELETE") return { ok: false, field: "confirm", error: "Type DELETE (in capitals) to confirm." };
   const r = await deleteAccount(s.db, { userId: s.userId, password: field(form, "password") });
   if (!r.ok) return { ok: false, field: r.field, error: r.message };
-  await signOut({ redirect: false });
-  redirect("/?deleted=1");
+  await signOut({ redirectTo: "/?deleted=1" });
+  return ENDED; // not reached: signOut redirects
 }
 
 export async function resendVerificationAction(_prev: SettingsState): Promise<SettingsState> {
