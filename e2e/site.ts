@@ -36,6 +36,8 @@ export async function expectNoHorizontalOverflow(page: Page, path: string) {
     // Names the first offender outside a scrolling box (content of a box that scrolls or clips
     // does not widen the page), so a failure says what to fix.
     const clipped = (el: Element) => {
+      // (An absolutely positioned element escapes a scrolling ancestor that is not positioned: not counted as clipped.)
+      if (["absolute", "fixed"].includes(getComputedStyle(el).position)) return false;
       for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== "visible") return true;
       return false;
     };

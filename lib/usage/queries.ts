@@ -152,7 +152,7 @@ export type RequestLogRow = {
   aborted: boolean;
 };
 
-type LogDbRow = {
+export type LogDbRow = {
   id: string | number;
   request_id: string;
   created_at: string;
@@ -173,9 +173,10 @@ type LogDbRow = {
   aborted: boolean;
 };
 
-const ISO_US = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
+export const ISO_US = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
 
-const LOG_COLUMNS = sql`e.id::text as id, e.request_id, to_char(e.created_at at time zone 'UTC', ${ISO_US}) as created_at,
+/** The columns of a request-log row from usage_events e (and api_keys k, KEY_JOIN), as LogDbRow. */
+export const LOG_COLUMNS = sql`e.id::text as id, e.request_id, to_char(e.created_at at time zone 'UTC', ${ISO_US}) as created_at,
   e.key_id, k.name as key_name, e.model, e.modality,
   e.input_tokens::text as input_tokens, e.output_tokens::text as output_tokens, e.images, e.video_seconds,
   e.characters::text as characters, e.audio_ms::text as audio_ms, e.cost_micro_usd::text as cost,
@@ -183,9 +184,9 @@ const LOG_COLUMNS = sql`e.id::text as id, e.request_id, to_char(e.created_at at 
 
 // The key's name is joined on both id and account: a key row of another account can never
 // lend its name to this account's event.
-const KEY_JOIN = sql`left join api_keys k on k.id = e.key_id and k.account_id = e.account_id`;
+export const KEY_JOIN = sql`left join api_keys k on k.id = e.key_id and k.account_id = e.account_id`;
 
-function logRow(r: LogDbRow): RequestLogRow {
+export function logRow(r: LogDbRow): RequestLogRow {
   return {
     id: Number(r.id),
     requestId: r.request_id,

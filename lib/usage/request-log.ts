@@ -3,7 +3,7 @@ import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import { getCatalog } from "@/lib/catalog";
 import type { SearchParamsInput, UsageFilters } from "./filters";
-import { usageWhere, type RequestLogRow } from "./queries";
+import { ISO_US, KEY_JOIN, LOG_COLUMNS, logRow, usageWhere, type LogDbRow, type RequestLogRow } from "./queries";
 
 // The usage page's request log: billed requests (usage_events, whatever their outcome)
 // and requests refused before any credit was held (failed_requests), newest first, one
@@ -51,8 +51,6 @@ export function decodeLogCursor(s: string | null | undefined): LogPageCursor | n
   return m ? { createdAt: m[1], src: Number(m[2]) as 0 | 1, id: Number(m[3]) } : null;
 }
 
-const ISO_US = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
-
 function usageStatus(status: LogStatus): SQL {
   switch (status) {
     case "ok":
@@ -95,26 +93,11 @@ function refusedWhere(accountId: string, f: UsageFilters, status: LogStatus): SQ
   return sql.join(conds, sql` and `);
 }
 
-type DbRow = {
-  src: number;
-  id: string;
-  request_id: string;
-  created_at: string;
-  key_id: string | null;
-  key_name: string | null;
+/** A row of either side of the union: a usage event's columns, or a refusal's in the same shape. */
+type DbRow = Omit<LogDbRow, "model" | "modality"> & {
   model: string | null;
   modality: string | null;
-  input_tokens: string;
-  output_tokens: string;
-  images: number;
-  video_seconds: number;
-  characters: string;
-  audio_ms: string;
-  cost: string;
-  status: string;
-  http_status: number;
-  latency_ms: number;
-  aborted: boolean;
+  src: number;
   count: number;
   code: string | null;
   path: string | null;
@@ -122,25 +105,8 @@ type DbRow = {
 
 function entry(r: DbRow): LogEntry {
   return {
+    ...logRow({ ...r, model: r.model ?? "", modality: r.modality ?? "" }),
     source: Number(r.src) === 1 ? "usage" : "refused",
-    id: Number(r.id),
-    requestId: r.request_id,
-    createdAt: r.created_at,
-    keyId: r.key_id,
-    keyName: r.key_name,
-    model: r.model ?? "",
-    modality: r.modality ?? "",
-    inputTokens: BigInt(r.input_tokens),
-    outputTokens: BigInt(r.output_tokens),
-    images: Number(r.images),
-    videoSeconds: Number(r.video_seconds),
-    characters: BigInt(r.characters),
-    audioMs: BigInt(r.audio_ms),
-    costMicroUsd: BigInt(r.cost),
-    status: r.status,
-    httpStatus: Number(r.http_status),
-    latencyMs: Number(r.latency_ms),
-    aborted: Boolean(r.aborted),
     count: Number(r.count),
     code: r.code,
     path: r.path,
@@ -170,11 +136,8 @@ export async function listRequestLog({
     cursor
       ? sql`and (${sql.raw(t)}.created_at, ${src}::int, ${sql.raw(t)}.id) < (${cursor.createdAt}::timestamptz, ${cursor.src}::int, ${cursor.id}::bigint)`
       : sql``;
-  const billed = sql`(select 1 as src, e.created_at as ts, e.id::text as id, e.request_id, to_char(e.created_at at time zone 'UTC', ${ISO_US}) as created_at,
-        e.key_id, k.name as key_name, e.model, e.modality, e.input_tokens::text as input_tokens, e.output_tokens::text as output_tokens,
-        e.images, e.video_seconds, e.characters::text as characters, e.audio_ms::text as audio_ms, e.cost_micro_usd::text as cost,
-        e.status, e.http_status, e.latency_ms, e.aborted, 1 as count, null::text as code, null::text as path
-      from usage_events e left join api_keys k on k.id = e.key_id and k.account_id = e.account_id
+  const billed = sql`(select 1 as src, e.created_at as ts, ${LOG_COLUMNS}, 1 as count, null::text as code, null::text as path
+      from usage_events e ${KEY_JOIN}
      where ${usageWhere(accountId, filters)} ${usageStatus(status)} ${after("e", 1)}
      order by e.created_at desc, e.id desc limit ${size + 1})`;
   const refusedCond = refusedWhere(accountId, filters, status);
