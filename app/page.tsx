@@ -6,12 +6,12 @@ import { CodeBlock } from "@/components/ui/code-block";
 import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { auth } from "@/lib/auth";
 import { getCatalog } from "@/lib/catalog";
-import { priceLines, usdLabel } from "@/lib/catalog/public";
 import { MODALITY_NAMES } from "@/lib/catalog/types";
 import { siteOrigin } from "@/lib/docs";
 import { quickStartSamples } from "@/lib/docs/examples";
 import { formatUsd } from "@/lib/money";
-import { TIER_LIST } from "@/lib/ratelimit/tiers";
+import { ScrollTable } from "@/components/ui/scroll-table";
+import { PriceLines, TierTable } from "@/components/site/catalog-tables";
 
 // Models, prices and tiers come from the modules the biller and the limiter use; rendered
 // per request so an instance's configured upstream models appear.
@@ -82,7 +82,7 @@ export default async function Home() {
             Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in and deterministic, for trying
             the platform.
           </p>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+          <ScrollTable>
             <table data-testid="landing-models">
               <thead>
                 <tr>
@@ -99,42 +99,19 @@ export default async function Home() {
                     </td>
                     <td>{MODALITY_NAMES[m.modality]}</td>
                     <td>
-                      {priceLines(m).map((p) => (
-                        <div key={p.unit}>
-                          <strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span>
-                        </div>
-                      ))}
+                      <PriceLines model={m} />
                     </td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         </section>
 
         <section aria-labelledby="limits">
           <h2 id="limits">Rate limits</h2>
           <p className="muted">Per API key, per minute, by your account&apos;s tier. Every response says how many requests are left.</p>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
-            <table data-testid="landing-tiers">
-              <thead>
-                <tr>
-                  <th>Tier</th>
-                  <th>Requests per minute</th>
-                  <th>How to get it</th>
-                </tr>
-              </thead>
-              <tbody>
-                {TIER_LIST.map((t) => (
-                  <tr key={t.id}>
-                    <td>{t.name}</td>
-                    <td>{t.requestsPerMinute}</td>
-                    <td className="muted">{t.howToGet}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <TierTable testId="landing-tiers" />
         </section>
 
         <section className="panel cta-panel">

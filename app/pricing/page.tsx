@@ -1,9 +1,10 @@
 import Link from "next/link";
 import { getCatalog, type CatalogModel, type Modality } from "@/lib/catalog";
-import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
+import { limitLines } from "@/lib/catalog/public";
 import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { formatUsd } from "@/lib/money";
-import { TIER_LIST } from "@/lib/ratelimit/tiers";
+import { ScrollTable } from "@/components/ui/scroll-table";
+import { PriceLines, TierTable } from "@/components/site/catalog-tables";
 
 // Rendered from the same catalog the biller charges from, at request time so the
 // upstream models configured on this instance appear with their prices.
@@ -28,11 +29,7 @@ function ModelRow({ model }: { model: CatalogModel }) {
         <div className="muted">{model.description}</div>
       </td>
       <td>
-        {priceLines(model).map((p) => (
-          <div key={p.unit}>
-            <strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span>
-          </div>
-        ))}
+        <PriceLines model={model} />
       </td>
       <td className="muted">
         {limitLines(model).map((l) => (
@@ -60,7 +57,7 @@ export default function PricingPage() {
           <section key={s.modality}>
             <h2>{s.title}</h2>
             <p className="muted">Billed {s.unit}.</p>
-            <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+            <ScrollTable>
               <table>
                 <thead>
                   <tr>
@@ -75,7 +72,7 @@ export default function PricingPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollTable>
           </section>
         );
       })}
@@ -103,26 +100,7 @@ export default function PricingPage() {
         </li>
       </ul>
       <h2>Rate limits</h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
-        <table>
-          <thead>
-            <tr>
-              <th>Tier</th>
-              <th>Requests per minute, per key</th>
-              <th>How to get it</th>
-            </tr>
-          </thead>
-          <tbody>
-            {TIER_LIST.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.requestsPerMinute}</td>
-                <td className="muted">{t.howToGet}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <TierTable />
     </main>
   );
 }

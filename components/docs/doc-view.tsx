@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Fragment } from "react";
 import { CodeBlock } from "@/components/ui/code-block";
 import { docMarkdownHref, type Block, type DocPage, type Inline } from "@/lib/docs";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 // HTML rendering of a docs page. The markdown served at /docs/<slug>.md is rendered from
 // the same DocPage by lib/docs/markdown.ts.
@@ -47,7 +48,7 @@ function BlockView({ block }: { block: Block }) {
     }
     case "table":
       return (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+        <ScrollTable>
           <table data-testid={block.testId}>
             <thead>
               <tr>
@@ -68,7 +69,7 @@ function BlockView({ block }: { block: Block }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       );
     case "code":
       return <CodeBlock code={block.text} lang={block.lang} caption={block.caption} testId={block.testId} sample={block.run} />;

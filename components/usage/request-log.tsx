@@ -3,6 +3,7 @@ import { formatMoney } from "@/lib/money";
 import { formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
 import type { RequestLogRow } from "@/lib/usage/queries";
 import type { LogEntry } from "@/lib/usage/request-log";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "httpStatus" | "aborted"> }) {
   const ok = row.httpStatus < 400 && !row.aborted;
@@ -16,7 +17,7 @@ export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "http
 /** The request log: newest first, one page of a keyset-paginated query; refusals included. */
 export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+    <ScrollTable>
       <table data-testid="request-log">
         <thead>
           <tr>
@@ -73,6 +74,6 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

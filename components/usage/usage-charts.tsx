@@ -14,6 +14,7 @@ import {
 } from "recharts";
 import { MODALITY_COLORS, SERIES_COLORS } from "@/lib/usage/palette";
 import type { ChartData, ChartRow } from "@/lib/usage/series";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 // The usage page's charts. They receive plain serialisable rows (lib/usage/series.ts):
 // numbers for plotting, exact money as strings for the tooltips.
@@ -67,7 +68,7 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
   return (
     <details className="chart-table" data-testid="chart-table">
       <summary>{title}: show as a table</summary>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+      <ScrollTable>
         <table>
           <caption className="visually-hidden">{title}</caption>
           <thead>
@@ -93,7 +94,7 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </details>
   );
 }

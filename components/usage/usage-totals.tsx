@@ -3,6 +3,7 @@ import { modelColor } from "@/lib/usage/colors";
 import { addUnits, ZERO_UNITS, type UsageBucketRow, type UsageUnits } from "@/lib/usage/queries";
 import { formatMoney } from "@/lib/money";
 import { audioMinutes, formatInt, formatUnits } from "@/lib/usage/format";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 function Stat({ label, value, testId, micro }: { label: string; value: string; testId: string; micro?: bigint }) {
   return (
@@ -46,7 +47,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
     b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0]),
   );
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+    <ScrollTable>
       <table data-testid="model-breakdown">
         <thead>
           <tr>
@@ -79,14 +80,14 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
           </tr>
         </tfoot>
       </table>
-    </div>
+    </ScrollTable>
   );
 }
 
 /** Per-key subtotals over the same period and filters; they add up to the period's total. */
 export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: UsageUnits }) {
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+    <ScrollTable>
       <table data-testid="key-breakdown">
         <thead>
           <tr>
@@ -119,6 +120,6 @@ export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: Us
           </tr>
         </tfoot>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

@@ -18,6 +18,7 @@ import { BudgetAlerts } from "@/components/billing/budget-alerts";
 import Link from "next/link";
 import { addBudgetAlertAction, removeBudgetAlertAction } from "./actions";
 import { BillingClient, type CardView } from "./billing-client";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 export const metadata = { title: "Billing · Metered" };
 export const dynamic = "force-dynamic";
@@ -117,7 +118,7 @@ export default async function BillingPage() {
       {payments.length > 0 && (
         <>
           <h2>Recent payments</h2>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+          <ScrollTable>
             <table data-testid="payments-table">
               <thead>
                 <tr>
@@ -149,7 +150,7 @@ export default async function BillingPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         </>
       )}
 
@@ -157,7 +158,7 @@ export default async function BillingPage() {
       {history.length === 0 ? (
         <p className="muted">No activity yet.</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+        <ScrollTable>
           <table data-testid="history-table">
             <thead>
               <tr>
@@ -184,7 +185,7 @@ export default async function BillingPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </>
   );

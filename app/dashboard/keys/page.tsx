@@ -7,6 +7,7 @@ import { CreateKeyForm } from "@/components/keys/create-key-form";
 import { KeySettings } from "@/components/keys/key-settings";
 import { RevokeKeyButton } from "@/components/keys/revoke-key-button";
 import { createKeyAction, renameKeyAction, revokeKeyAction, setKeyLimitAction } from "./actions";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 export const metadata = { title: "API keys · Metered" };
 
@@ -38,7 +39,7 @@ export default async function KeysPage() {
           No keys yet. Create one above to make your first request.
         </p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+        <ScrollTable>
           <table data-testid="keys-table">
             <thead>
               <tr>
@@ -104,7 +105,7 @@ export default async function KeysPage() {
               })}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </>
   );

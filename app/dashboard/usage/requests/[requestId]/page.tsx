@@ -6,6 +6,7 @@ import { getRequestDetail } from "@/lib/usage";
 import { getRefusedRequest, type RefusedRequest } from "@/lib/usage/request-log";
 import { audioMinutes, formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
 import { StatusBadge } from "@/components/usage/request-log";
+import { ScrollTable } from "@/components/ui/scroll-table";
 
 export const metadata = { title: "Request · Usage · Metered" };
 export const dynamic = "force-dynamic";
@@ -141,7 +142,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
       </p>
       <h1>Refused request</h1>
       <div className="panel" data-testid="request-detail">
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
+        <ScrollTable>
           <table>
             <tbody>
               {rows.map(([label, value, testId]) => (
@@ -152,7 +153,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       </div>
     </>
   );
