@@ -84,7 +84,7 @@ export default function PricingPage() {
         </li>
         <li>
           Before any work, the worst case is held from your balance (text: your input plus <code>max_tokens</code> of output; without <code>max_tokens</code>{" "}
-          the model&apos;s default cap above applies). You pay only for what was produced; the rest is released at once.
+          the model&apos;s max output above is held, up to what its context leaves). You pay only for what was produced; the rest is released at once.
         </li>
         <li>A streamed completion you close early is billed for the tokens generated before the close.</li>
         <li>
