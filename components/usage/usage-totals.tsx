@@ -1,4 +1,4 @@
-import type { KeyUsageRow } from "@/lib/usage/by-key";
+import type { BreakdownRow } from "@/lib/usage/breakdown";
 import { modelColor } from "@/lib/usage/colors";
 import { addUnits, ZERO_UNITS, type UsageBucketRow, type UsageUnits } from "@/lib/usage/queries";
 import { formatMoney } from "@/lib/money";
@@ -85,7 +85,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
 }
 
 /** Per-key subtotals over the same period and filters; they add up to the period's total. */
-export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: UsageUnits }) {
+export function KeyBreakdown({ rows, totals }: { rows: BreakdownRow[]; totals: UsageUnits }) {
   return (
     <ScrollTable>
       <table data-testid="key-breakdown">
@@ -99,8 +99,8 @@ export function KeyBreakdown({ rows, totals }: { rows: KeyUsageRow[]; totals: Us
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.keyId ?? "none"} data-testid="key-breakdown-row" data-key-id={r.keyId ?? ""} data-cost-micro-usd={String(r.costMicroUsd)}>
-              <td>{r.keyName}</td>
+            <tr key={r.group ?? "none"} data-testid="key-breakdown-row" data-key-id={r.group ?? ""} data-cost-micro-usd={String(r.costMicroUsd)}>
+              <td>{r.group === null ? "(no key)" : (r.name ?? "(deleted key)")}</td>
               <td style={{ textAlign: "right" }}>{formatInt(r.requests)}</td>
               <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(r.costMicroUsd)}</td>
               <td style={{ textAlign: "right" }}>

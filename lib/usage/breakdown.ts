@@ -3,7 +3,7 @@ import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
 import type { UsageFilters } from "./filters";
 import { periodRows } from "./period";
-import type { UsageUnits } from "./queries";
+import { units, type UnitRow, type UsageUnits } from "./queries";
 
 // The period's usage split one way (by key, model or modality), biggest spend first, from
 // the same rows as the charts (./period.ts: whole days from the rollup), so the groups add
@@ -34,18 +34,7 @@ export async function usageBreakdown({
   const dim = GROUP[by];
   // Key names joined on id and account: another account's key can never lend its name.
   const name = by === "key" ? sql`(select k.name from api_keys k where k.id = g.grp and k.account_id = ${accountId})` : sql`null::text`;
-  const result = await rows<{
-    grp: string | null;
-    name: string | null;
-    requests: string;
-    cost: string;
-    input_tokens: string;
-    output_tokens: string;
-    images: string;
-    video_seconds: string;
-    characters: string;
-    audio_ms: string;
-  }>(
+  const result = await rows<UnitRow & { grp: string | null; name: string | null }>(
     db,
     sql`with g as (
           select ${dim} as grp, sum(p.requests) as requests, sum(p.cost) as cost,
@@ -59,18 +48,7 @@ export async function usageBreakdown({
           from g
          order by g.cost desc, g.grp`,
   );
-  return result.map((r) => ({
-    group: r.grp,
-    name: r.name,
-    requests: BigInt(r.requests),
-    costMicroUsd: BigInt(r.cost),
-    inputTokens: BigInt(r.input_tokens),
-    outputTokens: BigInt(r.output_tokens),
-    images: BigInt(r.images),
-    videoSeconds: BigInt(r.video_seconds),
-    characters: BigInt(r.characters),
-    audioMs: BigInt(r.audio_ms),
-  }));
+  return result.map((r) => ({ group: r.grp, name: r.name, ...units(r) }));
 }
 
 /** The by-key breakdown the usage page shows. */

@@ -64,7 +64,7 @@ export function usageWhere(accountId: string, f: UsageFilters): SQL {
   return sql.join(conds, sql` and `);
 }
 
-type UnitRow = {
+export type UnitRow = {
   requests: string;
   cost: string;
   input_tokens: string;
@@ -75,7 +75,7 @@ type UnitRow = {
   audio_ms: string;
 };
 
-function units(r: UnitRow): UsageUnits {
+export function units(r: UnitRow): UsageUnits {
   return {
     requests: BigInt(r.requests),
     costMicroUsd: BigInt(r.cost),

@@ -7,6 +7,7 @@ import { rows } from "@/db/rows";
 import { createApiKey } from "@/lib/api-keys";
 import { flushLastUsed } from "@/lib/api";
 import { overviewStats, parseUsageFilters, usageBreakdown, usageSummary, type UsageFilters } from "@/lib/usage";
+import { spendByKey } from "@/lib/usage/by-key";
 import { sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccount } from "@/tests/helpers/accounts";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
@@ -183,6 +184,36 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(byKey.find((r) => r.group === historyKeys[2])?.name).toBe("h2");
     const apiByKey = await usageBreakdown({ db: app.db, accountId: api.accountId, filters: f, by: "key" });
     expect(apiByKey.map((r) => r.name).sort()).toEqual(["second", "test"]);
+  });
+
+  it("the keys page's spend today and this month per key equals the key's events; other accounts' keys are absent", async () => {
+    const spend = await spendByKey({ db: app.db, accountId: history.accountId, now });
+    const today = new Date(Math.floor(now.getTime() / DAY) * DAY);
+    const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    // (The bulk history runs to about now, a little past it at most: the reference is bounded by the day and the month.)
+    const perKey = async (keyId: string, from: Date, to: Date) => {
+      const [r] = await rows<{ s: string }>(
+        app.db,
+        sql`select coalesce(sum(cost_micro_usd), 0)::text as s from usage_events
+             where account_id = ${history.accountId} and key_id = ${keyId}
+               and created_at >= ${from.toISOString()}::timestamptz and created_at < ${to.toISOString()}::timestamptz`,
+      );
+      return BigInt(r.s);
+    };
+    for (const k of historyKeys) {
+      const want = { todayMicroUsd: await perKey(k, today, new Date(today.getTime() + DAY)), monthMicroUsd: await perKey(k, month, nextMonth) };
+      if (want.monthMicroUsd === 0n) expect(spend.has(k)).toBe(false);
+      else expect(spend.get(k), k).toEqual(want);
+    }
+    expect([...spend.keys()].every((k) => historyKeys.includes(k))).toBe(true);
+    const apiSpend = await spendByKey({ db: app.db, accountId: api.accountId, now });
+    expect([...apiSpend.keys()].sort()).toEqual([api.keyId, secondKeyId].sort());
+    const [ledger] = await rows<{ s: string }>(
+      app.db,
+      sql`select (-sum(amount_micro_usd))::text as s from ledger_entries where account_id = ${api.accountId} and kind = 'usage'`,
+    );
+    expect([...apiSpend.values()].reduce((s, v) => s + v.todayMicroUsd, 0n)).toBe(BigInt(ledger.s));
   });
 
   it("the overview's today, month, 7 × 24 h and daily figures equal the events'", async () => {
