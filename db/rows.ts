@@ -26,15 +26,24 @@ function postgresJsClient(db: Queryable): { client: PostgresJsClient; toQuery: (
 }
 
 /**
+ * A query whose best plan depends on its values (a period, an optional key filter): run it
+ * unprepared, so PostgreSQL plans it for these values every time. A named prepared statement
+ * switches to a generic plan after five runs, one that knows neither the key nor the period:
+ * the request log filtered by one key went from 0.7 ms to 4–10 s at 10M events
+ * (docs/benchmarks.md, "Usage analytics").
+ */
+export const PLAN_PER_CALL = { prepare: false } as const;
+
+/**
  * Runs raw SQL and returns its rows on both drivers: postgres.js answers an array,
  * PGlite an object with `rows`. Column values come back as the driver gives them
  * (bigint columns as strings on postgres.js, numbers/bigints on PGlite).
  */
-export async function rows<T = Record<string, unknown>>(db: Queryable, query: SQL): Promise<T[]> {
+export async function rows<T = Record<string, unknown>>(db: Queryable, query: SQL, opts: { prepare: boolean } = { prepare: true }): Promise<T[]> {
   const pg = postgresJsClient(db);
   if (pg) {
     const q = pg.toQuery(query);
-    return (await pg.client.unsafe(q.sql, q.params, { prepare: true })) as T[];
+    return (await pg.client.unsafe(q.sql, q.params, { prepare: opts.prepare })) as T[];
   }
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { rows } from "@/db/rows";
+import { PLAN_PER_CALL, rows } from "@/db/rows";
 import type { UsageFilters } from "./filters";
 import { periodRows } from "./period";
 import { units, type UnitRow, type UsageUnits } from "./queries";
@@ -47,6 +47,7 @@ export async function usageBreakdown({
                characters::text as characters, audio_ms::text as audio_ms
           from g
          order by g.cost desc, g.grp`,
+    PLAN_PER_CALL,
   );
   return result.map((r) => ({ group: r.grp, name: r.name, ...units(r) }));
 }

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { rows } from "@/db/rows";
+import { PLAN_PER_CALL, rows } from "@/db/rows";
 import { isoDate, startOfUtcDay, startOfUtcMonth, type UsageFilters } from "./filters";
 import { eventsCost, periodRows, rollupDailyCost } from "./period";
 
@@ -120,6 +120,7 @@ export async function usageSummary({ db, accountId, filters }: Scope): Promise<U
              coalesce(sum(characters), 0)::text, coalesce(sum(audio_ms), 0)::text
         from g
       order by 4, 1, 2`,
+    PLAN_PER_CALL,
   );
   let totals = ZERO_UNITS;
   const out: UsageBucketRow[] = [];
@@ -243,6 +244,7 @@ export async function listRequests({
          where ${usageWhere(accountId, filters)} ${after}
          order by e.created_at desc, e.id desc
          limit ${size + 1}`,
+    PLAN_PER_CALL,
   );
   const page = result.slice(0, size).map(logRow);
   const last = page.at(-1);

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { rows } from "@/db/rows";
+import { PLAN_PER_CALL, rows } from "@/db/rows";
 import { getCatalog } from "@/lib/catalog";
 import type { SearchParamsInput, UsageFilters } from "./filters";
 import { ISO_US, KEY_JOIN, LOG_COLUMNS, logRow, usageWhere, type LogDbRow, type RequestLogRow } from "./queries";
@@ -151,7 +151,7 @@ export async function listRequestLog({
        order by f.created_at desc, f.id desc limit ${size + 1})`
     : null;
   const union = refused ? sql`${billed} union all ${refused}` : billed;
-  const result = await rows<DbRow>(db, sql`select * from (${union}) as log order by ts desc, src desc, id::bigint desc limit ${size + 1}`);
+  const result = await rows<DbRow>(db, sql`select * from (${union}) as log order by ts desc, src desc, id::bigint desc limit ${size + 1}`, PLAN_PER_CALL);
   const page = result.slice(0, size).map(entry);
   const last = page.at(-1);
   return {

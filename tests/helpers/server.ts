@@ -10,7 +10,19 @@ import { vi } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const TEST_DIST_DIR = ".next-test";
-const SOURCE_DIRS = ["app", "lib", "db", "components", "proxy.ts", "instrumentation.ts", "next.config.js"];
+// The same list as scripts/start.mjs, so a build made here is one `npm start` does not redo.
+const SOURCE_DIRS = [
+  "app",
+  "components",
+  "lib",
+  "db",
+  "public",
+  "proxy.ts",
+  "instrumentation.ts",
+  "instrumentation-node.ts",
+  "next.config.js",
+  "package-lock.json",
+];
 
 function newestSourceMtime(p: string): number {
   let stat: fs.Stats;
