@@ -60,7 +60,10 @@ async function npmStart(env: Record<string, string>, until: string | null) {
     exited.then((code) => ({ code })),
     new Promise<{ code: "running" }>((resolve) => {
       const tick = setInterval(() => {
-        if (until && output.includes(until)) (clearInterval(tick), resolve({ code: "running" }));
+        if (until && output.includes(until)) {
+          clearInterval(tick);
+          resolve({ code: "running" });
+        }
       }, 100);
       exited.then(() => clearInterval(tick));
     }),
