@@ -32,7 +32,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
     return <RefusedDetail r={refused} />;
   }
   const { event: e, ledgerEntry: le } = detail;
-  const rows: [string, React.ReactNode, string?][] = [
+  const rows: DetailRow[] = [
     ["Request id", <code key="id">{e.requestId}</code>, "detail-request-id"],
     ["Time", formatUtc(e.createdAt), "detail-time"],
     ["API key", e.keyName ? `${e.keyName} (${e.keyId})` : (e.keyId ?? "—"), "detail-key"],
@@ -58,16 +58,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
       <h1>Request</h1>
       <div className="panel" data-testid="request-detail">
         <h2 style={{ marginTop: 0 }}>Usage event</h2>
-        <table>
-          <tbody>
-            {rows.map(([label, value, testId]) => (
-              <tr key={label}>
-                <th style={{ width: 220 }}>{label}</th>
-                <td data-testid={testId}>{value}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DetailTable rows={rows} />
       </div>
       <div className="panel" style={{ marginTop: 16 }} data-testid="ledger-entry">
         <h2 style={{ marginTop: 0 }}>Ledger entry</h2>
@@ -116,9 +107,29 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
   );
 }
 
+type DetailRow = [label: string, value: React.ReactNode, testId?: string];
+
+/** Label and value, one per row, scrolling inside itself on a phone. */
+function DetailTable({ rows }: { rows: DetailRow[] }) {
+  return (
+    <ScrollTable>
+      <table>
+        <tbody>
+          {rows.map(([label, value, testId]) => (
+            <tr key={label}>
+              <th style={{ width: 220 }}>{label}</th>
+              <td data-testid={testId}>{value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
+  );
+}
+
 /** A request refused before any credit was held: what was asked, and the error it got. */
 function RefusedDetail({ r }: { r: RefusedRequest }) {
-  const rows: [string, React.ReactNode, string?][] = [
+  const rows: DetailRow[] = [
     ["Request id", <code key="id">{r.requestId}</code>, "detail-request-id"],
     ["Time", r.count > 1 ? `${formatUtc(r.createdAt)} to ${formatUtc(r.lastAt)}` : formatUtc(r.createdAt), "detail-time"],
     ["Identical refusals", r.count > 1 ? `${formatInt(r.count)} (this is the first; each had its own request id)` : "1", "detail-count"],
@@ -142,18 +153,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
       </p>
       <h1>Refused request</h1>
       <div className="panel" data-testid="request-detail">
-        <ScrollTable>
-          <table>
-            <tbody>
-              {rows.map(([label, value, testId]) => (
-                <tr key={label}>
-                  <th style={{ width: 220 }}>{label}</th>
-                  <td data-testid={testId}>{value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollTable>
+        <DetailTable rows={rows} />
       </div>
     </>
   );
