@@ -8,7 +8,8 @@ export const MAIL_SINK_URL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 
 
 /** The newest email to `to` whose subject matches, waiting for it to arrive. */
 export async function latestMail(to: string, subject: RegExp): Promise<{ subject: string; text: string; links: string[] }> {
-  for (let i = 0; i < 100; i++) {
+  // Up to 30 s: on a loaded machine the send (after scrypt and a transaction) can take a while.
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     const res = await fetch(`${MAIL_SINK_URL}/api/messages?to=${encodeURIComponent(to)}`);
     const { messages } = (await res.json()) as { messages: { subject: string; text: string; links: string[] }[] };
     const found = messages.find((m) => subject.test(m.subject));

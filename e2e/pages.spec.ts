@@ -7,7 +7,7 @@ import { dashboardPages, DESKTOP, expectAccessible, expectNoHorizontalOverflow, 
 // non-admin are styled pages inside the site's layout; the nav marks the current page.
 
 test("public pages: no horizontal overflow at 390 px, accessible at 390 and 1280 px", async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(360_000); // every page, twice, with axe: minutes on a loaded machine
   const paths = [...(await publicPages(page)), "/no-such-page"];
   expect(paths.length).toBeGreaterThan(6);
   for (const viewport of [PHONE, DESKTOP]) {
@@ -21,7 +21,7 @@ test("public pages: no horizontal overflow at 390 px, accessible at 390 and 1280
 });
 
 test("dashboard pages, signed in: no horizontal overflow at 390 px, accessible at 390 and 1280 px", async ({ page, user, keys, baseURL }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(360_000); // every page, twice, with axe: minutes on a loaded machine
   expect(user.email).toBeTruthy();
   await keys.open();
   const secret = await keys.create("pages");
