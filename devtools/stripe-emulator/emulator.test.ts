@@ -180,7 +180,9 @@ describe("the emulator through the real stripe SDK", () => {
       expect(err).toMatchObject({ statusCode: 400, code: "tax_id_invalid", param: "value", message: `Invalid value for ${type}.` });
     }
     expect(await bad("xx_vat", "123")).toMatchObject({ statusCode: 400, param: "type" });
-    expect(await stripe.customers.createTaxId(a.id, { type: "eu_vat", value: "x", owner: { type: "self" } }).catch((e) => e)).toMatchObject({
+    expect(
+      await stripe.customers.createTaxId(a.id, { type: "eu_vat", value: "x", owner: { type: "self" } } as Stripe.CustomerCreateTaxIdParams).catch((e) => e),
+    ).toMatchObject({
       code: "parameter_unknown",
       param: "owner",
     });
