@@ -187,7 +187,6 @@ export function validateBillingDetails(
   const errors: FieldErrors = {};
   for (const [k, max] of Object.entries(LIMITS) as [keyof typeof LIMITS, number][]) {
     if (v[k].length > max) errors[k] = `${LABELS[k]} can be at most ${max} characters.`;
-    // eslint-disable-next-line no-control-regex
     else if (/[\u0000-\u001f\u007f]/.test(v[k])) errors[k] = `${LABELS[k]} contains characters that cannot be printed.`;
   }
 
@@ -232,4 +231,23 @@ export function validateBillingDetails(
       taxId,
     },
   };
+}
+
+/** An address as printed: street lines, "postal code city", region, country name. */
+export function addressLines(a: {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  postalCode: string | null;
+  state: string | null;
+  country: string | null;
+}): string[] {
+  return [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(" "), a.state, a.country ? countryName(a.country) : null].filter(
+    (x): x is string => !!x,
+  );
+}
+
+/** A tax ID as printed: "EU VAT number DE123456789". */
+export function taxIdLabel(t: { type: string; value: string }): string {
+  return `${taxIdTypeInfo(t.type)?.label ?? t.type} ${t.value}`;
 }

@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { ensureCustomer, findCustomerId } from "./customers";
 import { billingErrorFromStripe, BillingError } from "./errors";
-import { validateBillingDetails, type BillingDetailsField, type FieldErrors } from "./details-validation";
+import { validateBillingDetails, type BillingDetailsField, type FieldErrors, type ValidBillingDetails } from "./details-validation";
 
 // Billing details (name, address, tax IDs) live on the account's Stripe customer: Stripe
 // is where they are kept and read from (the billing page, every receipt at render time),
@@ -95,22 +95,16 @@ export async function saveBillingDetails(
     const customer = await ensureCustomer(db, stripe, input.accountId);
     const existing = (await stripe.customers.listTaxIds(customer, { limit: 100 })).data;
     let keep: string | null = null;
+    let created: string | null = null;
     if (taxId) {
       const same = existing.find((t) => t.type === taxId.type && t.value === taxId.value);
-      keep = same ? same.id : (await stripe.customers.createTaxId(customer, { type: taxId.type, value: taxId.value })).id;
+      if (!same) created = (await stripe.customers.createTaxId(customer, { type: taxId.type, value: taxId.value })).id;
+      keep = same?.id ?? created;
     }
-    await stripe.customers.update(customer, {
-      name: name ?? "",
-      address: address
-        ? {
-            line1: address.line1,
-            line2: address.line2 ?? "",
-            city: address.city,
-            postal_code: address.postalCode ?? "",
-            state: address.state ?? "",
-            country: address.country,
-          }
-        : "",
+    await updateNameAndAddress(stripe, customer, name, address).catch(async (err) => {
+      // Refused: the tax ID added a moment ago goes too, so a refusal leaves nothing changed.
+      if (created) await stripe.customers.deleteTaxId(customer, created).catch(() => undefined);
+      throw err;
     });
     for (const t of existing) if (t.id !== keep) await stripe.customers.deleteTaxId(customer, t.id);
     return { ok: true, details: await readCustomer(stripe, customer) };
@@ -119,6 +113,22 @@ export async function saveBillingDetails(
     if (errors) return { ok: false, errors };
     throw billingErrorFromStripe(err);
   }
+}
+
+function updateNameAndAddress(stripe: Stripe, customer: string, name: string | null, address: ValidBillingDetails["address"]) {
+  return stripe.customers.update(customer, {
+    name: name ?? "",
+    address: address
+      ? {
+          line1: address.line1,
+          line2: address.line2 ?? "",
+          city: address.city,
+          postal_code: address.postalCode ?? "",
+          state: address.state ?? "",
+          country: address.country,
+        }
+      : "",
+  });
 }
 
 /** Removes one tax ID, only the account's own (Stripe scopes it to the customer: another's is not found). */
