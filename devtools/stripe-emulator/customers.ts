@@ -1,10 +1,16 @@
 import { badRequest } from "./errors";
-import { metadata, obj, str, type FormObject } from "./form";
-import { nowSeconds, stripeId, type Customer } from "./objects";
+import { metadata, obj, onlyParams, ParamError, str, type FormObject } from "./form";
+import { nowSeconds, stripeId, type Address, type Customer } from "./objects";
 import { attach } from "./payment-methods";
 import type { Ctx, Store } from "./store";
 
-// Customers: create, retrieve (in store.ts), update with invoice_settings.default_payment_method.
+// Customers: create, retrieve (in store.ts), update (email, name, description, metadata,
+// address, invoice_settings.default_payment_method). Update is strict: any other parameter
+// is refused as Stripe refuses one it does not know (`parameter_unknown`), so a call the
+// emulator would silently drop fails here instead of passing a test it should not.
+
+const UPDATE_PARAMS = ["address", "description", "email", "invoice_settings", "metadata", "name"] as const;
+const ADDRESS_PARAMS = ["city", "country", "line1", "line2", "postal_code", "state"] as const;
 
 export function createCustomer(s: Store, ctx: Ctx): Customer {
   const f = ctx.form;
@@ -12,6 +18,7 @@ export function createCustomer(s: Store, ctx: Ctx): Customer {
     id: stripeId("cus", 14),
     object: "customer",
     created: nowSeconds(),
+    address: address(f),
     email: str(f, "email") ?? null,
     name: str(f, "name") ?? null,
     description: str(f, "description") ?? null,
@@ -33,6 +40,10 @@ export function createCustomer(s: Store, ctx: Ctx): Customer {
 export function updateCustomer(s: Store, ctx: Ctx, id: string): Customer {
   const c = s.customer(id);
   const f = ctx.form;
+  onlyParams(f, UPDATE_PARAMS);
+  if (f.invoice_settings !== undefined && typeof f.invoice_settings === "object")
+    onlyParams(obj(f, "invoice_settings")!, ["default_payment_method"], "invoice_settings");
+  if (f.address !== undefined) c.address = address(f);
   for (const k of ["email", "name", "description"] as const) {
     const v = str(f, k);
     if (v !== undefined) c[k] = v === "" ? null : v;
@@ -50,4 +61,36 @@ export function applyInvoiceSettings(s: Store, c: Customer, f: FormObject) {
     throw badRequest(`No such PaymentMethod: '${pm}'; It does not belong to this customer.`, "resource_missing", "invoice_settings[default_payment_method]");
   }
   c.invoice_settings.default_payment_method = pm || null;
+}
+
+/**
+ * `address[line1]=…&…` sets the whole address (fields not sent become null); `address=`
+ * (the SDK's `address: ""`) removes it. Stripe keeps a customer's address as given; its
+ * country is a two-letter code, which the emulator checks for shape only.
+ */
+function address(f: FormObject): Address | null {
+  if (f.address === undefined || f.address === "") return null;
+  const a = obj(f, "address")!;
+  onlyParams(a, ADDRESS_PARAMS, "address");
+  const field = (k: (typeof ADDRESS_PARAMS)[number]) => {
+    const v = a[k];
+    if (v !== undefined && typeof v !== "string") throw new ParamError(`address[${k}]`, `Invalid string: address[${k}]`);
+    return v === undefined || v === "" ? null : v;
+  };
+  const country = field("country");
+  if (country !== null && !/^[A-Za-z]{2}$/.test(country)) {
+    throw badRequest(
+      `Country '${country}' is unknown. Try using a 2-character alphabetic country code instead, such as 'US', 'EG', or 'GB'. A full list of country codes is available at https://stripe.com/docs/api#country_codes`,
+      "parameter_invalid",
+      "address[country]",
+    );
+  }
+  return {
+    city: field("city"),
+    country: country?.toUpperCase() ?? null,
+    line1: field("line1"),
+    line2: field("line2"),
+    postal_code: field("postal_code"),
+    state: field("state"),
+  };
 }

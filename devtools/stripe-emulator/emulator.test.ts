@@ -120,4 +120,72 @@ describe("the emulator through the real stripe SDK", () => {
     const js = await fetch(`${emu.url}/endive/stripe.js`);
     expect(js.headers.get("content-type")).toMatch(/javascript/);
   });
+
+  it("keeps a customer's name and address, clears the address with address='', and refuses unknown parameters", async () => {
+    const c = await stripe.customers.create({ email: "billing@example.test" });
+    expect(c.address).toBeNull();
+    const address = { line1: "1 Main St", line2: "", city: "Berlin", postal_code: "10115", state: "", country: "de" };
+    const u = await stripe.customers.update(c.id, { name: "Acme GmbH", address });
+    expect(u).toMatchObject({
+      name: "Acme GmbH",
+      address: { line1: "1 Main St", line2: null, city: "Berlin", postal_code: "10115", state: null, country: "DE" },
+    });
+    expect((await stripe.customers.retrieve(c.id)) as Stripe.Customer).toMatchObject({ name: "Acme GmbH", address: { city: "Berlin" } });
+    expect((await stripe.customers.update(c.id, { address: "" })).address).toBeNull();
+    const unknown = (params: object) => stripe.customers.update(c.id, params as Stripe.CustomerUpdateParams).catch((e) => e);
+    expect(await unknown({ nickname: "x" })).toMatchObject({
+      statusCode: 400,
+      code: "parameter_unknown",
+      param: "nickname",
+      message: "Received unknown parameter: nickname",
+    });
+    expect(await unknown({ address: { line3: "x" } })).toMatchObject({ code: "parameter_unknown", param: "address[line3]" });
+    expect(await unknown({ address: { country: "Germany" } })).toMatchObject({ code: "parameter_invalid", param: "address[country]" });
+  });
+
+  it("adds, lists, reads and deletes a customer's tax IDs in Stripe's TaxId shape; refuses invalid values with tax_id_invalid", async () => {
+    const [a, b] = [await stripe.customers.create(), await stripe.customers.create()];
+    const t = await stripe.customers.createTaxId(a.id, { type: "eu_vat", value: "DE123456789" });
+    expect(t).toMatchObject({
+      id: expect.stringMatching(/^txi_/),
+      object: "tax_id",
+      type: "eu_vat",
+      value: "DE123456789",
+      country: "DE",
+      customer: a.id,
+      livemode: false,
+      owner: { type: "customer", customer: a.id },
+      verification: { status: "pending", verified_address: null, verified_name: null },
+    });
+    const ein = await stripe.customers.createTaxId(a.id, { type: "us_ein", value: "12-3456789" });
+    expect(ein).toMatchObject({ country: "US", verification: { status: "unavailable" } });
+    expect((await stripe.customers.listTaxIds(a.id)).data.map((x) => x.id)).toEqual([ein.id, t.id]);
+    expect((await stripe.customers.retrieveTaxId(a.id, t.id)).value).toBe("DE123456789");
+    // Another customer's tax ID does not exist for this one.
+    await expect(stripe.customers.retrieveTaxId(b.id, t.id)).rejects.toMatchObject({ statusCode: 404, code: "resource_missing" });
+    await expect(stripe.customers.deleteTaxId(b.id, t.id)).rejects.toMatchObject({ statusCode: 404, code: "resource_missing" });
+    expect(await stripe.customers.deleteTaxId(a.id, t.id)).toMatchObject({ id: t.id, object: "tax_id", deleted: true });
+    expect((await stripe.customers.listTaxIds(a.id)).data.map((x) => x.id)).toEqual([ein.id]);
+
+    const bad = (type: string, value: string) => stripe.customers.createTaxId(a.id, { type, value }).catch((e) => e);
+    for (const [type, value] of [
+      ["eu_vat", "DE12345"], // Germany's numbers have 9 digits
+      ["eu_vat", "123456789"], // no country prefix
+      ["gb_vat", "GB12"],
+      ["us_ein", "123"],
+      ["au_abn", "1234"],
+    ]) {
+      const err = await bad(type, value);
+      expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(err).toMatchObject({ statusCode: 400, code: "tax_id_invalid", param: "value", message: `Invalid value for ${type}.` });
+    }
+    expect(await bad("xx_vat", "123")).toMatchObject({ statusCode: 400, param: "type" });
+    expect(
+      await stripe.customers.createTaxId(a.id, { type: "eu_vat", value: "x", owner: { type: "self" } } as Stripe.CustomerCreateTaxIdParams).catch((e) => e),
+    ).toMatchObject({
+      code: "parameter_unknown",
+      param: "owner",
+    });
+    await expect(stripe.customers.createTaxId("cus_missing", { type: "eu_vat", value: "DE123456789" })).rejects.toMatchObject({ code: "resource_missing" });
+  });
 });

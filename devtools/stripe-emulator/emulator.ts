@@ -7,13 +7,14 @@ import { attach, createPaymentMethod, detach, listPaymentMethods } from "./payme
 import { charge, createDispute, createRefund } from "./refunds";
 import { confirmSetup, createSetupIntent } from "./setup-intents";
 import { Store, type Ctx, type KeyKind } from "./store";
+import { createTaxId, customerTaxId, deleteTaxId, listTaxIds } from "./tax-ids";
 import { authenticate } from "./three-d-secure";
 import { WebhookDispatcher } from "./webhooks";
 
 // An in-memory Stripe (test mode) for the API calls this app makes. Requests are the
 // form-encoded bodies every Stripe client sends; answers are Stripe's JSON objects and
 // error shapes. It is a test double: small, readable, and honest about what it covers
-// (customers, payment methods, SetupIntents, PaymentIntents, events). This file does
+// (customers and their tax IDs, payment methods, SetupIntents, PaymentIntents, events). This file does
 // what every request needs: API keys, Idempotency-Key, routing, error responses.
 
 export { EMULATOR_API_VERSION, generateEmulatorKeys, type EmulatorKeys } from "./defaults";
@@ -43,7 +44,7 @@ export type ApiRequest = {
 
 export type ApiResponse = { status: number; body: unknown; headers: Record<string, string> };
 
-type Handler = (ctx: Ctx, id: string) => unknown;
+type Handler = (ctx: Ctx, id: string, id2: string) => unknown;
 type Route = { method: string; pattern: RegExp; handler: Handler; publishable: boolean };
 
 export class StripeEmulator extends Store {
@@ -62,7 +63,7 @@ export class StripeEmulator extends Store {
     );
     const r = (method: string, path: string, handler: Handler, publishable = false): Route => ({
       method,
-      pattern: new RegExp(`^${path.replace(":id", "([A-Za-z0-9_]+)")}$`),
+      pattern: new RegExp(`^${path.replaceAll(/:id2?/g, "([A-Za-z0-9_]+)")}$`),
       handler,
       publishable,
     });
@@ -71,6 +72,10 @@ export class StripeEmulator extends Store {
       r("POST", "/v1/customers", (c) => createCustomer(this, c)),
       r("GET", "/v1/customers/:id", (_c, id) => this.customer(id)),
       r("POST", "/v1/customers/:id", (c, id) => updateCustomer(this, c, id)),
+      r("POST", "/v1/customers/:id/tax_ids", (c, id) => createTaxId(this, c, id)),
+      r("GET", "/v1/customers/:id/tax_ids", (c, id) => listTaxIds(this, c, id)),
+      r("GET", "/v1/customers/:id/tax_ids/:id2", (_c, id, txi) => customerTaxId(this, id, txi)),
+      r("DELETE", "/v1/customers/:id/tax_ids/:id2", (_c, id, txi) => deleteTaxId(this, id, txi)),
       r("GET", "/v1/customers/:id/payment_methods", (c, id) => listPaymentMethods(this, c, this.customer(id).id)),
       r("POST", "/v1/payment_methods", (c) => createPaymentMethod(this, c.form), true),
       r("GET", "/v1/payment_methods", (c) => listPaymentMethods(this, c, requireStr(c.form, "customer"))),
@@ -127,7 +132,7 @@ export class StripeEmulator extends Store {
       this.current = ctx;
       try {
         const match = route.pattern.exec(req.path)!;
-        response = { status: 200, body: snapshot(route.handler(ctx, match[1])), headers };
+        response = { status: 200, body: snapshot(route.handler(ctx, match[1], match[2])), headers };
       } catch (err) {
         if (!(err instanceof HttpError) && !(err instanceof ParamError)) throw err;
         response = fail(err);
@@ -156,6 +161,7 @@ export class StripeEmulator extends Store {
       this.charges,
       this.refunds,
       this.disputes,
+      this.taxIds,
     ])
       m.clear();
     this.events = [];
@@ -201,6 +207,7 @@ export class StripeEmulator extends Store {
       charges: [...this.charges.values()],
       refunds: [...this.refunds.values()],
       disputes: [...this.disputes.values()],
+      taxIds: [...this.taxIds.values()],
       events: this.events.slice(-500),
     };
   }
@@ -213,7 +220,8 @@ export class StripeEmulator extends Store {
 
   load(state: ReturnType<StripeEmulator["toJSON"]>) {
     this.reset();
-    for (const c of state.customers) this.customers.set(c.id, c);
+    // State files written before customers had addresses have none.
+    for (const c of state.customers) this.customers.set(c.id, { ...c, address: c.address ?? null });
     for (const pm of state.paymentMethods) this.paymentMethods.set(pm.id, pm);
     for (const [id, v] of state.internal) this.internal.set(id, v);
     for (const si of state.setupIntents) this.setupIntents.set(si.id, si);
@@ -222,6 +230,7 @@ export class StripeEmulator extends Store {
     for (const c of state.charges ?? []) this.charges.set(c.id, c);
     for (const r of state.refunds ?? []) this.refunds.set(r.id, r);
     for (const d of state.disputes ?? []) this.disputes.set(d.id, d);
+    for (const t of state.taxIds ?? []) this.taxIds.set(t.id, t);
     this.events = state.events;
   }
 }

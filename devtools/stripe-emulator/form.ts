@@ -122,3 +122,13 @@ export function metadata(form: FormObject, existing: Record<string, string> = {}
   }
   return out;
 }
+
+/** Stripe refuses parameters it does not know, naming the first one. */
+export function onlyParams(f: FormObject, allowed: readonly string[], prefix = "") {
+  for (const k of Object.keys(f)) {
+    if (!allowed.includes(k)) {
+      const name = prefix ? `${prefix}[${k}]` : k;
+      throw new ParamError(name, `Received unknown parameter: ${name}`, "parameter_unknown");
+    }
+  }
+}

@@ -15,10 +15,20 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export type Metadata = Record<string, string>;
 
+export type Address = {
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postal_code: string | null;
+  state: string | null;
+};
+
 export type Customer = {
   id: string;
   object: "customer";
   created: number;
+  address: Address | null;
   email: string | null;
   name: string | null;
   description: string | null;
@@ -28,6 +38,20 @@ export type Customer = {
   currency: string | null;
   balance: number;
   delinquent: boolean;
+};
+
+export type TaxId = {
+  id: string;
+  object: "tax_id";
+  country: string | null;
+  created: number;
+  customer: string;
+  customer_account: null;
+  livemode: false;
+  owner: { type: "customer"; customer: string; customer_account: null };
+  type: string;
+  value: string;
+  verification: { status: "pending" | "unavailable" | "unverified" | "verified"; verified_address: string | null; verified_name: string | null };
 };
 
 export type PaymentMethod = {

@@ -118,7 +118,7 @@ export async function startStripeEmulator(opts: StartOptions = {}): Promise<Runn
         authorization,
         idempotencyKey: (req.headers["idempotency-key"] as string | undefined) ?? null,
       });
-      if (req.method === "POST") save();
+      if (req.method === "POST" || req.method === "DELETE") save();
       if (takeFault(u.pathname, "after")) return req.socket.destroy();
       send(r);
     });

@@ -1,12 +1,22 @@
 import type { TestCard } from "./cards";
 import { badRequest, notFound } from "./errors";
 import { str, type FormObject } from "./form";
-import { nowSeconds, snapshot, stripeId, type Customer, type PaymentIntent, type PaymentMethod, type SetupIntent, type StripeEvent } from "./objects";
+import {
+  nowSeconds,
+  snapshot,
+  stripeId,
+  type Customer,
+  type PaymentIntent,
+  type PaymentMethod,
+  type SetupIntent,
+  type StripeEvent,
+  type TaxId,
+} from "./objects";
 import type { Charge, Dispute, Refund } from "./refunds";
 
 // The emulator's state and the few operations every resource needs (lookups that answer
 // Stripe's 404, events, 3-D Secure's next_action). Resource logic lives in customers.ts,
-// payment-methods.ts, setup-intents.ts, payment-intents.ts and three-d-secure.ts.
+// tax-ids.ts, payment-methods.ts, setup-intents.ts, payment-intents.ts and three-d-secure.ts.
 
 export type KeyKind = "secret" | "publishable";
 /** One API request as the resource handlers see it. */
@@ -25,6 +35,7 @@ export class Store {
   charges = new Map<string, Charge>();
   refunds = new Map<string, Refund>();
   disputes = new Map<string, Dispute>();
+  taxIds = new Map<string, TaxId>();
   events: StripeEvent[] = [];
   /** The request being handled, for events' `request` field. */
   protected current: Ctx | null = null;

@@ -12,6 +12,7 @@ export const BILLING_ERRORS = {
   no_payment_method: 400,
   payment_method_not_found: 404,
   payment_not_found: 404,
+  tax_id_not_found: 404,
   card_declined: 402,
   authentication_required: 402,
   authentication_failed: 402,

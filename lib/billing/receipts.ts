@@ -2,10 +2,12 @@ import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, payments, users } from "@/db/schema";
+import { getBillingDetails, type BillingDetails } from "./details";
 
 // A receipt per successful payment: our payment record (scoped to the account) plus the
 // card it was paid with, read from Stripe (the card number never reaches us; brand and
-// last 4 digits are what Stripe shows too).
+// last 4 digits are what Stripe shows too), and "Billed to": the billing name, address and
+// tax IDs as the Stripe customer has them when the receipt is rendered.
 
 export type Receipt = {
   paymentIntentId: string;
@@ -15,6 +17,9 @@ export type Receipt = {
   accountId: string;
   accountEmail: string;
   card: { brand: string; last4: string } | null;
+  /** Null when the account has no billing details, or they could not be read (billedToUnavailable). */
+  billedTo: BillingDetails | null;
+  billedToUnavailable: boolean;
 };
 
 export async function getReceipt(db: Queryable, stripe: Stripe, input: { accountId: string; paymentIntentId: string }): Promise<Receipt | null> {
@@ -45,6 +50,14 @@ export async function getReceipt(db: Queryable, stripe: Stripe, input: { account
     // The receipt still stands on our own record; the card line says it could not be read.
     console.error("[billing] receipt: card details unavailable", err);
   }
+  let billedTo: BillingDetails | null = null;
+  let billedToUnavailable = false;
+  try {
+    billedTo = await getBillingDetails(db, stripe, input.accountId);
+  } catch (err) {
+    billedToUnavailable = true;
+    console.error("[billing] receipt: billing details unavailable", err);
+  }
   return {
     paymentIntentId: p.id,
     amountMicroUsd: p.amount,
@@ -53,5 +66,7 @@ export async function getReceipt(db: Queryable, stripe: Stripe, input: { account
     accountId: input.accountId,
     accountEmail: p.email,
     card,
+    billedTo,
+    billedToUnavailable,
   };
 }

@@ -4,7 +4,21 @@ import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z } from "zod";
 import { currentAccount } from "@/lib/auth/session";
-import { BillingError, confirmTopUp, createSetupIntent, detachPaymentMethod, parseTopUpAmount, setAutoTopUp, topUp, type TopUpResult } from "@/lib/billing";
+import {
+  BILLING_DETAILS_FIELDS,
+  BillingError,
+  confirmTopUp,
+  createSetupIntent,
+  detachPaymentMethod,
+  parseTopUpAmount,
+  removeTaxId,
+  saveBillingDetails,
+  setAutoTopUp,
+  topUp,
+  type BillingDetailsField,
+  type FieldErrors,
+  type TopUpResult,
+} from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
 import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
 import { clientIp } from "@/lib/auth/client-ip";
@@ -182,5 +196,38 @@ export async function removeBudgetAlertAction(form: FormData): Promise<void> {
   if (typeof id !== "string") return;
   await removeBudgetAlert(session.db, { accountId: session.account.id, id });
   budgetAlertsChanged(session.account.id);
+  revalidatePath("/dashboard/billing");
+}
+
+export type BillingDetailsState =
+  { ok: true; message: string } | { ok: false; error: string; errors: FieldErrors; values: Partial<Record<BillingDetailsField, string>> } | undefined;
+
+/** Sets the billing name, address and tax ID on the session account's Stripe customer. */
+export async function saveBillingDetailsAction(_prev: BillingDetailsState, form: FormData): Promise<BillingDetailsState> {
+  const values = Object.fromEntries(BILLING_DETAILS_FIELDS.map((k) => [k, String(form.get(k) ?? "")])) as Record<BillingDetailsField, string>;
+  const session = await currentAccount();
+  if (!session) return { ok: false, error: SIGNED_OUT.error, errors: {}, values };
+  try {
+    const r = await saveBillingDetails(session.db, getStripe(), { accountId: session.account.id, form: values });
+    if (!r.ok) return { ok: false, error: "Check the fields marked below; nothing was saved.", errors: r.errors, values };
+  } catch (err) {
+    return { ok: false, error: fail(err).error, errors: {}, values };
+  }
+  revalidatePath("/dashboard/billing");
+  return { ok: true, message: "Billing details saved. They appear on your receipts." };
+}
+
+/** Removes one tax ID from the billing details (the form's hidden taxIdId, checked against the session account's customer). */
+export async function removeTaxIdAction(form: FormData): Promise<void> {
+  const session = await currentAccount();
+  if (!session) return;
+  const id = form.get("taxIdId");
+  if (typeof id !== "string") return;
+  try {
+    await removeTaxId(session.db, getStripe(), { accountId: session.account.id, taxIdId: id });
+  } catch (err) {
+    // Not this account's, or already gone: the page shows what Stripe has either way.
+    if (!(err instanceof BillingError)) throw err;
+  }
   revalidatePath("/dashboard/billing");
 }

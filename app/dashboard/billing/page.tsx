@@ -1,13 +1,17 @@
 import { requireAccount } from "@/lib/auth/session";
 import {
+  addressLines,
   BillingError,
   getAutoTopUp,
+  getBillingDetails,
   ledgerHistory,
   listPaymentMethods,
   MAX_TOPUP_CENTS,
   MIN_TOPUP_CENTS,
   publicStripeConfig,
   recentPayments,
+  taxIdLabel,
+  type BillingDetails,
   type SavedCard,
 } from "@/lib/billing";
 import { getStripe } from "@/lib/billing/server";
@@ -15,8 +19,9 @@ import { readBalance } from "@/lib/ledger";
 import { centsToMicro, formatMoney, formatUsd } from "@/lib/money";
 import { budgetPeriod, listBudgetAlerts, monthSpendMicroUsd } from "@/lib/billing/budget-alerts";
 import { BudgetAlerts } from "@/components/billing/budget-alerts";
+import { BillingDetailsForm, type BillingDetailsValues } from "@/components/billing/billing-details-form";
 import Link from "next/link";
-import { addBudgetAlertAction, removeBudgetAlertAction } from "./actions";
+import { addBudgetAlertAction, removeBudgetAlertAction, removeTaxIdAction, saveBillingDetailsAction } from "./actions";
 import { BillingClient, type CardView } from "./billing-client";
 import { ScrollTable } from "@/components/ui/scroll-table";
 
@@ -55,6 +60,15 @@ export default async function BillingPage() {
   } catch (err) {
     cardsError = err instanceof BillingError ? err.message : "Saved cards could not be loaded. Try again in a moment.";
     if (!(err instanceof BillingError)) console.error("[billing] listing cards failed:", err);
+  }
+  // Billing details are read from the Stripe customer on every render (never stored here).
+  let details: BillingDetails | null = null;
+  let detailsError: string | null = null;
+  try {
+    if (stripeConfig.mode !== "off") details = await getBillingDetails(db, getStripe(), account.id);
+  } catch (err) {
+    detailsError = err instanceof BillingError ? err.message : "Billing details could not be loaded. Try again in a moment.";
+    if (!(err instanceof BillingError)) console.error("[billing] reading billing details failed:", err);
   }
   const cardViews: CardView[] = cards.map((c) => {
     const exp = `${String(c.expMonth).padStart(2, "0")}/${String(c.expYear).slice(-2)}`;
@@ -106,6 +120,8 @@ export default async function BillingPage() {
           }}
         />
       )}
+
+      {stripeConfig.mode !== "off" && <BillingDetailsSection details={details} error={detailsError} />}
 
       <h2>Budget alerts</h2>
       <BudgetAlerts
@@ -187,6 +203,73 @@ export default async function BillingPage() {
           </table>
         </ScrollTable>
       )}
+    </>
+  );
+}
+
+/** Name, address and tax ID as Stripe has them, and the form to change them. */
+function BillingDetailsSection({ details, error }: { details: BillingDetails | null; error: string | null }) {
+  const a = details?.address;
+  const tax = details?.taxIds[0];
+  const initial: BillingDetailsValues = {
+    name: details?.name ?? "",
+    line1: a?.line1 ?? "",
+    line2: a?.line2 ?? "",
+    city: a?.city ?? "",
+    postalCode: a?.postalCode ?? "",
+    state: a?.state ?? "",
+    country: a?.country ?? "",
+    taxIdType: tax?.type ?? "",
+    taxIdValue: tax?.value ?? "",
+  };
+  const lines = a ? addressLines(a) : [];
+  return (
+    <>
+      <h2 id="billing-details-heading">Billing details</h2>
+      {error ? (
+        <p className="banner" role="alert" data-testid="billing-details-error">
+          {error}
+        </p>
+      ) : (
+        <div className="panel" data-testid="billing-details-current" style={{ marginBottom: 16 }}>
+          {!details?.name && lines.length === 0 && !tax ? (
+            <p className="muted" style={{ margin: 0 }}>
+              No billing details yet. Receipts show your account email; add a name, address or tax ID below to show them instead.
+            </p>
+          ) : (
+            <dl style={{ margin: 0 }}>
+              <dt className="muted">Name</dt>
+              <dd data-testid="billing-details-name">{details?.name ?? "—"}</dd>
+              <dt className="muted">Address</dt>
+              <dd data-testid="billing-details-address">
+                {lines.length === 0
+                  ? "—"
+                  : lines.map((l, i) => (
+                      <span key={i} style={{ display: "block" }}>
+                        {l}
+                      </span>
+                    ))}
+              </dd>
+              <dt className="muted">Tax ID</dt>
+              <dd>
+                {details!.taxIds.length === 0
+                  ? "—"
+                  : details!.taxIds.map((t) => (
+                      <form key={t.id} action={removeTaxIdAction} style={{ display: "flex", gap: 8, alignItems: "center", margin: 0 }}>
+                        <span data-testid="billing-details-tax-id">{taxIdLabel(t)}</span>
+                        {t.verification === "pending" && <span className="muted">(verification pending)</span>}
+                        <input type="hidden" name="taxIdId" value={t.id} />
+                        <button type="submit" className="secondary" aria-label={`Remove tax ID ${t.value}`} data-testid="billing-details-remove-tax-id">
+                          Remove
+                        </button>
+                      </form>
+                    ))}
+              </dd>
+            </dl>
+          )}
+        </div>
+      )}
+      {!error && <BillingDetailsForm initial={initial} action={saveBillingDetailsAction} />}
     </>
   );
 }

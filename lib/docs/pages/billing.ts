@@ -116,6 +116,17 @@ export const billing: DocPageSource = {
         code(formatUsd(9_999_999n)),
         " for 9,999,999 micro-USD), never rounded up.",
       ),
+      h2("Billing details on your receipts"),
+      p(
+        "On the ",
+        link("billing page", "/dashboard/billing"),
+        " you can set the name (a company or a person), address and tax ID that your receipts are made out to. The tax ID is one of the common types Stripe supports (for example an EU VAT number such as ",
+        code("DE123456789"),
+        ", a UK VAT number, a US EIN or an Australian ABN), checked against its type's format; Stripe may refuse a number that does not fit it. ",
+        "These details are kept on your customer record with our payment processor, Stripe, not copied into our database, and every receipt, earlier ones included, shows them under ",
+        strong("Billed to"),
+        " as they are when you open it.",
+      ),
     );
     return blocks;
   },

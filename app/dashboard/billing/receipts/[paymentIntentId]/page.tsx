@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
 import { getReceipt } from "@/lib/billing/receipts";
+import { addressLines, taxIdLabel } from "@/lib/billing/details-validation";
 import { getStripe } from "@/lib/billing/server";
 import { formatMoney } from "@/lib/money";
 import { PrintButton } from "@/components/billing/print-button";
@@ -41,6 +42,32 @@ export default async function ReceiptPage({ params }: { params: Promise<{ paymen
             <tr>
               <th scope="row">Paid with</th>
               <td data-testid="receipt-card">{r.card ? `${brand} •••• ${r.card.last4}` : "card (details unavailable)"}</td>
+            </tr>
+            <tr>
+              <th scope="row">Billed to</th>
+              <td data-testid="receipt-billed-to">
+                {r.billedTo?.name && (
+                  <span style={{ display: "block" }} data-testid="receipt-billed-name">
+                    <strong>{r.billedTo.name}</strong>
+                  </span>
+                )}
+                {r.billedTo?.address && (
+                  <span style={{ display: "block" }} data-testid="receipt-billed-address">
+                    {addressLines(r.billedTo.address).map((l, i) => (
+                      <span key={i} style={{ display: "block" }}>
+                        {l}
+                      </span>
+                    ))}
+                  </span>
+                )}
+                {r.billedTo?.taxIds.map((t) => (
+                  <span key={t.id} style={{ display: "block" }} data-testid="receipt-billed-tax-id">
+                    {taxIdLabel(t)}
+                  </span>
+                ))}
+                <span style={{ display: "block" }}>{r.accountEmail}</span>
+                {r.billedToUnavailable && <span className="muted">(billing details could not be loaded)</span>}
+              </td>
             </tr>
             <tr>
               <th scope="row">Account</th>
