@@ -6,7 +6,7 @@ import { signPayload } from "@/devtools/stripe-emulator/webhooks";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { startServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/server";
 import { startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
-import { actionIds, makeUser, WebSession } from "@/tests/helpers/web-session";
+import { actionIds, form, makeUser, WebSession } from "@/tests/helpers/web-session";
 
 // Issue 13 items 1 and 9, as an operator deploys: the built app under `next start`
 // (NODE_ENV=production), PostgreSQL, no Stripe keys. Even with a Stripe test emulator
@@ -65,11 +65,11 @@ describe("production without Stripe keys", () => {
     expect(html).toContain('data-testid="payments-not-configured"');
     expect(html).toContain("Payments are not configured");
     expect(html).not.toContain('data-testid="test-mode"');
-    expect(html).not.toMatch(/data-testid="(add-card|auto-topup|topup-[a-z-]+|top-up[a-z-]*)"/);
+    expect(html).not.toMatch(/data-testid="(add-card|auto-topup|topup-[a-z-]+|top-up[a-z-]*|billing-details[a-z-]*)"/);
     expect(html).not.toContain(tb.emu.url); // no stand-in script, no emulator anywhere
   });
 
-  it("server actions refuse card set-ups and top-ups; nothing reaches the emulator or the ledger", async () => {
+  it("server actions refuse card set-ups, top-ups and billing details; nothing reaches the emulator or the ledger", async () => {
     const ids = actionIds(TEST_DIST_DIR);
     const before = await moneyRows();
     const customersBefore = tb.emu.emulator.customers.size;
@@ -81,6 +81,11 @@ describe("production without Stripe keys", () => {
       { enabled: true, threshold: "5.00", amount: "20.00", paymentMethodId: null },
     ]);
     expect(auto.text).toContain('"ok":false');
+    const details = await web.action("/dashboard/billing", ids.saveBillingDetailsAction, [
+      undefined,
+      form({ name: "Ada Ltd", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE", taxIdType: "eu_vat", taxIdValue: "DE123456789" }),
+    ]);
+    expect(details.text).toContain('"ok":false');
     expect(tb.emu.emulator.customers.size).toBe(customersBefore);
     expect(await moneyRows()).toBe(before);
   });
