@@ -5,7 +5,9 @@ import { apiKeys } from "./api-keys";
 
 // refund / dispute: a top-up Stripe gave back to the card or that the cardholder disputed,
 // debited again (lib/ledger/reversals.ts); recovery: what such a debit could not take
-// (the credit was spent) paid back from a later top-up.
+// (the credit was spent) paid back from a later top-up. A dispute the merchant won is
+// given back as a second `dispute` entry, positive (metadata.reinstates names the reversal,
+// reference `dispute_won:<dispute id>`). No CHECK on kind in the database: this list is it.
 export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "dispute", "recovery", "adjustment"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 

@@ -4,7 +4,7 @@ import { int, ParamError, parseStripeForm, requireStr, str, type FormObject } fr
 import { list, snapshot, stripeId } from "./objects";
 import { cancelPayment, confirmPayment, createPaymentIntent } from "./payment-intents";
 import { attach, createPaymentMethod, detach, listPaymentMethods } from "./payment-methods";
-import { charge, createDispute, createRefund } from "./refunds";
+import { charge, closeDispute, createDispute, createRefund } from "./refunds";
 import { confirmSetup, createSetupIntent } from "./setup-intents";
 import { Store, type Ctx, type KeyKind } from "./store";
 import { createTaxId, customerTaxId, deleteTaxId, listTaxIds } from "./tax-ids";
@@ -216,6 +216,11 @@ export class StripeEmulator extends Store {
   openDispute(form: FormObject) {
     const d = createDispute(this, form);
     return snapshot(d);
+  }
+
+  /** Not Stripe: closes a dispute now as won or lost (Stripe does when the network decides). */
+  closeDispute(id: string, form: FormObject) {
+    return snapshot(closeDispute(this, id, form));
   }
 
   load(state: ReturnType<StripeEmulator["toJSON"]>) {

@@ -8,8 +8,13 @@ import type { Store } from "./store";
 //   POST /_emulator/disputes {payment_intent | charge, amount?, reason?}   (not Stripe: in
 //        test mode Stripe opens disputes only for special card numbers, some time later;
 //        tests open one at once here)
+//   POST /_emulator/disputes/:id/close {outcome: won | lost}   (not Stripe: Stripe closes a
+//        dispute when the card network decides, weeks later; tests decide here. Only an
+//        open dispute can be closed, once)
 // Events as Stripe sends them: charge.refunded (the Charge, amount_refunded being the
-// running total) with refund.created, and charge.dispute.created (the Dispute).
+// running total) with refund.created, charge.dispute.created (the Dispute), and on close
+// charge.dispute.closed (the Dispute, status won or lost) followed, when won, by
+// charge.dispute.funds_reinstated (the disputed amount comes back to the merchant).
 
 export type Charge = {
   id: string;
@@ -56,7 +61,7 @@ export type Dispute = {
   metadata: Metadata;
   payment_intent: string;
   reason: string;
-  status: "needs_response";
+  status: "needs_response" | "won" | "lost";
 };
 
 /** The charge behind a succeeded PaymentIntent (its latest_charge). */
@@ -157,5 +162,17 @@ export function createDispute(s: Store, form: FormObject): Dispute {
   s.disputes.set(dispute.id, dispute);
   c.disputed = true;
   s.emit("charge.dispute.created", dispute);
+  return dispute;
+}
+
+export function closeDispute(s: Store, id: string, form: FormObject): Dispute {
+  const dispute = s.disputes.get(id);
+  if (!dispute) throw notFound("dispute", id);
+  const outcome = str(form, "outcome");
+  if (outcome !== "won" && outcome !== "lost") throw badRequest("outcome must be won or lost.", "parameter_invalid_string", "outcome");
+  if (dispute.status !== "needs_response") throw badRequest(`Dispute ${id} is already closed (${dispute.status}).`, "dispute_already_closed");
+  dispute.status = outcome;
+  s.emit("charge.dispute.closed", dispute);
+  if (outcome === "won") s.emit("charge.dispute.funds_reinstated", dispute);
   return dispute;
 }

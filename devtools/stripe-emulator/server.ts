@@ -14,6 +14,8 @@ import { parseStripeForm } from "./form";
 //   POST /_emulator/webhooks/deliver  event=evt_…|held, times=N, order=reverse
 //   POST /_emulator/disputes          payment_intent=pi_…|charge=ch_…, amount=cents: opens a
 //                                     dispute now (charge.dispute.created)
+//   POST /_emulator/disputes/:id/close outcome=won|lost: closes it now (charge.dispute.closed;
+//                                     won: then charge.dispute.funds_reinstated)
 //   GET  /_emulator/state             every object, for debugging
 //   POST /_emulator/reset
 // and, in-process, failNextRequests() to simulate the network dropping a request.
@@ -149,6 +151,8 @@ async function control(emulator: StripeEmulator, method: string, pathname: strin
     return { mode: w.mode, url: typeof w.url === "function" ? w.url() : w.url, held: w.held.map((e) => e.id) };
   }
   if (method === "POST" && pathname === "/_emulator/disputes") return emulator.openDispute(f);
+  const close = /^\/_emulator\/disputes\/([A-Za-z0-9_]+)\/close$/.exec(pathname);
+  if (method === "POST" && close) return emulator.closeDispute(close[1], f);
   if (method === "POST" && pathname === "/_emulator/webhooks/deliver") {
     const times = Number(f.times ?? 1);
     if (f.event === "held" || f.event === undefined) return w.deliverHeld({ order: f.order === "reverse" ? "reverse" : "fifo", times });

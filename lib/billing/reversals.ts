@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { ledgerEntries, stripeEvents } from "@/db/schema";
 import { notifyKeyChange } from "@/lib/api-keys/changes";
-import { reverseCredit, type ReversalKind } from "@/lib/ledger";
+import { reinstateCredit, reverseCredit, type ReversalKind } from "@/lib/ledger";
 import { centsToMicro, formatUsd } from "@/lib/money";
 import type { WebhookEventRef } from "./payments";
 
@@ -13,6 +13,12 @@ import type { WebhookEventRef } from "./payments";
 // they reverse. The event is recorded in the same transaction as the debit, and the debit
 // has its own reference (refund: the charge and its running total refunded; dispute: the
 // dispute id), so a replayed, duplicated or concurrent event debits once.
+//
+// A dispute the merchant wins brings the money back to us, so the user gets back what the
+// dispute took: charge.dispute.closed with status "won", or charge.dispute.funds_reinstated
+// (Stripe sends both, in either order). Both reinstate under one reference per dispute
+// (`dispute_won:<id>`), so together, replayed or concurrent they give back once. A dispute
+// lost, or an inquiry closed (warning_closed), moves nothing: the event is only recorded.
 
 export type ReversalOutcome = {
   applied: boolean;
@@ -108,5 +114,54 @@ export function handleDisputeCreated(db: Queryable, dispute: Stripe.Dispute, eve
     amount: { exactMicroUsd: amountMicroUsd },
     reference: `dispute:${dispute.id}`,
     what: `Disputed top-up (${formatUsd(amountMicroUsd)}, reason: ${dispute.reason})`,
+  });
+}
+
+export type ReinstatementOutcome = {
+  applied: boolean;
+  accountId: string | null;
+  /** What went back: first against what the account owed, then to its balance. */
+  unowedMicroUsd: bigint;
+  creditedMicroUsd: bigint;
+  owedMicroUsd: bigint;
+  skipped?: "duplicate_event" | "not_won" | "not_reversed" | "already_reinstated";
+};
+
+/** Whether this dispute event means the funds came back to us. */
+export function disputeWon(eventType: string, dispute: Pick<Stripe.Dispute, "status">): boolean {
+  return eventType === "charge.dispute.funds_reinstated" || dispute.status === "won";
+}
+
+/**
+ * charge.dispute.closed (won: give back; lost, warning_closed: record only) and
+ * charge.dispute.funds_reinstated (give back). The event is recorded in the same
+ * transaction as the reinstatement.
+ */
+export function handleDisputeClosed(db: Queryable, dispute: Stripe.Dispute, event: WebhookEventRef): Promise<ReinstatementOutcome> {
+  const none = (skipped: ReinstatementOutcome["skipped"], accountId: string | null = null, owedMicroUsd = 0n): ReinstatementOutcome => ({
+    applied: false,
+    accountId,
+    unowedMicroUsd: 0n,
+    creditedMicroUsd: 0n,
+    owedMicroUsd,
+    skipped,
+  });
+  return db.transaction(async (tx) => {
+    if (!(await claimEvent(tx, event, dispute.id))) return none("duplicate_event");
+    if (!disputeWon(event.type, dispute)) return none("not_won");
+    const r = await reinstateCredit(tx, {
+      // Only a dispute we applied (charge.dispute.created on one of our top-ups, in USD) has
+      // this entry; any other dispute gives back nothing.
+      reversalReference: `dispute:${dispute.id}`,
+      reference: `dispute_won:${dispute.id}`,
+      describe: ({ reinstatedMicroUsd, unowedMicroUsd }) =>
+        `Dispute won: ${formatUsd(reinstatedMicroUsd)} given back` + (unowedMicroUsd > 0n ? ` (${formatUsd(unowedMicroUsd)} of it cancels what was owed)` : ""),
+      metadata: { stripe_object: dispute.id, event: event.id, dispute_status: dispute.status },
+    });
+    if (!r.applied) return none(r.skipped, r.accountId, r.owedMicroUsd);
+    // Unfrozen: every instance drops its cached key lookups for this account (delivered at
+    // commit), so the next API request is served again.
+    if (r.unfrozen) await notifyKeyChange(tx, { accountId: r.accountId! });
+    return { applied: true, accountId: r.accountId, unowedMicroUsd: r.unowedMicroUsd, creditedMicroUsd: r.creditedMicroUsd, owedMicroUsd: r.owedMicroUsd };
   });
 }

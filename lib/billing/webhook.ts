@@ -3,7 +3,7 @@ import type { Queryable } from "@/db/client";
 import { readBodyBytes } from "@/lib/api/body";
 import { ApiError } from "@/lib/api/errors";
 import { creditPaymentIntent, recordEventOnly, recordPaymentState } from "./payments";
-import { handleChargeRefunded, handleDisputeCreated } from "./reversals";
+import { handleChargeRefunded, handleDisputeClosed, handleDisputeCreated } from "./reversals";
 
 // The Stripe webhook endpoint's logic, kept out of the route file so integration tests can
 // drive it with a real database and the emulator. Stripe retries any non-2xx for days,
@@ -51,6 +51,8 @@ const HANDLED = new Set([
   "setup_intent.succeeded",
   "charge.refunded",
   "charge.dispute.created",
+  "charge.dispute.closed",
+  "charge.dispute.funds_reinstated",
 ]);
 
 const json = (status: number, body: unknown) => Response.json(body, { status });
@@ -103,6 +105,17 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
       case "charge.dispute.created": {
         const r = await handleDisputeCreated(deps.db, event.data.object, ref);
         return json(200, { received: true, debited: r.debitedMicroUsd.toString(), owed: r.owedMicroUsd.toString(), skipped: r.skipped ?? null });
+      }
+      case "charge.dispute.closed":
+      case "charge.dispute.funds_reinstated": {
+        const r = await handleDisputeClosed(deps.db, event.data.object, ref);
+        return json(200, {
+          received: true,
+          unowed: r.unowedMicroUsd.toString(),
+          credited: r.creditedMicroUsd.toString(),
+          owed: r.owedMicroUsd.toString(),
+          skipped: r.skipped ?? null,
+        });
       }
       case "setup_intent.succeeded":
         // Saved cards are read from Stripe when the billing page loads; just note the event.

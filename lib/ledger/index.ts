@@ -7,7 +7,7 @@
 //   key-spend.ts     per-key spend: what a key spent, reserving within its limit
 //   usage-record.ts  the usage event: one typed record, one writer
 //   sweeper.ts       releasing the holds of processes that died
-//   reversals.ts     refunds and disputes taking credit back; what is owed (frozen)
+//   reversals.ts     refunds and disputes taking credit back; what is owed (frozen); won disputes given back
 export { AccountNotFoundError, InsufficientCreditError } from "./errors";
 export { DEFAULT_RESERVATION_TTL_SECONDS, reservationTtlSeconds } from "./ttl";
 export { auditAccount, grant, postEntry, readBalance, reserve, type Balance, type PostEntryInput, type PostResult, type Reservation } from "./core";
@@ -17,4 +17,15 @@ export { isLeaseId, moveHoldOutOfLease, openLease, settleLeaseBatch, trimLease, 
 export { keySpentSince, reserveWithinKeyLimit, type KeySpend } from "./key-spend";
 export type { UsageRecord } from "./usage-record";
 export { startReservationSweeper, sweepIntervalMs, sweepStaleReservations, type Sweeper, type SweeperStats } from "./sweeper";
-export { readOwed, reverseCredit, reversedForTopUp, settleOwed, type ReversalInput, type ReversalKind, type ReversalResult } from "./reversals";
+export {
+  readOwed,
+  reinstateCredit,
+  reverseCredit,
+  reversedForTopUp,
+  settleOwed,
+  type ReinstateInput,
+  type ReinstateResult,
+  type ReversalInput,
+  type ReversalKind,
+  type ReversalResult,
+} from "./reversals";

@@ -8,8 +8,10 @@ import { AccountNotFoundError } from "./errors";
 // zero (CHECK constraint) and reserved credit belongs to requests in flight, so a reversal
 // debits what is spendable now and records the rest as owed. While anything is owed the
 // account is frozen (the API answers 402, lib/api/with-api-key.ts); the next top-up pays
-// the owed amount back first (settleOwed) and so unfreezes it. Each step is one ledger
-// entry, in one transaction with the account row locked, idempotent by its reference.
+// the owed amount back first (settleOwed) and so unfreezes it. A dispute the merchant wins
+// gives back what its reversal took (reinstateCredit): first what the account owes, then the
+// rest to the balance. Each step is one ledger entry, in one transaction with the account
+// row locked, idempotent by its reference.
 
 export type ReversalKind = "refund" | "dispute";
 
@@ -46,7 +48,9 @@ async function alreadyApplied(tx: Queryable, reference: string): Promise<boolean
 /**
  * Sum already reversed (refunds and disputes, owed parts included) against one top-up,
  * read under the account lock. A charge can be refunded in parts and disputed as well;
- * together they never take back more than the top-up credited.
+ * together they never take back more than the top-up credited. A won dispute's
+ * reinstatement (kind `dispute`, negative `reversed_micro_usd`) nets its reversal out, so a
+ * refund after a won dispute may again take back up to what the top-up credited.
  */
 export async function reversedForTopUp(
   tx: Queryable,
@@ -150,6 +154,115 @@ export async function settleOwed(db: Queryable, input: { accountId: string; refe
       metadata: { owed_before_micro_usd: acct.owed.toString(), owed_after_micro_usd: owedAfter.toString() },
     });
     return { paidMicroUsd: paid, owedMicroUsd: owedAfter };
+  });
+}
+
+export type ReinstateInput = {
+  /** The reversal being given back: its ledger reference (`dispute:<dispute id>`). */
+  reversalReference: string;
+  /** Once per reversal (`dispute_won:<dispute id>`): every event that reinstates it uses the same one. */
+  reference: string;
+  describe: (r: { reinstatedMicroUsd: bigint; unowedMicroUsd: bigint; creditedMicroUsd: bigint }) => string;
+  metadata?: Record<string, unknown>;
+};
+
+export type ReinstateResult = {
+  /** False when there was nothing to reinstate or it was already done (replayed or concurrent event). */
+  applied: boolean;
+  skipped?: "not_reversed" | "already_reinstated";
+  /** The account the reversal was taken from (null when there is no such reversal). */
+  accountId: string | null;
+  /** What the reversal had taken (balance and owed together): all of it comes back. */
+  reinstatedMicroUsd: bigint;
+  /** The part that cancelled what the account owed. */
+  unowedMicroUsd: bigint;
+  /** The part credited to the balance: the ledger entry's amount. */
+  creditedMicroUsd: bigint;
+  /** The account's whole debt afterwards. */
+  owedMicroUsd: bigint;
+  /** True when this reinstatement brought the debt to zero: the account is no longer frozen. */
+  unfrozen: boolean;
+};
+
+/**
+ * Gives back what a reversal (a dispute the merchant won) took, once per `reference`. A
+ * reversal that was never applied (no ledger entry under `reversalReference`) gives back
+ * nothing.
+ *
+ * The user ends exactly as if the reversal had never happened, never better: balance minus
+ * owed rises by exactly what the reversal took (its `reversed_micro_usd`, owed part
+ * included). That amount first cancels what the account owes, then the rest is credited.
+ * The owed total is one pool: a top-up's recovery may since have paid part of it (that
+ * money was taken from a later top-up, so it comes back as balance), and other reversals may
+ * have added to it. Paying the pool first is what the next top-up would do anyway
+ * (settleOwed), and it is the split the account would have had without this reversal:
+ * what the reversal debited would have been there to cover the other debts.
+ */
+export async function reinstateCredit(db: Queryable, input: ReinstateInput): Promise<ReinstateResult> {
+  return db.transaction(async (tx) => {
+    const none = (skipped: ReinstateResult["skipped"], accountId: string | null, owed = 0n): ReinstateResult => ({
+      applied: false,
+      skipped,
+      accountId,
+      reinstatedMicroUsd: 0n,
+      unowedMicroUsd: 0n,
+      creditedMicroUsd: 0n,
+      owedMicroUsd: owed,
+      unfrozen: false,
+    });
+    // Ledger rows are never updated: reading the reversal before taking the lock is safe.
+    const [reversal] = await tx
+      .select({ accountId: ledgerEntries.accountId, kind: ledgerEntries.kind, amount: ledgerEntries.amountMicroUsd, metadata: ledgerEntries.metadata })
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.reference, input.reversalReference));
+    const meta = (reversal?.metadata ?? {}) as Record<string, unknown>;
+    if (
+      !reversal ||
+      (reversal.kind !== "refund" && reversal.kind !== "dispute") ||
+      reversal.amount > 0n ||
+      typeof meta.reversed_micro_usd !== "string" ||
+      "reinstates" in meta
+    ) {
+      return none("not_reversed", reversal?.accountId ?? null);
+    }
+    const acct = await lockAccount(tx, reversal.accountId);
+    if (await alreadyApplied(tx, input.reference)) return none("already_reinstated", reversal.accountId, acct.owed);
+    const reinstated = max0(BigInt(meta.reversed_micro_usd));
+    const unowed = reinstated < acct.owed ? reinstated : acct.owed;
+    const credited = reinstated - unowed;
+    const balanceAfter = acct.balance + credited;
+    const owedAfter = acct.owed - unowed;
+    await tx.update(billingAccounts).set({ balanceMicroUsd: balanceAfter, owedMicroUsd: owedAfter }).where(eq(billingAccounts.id, reversal.accountId));
+    // The same kind as the reversal, with a positive amount: the billing page shows the
+    // reversal and its reinstatement side by side, and reversedForTopUp nets them.
+    await tx.insert(ledgerEntries).values({
+      accountId: reversal.accountId,
+      kind: reversal.kind,
+      amountMicroUsd: credited,
+      balanceAfterMicroUsd: balanceAfter,
+      reference: input.reference,
+      description: input.describe({ reinstatedMicroUsd: reinstated, unowedMicroUsd: unowed, creditedMicroUsd: credited }),
+      metadata: {
+        ...input.metadata,
+        payment_intent: meta.payment_intent ?? null,
+        reinstates: input.reversalReference,
+        reversed_micro_usd: (-reinstated).toString(),
+        reinstated_micro_usd: reinstated.toString(),
+        unowed_micro_usd: unowed.toString(),
+        credited_micro_usd: credited.toString(),
+        owed_before_micro_usd: acct.owed.toString(),
+        owed_after_micro_usd: owedAfter.toString(),
+      },
+    });
+    return {
+      applied: true,
+      accountId: reversal.accountId,
+      reinstatedMicroUsd: reinstated,
+      unowedMicroUsd: unowed,
+      creditedMicroUsd: credited,
+      owedMicroUsd: owedAfter,
+      unfrozen: acct.owed > 0n && owedAfter === 0n,
+    };
   });
 }
 

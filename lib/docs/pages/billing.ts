@@ -127,6 +127,27 @@ export const billing: DocPageSource = {
         strong("Billed to"),
         " as they are when you open it.",
       ),
+      h2("Refunds and disputes"),
+      {
+        kind: "list",
+        items: [
+          [
+            "A top-up that is refunded to your card, or disputed with your bank (a chargeback), takes its credit back from your balance. If that credit was already spent, the rest is owed and the account is frozen (",
+            code("402 account_frozen"),
+            ") until a top-up pays it back (",
+            link("When credit runs out", "/docs/out-of-credit"),
+            ").",
+          ],
+          [
+            "If a dispute is decided ",
+            strong("in our favour"),
+            " (the bank gives the payment back to us), everything the dispute took comes back to you at once: first it cancels what you owe because of it (unfreezing the account), then the rest is credited to your balance. That rest includes any part a later top-up had already paid back. You end exactly as if the payment had never been disputed; the billing page shows it as a second ",
+            strong("Dispute"),
+            " line with a positive amount.",
+          ],
+          ["A dispute decided against us changes nothing more: the credit it took stays taken."],
+        ],
+      },
     );
     return blocks;
   },
