@@ -5,15 +5,16 @@ import type { Store } from "./store";
 
 // Charges, refunds and disputes: what happens to a payment after it succeeded.
 //   POST /v1/refunds {payment_intent | charge, amount?, reason?}   (Stripe's API)
-//   POST /_emulator/disputes {payment_intent | charge, amount?, reason?}   (not Stripe: in
-//        test mode Stripe opens disputes only for special card numbers, some time later;
-//        tests open one at once here)
-//   POST /_emulator/disputes/:id/close {outcome: won | lost}   (not Stripe: Stripe closes a
-//        dispute when the card network decides, weeks later; tests decide here. Only an
-//        open dispute can be closed, once)
+//   POST /_emulator/disputes {payment_intent | charge, amount?, reason?, inquiry?}   (not
+//        Stripe: in test mode Stripe opens disputes only for special card numbers, some time
+//        later; tests open one at once here. inquiry=true opens an inquiry, Stripe's
+//        status warning_needs_response: no funds withdrawn yet)
+//   POST /_emulator/disputes/:id/close {outcome: won | lost | warning_closed}   (not Stripe:
+//        Stripe closes a dispute when the card network decides, weeks later; tests decide
+//        here. Only an open dispute can be closed, once; warning_closed closes an inquiry)
 // Events as Stripe sends them: charge.refunded (the Charge, amount_refunded being the
 // running total) with refund.created, charge.dispute.created (the Dispute), and on close
-// charge.dispute.closed (the Dispute, status won or lost) followed, when won, by
+// charge.dispute.closed (the Dispute, status won, lost or warning_closed) followed, when won, by
 // charge.dispute.funds_reinstated (the disputed amount comes back to the merchant).
 
 export type Charge = {
@@ -61,7 +62,7 @@ export type Dispute = {
   metadata: Metadata;
   payment_intent: string;
   reason: string;
-  status: "needs_response" | "won" | "lost";
+  status: "needs_response" | "warning_needs_response" | "won" | "lost" | "warning_closed";
 };
 
 /** The charge behind a succeeded PaymentIntent (its latest_charge). */
@@ -157,7 +158,7 @@ export function createDispute(s: Store, form: FormObject): Dispute {
     metadata: {},
     payment_intent: c.payment_intent,
     reason: str(form, "reason") ?? "fraudulent",
-    status: "needs_response",
+    status: str(form, "inquiry") === "true" ? "warning_needs_response" : "needs_response",
   };
   s.disputes.set(dispute.id, dispute);
   c.disputed = true;
@@ -169,8 +170,16 @@ export function closeDispute(s: Store, id: string, form: FormObject): Dispute {
   const dispute = s.disputes.get(id);
   if (!dispute) throw notFound("dispute", id);
   const outcome = str(form, "outcome");
-  if (outcome !== "won" && outcome !== "lost") throw badRequest("outcome must be won or lost.", "parameter_invalid_string", "outcome");
-  if (dispute.status !== "needs_response") throw badRequest(`Dispute ${id} is already closed (${dispute.status}).`, "dispute_already_closed");
+  if (outcome !== "won" && outcome !== "lost" && outcome !== "warning_closed") {
+    throw badRequest("outcome must be won, lost or warning_closed.", "parameter_invalid_string", "outcome");
+  }
+  if (dispute.status !== "needs_response" && dispute.status !== "warning_needs_response") {
+    throw badRequest(`Dispute ${id} is already closed (${dispute.status}).`, "dispute_already_closed");
+  }
+  // An inquiry closes as warning_closed (no chargeback); a chargeback is won or lost.
+  if ((dispute.status === "warning_needs_response") !== (outcome === "warning_closed")) {
+    throw badRequest(`Dispute ${id} (${dispute.status}) cannot close as ${outcome}.`, "parameter_invalid_string", "outcome");
+  }
   dispute.status = outcome;
   s.emit("charge.dispute.closed", dispute);
   if (outcome === "won") s.emit("charge.dispute.funds_reinstated", dispute);

@@ -18,7 +18,8 @@ import type { WebhookEventRef } from "./payments";
 // dispute took: charge.dispute.closed with status "won", or charge.dispute.funds_reinstated
 // (Stripe sends both, in either order). Both reinstate under one reference per dispute
 // (`dispute_won:<id>`), so together, replayed or concurrent they give back once. A dispute
-// lost, or an inquiry closed (warning_closed), moves nothing: the event is only recorded.
+// lost moves nothing: the event is only recorded. An inquiry closed without a chargeback
+// (warning_closed) gives back too: the credit was taken when the inquiry opened.
 
 export type ReversalOutcome = {
   applied: boolean;
@@ -127,13 +128,18 @@ export type ReinstatementOutcome = {
   skipped?: "duplicate_event" | "not_won" | "not_reversed" | "already_reinstated";
 };
 
-/** Whether this dispute event means the funds came back to us. */
+/**
+ * Whether this dispute event means the credit it took goes back: the funds came back to us
+ * (won, funds_reinstated), or never left (an inquiry closed without a chargeback,
+ * warning_closed: charge.dispute.created took the credit at the inquiry already, so that an
+ * inquiry that escalates is covered).
+ */
 export function disputeWon(eventType: string, dispute: Pick<Stripe.Dispute, "status">): boolean {
-  return eventType === "charge.dispute.funds_reinstated" || dispute.status === "won";
+  return eventType === "charge.dispute.funds_reinstated" || dispute.status === "won" || dispute.status === "warning_closed";
 }
 
 /**
- * charge.dispute.closed (won: give back; lost, warning_closed: record only) and
+ * charge.dispute.closed (won, warning_closed: give back; lost: record only) and
  * charge.dispute.funds_reinstated (give back). The event is recorded in the same
  * transaction as the reinstatement.
  */

@@ -76,8 +76,8 @@ async function control(path: string, body: Record<string, string>) {
 }
 
 /** Opens a dispute on the top-up and delivers charge.dispute.created (the credit is taken back). */
-async function disputed(pi: string, opts: { deliver?: boolean } = {}) {
-  const res = await control("/_emulator/disputes", { payment_intent: pi });
+async function disputed(pi: string, opts: { deliver?: boolean; inquiry?: boolean } = {}) {
+  const res = await control("/_emulator/disputes", { payment_intent: pi, ...(opts.inquiry ? { inquiry: "true" } : {}) });
   expect(res.status).toBe(200);
   const dispute = (await res.json()) as { id: string; amount: number };
   const [created] = heldIds("charge.dispute.created");
@@ -86,7 +86,7 @@ async function disputed(pi: string, opts: { deliver?: boolean } = {}) {
   return dispute;
 }
 
-async function closeDispute(id: string, outcome: "won" | "lost") {
+async function closeDispute(id: string, outcome: "won" | "lost" | "warning_closed") {
   const res = await control(`/_emulator/disputes/${id}/close`, { outcome });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { id: string; status: string };
@@ -210,6 +210,23 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
       tb.emu.emulator.events.filter((e) => e.type.startsWith("charge.dispute.") && (e.data.object as { id: string }).id === dispute.id).map((e) => e.type),
     ).toEqual(["charge.dispute.created", "charge.dispute.closed"]);
     expect(tb.emu.emulator.disputes.get(dispute.id)?.status).toBe("lost");
+    await expectAudited(a.accountId);
+  });
+
+  it("an inquiry takes the credit when it opens and gives it back when it closes without a chargeback (warning_closed)", async () => {
+    const a = await toppedUp(2000);
+    const before = (await readBalance(t.db, a.accountId)).balanceMicroUsd;
+    const inquiry = await disputed(a.pi, { inquiry: true });
+    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(before - 20n * USD);
+    const { closed, reinstated } = await closeDispute(inquiry.id, "warning_closed");
+    expect(reinstated).toHaveLength(0); // no funds moved at Stripe, so none are reinstated
+    expect((await w().deliver(closed[0])).map((r) => r.status)).toEqual([200]);
+    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(before);
+    expect(await reinstatements(a.accountId)).toHaveLength(1);
+    // A chargeback cannot close as an inquiry, nor an inquiry as won.
+    const b = await toppedUp(1000);
+    const chargeback = await disputed(b.pi);
+    expect((await control(`/_emulator/disputes/${chargeback.id}/close`, { outcome: "warning_closed" })).status).toBe(400);
     await expectAudited(a.accountId);
   });
 

@@ -145,6 +145,9 @@ export const billing: DocPageSource = {
             strong("Dispute"),
             " line with a positive amount.",
           ],
+          [
+            "A bank's inquiry about a payment takes the credit back when it opens, like a dispute; if it closes without becoming a dispute, the credit comes back the same way.",
+          ],
           ["A dispute decided against us changes nothing more: the credit it took stays taken."],
         ],
       },
