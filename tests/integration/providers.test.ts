@@ -6,7 +6,7 @@ import { getCatalog, type TextModel } from "@/lib/catalog";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
 import { renderImage } from "@/lib/providers/local/media/image";
-import { countChatTokens } from "@/lib/providers/text/tokens";
+import { countChatTokens, inputTokensToHold } from "@/lib/providers/text/tokens";
 import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
@@ -185,8 +185,9 @@ describe("the client's request reaches the provider as sent", () => {
 
   it("no cap: none is added and the model's maximum output is reserved; max_completion_tokens is honoured as the cap", async () => {
     const a = await makeAccountWithKey(t.db);
-    const input = countChatTokens(messages);
-    // The worst case with no cap is input + maxOutputTokens (100,000): above a $0.10 max_cost.
+    // The worst case with no cap is the input held (our count plus room for the provider's
+    // tokenizer) + maxOutputTokens (100,000): above a $0.10 max_cost.
+    const input = inputTokensToHold({ provider: "upstream" }, countChatTokens(messages));
     const worst = price("o4-mini", input, 100_000);
     const refused = await post(a.secret, "/chat/completions", { model: "o4-mini", messages, max_cost: 0.1 });
     expect(refused.status).toBe(402);

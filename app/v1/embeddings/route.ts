@@ -1,7 +1,7 @@
 import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { costFields } from "@/lib/metering/cost";
 import { embed } from "@/lib/providers/embeddings";
-import { encodeText } from "@/lib/providers/text/tokens";
+import { encodeText, inputTokensToHold } from "@/lib/providers/text/tokens";
 import { embeddingBody } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -50,7 +50,11 @@ export const POST = withApiKey(async (ctx) => {
     );
   }
 
-  const meter = await ctx.openMeter({ model, worstCase: { inputTokens }, maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost) });
+  const meter = await ctx.openMeter({
+    model,
+    worstCase: { inputTokens: inputTokensToHold(model, inputTokens) },
+    maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost),
+  });
   const result = await embed(ctx.catalog, {
     model,
     body,

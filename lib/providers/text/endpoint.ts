@@ -7,6 +7,7 @@ import { meteredStreamResponse } from "./metered-stream";
 import type { TextKind, TextProvider, TextRequest } from "./types";
 import { upstreamTextProvider } from "./upstream";
 import { checkTextParameters } from "./parameters";
+import { inputTokensToHold } from "./tokens";
 import { mediaInputTokens } from "./vision";
 import type { TextUsage } from "./types";
 import type { Catalog, TextModel } from "@/lib/catalog";
@@ -71,7 +72,11 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
   const maxCostMicroUsd = maxCostFrom(ctx.req, input.maxCost);
   const provider = textProviderFor(model, ctx.catalog);
 
-  const meter = await ctx.openMeter({ model, worstCase: { inputTokens, outputTokens: maxTokens * choices }, maxCostMicroUsd });
+  const meter = await ctx.openMeter({
+    model,
+    worstCase: { inputTokens: inputTokensToHold(model, inputTokens), outputTokens: maxTokens * choices },
+    maxCostMicroUsd,
+  });
 
   const idPrefix = input.kind === "chat" ? "chatcmpl" : "cmpl";
   const req: TextRequest = {
