@@ -5,7 +5,7 @@ import { ceilDiv } from "@/lib/money";
 import { measureFlac } from "@/lib/media/audio-duration/flac";
 import { parseWav } from "@/lib/media/audio-duration/wav";
 import { encodeFlac } from "@/lib/providers/local/media/flac";
-import { writeSilentMp3 } from "@/lib/providers/local/media/mp3";
+import { writeSilentMp3 } from "@/tests/helpers/mp3";
 import { synthesizeSpeech } from "@/lib/providers/local/media/speech";
 import { encodeWav } from "@/lib/providers/local/media/wav";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeFlac } from "@/lib/providers/local/media/flac";
-import { writeSilentMp3 } from "@/lib/providers/local/media/mp3";
+import { writeSilentMp3 } from "@/tests/helpers/mp3";
 import { encodeWav } from "@/lib/providers/local/media/wav";
 import { AudioDecodeError, probeAudio } from ".";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writeSilentMp3 } from "@/lib/providers/local/media/mp3";
+import { writeSilentMp3 } from "@/tests/helpers/mp3";
 import { looksLikeMpegAudio, measureMpegAudio, readMpegFrameHeader } from "./mp3";
 
 describe("MPEG audio", () => {

@@ -1,5 +1,5 @@
-// A writer of silent MPEG-1 Layer III frames: a valid MP3 for the simulators, tests and fixtures.
-// (Measuring MP3 for billing is lib/media/audio-duration/mp3.ts.)
+// A valid MP3 for tests: silent MPEG-1 Layer III frames (the duration parser,
+// lib/media/audio-duration/mp3.ts, and the transcription route measure it).
 
 /**
  * Silent MPEG-1 Layer III, 48 kHz mono, 128 kbit/s: `frameCount` frames of 1152 samples
