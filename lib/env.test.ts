@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { appOrigin, ConfigError, parseEnv, resetEnvCache } from "./env";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parseEnv } from "./env";
 
 // Issue 13 item 9: APP_URL is required in production, and links are built from it, never
 // from the request's Host header there.
@@ -7,8 +7,13 @@ import { appOrigin, ConfigError, parseEnv, resetEnvCache } from "./env";
 const saved = { ...process.env };
 afterEach(() => {
   process.env = { ...saved };
-  resetEnvCache();
 });
+
+/** A fresh copy of ./env, which parses process.env as it is now (env() caches the first parse). */
+async function freshEnv() {
+  vi.resetModules();
+  return import("./env");
+}
 
 describe("APP_URL", () => {
   it("is required in production, not in development or while next build runs", () => {
@@ -19,20 +24,18 @@ describe("APP_URL", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).not.toThrow();
   });
 
-  it("appOrigin: APP_URL whatever the request says; the request's origin only in development", () => {
+  it("appOrigin: APP_URL whatever the request says; the request's origin only in development", async () => {
     Object.assign(process.env, { NODE_ENV: "production", APP_URL: "https://api.example.com/" });
-    resetEnvCache();
-    expect(appOrigin("http://evil.example/v1/chat/completions")).toBe("https://api.example.com");
+    expect((await freshEnv()).appOrigin("http://evil.example/v1/chat/completions")).toBe("https://api.example.com");
     Object.assign(process.env, { NODE_ENV: "development", APP_URL: "" });
-    resetEnvCache();
-    expect(appOrigin("http://localhost:3000/v1/x")).toBe("http://localhost:3000");
+    expect((await freshEnv()).appOrigin("http://localhost:3000/v1/x")).toBe("http://localhost:3000");
   });
 
-  it("appOrigin refuses to guess in production", () => {
+  it("appOrigin refuses to guess in production", async () => {
     // A production process without APP_URL never starts (instrumentation validates first);
     // should one get here anyway, it fails rather than echo a Host header.
     Object.assign(process.env, { NODE_ENV: "production", APP_URL: "", NEXT_PHASE: "phase-production-build" });
-    resetEnvCache();
+    const { appOrigin, ConfigError } = await freshEnv();
     expect(() => appOrigin("http://evil.example/")).toThrow(ConfigError);
   });
 });

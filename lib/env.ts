@@ -184,11 +184,6 @@ export function appOrigin(requestUrl?: string | null): string {
   return requestUrl ? new URL(requestUrl).origin : "http://localhost:3000";
 }
 
-/** Forget the parsed configuration (tests that change process.env). */
-export function resetEnvCache(): void {
-  cached = undefined;
-}
-
 export function adminEmails(): string[] {
   return (env().ADMIN_EMAILS ?? "")
     .split(",")

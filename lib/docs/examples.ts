@@ -158,6 +158,3 @@ export function quickStartSamples(origin: string, models: readonly CatalogModel[
   const model = sampleChatModel(models);
   return [chatCurlSample(origin, model), chatNodeSample(origin, model)];
 }
-
-/** The origin README.md's sample is written for: what `npm start` serves. */
-export const README_ORIGIN = "http://localhost:3000";

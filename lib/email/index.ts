@@ -17,12 +17,9 @@ export type EmailMessage = {
 
 export type SendEmail = (message: EmailMessage) => Promise<void>;
 
+// The transport, created on first send. Tests put a recording one here, through this same
+// registry entry (tests/helpers/mail.ts).
 const state = processSingleton("email-transport", () => ({ send: undefined as SendEmail | undefined }));
-
-/** Replaces the transport (tests use a recording one). */
-export function setEmailTransport(send: SendEmail | undefined): void {
-  state.send = send;
-}
 
 export const DEFAULT_EMAIL_FROM = "Metered <no-reply@localhost>";
 /** Where the development sink listens when nothing else is configured (`npm start`'s default). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bucketKeys, filtersToSearchParams, parseUsageFilters } from "./filters";
-import { decodeCursor, encodeCursor } from "./queries";
+import { decodeLogCursor, encodeLogCursor } from "./request-log";
 import { csvField } from "./csv";
 import { formatMoney } from "@/lib/money";
 import { audioMinutes, formatUnits } from "./format";
@@ -46,10 +46,11 @@ describe("usage filters from search params", () => {
   });
 
   it("cursors round-trip and junk cursors are ignored", () => {
-    const c = { createdAt: "2025-05-20T15:30:00.123456Z", id: 42 };
-    expect(decodeCursor(encodeCursor(c))).toEqual(c);
-    expect(decodeCursor("not-a-cursor")).toBeNull();
-    expect(decodeCursor(Buffer.from("2025-05-20T15:30:00Z_1").toString("base64url"))).toBeNull();
+    const c = { createdAt: "2025-05-20T15:30:00.123456Z", src: 1 as const, id: 42 };
+    expect(decodeLogCursor(encodeLogCursor(c))).toEqual(c);
+    expect(decodeLogCursor("not-a-cursor")).toBeNull();
+    expect(decodeLogCursor(Buffer.from("2025-05-20T15:30:00Z_1_1").toString("base64url"))).toBeNull();
+    expect(decodeLogCursor(Buffer.from("2025-05-20T15:30:00.123456Z_2_1").toString("base64url"))).toBeNull();
   });
 
   it("formats exact money and units; CSV fields are quoted and formula-safe", () => {

@@ -213,18 +213,6 @@ export function logRow(r: LogDbRow): RequestLogRow {
 /** Keyset cursor: the last row's (created_at with microseconds, id), newest-first order. */
 export type LogCursor = { createdAt: string; id: number };
 
-const CURSOR_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)_(\d{1,18})$/;
-
-export function encodeCursor(c: LogCursor): string {
-  return Buffer.from(`${c.createdAt}_${c.id}`).toString("base64url");
-}
-
-export function decodeCursor(s: string | null | undefined): LogCursor | null {
-  if (!s || s.length > 100) return null;
-  const m = CURSOR_RE.exec(Buffer.from(s, "base64url").toString("utf8"));
-  return m ? { createdAt: m[1], id: Number(m[2]) } : null;
-}
-
 export type RequestPage = { rows: RequestLogRow[]; next: LogCursor | null };
 
 /** One page of the request log, newest first, after `cursor` (keyset, no OFFSET). */

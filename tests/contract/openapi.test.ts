@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flushLastUsed } from "@/lib/api";
-import { waitForVideoJobs } from "@/lib/media/video-jobs";
 import { encodeWav } from "@/lib/providers/local/media/wav";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { waitForVideoJobs } from "@/lib/media/video-jobs";
+import { appFetch } from "@/tests/helpers/app-fetch";
 import { mediaAccount } from "@/tests/helpers/media";
 import { fakeUpstreamModels, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
 import { assertMatches, responseEventSchema, sseEvents, SPEC } from "./openapi-validator";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Every /v1 endpoint's responses validated against OpenAI's published OpenAPI schemas
 // (vendored: tests/contract/openapi/README.md). Extra fields (our cost) are allowed;
@@ -14,23 +13,18 @@ import { assertMatches, responseEventSchema, sseEvents, SPEC } from "./openapi-v
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-let t: TestDb;
+const app = integrationApp();
 let key: string;
 let upstream: FakeUpstream;
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   process.env.UPSTREAM_BASE_URL = upstream.url;
   process.env.UPSTREAM_MODELS = fakeUpstreamModels(["usage", "nousage"]);
-  t = await createTestDb();
-  useDbForRoutes(t);
-  key = (await mediaAccount(t.db)).secret;
+  key = (await mediaAccount(app.db)).secret;
 });
 afterAll(async () => {
-  await waitForVideoJobs();
-  await flushLastUsed();
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_MODELS"]) delete process.env[k];
-  await Promise.all([t?.drop(), upstream?.close()]);
+  await upstream?.close();
 });
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -1,5 +1,5 @@
 import http from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
@@ -75,11 +75,10 @@ describe.skipIf(!onPostgres)("the app killed mid-request (SIGKILL)", () => {
 
     second = await startServer(env());
     const start = Date.now();
-    let open = 1;
-    while (open > 0 && Date.now() - start < (TTL_SECONDS + 30) * 1000) {
-      await new Promise((r) => setTimeout(r, 250));
-      open = (await moneyState(t.db, account.accountId)).openReservations;
-    }
+    await vi.waitFor(async () => expect((await moneyState(t.db, account.accountId)).openReservations).toBe(0), {
+      timeout: (TTL_SECONDS + 30) * 1000,
+      interval: 250,
+    });
     const after = await moneyState(t.db, account.accountId);
     console.log(
       `[crash] stream ${requestId} killed after ${received} chunks holding ${held[0].amount} µ$; ` +

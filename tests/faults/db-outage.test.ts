@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { createTestDb, whichTestDb, type TestDb } from "@/tests/helpers/db";
@@ -54,13 +54,15 @@ const show = (o: unknown) => JSON.stringify(o, (_, v) => (typeof v === "bigint" 
 const openReservations = async () =>
   (await rows<{ n: number }>(t.db, sql`select count(*)::int as n from reservations where account_id = ${account.accountId}`))[0].n;
 
+/** Whether `check` comes true within `timeoutMs` (vi.waitFor, every 200 ms); false is reported, not thrown, so the run's summary still prints. */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
+  const came = async () => {
+    if (!(await check())) throw new Error("not yet");
+  };
+  return vi.waitFor(came, { timeout: timeoutMs, interval: 200 }).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe.skipIf(!onPostgres)("PostgreSQL cut and restored under the real server", () => {

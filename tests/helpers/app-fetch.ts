@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { useDbHandle } from "@/db/client";
 import { flushLastUsed } from "@/lib/api/key-auth";
 import { releaseAllLeases } from "@/lib/metering/credit-lease";
+import { flushFailedRequests } from "@/lib/usage/failed-requests";
 import { afterSettleIdle, settleCommitOf } from "@/lib/metering/meter";
 import type { TestDb } from "./db";
 
@@ -88,10 +89,10 @@ export function useDbForRoutes(t: TestDb): void {
   useDbHandle(t);
 }
 
-/** Forgets the test database; await it (before dropping the database) to flush pending last-used writes. */
+/** Forgets the test database; await it (before dropping the database) to flush pending last-used writes and refused-request rows. */
 export async function clearDbForRoutes(): Promise<void> {
   useDbHandle(undefined);
-  await Promise.all([flushLastUsed().catch(() => {}), afterSettleIdle()]);
+  await Promise.all([flushLastUsed().catch(() => {}), flushFailedRequests().catch(() => {}), afterSettleIdle()]);
   await releaseAllLeases();
 }
 

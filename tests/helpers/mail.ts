@@ -1,4 +1,11 @@
-import { setEmailTransport, type EmailMessage } from "@/lib/email";
+import type { EmailMessage, SendEmail } from "@/lib/email";
+import "@/lib/email"; // creates the transport's process-wide slot
+import { processValue } from "./process-state";
+
+/** Replaces the app's email transport in this process (undefined: back to SMTP on the next send). */
+export function setEmailTransport(send: SendEmail | undefined): void {
+  processValue<{ send: SendEmail | undefined }>("email-transport").send = send;
+}
 
 // Records what the app would email, in this process (the real SMTP path is tested against
 // the mail sink in tests/integration/email.test.ts).

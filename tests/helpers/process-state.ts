@@ -15,3 +15,10 @@ export function swapProcessSingleton<T>(name: string, value: T): () => void {
     else registry.values.delete(name);
   };
 }
+
+/** The process-wide value under `name`, as the module that owns it created it (that module must be loaded). */
+export function processValue<T>(name: string): T {
+  const registry = (globalThis as unknown as { __metered?: Registry }).__metered;
+  if (!registry?.values.has(name)) throw new Error(`no process value "${name}" yet: import the module that owns it first`);
+  return registry.values.get(name) as T;
+}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { apiKeys, ledgerEntries, users } from "@/db/schema";
 import { findUserByEmail } from "@/lib/accounts";
@@ -12,55 +12,51 @@ import { checkSignInThrottle, recordSignInFailure } from "@/lib/auth/throttle";
 import { verifyEmail } from "@/lib/auth/verification";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { makeVerifiedAccount } from "@/tests/helpers/accounts";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { recordEmails } from "@/tests/helpers/mail";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 const ORIGIN = "http://localhost:3000";
 const PW = "correct horse battery 1";
-let t: TestDb;
+const app = integrationApp({ maxConnections: 8 });
 const mail = recordEmails();
-beforeAll(async () => {
-  t = await createTestDb({ maxConnections: 8 });
-});
 afterAll(async () => {
   mail.stop();
-  await t?.drop();
 });
 
 let n = 0;
 async function user(tag: string) {
   const email = `${tag}-${++n}@settings.test`;
-  const a = await makeVerifiedAccount(t.db, { email, passwordHash: await hashPassword(PW) });
+  const a = await makeVerifiedAccount(app.db, { email, passwordHash: await hashPassword(PW) });
   return { ...a, signedInAt: Date.now() - 1 };
 }
-const current = async (userId: string, authAt: number) => sessionIsCurrent(await sessionState(t.db, userId), authAt);
+const current = async (userId: string, authAt: number) => sessionIsCurrent(await sessionState(app.db, userId), authAt);
 
 describe("password reset by emailed link", () => {
   it("answers the same for unknown addresses, sends a single-use link, ends every session and clears the sign-in delay", async () => {
     const u = await user("reset");
-    await requestPasswordReset(t.db, { email: "nobody@settings.test", origin: ORIGIN });
+    await requestPasswordReset(app.db, { email: "nobody@settings.test", origin: ORIGIN });
     expect(mail.to("nobody@settings.test")).toHaveLength(0);
-    await requestPasswordReset(t.db, { email: u.email.toUpperCase(), origin: ORIGIN });
+    await requestPasswordReset(app.db, { email: u.email.toUpperCase(), origin: ORIGIN });
     const token = mail.token(u.email, /Reset your Metered password/, "/reset-password");
-    for (let i = 0; i < 8; i++) await recordSignInFailure(t.db, u.email, null);
-    expect((await checkSignInThrottle(t.db, u.email, null)).allowed).toBe(false);
+    for (let i = 0; i < 8; i++) await recordSignInFailure(app.db, u.email, null);
+    expect((await checkSignInThrottle(app.db, u.email, null)).allowed).toBe(false);
 
-    expect(await resetPassword(t.db, { token, password: "short" })).toMatchObject({ ok: false, field: "password" });
+    expect(await resetPassword(app.db, { token, password: "short" })).toMatchObject({ ok: false, field: "password" });
     // A refused password does not use the link up.
-    expect(await resetPassword(t.db, { token, password: "a brand new passphrase" })).toEqual({ ok: true, email: u.email });
-    expect(await resetPassword(t.db, { token, password: "yet another passphrase" })).toMatchObject({ ok: false, message: /already used/ });
-    const found = await findUserByEmail(t.db, u.email);
+    expect(await resetPassword(app.db, { token, password: "a brand new passphrase" })).toEqual({ ok: true, email: u.email });
+    expect(await resetPassword(app.db, { token, password: "yet another passphrase" })).toMatchObject({ ok: false, message: /already used/ });
+    const found = await findUserByEmail(app.db, u.email);
     expect(await verifyPassword("a brand new passphrase", found!.user.passwordHash)).toBe(true);
     expect(await current(u.userId, u.signedInAt)).toBe(false);
     expect(await current(u.userId, Date.now() + 1)).toBe(true);
-    expect(await checkSignInThrottle(t.db, u.email, null)).toEqual({ allowed: true });
+    expect(await checkSignInThrottle(app.db, u.email, null)).toEqual({ allowed: true });
   });
 
   it("expires after 30 minutes", async () => {
     const u = await user("reset-late");
-    await requestPasswordReset(t.db, { email: u.email, origin: ORIGIN });
+    await requestPasswordReset(app.db, { email: u.email, origin: ORIGIN });
     const token = mail.token(u.email, /Reset/, "/reset-password");
-    expect(await resetPassword(t.db, { token, password: "a brand new passphrase", now: new Date(Date.now() + 31 * 60_000) })).toMatchObject({
+    expect(await resetPassword(app.db, { token, password: "a brand new passphrase", now: new Date(Date.now() + 31 * 60_000) })).toMatchObject({
       ok: false,
       message: /expired/,
     });
@@ -70,12 +66,14 @@ describe("password reset by emailed link", () => {
 describe("change of password", () => {
   it("needs the current password, then ends every earlier session and tells the owner", async () => {
     const u = await user("chpw");
-    expect(await changePassword(t.db, { userId: u.userId, currentPassword: "wrong one", newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({
+    expect(await changePassword(app.db, { userId: u.userId, currentPassword: "wrong one", newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({
       ok: false,
       field: "currentPassword",
     });
     expect(await current(u.userId, u.signedInAt)).toBe(true);
-    expect(await changePassword(t.db, { userId: u.userId, currentPassword: PW, newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({ ok: true });
+    expect(await changePassword(app.db, { userId: u.userId, currentPassword: PW, newPassword: "a new passphrase", origin: ORIGIN })).toMatchObject({
+      ok: true,
+    });
     expect(await current(u.userId, u.signedInAt)).toBe(false);
     expect(mail.to(u.email).at(-1)?.subject).toBe("Your Metered password was changed");
   });
@@ -85,7 +83,7 @@ describe("sign out everywhere", () => {
   it("ends the sessions signed in before it, not later ones", async () => {
     const u = await user("everywhere");
     const before = Date.now() - 5;
-    await signOutEverywhere(t.db, u.userId);
+    await signOutEverywhere(app.db, u.userId);
     expect(await current(u.userId, before)).toBe(false);
     expect(await current(u.userId, Date.now() + 1)).toBe(true);
   });
@@ -95,71 +93,71 @@ describe("change of email", () => {
   it("takes effect only when the new address follows its link; the old address is told both times", async () => {
     const u = await user("move");
     const newEmail = `moved-${n}@settings.test`;
-    expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: "nope", newEmail, origin: ORIGIN })).toMatchObject({ ok: false });
-    expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: PW, newEmail: "bad", origin: ORIGIN })).toMatchObject({
+    expect(await requestEmailChange(app.db, { userId: u.userId, currentPassword: "nope", newEmail, origin: ORIGIN })).toMatchObject({ ok: false });
+    expect(await requestEmailChange(app.db, { userId: u.userId, currentPassword: PW, newEmail: "bad", origin: ORIGIN })).toMatchObject({
       ok: false,
       field: "newEmail",
     });
-    expect(await requestEmailChange(t.db, { userId: u.userId, currentPassword: PW, newEmail, origin: ORIGIN })).toMatchObject({ ok: true });
+    expect(await requestEmailChange(app.db, { userId: u.userId, currentPassword: PW, newEmail, origin: ORIGIN })).toMatchObject({ ok: true });
     expect(mail.to(u.email).at(-1)?.subject).toBe("Your Metered email address is being changed");
-    expect((await findUserByEmail(t.db, u.email))?.user.id).toBe(u.userId); // not yet
+    expect((await findUserByEmail(app.db, u.email))?.user.id).toBe(u.userId); // not yet
     const token = mail.token(newEmail, /Confirm your new email/, "/confirm-email");
-    expect(await confirmEmailChange(t.db, { token, origin: ORIGIN })).toMatchObject({ ok: true });
-    expect(await findUserByEmail(t.db, u.email)).toBeNull();
-    expect((await findUserByEmail(t.db, newEmail))?.user).toMatchObject({ id: u.userId, emailIdentity: newEmail });
+    expect(await confirmEmailChange(app.db, { token, origin: ORIGIN })).toMatchObject({ ok: true });
+    expect(await findUserByEmail(app.db, u.email)).toBeNull();
+    expect((await findUserByEmail(app.db, newEmail))?.user).toMatchObject({ id: u.userId, emailIdentity: newEmail });
     expect(mail.to(u.email).at(-1)?.subject).toBe("Your Metered email address was changed");
-    expect(await confirmEmailChange(t.db, { token, origin: ORIGIN })).toMatchObject({ ok: false });
+    expect(await confirmEmailChange(app.db, { token, origin: ORIGIN })).toMatchObject({ ok: false });
   });
 
   it("does not reveal that the new address has an account: that address gets a note, not a link", async () => {
     const u = await user("move2");
     const other = await user("owner");
     mail.clear();
-    const r = await requestEmailChange(t.db, { userId: u.userId, currentPassword: PW, newEmail: other.email, origin: ORIGIN });
+    const r = await requestEmailChange(app.db, { userId: u.userId, currentPassword: PW, newEmail: other.email, origin: ORIGIN });
     expect(r).toEqual({ ok: true, message: `We sent a confirmation link to ${other.email}. Your address changes when you follow it.` });
     expect(mail.to(other.email).map((m) => m.subject)).toEqual(["Someone tried to sign up with your address"]);
   });
 
   it("verifies an unverified account through the new address (and decides its free credit then)", async () => {
     const email = `unverified-${++n}@settings.test`;
-    const r = await signUp(t.db, { email, password: PW }, { origin: ORIGIN });
+    const r = await signUp(app.db, { email, password: PW }, { origin: ORIGIN });
     if (!r.ok || !r.created) throw new Error("not created");
     const newEmail = `verified-by-move-${n}@settings.test`;
-    await requestEmailChange(t.db, { userId: r.created.userId, currentPassword: PW, newEmail, origin: ORIGIN });
-    await confirmEmailChange(t.db, { token: mail.token(newEmail, /Confirm/, "/confirm-email"), origin: ORIGIN });
-    expect((await readBalance(t.db, r.created.accountId)).balanceMicroUsd).toBe(10_000_000n);
+    await requestEmailChange(app.db, { userId: r.created.userId, currentPassword: PW, newEmail, origin: ORIGIN });
+    await confirmEmailChange(app.db, { token: mail.token(newEmail, /Confirm/, "/confirm-email"), origin: ORIGIN });
+    expect((await readBalance(app.db, r.created.accountId)).balanceMicroUsd).toBe(10_000_000n);
     // The old verification link is for the old address: it grants nothing more.
-    await verifyEmail(t.db, mail.token(email, /Verify/, "/verify-email"));
-    expect((await readBalance(t.db, r.created.accountId)).balanceMicroUsd).toBe(10_000_000n);
+    await verifyEmail(app.db, mail.token(email, /Verify/, "/verify-email"));
+    expect((await readBalance(app.db, r.created.accountId)).balanceMicroUsd).toBe(10_000_000n);
   });
 });
 
 describe("account deletion", () => {
   it("re-authenticates, revokes keys and sessions, frees the address, and leaves the ledger untouched", async () => {
     const u = await user("gone");
-    const key = await createApiKey(t.db, { accountId: u.accountId, userId: u.userId, name: "k" });
-    const ledgerBefore = await t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, u.accountId));
-    expect(await deleteAccount(t.db, { userId: u.userId, password: "wrong" })).toMatchObject({ ok: false });
-    expect(await findActiveKey(t.db, key.secret)).not.toBeNull();
+    const key = await createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: "k" });
+    const ledgerBefore = await app.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, u.accountId));
+    expect(await deleteAccount(app.db, { userId: u.userId, password: "wrong" })).toMatchObject({ ok: false });
+    expect(await findActiveKey(app.db, key.secret)).not.toBeNull();
 
-    expect(await deleteAccount(t.db, { userId: u.userId, password: PW })).toMatchObject({ ok: true });
-    expect(await findActiveKey(t.db, key.secret)).toBeNull();
-    const [k] = await t.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
+    expect(await deleteAccount(app.db, { userId: u.userId, password: PW })).toMatchObject({ ok: true });
+    expect(await findActiveKey(app.db, key.secret)).toBeNull();
+    const [k] = await app.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
     expect(k.revokedAt).not.toBeNull();
     expect(await current(u.userId, Date.now() + 1000)).toBe(false);
-    expect(await findUserByEmail(t.db, u.email)).toBeNull();
-    const [row] = await t.db.select().from(users).where(eq(users.id, u.userId));
+    expect(await findUserByEmail(app.db, u.email)).toBeNull();
+    const [row] = await app.db.select().from(users).where(eq(users.id, u.userId));
     expect(row).toMatchObject({ passwordHash: "deleted", name: null });
     expect(row.deletedAt).not.toBeNull();
-    expect(await t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, u.accountId))).toEqual(ledgerBefore);
-    expect(await auditAccount(t.db, u.accountId)).toMatchObject({ ok: true, balanceMicroUsd: 10_000_000n });
+    expect(await app.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, u.accountId))).toEqual(ledgerBefore);
+    expect(await auditAccount(app.db, u.accountId)).toMatchObject({ ok: true, balanceMicroUsd: 10_000_000n });
     expect(mail.to(u.email).at(-1)?.subject).toBe("Your Metered account was deleted");
 
     // The address is free again, but the mailbox has had its free credit.
-    const again = await signUp(t.db, { email: u.email, password: "a fresh passphrase" }, { origin: ORIGIN });
+    const again = await signUp(app.db, { email: u.email, password: "a fresh passphrase" }, { origin: ORIGIN });
     if (!again.ok || !again.created) throw new Error("not created");
-    expect(await verifyEmail(t.db, mail.token(u.email, /Verify/, "/verify-email"))).toEqual({ ok: true, freeCredit: "identity_used" });
-    expect((await readBalance(t.db, again.created.accountId)).balanceMicroUsd).toBe(0n);
+    expect(await verifyEmail(app.db, mail.token(u.email, /Verify/, "/verify-email"))).toEqual({ ok: true, freeCredit: "identity_used" });
+    expect((await readBalance(app.db, again.created.accountId)).balanceMicroUsd).toBe(0n);
   });
 });
 
@@ -167,25 +165,25 @@ describe("keys per account", () => {
   it("are capped (active keys only), with a message that says what to do", async () => {
     const u = await user("keys");
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await createApiKey(t.db, { accountId: u.accountId, userId: u.userId, name: `k${i}`, maxKeys: 3 }));
-    const refused = createApiKey(t.db, { accountId: u.accountId, userId: u.userId, name: "k3", maxKeys: 3 });
+    for (let i = 0; i < 3; i++) made.push(await createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: `k${i}`, maxKeys: 3 }));
+    const refused = createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: "k3", maxKeys: 3 });
     await expect(refused).rejects.toThrow(KeyLimitError);
     await expect(refused).rejects.toThrow(/already has 3 active API keys.*Revoke a key/);
-    await t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, made[0].id));
-    await expect(createApiKey(t.db, { accountId: u.accountId, userId: u.userId, name: "k3", maxKeys: 3 })).resolves.toMatchObject({ name: "k3" });
+    await app.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, made[0].id));
+    await expect(createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: "k3", maxKeys: 3 })).resolves.toMatchObject({ name: "k3" });
   });
 
   it("default to 25, configurable; two creations at the cap at once: one succeeds", async () => {
     const { DEFAULT_MAX_KEYS_PER_ACCOUNT } = await import("@/lib/api-keys");
     expect(DEFAULT_MAX_KEYS_PER_ACCOUNT).toBe(25);
-    if (t.kind !== "postgres") return;
+    if (app.t.kind !== "postgres") return;
     const u = await user("keys-race");
-    for (let i = 0; i < 4; i++) await createApiKey(t.db, { accountId: u.accountId, userId: u.userId, name: `k${i}`, maxKeys: 5 });
+    for (let i = 0; i < 4; i++) await createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: `k${i}`, maxKeys: 5 });
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, i) => createApiKey(t.db, { accountId: u.accountId, userId: u.userId, name: `race${i}`, maxKeys: 5 })),
+      Array.from({ length: 6 }, (_, i) => createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: `race${i}`, maxKeys: 5 })),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    const active = (await t.db.select().from(apiKeys).where(eq(apiKeys.accountId, u.accountId))).filter((k) => !k.revokedAt);
+    const active = (await app.db.select().from(apiKeys).where(eq(apiKeys.accountId, u.accountId))).filter((k) => !k.revokedAt);
     expect(active).toHaveLength(5);
   });
 });

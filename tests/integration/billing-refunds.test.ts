@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { ledgerEntries } from "@/db/schema";
-import { flushLastUsed } from "@/lib/api";
 import { topUp } from "@/lib/billing";
 import { auditAccount, postEntry, readBalance, readOwed } from "@/lib/ledger";
 import { newId } from "@/lib/ids";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { appFetch, clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { appFetch } from "@/tests/helpers/app-fetch";
 import { saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Issue 13 item 8: charge.refunded and charge.dispute.created take the credit back, once,
 // whatever the delivery (replayed, concurrent, out of order). If the credit was already
@@ -17,18 +16,13 @@ import { saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helper
 // emulator, the emulator opens disputes and signs the events, the app's webhook handler
 // moves the money on PostgreSQL (real concurrency).
 
-let t: TestDb;
+const app = integrationApp();
 let tb: StripeTestbed;
 beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-  tb = await startStripeTestbed(t.db);
+  tb = await startStripeTestbed(app.db);
 });
 afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
   await tb?.close();
-  await t?.drop();
 });
 beforeEach(() => {
   tb.emu.emulator.webhooks.mode = "hold";
@@ -40,9 +34,9 @@ const USD = 1_000_000n;
 
 /** A Paid account with a key and a saved card, topped up by `cents`; its webhooks delivered. */
 async function toppedUp(cents: number) {
-  const a = await makeAccountWithKey(t.db);
-  const pm = await saveCard(t.db, tb, a.accountId);
-  const r = await topUp(t.db, tb.stripe, { accountId: a.accountId, amountCents: cents, paymentMethodId: pm });
+  const a = await makeAccountWithKey(app.db);
+  const pm = await saveCard(app.db, tb, a.accountId);
+  const r = await topUp(app.db, tb.stripe, { accountId: a.accountId, amountCents: cents, paymentMethodId: pm });
   if (r.status !== "succeeded") throw new Error(`top-up ${r.status}`);
   await w().deliverHeld();
   return { ...a, pm, pi: r.paymentIntentId };
@@ -53,14 +47,14 @@ const heldIds = (type: string) =>
     .held.filter((e) => e.type === type)
     .map((e) => e.id);
 const reversals = (accountId: string) =>
-  t.db
+  app.db
     .select()
     .from(ledgerEntries)
     .where(and(eq(ledgerEntries.accountId, accountId)))
     .then((r) => r.filter((e) => e.kind === "refund" || e.kind === "dispute"));
 const credits = (secret: string) => appFetch("http://app.test/v1/credits", { headers: { authorization: `Bearer ${secret}` } });
 async function expectAudited(accountId: string) {
-  expect((await auditAccount(t.db, accountId)).ok).toBe(true);
+  expect((await auditAccount(app.db, accountId)).ok).toBe(true);
 }
 
 async function openDispute(body: Record<string, string>) {
@@ -76,15 +70,15 @@ async function openDispute(body: Record<string, string>) {
 describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("a refund of unspent credit debits it once, however often and however concurrently the event arrives", async () => {
     const a = await toppedUp(2000); // $10 free + $20
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(30n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(30n * USD);
     const refund = await tb.stripe.refunds.create({ payment_intent: a.pi });
     expect(refund.amount).toBe(2000);
     const [evt] = heldIds("charge.refunded");
     const results = [...(await w().deliver(evt, { times: 3 })), ...(await w().deliver(evt, { times: 6, concurrent: true }))];
     expect(results.every((r) => r.status === 200)).toBe(true);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
     expect((await reversals(a.accountId)).map((e) => e.amountMicroUsd)).toEqual([-20n * USD]);
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
     expect((await credits(a.secret)).status).toBe(200); // not frozen
     await expectAudited(a.accountId);
   });
@@ -100,7 +94,7 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await w().deliver(events[2]);
     await Promise.all([w().deliver(events[0]), w().deliver(events[1])]);
     await Promise.all(events.map((e) => w().deliver(e, { times: 2, concurrent: true })));
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(40n * USD - 15n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(40n * USD - 15n * USD);
     const sum = (await reversals(a.accountId)).reduce((s, e) => s - e.amountMicroUsd, 0n);
     expect(sum).toBe(15n * USD);
     await expectAudited(a.accountId);
@@ -114,7 +108,7 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await w().deliver(heldIds("charge.refunded")[0], { times: 3, concurrent: true });
     await w().deliver(heldIds("charge.dispute.created")[0], { times: 3, concurrent: true });
     // $25 credited: $10 refunded, the dispute can take only the other $15.
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
     expect((await reversals(a.accountId)).map((e) => [e.kind, e.amountMicroUsd]).sort()).toEqual(
       [
         ["dispute", -15n * USD],
@@ -128,11 +122,11 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const a = await toppedUp(2000); // $30
     expect((await credits(a.secret)).status).toBe(200); // the key is now in the cache
     // Spend all but $3.
-    await postEntry(t.db, { accountId: a.accountId, kind: "adjustment", amountMicroUsd: -27n * USD, reference: newId("evt"), description: "test spend" });
+    await postEntry(app.db, { accountId: a.accountId, kind: "adjustment", amountMicroUsd: -27n * USD, reference: newId("evt"), description: "test spend" });
     await openDispute({ payment_intent: a.pi });
     await w().deliver(heldIds("charge.dispute.created")[0], { times: 4, concurrent: true });
-    expect(await readBalance(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: 0n });
-    expect(await readOwed(t.db, a.accountId)).toBe(17n * USD);
+    expect(await readBalance(app.db, a.accountId)).toMatchObject({ balanceMicroUsd: 0n });
+    expect(await readOwed(app.db, a.accountId)).toBe(17n * USD);
     await expectAudited(a.accountId);
 
     const frozen = await credits(a.secret);
@@ -148,16 +142,16 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(chat.status).toBe(402);
 
     // $10 pays back $10 of the $17: still frozen. Another $10: paid, unfrozen, $3 left.
-    const first = await topUp(t.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
+    const first = await topUp(app.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
     expect(first.status).toBe("succeeded");
-    expect(await readOwed(t.db, a.accountId)).toBe(7n * USD);
+    expect(await readOwed(app.db, a.accountId)).toBe(7n * USD);
     expect((await credits(a.secret)).status).toBe(402);
-    await topUp(t.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
+    await topUp(app.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
     await w().deliverHeld({ times: 2 }); // the top-ups' webhooks, twice: no second pay-back
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(3n * USD);
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(3n * USD);
     expect((await credits(a.secret)).status).toBe(200);
-    const kinds = (await t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, a.accountId))).map((e) => e.kind);
+    const kinds = (await app.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, a.accountId))).map((e) => e.kind);
     expect(kinds.filter((k) => k === "recovery")).toHaveLength(2);
     await expectAudited(a.accountId);
   });
@@ -168,7 +162,7 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await openDispute({ payment_intent: a.pi, amount: "2500" });
     const evts = [...heldIds("charge.refunded"), ...heldIds("charge.dispute.created")];
     await Promise.all(evts.map((e) => w().deliver(e, { times: 3, concurrent: true })));
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
     expect((await reversals(a.accountId)).reduce((s, e) => s - e.amountMicroUsd, 0n)).toBe(25n * USD);
     await expectAudited(a.accountId);
   });
@@ -178,10 +172,10 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await tb.stripe.refunds.create({ payment_intent: a.pi });
     const evt = tb.emu.emulator.events.find((e) => e.type === "charge.refunded" && (e.data.object as { payment_intent: string }).payment_intent === a.pi)!;
     (evt.data.object as { payment_intent: string }).payment_intent = "pi_not_ours"; // another integration's payment
-    const entries = (await t.db.select().from(ledgerEntries)).length;
+    const entries = (await app.db.select().from(ledgerEntries)).length;
     const [r] = await w().deliver(evt.id);
     expect(r.status).toBe(200);
-    expect((await t.db.select().from(ledgerEntries)).length).toBe(entries);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(20n * USD);
+    expect((await app.db.select().from(ledgerEntries)).length).toBe(entries);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(20n * USD);
   });
 });

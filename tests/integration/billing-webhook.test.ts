@@ -1,33 +1,31 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { ledgerEntries, payments, stripeEvents } from "@/db/schema";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccount } from "@/tests/helpers/accounts";
 import { browserAuthenticate, browserCall, CARDS, saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { confirmTopUp, topUp } from "@/lib/billing";
 import { signPayload } from "@/devtools/stripe-emulator/webhooks";
+import { integrationApp } from "@/tests/helpers/fixture";
 
-let t: TestDb;
+const app = integrationApp();
 let tb: StripeTestbed;
 beforeAll(async () => {
-  t = await createTestDb();
-  tb = await startStripeTestbed(t.db);
+  tb = await startStripeTestbed(app.db);
   // A switchable fault inside the crediting transaction: a trigger that fails ledger inserts
   // for marked references, as a database error in the middle of the credit would.
-  await t.db.execute(sql`create table test_fail_refs (reference text primary key)`);
-  await t.db.execute(sql`create function test_fail_marked() returns trigger language plpgsql as $$
+  await app.db.execute(sql`create table test_fail_refs (reference text primary key)`);
+  await app.db.execute(sql`create function test_fail_marked() returns trigger language plpgsql as $$
     begin
       if exists (select 1 from test_fail_refs where reference = new.reference) then
         raise exception 'simulated database failure for %', new.reference;
       end if;
       return new;
     end $$`);
-  await t.db.execute(sql`create trigger test_fail_marked before insert on ledger_entries for each row execute function test_fail_marked()`);
+  await app.db.execute(sql`create trigger test_fail_marked before insert on ledger_entries for each row execute function test_fail_marked()`);
 });
 afterAll(async () => {
   await tb?.close();
-  await t?.drop();
 });
 beforeEach(() => {
   tb.emu.emulator.webhooks.mode = "hold";
@@ -36,7 +34,7 @@ beforeEach(() => {
 
 const w = () => tb.emu.emulator.webhooks;
 const topupEntries = (accountId: string) =>
-  t.db
+  app.db
     .select()
     .from(ledgerEntries)
     .where(eq(ledgerEntries.accountId, accountId))
@@ -49,12 +47,12 @@ function post(body: string, headers: Record<string, string>) {
 
 /** A 3-D Secure top-up the browser has authenticated but not yet reported back: the race the webhook exists for. */
 async function authenticatedTopUp(amountCents: number) {
-  const { accountId } = await makeAccount(t.db);
-  const pm = await saveCard(t.db, tb, accountId, CARDS.authUnlessSetup);
-  const r = await topUp(t.db, tb.stripe, { accountId, amountCents, paymentMethodId: pm });
+  const { accountId } = await makeAccount(app.db);
+  const pm = await saveCard(app.db, tb, accountId, CARDS.authUnlessSetup);
+  const r = await topUp(app.db, tb.stripe, { accountId, amountCents, paymentMethodId: pm });
   if (r.status !== "requires_action") throw new Error(`expected requires_action, got ${r.status}`);
   expect((await browserAuthenticate(tb, r.clientSecret, "complete")).body.status).toBe("succeeded");
-  const before = (await readBalance(t.db, accountId)).balanceMicroUsd;
+  const before = (await readBalance(app.db, accountId)).balanceMicroUsd;
   return { accountId, pi: r.paymentIntentId, clientSecret: r.clientSecret, before };
 }
 
@@ -85,18 +83,18 @@ describe(`Stripe webhook on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const { accountId, pi, before } = await authenticatedTopUp(1500);
     const [succeeded] = heldOf("payment_intent.succeeded", pi);
     expect((await w().deliver(succeeded.id))[0].status).toBe(200);
-    expect((await readBalance(t.db, accountId)).balanceMicroUsd).toBe(before + 15_000_000n);
-    const r = await confirmTopUp(t.db, tb.stripe, { accountId, paymentIntentId: pi });
+    expect((await readBalance(app.db, accountId)).balanceMicroUsd).toBe(before + 15_000_000n);
+    const r = await confirmTopUp(app.db, tb.stripe, { accountId, paymentIntentId: pi });
     expect(r).toMatchObject({ status: "succeeded", balanceMicroUsd: before + 15_000_000n });
     expect(await topupEntries(accountId)).toHaveLength(1);
   });
 
   it("webhook after the browser returned: credited once by the browser path, the webhook is a no-op", async () => {
     const { accountId, pi, before } = await authenticatedTopUp(1500);
-    await confirmTopUp(t.db, tb.stripe, { accountId, paymentIntentId: pi });
+    await confirmTopUp(app.db, tb.stripe, { accountId, paymentIntentId: pi });
     const [succeeded] = heldOf("payment_intent.succeeded", pi);
     expect((await w().deliver(succeeded.id))[0].status).toBe(200);
-    expect((await readBalance(t.db, accountId)).balanceMicroUsd).toBe(before + 15_000_000n);
+    expect((await readBalance(app.db, accountId)).balanceMicroUsd).toBe(before + 15_000_000n);
     expect(await topupEntries(accountId)).toHaveLength(1);
   });
 
@@ -106,17 +104,17 @@ describe(`Stripe webhook on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const results = [...(await w().deliver(succeeded.id, { times: 5, concurrent: true })), ...(await w().deliver(succeeded.id, { times: 2 }))];
     expect(results.map((r) => r.status)).toEqual(Array(7).fill(200));
     // And a browser confirmation racing the deliveries.
-    await Promise.all([confirmTopUp(t.db, tb.stripe, { accountId, paymentIntentId: pi }), w().deliver(succeeded.id, { times: 2, concurrent: true })]);
-    expect((await readBalance(t.db, accountId)).balanceMicroUsd).toBe(before + 25_000_000n);
+    await Promise.all([confirmTopUp(app.db, tb.stripe, { accountId, paymentIntentId: pi }), w().deliver(succeeded.id, { times: 2, concurrent: true })]);
+    expect((await readBalance(app.db, accountId)).balanceMicroUsd).toBe(before + 25_000_000n);
     expect((await topupEntries(accountId)).map((e) => e.amountMicroUsd)).toEqual([25_000_000n]);
-    expect((await auditAccount(t.db, accountId)).ok).toBe(true);
+    expect((await auditAccount(app.db, accountId)).ok).toBe(true);
   });
 
   it("out of order: success arriving before an earlier failure is credited, and the failure does not undo it", async () => {
-    const { accountId } = await makeAccount(t.db);
-    const pm = await saveCard(t.db, tb, accountId, CARDS.authUnlessSetup);
-    const before = (await readBalance(t.db, accountId)).balanceMicroUsd;
-    const r = await topUp(t.db, tb.stripe, { accountId, amountCents: 800, paymentMethodId: pm });
+    const { accountId } = await makeAccount(app.db);
+    const pm = await saveCard(app.db, tb, accountId, CARDS.authUnlessSetup);
+    const before = (await readBalance(app.db, accountId)).balanceMicroUsd;
+    const r = await topUp(app.db, tb.stripe, { accountId, amountCents: 800, paymentMethodId: pm });
     if (r.status !== "requires_action") throw new Error("expected requires_action");
     await browserAuthenticate(tb, r.clientSecret, "fail"); // payment_intent.payment_failed
     // The user tries again on the same PaymentIntent and passes this time.
@@ -139,8 +137,8 @@ describe(`Stripe webhook on ${process.env.TEST_DB ?? "postgres"}`, () => {
       ["payment_intent.requires_action", 200],
       ["payment_intent.created", 200],
     ]);
-    expect((await readBalance(t.db, accountId)).balanceMicroUsd).toBe(before + 8_000_000n);
-    const [pay] = await t.db.select().from(payments).where(eq(payments.paymentIntentId, r.paymentIntentId));
+    expect((await readBalance(app.db, accountId)).balanceMicroUsd).toBe(before + 8_000_000n);
+    const [pay] = await app.db.select().from(payments).where(eq(payments.paymentIntentId, r.paymentIntentId));
     expect(pay.status).toBe("succeeded");
     expect(await topupEntries(accountId)).toHaveLength(1);
   });
@@ -148,35 +146,35 @@ describe(`Stripe webhook on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("a webhook whose crediting failed is not marked handled, and is credited on redelivery", async () => {
     const { accountId, pi, before } = await authenticatedTopUp(1200);
     const [succeeded] = heldOf("payment_intent.succeeded", pi);
-    await t.db.execute(sql`insert into test_fail_refs values (${pi})`);
+    await app.db.execute(sql`insert into test_fail_refs values (${pi})`);
     expect((await w().deliver(succeeded.id))[0].status).toBe(500);
-    expect(await t.db.select().from(stripeEvents).where(eq(stripeEvents.id, succeeded.id))).toHaveLength(0);
-    expect((await readBalance(t.db, accountId)).balanceMicroUsd).toBe(before);
-    await t.db.execute(sql`delete from test_fail_refs`);
+    expect(await app.db.select().from(stripeEvents).where(eq(stripeEvents.id, succeeded.id))).toHaveLength(0);
+    expect((await readBalance(app.db, accountId)).balanceMicroUsd).toBe(before);
+    await app.db.execute(sql`delete from test_fail_refs`);
     expect((await w().deliver(succeeded.id))[0].status).toBe(200); // Stripe's retry
-    expect(await t.db.select().from(stripeEvents).where(eq(stripeEvents.id, succeeded.id))).toHaveLength(1);
-    expect((await readBalance(t.db, accountId)).balanceMicroUsd).toBe(before + 12_000_000n);
+    expect(await app.db.select().from(stripeEvents).where(eq(stripeEvents.id, succeeded.id))).toHaveLength(1);
+    expect((await readBalance(app.db, accountId)).balanceMicroUsd).toBe(before + 12_000_000n);
     expect((await w().deliver(succeeded.id))[0].status).toBe(200);
     expect(await topupEntries(accountId)).toHaveLength(1);
   });
 
   it("a payment_failed webhook records the failure and credits nothing", async () => {
-    const { accountId } = await makeAccount(t.db);
-    const pm = await saveCard(t.db, tb, accountId, CARDS.declineOnCharge);
-    await topUp(t.db, tb.stripe, { accountId, amountCents: 500, paymentMethodId: pm }).catch(() => {});
-    const before = await readBalance(t.db, accountId);
+    const { accountId } = await makeAccount(app.db);
+    const pm = await saveCard(app.db, tb, accountId, CARDS.declineOnCharge);
+    await topUp(app.db, tb.stripe, { accountId, amountCents: 500, paymentMethodId: pm }).catch(() => {});
+    const before = await readBalance(app.db, accountId);
     const results = await w().deliverHeld({ types: ["payment_intent.payment_failed"] });
     expect(results.map((x) => x.status)).toContain(200);
-    expect(await readBalance(t.db, accountId)).toEqual(before);
-    const [pay] = await t.db.select().from(payments).where(eq(payments.accountId, accountId));
+    expect(await readBalance(app.db, accountId)).toEqual(before);
+    const [pay] = await app.db.select().from(payments).where(eq(payments.accountId, accountId));
     expect(pay).toMatchObject({ status: "failed", failureCode: "generic_decline" });
   });
 
   it("every event the emulator sends in immediate mode verifies with the real SDK", async () => {
     w().mode = "immediate";
-    const { accountId } = await makeAccount(t.db);
-    const pm = await saveCard(t.db, tb, accountId);
-    await topUp(t.db, tb.stripe, { accountId, amountCents: 500, paymentMethodId: pm });
+    const { accountId } = await makeAccount(app.db);
+    const pm = await saveCard(app.db, tb, accountId);
+    await topUp(app.db, tb.stripe, { accountId, amountCents: 500, paymentMethodId: pm });
     await w().idle();
     const mine = w().deliveries.slice(-6);
     expect(mine.length).toBeGreaterThan(0);

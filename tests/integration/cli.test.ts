@@ -1,5 +1,5 @@
 // @module-tag pglite
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,17 +9,13 @@ import { auditAccount, readBalance } from "@/lib/ledger";
 import { findUserByEmail } from "@/lib/accounts";
 import { findActiveKey } from "@/lib/api-keys";
 import { sessionIsCurrent, sessionState } from "@/lib/auth/sessions";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { integrationApp } from "@/tests/helpers/fixture";
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await createTestDb();
-});
-afterAll(() => t?.drop());
+const app = integrationApp();
 
 async function run(command: string, opts: Record<string, string | boolean> = {}) {
   const lines: string[] = [];
-  await runCommand(t.db, command, opts, (l) => lines.push(l));
+  await runCommand(app.db, command, opts, (l) => lines.push(l));
   return lines;
 }
 
@@ -29,22 +25,22 @@ describe("operator CLI", () => {
     await run("create-user", { email, password: "a-long-passphrase" });
     const created = await run("create-key", { email, name: "ops" });
     const secret = created[1];
-    const acct = (await findUserByEmail(t.db, email))!;
-    expect(await findActiveKey(t.db, secret)).toMatchObject({ accountId: acct.accountId });
+    const acct = (await findUserByEmail(app.db, email))!;
+    expect(await findActiveKey(app.db, secret)).toMatchObject({ accountId: acct.accountId });
 
     await run("grant", { email, amount: "2.50", reason: "goodwill", reference: "ticket-1" });
     expect(await run("grant", { email, amount: "2.50", reason: "goodwill", reference: "ticket-1" })).toEqual([
       "reference ticket-1 was already posted; nothing changed",
     ]);
     await run("adjust", { email, amount: "-0.000001", reason: "rounding" });
-    expect((await readBalance(t.db, acct.accountId)).balanceMicroUsd).toBe(12_499_999n);
-    expect((await auditAccount(t.db, acct.accountId)).ok).toBe(true);
+    expect((await readBalance(app.db, acct.accountId)).balanceMicroUsd).toBe(12_499_999n);
+    expect((await auditAccount(app.db, acct.accountId)).ok).toBe(true);
 
     await expect(run("adjust", { email, amount: "-100", reason: "too much" })).rejects.toThrow(/below/);
     await expect(run("grant", { email, amount: "-1", reason: "x" })).rejects.toBeInstanceOf(CliError);
 
     await run("set-tier", { email, tier: "elevated" });
-    expect((await findUserByEmail(t.db, email))!.tier).toBe("elevated");
+    expect((await findUserByEmail(app.db, email))!.tier).toBe("elevated");
     await expect(run("set-tier", { email, tier: "platinum" })).rejects.toThrow(/free, elevated, paid/);
 
     const shown = (await run("show", { email })).join("\n");
@@ -56,13 +52,13 @@ describe("operator CLI", () => {
   it("creates verified users and ends a user's sessions", async () => {
     const email = "ops-verified@example.com";
     expect((await run("create-user", { email, password: "a-long-passphrase" }))[0]).toMatch(/\(verified\).*\$10\.00 of free credit/);
-    const u = (await findUserByEmail(t.db, email))!;
+    const u = (await findUserByEmail(app.db, email))!;
     expect(u.user.emailVerifiedAt).not.toBeNull();
     // The same mailbox again (another case): no second free credit.
     await expect(run("create-user", { email: "OPS-verified@example.com", password: "a-long-passphrase" })).rejects.toThrow(/already exists/);
-    expect(sessionIsCurrent(await sessionState(t.db, u.user.id), Date.now() - 1)).toBe(true);
+    expect(sessionIsCurrent(await sessionState(app.db, u.user.id), Date.now() - 1)).toBe(true);
     expect(await run("sign-out-everywhere", { email })).toEqual([`ended every session of ${email}`]);
-    expect(sessionIsCurrent(await sessionState(t.db, u.user.id), Date.now() - 1_000)).toBe(false);
+    expect(sessionIsCurrent(await sessionState(app.db, u.user.id), Date.now() - 1_000)).toBe(false);
   });
 
   it("parses signed dollar amounts exactly", () => {

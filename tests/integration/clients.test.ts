@@ -6,10 +6,10 @@ import { ChatOpenAI } from "@langchain/openai";
 import OpenAI from "openai";
 import { getCatalog, type TextModel } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { FAKE_CACHED, FAKE_REASONING_TOKENS, FAKE_TEXT, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // The clients developers use, unchanged, against our app in front of two strict fake
 // providers (which refuse any parameter OpenAI's API would refuse): the official openai SDK,
@@ -17,15 +17,14 @@ import { FAKE_CACHED, FAKE_REASONING_TOKENS, FAKE_TEXT, startFakeUpstream, type 
 // LangChain's ChatOpenAI. Plain and streamed; usage (with cached and reasoning details) and
 // our cost visible; errors keep their meaning; a provider outage is invisible to them.
 
-let t: TestDb;
+const app = integrationApp();
 let A: FakeUpstream;
 let B: FakeUpstream;
 let secret: string;
 const BASE = "http://app.test/v1";
 
 beforeAll(async () => {
-  [t, A, B] = await Promise.all([createTestDb(), startFakeUpstream({ name: "a", apiKey: "ka" }), startFakeUpstream({ name: "b", apiKey: "kb" })]);
-  useDbForRoutes(t);
+  [A, B] = await Promise.all([startFakeUpstream({ name: "a", apiKey: "ka" }), startFakeUpstream({ name: "b", apiKey: "kb" })]);
   const prices = { inputMicroUsdPerMTokens: 150_000, outputMicroUsdPerMTokens: 600_000, cachedInputMicroUsdPerMTokens: 75_000 };
   process.env.PROVIDERS = JSON.stringify({
     providers: [
@@ -44,12 +43,11 @@ beforeAll(async () => {
       { id: "cached-model", modality: "chat", providers: [{ provider: "a", model: "fake-cached" }], pricing: prices },
     ],
   });
-  secret = (await makeAccountWithKey(t.db)).secret;
+  secret = (await makeAccountWithKey(app.db)).secret;
 });
 afterAll(async () => {
-  await clearDbForRoutes();
   delete process.env.PROVIDERS;
-  await Promise.all([t?.drop(), A?.close(), B?.close()]);
+  await Promise.all([A?.close(), B?.close()]);
 });
 beforeEach(async () => {
   A.reset();

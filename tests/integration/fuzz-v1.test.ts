@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { createApiKey } from "@/lib/api-keys";
 import { encodeWav } from "@/lib/providers/local/media/wav";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { appFetch } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Issue 8, point 3: bad input at every /v1 route. fast-check generates bodies (random JSON,
 // one field of a valid body swapped for a value of the wrong type or range, huge strings,
@@ -22,35 +22,29 @@ const SCALE = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)), seed: SEED, endOnFailure: true });
 const START = 10_000_000n;
 
-let t: TestDb;
+const app = integrationApp();
 let accountId: string;
 const secrets: string[] = [];
 let calls = 0;
 let keyTurn = 0;
 
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-});
 // A fresh account per property, so one finding does not cascade into the others.
 beforeEach(async () => {
-  const a = await makeAccountWithKey(t.db); // Paid tier, 300/min per key: 24 keys keep the limiter out of the way
+  const a = await makeAccountWithKey(app.db); // Paid tier, 300/min per key: 24 keys keep the limiter out of the way
   accountId = a.accountId;
   secrets.length = 0;
   secrets.push(a.secret);
-  for (let i = 1; i < 24; i++) secrets.push((await createApiKey(t.db, { accountId, userId: a.userId, name: `fuzz-${i}` })).secret);
+  for (let i = 1; i < 24; i++) secrets.push((await createApiKey(app.db, { accountId, userId: a.userId, name: `fuzz-${i}` })).secret);
 });
 afterAll(async () => {
   console.log(`[fuzz-v1] ${calls} generated requests, none charged`);
-  await clearDbForRoutes();
-  await t?.drop();
 });
 
 const key = () => secrets[keyTurn++ % secrets.length];
 
 async function nothingCharged(): Promise<void> {
   const [r] = await rows<{ balance: string; reserved: string; usage: number; open: number }>(
-    t.db,
+    app.db,
     sql`select balance_micro_usd::text as balance, reserved_micro_usd::text as reserved,
                (select count(*)::int from ledger_entries where account_id = ${accountId} and kind = 'usage') as usage,
                (select count(*)::int from reservations where account_id = ${accountId}) as open

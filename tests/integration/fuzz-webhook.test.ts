@@ -6,8 +6,8 @@ import { createStripeClient } from "@/lib/billing/stripe";
 import { handleStripeWebhook, WEBHOOK_MAX_BODY_BYTES } from "@/lib/billing/webhook";
 import { generateEmulatorKeys } from "@/devtools/stripe-emulator/defaults";
 import { signPayload } from "@/devtools/stripe-emulator/webhooks";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
 import { makeAccount } from "@/tests/helpers/accounts";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Issue 8, points 3 and 5: the Stripe webhook route under generated input. Whatever the
 // body (random JSON, bytes, invalid UTF-8, huge) and whatever the Stripe-Signature header
@@ -17,16 +17,14 @@ import { makeAccount } from "@/tests/helpers/accounts";
 // anything they should not: only a real succeeded PaymentIntent of a known customer can.
 
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
-let t: TestDb;
+const app = integrationApp();
 let calls = 0;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  await makeAccount(t.db); // one account with its $10 grant: the only ledger entry there may be
+  await makeAccount(app.db); // one account with its $10 grant: the only ledger entry there may be
 });
 afterAll(async () => {
   console.log(`[fuzz-webhook] ${calls} generated webhook posts, no money moved`);
-  await t?.drop();
 });
 
 async function post(body: BodyInit, signature: string | null, contentType = "application/json") {
@@ -36,7 +34,7 @@ async function post(body: BodyInit, signature: string | null, contentType = "app
   // The route (app/api/stripe/webhook/route.ts) is this call with the app's database and
   // config; it imports "server-only", which does not load outside Next.
   const res = await handleStripeWebhook(new Request("http://app.test/api/stripe/webhook", { method: "POST", headers, body }), {
-    db: t.db,
+    db: app.db,
     stripe,
     webhookSecret: secret,
   });
@@ -45,7 +43,7 @@ async function post(body: BodyInit, signature: string | null, contentType = "app
 
 async function noMoneyMoved() {
   const [r] = await rows<{ entries: number; sum: string; events: number }>(
-    t.db,
+    app.db,
     sql`select count(*)::int as entries, coalesce(sum(amount_micro_usd), 0)::text as sum,
                (select count(*)::int from stripe_events) as events
           from ledger_entries`,
@@ -141,7 +139,7 @@ describe(`Stripe webhook under generated input (${process.env.TEST_DB ?? "postgr
           const payload = JSON.stringify(event);
           const r = await post(payload, signPayload(payload, secret));
           expect(r.status, r.text.slice(0, 300)).toBeLessThan(500);
-          const [c] = await rows<{ n: number }>(t.db, sql`select count(*)::int as n from ledger_entries where kind = 'topup'`);
+          const [c] = await rows<{ n: number }>(app.db, sql`select count(*)::int as n from ledger_entries where kind = 'topup'`);
           expect(c.n).toBe(0);
         },
       ),

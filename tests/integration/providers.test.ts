@@ -7,10 +7,10 @@ import { auditAccount, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
 import { renderImage } from "@/lib/providers/local/media/image";
 import { countChatTokens, inputTokensToHold } from "@/lib/providers/text/tokens";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { FAKE_CACHED, FAKE_PIECES, FAKE_REASONING_TOKENS, FAKE_TEXT, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Issue 16 against two strict fake providers (tests/helpers/fake-upstream.ts) configured
 // through PROVIDERS: the client's body reaches the provider as sent; usage and its token
@@ -18,7 +18,7 @@ import { FAKE_CACHED, FAKE_PIECES, FAKE_REASONING_TOKENS, FAKE_TEXT, startFakeUp
 // keep their meaning; fallback before the first byte only; a request no provider served
 // costs nothing; image prices by quality and size; vision input.
 
-let t: TestDb;
+const app = integrationApp();
 let A: FakeUpstream;
 let B: FakeUpstream;
 
@@ -29,8 +29,7 @@ const routesAB = (model: string) => [
 ];
 
 beforeAll(async () => {
-  [t, A, B] = await Promise.all([createTestDb(), startFakeUpstream({ name: "a", apiKey: "key-a" }), startFakeUpstream({ name: "b", apiKey: "key-b" })]);
-  useDbForRoutes(t);
+  [A, B] = await Promise.all([startFakeUpstream({ name: "a", apiKey: "key-a" }), startFakeUpstream({ name: "b", apiKey: "key-b" })]);
   process.env.PROVIDERS = JSON.stringify({
     providers: [
       { id: "a", baseUrl: A.url, apiKey: "key-a", firstByteTimeoutMs: 1_000, timeoutMs: 1_500, breaker: { failures: 1000, cooldownMs: 1000 } },
@@ -86,9 +85,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await clearDbForRoutes();
   delete process.env.PROVIDERS;
-  await Promise.all([t?.drop(), A?.close(), B?.close()]);
+  await Promise.all([A?.close(), B?.close()]);
 });
 beforeEach(async () => {
   A.reset();
@@ -107,14 +105,14 @@ const price = (id: string, input: number, output: number, cached = 0) => {
     1_000_000n,
   );
 };
-const eventsOf = (accountId: string) => t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
+const eventsOf = (accountId: string) => app.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
 async function expectCharged(accountId: string, charged: bigint) {
-  expect(await readBalance(t.db, accountId)).toEqual({
+  expect(await readBalance(app.db, accountId)).toEqual({
     balanceMicroUsd: 10_000_000n - charged,
     reservedMicroUsd: 0n,
     availableMicroUsd: 10_000_000n - charged,
   });
-  expect((await auditAccount(t.db, accountId)).ok).toBe(true);
+  expect((await auditAccount(app.db, accountId)).ok).toBe(true);
 }
 const post = (secret: string, path: string, body: unknown) =>
   appFetch(`http://app.test/v1${path}`, {
@@ -125,7 +123,7 @@ const post = (secret: string, path: string, body: unknown) =>
 
 describe("the client's request reaches the provider as sent", () => {
   it("plain: every parameter passes unchanged, only the model id is mapped and max_cost (ours) removed; usage details kept", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const sent = {
       model: "gpt-4o-mini",
       messages,
@@ -159,7 +157,7 @@ describe("the client's request reaches the provider as sent", () => {
   });
 
   it("stream without include_usage: the provider is asked for usage, the client never sees that chunk, and is billed the provider's count", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const stream = await sdkClient(a.secret).chat.completions.create({ model: "gpt-4o-mini", messages, stream: true });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
@@ -170,7 +168,7 @@ describe("the client's request reaches the provider as sent", () => {
   });
 
   it("stream with include_usage: the body is exactly the client's; the last chunk has the provider's usage with details and our cost", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const body = { model: "gpt-4o-mini", messages, stream: true as const, stream_options: { include_usage: true } };
     const chunks = [];
     for await (const c of await sdkClient(a.secret).chat.completions.create(body)) chunks.push(c);
@@ -184,7 +182,7 @@ describe("the client's request reaches the provider as sent", () => {
   });
 
   it("no cap: none is added and the model's maximum output is reserved; max_completion_tokens is honoured as the cap", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     // The worst case with no cap is the input held (our count plus room for the provider's
     // tokenizer) + maxOutputTokens (100,000): above a $0.10 max_cost.
     const input = inputTokensToHold({ provider: "upstream" }, countChatTokens(messages));
@@ -208,7 +206,7 @@ describe("the client's request reaches the provider as sent", () => {
   });
 
   it("n choices are priced: the reservation covers n outputs and the provider's count of all choices is billed", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await sdkClient(a.secret).chat.completions.create({ model: "gpt-4o-mini", messages, n: 3, max_tokens: 50 });
     expect(A.requests[0].body).toEqual({ model: "gpt-4o-mini", messages, n: 3, max_tokens: 50 });
     expect(res.choices).toHaveLength(3);
@@ -216,7 +214,7 @@ describe("the client's request reaches the provider as sent", () => {
   });
 
   it("parameters that would cost money we do not price are refused with a 400 naming them, before the provider", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     for (const [param, value] of [
       ["modalities", ["text", "audio"]],
       ["audio", { voice: "alloy", format: "wav" }],
@@ -236,7 +234,7 @@ describe("the client's request reaches the provider as sent", () => {
 
 describe("usage as the provider reported it", () => {
   it("cached input tokens are billed at the model's cached-input price and recorded on the usage event", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await sdkClient(a.secret).chat.completions.create({ model: "cached", messages });
     const charged = price("cached", FAKE_CACHED.prompt_tokens, FAKE_CACHED.completion_tokens, FAKE_CACHED.cached_tokens);
     expect(charged).toBeLessThan(price("cached", FAKE_CACHED.prompt_tokens, FAKE_CACHED.completion_tokens));
@@ -249,7 +247,7 @@ describe("usage as the provider reported it", () => {
 
 describe("provider errors keep their meaning", () => {
   it("a provider's 400 keeps its status, message, param and code, and is not retried on the next provider", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await post(a.secret, "/chat/completions", { model: "o4-mini", messages, max_tokens: 100 });
     expect(res.status).toBe(400);
     const { error } = await res.json();
@@ -262,7 +260,7 @@ describe("provider errors keep their meaning", () => {
   });
 
   it("every provider at capacity (429): 429 with the soonest Retry-After and a type that is not the key's own limit; nothing charged", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     A.fail({ kind: "status", status: 429, retryAfterSeconds: 20 });
     B.fail({ kind: "status", status: 429, retryAfterSeconds: 7 });
     const res = await post(a.secret, "/chat/completions", { model: "gpt-4o-mini", messages });
@@ -276,7 +274,7 @@ describe("provider errors keep their meaning", () => {
   });
 
   it("every provider failing (5xx): 502 saying the provider failed, without its internals; released, usage event with cost 0 and the error", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     A.fail({ kind: "status", status: 500 });
     B.fail({ kind: "status", status: 503 });
     const res = await post(a.secret, "/chat/completions", { model: "gpt-4o-mini", messages, stream: true });
@@ -301,7 +299,7 @@ describe("fallback before the first byte, never after", () => {
   for (const [what, breakA] of failures) {
     for (const stream of [false, true]) {
       it(`${what} on the first provider (${stream ? "stream" : "plain"}): the second answers, once; the event says who served after how many tries`, async () => {
-        const a = await makeAccountWithKey(t.db);
+        const a = await makeAccountWithKey(app.db);
         await breakA(A);
         const client = sdkClient(a.secret);
         let text = "";
@@ -327,7 +325,7 @@ describe("fallback before the first byte, never after", () => {
   }
 
   it("a stream that breaks after its first chunks is not retried: the client gets those chunks and an error, billed for them", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     A.fail({ kind: "break", chunks: 3 });
     const stream = await sdkClient(a.secret).chat.completions.create({ model: "gpt-4o-mini", messages, stream: true });
     let text = "";
@@ -343,7 +341,7 @@ describe("fallback before the first byte, never after", () => {
   });
 
   it("completions and images fall back too", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     A.fail({ kind: "status", status: 502 }, 2);
     const c = await sdkClient(a.secret).completions.create({ model: "davinci", prompt: "foxes" });
     expect(c.choices[0].text).toBe(FAKE_TEXT);
@@ -353,7 +351,7 @@ describe("fallback before the first byte, never after", () => {
   });
 
   it("a provider failing repeatedly is skipped for a while (breaker): the next request goes straight to the second", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     A.fail({ kind: "status", status: 500 }, 10);
     for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: "breaker-model", messages });
@@ -372,7 +370,7 @@ describe("fallback before the first byte, never after", () => {
 
 describe("images and vision", () => {
   it("gpt-image: the body as sent (no response_format added), priced by quality and size; auto settled at the quality the provider used", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const high = await client.images.generate({ model: "gpt-image-1", prompt: "a fox", quality: "high", size: "1024x1024" });
     expect(A.requests[0].body).toEqual({ model: "gpt-image-1", prompt: "a fox", quality: "high", size: "1024x1024" });
@@ -388,7 +386,7 @@ describe("images and vision", () => {
   });
 
   it("image parts reach a vision model as sent and are settled from its usage; a model without vision refuses them naming the part", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const png = renderImage("fox", 1024, 1024, 0).png.toString("base64");
     const vision = [
       {

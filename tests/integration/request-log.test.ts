@@ -9,9 +9,10 @@ import { flushFailedRequests, MAX_GROUPS, recordFailedRequest } from "@/lib/usag
 import { parseUsageFilters } from "@/lib/usage/filters";
 import { getRefusedRequest, listRequestLog, type LogEntry, type LogStatus } from "@/lib/usage/request-log";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { settledMoneyState } from "@/tests/helpers/money-checks";
+import { integrationApp } from "@/tests/helpers/fixture";
+import { swapProcessSingleton } from "@/tests/helpers/process-state";
 
 // Issue 14 point 6: requests refused before any credit was held (400, 402, 404, 429) appear
 // in the request log beside the billed ones, with a status filter and pages; they cost
@@ -20,23 +21,18 @@ import { settledMoneyState } from "@/tests/helpers/money-checks";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 
-const g = globalThis as unknown as { __rateLimiter?: RateLimiter };
-let previousLimiter: RateLimiter | undefined;
-let t: TestDb;
+let restoreLimiter: () => void = () => {};
+const app = integrationApp();
 // A fixed minute on a fake clock: the Free tier's 10 requests, then 429s, deterministically.
 const clock = { t: Date.UTC(2031, 0, 1, 0, 0, 5) };
 
 beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-  previousLimiter = g.__rateLimiter;
-  g.__rateLimiter = createRateLimiter({ backend: memoryBackend({ now: () => clock.t, prefix: "request-log-test" }), now: () => clock.t });
+  const now = () => clock.t;
+  restoreLimiter = swapProcessSingleton<RateLimiter>("ratelimit", createRateLimiter({ backend: memoryBackend({ now, prefix: "request-log-test" }), now }));
 });
 afterAll(async () => {
-  g.__rateLimiter = previousLimiter;
+  restoreLimiter();
   await flushFailedRequests();
-  await clearDbForRoutes();
-  await t?.drop();
 });
 
 async function status(p: Promise<unknown>): Promise<number> {
@@ -57,7 +53,7 @@ async function wholeLog(accountId: string, statusFilter: LogStatus, pageSize: nu
   const out: LogEntry[] = [];
   let cursor = null;
   for (let i = 0; i < 50; i++) {
-    const page = await listRequestLog({ db: t.db, accountId, filters, status: statusFilter, cursor, limit: pageSize });
+    const page = await listRequestLog({ db: app.db, accountId, filters, status: statusFilter, cursor, limit: pageSize });
     out.push(...page.rows);
     if (!page.next) return out;
     cursor = page.next;
@@ -67,8 +63,8 @@ async function wholeLog(accountId: string, statusFilter: LogStatus, pageSize: nu
 
 describe("refused requests in the request log", () => {
   it("400, 402, 404 and 429 are listed (429s coalesced), at no cost, with no ledger entry or usage event; the status filter and pages work", async () => {
-    const a = await makeAccountWithKey(t.db, { tier: "free" });
-    const other = await makeAccountWithKey(t.db, { tier: "paid" });
+    const a = await makeAccountWithKey(app.db, { tier: "free" });
+    const other = await makeAccountWithKey(app.db, { tier: "paid" });
     const client = sdkClient(a.secret);
 
     expect(await status(chat(client))).toBe(200);
@@ -87,13 +83,13 @@ describe("refused requests in the request log", () => {
     await flushFailedRequests();
 
     // Money: the refusals moved nothing. Only the billed requests have usage events and ledger entries.
-    const m = await settledMoneyState(t.db, a.accountId);
+    const m = await settledMoneyState(app.db, a.accountId);
     expect(m.auditOk).toBe(true);
     expect(m.usageEvents.size).toBe(TIERS_BY_ID.free.requestsPerMinute - 3);
     expect(m.usageEntries.size).toBe(m.usageEvents.size);
     expect(m.sumUsageEventsMicroUsd).toBe(-m.sumUsageEntriesMicroUsd);
     const [ledgerForRefused] = await rows<{ n: number }>(
-      t.db,
+      app.db,
       sql`select count(*)::int as n from ledger_entries l join failed_requests f on f.request_id = l.request_id where f.account_id = ${a.accountId}`,
     );
     expect(ledgerForRefused.n).toBe(0);
@@ -121,13 +117,13 @@ describe("refused requests in the request log", () => {
 
     // Another account sees none of it, by listing or by request id.
     expect(await wholeLog(other.accountId, "all", 10)).toEqual([]);
-    expect(await getRefusedRequest({ db: t.db, accountId: other.accountId, requestId: limited[0].requestId })).toBeNull();
-    const detail = await getRefusedRequest({ db: t.db, accountId: a.accountId, requestId: limited[0].requestId });
+    expect(await getRefusedRequest({ db: app.db, accountId: other.accountId, requestId: limited[0].requestId })).toBeNull();
+    const detail = await getRefusedRequest({ db: app.db, accountId: a.accountId, requestId: limited[0].requestId });
     expect(detail?.code).toBe("rate_limit_exceeded");
   });
 
   it("a storm bigger than the cap becomes at most MAX_GROUPS rows in one insert", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const base = {
       accountId: a.accountId,
       keyId: a.keyId,
@@ -138,13 +134,13 @@ describe("refused requests in the request log", () => {
       code: "rate_limit_exceeded",
       message: "slow down",
     };
-    for (let i = 0; i < 20_000; i++) recordFailedRequest(t.db, { ...base, requestId: `req_storm${i}` });
+    for (let i = 0; i < 20_000; i++) recordFailedRequest(app.db, { ...base, requestId: `req_storm${i}` });
     // Distinct kinds of refusal past the cap are dropped, not queued.
-    for (let i = 0; i < MAX_GROUPS + 50; i++) recordFailedRequest(t.db, { ...base, requestId: `req_kind${i}`, path: `/v1/x${i}` });
+    for (let i = 0; i < MAX_GROUPS + 50; i++) recordFailedRequest(app.db, { ...base, requestId: `req_kind${i}`, path: `/v1/x${i}` });
     expect(await flushFailedRequests()).toBe(MAX_GROUPS);
     expect(await flushFailedRequests()).toBe(0);
     const [r] = await rows<{ n: number; total: number }>(
-      t.db,
+      app.db,
       sql`select count(*)::int as n, sum(count)::int as total from failed_requests where account_id = ${a.accountId}`,
     );
     expect(r.n).toBe(MAX_GROUPS);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildCatalog, LOCAL_MODELS } from "@/lib/catalog";
-import { chatNodeSample, creditsCurlSample, quickStartSamples, README_ORIGIN, sampleChatModel } from "@/lib/docs/examples";
+import { chatNodeSample, creditsCurlSample, quickStartSamples, sampleChatModel } from "@/lib/docs/examples";
 import { buildDocPage, DOC_PAGES } from "@/lib/docs";
 import { readmeSample } from "@/tests/helpers/readme";
 
@@ -9,6 +9,8 @@ import { readmeSample } from "@/tests/helpers/readme";
 // e2e/samples.spec.ts runs them against the app.
 
 const catalog = buildCatalog([...LOCAL_MODELS]);
+/** The origin README.md's sample is written for: what `npm start` serves. */
+const README_ORIGIN = "http://localhost:3000";
 
 describe("code samples", () => {
   it("README's Node sample is the generated one for `npm start` (regenerate it if this fails)", () => {

@@ -6,10 +6,10 @@ import { countTokens } from "gpt-tokenizer";
 import { getCatalog } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
 import { countChatTokens, inputTokensToHold } from "@/lib/providers/text/tokens";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, useDbForRoutes, appFetch } from "@/tests/helpers/app-fetch";
+import { appFetch } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { moneyState } from "@/tests/helpers/money-checks";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Issue 8, point 2a, beyond tests/integration/v1-upstream.test.ts (which covers HTTP
 // 500/400, a silent upstream (504), a stream that breaks, stalls or sends an error event):
@@ -22,7 +22,7 @@ import { moneyState } from "@/tests/helpers/money-checks";
 const TEXT = "The quick brown fox";
 const PIECES = ["The", " quick", " brown", " fox"];
 
-let t: TestDb;
+const app = integrationApp();
 let garbage: http.Server;
 let baseUrl: string;
 
@@ -105,8 +105,6 @@ const upstreamModels = JSON.stringify([
 ]);
 
 beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
   garbage = garbageServer();
   await new Promise<void>((r) => garbage.listen(0, "127.0.0.1", r));
   baseUrl = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}/v1`;
@@ -115,11 +113,9 @@ beforeAll(async () => {
   process.env.UPSTREAM_TIMEOUT_MS = "3000";
 });
 afterAll(async () => {
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_MODELS", "UPSTREAM_TIMEOUT_MS"]) delete process.env[k];
   garbage.closeAllConnections();
   await new Promise((r) => garbage.close(r));
-  await t?.drop();
 });
 
 const messages = [{ role: "user", content: "Tell me about foxes." }];
@@ -157,7 +153,7 @@ function readStream(text: string) {
 }
 
 async function settledTo(accountId: string, charged: bigint) {
-  const m = await moneyState(t.db, accountId);
+  const m = await moneyState(app.db, accountId);
   expect(m.openReservations).toBe(0);
   expect(m.reservedMicroUsd).toBe(0n);
   expect(m.balanceMicroUsd).toBe(10_000_000n - charged);
@@ -169,7 +165,7 @@ async function settledTo(accountId: string, charged: bigint) {
 describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
   for (const b of ["html", "truncated", "empty", "noshape", "choices-object", "null"]) {
     it(`plain chat, upstream answers 200 with garbage (${b}): 502 upstream_error, reservation released, nothing charged`, async () => {
-      const a = await makeAccountWithKey(t.db);
+      const a = await makeAccountWithKey(app.db);
       const r = await call(a.secret, "/v1/chat/completions", { model: `g/${b}`, messages });
       expect(r.status).toBe(502);
       expect(r.requestId).toMatch(/^req_/);
@@ -180,7 +176,7 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
   }
 
   it("nonsense usage from the upstream (negative, fractional) is ignored: our own count is billed, 200", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const r = await call(a.secret, "/v1/chat/completions", { model: "g/bad-usage", messages });
     expect(r.status, r.text).toBe(200);
     const body = JSON.parse(r.text);
@@ -190,11 +186,11 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("an upstream claiming more output than max_tokens is never billed beyond the reservation (the worst case)", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const r = await call(a.secret, "/v1/chat/completions", { model: "g/huge-usage", messages, max_tokens: 50 });
     expect(r.status, r.text).toBe(200);
     const worst = cost(inputTokensToHold({ provider: "upstream" }, inputTokens), 50);
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect(-m.sumUsageEntriesMicroUsd <= worst).toBe(true);
     expect(JSON.parse(r.text).usage.cost_micro_usd).toBe(Number(-m.sumUsageEntriesMicroUsd));
     await settledTo(a.accountId, -m.sumUsageEntriesMicroUsd);
@@ -205,7 +201,7 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
     ["sse-no-done", 3],
   ] as const) {
     it(`stream with garbage after ${delivered} chunks (${b}): error event in the stream, the ${delivered} delivered chunks billed`, async () => {
-      const a = await makeAccountWithKey(t.db);
+      const a = await makeAccountWithKey(app.db);
       const r = await call(a.secret, "/v1/chat/completions", { model: `g/${b}`, messages, stream: true, stream_options: { include_usage: true } });
       expect(r.status).toBe(200);
       const s = readStream(r.text);
@@ -218,7 +214,7 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
 
   for (const b of ["sse-first-garbage", "sse-html"]) {
     it(`stream that is garbage from the start (${b}): an error (event or 502), nothing delivered, nothing charged`, async () => {
-      const a = await makeAccountWithKey(t.db);
+      const a = await makeAccountWithKey(app.db);
       const r = await call(a.secret, "/v1/chat/completions", { model: `g/${b}`, messages, stream: true });
       if (r.status === 200) {
         const s = readStream(r.text);
@@ -234,7 +230,7 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
 
   for (const b of ["img-shape", "img-html"]) {
     it(`image upstream answering garbage (${b}): 502, released, nothing charged`, async () => {
-      const a = await makeAccountWithKey(t.db);
+      const a = await makeAccountWithKey(app.db);
       const r = await call(a.secret, "/v1/images/generations", { model: `g/${b}`, prompt: "a fox" });
       expect(r.status, r.text).toBe(502);
       expectOpenAiError(r.text, "upstream_error");
@@ -252,7 +248,7 @@ describe(`upstream faults (${process.env.TEST_DB ?? "postgres"})`, () => {
     process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${closed}/v1`;
     try {
       expect(getCatalog().providers.get("upstream")?.baseUrl).toContain(String(closed));
-      const a = await makeAccountWithKey(t.db);
+      const a = await makeAccountWithKey(app.db);
       const plain = await call(a.secret, "/v1/chat/completions", { model: "g/html", messages });
       expect(plain.status).toBe(502);
       expectOpenAiError(plain.text, "upstream_error");

@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { APIError, toFile } from "openai";
 import { getCatalog, type SttModel, type TtsModel } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
+import { measureFlac } from "@/lib/media/audio-duration/flac";
+import { parseWav } from "@/lib/media/audio-duration/wav";
 import { encodeFlac } from "@/lib/providers/local/media/flac";
-import { measureFlac } from "@/lib/providers/local/media/flac-probe";
-import { writeSilentMp3 } from "@/lib/providers/local/media/mp3";
+import { writeSilentMp3 } from "@/tests/helpers/mp3";
 import { synthesizeSpeech } from "@/lib/providers/local/media/speech";
-import { encodeWav, parseWav } from "@/lib/providers/local/media/wav";
+import { encodeWav } from "@/lib/providers/local/media/wav";
 
 import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";

@@ -4,17 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { countTokens, encode } from "gpt-tokenizer";
 import { usageEvents } from "@/db/schema";
-import { flushLastUsed } from "@/lib/api";
 import { ceilDiv } from "@/lib/money";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // POST /v1/embeddings with the official SDK (which asks for base64 and decodes it), the
 // local simulator's vectors, exact per-token billing, limits, and an upstream model passed
 // through. Also GET /v1/models/{id} with the SDK's encoded ids.
 
-let t: TestDb;
+const app = integrationApp();
 let server: http.Server;
 const sent: Record<string, any>[] = [];
 const PRICE = 20_000n; // local/embed-sim, micro-USD per 1M input tokens
@@ -38,18 +37,14 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t = await createTestDb();
-  useDbForRoutes(t);
   process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   process.env.UPSTREAM_MODELS = JSON.stringify([
     { id: "up/embed", modality: "embedding", upstreamModel: "text-embedding-3-small", pricing: { inputMicroUsdPerMTokens: Number(UP_PRICE) } },
   ]);
 });
 afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_MODELS"]) delete process.env[k];
-  await Promise.all([t?.drop(), new Promise((r) => server.close(r))]);
+  await new Promise((r) => server.close(r));
 });
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -57,7 +52,7 @@ const norm = (a: number[]) => Math.sqrt(cosine(a, a));
 
 describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
   it("the SDK's default (base64, decoded by the SDK) equals encoding_format float; unit vectors; billed per real token", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const text = "The ledger settles every request exactly once.";
     const viaBase64 = await client.embeddings.create({ model: "local/embed-sim", input: text });
@@ -71,9 +66,9 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
     const tokens = countTokens(text);
     const cost = ceilDiv(BigInt(tokens) * PRICE, 1_000_000n);
     expect(viaFloat.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost) });
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - 2n * cost, 0n, true]);
-    const events = await t.db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
+    const events = await app.db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
     expect(events.map((e) => [e.modality, e.inputTokens, e.outputTokens, e.costMicroUsd])).toEqual([
       ["embedding", tokens, 0, cost],
       ["embedding", tokens, 0, cost],
@@ -81,7 +76,7 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("batches, token-id inputs and dimensions: deterministic, similar texts closer than unrelated ones", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const texts = ["a red fox jumps over the fence", "a red fox jumps over the wall", "quarterly tax filing deadline"];
     const res = await client.embeddings.create({ model: "local/embed-sim", input: texts, dimensions: 256 });
@@ -100,7 +95,7 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("bad input is a 400 naming the parameter, wrong models are refused, and nothing is charged", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const cases: [Record<string, unknown>, number, string | null][] = [
       [{ input: "" }, 400, "input"],
       [{ input: [] }, 400, "input"],
@@ -124,12 +119,12 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
       });
       expect([r.status, r.body?.error?.param], JSON.stringify(patch).slice(0, 80)).toEqual([status, param]);
     }
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.usage.length]).toEqual([10_000_000n, 0n, 0]);
   });
 
   it("402 when the input's cost is above the balance", async () => {
-    const a = await mediaAccount(t.db, { availableMicroUsd: 0n });
+    const a = await mediaAccount(app.db, { availableMicroUsd: 0n });
     const r = await rawCall("/v1/embeddings", {
       method: "POST",
       key: a.secret,
@@ -140,7 +135,7 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
   });
 
   it("upstream model: the client's body is forwarded with the model id mapped; billed on the upstream's count", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const input = ["one two three", "four five six"]; // 6 tokens by our count, 2 by the upstream's
     const res = await sdkClient(a.secret).embeddings.create({ model: "up/embed", input, dimensions: 2, user: "u-1" });
     expect(res.data.map((d) => d.embedding.map((x) => Math.round(x * 10) / 10))).toEqual([
@@ -156,7 +151,7 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
 
 describe("GET /v1/models/{id}", () => {
   it("retrieves ids containing / as the SDK encodes them, and unencoded; same fields as the list; 404 model_not_found", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const listed = (await client.models.list()).data;
     for (const m of listed) expect(await client.models.retrieve(m.id)).toEqual(m);

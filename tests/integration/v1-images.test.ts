@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { APIError } from "openai";
 import { getCatalog, type ImageModel } from "@/lib/catalog";
 import { grant } from "@/lib/ledger";
-import { inspectPng } from "@/lib/providers/local/media/png";
+import { inspectPng } from "@/tests/helpers/png";
 import { renderImage } from "@/lib/providers/local/media/image";
 import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";

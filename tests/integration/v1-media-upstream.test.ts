@@ -2,18 +2,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFile } from "openai";
-import { flushLastUsed } from "@/lib/api";
 import { encodeWav } from "@/lib/providers/local/media/wav";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Image, speech and transcription models served by an OpenAI-compatible upstream (a
 // small fake on loopback): requests are forwarded with the upstream's model id, and
 // billing uses OUR units (images returned, characters sent, audio measured by us).
 
 type Seen = { path: string; auth: string | undefined; contentType: string | undefined; body: Buffer };
-let t: TestDb;
+const app = integrationApp();
 let server: http.Server;
 const seen: Seen[] = [];
 
@@ -38,8 +37,6 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t = await createTestDb();
-  useDbForRoutes(t);
   process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   process.env.UPSTREAM_API_KEY = "up-key";
   process.env.UPSTREAM_MODELS = JSON.stringify([
@@ -55,15 +52,13 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_API_KEY", "UPSTREAM_MODELS"]) delete process.env[k];
-  await Promise.all([t?.drop(), new Promise((r) => server.close(r))]);
+  await new Promise((r) => server.close(r));
 });
 
 describe(`media through an OpenAI-compatible upstream (${process.env.TEST_DB ?? "postgres"})`, () => {
   it("images: forwarded with the upstream model id; only the n images asked for are returned and billed", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const res = await sdkClient(a.secret).images.generate({ model: "up/image", prompt: "a fox", n: 2 });
     expect(res.data?.map((d) => Buffer.from(d.b64_json!, "base64").toString())).toEqual(["img0", "img1"]);
     expect((res.usage as unknown as { cost_micro_usd: number }).cost_micro_usd).toBe(80_000);
@@ -71,11 +66,11 @@ describe(`media through an OpenAI-compatible upstream (${process.env.TEST_DB ?? 
     expect(sent.auth).toBe("Bearer up-key");
     // As the client sent it: no size or response_format added (gpt-image models refuse response_format).
     expect(JSON.parse(sent.body.toString())).toEqual({ model: "img-model", prompt: "a fox", n: 2 });
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - 80_000n);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - 80_000n);
   });
 
   it("speech: the upstream's audio passes through, billed per character", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const res = await sdkClient(a.secret).audio.speech.create({ model: "up/tts", input: "hello", voice: "alloy" });
     expect(res.headers.get("content-type")).toBe("audio/mpeg");
     expect(Buffer.from(await res.arrayBuffer()).toString()).toBe("ID3-fake-mp3-bytes");
@@ -84,7 +79,7 @@ describe(`media through an OpenAI-compatible upstream (${process.env.TEST_DB ?? 
   });
 
   it("transcription: the file is forwarded, but billed on our measurement, not the upstream's", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const wav = encodeWav(new Int16Array(16_000 * 30), 16_000); // 30 s
     const res = await sdkClient(a.secret).audio.transcriptions.create({ file: await toFile(wav, "a.wav"), model: "up/stt", language: "en" });
     expect(res.text).toBe("upstream transcript");
@@ -93,6 +88,6 @@ describe(`media through an OpenAI-compatible upstream (${process.env.TEST_DB ?? 
     expect(sent.contentType).toMatch(/^multipart\/form-data/);
     const form = await new Response(new Uint8Array(sent.body), { headers: { "content-type": sent.contentType! } }).formData();
     expect([form.get("model"), form.get("language"), (form.get("file") as File).size]).toEqual(["stt-model", "en", wav.length]);
-    expect((await moneyState(t.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - 6_000n);
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n - 6_000n);
   });
 });

@@ -14,8 +14,8 @@ import { swapProcessSingleton } from "@/tests/helpers/process-state";
 import { RATE_LIMIT_HEADERS, TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { releaseAllLeases } from "@/lib/metering/credit-lease";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { appFetch, clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // The /v1 routes in-process through the official SDK, with the app's limiter swapped for
 // one on a fake clock: windows, Reset and Retry-After are then exact and the test never
@@ -26,19 +26,15 @@ process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 const MINUTE = 60_000;
 const clock = { t: 0 };
 let restoreLimiter: () => void = () => {};
-let t: TestDb;
+const app = integrationApp();
 
 beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
   const now = () => clock.t;
   restoreLimiter = swapProcessSingleton<RateLimiter>("ratelimit", createRateLimiter({ backend: memoryBackend({ now, prefix: "v1-rl-test" }), now }));
 });
 afterAll(async () => {
   restoreLimiter();
   await flushLastUsed(); // the keys' last-used write must land before the database goes
-  await clearDbForRoutes();
-  await t?.drop();
 });
 // Each test starts 5 s into a fresh minute of the fake clock.
 let minute = 0;
@@ -69,11 +65,11 @@ async function apiError(p: Promise<unknown>): Promise<APIError> {
   throw new Error("expected an API error");
 }
 
-const usageCount = async (accountId: string) => (await t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId))).length;
+const usageCount = async (accountId: string) => (await app.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId))).length;
 
 describe("rate-limit headers and 429 on /v1", () => {
   it("a Free key: 10 requests with counting-down headers, then 429 with an honest Retry-After and nothing charged", async () => {
-    const a = await makeAccountWithKey(t.db, { tier: "free" });
+    const a = await makeAccountWithKey(app.db, { tier: "free" });
     const client = sdkClient(a.secret);
     const limit = TIERS_BY_ID.free.requestsPerMinute;
     for (let i = 1; i <= limit; i++) {
@@ -86,7 +82,7 @@ describe("rate-limit headers and 429 on /v1", () => {
     // credit-lease.ts) is given back now rather than after its idle time, so what follows
     // sees only what the refused request itself does.
     await releaseAllLeases();
-    const before = await readBalance(t.db, a.accountId);
+    const before = await readBalance(app.db, a.accountId);
     const usageBefore = await usageCount(a.accountId);
     const err = await apiError(chat(client));
     expect(err.status).toBe(429);
@@ -99,9 +95,9 @@ describe("rate-limit headers and 429 on /v1", () => {
     expect(err.error).toEqual(rateLimitedExample("free", retryAfter).error);
     expect(err.code).toBe("rate_limit_exceeded");
     // A refused request costs nothing and reaches no model: no hold, no charge, no usage event.
-    expect(await readBalance(t.db, a.accountId)).toEqual(before);
+    expect(await readBalance(app.db, a.accountId)).toEqual(before);
     expect(await usageCount(a.accountId)).toBe(usageBefore);
-    expect(await t.db.select().from(reservations).where(eq(reservations.accountId, a.accountId))).toHaveLength(0);
+    expect(await app.db.select().from(reservations).where(eq(reservations.accountId, a.accountId))).toHaveLength(0);
 
     // Honest: refused up to the last millisecond of the window; waiting Retry-After lets the next one through.
     const refusedAt = clock.t;
@@ -113,7 +109,7 @@ describe("rate-limit headers and 429 on /v1", () => {
   });
 
   it("errors after authentication carry the three headers too: 400, 402 and 404", async () => {
-    const a = await makeAccountWithKey(t.db, { tier: "elevated" });
+    const a = await makeAccountWithKey(app.db, { tier: "elevated" });
     const client = sdkClient(a.secret);
     const limit = TIERS_BY_ID.elevated.requestsPerMinute;
 
@@ -153,7 +149,7 @@ describe("rate-limit headers and 429 on /v1", () => {
 
   it("the 402 for missing credit is the body the docs page shows, with the headers", async () => {
     const model = getCatalog().get("local/echo-chat") as TextModel;
-    const a = await makeAccountWithKey(t.db, { tier: "free" });
+    const a = await makeAccountWithKey(app.db, { tier: "free" });
     const client = sdkClient(a.secret);
     const maxTokens = 4000;
     // Learn this message's input token count from a real request (the docs example takes it as input).
@@ -162,8 +158,8 @@ describe("rate-limit headers and 429 on /v1", () => {
     const example = await insufficientCreditExample({ model, origin: "http://app.test", inputTokens, maxTokens });
     expect(example.source).toBe("meter");
     // Bring the balance down to exactly the example's available credit.
-    const bal = await readBalance(t.db, a.accountId);
-    await postEntry(t.db, {
+    const bal = await readBalance(app.db, a.accountId);
+    await postEntry(app.db, {
       accountId: a.accountId,
       kind: "adjustment",
       amountMicroUsd: example.availableMicroUsd - bal.availableMicroUsd,
@@ -175,31 +171,31 @@ describe("rate-limit headers and 429 on /v1", () => {
     expect(err.status).toBe(402);
     expect(err.error).toEqual(example.body.error);
     expect(rlHeaders(err.headers!)).toEqual({ limit: "10", remaining: "8", reset: String(windowEnd()) });
-    expect((await readBalance(t.db, a.accountId)).availableMicroUsd).toBe(example.availableMicroUsd);
+    expect((await readBalance(app.db, a.accountId)).availableMicroUsd).toBe(example.availableMicroUsd);
     expect(await usageCount(a.accountId)).toBe(usageBefore);
   });
 
   it("a tier change applies to the very next request", async () => {
-    const a = await makeAccountWithKey(t.db, { tier: "free" });
+    const a = await makeAccountWithKey(app.db, { tier: "free" });
     const client = sdkClient(a.secret);
     for (let i = 0; i < TIERS_BY_ID.free.requestsPerMinute; i++) await chat(client);
     expect((await apiError(chat(client))).status).toBe(429);
 
-    await setTier(t.db, a.accountId, "elevated");
+    await setTier(app.db, a.accountId, "elevated");
     const { response } = await chat(client).withResponse();
     // Same window, same count (12th request, refused ones count): 60 - 12 left.
     expect(rlHeaders(response.headers)).toEqual({ limit: "60", remaining: "48", reset: String(windowEnd()) });
 
-    await setTier(t.db, a.accountId, "free");
+    await setTier(app.db, a.accountId, "free");
     const down = await apiError(chat(client));
     expect(down.status).toBe(429);
     expect(down.headers?.get(RATE_LIMIT_HEADERS.limit)).toBe("10");
   });
 
   it("two keys of one account are counted separately", async () => {
-    const a = await makeAccountWithKey(t.db, { tier: "free" });
+    const a = await makeAccountWithKey(app.db, { tier: "free" });
     const { createApiKey } = await import("@/lib/api-keys");
-    const second = await createApiKey(t.db, { accountId: a.accountId, userId: a.userId, name: "second" });
+    const second = await createApiKey(app.db, { accountId: a.accountId, userId: a.userId, name: "second" });
     for (let i = 0; i < 10; i++) await chat(sdkClient(a.secret));
     expect((await apiError(chat(sdkClient(a.secret)))).status).toBe(429);
     const { response } = await chat(sdkClient(second.secret)).withResponse();

@@ -2,17 +2,16 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFile } from "openai";
-import { flushLastUsed } from "@/lib/api";
 import { encodeWav } from "@/lib/providers/local/media/wav";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
+import { integrationApp } from "@/tests/helpers/fixture";
 
 // Repeated multipart fields on /v1/audio/transcriptions: the SDK sends
 // timestamp_granularities: ["word","segment"] as two `timestamp_granularities[]` parts.
 // Both are honoured by the simulator and both reach an upstream, in order.
 
-let t: TestDb;
+const app = integrationApp();
 let server: http.Server;
 const forms: FormData[] = [];
 
@@ -28,23 +27,19 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t = await createTestDb();
-  useDbForRoutes(t);
   process.env.UPSTREAM_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   process.env.UPSTREAM_MODELS = JSON.stringify([{ id: "up/stt-fields", modality: "stt", upstreamModel: "stt-model", pricing: { microUsdPerMinute: 12_000 } }]);
 });
 afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_MODELS"]) delete process.env[k];
-  await Promise.all([t?.drop(), new Promise((r) => server.close(r))]);
+  await new Promise((r) => server.close(r));
 });
 
 const wav = () => encodeWav(new Int16Array(16_000 * 7), 16_000); // 7 s: two simulated segments
 
 describe(`repeated transcription form fields (${process.env.TEST_DB ?? "postgres"})`, () => {
   it("simulator: word and segment granularities both honoured; one alone gives only it", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const both = await client.audio.transcriptions.create({
       file: await toFile(wav(), "a.wav"),
@@ -83,7 +78,7 @@ describe(`repeated transcription form fields (${process.env.TEST_DB ?? "postgres
   });
 
   it("upstream: every value of a repeated field is forwarded, in order", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     await sdkClient(a.secret).audio.transcriptions.create({
       file: await toFile(wav(), "a.wav"),
       model: "up/stt-fields",
@@ -98,7 +93,7 @@ describe(`repeated transcription form fields (${process.env.TEST_DB ?? "postgres
   });
 
   it("bad granularities are a 400 naming the parameter, and nothing is charged", async () => {
-    const a = await mediaAccount(t.db);
+    const a = await mediaAccount(app.db);
     for (const [values, format] of [
       [["word", "letter"], "verbose_json"],
       [["word"], "json"],
@@ -111,7 +106,7 @@ describe(`repeated transcription form fields (${process.env.TEST_DB ?? "postgres
       const r = await rawCall("/v1/audio/transcriptions", { method: "POST", key: a.secret, body: fd });
       expect([r.status, r.body.error.param]).toEqual([400, "timestamp_granularities[]"]);
     }
-    const m = await moneyState(t.db, a.accountId);
+    const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.usage.length]).toEqual([10_000_000n, 0n, 0]);
   });
 });

@@ -7,16 +7,15 @@ import { getCatalog, type TextModel } from "@/lib/catalog";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
 import { countChatTokens } from "@/lib/providers/text/tokens";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { clearDbForRoutes, sdkClient, useDbForRoutes } from "@/tests/helpers/app-fetch";
+import { sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { FAKE_PIECES, FAKE_TEXT, fakeUpstreamModels, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
+import { integrationApp } from "@/tests/helpers/fixture";
 
-let t: TestDb;
+const app = integrationApp();
 let up: FakeUpstream;
 beforeAll(async () => {
-  [t, up] = await Promise.all([createTestDb(), startFakeUpstream()]);
-  useDbForRoutes(t);
+  up = await startFakeUpstream();
   process.env.UPSTREAM_BASE_URL = up.url;
   process.env.UPSTREAM_API_KEY = "up-secret";
   process.env.UPSTREAM_MODELS = fakeUpstreamModels();
@@ -24,9 +23,8 @@ beforeAll(async () => {
   process.env.UPSTREAM_TIMEOUT_MS = "1500";
 });
 afterAll(async () => {
-  await clearDbForRoutes();
   for (const k of ["UPSTREAM_BASE_URL", "UPSTREAM_API_KEY", "UPSTREAM_MODELS", "UPSTREAM_TIMEOUT_MS"]) delete process.env[k];
-  await Promise.all([t?.drop(), up?.close()]);
+  await up?.close();
 });
 
 const model = (id: string) => getCatalog().get(id) as TextModel;
@@ -38,20 +36,20 @@ const messages = [{ role: "user" as const, content: "Tell me about foxes." }];
 const ourInput = countChatTokens(messages);
 
 async function eventsOf(accountId: string) {
-  return t.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
+  return app.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
 }
 async function expectSettled(accountId: string, charged: bigint) {
-  expect(await readBalance(t.db, accountId)).toEqual({
+  expect(await readBalance(app.db, accountId)).toEqual({
     balanceMicroUsd: 10_000_000n - charged,
     reservedMicroUsd: 0n,
     availableMicroUsd: 10_000_000n - charged,
   });
-  expect((await auditAccount(t.db, accountId)).ok).toBe(true);
+  expect((await auditAccount(app.db, accountId)).ok).toBe(true);
 }
 
 describe(`OpenAI-compatible upstream provider (fake server on loopback, ${process.env.TEST_DB ?? "postgres"})`, () => {
   it("plain completion: upstream usage is billed, the body is ours, the upstream gets its model id and the client's body as sent (no cap added), and its key", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await sdkClient(a.secret).chat.completions.create({ model: "fake/usage", messages, temperature: 0.3, max_cost: 1 } as any);
     expect(res.choices[0].message.content).toBe(FAKE_TEXT);
     expect(res.model).toBe("fake/usage");
@@ -65,7 +63,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("plain completion without upstream usage: counted with the tokenizer", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await sdkClient(a.secret).chat.completions.create({ model: "fake/nousage", messages, max_tokens: 100 });
     const out = countTokens(FAKE_TEXT);
     expect(res.usage).toMatchObject({ prompt_tokens: ourInput, completion_tokens: out });
@@ -75,7 +73,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("completions endpoint through the upstream", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const res = await sdkClient(a.secret).completions.create({ model: "fake-completion/usage", prompt: "foxes" });
     expect(res.choices[0].text).toBe(FAKE_TEXT);
     expect(up.requests.at(-1)!.path).toBe("/v1/completions");
@@ -83,7 +81,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("stream: passed through chunk by chunk; include_usage gives the upstream's usage with our cost last", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const stream = await sdkClient(a.secret).chat.completions.create({ model: "fake/usage", messages, stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
@@ -96,7 +94,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("keeps upstream connections alive: one after another, plain and streamed requests share one connection", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     await client.chat.completions.create({ model: "fake/usage", messages }); // a pooled connection exists
     const before = up.connections();
@@ -108,7 +106,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("stream without upstream usage: counted from the delivered text", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const stream = await sdkClient(a.secret).chat.completions.create({
       model: "fake/nousage",
       messages,
@@ -127,7 +125,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
     ["stall", 2, "upstream_timeout"],
   ] as const) {
     it(`stream ${behaviour === "stall" ? "stalling" : "broken"} mid-way (${behaviour}): error event in the stream, only delivered tokens billed`, async () => {
-      const a = await makeAccountWithKey(t.db);
+      const a = await makeAccountWithKey(app.db);
       const stream = await sdkClient(a.secret).chat.completions.create({
         model: `fake/${behaviour}`,
         messages,
@@ -149,7 +147,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   }
 
   it("slow upstream: 504, reservation released, nothing charged, upstream request cancelled", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const before = up.closedEarly();
     const client = sdkClient(a.secret);
     const err = await client.chat.completions.create({ model: "fake/slow", messages }).catch((e) => e);
@@ -167,7 +165,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("upstream 500: 502 without the upstream's internals, released; upstream 400: 400 with its reason", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const client = sdkClient(a.secret);
     const e500 = await client.chat.completions.create({ model: "fake/500", messages }).catch((e) => e);
     expect(e500.status).toBe(502);
@@ -182,7 +180,7 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
   });
 
   it("client abort mid-stream (in-process): upstream cancelled, delivered tokens billed, usage event aborted", async () => {
-    const a = await makeAccountWithKey(t.db);
+    const a = await makeAccountWithKey(app.db);
     const before = up.closedEarly();
     const stream = await sdkClient(a.secret).chat.completions.create({ model: "fake/stall", messages, stream: true });
     let text = "";

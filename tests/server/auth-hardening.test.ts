@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startMailSink, type MailSink } from "@/devtools/mail-sink/sink";
 import { findUserByEmail } from "@/lib/accounts";
 import { revokeSessions } from "@/lib/auth/sessions";
@@ -38,13 +38,15 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function mailTo(to: string, subject: RegExp) {
-  for (let i = 0; i < 50; i++) {
-    const found = sink.messages().filter((m) => m.to.includes(to) && subject.test(m.subject));
-    if (found.length) return found.at(-1)!;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail to ${to} matching ${subject}`);
+function mailTo(to: string, subject: RegExp) {
+  return vi.waitFor(
+    () => {
+      const found = sink.messages().filter((m) => m.to.includes(to) && subject.test(m.subject));
+      if (!found.length) throw new Error(`no mail to ${to} matching ${subject}`);
+      return found.at(-1)!;
+    },
+    { timeout: 5_000, interval: 100 },
+  );
 }
 
 describe("sessions are revocable", () => {

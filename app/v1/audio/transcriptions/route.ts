@@ -1,8 +1,7 @@
 import { ApiError, json, maxCostFrom, readFormData, resolveModel, withApiKey, otherMethods, textBody } from "@/lib/api";
 import { modelsByModality } from "@/lib/catalog";
 import { costFields, costHeaders } from "@/lib/metering/cost";
-import { probeAudio } from "@/lib/providers/local/media/audio-probe";
-import { AudioDecodeError } from "@/lib/providers/local/media/errors";
+import { AudioDecodeError, probeAudio } from "@/lib/media/audio-duration";
 import {
   TIMESTAMP_GRANULARITIES,
   TRANSCRIPTION_FORMATS,

@@ -50,35 +50,3 @@ export class BitWriter {
     return this.buf.subarray(0, this.len);
   }
 }
-
-/** MSB-first bit reader (used to verify what the writer produced). */
-export class BitReader {
-  pos = 0; // in bits
-  constructor(private readonly buf: Uint8Array) {}
-
-  read(bits: number): number {
-    let v = 0;
-    for (let i = 0; i < bits; i++) {
-      const byte = this.buf[this.pos >>> 3];
-      if (byte === undefined) throw new RangeError("BitReader: past the end");
-      v = v * 2 + ((byte >>> (7 - (this.pos & 7))) & 1);
-      this.pos++;
-    }
-    return v;
-  }
-
-  readSigned(bits: number): number {
-    const v = this.read(bits);
-    return v >= 2 ** (bits - 1) ? v - 2 ** bits : v;
-  }
-
-  readUnary(): number {
-    let n = 0;
-    while (this.read(1) === 0) n++;
-    return n;
-  }
-
-  alignToByte(): void {
-    this.pos = (this.pos + 7) & ~7;
-  }
-}

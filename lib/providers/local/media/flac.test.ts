@@ -1,7 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { BitReader } from "./bits";
 import { encodeFlac } from "./flac";
-import { measureFlac } from "./flac-probe";
+
+/** MSB-first bit reader, to verify what the encoder's BitWriter produced. */
+class BitReader {
+  pos = 0; // in bits
+  constructor(private readonly buf: Uint8Array) {}
+
+  read(bits: number): number {
+    let v = 0;
+    for (let i = 0; i < bits; i++) {
+      const byte = this.buf[this.pos >>> 3];
+      if (byte === undefined) throw new RangeError("BitReader: past the end");
+      v = v * 2 + ((byte >>> (7 - (this.pos & 7))) & 1);
+      this.pos++;
+    }
+    return v;
+  }
+
+  readSigned(bits: number): number {
+    const v = this.read(bits);
+    return v >= 2 ** (bits - 1) ? v - 2 ** bits : v;
+  }
+
+  readUnary(): number {
+    let n = 0;
+    while (this.read(1) === 0) n++;
+    return n;
+  }
+
+  alignToByte(): void {
+    this.pos = (this.pos + 7) & ~7;
+  }
+}
 
 // A reference decoder for what the encoder emits (FIXED subframes, one Rice partition),
 // to prove the bitstream round-trips. ffmpeg decoded the same output bit-exactly in a
@@ -83,14 +113,5 @@ describe("FLAC encoder", () => {
       expect(decoded.channels).toBe(ch);
       expect([...decoded.samples]).toEqual([...samples]);
     }
-  });
-
-  it("is measured exactly, and a truncated copy is refused", () => {
-    const samples = new Int16Array(24_000 * 2 + 1).map((_, i) => (i * 13) % 2000);
-    const flac = encodeFlac(samples, 24_000);
-    expect(measureFlac(flac)).toEqual({ durationMs: 2001, totalSamples: 48_001, sampleRate: 24_000 });
-    expect(() => measureFlac(flac.subarray(0, flac.length - 10))).toThrow(/truncated/);
-    expect(() => measureFlac(flac.subarray(0, Math.floor(flac.length / 2)))).toThrow(/truncated/);
-    expect(() => measureFlac(flac.subarray(0, 30))).toThrow(/truncated inside its metadata/);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { crc16 } from "@/lib/media/audio-duration/flac";
 import { BitWriter } from "./bits";
 
 // A small, real FLAC encoder for 16-bit audio: fixed-blocksize frames, each channel a
@@ -27,15 +28,6 @@ function crc8(bytes: Uint8Array): number {
   for (const b of bytes) {
     c ^= b;
     for (let i = 0; i < 8; i++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
-  }
-  return c;
-}
-
-export function crc16(bytes: Uint8Array): number {
-  let c = 0;
-  for (const b of bytes) {
-    c ^= b << 8;
-    for (let i = 0; i < 8; i++) c = c & 0x8000 ? ((c << 1) ^ 0x8005) & 0xffff : (c << 1) & 0xffff;
   }
   return c;
 }

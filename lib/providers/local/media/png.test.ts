@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { crc32 } from "./crc32";
 import { renderImage } from "./image";
-import { encodePng, inspectPng } from "./png";
+import { inspectPng } from "@/tests/helpers/png";
+import { encodePng } from "./png";
 
 describe("crc32", () => {
   it("matches the standard check value", () => {

@@ -72,20 +72,8 @@ function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> 
   }
 }
 
-export function renderVideo(prompt: string, opts: VideoOptions): RenderedVideo {
-  const fps = opts.fps ?? VIDEO_FPS;
-  const frames = [...jpegFrames(prompt, opts)];
-  return {
-    bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }),
-    frameCount: frames.length,
-    fps,
-    width: opts.width,
-    height: opts.height,
-  };
-}
-
 /**
- * The same video, rendered without holding the event loop: it yields between frames so an
+ * Renders the video without holding the event loop: it yields between frames so an
  * instance keeps answering other requests while a job renders. `onProgress` gets 0-100.
  */
 export async function renderVideoAsync(prompt: string, opts: VideoOptions & { onProgress?: (pct: number) => void | Promise<void> }): Promise<RenderedVideo> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { looksLikeMpegAudio, measureMpegAudio, readMpegFrameHeader, writeSilentMp3 } from "./mp3";
+import { writeSilentMp3 } from "@/tests/helpers/mp3";
+import { looksLikeMpegAudio, measureMpegAudio, readMpegFrameHeader } from "./mp3";
 
 describe("MPEG audio", () => {
   it("writes frames a parser recognises and measures them exactly", () => {

@@ -1,6 +1,6 @@
 import { AudioDecodeError } from "./errors";
 import { checkEbml, checkIsoBmff, isEbml, isIsoBmff } from "./containers";
-import { measureFlac } from "./flac-probe";
+import { measureFlac } from "./flac";
 import { looksLikeMpegAudio, measureMpegAudio, skipId3v2 } from "./mp3";
 import { isWav, parseWav } from "./wav";
 
@@ -8,6 +8,8 @@ import { isWav, parseWav } from "./wav";
 // client says about its file (a duration field, a file name, a MIME type) is never used to
 // bill. WAV, FLAC and MP3 are measured exactly by our own parsers (frames present, not
 // headers' claims); OGG, M4A/MP4 and WebM through music-metadata with truncation checks.
+
+export { AudioDecodeError } from "./errors";
 
 export type AudioProbe = { durationMs: number; format: string };
 

@@ -1,10 +1,19 @@
 import { AudioDecodeError } from "./errors";
-import { crc16 } from "./flac";
 
 // FLAC measured from the stream itself: STREAMINFO gives the sample rate and total
 // samples, and the last frame (found backwards from the end, accepted only if its header
 // CRC-8 and whole-frame CRC-16 check) proves the audio really runs that far. A file cut
 // short fails the CRC or ends before the announced total: truncated, 400.
+
+/** CRC-16 (polynomial 0x8005, MSB-first) as FLAC frame footers require it. */
+export function crc16(bytes: Uint8Array): number {
+  let c = 0;
+  for (const b of bytes) {
+    c ^= b << 8;
+    for (let i = 0; i < 8; i++) c = c & 0x8000 ? ((c << 1) ^ 0x8005) & 0xffff : (c << 1) & 0xffff;
+  }
+  return c;
+}
 
 function crc8(b: Uint8Array, from: number, to: number): number {
   let c = 0;

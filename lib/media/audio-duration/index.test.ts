@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { probeAudio } from "./audio-probe";
-import { AudioDecodeError } from "./errors";
-import { encodeFlac } from "./flac";
-import { writeSilentMp3 } from "./mp3";
-import { encodeWav } from "./wav";
-import { simulateTranscript, toSrt, toVtt } from "./transcribe";
+import { encodeFlac } from "@/lib/providers/local/media/flac";
+import { writeSilentMp3 } from "@/tests/helpers/mp3";
+import { encodeWav } from "@/lib/providers/local/media/wav";
+import { AudioDecodeError, probeAudio } from ".";
 
 describe("probeAudio", () => {
   it("measures WAV, FLAC and MP3 from their content", async () => {
@@ -34,21 +32,5 @@ describe("probeAudio", () => {
     // EBML header element (size 1) then a Segment claiming 0x100 bytes.
     const ebml = Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x81, 0x00, 0x18, 0x53, 0x80, 0x67, 0x41, 0x00, 1, 2]);
     await expect(probeAudio(ebml)).rejects.toThrow(/WebM\/Matroska file is truncated/);
-  });
-});
-
-describe("transcription simulator", () => {
-  it("is deterministic per file and scaled to the duration", () => {
-    const a = simulateTranscript(Buffer.from("file-a"), 12_000);
-    expect(a).toEqual(simulateTranscript(Buffer.from("file-a"), 12_000));
-    expect(a.text).not.toBe(simulateTranscript(Buffer.from("file-b"), 12_000).text);
-    expect(a.text.startsWith("[Simulated transcript of 12.00 s of audio]")).toBe(true);
-    expect(a.segments.map((s) => [s.start, s.end])).toEqual([
-      [0, 5],
-      [5, 10],
-      [10, 12],
-    ]);
-    expect(toSrt(a)).toContain("00:00:10,000 --> 00:00:12,000");
-    expect(toVtt(a).startsWith("WEBVTT\n\n00:00:00.000 --> 00:00:05.000")).toBe(true);
   });
 });

@@ -3,7 +3,6 @@ import { AudioDecodeError } from "./errors";
 // MPEG audio (MP3, and Layer I/II) measured by walking its frames: the duration is the
 // number of audio frames actually present x samples per frame / sample rate, and a file
 // whose last frame is cut short (or shorter than its Xing/Info header says) is truncated.
-// Also a writer of silent Layer III frames, which is a valid MP3 for tests and fixtures.
 
 const BITRATES_KBPS: Record<string, number[]> = {
   "1-1": [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
@@ -101,20 +100,4 @@ export function measureMpegAudio(b: Uint8Array): { durationMs: number; frames: n
   }
   if (frames === 0) throw new AudioDecodeError("MP3 file contains no audio frames");
   return { durationMs: Math.ceil((samples * 1000) / first.sampleRate), frames, sampleRate: first.sampleRate, layer: first.layer };
-}
-
-/**
- * Silent MPEG-1 Layer III, 48 kHz mono, 128 kbit/s: `frameCount` frames of 1152 samples
- * (24 ms each), every granule with zero-length main data, which decoders play as silence.
- */
-export function writeSilentMp3(frameCount: number): Buffer {
-  const FRAME = 384; // 144 * 128000 / 48000, no padding needed
-  const out = Buffer.alloc(FRAME * frameCount);
-  for (let i = 0; i < frameCount; i++) {
-    out[i * FRAME] = 0xff;
-    out[i * FRAME + 1] = 0xfb; // MPEG-1, Layer III, no CRC
-    out[i * FRAME + 2] = 0x94; // 128 kbit/s, 48 kHz, no padding
-    out[i * FRAME + 3] = 0xc0; // mono
-  }
-  return out;
 }
