@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { rows } from "@/db/rows";
 import { countTokens, encode } from "gpt-tokenizer";
 import { usageEvents } from "@/db/schema";
 import { ceilDiv } from "@/lib/money";
@@ -30,10 +31,12 @@ beforeAll(async () => {
       const vec = new Float32Array([0.6, 0.8]);
       const embedding = body.encoding_format === "base64" ? Buffer.from(vec.buffer).toString("base64") : Array.from(vec);
       const data = inputs.map((_: unknown, index: number) => ({ object: "embedding", index, embedding }));
-      // Reports 1 token per input: not our tokenizer's count, so the test can tell whose count was billed.
+      // Reports 1 token per input (7 for user "counts-more"): not our tokenizer's count, so the
+      // test can tell whose count was billed.
+      const tokens = inputs.length * (body.user === "counts-more" ? 7 : 1);
       res
         .writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }));
+        .end(JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -146,6 +149,19 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
     const cost = ceilDiv(2n * UP_PRICE, 1_000_000n);
     expect(cost).toBeLessThan(ceilDiv(6n * UP_PRICE, 1_000_000n));
     expect(res.usage).toEqual({ prompt_tokens: 2, total_tokens: 2, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost) });
+  });
+
+  it("upstream model counting more tokens than we do: its count is billed in full, not capped at ours", async () => {
+    const a = await mediaAccount(app.db);
+    const input = ["one two three", "four five six"]; // 6 tokens by our count, 14 by the upstream's
+    const res = await sdkClient(a.secret).embeddings.create({ model: "up/embed", input, user: "counts-more" });
+    const cost = ceilDiv(14n * UP_PRICE, 1_000_000n);
+    expect(res.usage).toEqual({ prompt_tokens: 14, total_tokens: 14, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost) });
+    const [ledger] = await rows<{ s: string }>(
+      app.db,
+      sql`select (-sum(amount_micro_usd))::text as s from ledger_entries where account_id = ${a.accountId} and kind = 'usage'`,
+    );
+    expect(BigInt(ledger.s)).toBe(cost);
   });
 });
 

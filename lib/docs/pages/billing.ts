@@ -87,7 +87,7 @@ export const billing: DocPageSource = {
             code("max_tokens"),
             " of output (without ",
             code("max_tokens"),
-            ", the model's maximum output, up to what its context leaves). If the balance cannot cover it the API answers ",
+            ", the model's maximum output, up to what its context leaves). For a model served by an upstream provider the input held is our count plus a quarter and 16 tokens, because the provider's own count is what is billed. If the balance cannot cover it the API answers ",
             code("402"),
             " before doing anything (",
             link("When credit runs out", "/docs/out-of-credit"),
