@@ -1,5 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
-import { AuthPage, expect, test, uniqueEmail } from "./fixtures";
+import { AuthPage, BillingPage, expect, test, uniqueEmail } from "./fixtures";
 
 // Issue 14 points 5, 6 and 7 in the browser, each test with its own new user: keys with
 // spend, rename and spend limits; failed requests in the usage log with a status filter
@@ -123,14 +123,9 @@ test("usage: refused requests are in the log with a status filter; typed dates m
 
 test("billing: a receipt for a top-up; a budget alert shows its banner once crossed", async ({ page, user, keys, baseURL }) => {
   await page.goto("/dashboard/billing");
-  await page.getByTestId("add-card").click();
-  await page.getByTestId("stripe-emulator-number").fill("4242424242424242");
-  await page.getByTestId("stripe-emulator-expiry").fill("12 / 34");
-  await page.getByTestId("stripe-emulator-cvc").fill("123");
-  await page.getByTestId("save-card").click();
-  await expect(page.getByTestId("card-row").filter({ hasText: "4242" })).toBeVisible();
-  await page.getByTestId("topup-amount").fill("5");
-  await page.getByTestId("topup-submit").click();
+  const billing = new BillingPage(page);
+  await billing.addCard("4242424242424242", "4242");
+  await billing.topUp("5");
   await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
   await page.reload();
   await page.getByTestId("receipt-link").first().click();

@@ -1,4 +1,4 @@
-import { expect, test } from "./fixtures";
+import { BillingPage, expect, test } from "./fixtures";
 import { expectAccessible } from "./site";
 
 // Issue 14 item 7, billing details: a developer sets the billing name, address and tax ID
@@ -52,14 +52,9 @@ test("billing details: set, refused per field, replaced, and shown on a receipt"
   await expect(page.getByTestId("billing-details-tax-id")).toHaveCount(1);
 
   // A top-up, then its receipt shows the details under "Billed to".
-  await page.getByTestId("add-card").click();
-  await page.getByTestId("stripe-emulator-number").fill("4242424242424242");
-  await page.getByTestId("stripe-emulator-expiry").fill("12 / 34");
-  await page.getByTestId("stripe-emulator-cvc").fill("123");
-  await page.getByTestId("save-card").click();
-  await expect(page.getByTestId("card-row").filter({ hasText: "4242" })).toBeVisible();
-  await page.getByTestId("topup-amount").fill("5");
-  await page.getByTestId("topup-submit").click();
+  const billing = new BillingPage(page);
+  await billing.addCard("4242424242424242", "4242");
+  await billing.topUp("5");
   await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
   await page.reload();
   await page.getByTestId("receipt-link").first().click();

@@ -1,37 +1,8 @@
-import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
+import { BillingPage, expect, test } from "./fixtures";
 
 // Billing against the Stripe test emulator and its Stripe.js stand-in (the app's default
 // without Stripe keys). Card numbers are typed into the stand-in's test-mode form and go
 // from the browser to the emulator only.
-
-class BillingPage {
-  constructor(readonly page: Page) {}
-  async open() {
-    await this.page.goto("/dashboard/billing");
-    await expect(this.page.getByTestId("test-mode")).toBeVisible();
-  }
-  balance() {
-    return this.page.getByTestId("billing-balance");
-  }
-  /** Opens "Add payment method", types the card and saves; returns once the form has answered. */
-  async enterCard(number: string) {
-    await this.page.getByTestId("add-card").click();
-    await expect(this.page.getByTestId("stripe-emulator-test-mode")).toBeVisible();
-    await this.page.getByTestId("stripe-emulator-number").fill(number);
-    await this.page.getByTestId("stripe-emulator-expiry").fill("12 / 34");
-    await this.page.getByTestId("stripe-emulator-cvc").fill("123");
-    await this.page.getByTestId("save-card").click();
-  }
-  async addCard(number: string, last4: string) {
-    await this.enterCard(number);
-    await expect(this.page.getByTestId("card-row").filter({ hasText: last4 })).toBeVisible();
-  }
-  async topUp(amount: string) {
-    await this.page.getByTestId("topup-amount").fill(amount);
-    await this.page.getByTestId("topup-submit").click();
-  }
-}
 
 test.describe("billing", () => {
   test("add card 4242, top up $5.00 and see the balance rise by exactly $5.00 without a reload", async ({ page, user }) => {

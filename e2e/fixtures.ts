@@ -84,6 +84,35 @@ export class KeysPage {
   }
 }
 
+/** The billing page against the Stripe test emulator and its Stripe.js stand-in (card numbers typed into the stand-in's test-mode form). */
+export class BillingPage {
+  constructor(readonly page: Page) {}
+  async open() {
+    await this.page.goto("/dashboard/billing");
+    await expect(this.page.getByTestId("test-mode")).toBeVisible();
+  }
+  balance() {
+    return this.page.getByTestId("billing-balance");
+  }
+  /** Opens "Add payment method", types the card and saves; returns once the form has answered. */
+  async enterCard(number: string) {
+    await this.page.getByTestId("add-card").click();
+    await expect(this.page.getByTestId("stripe-emulator-test-mode")).toBeVisible();
+    await this.page.getByTestId("stripe-emulator-number").fill(number);
+    await this.page.getByTestId("stripe-emulator-expiry").fill("12 / 34");
+    await this.page.getByTestId("stripe-emulator-cvc").fill("123");
+    await this.page.getByTestId("save-card").click();
+  }
+  async addCard(number: string, last4: string) {
+    await this.enterCard(number);
+    await expect(this.page.getByTestId("card-row").filter({ hasText: last4 })).toBeVisible();
+  }
+  async topUp(amount: string) {
+    await this.page.getByTestId("topup-amount").fill(amount);
+    await this.page.getByTestId("topup-submit").click();
+  }
+}
+
 /** Each test gets its own freshly signed-up user. */
 export const test = base.extend<{ auth: AuthPage; keys: KeysPage; user: { email: string } }>({
   auth: async ({ page }, use) => use(new AuthPage(page)),

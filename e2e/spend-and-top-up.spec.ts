@@ -4,7 +4,7 @@ import path from "node:path";
 import { openPostgres } from "@/db/client";
 import { runCommand } from "@/lib/cli/commands";
 import { BASE_URL } from "../playwright.config";
-import { expect, test } from "./fixtures";
+import { BillingPage, expect, test } from "./fixtures";
 
 // Spend the credit through the API until 402, top up with a card, and the API answers
 // again. The account is first brought down to $0.05 with the operator CLI (an
@@ -50,14 +50,9 @@ test("spend through the API until 402, top up $5.00, and the API answers again",
 
   await page.goto("/dashboard/billing");
   await expect(page.getByTestId("billing-balance")).toHaveText("$0.01");
-  await page.getByTestId("add-card").click();
-  await page.getByTestId("stripe-emulator-number").fill("4242424242424242");
-  await page.getByTestId("stripe-emulator-expiry").fill("12 / 34");
-  await page.getByTestId("stripe-emulator-cvc").fill("123");
-  await page.getByTestId("save-card").click();
-  await expect(page.getByTestId("card-row").filter({ hasText: "4242" })).toBeVisible();
-  await page.getByTestId("topup-amount").fill("5.00");
-  await page.getByTestId("topup-submit").click();
+  const billing = new BillingPage(page);
+  await billing.addCard("4242424242424242", "4242");
+  await billing.topUp("5.00");
   await expect(page.getByTestId("billing-balance")).toHaveText("$5.01");
 
   const again = await generateImage(secret);
