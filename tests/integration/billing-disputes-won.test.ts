@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { ledgerEntries, stripeEvents } from "@/db/schema";
-import { flushLastUsed } from "@/lib/api";
 import { topUp } from "@/lib/billing";
-import { auditAccount, postEntry, readBalance, readOwed, reinstateCredit, reversedForTopUp } from "@/lib/ledger";
+import { postEntry, readBalance, readOwed, reinstateCredit, reversedForTopUp } from "@/lib/ledger";
 import { newId } from "@/lib/ids";
-import { makeAccountWithKey } from "@/tests/helpers/api-keys";
-import { appFetch, clearDbForRoutes, useDbForRoutes } from "@/tests/helpers/app-fetch";
-import { createTestDb, type TestDb } from "@/tests/helpers/db";
-import { saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
+import { integrationApp } from "@/tests/helpers/fixture";
+import { reversalsTestbed, USD } from "@/tests/helpers/reversals";
 
 // A dispute the merchant wins brings the money back, so the user gets back what the dispute
 // took: charge.dispute.closed (status won) and charge.dispute.funds_reinstated, whichever
@@ -17,62 +14,18 @@ import { saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helper
 // been applied. A lost dispute moves nothing. End to end: the emulator opens and closes the
 // disputes and signs the events, the app's webhook handler moves the money on PostgreSQL.
 
-let t: TestDb;
-let tb: StripeTestbed;
-beforeAll(async () => {
-  t = await createTestDb();
-  useDbForRoutes(t);
-  tb = await startStripeTestbed(t.db);
-});
-afterAll(async () => {
-  await flushLastUsed();
-  await clearDbForRoutes();
-  await tb?.close();
-  await t?.drop();
-});
-beforeEach(() => {
-  tb.emu.emulator.webhooks.mode = "hold";
-  tb.emu.emulator.webhooks.held = [];
-});
+const app = integrationApp();
+const rv = reversalsTestbed(app);
+const { heldIds, toppedUp, credits, expectAudited, control } = rv;
+const w = () => rv.webhooks();
 
-const w = () => tb.emu.emulator.webhooks;
-const USD = 1_000_000n;
-
-/** A Paid account with a key and a saved card, topped up by `cents`; its webhooks delivered. */
-async function toppedUp(cents: number) {
-  const a = await makeAccountWithKey(t.db);
-  const pm = await saveCard(t.db, tb, a.accountId);
-  const r = await topUp(t.db, tb.stripe, { accountId: a.accountId, amountCents: cents, paymentMethodId: pm });
-  if (r.status !== "succeeded") throw new Error(`top-up ${r.status}`);
-  await w().deliverHeld();
-  return { ...a, pm, pi: r.paymentIntentId };
-}
-
-const heldIds = (type: string) =>
-  w()
-    .held.filter((e) => e.type === type)
-    .map((e) => e.id);
-const entries = (accountId: string) => t.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId)).orderBy(ledgerEntries.id);
-const credits = (secret: string) => appFetch("http://app.test/v1/credits", { headers: { authorization: `Bearer ${secret}` } });
+const entries = (accountId: string) => app.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId)).orderBy(ledgerEntries.id);
 const spend = (accountId: string, micro: bigint) =>
-  postEntry(t.db, { accountId, kind: "adjustment", amountMicroUsd: -micro, reference: newId("evt"), description: "test spend" });
-
-/** Balance = Σ ledger, reservations consistent, nothing negative. */
-async function expectAudited(accountId: string) {
-  expect((await auditAccount(t.db, accountId)).ok).toBe(true);
-}
+  postEntry(app.db, { accountId, kind: "adjustment", amountMicroUsd: -micro, reference: newId("evt"), description: "test spend" });
 
 /** What the balance would be had the dispute never been applied: every entry but the dispute's and the recoveries of its debt. */
 async function balanceWithoutDispute(accountId: string) {
   return (await entries(accountId)).filter((e) => e.kind !== "dispute" && e.kind !== "recovery").reduce((s, e) => s + e.amountMicroUsd, 0n);
-}
-
-async function control(path: string, body: Record<string, string>) {
-  return fetch(`${tb.emu.url}${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${tb.emu.config.secretKey}`, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(body).toString(),
-  });
 }
 
 /** Opens a dispute on the top-up and delivers charge.dispute.created (the credit is taken back). */
@@ -99,11 +52,11 @@ const reinstatements = async (accountId: string) => (await entries(accountId)).f
 describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("unspent credit: a won dispute puts the balance back exactly where it was, and nets the dispute out of the top-up's reversals", async () => {
     const a = await toppedUp(2000); // $10 free + $20
-    const before = (await readBalance(t.db, a.accountId)).balanceMicroUsd;
+    const before = (await readBalance(app.db, a.accountId)).balanceMicroUsd;
     expect(before).toBe(30n * USD);
     const dispute = await disputed(a.pi);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
-    expect(await reversedForTopUp(t.db, a.accountId, a.pi)).toBe(20n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10n * USD);
+    expect(await reversedForTopUp(app.db, a.accountId, a.pi)).toBe(20n * USD);
 
     const { closed, reinstated } = await closeDispute(dispute.id, "won");
     expect(closed).toHaveLength(1);
@@ -111,8 +64,8 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     const results = [...(await w().deliver(closed[0])), ...(await w().deliver(reinstated[0]))];
     expect(results.map((r) => r.status)).toEqual([200, 200]);
 
-    expect(await readBalance(t.db, a.accountId)).toMatchObject({ balanceMicroUsd: before });
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
+    expect(await readBalance(app.db, a.accountId)).toMatchObject({ balanceMicroUsd: before });
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
     const [entry, ...more] = await reinstatements(a.accountId);
     expect(more).toHaveLength(0);
     expect(entry).toMatchObject({ kind: "dispute", amountMicroUsd: 20n * USD, balanceAfterMicroUsd: before, reference: `dispute_won:${dispute.id}` });
@@ -126,7 +79,7 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
       reversed_micro_usd: String(-20n * USD),
     });
     // A later refund of the same top-up could again take back all of it.
-    expect(await reversedForTopUp(t.db, a.accountId, a.pi)).toBe(0n);
+    expect(await reversedForTopUp(app.db, a.accountId, a.pi)).toBe(0n);
     expect((await credits(a.secret)).status).toBe(200);
     await expectAudited(a.accountId);
   });
@@ -136,8 +89,8 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect((await credits(a.secret)).status).toBe(200); // the key is now in the cache
     await spend(a.accountId, 27n * USD); // $3 left
     const dispute = await disputed(a.pi);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(0n);
-    expect(await readOwed(t.db, a.accountId)).toBe(17n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(0n);
+    expect(await readOwed(app.db, a.accountId)).toBe(17n * USD);
     const frozen = await credits(a.secret);
     expect(frozen.status).toBe(402);
     expect(((await frozen.json()) as { error: { code: string } }).error.code).toBe("account_frozen");
@@ -145,10 +98,10 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     const { closed } = await closeDispute(dispute.id, "won");
     const [r] = await w().deliver(closed[0]);
     expect(r.status).toBe(200);
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
     // The $3 the dispute debited comes back to the balance; the $17 it left owed is cancelled.
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(3n * USD);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(await balanceWithoutDispute(a.accountId));
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(3n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(await balanceWithoutDispute(a.accountId));
     const [entry] = await reinstatements(a.accountId);
     expect(entry).toMatchObject({ amountMicroUsd: 3n * USD, balanceAfterMicroUsd: 3n * USD });
     expect(entry.description).toBe("Dispute won: $20.00 given back ($17.00 of it cancels what was owed)");
@@ -162,23 +115,23 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     const a = await toppedUp(2000); // $30
     await spend(a.accountId, 27n * USD); // $3 left
     const dispute = await disputed(a.pi); // $3 debited, $17 owed
-    const later = await topUp(t.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
+    const later = await topUp(app.db, rv.tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
     expect(later.status).toBe("succeeded");
     await w().deliverHeld();
     w().held = [];
     // The $10 top-up paid $10 of the $17 back: $7 still owed, balance 0.
-    expect(await readOwed(t.db, a.accountId)).toBe(7n * USD);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(0n);
+    expect(await readOwed(app.db, a.accountId)).toBe(7n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(0n);
     expect((await credits(a.secret)).status).toBe(402);
 
     const { closed, reinstated } = await closeDispute(dispute.id, "won");
     // funds_reinstated first this time: either event reinstates, the other is a no-op.
     await w().deliver(reinstated[0]);
     await w().deliver(closed[0]);
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
     // Never disputed: $3 left + the $10 top-up = $13.
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(13n * USD);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(await balanceWithoutDispute(a.accountId));
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(13n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(await balanceWithoutDispute(a.accountId));
     const rs = await reinstatements(a.accountId);
     expect(rs).toHaveLength(1);
     // $7 un-owed; $13 credited = the $3 the dispute debited + the $10 the recovery took.
@@ -192,36 +145,36 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     const a = await toppedUp(2000);
     await spend(a.accountId, 27n * USD);
     const dispute = await disputed(a.pi);
-    const before = { balance: await readBalance(t.db, a.accountId), owed: await readOwed(t.db, a.accountId), entries: (await entries(a.accountId)).length };
+    const before = { balance: await readBalance(app.db, a.accountId), owed: await readOwed(app.db, a.accountId), entries: (await entries(a.accountId)).length };
     const { closed, reinstated } = await closeDispute(dispute.id, "lost");
     expect(closed).toHaveLength(1);
     expect(reinstated).toHaveLength(0); // no funds come back
     const [r] = await w().deliver(closed[0], { times: 2 });
     expect(r.status).toBe(200);
-    expect(await readBalance(t.db, a.accountId)).toEqual(before.balance);
-    expect(await readOwed(t.db, a.accountId)).toBe(before.owed);
+    expect(await readBalance(app.db, a.accountId)).toEqual(before.balance);
+    expect(await readOwed(app.db, a.accountId)).toBe(before.owed);
     expect((await entries(a.accountId)).length).toBe(before.entries);
-    expect(await t.db.select().from(stripeEvents).where(eq(stripeEvents.id, closed[0]))).toHaveLength(1);
+    expect(await app.db.select().from(stripeEvents).where(eq(stripeEvents.id, closed[0]))).toHaveLength(1);
     expect((await credits(a.secret)).status).toBe(402);
     // And it cannot be closed again.
     const again = await control(`/_emulator/disputes/${dispute.id}/close`, { outcome: "won" });
     expect(again.status).toBe(400);
     expect(
-      tb.emu.emulator.events.filter((e) => e.type.startsWith("charge.dispute.") && (e.data.object as { id: string }).id === dispute.id).map((e) => e.type),
+      rv.tb.emu.emulator.events.filter((e) => e.type.startsWith("charge.dispute.") && (e.data.object as { id: string }).id === dispute.id).map((e) => e.type),
     ).toEqual(["charge.dispute.created", "charge.dispute.closed"]);
-    expect(tb.emu.emulator.disputes.get(dispute.id)?.status).toBe("lost");
+    expect(rv.tb.emu.emulator.disputes.get(dispute.id)?.status).toBe("lost");
     await expectAudited(a.accountId);
   });
 
   it("an inquiry takes the credit when it opens and gives it back when it closes without a chargeback (warning_closed)", async () => {
     const a = await toppedUp(2000);
-    const before = (await readBalance(t.db, a.accountId)).balanceMicroUsd;
+    const before = (await readBalance(app.db, a.accountId)).balanceMicroUsd;
     const inquiry = await disputed(a.pi, { inquiry: true });
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(before - 20n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(before - 20n * USD);
     const { closed, reinstated } = await closeDispute(inquiry.id, "warning_closed");
     expect(reinstated).toHaveLength(0); // no funds moved at Stripe, so none are reinstated
     expect((await w().deliver(closed[0])).map((r) => r.status)).toEqual([200]);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(before);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(before);
     expect(await reinstatements(a.accountId)).toHaveLength(1);
     // A chargeback cannot close as an inquiry, nor an inquiry as won.
     const b = await toppedUp(1000);
@@ -238,8 +191,8 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     const results = [...(await w().deliver(closed[0], { times: 3 })), ...(await w().deliver(closed[0], { times: 6, concurrent: true }))];
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(await reinstatements(a.accountId)).toHaveLength(1);
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(5n * USD);
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(5n * USD);
     await expectAudited(a.accountId);
   });
 
@@ -247,30 +200,30 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     const a = await toppedUp(3000); // $40
     await spend(a.accountId, 20n * USD); // $20 left
     const dispute = await disputed(a.pi); // the whole $30: $20 debited, $10 owed
-    expect(await readOwed(t.db, a.accountId)).toBe(10n * USD);
+    expect(await readOwed(app.db, a.accountId)).toBe(10n * USD);
     const { closed, reinstated } = await closeDispute(dispute.id, "won");
     const results = (
       await Promise.all([w().deliver(closed[0], { times: 4, concurrent: true }), w().deliver(reinstated[0], { times: 4, concurrent: true })])
     ).flat();
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(await reinstatements(a.accountId)).toHaveLength(1);
-    expect(await readOwed(t.db, a.accountId)).toBe(0n);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(20n * USD);
-    expect((await readBalance(t.db, a.accountId)).balanceMicroUsd).toBe(await balanceWithoutDispute(a.accountId));
+    expect(await readOwed(app.db, a.accountId)).toBe(0n);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(20n * USD);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(await balanceWithoutDispute(a.accountId));
     await expectAudited(a.accountId);
   });
 
   it("a dispute that was never applied gives back nothing when won", async () => {
     const a = await toppedUp(2000);
     const dispute = await disputed(a.pi, { deliver: false }); // charge.dispute.created never arrived
-    const before = { balance: await readBalance(t.db, a.accountId), entries: (await entries(a.accountId)).length };
+    const before = { balance: await readBalance(app.db, a.accountId), entries: (await entries(a.accountId)).length };
     const { closed, reinstated } = await closeDispute(dispute.id, "won");
     await w().deliver(closed[0]);
     await w().deliver(reinstated[0]);
-    expect(await readBalance(t.db, a.accountId)).toEqual(before.balance);
+    expect(await readBalance(app.db, a.accountId)).toEqual(before.balance);
     expect((await entries(a.accountId)).length).toBe(before.entries);
     // Directly: no reversal entry under that reference, nothing reinstated, nothing written.
-    const r = await reinstateCredit(t.db, { reversalReference: `dispute:${dispute.id}`, reference: `dispute_won:${dispute.id}`, describe: () => "x" });
+    const r = await reinstateCredit(app.db, { reversalReference: `dispute:${dispute.id}`, reference: `dispute_won:${dispute.id}`, describe: () => "x" });
     expect(r).toMatchObject({ applied: false, skipped: "not_reversed", creditedMicroUsd: 0n });
     await expectAudited(a.accountId);
   });
@@ -281,9 +234,9 @@ describe(`disputes won and lost on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect((await control("/_emulator/disputes/dp_nope/close", { outcome: "won" })).status).toBe(400);
     expect((await control(`/_emulator/disputes/${dispute.id}/close`, {})).status).toBe(400);
     expect((await control(`/_emulator/disputes/${dispute.id}/close`, { outcome: "draw" })).status).toBe(400);
-    const anon = await fetch(`${tb.emu.url}/_emulator/disputes/${dispute.id}/close`, { method: "POST", body: "outcome=won" });
+    const anon = await fetch(`${rv.tb.emu.url}/_emulator/disputes/${dispute.id}/close`, { method: "POST", body: "outcome=won" });
     expect(anon.status).toBe(401);
     expect(heldIds("charge.dispute.closed")).toHaveLength(0);
-    expect(tb.emu.emulator.disputes.get(dispute.id)?.status).toBe("needs_response");
+    expect(rv.tb.emu.emulator.disputes.get(dispute.id)?.status).toBe("needs_response");
   });
 });

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { ledgerEntries } from "@/db/schema";
 import { topUp } from "@/lib/billing";
-import { auditAccount, postEntry, readBalance, readOwed } from "@/lib/ledger";
+import { postEntry, readBalance, readOwed } from "@/lib/ledger";
 import { newId } from "@/lib/ids";
-import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { appFetch } from "@/tests/helpers/app-fetch";
-import { saveCard, startStripeTestbed, type StripeTestbed } from "@/tests/helpers/stripe";
 import { integrationApp } from "@/tests/helpers/fixture";
+import { reversalsTestbed, USD } from "@/tests/helpers/reversals";
 
 // Issue 13 item 8: charge.refunded and charge.dispute.created take the credit back, once,
 // whatever the delivery (replayed, concurrent, out of order). If the credit was already
@@ -17,50 +16,20 @@ import { integrationApp } from "@/tests/helpers/fixture";
 // moves the money on PostgreSQL (real concurrency).
 
 const app = integrationApp();
-let tb: StripeTestbed;
-beforeAll(async () => {
-  tb = await startStripeTestbed(app.db);
-});
-afterAll(async () => {
-  await tb?.close();
-});
-beforeEach(() => {
-  tb.emu.emulator.webhooks.mode = "hold";
-  tb.emu.emulator.webhooks.held = [];
-});
+const rv = reversalsTestbed(app);
+const { heldIds, toppedUp, credits, expectAudited } = rv;
+const w = () => rv.webhooks();
 
-const w = () => tb.emu.emulator.webhooks;
-const USD = 1_000_000n;
-
-/** A Paid account with a key and a saved card, topped up by `cents`; its webhooks delivered. */
-async function toppedUp(cents: number) {
-  const a = await makeAccountWithKey(app.db);
-  const pm = await saveCard(app.db, tb, a.accountId);
-  const r = await topUp(app.db, tb.stripe, { accountId: a.accountId, amountCents: cents, paymentMethodId: pm });
-  if (r.status !== "succeeded") throw new Error(`top-up ${r.status}`);
-  await w().deliverHeld();
-  return { ...a, pm, pi: r.paymentIntentId };
-}
-
-const heldIds = (type: string) =>
-  w()
-    .held.filter((e) => e.type === type)
-    .map((e) => e.id);
 const reversals = (accountId: string) =>
   app.db
     .select()
     .from(ledgerEntries)
     .where(and(eq(ledgerEntries.accountId, accountId)))
     .then((r) => r.filter((e) => e.kind === "refund" || e.kind === "dispute"));
-const credits = (secret: string) => appFetch("http://app.test/v1/credits", { headers: { authorization: `Bearer ${secret}` } });
-async function expectAudited(accountId: string) {
-  expect((await auditAccount(app.db, accountId)).ok).toBe(true);
-}
-
 async function openDispute(body: Record<string, string>) {
-  const res = await fetch(`${tb.emu.url}/_emulator/disputes`, {
+  const res = await fetch(`${rv.tb.emu.url}/_emulator/disputes`, {
     method: "POST",
-    headers: { authorization: `Bearer ${tb.emu.config.secretKey}`, "content-type": "application/x-www-form-urlencoded" },
+    headers: { authorization: `Bearer ${rv.tb.emu.config.secretKey}`, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(body).toString(),
   });
   expect(res.status).toBe(200);
@@ -71,7 +40,7 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
   it("a refund of unspent credit debits it once, however often and however concurrently the event arrives", async () => {
     const a = await toppedUp(2000); // $10 free + $20
     expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(30n * USD);
-    const refund = await tb.stripe.refunds.create({ payment_intent: a.pi });
+    const refund = await rv.tb.stripe.refunds.create({ payment_intent: a.pi });
     expect(refund.amount).toBe(2000);
     const [evt] = heldIds("charge.refunded");
     const results = [...(await w().deliver(evt, { times: 3 })), ...(await w().deliver(evt, { times: 6, concurrent: true }))];
@@ -85,9 +54,9 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("partial refunds add up to the charge's running total, in any order and concurrently", async () => {
     const a = await toppedUp(3000);
-    await tb.stripe.refunds.create({ payment_intent: a.pi, amount: 500 });
-    await tb.stripe.refunds.create({ payment_intent: a.pi, amount: 700 });
-    await tb.stripe.refunds.create({ payment_intent: a.pi, amount: 300 });
+    await rv.tb.stripe.refunds.create({ payment_intent: a.pi, amount: 500 });
+    await rv.tb.stripe.refunds.create({ payment_intent: a.pi, amount: 700 });
+    await rv.tb.stripe.refunds.create({ payment_intent: a.pi, amount: 300 });
     const events = heldIds("charge.refunded");
     expect(events).toHaveLength(3);
     // The last event (total $15) first, then the others at once, then all again.
@@ -102,7 +71,7 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("a dispute debits the disputed amount once; with a refund before it, never more than the top-up credited", async () => {
     const a = await toppedUp(2500);
-    await tb.stripe.refunds.create({ payment_intent: a.pi, amount: 1000 });
+    await rv.tb.stripe.refunds.create({ payment_intent: a.pi, amount: 1000 });
     const dispute = await openDispute({ payment_intent: a.pi, amount: "2500" }); // the network takes the whole charge
     expect(dispute.amount).toBe(2500);
     await w().deliver(heldIds("charge.refunded")[0], { times: 3, concurrent: true });
@@ -142,11 +111,11 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
     expect(chat.status).toBe(402);
 
     // $10 pays back $10 of the $17: still frozen. Another $10: paid, unfrozen, $3 left.
-    const first = await topUp(app.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
+    const first = await topUp(app.db, rv.tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
     expect(first.status).toBe("succeeded");
     expect(await readOwed(app.db, a.accountId)).toBe(7n * USD);
     expect((await credits(a.secret)).status).toBe(402);
-    await topUp(app.db, tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
+    await topUp(app.db, rv.tb.stripe, { accountId: a.accountId, amountCents: 1000, paymentMethodId: a.pm });
     await w().deliverHeld({ times: 2 }); // the top-ups' webhooks, twice: no second pay-back
     expect(await readOwed(app.db, a.accountId)).toBe(0n);
     expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(3n * USD);
@@ -158,7 +127,7 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("whatever order a refund and a dispute of one top-up arrive in, together they take back exactly what it credited", async () => {
     const a = await toppedUp(2500);
-    await tb.stripe.refunds.create({ payment_intent: a.pi, amount: 1000 });
+    await rv.tb.stripe.refunds.create({ payment_intent: a.pi, amount: 1000 });
     await openDispute({ payment_intent: a.pi, amount: "2500" });
     const evts = [...heldIds("charge.refunded"), ...heldIds("charge.dispute.created")];
     await Promise.all(evts.map((e) => w().deliver(e, { times: 3, concurrent: true })));
@@ -169,8 +138,8 @@ describe(`refunds and disputes on ${process.env.TEST_DB ?? "postgres"}`, () => {
 
   it("a refund event for a payment that is not one of our top-ups is acknowledged and moves nothing", async () => {
     const a = await toppedUp(1000);
-    await tb.stripe.refunds.create({ payment_intent: a.pi });
-    const evt = tb.emu.emulator.events.find((e) => e.type === "charge.refunded" && (e.data.object as { payment_intent: string }).payment_intent === a.pi)!;
+    await rv.tb.stripe.refunds.create({ payment_intent: a.pi });
+    const evt = rv.tb.emu.emulator.events.find((e) => e.type === "charge.refunded" && (e.data.object as { payment_intent: string }).payment_intent === a.pi)!;
     (evt.data.object as { payment_intent: string }).payment_intent = "pi_not_ours"; // another integration's payment
     const entries = (await app.db.select().from(ledgerEntries)).length;
     const [r] = await w().deliver(evt.id);
