@@ -213,6 +213,8 @@ export default async function streams(): Promise<void> {
       BENCH_LOOP_PORT: String(loopPort),
       NODE_OPTIONS: `--require ${path.join(ROOT, "scripts/bench/lib/loop-delay-preload.cjs")}`,
     }),
+    // e.g. BENCH_APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the app (written when it stops)
+    process.env.BENCH_APP_NODE_OPTIONS,
   );
   const rowsOut: Row[] = [];
   try {
