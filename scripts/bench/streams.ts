@@ -255,10 +255,16 @@ export default async function streams(): Promise<void> {
       const reported = ok.reduce((sum, x) => sum + BigInt(x.costMicroUsd!), 0n);
       const evSum = [...events.values()].reduce((sum, c) => sum + BigInt(c), 0n);
       const audit = await auditAccount(t.db, accountId);
-      const extra = events.size - ok.length;
+      // Other new events: this run's streams cut off client-side, or earlier streams (the
+      // warm-up, the previous N) whose settle committed only after this run began.
+      const ours = new Set(r.report.results.map((x) => x.requestId).filter(Boolean));
+      const okIds = new Set(ok.map((x) => x.requestId));
+      const cutOff = [...events.keys()].filter((id) => ours.has(id) && !okIds.has(id)).length;
+      const earlier = [...events.keys()].filter((id) => !ours.has(id)).length;
+      const extra = cutOff + earlier;
       const billed =
         mismatched === 0 && unmatchedEvents === 0 && audit.ok && open === 0
-          ? `exact: ${ok.length} completed streams, Σ reported = Σ events = Σ ledger = ${reported} µ$${extra ? `; ${extra} streams cut off client-side billed for what was sent (Σ events ${evSum} µ$ = Σ their ledger entries)` : ""}`
+          ? `exact: ${ok.length} completed streams, Σ reported = Σ events = Σ ledger = ${reported} µ$${extra ? `; ${cutOff} streams cut off client-side billed for what was sent, ${earlier} settles of earlier streams (warm-up, previous N) committed during this run (Σ of all new events ${evSum} µ$ = Σ their ledger entries)` : ""}`
           : `**NOT exact**: ${mismatched} completed streams mismatched, ${unmatchedEvents} events without an equal ledger entry, ledger ${audit.ok ? "balances" : "BROKEN"}, ${open} open reservations`;
       const row = summarise("metered", n, r, billed);
       rowsOut.push(row);
