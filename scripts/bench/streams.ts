@@ -215,7 +215,12 @@ export default async function streams(): Promise<void> {
     }),
     // e.g. BENCH_APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the app (written when it stops)
     process.env.BENCH_APP_NODE_OPTIONS,
-  );
+  ).catch(async (err) => {
+    // An app that does not start must not leave the upstream and the scratch database behind.
+    await upstream.stop();
+    await t.drop();
+    throw err;
+  });
   const rowsOut: Row[] = [];
   try {
     log(
