@@ -213,7 +213,14 @@ export default async function streams(): Promise<void> {
       BENCH_LOOP_PORT: String(loopPort),
       NODE_OPTIONS: `--require ${path.join(ROOT, "scripts/bench/lib/loop-delay-preload.cjs")}`,
     }),
-  );
+    // e.g. BENCH_APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the app (written when it stops)
+    process.env.BENCH_APP_NODE_OPTIONS,
+  ).catch(async (err) => {
+    // An app that does not start must not leave the upstream and the scratch database behind.
+    await upstream.stop();
+    await t.drop();
+    throw err;
+  });
   const rowsOut: Row[] = [];
   try {
     log(
@@ -253,10 +260,16 @@ export default async function streams(): Promise<void> {
       const reported = ok.reduce((sum, x) => sum + BigInt(x.costMicroUsd!), 0n);
       const evSum = [...events.values()].reduce((sum, c) => sum + BigInt(c), 0n);
       const audit = await auditAccount(t.db, accountId);
-      const extra = events.size - ok.length;
+      // Other new events: this run's streams cut off client-side, or earlier streams (the
+      // warm-up, the previous N) whose settle committed only after this run began.
+      const ours = new Set(r.report.results.map((x) => x.requestId).filter(Boolean));
+      const okIds = new Set(ok.map((x) => x.requestId));
+      const cutOff = [...events.keys()].filter((id) => ours.has(id) && !okIds.has(id)).length;
+      const earlier = [...events.keys()].filter((id) => !ours.has(id)).length;
+      const extra = cutOff + earlier;
       const billed =
         mismatched === 0 && unmatchedEvents === 0 && audit.ok && open === 0
-          ? `exact: ${ok.length} completed streams, Σ reported = Σ events = Σ ledger = ${reported} µ$${extra ? `; ${extra} streams cut off client-side billed for what was sent (Σ events ${evSum} µ$ = Σ their ledger entries)` : ""}`
+          ? `exact: ${ok.length} completed streams, Σ reported = Σ events = Σ ledger = ${reported} µ$${extra ? `; ${cutOff} streams cut off client-side billed for what was sent, ${earlier} settles of earlier streams (warm-up, previous N) committed during this run (Σ of all new events ${evSum} µ$ = Σ their ledger entries)` : ""}`
           : `**NOT exact**: ${mismatched} completed streams mismatched, ${unmatchedEvents} events without an equal ledger entry, ledger ${audit.ok ? "balances" : "BROKEN"}, ${open} open reservations`;
       const row = summarise("metered", n, r, billed);
       rowsOut.push(row);

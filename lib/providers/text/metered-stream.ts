@@ -1,7 +1,7 @@
 import { ApiError } from "@/lib/api/errors";
 import type { Meter } from "@/lib/metering/meter";
 import { countTextTokens } from "./tokens";
-import type { StreamEvent, TextUsage } from "./types";
+import type { StreamEvents, TextUsage } from "./types";
 
 // Turns a provider's stream into the SSE response, metering as it goes. Settling happens
 // in exactly one of three places, whichever comes first:
@@ -27,7 +27,7 @@ const encoder = new TextEncoder();
 const sse = (data: unknown) => encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
 
 export type MeteredStreamInput = {
-  events: AsyncGenerator<StreamEvent, void, undefined>;
+  events: StreamEvents;
   meter: Meter;
   /** Our count of the prompt, used when the provider reports no usage. */
   inputTokens: number;
@@ -110,6 +110,14 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
             return;
           }
           const ev = next.value;
+          if (ev.type === "sse") {
+            if (ev.usage) reported = ev.usage;
+            if (!ev.data) continue;
+            text += ev.text;
+            allExact = false;
+            controller.enqueue(encoder.encode(ev.data));
+            return;
+          }
           if (ev.type === "usage") {
             reported = ev.usage;
             continue;

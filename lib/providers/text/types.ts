@@ -42,10 +42,22 @@ export type StreamEvent =
   /** One OpenAI-shaped chunk to forward as is (without usage); `text` is its generated text. */
   | { type: "chunk"; chunk: Record<string, unknown>; text: string; tokens?: number }
   /** Usage as reported by the provider (authoritative when present). */
-  | { type: "usage"; usage: TextUsage };
+  | { type: "usage"; usage: TextUsage }
+  /**
+   * Chunks already serialised as our SSE events (`data: …\n\n`, one or more, possibly
+   * none), forwarded in one write; `text` is their generated text, `usage` the provider's
+   * report if one came with them. What an upstream batch read together becomes.
+   */
+  | { type: "sse"; data: string; text: string; usage?: TextUsage };
+
+/** A provider's stream: an async generator, or anything with its next() and return(). */
+export type StreamEvents = {
+  next(): Promise<IteratorResult<StreamEvent, void>>;
+  return(value?: undefined): Promise<IteratorResult<StreamEvent, void>>;
+};
 
 export type TextProvider = {
   complete(req: TextRequest): Promise<TextResult>;
   /** Resolves once the model has accepted the request (errors before that are plain throws). */
-  stream(req: TextRequest): Promise<AsyncGenerator<StreamEvent, void, undefined>>;
+  stream(req: TextRequest): Promise<StreamEvents>;
 };

@@ -81,9 +81,9 @@ export class UpstreamResponse {
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }
-  /** Body chunks as they arrive. Leaving the loop early does not close the connection (see release()). */
-  chunks(): AsyncIterableIterator<Buffer> {
-    return this.res.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>;
+  /** The body as a Node stream, for readers that listen to it (readSse). */
+  get body(): http.IncomingMessage {
+    return this.res;
   }
   /**
    * Done with the body: read what is left so the connection goes back to the pool, or,
@@ -125,22 +125,28 @@ export type UpstreamCall = {
  */
 export function deadline(ms: number, parent: AbortSignal, firstMs = ms) {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let current = firstMs;
   const onParent = () => controller.abort(parent.reason);
   if (parent.aborted) controller.abort(parent.reason);
   else parent.addEventListener("abort", onParent, { once: true });
-  const arm = (after: number) => {
-    clearTimeout(timer);
-    current = after;
-    timer = setTimeout(() => controller.abort(new UpstreamTimeout(after)), after);
-  };
-  arm(firstMs);
+  const fire = () => controller.abort(new UpstreamTimeout(current));
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(fire, firstMs);
   return {
     signal: controller.signal,
-    reset: () => arm(ms),
+    // Per streamed chunk: the same Timeout re-armed (refresh) once the allowance is the
+    // between-chunks one, not a new timer each time.
+    reset() {
+      if (!timer || controller.signal.aborted) return;
+      if (current === ms) timer.refresh();
+      else {
+        clearTimeout(timer);
+        current = ms;
+        timer = setTimeout(fire, ms);
+      }
+    },
     clear() {
       clearTimeout(timer);
+      timer = undefined;
       parent.removeEventListener("abort", onParent);
     },
     abort: (reason?: unknown) => controller.abort(reason),
@@ -323,59 +329,148 @@ export async function callUpstreamBytes(config: ProviderConfig, call: UpstreamCa
 }
 
 /**
- * Server-sent events from an upstream response, one parsed `data:` payload at a time.
- * Stops at `[DONE]`; a stream that ends without it, or stalls past the deadline, throws.
+ * Server-sent events from an upstream response: each `next()` resolves with the `data:`
+ * payloads (raw text, not parsed) of every event completed since the previous call, in
+ * order: one per socket read while the consumer keeps up, several when it fell behind, so
+ * the caller can forward them in one write. Stops at `[DONE]` (the payloads before it are
+ * delivered first); a stream that ends without it, breaks off, or stalls past the deadline
+ * throws, after the events completed before that were delivered.
+ *
+ * Push-based on the response's 'data' events rather than an async iterator over the body:
+ * per chunk that is one promise (the consumer's `next()`) instead of the iterator's and
+ * one async generator's, which on this path (thousands of open streams, every promise
+ * paying Next.js's AsyncLocalStorage hooks) was a large part of the CPU per chunk.
+ * Reading pauses while more than PAUSE_CHARS of payloads wait for the consumer.
  */
-export async function* readSse(res: UpstreamResponse, dl: Deadline): AsyncGenerator<unknown> {
-  const chunks = res.chunks();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let finished = false;
-  try {
-    for (;;) {
-      let r: IteratorResult<Buffer>;
-      try {
-        r = await chunks.next();
-      } catch (err) {
-        throw dl.timedOut()
-          ? timeoutError(dl.currentMs())
-          : new ProviderError("upstream_error", "The upstream stream broke off mid-way.", { cause: err, retryable: !dl.clientAborted() });
+export function readSse(res: UpstreamResponse, dl: Deadline): SseReader {
+  return new SseReader(res, dl);
+}
+
+const PAUSE_CHARS = 16 * 1024;
+
+export class SseReader {
+  private queue: string[] = [];
+  private queuedChars = 0;
+  private buffer = "";
+  private readonly decoder = new TextDecoder();
+  private finished = false; // [DONE] seen
+  private failure: unknown = null;
+  private waiter: { resolve: (r: IteratorResult<string[], undefined>) => void; reject: (e: unknown) => void } | null = null;
+  private cleaned = false;
+  private readonly body: http.IncomingMessage;
+
+  constructor(
+    private readonly res: UpstreamResponse,
+    private readonly dl: Deadline,
+  ) {
+    this.body = res.body;
+    this.body.on("data", this.onData);
+    this.body.on("end", this.onEnd);
+    this.body.on("error", this.onBroken);
+    this.body.on("close", this.onBroken);
+  }
+
+  private onData = (bytes: Buffer) => {
+    if (this.finished || this.failure) return;
+    this.dl.reset();
+    const s = this.decoder.decode(bytes, { stream: true });
+    this.buffer += s.includes("\r") ? s.replace(/\r\n/g, "\n") : s;
+    let cut: number;
+    while ((cut = this.buffer.indexOf("\n\n")) >= 0) {
+      const event = this.buffer.slice(0, cut);
+      this.buffer = this.buffer.slice(cut + 2);
+      // The usual event is one `data: …` line; anything else goes the general way.
+      const data =
+        event.startsWith("data: ") && !event.includes("\n")
+          ? event.slice(6)
+          : event
+              .split("\n")
+              .filter((l) => l.startsWith("data:"))
+              .map((l) => l.slice(5).replace(/^ /, ""))
+              .join("\n");
+      if (!data) continue;
+      if (data.charCodeAt(0) !== 123 /* { */ && data.trim() === "[DONE]") {
+        this.finished = true;
+        this.cleanup();
+        break;
       }
-      if (r.done) {
-        if (dl.timedOut()) throw timeoutError(dl.currentMs());
-        throw new ProviderError("upstream_error", "The upstream stream ended before it was complete.", { retryable: true });
-      }
-      dl.reset();
-      buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
-      let cut: number;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data = event
-          .split("\n")
-          .filter((l) => l.startsWith("data:"))
-          .map((l) => l.slice(5).replace(/^ /, ""))
-          .join("\n");
-        if (!data) continue;
-        if (data.trim() === "[DONE]") {
-          finished = true;
-          return;
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(data);
-        } catch {
-          throw new ProviderError("upstream_error", "The upstream stream sent an event that is not JSON.", { retryable: true });
-        }
-        yield parsed;
-      }
+      this.queue.push(data);
+      this.queuedChars += data.length;
     }
-  } finally {
-    dl.clear();
+    if (this.waiter) this.deliver();
+    else if (this.queuedChars > PAUSE_CHARS) this.body.pause();
+  };
+
+  private onEnd = () =>
+    this.fail(() =>
+      this.dl.timedOut()
+        ? timeoutError(this.dl.currentMs())
+        : new ProviderError("upstream_error", "The upstream stream ended before it was complete.", { retryable: true }),
+    );
+
+  private onBroken = (err?: unknown) =>
+    this.fail(() =>
+      this.dl.timedOut()
+        ? timeoutError(this.dl.currentMs())
+        : new ProviderError("upstream_error", "The upstream stream broke off mid-way.", { cause: err, retryable: !this.dl.clientAborted() }),
+    );
+
+  private fail(error: () => unknown) {
+    if (this.finished || this.failure || this.cleaned) return;
+    this.failure = error();
+    this.cleanup();
+    if (this.waiter) this.deliver();
+  }
+
+  /** Settles the waiting next(): queued payloads first, then the end or the failure. */
+  private deliver() {
+    const w = this.waiter;
+    if (!w) return;
+    if (this.queue.length) {
+      this.waiter = null;
+      w.resolve({ value: this.take(), done: false });
+    } else if (this.finished || this.cleaned) {
+      this.waiter = null;
+      if (this.failure) w.reject(this.failure);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  private take(): string[] {
+    const q = this.queue;
+    this.queue = [];
+    this.queuedChars = 0;
+    if (this.body.isPaused() && !this.cleaned) this.body.resume();
+    return q;
+  }
+
+  next(): Promise<IteratorResult<string[], undefined>> {
+    if (this.queue.length) return Promise.resolve({ value: this.take(), done: false });
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.finished || this.cleaned) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** Stops reading (idempotent): the connection is kept after [DONE], closed otherwise. */
+  return(): Promise<IteratorResult<string[], undefined>> {
+    this.queue = [];
+    this.cleanup();
+    this.deliver();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private cleanup() {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    this.dl.clear();
+    this.body.off("data", this.onData);
+    this.body.off("end", this.onEnd);
+    this.body.off("error", this.onBroken);
+    this.body.off("close", this.onBroken);
     // After [DONE] the body's last bytes (the end of the chunked encoding) are usually
     // already here: reading them to the end keeps the connection for the next request.
     // Otherwise (failed, cancelled, abandoned) the connection is closed.
-    if (finished) res.release();
-    else res.cancel();
+    if (this.finished) this.res.release();
+    else this.res.cancel();
   }
 }

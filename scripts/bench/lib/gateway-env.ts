@@ -162,6 +162,8 @@ export function appEnv(dbUrl: string, upstreamUrl: string, extra: Record<string,
     BENCH_PASSTHROUGH: "1",
     // Every key counted in Redis as usual, never refused (lib/ratelimit/index.ts).
     BENCH_RATELIMIT_RPM: "1000000000",
+    // Production refuses to start without it (lib/email/config.ts); the benches send no mail.
+    SMTP_URL: "smtp://127.0.0.1:9",
     ...extra,
   };
   if (!env.REDIS_URL) delete env.REDIS_URL;
