@@ -10,7 +10,7 @@ import { startOfUtcDay, startOfUtcMonth } from "./filters";
 
 export type KeySpend = { todayMicroUsd: bigint; monthMicroUsd: bigint };
 
-/** Each of the account's keys' settled spend today and this calendar month (UTC). Keys without spend are absent. */
+/** Each of the account's keys' settled spend today and this calendar month up to today (UTC). Keys without spend are absent. */
 export async function spendByKey({ db, accountId, now = new Date() }: { db: Queryable; accountId: string; now?: Date }): Promise<Map<string, KeySpend>> {
   const month = startOfUtcMonth(now).toISOString().slice(0, 10);
   const day = startOfUtcDay(now).toISOString().slice(0, 10);
@@ -22,7 +22,7 @@ export async function spendByKey({ db, accountId, now = new Date() }: { db: Quer
                coalesce(sum(cost_micro_usd) filter (where day = ${day}::date), 0)::text as today,
                coalesce(sum(cost_micro_usd), 0)::text as month
           from usage_daily
-         where account_id = ${accountId} and day >= ${month}::date and key_id is not null
+         where account_id = ${accountId} and day between ${month}::date and ${day}::date and key_id is not null
          group by key_id`,
   );
   return new Map(out.map((r) => [r.key_id, { todayMicroUsd: BigInt(r.today), monthMicroUsd: BigInt(r.month) }]));

@@ -190,8 +190,9 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const spend = await spendByKey({ db: app.db, accountId: history.accountId, now });
     const today = new Date(Math.floor(now.getTime() / DAY) * DAY);
     const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-    // (The bulk history runs to about now, a little past it at most: the reference is bounded by the day and the month.)
+    const tomorrow = new Date(today.getTime() + DAY);
+    // (The bulk history runs up to a day past now, into the next month near its end: "this
+    // month" is the month up to the end of today, and so is the reference.)
     const perKey = async (keyId: string, from: Date, to: Date) => {
       const [r] = await rows<{ s: string }>(
         app.db,
@@ -202,7 +203,7 @@ describe(`daily usage rollup on ${process.env.TEST_DB ?? "postgres"}`, () => {
       return BigInt(r.s);
     };
     for (const k of historyKeys) {
-      const want = { todayMicroUsd: await perKey(k, today, new Date(today.getTime() + DAY)), monthMicroUsd: await perKey(k, month, nextMonth) };
+      const want = { todayMicroUsd: await perKey(k, today, tomorrow), monthMicroUsd: await perKey(k, month, tomorrow) };
       if (want.monthMicroUsd === 0n) expect(spend.has(k)).toBe(false);
       else expect(spend.get(k), k).toEqual(want);
     }
