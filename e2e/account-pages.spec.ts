@@ -123,13 +123,7 @@ test("usage: refused requests are in the log with a status filter; typed dates m
 
 test("billing: a receipt for a top-up; a budget alert shows its banner once crossed", async ({ page, user, keys, baseURL }) => {
   await page.goto("/dashboard/billing");
-  const billing = new BillingPage(page);
-  await billing.addCard("4242424242424242", "4242");
-  await billing.topUp("5");
-  await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
-  await page.reload();
-  await page.getByTestId("receipt-link").first().click();
-  await expect(page.getByTestId("receipt-amount")).toContainText("$5.00");
+  await new BillingPage(page).topUpFiveAndOpenReceipt();
   await expect(page.getByTestId("receipt-card")).toHaveText("Visa •••• 4242");
   await expect(page.getByTestId("receipt-account")).toContainText(user.email);
   await expect(page.getByTestId("receipt-date")).toContainText("UTC");

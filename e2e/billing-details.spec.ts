@@ -52,13 +52,7 @@ test("billing details: set, refused per field, replaced, and shown on a receipt"
   await expect(page.getByTestId("billing-details-tax-id")).toHaveCount(1);
 
   // A top-up, then its receipt shows the details under "Billed to".
-  const billing = new BillingPage(page);
-  await billing.addCard("4242424242424242", "4242");
-  await billing.topUp("5");
-  await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
-  await page.reload();
-  await page.getByTestId("receipt-link").first().click();
-  await expect(page.getByTestId("receipt-amount")).toContainText("$5.00");
+  await new BillingPage(page).topUpFiveAndOpenReceipt();
   await expect(page.getByTestId("receipt-billed-name")).toHaveText("Acme GmbH");
   await expect(page.getByTestId("receipt-billed-address")).toContainText("Unter den Linden 1");
   await expect(page.getByTestId("receipt-billed-address")).toContainText("Germany");

@@ -111,6 +111,15 @@ export class BillingPage {
     await this.page.getByTestId("topup-amount").fill(amount);
     await this.page.getByTestId("topup-submit").click();
   }
+  /** Adds the 4242 card, tops up $5.00 and opens that payment's receipt. */
+  async topUpFiveAndOpenReceipt() {
+    await this.addCard("4242424242424242", "4242");
+    await this.topUp("5");
+    await expect(this.page.getByTestId("topup-success")).toContainText("Added $5.00");
+    await this.page.reload();
+    await this.page.getByTestId("receipt-link").first().click();
+    await expect(this.page.getByTestId("receipt-amount")).toContainText("$5.00");
+  }
 }
 
 /** Each test gets its own freshly signed-up user. */

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { newestSourceMtime } from "./build-sources.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
@@ -31,31 +32,9 @@ const distDir = process.env.NEXT_DIST_DIR ?? ".next";
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
 const tsxBin = path.join(root, "node_modules/tsx/dist/cli.mjs");
 
-function newest(p) {
-  let s;
-  try {
-    s = fs.statSync(p);
-  } catch {
-    return 0;
-  }
-  if (!s.isDirectory()) return /\.test\.tsx?$/.test(p) ? 0 : s.mtimeMs; // tests are not in the build
-  return Math.max(0, ...fs.readdirSync(p).map((e) => newest(path.join(p, e))));
-}
 const buildId = path.join(distDir, "BUILD_ID");
-const sources = [
-  "app",
-  "components",
-  "lib",
-  "db",
-  "public",
-  "proxy.ts",
-  "instrumentation.ts",
-  "instrumentation-node.ts",
-  "next.config.js",
-  "package-lock.json",
-];
 const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-if (!built || sources.some((s) => newest(s) > built)) {
+if (!built || newestSourceMtime(root) > built) {
   console.log("Building the app (next build)…");
   const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env });
   if (r.status !== 0) process.exit(r.status ?? 1);

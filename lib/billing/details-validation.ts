@@ -233,15 +233,17 @@ export function validateBillingDetails(
   };
 }
 
-/** An address as printed: street lines, "postal code city", region, country name. */
-export function addressLines(a: {
+export type BillingAddress = {
   line1: string | null;
   line2: string | null;
   city: string | null;
   postalCode: string | null;
   state: string | null;
   country: string | null;
-}): string[] {
+};
+
+/** An address as printed: street lines, "postal code city", region, country name. */
+export function addressLines(a: BillingAddress): string[] {
   return [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(" "), a.state, a.country ? countryName(a.country) : null].filter(
     (x): x is string => !!x,
   );

@@ -2,21 +2,14 @@ import Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { ensureCustomer, findCustomerId } from "./customers";
 import { billingErrorFromStripe, BillingError } from "./errors";
-import { validateBillingDetails, type BillingDetailsField, type FieldErrors, type ValidBillingDetails } from "./details-validation";
+import { validateBillingDetails, type BillingAddress, type BillingDetailsField, type FieldErrors, type ValidBillingDetails } from "./details-validation";
 
 // Billing details (name, address, tax IDs) live on the account's Stripe customer: Stripe
 // is where they are kept and read from (the billing page, every receipt at render time),
 // never copied into our database. Only the customer id mapping (stripe_customers) is ours,
 // and every call goes through it, so an account reads and changes its own customer only.
 
-export type BillingAddress = {
-  line1: string | null;
-  line2: string | null;
-  city: string | null;
-  postalCode: string | null;
-  state: string | null;
-  country: string | null;
-};
+export type { BillingAddress };
 export type BillingTaxId = { id: string; type: string; value: string; country: string | null; verification: string | null };
 export type BillingDetails = { name: string | null; email: string | null; address: BillingAddress | null; taxIds: BillingTaxId[] };
 

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { vi } from "vitest";
+import { BUILD_SOURCES, newestSourceMtime } from "../../scripts/build-sources.mjs";
 
 // Runs the real app: `next build` into .next-test (once, and again only when sources
 // changed since), then `next start` on a free loopback port with the given environment.
@@ -10,38 +11,12 @@ import { vi } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const TEST_DIST_DIR = ".next-test";
-// The same list as scripts/start.mjs, so a build made here is one `npm start` does not redo.
-const SOURCE_DIRS = [
-  "app",
-  "components",
-  "lib",
-  "db",
-  "public",
-  "proxy.ts",
-  "instrumentation.ts",
-  "instrumentation-node.ts",
-  "next.config.js",
-  "package-lock.json",
-];
-
-function newestSourceMtime(p: string): number {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(p);
-  } catch {
-    return 0;
-  }
-  if (!stat.isDirectory()) return /\.test\.tsx?$/.test(p) ? 0 : stat.mtimeMs;
-  let newest = 0;
-  for (const e of fs.readdirSync(p)) newest = Math.max(newest, newestSourceMtime(path.join(p, e)));
-  return newest;
-}
 
 function buildIsFresh(): boolean {
   const id = path.join(ROOT, TEST_DIST_DIR, "BUILD_ID");
   if (!fs.existsSync(id)) return false;
   const built = fs.statSync(id).mtimeMs;
-  return SOURCE_DIRS.every((d) => newestSourceMtime(path.join(ROOT, d)) <= built);
+  return newestSourceMtime(ROOT) <= built;
 }
 
 /** Builds the app into .next-test unless a build newer than every source file is there. */
@@ -49,7 +24,7 @@ export function buildOnce(): void {
   if (buildIsFresh()) return;
   // Re-checked under the lock: another test process may have just built it.
   const script =
-    `test -f ${TEST_DIST_DIR}/BUILD_ID && [ -z "$(find ${SOURCE_DIRS.join(" ")} -newer ${TEST_DIST_DIR}/BUILD_ID ` +
+    `test -f ${TEST_DIST_DIR}/BUILD_ID && [ -z "$(find ${BUILD_SOURCES.join(" ")} -newer ${TEST_DIST_DIR}/BUILD_ID ` +
     `-type f -not -name '*.test.ts' 2>/dev/null | head -1)" ] || npx next build`;
   try {
     execFileSync("flock", ["/tmp/next-test-build.lock", "sh", "-c", script], {
