@@ -40,13 +40,14 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,32").split(",").map(Num
 const EXTRA_HEADERS = JSON.parse(process.env.BENCH_HEADERS ?? "{}") as Record<string, string>;
 const log = (m: string) => console.log(`[bench:gateway] ${m}`);
 
-type Name = "a" | "b" | "n" | "c";
-const NAMES: Name[] = ["a", "b", "n", "c"];
+type Name = "a" | "b" | "n" | "m" | "c";
+const NAMES: Name[] = ["a", "b", "n", "m", "c"];
 const LABEL: Record<Name, string> = {
   a: "(a) upstream directly",
   b: "(b) bare pass-through route (fetch)",
   n: "(b′) bare pass-through route (node:http)",
-  c: "(c) full metered path",
+  m: "(c₀) full metered path as a Next.js route",
+  c: "(c) full metered path, /v1 served beside Next.js",
 };
 type Round = { rps: number; p50: number; p99: number; cpuPerReq: number; failed: number };
 
@@ -71,6 +72,7 @@ export default async function gateway(): Promise<void> {
       a: { url: `${upstream.url}/chat/completions`, headers: EXTRA_HEADERS, body },
       b: { url: `${app.url}/bench/passthrough/chat/completions`, headers: EXTRA_HEADERS, body },
       n: { url: `${app.url}/bench/passthrough-node/chat/completions`, headers: EXTRA_HEADERS, body },
+      m: { url: `${app.url}/bench/next-v1/chat/completions`, headers: auth, body },
       c: { url: `${app.url}/v1/chat/completions`, headers: auth, body },
     });
     const plainTargets = targets(plain);
@@ -82,7 +84,7 @@ export default async function gateway(): Promise<void> {
       const r = await fetch(plainTargets[n].url, { method: "POST", headers: { "content-type": "application/json", ...plainTargets[n].headers }, body: plain });
       const j = (await r.json()) as { usage?: { cost_micro_usd?: number } };
       if (r.status !== 200) throw new Error(`${LABEL[n]} answered ${r.status}: ${JSON.stringify(j)}`);
-      if (n === "c" && !j.usage?.cost_micro_usd) throw new Error(`the metered path did not bill: ${JSON.stringify(j)}`);
+      if ((n === "c" || n === "m") && !j.usage?.cost_micro_usd) throw new Error(`the metered path did not bill: ${JSON.stringify(j)}`);
     }
     log("warm-up");
     for (const n of NAMES) await load(plainTargets[n], { connections: 32, seconds: 3 });
@@ -90,7 +92,7 @@ export default async function gateway(): Promise<void> {
 
     const results: Record<number, Record<Name, Round[]>> = {};
     for (const c of CONNECTIONS) {
-      results[c] = { a: [], b: [], n: [], c: [] };
+      results[c] = { a: [], b: [], n: [], m: [], c: [] };
       for (let r = 0; r < ROUNDS; r++) {
         for (const n of NAMES) {
           const pid = pidFor(n);
@@ -109,7 +111,7 @@ export default async function gateway(): Promise<void> {
       }
     }
 
-    const streams: Record<Name, StreamSample[][]> = { a: [], b: [], n: [], c: [] };
+    const streams: Record<Name, StreamSample[][]> = { a: [], b: [], n: [], m: [], c: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of NAMES) {
         const samples: StreamSample[] = [];
