@@ -15,7 +15,7 @@ import * as images from "./images/generations/route";
 // handlers Next.js would call. Everything else, and every method a route does not export
 // (HEAD, OPTIONS), goes on to Next.js: paths with parameters (/v1/models/{id},
 // /v1/videos/…), unknown /v1 paths (their 404), and /v1/videos, whose rendering runs in
-// Next's after() and needs its request scope. tests/server/direct-routes.test.ts checks
+// Next's after() and needs its request scope. tests/unit/direct-routes.test.ts checks
 // that this table names every fixed-path route under app/v1 but those.
 
 type RouteModule = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", WebHandler>>;

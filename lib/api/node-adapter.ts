@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
 import { ApiError, errorResponse } from "./errors";
 
 // Serves a route handler (a function from a web Request to a web Response, the same one
@@ -60,7 +62,9 @@ export async function serveWithNode(req: IncomingMessage, res: ServerResponse, h
     response = await handler(request);
   } catch (err) {
     console.error(`[api] ${req.method} ${req.url} failed:`, err);
-    response = errorResponse(new ApiError("internal_error", "The server had an error while processing your request. Retry it; if it keeps failing, contact support."));
+    response = errorResponse(
+      new ApiError("internal_error", "The server had an error while processing your request. Retry it; if it keeps failing, contact support."),
+    );
   }
   await writeResponse(req, res, response, aborter.signal);
 }
@@ -81,6 +85,8 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   const cancel = () => void reader.cancel(clientGone.reason).catch(() => {});
   clientGone.addEventListener("abort", cancel, { once: true });
   const streamed = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  // A stream's client learns it is connected before the model's first token.
+  if (streamed) res.flushHeaders();
   try {
     let chunk = await reader.read();
     if (!streamed && !chunk.done) {
@@ -88,8 +94,13 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
       // length in one write rather than chunked. A stream's first chunk goes out at once.
       const next = await reader.read();
       if (next.done) {
-        if (!res.hasHeader("content-length")) res.setHeader("content-length", chunk.value.byteLength);
-        res.end(chunk.value);
+        const out = gzipWanted(req, res, chunk.value.byteLength) ? await gzip(chunk.value) : chunk.value;
+        if (out !== chunk.value) {
+          res.setHeader("content-encoding", "gzip");
+          res.removeHeader("content-length");
+        }
+        if (!res.hasHeader("content-length")) res.setHeader("content-length", out.byteLength);
+        res.end(out);
         return;
       }
       if (!(await write(res, chunk.value))) return;
@@ -106,6 +117,35 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   } finally {
     clientGone.removeEventListener("abort", cancel);
   }
+}
+
+const gzip = promisify(zlib.gzip) as (data: Uint8Array) => Promise<Buffer>;
+/** Smaller answers are sent as they are, like Next.js's compression (its 1 KiB threshold). */
+const GZIP_MIN_BYTES = 1024;
+
+/**
+ * Whether a whole answer is gzipped, by the rules Next.js applied to these routes: the
+ * client accepts gzip, the answer is JSON or text, not already encoded, not marked
+ * `no-transform` (small answers and streams are, lib/api/small-body.ts), and 1 KiB or more.
+ */
+function gzipWanted(req: IncomingMessage, res: ServerResponse, size: number): boolean {
+  res.appendHeader("vary", "Accept-Encoding");
+  if (size < GZIP_MIN_BYTES || res.hasHeader("content-encoding")) return false;
+  if (!acceptsGzip(String(req.headers["accept-encoding"] ?? ""))) return false;
+  if (/\bno-transform\b/i.test(String(res.getHeader("cache-control") ?? ""))) return false;
+  const type = String(res.getHeader("content-type") ?? "");
+  return type.startsWith("application/json") || (type.startsWith("text/") && !type.startsWith("text/event-stream"));
+}
+
+/** "gzip, deflate" yes; "gzip;q=0" or "identity" no. */
+function acceptsGzip(header: string): boolean {
+  for (const part of header.split(",")) {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding !== "gzip" && coding !== "*") continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
 }
 
 /** Writes one chunk; false once the client is gone. Waits for 'drain' when the socket is full. */

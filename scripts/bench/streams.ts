@@ -17,7 +17,8 @@
 // The baseline of the ratios, the same N in the same run: BENCH_STREAM_BASELINE=upstream
 // (default) straight to the slow upstream, no app in between (what the rig itself costs);
 // =passthrough through the bare pass-through route on node:http (/bench/passthrough-node,
-// needs the bench build); =0 none. Also reported: the app's CPU per delivered chunk over
+// needs the bench build); =next the same metered handler as a Next.js route
+// (/bench/next-v1, needs the bench build: what serving /v1 beside Next.js changed); =0 none. Also reported: the app's CPU per delivered chunk over
 // the whole run (/proc), which depends least on what else the machine is doing.
 // Everything runs on one machine: the app, the upstream, the load generator, PostgreSQL
 // and Redis share its cores (the doc section says how many, and the load average).
@@ -36,7 +37,8 @@ const COUNTS = (process.env.BENCH_STREAM_COUNTS ?? "500,1000,2000,5000").split("
 const CHUNK_GAP_MS = Number(process.env.BENCH_STREAM_GAP_MS ?? 50);
 const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 30);
 const CHUNKS = Math.round((STREAM_SECONDS * 1000) / CHUNK_GAP_MS);
-const BASELINE = (process.env.BENCH_STREAM_BASELINE ?? "upstream") as "upstream" | "passthrough" | "0";
+const BASELINE = (process.env.BENCH_STREAM_BASELINE ?? "upstream") as "upstream" | "passthrough" | "next" | "0";
+const BASELINE_LABEL = { upstream: "upstream directly", passthrough: "pass-through", next: "metered, as a Next.js route", "0": "" };
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const log = (m: string) => console.log(`[bench:streams] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const mib = (b: number) => b / 2 ** 20;
@@ -275,10 +277,14 @@ export default async function streams(): Promise<void> {
       rowsOut.push(row);
       log(`  ${JSON.stringify(row)}`);
       if (BASELINE !== "0") {
-        const url = BASELINE === "upstream" ? `${upstream.url}/chat/completions` : `${app.url}/bench/passthrough-node/chat/completions`;
-        log(`N = ${n}: baseline, ${BASELINE === "upstream" ? "straight to the upstream" : "bare pass-through (node:http)"}`);
+        const url = {
+          upstream: `${upstream.url}/chat/completions`,
+          passthrough: `${app.url}/bench/passthrough-node/chat/completions`,
+          next: `${app.url}/bench/next-v1/chat/completions`,
+        }[BASELINE];
+        log(`N = ${n}: baseline, ${BASELINE_LABEL[BASELINE]}`);
         const b = await runStreams({ url, secret: secrets[0], n, appPid: BASELINE === "upstream" ? upstream.pid : app.pid, loopPort });
-        const brow = summarise(BASELINE === "upstream" ? "upstream directly" : "pass-through", n, b, "n/a (not metered)");
+        const brow = summarise(BASELINE_LABEL[BASELINE], n, b, BASELINE === "next" ? "not checked (the metered row is)" : "n/a (not metered)");
         if (BASELINE === "upstream") Object.assign(brow, { loopP50: NaN, loopP99: NaN, loopMax: NaN, cpuPct: NaN });
         rowsOut.push(brow);
         log(`  ${JSON.stringify(brow)}`);
@@ -308,13 +314,13 @@ function writeDoc(rowsOut: Row[], loadAtStart: number[], startedAt: Date, pg: st
     BASELINE !== "0"
       ? [
           "",
-          `Ratios to the baseline (${BASELINE === "upstream" ? "the same N straight to the upstream" : "the bare pass-through route"}) at the same N, same run (metered / baseline): first chunk p50 and p99${BASELINE === "passthrough" ? ", CPU per chunk, KiB per stream" : ""}:`,
+          `Ratios to the baseline (${{ upstream: "the same N straight to the upstream", passthrough: "the bare pass-through route", next: "the metered handler as a Next.js route" }[BASELINE]}) at the same N, same run (metered / baseline): first chunk p50 and p99${BASELINE !== "upstream" ? ", CPU per chunk, KiB per stream" : ""}:`,
           "",
           ...COUNTS.map((n) => {
             const m = rowsOut.find((r) => r.n === n && r.target === "metered");
             const b = rowsOut.find((r) => r.n === n && r.target !== "metered");
             if (!m || !b) return `- N = ${n}: not measured`;
-            return `- N = ${n}: first chunk ${f(m.ttfcP50 / b.ttfcP50, 1)}× / ${f(m.ttfcP99 / b.ttfcP99, 1)}×${BASELINE === "passthrough" ? `, CPU per chunk ${f(m.cpuUsPerChunk / b.cpuUsPerChunk, 2)}×, memory ${f(m.kibPerStream / b.kibPerStream, 2)}×` : ""}; errors ${m.errors} vs ${b.errors}`;
+            return `- N = ${n}: first chunk ${f(m.ttfcP50 / b.ttfcP50, 1)}× / ${f(m.ttfcP99 / b.ttfcP99, 1)}×${BASELINE !== "upstream" ? `, CPU per chunk ${f(m.cpuUsPerChunk / b.cpuUsPerChunk, 2)}×, memory ${f(m.kibPerStream / b.kibPerStream, 2)}×` : ""}; errors ${m.errors} vs ${b.errors}`;
           }),
         ].join("\n")
       : "";
