@@ -142,14 +142,30 @@ describe("serveWithNode", () => {
   it("a request body the handler refuses part-way (too large) still gets its answer", async () => {
     const url = await serve(async (req) => {
       try {
-        await readBodyBytes(req, 1000);
-        return new Response("read");
+        return new Response(`read ${(await readBodyBytes(req, 1000)).byteLength}`);
       } catch (err) {
         return Response.json({ error: { message: (err as Error).message } }, { status: 413 });
       }
     });
-    const res = await fetch(`${url}/u`, { method: "POST", body: new Uint8Array(5000) });
+    // Declared too large (Content-Length), and found too large while reading (chunked).
+    expect((await fetch(`${url}/u`, { method: "POST", body: new Uint8Array(5000) })).status).toBe(413);
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    const res = await fetch(`${url}/u`, { method: "POST", body: chunked, duplex: "half" } as RequestInit);
     expect(res.status).toBe(413);
+    // A body within the limit, chunked, arrives whole.
+    const small = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(300));
+        c.enqueue(new Uint8Array(300));
+        c.close();
+      },
+    });
+    const ok = await fetch(`${url}/u`, { method: "POST", body: small, duplex: "half" } as RequestInit);
+    expect([ok.status, await ok.text()]).toEqual([200, "read 600"]);
   });
 
   it("a handler that throws answers 500 in the OpenAI error shape; a bad Host answers 400", async () => {

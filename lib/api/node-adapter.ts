@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { ApiError, errorResponse } from "./errors";
@@ -35,9 +34,41 @@ export function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
     method,
     headers,
     signal,
-    body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
+    body: bodyStream(req),
     duplex: "half",
   } as RequestInit);
+}
+
+/**
+ * The request body as a web stream, read from the socket only as the handler reads it. A
+ * handler that stops early (a body over its size limit) cancels it: the rest is discarded
+ * as it arrives, and the connection stays up for the answer (a 413 the client can read).
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let onData: ((chunk: Buffer) => void) | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        onData = (chunk) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        };
+        req.on("data", onData);
+        req.once("end", () => controller.close());
+        req.once("error", (err) => controller.error(err));
+        req.once("aborted", () => controller.error(new Error("The client closed the connection while sending the body.")));
+        req.pause();
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        if (onData) req.off("data", onData);
+        req.resume();
+      },
+    },
+    { highWaterMark: 1 },
+  );
 }
 
 /**

@@ -2,7 +2,7 @@
 //
 // On loopback: the bench upstream (scripts/bench/lib/upstream-server.mjs, its own process),
 // the app built into .next-bench and served by `next start` (production mode) on a scratch
-// PostgreSQL database and the real Redis, and three targets, loaded in alternating rounds
+// PostgreSQL database and the real Redis, and these targets, loaded in alternating rounds
 // (a, b, c, a, b, c, …) so drift in the machine's load hits all three alike:
 //   (a) the upstream directly;
 //   (b) the bare pass-through, app/bench/passthrough/chat/completions (only with
@@ -11,9 +11,14 @@
 //       fetch(), app/bench/passthrough-node/chat/completions: the upstream client the
 //       metered path uses (lib/providers/upstream/client.ts), so the metered path can be
 //       compared with a floor that does not pay fetch()'s extra CPU either;
-//   (c) the full metered path, /v1/chat/completions: key auth, rate limit (a Redis round
-//       trip; the bench keys' ceiling is raised via BENCH_RATELIMIT_RPM so they are never
-//       refused), reservation, upstream call, settlement, usage event.
+//   (c₀) the full metered handler as a Next.js route, app/bench/next-v1/chat/completions:
+//       what the metered path cost before /v1 was served beside Next.js;
+//   (c) the full metered path, /v1/chat/completions, served straight from node:http
+//       (app/v1/direct.ts): key auth, rate limit (a Redis round trip; the bench keys'
+//       ceiling is raised via BENCH_RATELIMIT_RPM so they are never refused), reservation,
+//       upstream call, settlement, usage event;
+//   (d) a plain node:http forwarder with no framework, its own process
+//       (scripts/bench/lib/node-forwarder.mjs): the floor for serving beside Next.js.
 // For concurrency 1 and 32: requests/s, p50, p99 and CPU per request (utime+stime of the
 // server's process tree from /proc: the app for (b) and (c), the upstream for (a)). Then
 // streamed requests one at a time: time to first `data:` chunk and whether chunks arrive
@@ -29,7 +34,7 @@ import os from "node:os";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { auditAccount } from "@/lib/ledger";
-import { appEnv, buildApp, CHAT_MODEL, cpuMs, machine, median, pgVersion, setupDb, startApp, startUpstream } from "./lib/gateway-env";
+import { appEnv, buildApp, CHAT_MODEL, cpuMs, machine, median, pgVersion, setupDb, startApp, startNodeForwarder, startUpstream } from "./lib/gateway-env";
 import { writeDocSection } from "./lib/doc-section";
 import { load, streamOnce, type StreamSample, type Target } from "./lib/load";
 
@@ -40,10 +45,11 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,32").split(",").map(Num
 const EXTRA_HEADERS = JSON.parse(process.env.BENCH_HEADERS ?? "{}") as Record<string, string>;
 const log = (m: string) => console.log(`[bench:gateway] ${m}`);
 
-type Name = "a" | "b" | "n" | "m" | "c";
-const NAMES: Name[] = ["a", "b", "n", "m", "c"];
+type Name = "a" | "d" | "b" | "n" | "m" | "c";
+const NAMES: Name[] = ["a", "d", "b", "n", "m", "c"];
 const LABEL: Record<Name, string> = {
   a: "(a) upstream directly",
+  d: "(d) plain node:http forwarder, no framework",
   b: "(b) bare pass-through route (fetch)",
   n: "(b′) bare pass-through route (node:http)",
   m: "(c₀) full metered path as a Next.js route",
@@ -56,6 +62,7 @@ export default async function gateway(): Promise<void> {
   buildApp(log);
   const { t, accountId, secrets } = await setupDb(1);
   const upstream = await startUpstream();
+  const forwarder = await startNodeForwarder(upstream.url);
   const app = await startApp(appEnv(t.url!, upstream.url), process.env.BENCH_NODE_OPTIONS);
   log(`app pid ${app.pid} at ${app.url}, upstream pid ${upstream.pid} at ${upstream.url}`);
   try {
@@ -70,6 +77,7 @@ export default async function gateway(): Promise<void> {
     const auth = { ...EXTRA_HEADERS, authorization: `Bearer ${secrets[0]}` };
     const targets = (body: string): Record<Name, Target> => ({
       a: { url: `${upstream.url}/chat/completions`, headers: EXTRA_HEADERS, body },
+      d: { url: `${forwarder.url}/chat/completions`, headers: EXTRA_HEADERS, body },
       b: { url: `${app.url}/bench/passthrough/chat/completions`, headers: EXTRA_HEADERS, body },
       n: { url: `${app.url}/bench/passthrough-node/chat/completions`, headers: EXTRA_HEADERS, body },
       m: { url: `${app.url}/bench/next-v1/chat/completions`, headers: auth, body },
@@ -77,7 +85,7 @@ export default async function gateway(): Promise<void> {
     });
     const plainTargets = targets(plain);
     const streamTargets = targets(streamed);
-    const pidFor = (n: Name) => (n === "a" ? upstream.pid : app.pid);
+    const pidFor = (n: Name) => (n === "a" ? upstream.pid : n === "d" ? forwarder.pid : app.pid);
 
     // Sanity: every target answers, and the metered one bills.
     for (const n of NAMES) {
@@ -92,7 +100,7 @@ export default async function gateway(): Promise<void> {
 
     const results: Record<number, Record<Name, Round[]>> = {};
     for (const c of CONNECTIONS) {
-      results[c] = { a: [], b: [], n: [], m: [], c: [] };
+      results[c] = { a: [], d: [], b: [], n: [], m: [], c: [] };
       for (let r = 0; r < ROUNDS; r++) {
         for (const n of NAMES) {
           const pid = pidFor(n);
@@ -111,7 +119,7 @@ export default async function gateway(): Promise<void> {
       }
     }
 
-    const streams: Record<Name, StreamSample[][]> = { a: [], b: [], n: [], m: [], c: [] };
+    const streams: Record<Name, StreamSample[][]> = { a: [], d: [], b: [], n: [], m: [], c: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of NAMES) {
         const samples: StreamSample[] = [];
@@ -193,6 +201,15 @@ export default async function gateway(): Promise<void> {
     if (has(1)) strict.push(`| added p50 latency at c=1 | ${f(paired(1, "p50", (cv, bv) => cv - bv, "n"))} ms |`);
     strict.push(`| added time to first chunk | ${f(ttfcAddedOver("n"))} ms |`);
     for (const c of CONNECTIONS) strict.push(`| CPU per request at c=${c} | ${f(paired(c, "cpuPerReq", (cv, bv) => cv / bv, "n"))}× |`);
+    // What serving /v1 beside Next.js changed (the same handler as a Next.js route, (c₀)),
+    // and how far the metered path is from plain Node with no framework at all, (d).
+    const beside: string[] = ["| measure | (c) vs (c₀), same handler as a Next.js route | (c) vs (d), plain node:http forwarder |", "|---|---:|---:|"];
+    const both = (label: string, c: number, k: keyof Round, op: (cv: number, bv: number) => number, unit: string) =>
+      beside.push(`| ${label} | ${f(paired(c, k, op, "m"))}${unit} | ${f(paired(c, k, op, "d"))}${unit} |`);
+    if (has(32)) both("throughput at c=32", 32, "rps", (cv, bv) => cv / bv, "×");
+    if (has(1)) both("added p50 latency at c=1", 1, "p50", (cv, bv) => cv - bv, " ms");
+    for (const c of CONNECTIONS) both(`CPU per request at c=${c}`, c, "cpuPerReq", (cv, bv) => cv / bv, "×");
+    beside.push(`| added time to first chunk | ${f(ttfcAddedOver("m"))} ms | ${f(ttfcAddedOver("d"))} ms |`);
 
     const loadNow = os.loadavg();
     const meta = [
@@ -210,7 +227,7 @@ export default async function gateway(): Promise<void> {
       "",
       lines.join("\n"),
       "",
-      "¹ CPU for (a) is the upstream process's; for (b), (b′) and (c) the app's (`next start` process tree), from /proc utime+stime.",
+      "¹ CPU for (a) is the upstream process's, for (d) the forwarder's; for (b), (b′), (c₀) and (c) the app's (`next start` process tree), from /proc utime+stime.",
       "",
       `Streamed (stream: true, include_usage), one request at a time, ${STREAMS} per target per round; the upstream sends 20 content chunks 5 ms apart:`,
       "",
@@ -224,6 +241,10 @@ export default async function gateway(): Promise<void> {
       "",
       strict.join("\n"),
       "",
+      "In production /v1 is served beside Next.js, straight from node:http (app/v1/direct.ts); (c₀) is the same handler on Next's own pipeline, (d) a plain node:http forwarder with no framework in its own process (scripts/bench/lib/node-forwarder.mjs):",
+      "",
+      beside.join("\n"),
+      "",
       money,
     ].join("\n");
     console.log("\n" + body + "\n");
@@ -231,6 +252,7 @@ export default async function gateway(): Promise<void> {
     if (!audit.ok) process.exitCode = 1;
   } finally {
     await app.stop();
+    await forwarder.stop();
     await upstream.stop();
     await t.drop();
   }

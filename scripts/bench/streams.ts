@@ -18,7 +18,9 @@
 // (default) straight to the slow upstream, no app in between (what the rig itself costs);
 // =passthrough through the bare pass-through route on node:http (/bench/passthrough-node,
 // needs the bench build); =next the same metered handler as a Next.js route
-// (/bench/next-v1, needs the bench build: what serving /v1 beside Next.js changed); =0 none. Also reported: the app's CPU per delivered chunk over
+// (/bench/next-v1, needs the bench build: what serving /v1 beside Next.js changed);
+// =forwarder a plain node:http forwarder with no framework, its own process
+// (scripts/bench/lib/node-forwarder.mjs: the floor of any Node server in between); =0 none. Also reported: the app's CPU per delivered chunk over
 // the whole run (/proc), which depends least on what else the machine is doing.
 // Everything runs on one machine: the app, the upstream, the load generator, PostgreSQL
 // and Redis share its cores (the doc section says how many, and the load average).
@@ -31,14 +33,34 @@ import { rows } from "@/db/rows";
 import { auditAccount } from "@/lib/ledger";
 import { freePort } from "@/tests/helpers/server";
 import { writeDocSection } from "./lib/doc-section";
-import { appEnv, buildApp, CHAT_MODEL, cpuMs, machine, median, pgVersion, quantile, rssBytes, setupDb, startApp, type Proc } from "./lib/gateway-env";
+import {
+  appEnv,
+  buildApp,
+  CHAT_MODEL,
+  cpuMs,
+  machine,
+  median,
+  pgVersion,
+  quantile,
+  rssBytes,
+  setupDb,
+  startApp,
+  startNodeForwarder,
+  type Proc,
+} from "./lib/gateway-env";
 
 const COUNTS = (process.env.BENCH_STREAM_COUNTS ?? "500,1000,2000,5000").split(",").map(Number);
 const CHUNK_GAP_MS = Number(process.env.BENCH_STREAM_GAP_MS ?? 50);
 const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 30);
 const CHUNKS = Math.round((STREAM_SECONDS * 1000) / CHUNK_GAP_MS);
-const BASELINE = (process.env.BENCH_STREAM_BASELINE ?? "upstream") as "upstream" | "passthrough" | "next" | "0";
-const BASELINE_LABEL = { upstream: "upstream directly", passthrough: "pass-through", next: "metered, as a Next.js route", "0": "" };
+const BASELINE = (process.env.BENCH_STREAM_BASELINE ?? "upstream") as "upstream" | "passthrough" | "next" | "forwarder" | "0";
+const BASELINE_LABEL = {
+  upstream: "upstream directly",
+  passthrough: "pass-through",
+  next: "metered, as a Next.js route",
+  forwarder: "plain node:http forwarder",
+  "0": "",
+};
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const log = (m: string) => console.log(`[bench:streams] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const mib = (b: number) => b / 2 ** 20;
@@ -208,6 +230,7 @@ export default async function streams(): Promise<void> {
   buildApp(log);
   const { t, accountId, secrets } = await setupDb(1);
   const upstream = await startSlowUpstream();
+  const forwarder = BASELINE === "forwarder" ? await startNodeForwarder(upstream.url) : undefined;
   const loopPort = await freePort();
   // The app gets room for every open stream's two sockets (client and upstream).
   const app = await startApp(
@@ -281,17 +304,20 @@ export default async function streams(): Promise<void> {
           upstream: `${upstream.url}/chat/completions`,
           passthrough: `${app.url}/bench/passthrough-node/chat/completions`,
           next: `${app.url}/bench/next-v1/chat/completions`,
+          forwarder: `${forwarder?.url}/chat/completions`,
         }[BASELINE];
         log(`N = ${n}: baseline, ${BASELINE_LABEL[BASELINE]}`);
-        const b = await runStreams({ url, secret: secrets[0], n, appPid: BASELINE === "upstream" ? upstream.pid : app.pid, loopPort });
+        const pid = BASELINE === "upstream" ? upstream.pid : BASELINE === "forwarder" ? forwarder!.pid : app.pid;
+        const b = await runStreams({ url, secret: secrets[0], n, appPid: pid, loopPort });
         const brow = summarise(BASELINE_LABEL[BASELINE], n, b, BASELINE === "next" ? "not checked (the metered row is)" : "n/a (not metered)");
-        if (BASELINE === "upstream") Object.assign(brow, { loopP50: NaN, loopP99: NaN, loopMax: NaN, cpuPct: NaN });
+        if (BASELINE === "upstream" || BASELINE === "forwarder") Object.assign(brow, { loopP50: NaN, loopP99: NaN, loopMax: NaN, cpuPct: NaN });
         rowsOut.push(brow);
         log(`  ${JSON.stringify(brow)}`);
       }
     }
   } finally {
     await app.stop();
+    await forwarder?.stop();
     await upstream.stop();
     const pg = await pgVersion(t).catch(() => "PostgreSQL");
     await t.drop();
@@ -314,7 +340,7 @@ function writeDoc(rowsOut: Row[], loadAtStart: number[], startedAt: Date, pg: st
     BASELINE !== "0"
       ? [
           "",
-          `Ratios to the baseline (${{ upstream: "the same N straight to the upstream", passthrough: "the bare pass-through route", next: "the metered handler as a Next.js route" }[BASELINE]}) at the same N, same run (metered / baseline): first chunk p50 and p99${BASELINE !== "upstream" ? ", CPU per chunk, KiB per stream" : ""}:`,
+          `Ratios to the baseline (${{ upstream: "the same N straight to the upstream", passthrough: "the bare pass-through route", next: "the metered handler as a Next.js route", forwarder: "a plain node:http forwarder" }[BASELINE]}) at the same N, same run (metered / baseline): first chunk p50 and p99${BASELINE !== "upstream" ? ", CPU per chunk, KiB per stream" : ""}:`,
           "",
           ...COUNTS.map((n) => {
             const m = rowsOut.find((r) => r.n === n && r.target === "metered");

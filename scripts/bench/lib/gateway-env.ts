@@ -91,10 +91,19 @@ function track(child: ChildProcess): Proc {
 }
 
 export async function startUpstream(): Promise<Proc & { url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/bench/lib/upstream-server.mjs")], { stdio: ["ignore", "pipe", "pipe"] });
+  return startListener("scripts/bench/lib/upstream-server.mjs", "bench upstream", process.env);
+}
+
+/** The plain-Node forwarder to `upstreamUrl` (scripts/bench/lib/node-forwarder.mjs), its own process. */
+export async function startNodeForwarder(upstreamUrl: string): Promise<Proc & { url: string }> {
+  return startListener("scripts/bench/lib/node-forwarder.mjs", "node forwarder", { ...process.env, UPSTREAM_BASE_URL: upstreamUrl });
+}
+
+async function startListener(script: string, name: string, env: NodeJS.ProcessEnv): Promise<Proc & { url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, script)], { stdio: ["ignore", "pipe", "pipe"], env });
   const p = track(child);
   const port = await new Promise<number>((resolve, reject) => {
-    child.once("exit", (c) => reject(new Error(`bench upstream exited (${c}): ${p.output()}`)));
+    child.once("exit", (c) => reject(new Error(`${name} exited (${c}): ${p.output()}`)));
     child.stdout!.on("data", () => {
       const m = /listening (\d+)/.exec(p.output());
       if (m) resolve(Number(m[1]));
