@@ -6,14 +6,7 @@ import { startReservationSweeper } from "@/lib/ledger/sweeper";
 import { emulatorInProductionWarning } from "@/lib/billing/config";
 import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
 import { installPeerAddressHeader } from "@/lib/auth/peer-address";
-import { serveDirectRoute } from "@/app/v1/direct";
 import { emailConfigProblem } from "@/lib/email/config";
-
-// Before any request: the socket address every per-IP limit starts from (lib/auth/client-ip.ts);
-// then, in production, the model API's fixed-path routes are served straight from node:http
-// by their own handlers (app/v1/direct.ts). `next dev` keeps every route in Next.js, where
-// edits reload.
-installPeerAddressHeader(process.env.NODE_ENV === "production" ? serveDirectRoute : undefined);
 
 // The server's start (docs/architecture.md, "Process state and shutdown"). Configuration is
 // validated first (a bad variable stops the process with a message naming it), then the
@@ -29,6 +22,12 @@ try {
   }
   throw err;
 }
+// The socket address every per-IP limit starts from (lib/auth/client-ip.ts), stamped on
+// every request from here on; then, in production, the model API's fixed-path routes are served straight from node:http
+// by their own handlers (app/v1/direct.ts). `next dev` keeps every route in Next.js, where
+// edits reload.
+installPeerAddressHeader(process.env.NODE_ENV === "production" ? (await import("@/app/v1/direct")).serveDirectRoute : undefined);
+
 // Fake payments in production only when the operator opted in; said loudly at every start.
 const paymentsWarning = emulatorInProductionWarning();
 if (paymentsWarning) console.warn(paymentsWarning);
