@@ -139,6 +139,32 @@ describe("serveWithNode", () => {
     await vi.waitFor(() => expect(cancelled).toBeInstanceOf(Error));
   });
 
+  it("a client gone before the handler answers: the signal aborts, and the late answer goes nowhere without an error", async () => {
+    let signal: AbortSignal | undefined;
+    let answered = false;
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on("uncaughtException", onError);
+    const url = await serve(async (req) => {
+      signal = req.signal;
+      await new Promise((r) => setTimeout(r, 300));
+      answered = true;
+      return Response.json({ late: true });
+    });
+    const ac = new AbortController();
+    const pending = fetch(`${url}/slow`, { signal: ac.signal }).catch((e: Error) => e.name);
+    await vi.waitFor(() => expect(signal).toBeDefined());
+    ac.abort();
+    expect(await pending).toBe("AbortError");
+    await vi.waitFor(() => expect(signal?.aborted).toBe(true));
+    await vi.waitFor(() => expect(answered).toBe(true));
+    await new Promise((r) => setTimeout(r, 50));
+    process.off("uncaughtException", onError);
+    expect(errors).toEqual([]);
+    // The server still serves.
+    expect((await fetch(`${url}/again`)).status).toBe(200);
+  });
+
   it("a request body the handler refuses part-way (too large) still gets its answer", async () => {
     const url = await serve(async (req) => {
       try {

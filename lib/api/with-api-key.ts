@@ -14,6 +14,9 @@ import { formatUsd } from "@/lib/money";
 import { ApiError } from "./errors";
 import { recordFailedRequest } from "@/lib/usage/failed-requests";
 
+/** nginx's "client closed request": recorded when the client left before its answer. */
+const CLIENT_CLOSED_REQUEST = 499;
+
 // The security headers every response carries; for /v1 they are set here, not in proxy.ts
 // (which the model API skips). Computed once: they depend only on configuration.
 let apiSecurityHeaders: Record<string, string> | undefined;
@@ -114,10 +117,17 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     } catch (err) {
       const { error, unexpected } = toApiError(err, requestId);
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
+      // The client left before its answer (the signal aborted the provider's work): nothing
+      // is charged, and the request log says so rather than blaming the provider.
+      const gone = req.signal.aborted;
       for (const m of meters) {
         if (!m.settled && !m.detached) {
           await m
-            .release({ status: "error", httpStatus: error.status, errorCode: error.code })
+            .release(
+              gone
+                ? { status: "aborted", aborted: true, httpStatus: CLIENT_CLOSED_REQUEST, errorCode: "client_closed_request" }
+                : { status: "error", httpStatus: error.status, errorCode: error.code },
+            )
             .catch((e) => console.error(`[api] ${requestId}: release failed`, e));
         }
       }

@@ -179,6 +179,28 @@ describe(`OpenAI-compatible upstream provider (fake server on loopback, ${proces
     await expectSettled(a.accountId, 0n);
   });
 
+  it("client abort before a plain answer: upstream cancelled, nothing charged, recorded as aborted (499), no breaker verdict", async () => {
+    const a = await makeAccountWithKey(app.db);
+    const before = up.closedEarly();
+    const slowSeen = () => up.requests.filter((r) => r.body?.model === "fake-slow").length;
+    const seen = slowSeen();
+    const ac = new AbortController();
+    const pending = sdkClient(a.secret)
+      .chat.completions.create({ model: "fake/slow", messages }, { signal: ac.signal })
+      .catch((e: Error) => e);
+    await vi.waitFor(() => expect(slowSeen()).toBe(seen + 1));
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await vi.waitFor(async () => expect(await eventsOf(a.accountId)).toHaveLength(1));
+    const [ev] = await eventsOf(a.accountId);
+    expect(ev).toMatchObject({ status: "aborted", aborted: true, httpStatus: 499, errorCode: "client_closed_request", costMicroUsd: 0n });
+    await expectSettled(a.accountId, 0n);
+    await vi.waitFor(() => expect(up.closedEarly()).toBeGreaterThan(before));
+    // The provider was not blamed: the next request is served.
+    const ok = await sdkClient(a.secret).chat.completions.create({ model: "fake/usage", messages });
+    expect(ok.choices[0].message.content).toBe(FAKE_TEXT);
+  });
+
   it("client abort mid-stream (in-process): upstream cancelled, delivered tokens billed, usage event aborted", async () => {
     const a = await makeAccountWithKey(app.db);
     const before = up.closedEarly();
