@@ -39,6 +39,11 @@ export function serveDirectRoute(req: IncomingMessage, res: ServerResponse): boo
   const route = DIRECT_ROUTES.get(q === -1 ? url : url.slice(0, q));
   const handler = route?.[req.method as keyof RouteModule];
   if (!handler) return false;
-  void serveWithNode(req, res, handler);
+  serveWithNode(req, res, handler).catch((err: unknown) => {
+    // Not expected (the adapter answers a handler's failure itself); if it happens, the
+    // request ends here, cut, rather than as an unhandled rejection that stops the process.
+    console.error(`[api] ${req.method} ${req.url}: could not write the answer`, err);
+    res.destroy();
+  });
   return true;
 }

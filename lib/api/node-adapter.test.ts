@@ -165,6 +165,32 @@ describe("serveWithNode", () => {
     expect((await fetch(`${url}/again`)).status).toBe(200);
   });
 
+  it("a body that fails mid-way cuts the connection after what was sent; the server keeps serving", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const url = await serve((req) =>
+      new URL(req.url).pathname === "/ok"
+        ? new Response("fine")
+        : new Response(
+            new ReadableStream<Uint8Array>({
+              start(c) {
+                c.enqueue(new TextEncoder().encode("data: one\n\n"));
+              },
+              pull(c) {
+                c.error(new Error("the producer failed"));
+              },
+            }),
+            { headers: { "content-type": "text/event-stream" } },
+          ),
+    );
+    const res = await fetch(`${url}/broken`);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
+    await expect(reader.read()).rejects.toThrow();
+    expect(await (await fetch(`${url}/ok`)).text()).toBe("fine");
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining("the answer's body failed"), expect.any(Error));
+    errors.mockRestore();
+  });
+
   it("a request body the handler refuses part-way (too large) still gets its answer", async () => {
     const url = await serve(async (req) => {
       try {

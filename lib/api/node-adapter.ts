@@ -142,9 +142,12 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     }
     res.end();
   } catch (err) {
-    // The body failed mid-way (its producer errored): the client sees the connection cut,
-    // as it would from Next.js.
-    res.destroy(err instanceof Error ? err : new Error(String(err)));
+    // The body failed mid-way (its producer errored): what was written still reaches the
+    // client, then the connection closes without the body's end, so the client sees it cut.
+    console.error(`[api] ${req.method} ${req.url}: the answer's body failed`, err);
+    const socket = res.socket;
+    if (socket && !socket.destroyed) socket.end();
+    else res.destroy();
   } finally {
     clientGone.removeEventListener("abort", cancel);
   }
