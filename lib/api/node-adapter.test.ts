@@ -208,6 +208,15 @@ describe("serveWithNode", () => {
     });
     const res = await fetch(`${url}/u`, { method: "POST", body: chunked, duplex: "half" } as RequestInit);
     expect(res.status).toBe(413);
+    // Over the limit, chunked and finite: the rest arrives after the refusal and is discarded.
+    const finite = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 4; i++) c.enqueue(new Uint8Array(600));
+        c.close();
+      },
+    });
+    const refused = await fetch(`${url}/u`, { method: "POST", body: finite, duplex: "half" } as RequestInit);
+    expect([refused.status, ((await refused.json()) as { error: { message: string } }).error.message]).toEqual([413, expect.stringContaining("1000 bytes")]);
     // A body within the limit, chunked, arrives whole.
     const small = new ReadableStream<Uint8Array>({
       start(c) {

@@ -8,7 +8,8 @@ import { ApiError, errorResponse } from "./errors";
 // hot routes are served this way in production (app/v1/direct.ts, installed from
 // instrumentation-node.ts), without Next.js's per-request pipeline: its request and work
 // stores, the NextRequest wrapper, and the web-stream pipe that copies every streamed chunk
-// (docs/benchmarks.md, "Serving /v1 beside Next.js"). The handler is unchanged; what this
+// (docs/architecture.md, "Serving the model API beside Next.js"; figures in
+// docs/benchmarks.md). The handler is unchanged; what this
 // module owes it is what Next.js gave it:
 //   - the request: method, URL, headers (with the peer address already stamped), the body
 //     as a stream read on demand, and a signal that aborts when the client goes away;
@@ -45,26 +46,37 @@ export function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
  * as it arrives, and the connection stays up for the answer (a 413 the client can read).
  */
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let onData: ((chunk: Buffer) => void) | undefined;
+  // Once cancelled, closed or errored, the stream takes nothing more from the request: the
+  // request's later events ('end' after a cancel, say) must not touch a finished controller.
+  let finished = false;
+  const onData = (chunk: Buffer) => {
+    if (finished) return;
+    controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if ((controller.desiredSize ?? 0) <= 0) req.pause();
+  };
+  const finish = (how: () => void) => {
+    if (finished) return;
+    finished = true;
+    req.off("data", onData);
+    how();
+  };
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        onData = (chunk) => {
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        };
+      start(c) {
+        controller = c;
         req.on("data", onData);
-        req.once("end", () => controller.close());
-        req.once("error", (err) => controller.error(err));
-        req.once("aborted", () => controller.error(new Error("The client closed the connection while sending the body.")));
+        req.once("end", () => finish(() => controller.close()));
+        req.once("error", (err) => finish(() => controller.error(err)));
+        req.once("aborted", () => finish(() => controller.error(new Error("The client closed the connection while sending the body."))));
         req.pause();
       },
       pull() {
         req.resume();
       },
       cancel() {
-        if (onData) req.off("data", onData);
-        req.resume();
+        finish(() => {});
+        req.resume(); // the rest is read and discarded
       },
     },
     { highWaterMark: 1 },
