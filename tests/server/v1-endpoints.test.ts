@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { usageEvents } from "@/db/schema";
@@ -53,5 +54,39 @@ describe.skipIf(process.env.TEST_DB === "pglite")("new /v1 endpoints on the buil
     const balance = await readBalance(pg.db, account.accountId);
     expect([balance.balanceMicroUsd, balance.reservedMicroUsd]).toEqual([10_000_000n - ev.costMicroUsd, 0n]);
     expect((await auditAccount(pg.db, account.accountId)).ok).toBe(true);
+  });
+  it("bodies from the internet: over the limit (declared or chunked) get a 413 and the server keeps serving (endless uploads: lib/api/node-adapter.test.ts)", async () => {
+    // Each on its own connection (node:http, no agent), as separate clients would come.
+    const post = (parts: Buffer[], declared: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const size = parts.reduce((n, p) => n + p.byteLength, 0);
+        const req = http.request(`${server.url}/v1/chat/completions`, {
+          method: "POST",
+          agent: false,
+          headers: {
+            authorization: `Bearer ${account.secret}`,
+            "content-type": "application/json",
+            ...(declared ? { "content-length": size } : { "transfer-encoding": "chunked" }),
+          },
+        });
+        // The whole body is sent even when the answer comes first, so the server reads the
+        // rest after refusing it; the connection closes once both are done.
+        let answered = 0;
+        const sent = new Promise<void>((r) => req.on("finish", r));
+        req.on("response", (res) => {
+          answered = res.statusCode ?? 0;
+          res.resume();
+          res.on("end", () => void sent.then(() => setTimeout(() => (req.destroy(), resolve(answered)), 200)));
+        });
+        req.on("error", reject);
+        for (const p of parts) req.write(p);
+        req.end();
+      });
+    const mib = Buffer.alloc(2 ** 20, 0x20);
+    expect(await post([mib, mib, mib], true)).toBe(413); // Content-Length over the limit
+    expect(await post([mib, mib, mib], false)).toBe(413); // chunked: the rest arrives after the refusal
+    const models = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${account.secret}`, connection: "close" } });
+    expect(models.status).toBe(200);
+    expect(server.output()).not.toMatch(/Controller is already closed|uncaught/i);
   });
 });
