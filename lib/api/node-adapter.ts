@@ -20,7 +20,7 @@ import { ApiError, errorResponse } from "./errors";
 export type WebHandler = (req: Request) => Promise<Response> | Response;
 
 /** The web Request a route handler expects, for a node:http request. */
-export function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
+function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
   const headers = new Headers();
   for (const name in req.headers) {
     const value = req.headers[name];

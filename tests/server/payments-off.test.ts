@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { generateEmulatorKeys } from "@/devtools/stripe-emulator/defaults";
@@ -130,8 +132,13 @@ describe("hygiene", () => {
     expect(doc).not.toContain("evil.example");
   });
 
-  it("the benchmark's pass-through routes are not in the build, whatever the environment says", async () => {
-    for (const p of ["/bench/passthrough/chat/completions", "/bench/passthrough-node/chat/completions"]) {
+  it("the benchmark's routes are not in the build, whatever the environment says", async () => {
+    // Every app/bench/**/route.bench.ts, found on disk, so a new one is checked too.
+    const benchRoutes = (fs.readdirSync(path.resolve(import.meta.dirname, "../../app/bench"), { recursive: true }) as string[])
+      .filter((f) => f.endsWith("route.bench.ts"))
+      .map((f) => `/bench/${path.dirname(f).split(path.sep).join("/")}`);
+    expect(benchRoutes).toContain("/bench/next-v1/chat/completions");
+    for (const p of benchRoutes) {
       const res = await fetch(server.url + p, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
       expect(res.status, p).toBe(404);
     }

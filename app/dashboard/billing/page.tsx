@@ -53,23 +53,22 @@ export default async function BillingPage() {
     monthSpendMicroUsd(db, account.id),
   ]);
   const period = budgetPeriod(new Date());
-  let cards: SavedCard[] = [];
-  let cardsError: string | null = null;
-  try {
-    if (stripeConfig.mode !== "off") cards = await listPaymentMethods(db, getStripe(), account.id);
-  } catch (err) {
-    cardsError = err instanceof BillingError ? err.message : "Saved cards could not be loaded. Try again in a moment.";
-    if (!(err instanceof BillingError)) console.error("[billing] listing cards failed:", err);
-  }
-  // Billing details are read from the Stripe customer on every render (never stored here).
-  let details: BillingDetails | null = null;
-  let detailsError: string | null = null;
-  try {
-    if (stripeConfig.mode !== "off") details = await getBillingDetails(db, getStripe(), account.id);
-  } catch (err) {
-    detailsError = err instanceof BillingError ? err.message : "Billing details could not be loaded. Try again in a moment.";
-    if (!(err instanceof BillingError)) console.error("[billing] reading billing details failed:", err);
-  }
+  // Cards and billing details are read from Stripe on every render (never stored here), both
+  // at once; either failing shows its own message and leaves the rest of the page working.
+  const stripeRead = async <T,>(read: () => Promise<T>, empty: T, what: string): Promise<{ value: T; error: string | null }> => {
+    if (stripeConfig.mode === "off") return { value: empty, error: null };
+    try {
+      return { value: await read(), error: null };
+    } catch (err) {
+      if (err instanceof BillingError) return { value: empty, error: err.message };
+      console.error(`[billing] reading ${what} failed:`, err);
+      return { value: empty, error: `${what[0].toUpperCase()}${what.slice(1)} could not be loaded. Try again in a moment.` };
+    }
+  };
+  const [{ value: cards, error: cardsError }, { value: details, error: detailsError }] = await Promise.all([
+    stripeRead<SavedCard[]>(() => listPaymentMethods(db, getStripe(), account.id), [], "saved cards"),
+    stripeRead<BillingDetails | null>(() => getBillingDetails(db, getStripe(), account.id), null, "billing details"),
+  ]);
   const cardViews: CardView[] = cards.map((c) => {
     const exp = `${String(c.expMonth).padStart(2, "0")}/${String(c.expYear).slice(-2)}`;
     return { id: c.id, brand: c.brand, last4: c.last4, exp, label: `${c.brand[0].toUpperCase()}${c.brand.slice(1)} •••• ${c.last4} (exp. ${exp})` };
