@@ -92,7 +92,7 @@ export function getRateLimiter(): RateLimiter {
       breakerMs: e.RATELIMIT_BREAKER_MS,
       tierLimitOverride: benchTierLimitOverride(),
     });
-    // Increments admitted on headroom and still queued reach the store before the process goes.
+    // The store's connection closes with the process.
     onShutdown("ratelimit", () => limiter.close());
     return limiter;
   });

@@ -1,8 +1,6 @@
 import type { Tier } from "@/db/schema/accounts";
 import { memoryBackend, type LimiterBackend } from "./backends";
 import { Breaker } from "./breaker";
-import { COALESCE_MS, IncrementCoalescer } from "./coalescer";
-import { HeadroomBook, type KnownWindow } from "./headroom";
 import { guardStore } from "./store-guard";
 import { RATE_LIMIT_HEADERS, RATE_LIMIT_WINDOW_SECONDS, tierInfo } from "./tiers";
 import type { LimiterStats, RateLimitResult } from "./types";
@@ -11,12 +9,13 @@ import type { LimiterStats, RateLimitResult } from "./types";
 // policy as a whole in ./index.ts):
 //   ./store-guard.ts  the store behind a deadline, with the in-process fallback, counters
 //                     and sparing logs;
-//   ./breaker.ts      skip the store for a while after a failure or timeout;
-//   ./headroom.ts     a key known to be far from its limit is not held for the store;
-//   ./coalescer.ts    those keys' increments reach the store once per key per 10 ms.
+//   ./breaker.ts      skip the store for a while after a failure or timeout.
+// Every request waits for the store's answer: a limit shared by several instances holds
+// exactly only when each admission is the store's atomic decision. (An earlier "headroom"
+// let keys far from their limit go on before the answer; with two instances a Free key's
+// burst then got 11 answers of 10, tests/server/two-instances.test.ts.)
 
 export type { LimiterStats, RateLimitResult } from "./types";
-export { COALESCE_MS };
 
 export type RateLimiterOptions = {
   backend: LimiterBackend;
@@ -38,12 +37,12 @@ export type RateLimiterOptions = {
 };
 
 export type RateLimiter = {
-  /** One /v1 request of this API key at its tier's per-minute limit; may use headroom. */
+  /** One /v1 request of this API key at its tier's per-minute limit. */
   limitApiKey(args: { keyId: string; tier: Tier }): Promise<RateLimitResult>;
   /** One event for any identifier (sign-in, sign-up…); always waits for the store's answer. */
   limit(identifier: string, opts: { limit: number; windowSeconds: number }): Promise<RateLimitResult>;
   stats(): LimiterStats;
-  /** Sends the increments still queued, then closes the store's connection. */
+  /** Closes the store's connection. */
   close(): Promise<void>;
 };
 
@@ -62,49 +61,19 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     skipped: 0,
     breakerOpen: false,
     lastError: null,
-    headroom: 0,
   };
   const breaker = new Breaker(opts.breakerMs ?? 5000, now);
   // What decides while the store cannot: the in-process counters, same limits (./store-guard.ts).
   const fallback = memoryBackend({ prefix: "fallback", now });
   const store = guardStore({ backend, fallback, timeoutMs: opts.timeoutMs ?? 150, breaker, stats, now, log: opts.log ?? ((m) => console.warn(m)) });
-  const book = new HeadroomBook();
-  const coalescer = new IncrementCoalescer<KnownWindow>((entry, n) => {
-    // Queued past the end of their window: that window is over, so is their count.
-    if (now() >= entry.resetMs) return Promise.resolve(book.confirm(entry, n, null));
-    return store.count(entry.identifier, entry.limit, entry.windowMs, n, true).then((r) => book.confirm(entry, n, r));
-  });
-
   function decide(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
     stats.decisions++;
-    return store.count(identifier, limit, windowMs, 1, false);
-  }
-
-  /** `decide`, unless headroom lets the request go on at once (in-process store: nothing to wait for). */
-  async function decideWithHeadroom(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
-    if (backend.kind === "memory") return decide(identifier, limit, windowMs);
-    const t = now();
-    const entry = book.admit(identifier, limit, windowMs, t);
-    if (entry) {
-      stats.decisions++;
-      stats.headroom++;
-      coalescer.add(entry, entry.resetMs - t);
-      const left = entry.remaining - entry.unconfirmed;
-      return { allowed: true, limit, remaining: left, resetUnixSeconds: Math.ceil(entry.resetMs / 1000), retryAfterSeconds: null };
-    }
-    // This request waits: the queued admissions go to the store first, or it could be
-    // counted ahead of ones already admitted near the limit (found by
-    // tests/integration/ratelimit.test.ts).
-    const prev = book.get(identifier);
-    if (prev?.queued) void coalescer.flush(prev);
-    const r = await decide(identifier, limit, windowMs);
-    book.learn(identifier, limit, windowMs, r, book.get(identifier));
-    return r;
+    return store.count(identifier, limit, windowMs);
   }
 
   return {
     limitApiKey({ keyId, tier }) {
-      return decideWithHeadroom(`key:${keyId}`, opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, tierWindowMs);
+      return decide(`key:${keyId}`, opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, tierWindowMs);
     },
     limit(identifier, { limit, windowSeconds }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
@@ -115,7 +84,6 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     },
     stats: () => ({ ...stats, breakerOpen: breaker.isOpen }),
     async close() {
-      await coalescer.flushAll();
       await backend.close();
       await fallback.close();
     },

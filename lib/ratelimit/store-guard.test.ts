@@ -15,7 +15,6 @@ const emptyStats = (): LimiterStats => ({
   skipped: 0,
   breakerOpen: false,
   lastError: null,
-  headroom: 0,
 });
 
 describe("deadline", () => {
@@ -55,37 +54,29 @@ describe("guarded store: limits degrade to the in-process counters, they do not 
     const { guarded, stats, tick } = setup(() => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379")));
     tick(15_000);
     const rs = [];
-    for (let i = 0; i < 12; i++) rs.push(await guarded.count("key:a", 10, 60_000, 1, false));
+    for (let i = 0; i < 12; i++) rs.push(await guarded.count("key:a", 10, 60_000));
     expect(rs.filter((r) => r.allowed)).toHaveLength(10);
     expect(rs.every((r) => r.degraded)).toBe(true);
     expect(rs[11]).toMatchObject({ allowed: false, limit: 10, remaining: 0, retryAfterSeconds: 46 });
-    expect((await guarded.count("key:b", 10, 60_000, 1, false)).allowed).toBe(true); // another key, its own count
+    expect((await guarded.count("key:b", 10, 60_000)).allowed).toBe(true); // another key, its own count
     expect(stats).toMatchObject({ degraded: 13, refused: 2, failures: 1, errors: 1, skipped: 12 });
   });
 
   it("a store that never answers: decided in-process after the timeout", async () => {
     const { guarded, stats } = setup(() => new Promise(() => {}));
-    const r = await guarded.count("key:a", 3, 60_000, 1, false);
+    const r = await guarded.count("key:a", 3, 60_000);
     expect(r).toMatchObject({ allowed: true, degraded: true, remaining: 2 });
     expect(stats).toMatchObject({ timeouts: 1, degraded: 1 });
-  });
-
-  it("increments already admitted (headroom batches) are counted in-process, not as decisions", async () => {
-    const { guarded, stats } = setup(() => Promise.reject(new Error("down")));
-    await guarded.count("key:a", 10, 60_000, 8, true);
-    expect(stats).toMatchObject({ degraded: 0, refused: 0 });
-    const next = await guarded.count("key:a", 10, 60_000, 1, false);
-    expect(next).toMatchObject({ allowed: true, remaining: 1, degraded: true });
   });
 
   it("back to the shared store when it answers again, logged once each way", async () => {
     let down = true;
     const shared = memoryBackend();
     const { guarded, logs, tick } = setup((id, o) => (down ? Promise.reject(new Error("down")) : shared.limit(id, o)));
-    await guarded.count("key:a", 10, 60_000, 1, false);
+    await guarded.count("key:a", 10, 60_000);
     down = false;
     tick(1000);
-    const r = await guarded.count("key:a", 10, 60_000, 1, false);
+    const r = await guarded.count("key:a", 10, 60_000);
     expect(r.degraded).toBeUndefined();
     expect(r.remaining).toBe(9); // the shared store's own count
     expect(logs).toHaveLength(2);

@@ -20,13 +20,8 @@ export function withDeadline<T>(call: Promise<T>, timeoutMs: number): Promise<T>
 }
 
 export type GuardedStore = {
-  /**
-   * Counts `rate` requests for `identifier` in the store and returns its decision, bounded
-   * by the deadline and the breaker. `admitted`: the requests were already let through
-   * (headroom) and the call only tells the store about them, so a refusal or a failure is
-   * not counted as a refused or degraded request.
-   */
-  count(identifier: string, limit: number, windowMs: number, rate: number, admitted: boolean): Promise<RateLimitResult>;
+  /** Counts one request for `identifier` in the store and returns its decision, bounded by the deadline and the breaker. */
+  count(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult>;
 };
 
 /**
@@ -35,8 +30,7 @@ export type GuardedStore = {
  * limits (the limits then hold per instance, not across instances), never let through
  * unlimited. Decisions made that way say `degraded: true`, so callers that must not rely
  * on a per-instance count (sign-in and sign-up, lib/auth/ip-limits.ts) can refuse instead.
- * Requests already admitted on headroom whose count fails to reach the store are counted
- * in the fallback too. Everything that happens counted in
+ * Everything that happens counted in
  * `stats` (its `breakerOpen` is read from the breaker by the limiter) and logged sparingly (when the breaker opens, a probe fails, or the store
  * answers again: at most one line per breaker period). The in-process store cannot fail
  * or stall, so it is called as is.
@@ -53,8 +47,8 @@ export function guardStore(opts: {
 }): GuardedStore {
   const { backend, fallback, timeoutMs, breaker, stats: s, now, log } = opts;
 
-  function toResult(d: WindowDecision, admitted: boolean): RateLimitResult {
-    if (!d.success && !admitted) s.refused++;
+  function toResult(d: WindowDecision): RateLimitResult {
+    if (!d.success) s.refused++;
     return {
       allowed: d.success,
       limit: d.limit,
@@ -67,30 +61,30 @@ export function guardStore(opts: {
   }
 
   /** Decided by this instance's own counters: the store failed, timed out or is being skipped. */
-  async function fromFallback(identifier: string, limit: number, windowMs: number, rate: number, admitted: boolean): Promise<RateLimitResult> {
-    if (!admitted) s.degraded++;
-    const r = toResult(await fallback.limit(identifier, { limit, windowMs, rate }), admitted);
+  async function fromFallback(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    s.degraded++;
+    const r = toResult(await fallback.limit(identifier, { limit, windowMs, rate: 1 }));
     r.degraded = true;
     return r;
   }
 
   if (backend.kind === "memory") {
-    return { count: async (identifier, limit, windowMs, rate, admitted) => toResult(await backend.limit(identifier, { limit, windowMs, rate }), admitted) };
+    return { count: async (identifier, limit, windowMs) => toResult(await backend.limit(identifier, { limit, windowMs, rate: 1 })) };
   }
 
   return {
-    async count(identifier, limit, windowMs, rate, admitted) {
+    async count(identifier, limit, windowMs) {
       const pass = breaker.enter();
       if (pass === SKIP) {
         s.skipped++;
-        return fromFallback(identifier, limit, windowMs, rate, admitted);
+        return fromFallback(identifier, limit, windowMs);
       }
       try {
-        const d = await withDeadline(backend.limit(identifier, { limit, windowMs, rate }), timeoutMs);
+        const d = await withDeadline(backend.limit(identifier, { limit, windowMs, rate: 1 }), timeoutMs);
         if (breaker.succeeded(pass)) {
           log(`[ratelimit] ${backend.kind} store answering again; shared limits back (${s.degraded} decisions were made by this instance alone in all).`);
         }
-        return toResult(d, admitted);
+        return toResult(d);
       } catch (err) {
         s.failures++;
         if (err instanceof StoreTimeout) s.timeouts++;
@@ -102,7 +96,7 @@ export function guardStore(opts: {
               `(same limits, counted in-process, so per instance). Totals: ${s.failures} failures, ${s.degraded + 1} decisions made alone.`,
           );
         }
-        return fromFallback(identifier, limit, windowMs, rate, admitted);
+        return fromFallback(identifier, limit, windowMs);
       }
     },
   };

@@ -32,6 +32,4 @@ export type LimiterStats = {
   skipped: number;
   breakerOpen: boolean;
   lastError: string | null;
-  /** Allowed at once with ample headroom left (the store still counted them, after the fact). */
-  headroom: number;
 };

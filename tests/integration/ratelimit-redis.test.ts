@@ -62,7 +62,7 @@ describe.skipIf(!redisOk)("the limiter's Redis client on the real Redis", () => 
     const l = createRateLimiter({ backend: redisUrlBackend({ url: TEST_REDIS_URL, prefix }), timeoutMs: 5000 });
     closers.push(() => l.close());
     await awayFromWindowEdge(60_000, 3000);
-    // limit() always waits for the store (no headroom), so each call below is a script run.
+    // Every decision waits for the store, so each call below is a script run.
     const once = () => l.limit("noscript", { limit: 10, windowSeconds: 60 });
     expect(await once()).toMatchObject({ allowed: true, remaining: 9 });
     await plain().script("FLUSH");

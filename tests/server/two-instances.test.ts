@@ -14,7 +14,7 @@ import { pool, send, shuffled, type Kind, type Outcome } from "@/tests/helpers/v
 
 // Issue 15, point 4: the app is stateless (README, "How it scales out"), so two instances on
 // one PostgreSQL and one Redis must behave as one. Two `next start` processes of the same
-// build, each with its own in-process caches (key lookups, limiter headroom, credit leases),
+// build, each with its own in-process caches (key lookups, credit leases),
 // take traffic for the same keys at the same time:
 //  - one key's per-minute limit is shared exactly (the count lives in Redis);
 //  - a burst split across both never overspends, with a credit lease open on each;
