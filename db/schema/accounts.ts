@@ -51,9 +51,16 @@ export const billingAccounts = pgTable(
     owedMicroUsd: bigint("owed_micro_usd", { mode: "bigint" })
       .notNull()
       .default(sql`0`),
+    // The promotional part of the balance (free credit, operator grants): Σ of the ledger's
+    // promo_micro_usd, updated in the same statement as the balance. Spent first; the rest
+    // of the balance is paid credit (lib/ledger/credit-kinds.ts).
+    promoMicroUsd: bigint("promo_micro_usd", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    check("promo_within_balance", sql`${t.promoMicroUsd} >= 0 and ${t.promoMicroUsd} <= ${t.balanceMicroUsd}`),
     check("balance_non_negative", sql`${t.balanceMicroUsd} >= 0`),
     check("reserved_non_negative", sql`${t.reservedMicroUsd} >= 0`),
     check("reserved_within_balance", sql`${t.reservedMicroUsd} <= ${t.balanceMicroUsd}`),

@@ -7,9 +7,17 @@ import { apiKeys } from "./api-keys";
 // debited again (lib/ledger/reversals.ts); recovery: what such a debit could not take
 // (the credit was spent) paid back from a later top-up. A dispute the merchant won is
 // given back as a second `dispute` entry, positive (metadata.reinstates names the reversal,
-// reference `dispute_won:<dispute id>`). No CHECK on kind in the database: this list is it.
-export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "dispute", "recovery", "adjustment"] as const;
+// reference `dispute_won:<dispute id>`). expiry: promotional credit that reached its
+// expiry date, taken back (lib/ledger/credit-kinds.ts). No CHECK on kind in the database:
+// this list is it.
+export const LEDGER_KINDS = ["grant", "topup", "usage", "refund", "dispute", "recovery", "adjustment", "expiry"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+// What a credit (a positive entry) is: promotional (the free credit, operator grants; spent
+// first, may expire) or paid (top-ups, auto top-ups, won disputes, positive adjustments;
+// the only credit refunds and disputes take back). Null on debits.
+export const CREDIT_KINDS = ["promotional", "paid"] as const;
+export type CreditKind = (typeof CREDIT_KINDS)[number];
 
 // Append-only: rows are inserted, never updated or deleted. The database enforces it
 // with a trigger (see the migration "ledger-append-only").
@@ -30,9 +38,42 @@ export const ledgerEntries = pgTable(
     description: text("description").notNull(),
     requestId: text("request_id"),
     metadata: jsonb("metadata"),
+    creditKind: text("credit_kind", { enum: CREDIT_KINDS }),
+    // Of amount_micro_usd, the signed part that moved promotional credit: the whole amount
+    // of a promotional grant or an expiry, the promotional part a usage debit spent, 0 for
+    // paid credit. Σ over an account = billing_accounts.promo_micro_usd.
+    promoMicroUsd: bigint("promo_micro_usd", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("ledger_account_time").on(t.accountId, t.createdAt)],
+  (t) => [index("ledger_account_time").on(t.accountId, t.createdAt), check("credit_kind_on_credits", sql`${t.creditKind} is null or ${t.amountMicroUsd} >= 0`)],
+);
+
+// Promotional credit lots: one per promotional grant, with its expiry. `remaining` is exact
+// after every materialisation (each grant and expiry, under the account row lock); between
+// them usage only lowers billing_accounts.promo_micro_usd, and what it spent is taken from
+// the lots soonest expiry first when the lots are next read (lib/ledger/credit-kinds.ts).
+export const creditLots = pgTable(
+  "credit_lots",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => billingAccounts.id),
+    // The grant's ledger reference.
+    reference: text("reference").notNull().unique(),
+    amountMicroUsd: bigint("amount_micro_usd", { mode: "bigint" }).notNull(),
+    remainingMicroUsd: bigint("remaining_micro_usd", { mode: "bigint" }).notNull(),
+    // Null: never expires.
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("lot_remaining_range", sql`${t.remainingMicroUsd} >= 0 and ${t.remainingMicroUsd} <= ${t.amountMicroUsd}`),
+    index("credit_lots_open").on(t.accountId, t.expiresAt).where(sql`${t.remainingMicroUsd} > 0`),
+    index("credit_lots_expiry").on(t.expiresAt).where(sql`${t.remainingMicroUsd} > 0`),
+  ],
 );
 
 // A hold on spendable credit while a request runs. Deleted when settled or released;
