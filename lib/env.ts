@@ -108,6 +108,9 @@ const schema = z
     EMAIL_FROM: z.string().min(3).optional(),
     // Free credit (lib/accounts/free-credit.ts): at most this many grants per UTC day; 0 = none.
     FREE_GRANTS_PER_DAY: z.coerce.number().int().min(0).max(100_000_000).optional(),
+    // Promotional credit (the free credit, operator grants) expires this many days after it was
+    // granted (lib/ledger/credit-kinds.ts); default 365, 0 = never.
+    FREE_CREDIT_EXPIRES_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
     // Client IPs (lib/auth/client-ip.ts): forwarded headers are believed only through proxies
     // configured here, either a hop count or a list of proxy addresses/CIDRs.
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),

@@ -1,8 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
-import { billingAccounts, ledgerEntries, type LedgerKind } from "@/db/schema";
+import { billingAccounts, ledgerEntries, type CreditKind, type LedgerKind } from "@/db/schema";
 import { newId } from "@/lib/ids";
+import { defaultCreditKind, materializeLots, openLot, promotionalExpiry } from "./credit-kinds";
 import { AccountNotFoundError, InsufficientCreditError } from "./errors";
 import { reservationTtlSeconds } from "./ttl";
 
@@ -35,6 +36,10 @@ export type PostEntryInput = {
   description: string;
   requestId?: string;
   metadata?: Record<string, unknown>;
+  /** A credit's kind; default: grants are promotional, every other credit paid (./credit-kinds.ts). */
+  creditKind?: CreditKind;
+  /** Promotional credit only: when it expires (null: never); default FREE_CREDIT_EXPIRES_DAYS from now. */
+  expiresAt?: Date | null;
 };
 
 export type PostResult = { applied: boolean; balanceAfterMicroUsd: bigint; entryId: number };
@@ -48,7 +53,7 @@ export async function postEntry(db: Queryable, input: PostEntryInput): Promise<P
     // Lock the account row first: concurrent posts for one account queue here, so the
     // duplicate check below sees every committed entry.
     const [acct] = await tx
-      .select({ balance: billingAccounts.balanceMicroUsd, reserved: billingAccounts.reservedMicroUsd })
+      .select({ balance: billingAccounts.balanceMicroUsd, reserved: billingAccounts.reservedMicroUsd, promo: billingAccounts.promoMicroUsd })
       .from(billingAccounts)
       .where(eq(billingAccounts.id, input.accountId))
       .for("update");
@@ -69,7 +74,23 @@ export async function postEntry(db: Queryable, input: PostEntryInput): Promise<P
     if (balanceAfter < acct.reserved) {
       throw new InsufficientCreditError(acct.balance - acct.reserved, -input.amountMicroUsd);
     }
-    await tx.update(billingAccounts).set({ balanceMicroUsd: balanceAfter }).where(eq(billingAccounts.id, input.accountId));
+    // Credits: promotional ones open a lot (after the lots are brought up to date under this
+    // lock). Debits (negative adjustments) take paid credit first, then promotional.
+    const creditKind = input.amountMicroUsd > 0n ? (input.creditKind ?? defaultCreditKind(input.kind)) : null;
+    let promoPart = 0n;
+    if (creditKind === "promotional") {
+      promoPart = input.amountMicroUsd;
+      await materializeLots(tx, input.accountId, acct.promo);
+      const expiresAt = input.expiresAt === undefined ? promotionalExpiry(new Date()) : input.expiresAt;
+      await openLot(tx, { accountId: input.accountId, reference: input.reference, amountMicroUsd: input.amountMicroUsd, expiresAt });
+    } else if (input.amountMicroUsd < 0n) {
+      const fromPromo = -input.amountMicroUsd - (acct.balance - acct.promo);
+      if (fromPromo > 0n) promoPart = -fromPromo;
+    }
+    await tx
+      .update(billingAccounts)
+      .set({ balanceMicroUsd: balanceAfter, promoMicroUsd: acct.promo + promoPart })
+      .where(eq(billingAccounts.id, input.accountId));
     const [entry] = await tx
       .insert(ledgerEntries)
       .values({
@@ -81,15 +102,26 @@ export async function postEntry(db: Queryable, input: PostEntryInput): Promise<P
         description: input.description,
         requestId: input.requestId,
         metadata: input.metadata,
+        creditKind,
+        promoMicroUsd: promoPart,
       })
       .returning({ id: ledgerEntries.id });
     return { applied: true, balanceAfterMicroUsd: balanceAfter, entryId: entry.id };
   });
 }
 
+/** A grant: promotional credit unless `creditKind` says paid (tests, benches). */
 export function grant(
   db: Queryable,
-  input: { accountId: string; amountMicroUsd: bigint; reference: string; description: string; metadata?: Record<string, unknown> },
+  input: {
+    accountId: string;
+    amountMicroUsd: bigint;
+    reference: string;
+    description: string;
+    metadata?: Record<string, unknown>;
+    creditKind?: CreditKind;
+    expiresAt?: Date | null;
+  },
 ) {
   if (input.amountMicroUsd <= 0n) throw new RangeError("a grant must be positive");
   return postEntry(db, { ...input, kind: "grant" });
@@ -150,10 +182,18 @@ export async function reserve(
 
 /** Σ ledger vs the cached balance, for tests, the CLI and operators. */
 export async function auditAccount(db: Queryable, accountId: string) {
-  const [r] = await rows<{ ledger_sum: string | number | null; balance: string | number; reserved: string | number; held: string | number | null }>(
+  const [r] = await rows<{
+    ledger_sum: string | number | null;
+    ledger_promo: string | number | null;
+    balance: string | number;
+    reserved: string | number;
+    promo: string | number;
+    held: string | number | null;
+  }>(
     db,
     sql`select (select coalesce(sum(amount_micro_usd), 0) from ledger_entries where account_id = ${accountId}) as ledger_sum,
-               a.balance_micro_usd as balance, a.reserved_micro_usd as reserved,
+               (select coalesce(sum(promo_micro_usd), 0) from ledger_entries where account_id = ${accountId}) as ledger_promo,
+               a.balance_micro_usd as balance, a.reserved_micro_usd as reserved, a.promo_micro_usd as promo,
                (select coalesce(sum(amount_micro_usd), 0) from reservations where account_id = ${accountId}) as held
           from billing_accounts a where a.id = ${accountId}`,
   );
@@ -162,10 +202,15 @@ export async function auditAccount(db: Queryable, accountId: string) {
   const balance = BigInt(r.balance);
   const reserved = BigInt(r.reserved);
   const held = BigInt(r.held ?? 0);
+  const ledgerPromo = BigInt(r.ledger_promo ?? 0);
+  const promo = BigInt(r.promo);
   return {
     ledgerSumMicroUsd: ledgerSum,
     balanceMicroUsd: balance,
     reservedMicroUsd: reserved,
-    ok: ledgerSum === balance && reserved === held && balance >= 0n && reserved <= balance,
+    /** The promotional part: cached, and Σ of the ledger's promotional parts. */
+    promoMicroUsd: promo,
+    ledgerPromoMicroUsd: ledgerPromo,
+    ok: ledgerSum === balance && reserved === held && balance >= 0n && reserved <= balance && ledgerPromo === promo && promo >= 0n && promo <= balance,
   };
 }

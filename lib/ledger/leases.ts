@@ -135,12 +135,16 @@ export function settleLeaseBatch(db: Queryable, leaseId: string, inputs: LeaseSe
            where r.request_id = ${leaseId} and r.amount_micro_usd >= tot.charged
        returning r.account_id),
         per as (select capped.*, lease.account_id, null::text as held_key_id from capped cross join lease),
+        -- Promotional credit before this batch, under the row lock (see settle-batch.ts).
+        lk as (
+          select a.id, a.promo_micro_usd as promo from billing_accounts a where a.id in (select account_id from lease) for update),
         acct as (
           update billing_accounts a
              set reserved_micro_usd = a.reserved_micro_usd - tot.charged,
-                 balance_micro_usd = a.balance_micro_usd - tot.charged
-            from lease, tot
-           where a.id = lease.account_id
-       returning a.id, a.balance_micro_usd as balance)`,
+                 balance_micro_usd = a.balance_micro_usd - tot.charged,
+                 promo_micro_usd = greatest(0, lk.promo - tot.charged)
+            from lease, tot, lk
+           where a.id = lease.account_id and lk.id = lease.account_id
+       returning a.id, a.balance_micro_usd as balance, lk.promo as promo_before)`,
   );
 }

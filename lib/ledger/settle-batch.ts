@@ -50,13 +50,18 @@ export function settleBatch(db: Queryable, inputs: SettleBatchInput[]): Promise<
             from held join input i on i.request_id = held.request_id),
         sums as (
           select account_id, sum(reserved)::bigint as released, sum(charged)::bigint as charged from per group by account_id),
+        -- The promotional credit before this batch, read under the row lock (the latest
+        -- committed value): usage spends it first (lib/ledger/credit-kinds.ts).
+        lk as (
+          select a.id, a.promo_micro_usd as promo from billing_accounts a where a.id in (select account_id from sums) for update),
         acct as (
           update billing_accounts a
              set reserved_micro_usd = a.reserved_micro_usd - sums.released,
-                 balance_micro_usd = a.balance_micro_usd - sums.charged
-            from sums
+                 balance_micro_usd = a.balance_micro_usd - sums.charged,
+                 promo_micro_usd = greatest(0, lk.promo - sums.charged)
+            from sums join lk on lk.id = sums.account_id
            where a.id = sums.account_id
-       returning a.id, a.balance_micro_usd as balance)`,
+       returning a.id, a.balance_micro_usd as balance, lk.promo as promo_before)`,
   );
 }
 

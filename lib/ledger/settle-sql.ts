@@ -42,7 +42,8 @@ export function inputRows(inputs: SettleBatchInput[], cap?: (x: SettleBatchInput
 
 /**
  * Runs a settle statement made of `head` (CTEs ending in `per`: the input rows plus
- * account_id, held_key_id and charged; and `acct`: the updated accounts' id and balance)
+ * account_id, held_key_id and charged; and `acct`: the updated accounts' id, balance and
+ * promo_before, the promotional credit before the batch, read under the row lock)
  * followed by the shared tail: running balance_after per entry, the usage ledger entries,
  * the usage events, and one result row per request settled.
  */
@@ -53,11 +54,13 @@ export async function runSettle(db: Queryable, inputs: SettleBatchInput[], head:
         running as (
           -- balance after entry k = final balance + charges of the entries after k
           select per.*, acct.balance as final_balance,
-                 acct.balance + sum(per.charged) over (partition by per.account_id order by per.ord desc rows between unbounded preceding and current row) - per.charged as balance_after
+                 acct.balance + sum(per.charged) over (partition by per.account_id order by per.ord desc rows between unbounded preceding and current row) - per.charged as balance_after,
+                 -- Promotional credit first: what was left of it before this entry, up to its charge.
+                 least(per.charged, greatest(0, acct.promo_before - (sum(per.charged) over (partition by per.account_id order by per.ord rows between unbounded preceding and current row) - per.charged))) as promo_spent
             from per join acct on acct.id = per.account_id),
         entry as (
-          insert into ledger_entries (account_id, kind, amount_micro_usd, balance_after_micro_usd, reference, request_id, description)
-          select account_id, 'usage', -charged, balance_after, request_id, request_id, description
+          insert into ledger_entries (account_id, kind, amount_micro_usd, balance_after_micro_usd, reference, request_id, description, promo_micro_usd)
+          select account_id, 'usage', -charged, balance_after, request_id, request_id, description, -promo_spent
             from running where charged > 0 order by account_id, ord
         returning 1),
         event as (${usageEventInsert("running")}

@@ -38,6 +38,7 @@ const KIND_LABEL = {
   dispute: "Dispute",
   recovery: "Owed, paid back",
   adjustment: "Adjustment",
+  expiry: "Free credit expired",
 } as const;
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
