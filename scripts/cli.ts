@@ -11,7 +11,10 @@ try {
       help: { type: "boolean", short: "h" },
       clear: { type: "boolean" },
       ...Object.fromEntries(
-        ["email", "password", "name", "amount", "reason", "reference", "tier", "key", "period", "limit"].map((o) => [o, { type: "string" as const }]),
+        ["email", "password", "name", "amount", "reason", "reference", "tier", "key", "period", "limit", "expires-days", "from", "to"].map((o) => [
+          o,
+          { type: "string" as const },
+        ]),
       ),
     },
   });

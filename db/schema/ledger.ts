@@ -71,8 +71,12 @@ export const creditLots = pgTable(
   },
   (t) => [
     check("lot_remaining_range", sql`${t.remainingMicroUsd} >= 0 and ${t.remainingMicroUsd} <= ${t.amountMicroUsd}`),
-    index("credit_lots_open").on(t.accountId, t.expiresAt).where(sql`${t.remainingMicroUsd} > 0`),
-    index("credit_lots_expiry").on(t.expiresAt).where(sql`${t.remainingMicroUsd} > 0`),
+    index("credit_lots_open")
+      .on(t.accountId, t.expiresAt)
+      .where(sql`${t.remainingMicroUsd} > 0`),
+    index("credit_lots_expiry")
+      .on(t.expiresAt)
+      .where(sql`${t.remainingMicroUsd} > 0`),
   ],
 );
 

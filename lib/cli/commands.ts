@@ -8,7 +8,15 @@ import { revokeSessions } from "@/lib/auth/sessions";
 import { createApiKey, KeyLimitError } from "@/lib/api-keys";
 import { validateSignup } from "@/lib/auth/signup";
 import { newId } from "@/lib/ids";
-import { auditAccount, InsufficientCreditError, postEntry, readBalance, sweepStaleReservations } from "@/lib/ledger";
+import {
+  auditAccount,
+  expirePromotionalCredit,
+  InsufficientCreditError,
+  postEntry,
+  promotionalExpiry,
+  readCreditParts,
+  sweepStaleReservations,
+} from "@/lib/ledger";
 import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
@@ -44,15 +52,18 @@ export const HELP = `Usage: npm run cli -- <command> [options]
                                                      unless the mailbox had it; no daily cap, no disposable rule)
   sign-out-everywhere --email E                      end every session of the user at once
   create-key    --email E --name N                   create an API key; prints the secret once
-  grant         --email E --amount USD --reason R [--reference REF]
-                                                     add credit (ledger "grant"); REF makes it idempotent
+  grant         --email E --amount USD --reason R [--reference REF] [--expires-days N]
+                                                     add promotional credit (ledger "grant"); REF makes it idempotent;
+                                                     expires after N days (default FREE_CREDIT_EXPIRES_DAYS, 365; 0 = never)
   adjust        --email E --amount=±USD --reason R [--reference REF]
-                                                     signed correction (ledger "adjustment"); write --amount=-1.50 for debits
+                                                     signed correction (ledger "adjustment", paid credit); write --amount=-1.50
+                                                     for debits (they take paid credit first, then promotional)
   set-tier      --email E --tier free|elevated|paid
   key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit
-  show          --email E [--limit N]                balance, tier, keys and recent ledger entries
-  sweep                                              release reservations of crashed processes, delete expired media, revive stale video jobs
+  show          --email E [--limit N]                balance (promotional and paid parts), tier, keys and recent ledger entries
+  sweep                                              release reservations of crashed processes, expire promotional credit past its
+                                                     expiry, delete expired media, revive stale video jobs
 
 Works on the embedded database (.data/pglite; stop the app first) or on DATABASE_URL.`;
 
@@ -94,7 +105,15 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
       if (command === "grant" && amount <= 0n) throw new CliError("a grant must be positive; use adjust for corrections");
       if (amount === 0n) throw new CliError("--amount must not be zero");
       const reference = typeof opts.reference === "string" ? opts.reference : `cli:${newId("evt")}`;
+      let expiresAt: Date | null | undefined;
+      if (typeof opts["expires-days"] === "string") {
+        if (command !== "grant") throw new CliError("--expires-days applies to grant only");
+        if (!/^\d{1,5}$/.test(opts["expires-days"]))
+          throw new CliError(`--expires-days must be a whole number of days (0 = never), got "${opts["expires-days"]}"`);
+        expiresAt = promotionalExpiry(new Date(), Number(opts["expires-days"]));
+      }
       const r = await postEntry(db, {
+        expiresAt,
         accountId: a.accountId,
         kind: command === "grant" ? "grant" : "adjustment",
         amountMicroUsd: amount,
@@ -141,11 +160,16 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "show": {
       const a = await account(db, req(opts, "email"));
-      const bal = await readBalance(db, a.accountId);
+      const bal = await readCreditParts(db, a.accountId);
       const audit = await auditAccount(db, a.accountId);
+      const usd6 = (m: bigint) => formatUsd(m, { decimals: 6 });
       out(`user ${a.user.id} <${a.user.email}>  account ${a.accountId}  tier ${a.tier}`);
       out(
-        `balance ${formatUsd(bal.balanceMicroUsd, { decimals: 6 })}  reserved ${formatUsd(bal.reservedMicroUsd, { decimals: 6 })}  ledger ${audit.ok ? "balanced" : "MISMATCH: Σ ledger " + audit.ledgerSumMicroUsd}`,
+        `balance ${usd6(bal.balanceMicroUsd)}  reserved ${usd6(bal.reservedMicroUsd)}  ledger ${audit.ok ? "balanced" : `MISMATCH: Σ ledger ${audit.ledgerSumMicroUsd}, Σ promotional ${audit.ledgerPromoMicroUsd}`}`,
+      );
+      out(
+        `promotional ${usd6(bal.promotionalMicroUsd)}  paid ${usd6(bal.paidMicroUsd)}` +
+          (bal.nextExpiry ? `  (${usd6(bal.nextExpiry.amountMicroUsd)} promotional expires ${bal.nextExpiry.at.toISOString()})` : ""),
       );
       const keys = await db.select().from(apiKeys).where(eq(apiKeys.accountId, a.accountId));
       for (const k of keys) out(`key ${k.id}  ${k.start}…  "${k.name}"  ${k.revokedAt ? "revoked" : "active"}`);
@@ -161,6 +185,8 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "sweep": {
       out(`released ${await sweepStaleReservations(db)} stale reservations`);
+      const expired = await expirePromotionalCredit(db);
+      out(`expired promotional credit: ${expired.entries} lots on ${expired.accounts} accounts, ${formatUsd(expired.expiredMicroUsd, { decimals: 6 })}`);
       // Loaded here, not at the top: video-jobs imports next/server, which a strict ESM
       // loader (Playwright's, for e2e/spend-and-top-up.spec.ts) cannot resolve.
       const { mediaUpkeep, waitForVideoJobs } = await import("@/lib/media/video-jobs");

@@ -200,7 +200,10 @@ async function expireAccount(db: Queryable, accountId: string, now: Date): Promi
       promo -= take;
       expired += take;
       entries++;
-      await tx.update(creditLots).set({ remainingMicroUsd: lot.remainingMicroUsd - take }).where(eq(creditLots.id, lot.id));
+      await tx
+        .update(creditLots)
+        .set({ remainingMicroUsd: lot.remainingMicroUsd - take })
+        .where(eq(creditLots.id, lot.id));
       await tx.insert(ledgerEntries).values({
         accountId,
         kind: "expiry",

@@ -8,6 +8,7 @@
 //   usage-record.ts  the usage event: one typed record, one writer
 //   sweeper.ts       releasing the holds of processes that died
 //   reversals.ts     refunds and disputes taking credit back; what is owed (frozen); won disputes given back
+//   credit-kinds.ts  promotional vs paid credit: spend order, lots, expiry
 export { AccountNotFoundError, InsufficientCreditError } from "./errors";
 export { DEFAULT_RESERVATION_TTL_SECONDS, reservationTtlSeconds } from "./ttl";
 export { auditAccount, grant, postEntry, readBalance, reserve, type Balance, type PostEntryInput, type PostResult, type Reservation } from "./core";
@@ -29,3 +30,16 @@ export {
   type ReversalKind,
   type ReversalResult,
 } from "./reversals";
+export {
+  allocateLots,
+  DEFAULT_FREE_CREDIT_EXPIRES_DAYS,
+  expirePromotionalCredit,
+  freeCreditExpiresDays,
+  ledgerPromoSum,
+  promotionalExpiry,
+  readCreditParts,
+  readLots,
+  type CreditParts,
+  type ExpiryResult,
+  type Lot,
+} from "./credit-kinds";

@@ -12,6 +12,15 @@ import { AccountNotFoundError } from "./errors";
 // gives back what its reversal took (reinstateCredit): first what the account owes, then the
 // rest to the balance. Each step is one ledger entry, in one transaction with the account
 // row locked, idempotent by its reference.
+//
+// Credit kinds (./credit-kinds.ts): a reversal takes back PAID credit only. Promotional
+// credit (the free credit, operator grants) is never taken: what the paid credit left
+// (spendable, not held by requests in flight) cannot cover is owed, exactly as when the
+// credit was spent. So a dispute that finds only promotional credit left debits nothing,
+// records the whole amount as owed in its ledger entry's metadata and freezes the account;
+// the promotional credit stays (and keeps its expiry), usable again once a top-up has paid
+// the debt back (settleOwed, which also takes paid credit only). The account reaches
+// "owing" only through this ledger entry. What a won dispute gives back is paid credit.
 
 export type ReversalKind = "refund" | "dispute";
 
@@ -28,11 +37,23 @@ export type ReversalResult = {
 
 const max0 = (v: bigint) => (v > 0n ? v : 0n);
 
-type Locked = { balance: bigint; reserved: bigint; owed: bigint };
+type Locked = { balance: bigint; reserved: bigint; owed: bigint; promo: bigint };
+
+/** Paid credit that can be taken now: not promotional, not held by requests in flight. */
+function paidSpendable(acct: Locked): bigint {
+  const spendable = acct.balance - acct.reserved;
+  const paid = acct.balance - acct.promo;
+  return max0(spendable < paid ? spendable : paid);
+}
 
 async function lockAccount(tx: Queryable, accountId: string): Promise<Locked> {
   const [acct] = await tx
-    .select({ balance: billingAccounts.balanceMicroUsd, reserved: billingAccounts.reservedMicroUsd, owed: billingAccounts.owedMicroUsd })
+    .select({
+      balance: billingAccounts.balanceMicroUsd,
+      reserved: billingAccounts.reservedMicroUsd,
+      owed: billingAccounts.owedMicroUsd,
+      promo: billingAccounts.promoMicroUsd,
+    })
     .from(billingAccounts)
     .where(eq(billingAccounts.id, accountId))
     .for("update");
@@ -102,7 +123,7 @@ export async function reverseCredit(db: Queryable, input: ReversalInput): Promis
         : input.amount.cumulativeMicroUsd - (await reversedForTopUp(tx, input.accountId, input.paymentIntentId, [input.kind]));
     const room = input.creditedMicroUsd - all;
     const amount = max0(wanted < room ? wanted : room);
-    const spendable = max0(acct.balance - acct.reserved);
+    const spendable = paidSpendable(acct);
     const debit = amount < spendable ? amount : spendable;
     const owedAdded = amount - debit;
     const balanceAfter = acct.balance - debit;
@@ -138,7 +159,7 @@ export async function settleOwed(db: Queryable, input: { accountId: string; refe
   return db.transaction(async (tx) => {
     const acct = await lockAccount(tx, input.accountId);
     if (acct.owed === 0n || (await alreadyApplied(tx, input.reference))) return { paidMicroUsd: 0n, owedMicroUsd: acct.owed };
-    const spendable = max0(acct.balance - acct.reserved);
+    const spendable = paidSpendable(acct);
     const paid = acct.owed < spendable ? acct.owed : spendable;
     if (paid === 0n) return { paidMicroUsd: 0n, owedMicroUsd: acct.owed };
     const balanceAfter = acct.balance - paid;
@@ -239,6 +260,7 @@ export async function reinstateCredit(db: Queryable, input: ReinstateInput): Pro
       accountId: reversal.accountId,
       kind: reversal.kind,
       amountMicroUsd: credited,
+      creditKind: credited > 0n ? "paid" : null,
       balanceAfterMicroUsd: balanceAfter,
       reference: input.reference,
       description: input.describe({ reinstatedMicroUsd: reinstated, unowedMicroUsd: unowed, creditedMicroUsd: credited }),

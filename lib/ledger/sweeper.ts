@@ -1,6 +1,7 @@
 import { lt, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { reservations } from "@/db/schema";
+import { expirePromotionalCredit } from "./credit-kinds";
 import { release } from "./settle-batch";
 import { reservationTtlSeconds } from "./ttl";
 
@@ -35,11 +36,11 @@ export async function sweepStaleReservations(db: Queryable, opts: { limit?: numb
 }
 
 export type Sweeper = { stop: () => void; sweepNow: () => Promise<number>; stats: () => SweeperStats };
-export type SweeperStats = { runs: number; released: number; failures: number; lastError: string | null };
+export type SweeperStats = { runs: number; released: number; expiredEntries: number; failures: number; lastError: string | null };
 
 export function startReservationSweeper(getDb: () => Promise<Queryable>, opts: { intervalMs?: number; log?: (msg: string) => void } = {}): Sweeper {
   const log = opts.log ?? ((m: string) => console.log(m));
-  const stats: SweeperStats = { runs: 0, released: 0, failures: 0, lastError: null };
+  const stats: SweeperStats = { runs: 0, released: 0, expiredEntries: 0, failures: 0, lastError: null };
   let running: Promise<number> | null = null;
   let failing = false;
 
@@ -53,6 +54,13 @@ export function startReservationSweeper(getDb: () => Promise<Queryable>, opts: {
           const n = await sweepStaleReservations(db, { limit: 500 });
           total += n;
           if (n < 500) break;
+        }
+        // Promotional credit past its expiry: one ledger entry per lot (./credit-kinds.ts).
+        for (;;) {
+          const x = await expirePromotionalCredit(db, { limit: 500 });
+          stats.expiredEntries += x.entries;
+          if (x.entries > 0) log(`[sweeper] expired promotional credit: ${x.entries} lot${x.entries === 1 ? "" : "s"}, ${x.expiredMicroUsd} micro-USD`);
+          if (x.entries === 0 || x.accounts < 500) break;
         }
         stats.runs++;
         stats.released += total;

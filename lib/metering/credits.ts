@@ -1,6 +1,6 @@
 import type { Queryable } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
-import { readBalance } from "@/lib/ledger";
+import { readCreditParts } from "@/lib/ledger";
 import { microToUsdNumber } from "@/lib/money";
 import { settlesCommitted } from "./meter";
 import { keySpentMicroUsd, periodEnd } from "./spend-limits";
@@ -11,7 +11,7 @@ const money = (micro: bigint) => ({ micro: Number(micro), usd: microToUsdNumber(
 export async function creditsBody(db: Queryable, key: ApiKeyPrincipal, billingUrl: string) {
   // Settles commit just after their answers: read this account's own charges, not the holds.
   await settlesCommitted(key.accountId);
-  const b = await readBalance(db, key.accountId);
+  const b = await readCreditParts(db, key.accountId);
   const balance = money(b.balanceMicroUsd);
   const reserved = money(b.reservedMicroUsd);
   const available = money(b.availableMicroUsd);
@@ -36,6 +36,15 @@ export async function creditsBody(db: Queryable, key: ApiKeyPrincipal, billingUr
     reserved: reserved.usd,
     available_micro_usd: available.micro,
     available: available.usd,
+    // The balance in its two kinds: promotional (free credit, grants; spent first, expires)
+    // and paid (top-ups). promotional + paid = balance.
+    promotional_micro_usd: Number(b.promotionalMicroUsd),
+    promotional: microToUsdNumber(b.promotionalMicroUsd),
+    paid_micro_usd: Number(b.paidMicroUsd),
+    paid: microToUsdNumber(b.paidMicroUsd),
+    promotional_next_expiry: b.nextExpiry
+      ? { at: b.nextExpiry.at.toISOString(), amount_micro_usd: Number(b.nextExpiry.amountMicroUsd), amount: microToUsdNumber(b.nextExpiry.amountMicroUsd) }
+      : null,
     billing_url: billingUrl,
     key: { id: key.keyId, name: key.keyName, spend_limit: spendLimit },
   };

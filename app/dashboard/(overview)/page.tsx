@@ -3,7 +3,7 @@ import { requireAccount } from "@/lib/auth/session";
 import { freeCreditMessage } from "@/lib/accounts/free-credit-messages";
 import { ResendVerification } from "@/components/settings/settings-forms";
 import { resendVerificationAction } from "../settings/actions";
-import { readBalance } from "@/lib/ledger";
+import { readCreditParts } from "@/lib/ledger";
 import { formatMoney, formatUsd } from "@/lib/money";
 import { overviewStats } from "@/lib/usage";
 import { TierCard } from "@/components/dashboard/tier-card";
@@ -13,7 +13,7 @@ import { daysLeftTenths, LowBalanceBanner, OverviewSpend } from "@/components/da
 export default async function Overview() {
   const { db, account, emailVerifiedAt, freeCredit } = await requireAccount();
   const creditNote = freeCreditMessage(freeCredit, !!emailVerifiedAt);
-  const [balance, stats] = await Promise.all([readBalance(db, account.id), overviewStats({ db, accountId: account.id })]);
+  const [balance, stats] = await Promise.all([readCreditParts(db, account.id), overviewStats({ db, accountId: account.id })]);
   const tenths = daysLeftTenths(balance.availableMicroUsd, stats.last7DaysMicroUsd);
   return (
     <>
@@ -30,6 +30,15 @@ export default async function Overview() {
           <div className="muted">Balance</div>
           <div className="big" data-testid="balance">
             {formatUsd(balance.balanceMicroUsd)}
+          </div>
+          <div className="muted" data-testid="credit-parts">
+            {formatMoney(balance.promotionalMicroUsd)} free credit · {formatMoney(balance.paidMicroUsd)} paid
+            {balance.nextExpiry && (
+              <>
+                {" "}
+                · {formatMoney(balance.nextExpiry.amountMicroUsd)} free credit expires {balance.nextExpiry.at.toISOString().slice(0, 10)}
+              </>
+            )}
           </div>
           {balance.reservedMicroUsd > 0n && (
             <div className="muted" data-testid="reserved">

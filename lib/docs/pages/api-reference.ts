@@ -52,7 +52,7 @@ export const ENDPOINTS: { method: "GET" | "POST" | "DELETE"; path: string; what:
   {
     method: "GET",
     path: "/v1/credits",
-    what: "Your balance (`balance_micro_usd`, `balance`), what is held for requests in flight (`reserved_micro_usd`; while you send several requests a second this includes a block of up to $2 set aside for them, returned half a second after you stop), what you can spend (`available_micro_usd`), and the key's spend limit. It always includes the charges of your answers already received.",
+    what: "Your balance (`balance_micro_usd`, `balance`), what is held for requests in flight (`reserved_micro_usd`; while you send several requests a second this includes a block of up to $2 set aside for them, returned half a second after you stop), what you can spend (`available_micro_usd`), the balance's two kinds (`promotional_micro_usd`: free credit and grants, spent first and expiring, the soonest in `promotional_next_expiry`; `paid_micro_usd`: top-ups), and the key's spend limit. It always includes the charges of your answers already received.",
   },
 ];
 
