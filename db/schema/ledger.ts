@@ -130,6 +130,10 @@ export const usageEvents = pgTable(
     provider: text("provider"),
     providerAttempts: integer("provider_attempts").notNull().default(0),
     errorCode: text("error_code"),
+    // What the provider that answered charges us for this request: its reported units × the
+    // model's configured `cost` (lib/billing/provider-cost.ts), computed at settle. Null when
+    // no cost is configured (and for the built-in simulators). For the margin report.
+    providerCostMicroUsd: bigint("provider_cost_micro_usd", { mode: "bigint" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { z } from "zod";
-import { MODALITIES, type CatalogModel, type ProviderConfig } from "./types";
+import { MODALITIES, type CatalogModel, type ProviderConfig, type ProviderRoute } from "./types";
 
 // Upstream providers and the models they serve, from configuration. Two ways, usable together:
 //
@@ -13,6 +13,7 @@ import { MODALITIES, type CatalogModel, type ProviderConfig } from "./types";
 //                   "providers": [{"provider": "openai", "model": "gpt-4o-mini-2024-07-18"}, {"provider": "backup"}],
 //                   "pricing": {"inputMicroUsdPerMTokens": 150000, "outputMicroUsdPerMTokens": 600000,
 //                               "cachedInputMicroUsdPerMTokens": 75000},
+//                   "cost": {"inputMicroUsdPerMTokens": 120000, "outputMicroUsdPerMTokens": 480000},
 //                   "limits": {"contextTokens": 128000, "maxOutputTokens": 16384}, "input": {"images": true}}]}
 //    A model's providers are tried in order; "model" is the id that provider knows it by
 //    (default: the public id). "apiKey" may be given inline, or "apiKeyEnv" names the
@@ -22,17 +23,28 @@ import { MODALITIES, type CatalogModel, type ProviderConfig } from "./types";
 //      "upstreamModel" is the provider's id for the model). Its models may also name other providers.
 //
 // Prices are integer micro-USD (numbers or digit strings). A model without a complete price
-// is refused: nothing is ever served free by omission. Every problem is reported with the
+// is refused: nothing is ever served free by omission. `cost` (optional, same fields as the
+// model's `pricing`, 0 allowed) is what the provider charges us, for the operator's margin
+// report (lib/billing/margin.ts); a route may carry its own `cost` for that provider
+// ("providers": [{"provider": "backup", "cost": {...}}]). Every problem is reported with the
 // path of the bad field, e.g. `PROVIDERS: models.2.pricing.outputMicroUsdPerMTokens: ...`.
 
 const price = z
   .union([z.number().int(), z.string().regex(/^\d+$/)], { error: "must be a whole number of micro-USD (a price is required)" })
   .transform((v) => BigInt(v))
   .refine((v) => v > 0n, "must be a positive whole number of micro-USD");
+// What the provider charges us (`cost`, beside `pricing`): same fields, 0 allowed (a provider
+// may give, say, cached input away).
+const costPrice = z
+  .union([z.number().int(), z.string().regex(/^\d+$/)], { error: "must be a whole number of micro-USD" })
+  .transform((v) => BigInt(v))
+  .refine((v) => v >= 0n, "must be a non-negative whole number of micro-USD");
 const count = z.number().int().positive();
 const ms = z.number().int().positive().max(3_600_000);
 
-const route = z.strictObject({ provider: z.string().min(1), model: z.string().min(1).optional() });
+// A route's `cost` overrides the model's for that provider; validated against the model's
+// modality below (its path is reported like any other).
+const route = z.strictObject({ provider: z.string().min(1), model: z.string().min(1).optional(), cost: z.unknown().optional() });
 
 const base = {
   id: z
@@ -44,13 +56,29 @@ const base = {
   description: z.string().optional(),
 };
 
-const imageRule = z.strictObject({ quality: z.string().min(1).default("*"), size: z.string().min(1).default("*"), microUsdPerImage: price });
+const imageRuleOf = (p: typeof price | typeof costPrice) =>
+  z.strictObject({ quality: z.string().min(1).default("*"), size: z.string().min(1).default("*"), microUsdPerImage: p });
+
+/** Each modality's price fields, with `p` as the price (pricing: positive; cost: non-negative). */
+const priceShapes = (p: typeof price | typeof costPrice) => ({
+  text: z.strictObject({ inputMicroUsdPerMTokens: p, outputMicroUsdPerMTokens: p, cachedInputMicroUsdPerMTokens: p.optional() }),
+  image: z.strictObject({ microUsdPerImage: p, byQualityAndSize: z.array(imageRuleOf(p)).optional() }),
+  video: z.strictObject({ microUsdPerSecond: p }),
+  tts: z.strictObject({ microUsdPerCharacter: p }),
+  embedding: z.strictObject({ inputMicroUsdPerMTokens: p }),
+  stt: z.strictObject({ microUsdPerMinute: p }),
+});
+const costShapes = priceShapes(costPrice);
+const costSchemaOf = (modality: (typeof MODALITIES)[number]) => (modality === "chat" || modality === "completion" ? costShapes.text : costShapes[modality]);
+
+const imageRule = imageRuleOf(price);
 
 const modelSchema = z.discriminatedUnion("modality", [
   z.object({
     ...base,
     modality: z.enum(["chat", "completion"]),
     pricing: z.object({ inputMicroUsdPerMTokens: price, outputMicroUsdPerMTokens: price, cachedInputMicroUsdPerMTokens: price.optional() }),
+    cost: costShapes.text.optional(),
     limits: z
       .object({ contextTokens: count.default(8192), maxOutputTokens: count.default(4096), defaultMaxTokens: count.optional() })
       .default({ contextTokens: 8192, maxOutputTokens: 4096 }),
@@ -60,6 +88,7 @@ const modelSchema = z.discriminatedUnion("modality", [
     ...base,
     modality: z.literal("image"),
     pricing: z.object({ microUsdPerImage: price, byQualityAndSize: z.array(imageRule).optional() }),
+    cost: costShapes.image.optional(),
     limits: z
       .object({ maxImagesPerRequest: count.default(4), sizes: z.array(z.string()).default(["1024x1024"]) })
       .default({ maxImagesPerRequest: 4, sizes: ["1024x1024"] }),
@@ -68,18 +97,21 @@ const modelSchema = z.discriminatedUnion("modality", [
     ...base,
     modality: z.literal("video"),
     pricing: z.object({ microUsdPerSecond: price }),
+    cost: costShapes.video.optional(),
     limits: z.object({ maxSeconds: count.default(20), defaultSeconds: count.default(4) }).default({ maxSeconds: 20, defaultSeconds: 4 }),
   }),
   z.object({
     ...base,
     modality: z.literal("tts"),
     pricing: z.object({ microUsdPerCharacter: price }),
+    cost: costShapes.tts.optional(),
     limits: z.object({ maxInputCharacters: count.default(4096) }).default({ maxInputCharacters: 4096 }),
   }),
   z.object({
     ...base,
     modality: z.literal("embedding"),
     pricing: z.object({ inputMicroUsdPerMTokens: price }),
+    cost: costShapes.embedding.optional(),
     limits: z
       .object({
         maxInputTokens: count.default(8192),
@@ -93,6 +125,7 @@ const modelSchema = z.discriminatedUnion("modality", [
     ...base,
     modality: z.literal("stt"),
     pricing: z.object({ microUsdPerMinute: price }),
+    cost: costShapes.stt.optional(),
     limits: z
       .object({ maxAudioBytes: count.default(25 * 1024 * 1024), maxAudioSeconds: count.default(7200) })
       .default({ maxAudioBytes: 25 * 1024 * 1024, maxAudioSeconds: 7200 }),
@@ -209,8 +242,16 @@ export function parseUpstreamEnv(source: UpstreamEnv): { providers: ProviderConf
   // Models: each routed to known providers.
   const models: CatalogModel[] = [];
   for (const [i, { source: from, m, shorthand }] of rawModels.entries()) {
-    const routes = m.providers
-      ? m.providers.map((r) => ({ provider: r.provider, model: r.model ?? m.upstreamModel ?? m.id }))
+    const routes: ProviderRoute[] = m.providers
+      ? m.providers.map((r, j) => {
+          const out: ProviderRoute = { provider: r.provider, model: r.model ?? m.upstreamModel ?? m.id };
+          if (r.cost !== undefined) {
+            const c = costSchemaOf(m.modality).safeParse(r.cost);
+            if (!c.success) problems.push(...issues(from, c.error).map((line) => line.replace(`${from}: `, `${from}: models.${i}.providers.${j}.cost.`)));
+            else out.cost = c.data as ProviderRoute["cost"];
+          }
+          return out;
+        })
       : shorthand
         ? [{ provider: "upstream", model: m.upstreamModel ?? m.id }]
         : [];

@@ -30,9 +30,19 @@ type Base = {
   routes?: ProviderRoute[];
   /** True for the built-in deterministic simulators. */
   simulator: boolean;
+  /** Upstream only, optional: what the providers charge us (same fields as `pricing`). */
+  cost?: ProviderCost;
 };
 
-export type ProviderRoute = { provider: string; model: string };
+/** What a provider charges us: the model's price fields (same units), for the margin report. */
+export type ProviderCost = Partial<Record<string, bigint | ImagePriceRule[]>>;
+
+export type ProviderRoute = {
+  provider: string;
+  model: string;
+  /** This provider's price to us for the model (overrides the model's `cost`). */
+  cost?: ProviderCost;
+};
 
 export type TextModel = Base & {
   modality: "chat" | "completion";

@@ -57,7 +57,7 @@ export const HELP = `Usage: npm run cli -- <command> [options]
                                                      expires after N days (default FREE_CREDIT_EXPIRES_DAYS, 365; 0 = never)
   adjust        --email E --amount=±USD --reason R [--reference REF]
                                                      signed correction (ledger "adjustment", paid credit); write --amount=-1.50
-                                                     for debits (they take paid credit first, then promotional)
+                                                     for debits (they spend promotional credit first, like usage)
   set-tier      --email E --tier free|elevated|paid
   key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit

@@ -75,7 +75,7 @@ export async function postEntry(db: Queryable, input: PostEntryInput): Promise<P
       throw new InsufficientCreditError(acct.balance - acct.reserved, -input.amountMicroUsd);
     }
     // Credits: promotional ones open a lot (after the lots are brought up to date under this
-    // lock). Debits (negative adjustments) take paid credit first, then promotional.
+    // lock). Debits (negative adjustments) spend like usage: promotional credit first.
     const creditKind = input.amountMicroUsd > 0n ? (input.creditKind ?? defaultCreditKind(input.kind)) : null;
     let promoPart = 0n;
     if (creditKind === "promotional") {
@@ -84,8 +84,7 @@ export async function postEntry(db: Queryable, input: PostEntryInput): Promise<P
       const expiresAt = input.expiresAt === undefined ? promotionalExpiry(new Date()) : input.expiresAt;
       await openLot(tx, { accountId: input.accountId, reference: input.reference, amountMicroUsd: input.amountMicroUsd, expiresAt });
     } else if (input.amountMicroUsd < 0n) {
-      const fromPromo = -input.amountMicroUsd - (acct.balance - acct.promo);
-      if (fromPromo > 0n) promoPart = -fromPromo;
+      promoPart = -(acct.promo < -input.amountMicroUsd ? acct.promo : -input.amountMicroUsd);
     }
     await tx
       .update(billingAccounts)

@@ -248,11 +248,13 @@ describe(`credit kinds on ${process.env.TEST_DB ?? "postgres"}`, () => {
     await expectBalanced(accountId);
   });
 
-  it("a negative adjustment takes paid credit first, then promotional", async () => {
+  it("a negative adjustment spends like usage: promotional credit first, then paid", async () => {
     const { accountId } = await makeAccount(t.db);
-    await topUp(accountId, 1_000_000n);
+    await topUp(accountId, 5_000_000n);
     await postEntry(t.db, { accountId, kind: "adjustment", amountMicroUsd: -3_000_000n, reference: newId("evt"), description: "fix" });
-    expect(await parts(accountId)).toMatchObject({ balanceMicroUsd: 8_000_000n, promotionalMicroUsd: 8_000_000n, paidMicroUsd: 0n });
+    expect(await parts(accountId)).toMatchObject({ balanceMicroUsd: 12_000_000n, promotionalMicroUsd: 7_000_000n, paidMicroUsd: 5_000_000n });
+    await postEntry(t.db, { accountId, kind: "adjustment", amountMicroUsd: -9_000_000n, reference: newId("evt"), description: "fix" });
+    expect(await parts(accountId)).toMatchObject({ balanceMicroUsd: 3_000_000n, promotionalMicroUsd: 0n, paidMicroUsd: 3_000_000n });
     await expectBalanced(accountId);
   });
 

@@ -15,7 +15,7 @@ import { AccountNotFoundError } from "./errors";
 // promotional grants. Refunds and disputes take back paid credit only (./reversals.ts);
 // what the paid credit cannot cover is owed, so an account whose paid credit is gone is
 // frozen even while promotional credit is left (that credit is not taken, it keeps its
-// expiry). Negative adjustments take paid credit first, then promotional.
+// expiry). Negative adjustments spend like usage: promotional credit first.
 //
 // Lots. Each promotional grant is a credit lot with an expiry (FREE_CREDIT_EXPIRES_DAYS
 // after the grant, default 365; 0 = never). The hot path (settles, in batches) only lowers

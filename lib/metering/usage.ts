@@ -1,3 +1,5 @@
+import { providerCostMicroUsd } from "@/lib/billing/provider-cost";
+import type { CatalogModel } from "@/lib/catalog";
 import type { UsageRecord } from "@/lib/ledger";
 import type { Units } from "./cost";
 
@@ -7,7 +9,8 @@ import type { Units } from "./cost";
 
 export type UsageOutcome = {
   keyId: string | null;
-  model: { id: string; modality: string };
+  /** The catalog model (its configured `cost` gives the provider cost), or just its id and modality. */
+  model: CatalogModel | { id: string; modality: string };
   units: Units;
   status?: string;
   httpStatus?: number;
@@ -40,5 +43,6 @@ export function usageRecord(o: UsageOutcome): UsageRecord {
     provider: o.trace?.provider ?? null,
     providerAttempts: o.trace?.attempts ?? 0,
     errorCode: o.errorCode ?? null,
+    providerCostMicroUsd: "pricing" in o.model ? providerCostMicroUsd(o.model, o.trace?.provider, u) : null,
   };
 }
