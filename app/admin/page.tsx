@@ -6,6 +6,8 @@ import { tierInfo } from "@/lib/ratelimit/tiers";
 import { listPendingTierRequests } from "@/lib/tiers";
 import { DecideButtons } from "@/components/tiers/decide-buttons";
 import { EndSessionsForm } from "@/components/settings/end-sessions-form";
+import { marginForRange } from "@/lib/billing/margin";
+import { formatUsd } from "@/lib/money";
 import { decideTierRequestAction, endUserSessionsAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -13,10 +15,12 @@ export const metadata = { title: "Admin · Metered" };
 
 // Only for ADMIN_EMAILS. Other signed-in users get a 403 page saying it is for
 // administrators (app/forbidden.tsx); it shows nothing of the page's data.
-export default async function AdminPage() {
+export default async function AdminPage({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
   const { db, isAdmin, email } = await requireAccount();
   if (!isAdmin) forbidden();
   const pending = await listPendingTierRequests(db);
+  const { from, to, report: margin, error: marginError } = await marginForRange(db, await searchParams);
+  const usd6 = (m: bigint | null, uncosted = 0) => (m === null ? `unknown (${uncosted} uncosted)` : formatUsd(m, { decimals: 6 }));
   const stats = limiterStats();
   return (
     <>
@@ -71,6 +75,56 @@ export default async function AdminPage() {
         <h2>Sessions</h2>
         <p className="muted">End every session of a user at once (a stolen laptop, a suspected break-in). Their API keys are not affected.</p>
         <EndSessionsForm action={endUserSessionsAction} />
+        <h2>Margin</h2>
+        <form method="get" data-testid="margin-form">
+          <label>
+            From <input type="date" name="from" defaultValue={from} />
+          </label>{" "}
+          <label>
+            to <input type="date" name="to" defaultValue={to} />
+          </label>{" "}
+          <button type="submit">Show</button>
+        </form>
+        {marginError && (
+          <p role="alert" data-testid="margin-error">
+            {marginError}
+          </p>
+        )}
+        {margin && (
+          <table data-testid="margin-table">
+            <thead>
+              <tr>
+                <th>Day (UTC)</th>
+                <th>Model</th>
+                <th>Provider</th>
+                <th>Requests</th>
+                <th>Revenue</th>
+                <th>Provider cost</th>
+                <th>Margin</th>
+              </tr>
+            </thead>
+            <tbody>
+              {margin.rows.map((r) => (
+                <tr key={`${r.day} ${r.model} ${r.provider}`} data-testid="margin-row">
+                  <td>{r.day}</td>
+                  <td>{r.model}</td>
+                  <td>{r.provider}</td>
+                  <td>{r.requests}</td>
+                  <td>{usd6(r.revenueMicroUsd)}</td>
+                  <td>{usd6(r.providerCostMicroUsd)}</td>
+                  <td>{usd6(r.marginMicroUsd, r.uncostedRequests)}</td>
+                </tr>
+              ))}
+              <tr data-testid="margin-total">
+                <th colSpan={3}>Total</th>
+                <th>{margin.total.requests}</th>
+                <th>{usd6(margin.total.revenueMicroUsd)}</th>
+                <th>{usd6(margin.total.providerCostMicroUsd)}</th>
+                <th>{usd6(margin.total.marginMicroUsd, margin.total.uncostedRequests)}</th>
+              </tr>
+            </tbody>
+          </table>
+        )}
         <h2>Rate limiter</h2>
         <p className="muted" data-testid="limiter-stats">
           Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, decided by this instance alone because the store failed {stats.degraded}{" "}

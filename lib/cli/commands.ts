@@ -20,6 +20,7 @@ import {
 import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
+import { marginReport, MarginRangeError } from "@/lib/billing/margin";
 
 export class CliError extends Error {}
 
@@ -62,6 +63,8 @@ export const HELP = `Usage: npm run cli -- <command> [options]
   key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit
   show          --email E [--limit N]                balance (promotional and paid parts), tier, keys and recent ledger entries
+  margin        --from YYYY-MM-DD --to YYYY-MM-DD    per UTC day, model and provider: requests, revenue (billed), provider cost
+                                                     (reported units × configured cost), margin; both days included
   sweep                                              release reservations of crashed processes, expire promotional credit past its
                                                      expiry, delete expired media, revive stale video jobs
 
@@ -181,6 +184,30 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
           `  ${e.createdAt.toISOString()}  ${e.kind.padEnd(10)} ${formatUsd(e.amountMicroUsd, { decimals: 6 }).padStart(14)} ${formatUsd(e.balanceAfterMicroUsd, { decimals: 6 }).padStart(14)}  ${e.reference}  ${e.description}`,
         );
       }
+      return;
+    }
+    case "margin": {
+      const report = await marginReport(db, { from: req(opts, "from"), to: req(opts, "to") }).catch((err) => {
+        throw err instanceof MarginRangeError ? new CliError(err.message) : err;
+      });
+      const usd6 = (m: bigint) => formatUsd(m, { decimals: 6 });
+      const line = (cols: string[]) => out(cols.map((c, i) => (i < 3 ? c.padEnd([10, 24, 12][i]) : c.padStart(i === 3 ? 8 : 15))).join("  "));
+      out(`margin ${report.from} .. ${report.to} (UTC days); provider cost = the provider's reported units × the configured cost`);
+      line(["day", "model", "provider", "requests", "revenue", "provider cost", "margin"]);
+      const margin = (m: bigint | null, uncosted: number) => (m === null ? `unknown (${uncosted} uncosted)` : usd6(m));
+      for (const r of report.rows) {
+        line([
+          r.day,
+          r.model,
+          r.provider,
+          String(r.requests),
+          usd6(r.revenueMicroUsd),
+          usd6(r.providerCostMicroUsd),
+          margin(r.marginMicroUsd, r.uncostedRequests),
+        ]);
+      }
+      const t = report.total;
+      line(["total", "", "", String(t.requests), usd6(t.revenueMicroUsd), usd6(t.providerCostMicroUsd), margin(t.marginMicroUsd, t.uncostedRequests)]);
       return;
     }
     case "sweep": {
