@@ -1,5 +1,6 @@
 import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
+import { freeCreditExpiresDays } from "@/lib/ledger/credit-kinds";
 import { centsToMicro, formatUsd } from "@/lib/money";
 import { TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { creditsCurlSample } from "../examples";
@@ -30,6 +31,13 @@ export const freeCredit: DocPageSource = {
       "). It shows in your billing history as a grant.",
     ),
     p(
+      "Free credit (and any credit we grant you) is promotional: it is spent before credit you paid for, the credit that expires soonest first, and ",
+      freeCreditExpiresDays() === 0
+        ? "it does not expire."
+        : `what is left of it expires ${freeCreditExpiresDays()} days after it was granted (an "expired" line in your billing history; the dashboard shows the date).`,
+      " Refunds and disputes of a top-up only ever take back paid credit.",
+    ),
+    p(
       "New accounts start on the ",
       strong(TIERS_BY_ID.free.name),
       " tier: ",
@@ -41,7 +49,21 @@ export const freeCredit: DocPageSource = {
     h2("Check your balance"),
     p("The dashboard shows it, and so does the API (amounts in micro-USD are exact integers; 1 USD = 1,000,000):"),
     { kind: "code", lang: "bash", text: creditsCurlSample(origin).code, run: "shell" },
-    p("The answer carries ", code("balance_micro_usd"), " and ", code("balance"), " (USD), plus what requests in flight are holding (", code("reserved"), ")."),
+    p(
+      "The answer carries ",
+      code("balance_micro_usd"),
+      " and ",
+      code("balance"),
+      " (USD), what requests in flight are holding (",
+      code("reserved"),
+      "), and the balance's two parts: ",
+      code("promotional_micro_usd"),
+      " (free credit, with ",
+      code("promotional_next_expiry"),
+      ") and ",
+      code("paid_micro_usd"),
+      ".",
+    ),
     h2("When it is used up"),
     p(
       "The next request that your balance cannot cover is refused with ",
