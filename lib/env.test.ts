@@ -39,3 +39,24 @@ describe("APP_URL", () => {
     expect(() => appOrigin("http://evil.example/")).toThrow(ConfigError);
   });
 });
+
+describe("FREE_CREDIT_EXPIRES_DAYS", () => {
+  it("is a whole number of days from 0 (never) to 36500, validated like the other variables", () => {
+    expect(parseEnv({ FREE_CREDIT_EXPIRES_DAYS: "30" }).FREE_CREDIT_EXPIRES_DAYS).toBe(30);
+    expect(parseEnv({ FREE_CREDIT_EXPIRES_DAYS: "0" }).FREE_CREDIT_EXPIRES_DAYS).toBe(0);
+    expect(parseEnv({}).FREE_CREDIT_EXPIRES_DAYS).toBeUndefined();
+    expect(() => parseEnv({ FREE_CREDIT_EXPIRES_DAYS: "-1" })).toThrow(/FREE_CREDIT_EXPIRES_DAYS/);
+    expect(() => parseEnv({ FREE_CREDIT_EXPIRES_DAYS: "1.5" })).toThrow(/FREE_CREDIT_EXPIRES_DAYS/);
+    expect(() => parseEnv({ FREE_CREDIT_EXPIRES_DAYS: "soon" })).toThrow(/FREE_CREDIT_EXPIRES_DAYS/);
+  });
+
+  it("sets when promotional credit expires (0: never)", async () => {
+    Object.assign(process.env, { FREE_CREDIT_EXPIRES_DAYS: "30" });
+    vi.resetModules();
+    const { promotionalExpiry, freeCreditExpiresDays } = await import("./ledger/credit-kinds");
+    expect(freeCreditExpiresDays()).toBe(30);
+    const at = new Date("2026-01-01T00:00:00Z");
+    expect(promotionalExpiry(at)?.toISOString()).toBe("2026-01-31T00:00:00.000Z");
+    expect(promotionalExpiry(at, 0)).toBeNull();
+  });
+});
