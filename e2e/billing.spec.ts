@@ -25,6 +25,8 @@ test.describe("billing", () => {
 
     await page.goto("/dashboard");
     await expect(page.getByTestId("balance")).toHaveText("$15.00");
+    // The overview shows the balance's two kinds (issue 20 item 2): the free credit and what was paid.
+    await expect(page.getByTestId("credit-parts")).toContainText("$10.00 free credit · $5.00 paid");
     await expect(page.getByTestId("tier")).toHaveText("Paid");
   });
 
