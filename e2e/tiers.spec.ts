@@ -106,3 +106,14 @@ test("docs: the rate-limits page, its markdown twin and /llms.txt", async ({ pag
   expect(llms).toMatch(/\[Rate limits\]\(http:\/\/[^)]+\/docs\/rate-limits\.md\)/);
   expect((await request.get("/docs/nothing-here.md")).status()).toBe(404);
 });
+
+test("the admin page shows the margin report for a range of days, and says why a range is refused", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  await admin.goto("/admin?from=2020-01-01&to=2020-01-07");
+  await expect(admin.getByTestId("margin-table")).toBeVisible();
+  await expect(admin.getByTestId("margin-row")).toHaveCount(0);
+  await expect(admin.getByTestId("margin-total")).toContainText("$0.000000");
+  await admin.goto("/admin?from=2020-01-07&to=2020-01-01");
+  await expect(admin.getByTestId("margin-error")).toHaveText("from (2020-01-07) is after to (2020-01-01)");
+  await expect(admin.getByTestId("margin-table")).toHaveCount(0);
+});
