@@ -20,6 +20,7 @@ import {
   settleBatch,
   settleLeaseBatch,
   settleOwed,
+  startReservationSweeper,
   type Lot,
 } from "./index";
 
@@ -167,6 +168,25 @@ describe(`credit kinds on ${process.env.TEST_DB ?? "postgres"}`, () => {
       ["usage", -1_500_000n],
       ["expiry", -2_500_000n],
     ]);
+    await expectBalanced(accountId);
+  });
+
+  it("the running sweeper expires promotional credit past its date", async () => {
+    const { accountId } = await makeAccount(t.db);
+    await t.db
+      .update(creditLots)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(creditLots.accountId, accountId));
+    const logs: string[] = [];
+    const sweeper = startReservationSweeper(async () => t.db, { intervalMs: 3_600_000, log: (m) => logs.push(m) });
+    try {
+      await sweeper.sweepNow();
+    } finally {
+      sweeper.stop();
+    }
+    expect(sweeper.stats().expiredEntries).toBeGreaterThanOrEqual(1);
+    expect(logs.some((l) => l.startsWith("[sweeper] expired promotional credit"))).toBe(true);
+    expect(await parts(accountId)).toMatchObject({ balanceMicroUsd: 0n, promotionalMicroUsd: 0n });
     await expectBalanced(accountId);
   });
 
