@@ -4,6 +4,7 @@ import { getCatalog, type Catalog, type CatalogModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import type { Units } from "@/lib/metering/cost";
 import { openMeter, type Meter } from "@/lib/metering/meter";
+import { creditHeaders, spendableMicroUsd } from "@/lib/metering/credit-headers";
 import { errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
@@ -63,6 +64,15 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     let db: Db | undefined;
     let key: ApiKeyPrincipal | undefined;
     let attemptedModel: string | null = null;
+    // x-credit-remaining: read once the hold is in force (alongside the model call), or at the answer.
+    let spendableRead: Promise<bigint | null> | null = null;
+    const setCreditHeaders = async () => {
+      if (!db || !key) return;
+      const spendable = await (spendableRead ?? spendableMicroUsd(db, key.accountId).catch(() => null));
+      if (spendable === null) return;
+      const held = meters.length ? meters.reduce((sum, m) => sum + m.reservedMicroUsd, 0n) : null;
+      for (const [k, v] of Object.entries(creditHeaders(spendable, held))) headers.set(k, v);
+    };
     try {
       db = await getDb();
       key = await authenticate(db, req);
@@ -103,6 +113,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
             },
           });
           meters.push(meter);
+          spendableRead ??= spendableMicroUsd(conn, principal.accountId).catch(() => null);
           return meter;
         },
       };
@@ -113,6 +124,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
           await m.release({ status: "unsettled", httpStatus: res.status });
         }
       }
+      await setCreditHeaders();
       return withHeaders(res, headers);
     } catch (err) {
       const { error, unexpected } = toApiError(err, requestId);
@@ -146,6 +158,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
           message: error.message,
         });
       }
+      if (error.code !== "service_unavailable") await setCreditHeaders();
       return errorResponse(error, headers);
     }
   };

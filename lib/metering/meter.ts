@@ -18,7 +18,7 @@ import { freeUnusedLeases, holdFromLease, releaseAllLeases, type LeaseHold } fro
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import type { DeferredHold } from "./deferred";
 import { periodEnd, periodStart, type SpendLimitPeriod } from "./spend-limits";
-import { usageRecord } from "./usage";
+import { usageRecord, type UnitsSource } from "./usage";
 import type { ProviderTrace } from "@/lib/providers/upstream/routing";
 
 export { afterSettleIdle } from "./after-settle";
@@ -74,7 +74,15 @@ export function settleCommitOf(requestId: string): Promise<unknown> | undefined 
   return pendingByRequest.get(requestId);
 }
 
-export type SettleInput = { units: Units; status?: string; httpStatus?: number; aborted?: boolean; errorCode?: string };
+export type SettleInput = {
+  units: Units;
+  /** Where the units came from (usage event, and the answer's usage.cost_source): the provider's report unless said otherwise. */
+  source?: UnitsSource;
+  status?: string;
+  httpStatus?: number;
+  aborted?: boolean;
+  errorCode?: string;
+};
 export type SettleOutcome = { costMicroUsd: bigint; chargedMicroUsd: bigint };
 
 export class Meter {

@@ -7,7 +7,8 @@ import { meteredStreamResponse } from "./metered-stream";
 import type { TextKind, TextProvider, TextRequest } from "./types";
 import { upstreamTextProvider } from "./upstream";
 import { checkTextParameters } from "./parameters";
-import { inputTokensToHold } from "./tokens";
+import { estimatePromptTokens, inputTokensToHold, promptTokenBound } from "./prompt-bound";
+import { upstreamBody } from "./upstream";
 import { mediaInputTokens } from "./vision";
 import type { TextUsage } from "./types";
 import type { Catalog, TextModel } from "@/lib/catalog";
@@ -22,8 +23,6 @@ export type TextEndpointInput = {
   stream: boolean;
   includeUsage: boolean;
   maxCost?: unknown;
-  /** Our tokenizer's count of the prompt. */
-  inputTokens: number;
 };
 
 export function textProviderFor(model: TextModel, catalog: Catalog): TextProvider {
@@ -61,12 +60,26 @@ export function outputCap(model: TextModel, inputTokens: number, requested: numb
   return requested;
 }
 
+/**
+ * The input tokens held for a text request: for an upstream model, the bound of what any of
+ * its providers can bill for the body it is sent (the longest provider model id assumed);
+ * for a simulator, its own exact count.
+ */
+export function textInputHold(model: TextModel, body: Record<string, unknown>, estimate: number, mediaTokens: number): number {
+  return inputTokensToHold(model, estimate, () => {
+    const longestId = (model.routes ?? []).reduce((id, r) => (Buffer.byteLength(r.model) > Buffer.byteLength(id) ? r.model : id), model.id);
+    return promptTokenBound(upstreamBody(body, longestId), mediaTokens);
+  });
+}
+
 /** Chat and completions, plain or streamed: reserve, run, settle, answer. */
 export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpointInput): Promise<Response> {
   const model = resolveModel(ctx.catalog, input.model, input.kind) as TextModel;
   checkTextParameters(input.kind, input.body, model);
   // Image and audio parts: refused on models that do not take them, else their worst case counts as input.
-  const inputTokens = input.inputTokens + (input.kind === "chat" ? mediaInputTokens((input.body.messages as { content?: unknown }[]) ?? [], model) : 0);
+  const mediaTokens = input.kind === "chat" ? mediaInputTokens((input.body.messages as { content?: unknown }[]) ?? [], model) : 0;
+  // Our tokenizer's count of every prompt field: the context check, and the bill when the provider reports no usage.
+  const inputTokens = estimatePromptTokens(input.kind, input.body) + mediaTokens;
   const maxTokens = outputCap(model, inputTokens, input.maxTokens);
   const choices = typeof input.body.n === "number" && input.body.n > 1 ? input.body.n : 1;
   const maxCostMicroUsd = maxCostFrom(ctx.req, input.maxCost);
@@ -74,7 +87,7 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
 
   const meter = await ctx.openMeter({
     model,
-    worstCase: { inputTokens: inputTokensToHold(model, inputTokens), outputTokens: maxTokens * choices },
+    worstCase: { inputTokens: textInputHold(model, input.body, inputTokens, mediaTokens), outputTokens: maxTokens * choices },
     maxCostMicroUsd,
   });
 
@@ -94,7 +107,7 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
 
   if (!input.stream) {
     const result = await provider.complete(req);
-    const { chargedMicroUsd } = await meter.settle({ units: result.usage });
+    const { chargedMicroUsd } = await meter.settle({ units: result.usage, source: result.usage.source });
     return json({ ...result.body, usage: usageBody(result.usage, chargedMicroUsd) });
   }
 
@@ -136,6 +149,6 @@ export function usageBody(usage: TextUsage, chargedMicroUsd: bigint) {
     total_tokens: usage.inputTokens + usage.outputTokens,
     ...(usage.promptDetails ? { prompt_tokens_details: usage.promptDetails } : {}),
     ...(usage.completionDetails ? { completion_tokens_details: usage.completionDetails } : {}),
-    ...costFields(chargedMicroUsd),
+    ...costFields(chargedMicroUsd, usage.source ?? "provider"),
   };
 }
