@@ -8,6 +8,9 @@ import { sseEvents } from "@/tests/contract/openapi-validator";
 import { everyBytePromptTokens, FAKE_USAGE, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
 import { integrationApp } from "@/tests/helpers/fixture";
 import { rawCall } from "@/tests/helpers/media";
+import { CSV_COLUMNS, csvRow } from "@/lib/usage/csv";
+import { parseUsageFilters } from "@/lib/usage/filters";
+import { listRequestLog } from "@/lib/usage/request-log";
 
 // Billed = what the provider reported (issue 20, item 1), against the strict fake provider's
 // "bytes" mode, which bills EVERY byte of the request body as a prompt token (the greediest
@@ -37,6 +40,13 @@ beforeAll(async () => {
       upstreamModel: "fake-bytes",
       pricing: { inputMicroUsdPerMTokens: 1_000_000, outputMicroUsdPerMTokens: 3_000_000 },
     },
+    ...["break", "500"].map((b) => ({
+      id: `fake/${b}`,
+      modality: "chat",
+      upstreamModel: `fake-${b}`,
+      pricing: { inputMicroUsdPerMTokens: 2_000_000, outputMicroUsdPerMTokens: 8_000_000 },
+      limits: { contextTokens: 8192, maxOutputTokens: 1024 },
+    })),
     {
       id: "fake/nousage",
       modality: "chat",
@@ -235,6 +245,34 @@ describe(`billed = what the provider reported, every field (${process.env.TEST_D
       .from(usageEvents)
       .where(eq(usageEvents.requestId, r.res.headers.get("x-request-id")!));
     expect(ev).toMatchObject({ unitsSource: "estimate", billingState: "billed", costMicroUsd: BigInt(r.body.usage.cost_micro_usd) });
+  });
+
+  it("where each charge came from: billed / partial / free with the units' source and provider, in the request log and the CSV export", async () => {
+    const a = await makeAccountWithKey(app.db);
+    const call = (model: string, extra: Record<string, unknown> = {}) =>
+      rawCall("/v1/chat/completions", {
+        method: "POST",
+        key: a.secret,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [user("hi")], ...extra }),
+      });
+    const billed = await call("fake/bytes");
+    const partial = await call("fake/break", { stream: true }); // the provider drops the stream after 5 chunks
+    const free = await call("fake/500"); // the provider fails before any work: released
+    expect([billed.status, partial.status, free.status]).toEqual([200, 200, 502]);
+    expect(free.res.headers.get("x-credit-held")).not.toBeNull();
+
+    const log = await listRequestLog({ db: app.db, accountId: a.accountId, filters: parseUsageFilters({ range: "7d" }) });
+    const byId = new Map(log.rows.map((r) => [r.requestId, r]));
+    const row = (r: { res: Response }) => byId.get(r.res.headers.get("x-request-id")!)!;
+    expect(row(billed)).toMatchObject({ billingState: "billed", unitsSource: "provider", provider: "upstream" });
+    expect(row(partial)).toMatchObject({ billingState: "partial", unitsSource: "estimate", provider: "upstream" });
+    expect(row(partial).costMicroUsd > 0n).toBe(true);
+    expect(row(free)).toMatchObject({ billingState: "free", costMicroUsd: 0n });
+
+    const at = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+    const cells = csvRow(row(partial)).split(",");
+    expect([cells[at("billing_state")], cells[at("units_source")], cells[at("provider")]]).toEqual(["partial", "estimate", "upstream"]);
   });
 
   it("property: for random request bodies, the hold covers what the provider bills and the charge is what it reports", async () => {
