@@ -4,7 +4,8 @@ import { getCatalog, type Catalog, type CatalogModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import type { Units } from "@/lib/metering/cost";
 import { openMeter, type Meter } from "@/lib/metering/meter";
-import { creditHeaders, spendableMicroUsd } from "@/lib/metering/credit-headers";
+import { creditHeaders } from "@/lib/metering/credit-headers";
+import { spendableMicroUsd } from "@/lib/metering/credits";
 import { errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
@@ -54,8 +55,14 @@ export function apiResponseHeaders(requestId: string): Headers {
  * hook, a typed context, and one catch that turns anything thrown into the OpenAI error
  * shape. Every response, error or not, carries x-request-id and the rate-limit headers.
  */
-export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext<P>) => Promise<Response>) {
-  return async function route(req: Request, routeCtx?: RouteContext<P>): Promise<Response> {
+export type ApiHandler<P = Record<string, string>> = (ctx: ApiContext<P>) => Promise<Response>;
+
+/** A wrapped route; its handler is kept for POST /v1/quote, which runs it up to its hold (lib/api/quote.ts). */
+export type ApiRoute<P = Record<string, string>> = ((req: Request, routeCtx?: RouteContext<P>) => Promise<Response>) & { handler: ApiHandler<P> };
+
+export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): ApiRoute<P> {
+  return Object.assign(route, { handler });
+  async function route(req: Request, routeCtx?: RouteContext<P>): Promise<Response> {
     const startedAt = performance.now();
     const requestId = newId("req");
     const headers = apiResponseHeaders(requestId);
@@ -161,7 +168,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (error.code !== "service_unavailable") await setCreditHeaders();
       return errorResponse(error, headers);
     }
-  };
+  }
 }
 
 function withHeaders(res: Response, extra: Headers): Response {

@@ -1,7 +1,4 @@
-import type { Db } from "@/db/client";
-import { readBalance } from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
-import { unusedLeaseCreditMicroUsd } from "./credit-lease";
 
 // What every /v1 answer tells about the account's credit (docs: lib/docs/pages/billing.ts):
 //   x-credit-remaining  spendable USD after this request's hold: the balance minus every
@@ -10,7 +7,8 @@ import { unusedLeaseCreditMicroUsd } from "./credit-lease";
 //   x-credit-held       on answers that held credit: the hold (the worst case) in USD.
 // The balance is read when the hold is in force (the wrapper starts the read as the meter
 // opens, so it runs alongside the model call and adds no latency), or at the answer when the
-// request held nothing.
+// request held nothing (spendableMicroUsd, ./credits.ts). This module stays free of database
+// code: the docs pages read its table.
 
 export const CREDIT_REMAINING_HEADER = "x-credit-remaining";
 export const CREDIT_HELD_HEADER = "x-credit-held";
@@ -27,13 +25,6 @@ export const CREDIT_HEADER_DOCS = [
       "On answers that held credit: the hold in USD (the request's worst case, reserved before any model work). The charge, never more, is in usage.cost.",
   },
 ] as const;
-
-/** Spendable µ$ of the account now (never negative). */
-export async function spendableMicroUsd(db: Db, accountId: string): Promise<bigint> {
-  const { availableMicroUsd } = await readBalance(db, accountId);
-  const spendable = availableMicroUsd + unusedLeaseCreditMicroUsd(db, accountId);
-  return spendable > 0n ? spendable : 0n;
-}
 
 export function creditHeaders(spendable: bigint, heldMicroUsd: bigint | null): Record<string, string> {
   return {

@@ -3,6 +3,7 @@ import { API_KEY_PREFIX } from "@/lib/api-keys";
 import { getCatalog } from "@/lib/catalog";
 import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
 import { COST_HEADER, COST_MICRO_HEADER } from "@/lib/metering/cost";
+import { CREDIT_HEADER_DOCS } from "@/lib/metering/credit-headers";
 import { RATE_LIMIT_HEADERS } from "@/lib/ratelimit/tiers";
 import { TEXT_PARAMETERS } from "@/lib/providers/text/parameters";
 import { RESPONSES_PARAMETERS } from "@/lib/responses/translate";
@@ -170,6 +171,7 @@ export const apiReference: DocPageSource = {
           ["Every response once the key is known (", link("Rate limits", "/docs/rate-limits"), ")."],
         ],
         [[code("retry-after")], ["429 responses."]],
+        ...CREDIT_HEADER_DOCS.map((h) => [[code(h.name)], [h.description]]),
         [[code(COST_HEADER), ", ", code(COST_MICRO_HEADER)], ["Audio and video content responses, whose cost cannot be in a JSON body."]],
       ],
     },
