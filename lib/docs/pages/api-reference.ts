@@ -39,6 +39,11 @@ export const ENDPOINTS: { method: "GET" | "POST" | "DELETE"; path: string; what:
   },
   { method: "POST", path: "/v1/videos", what: "Start a video generation job." },
   {
+    method: "POST",
+    path: "/v1/quote",
+    what: 'A price before the call: `{"path": "/v1/chat/completions", "body": {…}}` (any of the POST endpoints above with the body you would send; a transcription\'s audio as base64 in `body.file`) answers the worst case the request would hold (`worst_case_cost`, `worst_case_cost_micro_usd`), the `units` assumed, `affordable` (and `refusals`: the 402 codes it would get now) and `credit_remaining`. Same checks and errors as the request itself; no model is called and nothing is charged.',
+  },
+  {
     method: "GET",
     path: "/v1/videos",
     what: "List your video jobs, newest first: `limit` (0-100, default 20), `order` (`asc`/`desc`), `after` (the previous page's `last_id`) until `has_more` is false.",
