@@ -1,6 +1,6 @@
 import type { Db } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { CatalogModel } from "@/lib/catalog";
 import {
   InsufficientCreditError,

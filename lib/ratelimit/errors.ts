@@ -1,5 +1,5 @@
 import type { Tier } from "@/db/schema/accounts";
-import { ApiError, type OpenAIErrorBody } from "@/lib/api/errors";
+import { ApiError, type OpenAIErrorBody } from "@/lib/errors";
 import { nextTier, tierInfo } from "./tiers";
 
 // The 429, in the OpenAI error shape with OpenAI's type for request-rate limits

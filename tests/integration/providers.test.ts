@@ -7,7 +7,7 @@ import { auditAccount, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
 import { renderImage } from "@/lib/providers/local/media/image";
 import { countChatTokens } from "@/lib/providers/text/tokens";
-import { textInputHold } from "@/lib/providers/text/endpoint";
+import { textInputHold } from "@/lib/providers/text/prompt-bound";
 import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { FAKE_CACHED, FAKE_PIECES, FAKE_REASONING_TOKENS, FAKE_TEXT, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";

@@ -6,7 +6,7 @@ import { countTokens } from "gpt-tokenizer";
 import { getCatalog } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
 import { countChatTokens } from "@/lib/providers/text/tokens";
-import { textInputHold } from "@/lib/providers/text/endpoint";
+import { textInputHold } from "@/lib/providers/text/prompt-bound";
 import type { TextModel } from "@/lib/catalog";
 import { appFetch } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";

@@ -1,5 +1,5 @@
 import { readJson, withApiKey, otherMethods } from "@/lib/api";
-import { runTextRequest } from "@/lib/providers/text/endpoint";
+import { runTextRequest } from "@/lib/api/text-request";
 import { completionBody } from "./schema";
 
 export const dynamic = "force-dynamic";

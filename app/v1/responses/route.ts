@@ -1,5 +1,5 @@
 import { ApiError, json, readJson, withApiKey, otherMethods } from "@/lib/api";
-import { runTextRequest } from "@/lib/providers/text/endpoint";
+import { runTextRequest } from "@/lib/api/text-request";
 import { outputMessage, responseObject, responseUsage, type ResponseShell } from "@/lib/responses/response-object";
 import { responsesEventStream } from "@/lib/responses/stream";
 import { toChatRequest } from "@/lib/responses/translate";

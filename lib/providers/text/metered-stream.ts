@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { Meter } from "@/lib/metering/meter";
 import { countTextTokens } from "./tokens";
 import type { StreamEvents, TextUsage } from "./types";

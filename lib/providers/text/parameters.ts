@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { TextModel } from "@/lib/catalog";
 import type { TextKind } from "./types";
 

@@ -1,6 +1,7 @@
 import type { TextModel } from "@/lib/catalog";
 import { countChatTokens, countTextTokens, type ChatMessageLike } from "./tokens";
 import type { TextKind } from "./types";
+import { upstreamBody } from "./upstream";
 
 // How many input tokens a text request can be billed, before it runs. Two numbers:
 //
@@ -87,4 +88,16 @@ export function estimatePromptTokens(kind: TextKind, body: Obj): number {
 /** The input tokens to hold: the bound for upstream models, the exact count for simulators. */
 export function inputTokensToHold(model: TextModel, estimate: number, bound: () => number): number {
   return model.provider === "local" ? estimate : Math.max(estimate, bound());
+}
+
+/**
+ * The input tokens held for a text request: for an upstream model, the bound of what any of
+ * its providers can bill for the body it is sent (the longest provider model id assumed);
+ * for a simulator, its own exact count.
+ */
+export function textInputHold(model: TextModel, body: Record<string, unknown>, estimate: number, mediaTokens: number): number {
+  return inputTokensToHold(model, estimate, () => {
+    const longestId = (model.routes ?? []).reduce((id, r) => (Buffer.byteLength(r.model) > Buffer.byteLength(id) ? r.model : id), model.id);
+    return promptTokenBound(upstreamBody(body, longestId), mediaTokens);
+  });
 }

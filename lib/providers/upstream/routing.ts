@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { Catalog, CatalogModel, ProviderConfig } from "@/lib/catalog";
 import { processSingleton } from "@/lib/process";
 import { CircuitBreaker } from "./breaker";

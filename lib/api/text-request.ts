@@ -1,17 +1,20 @@
-import { ApiError } from "@/lib/api/errors";
-import { json, maxCostFrom, resolveModel } from "@/lib/api/request-helpers";
-import type { ApiContext } from "@/lib/api/with-api-key";
+import type { TextModel } from "@/lib/catalog";
 import { costFields } from "@/lib/metering/cost";
-import { localTextProvider } from "./local";
-import { meteredStreamResponse } from "./metered-stream";
-import type { TextKind, TextProvider, TextRequest } from "./types";
-import { upstreamTextProvider } from "./upstream";
-import { checkTextParameters } from "./parameters";
-import { estimatePromptTokens, inputTokensToHold, promptTokenBound } from "./prompt-bound";
-import { upstreamBody } from "./upstream";
-import { mediaInputTokens } from "./vision";
-import type { TextUsage } from "./types";
-import type { Catalog, TextModel } from "@/lib/catalog";
+import { ApiError } from "@/lib/errors";
+import { meteredStreamResponse } from "@/lib/providers/text/metered-stream";
+import { checkTextParameters } from "@/lib/providers/text/parameters";
+import { estimatePromptTokens, textInputHold } from "@/lib/providers/text/prompt-bound";
+import { textProviderFor } from "@/lib/providers/text/provider";
+import type { TextKind, TextRequest, TextUsage } from "@/lib/providers/text/types";
+import { mediaInputTokens } from "@/lib/providers/text/vision";
+import { json, maxCostFrom, resolveModel } from "./request-helpers";
+import type { ApiContext } from "./with-api-key";
+
+// One text request, from its validated body to its answer: the checks that can refuse it
+// (parameters, media, context), the hold, the provider's run, the settle and the answer's
+// usage. Chat, completions and the Responses API (which translates to chat) all come here.
+// It sits beside the wrapper because it is per-request orchestration with the wrapper's
+// context; the providers (lib/providers/text) only call models.
 
 export type TextEndpointInput = {
   kind: TextKind;
@@ -24,11 +27,6 @@ export type TextEndpointInput = {
   includeUsage: boolean;
   maxCost?: unknown;
 };
-
-export function textProviderFor(model: TextModel, catalog: Catalog): TextProvider {
-  if (model.provider === "local") return localTextProvider;
-  return upstreamTextProvider(catalog);
-}
 
 /**
  * The most output tokens one choice can produce: the client's cap (refused if above the
@@ -58,18 +56,6 @@ export function outputCap(model: TextModel, inputTokens: number, requested: numb
     );
   }
   return requested;
-}
-
-/**
- * The input tokens held for a text request: for an upstream model, the bound of what any of
- * its providers can bill for the body it is sent (the longest provider model id assumed);
- * for a simulator, its own exact count.
- */
-export function textInputHold(model: TextModel, body: Record<string, unknown>, estimate: number, mediaTokens: number): number {
-  return inputTokensToHold(model, estimate, () => {
-    const longestId = (model.routes ?? []).reduce((id, r) => (Buffer.byteLength(r.model) > Buffer.byteLength(id) ? r.model : id), model.id);
-    return promptTokenBound(upstreamBody(body, longestId), mediaTokens);
-  });
 }
 
 /** Chat and completions, plain or streamed: reserve, run, settle, answer. */
