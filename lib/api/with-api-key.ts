@@ -88,7 +88,7 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
       if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
-      const limit = await checkRateLimit({ key, req, requestId });
+      const limit = await checkRateLimit({ key });
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
       if (!limit.allowed) throw rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
