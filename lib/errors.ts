@@ -1,7 +1,7 @@
 // One error class for every layer (metering, providers, the limiter, the HTTP wrapper): a
 // leaf module with no imports, so nothing below the wrapper imports the wrapper's folder
-// (the HTTP side, errorResponse and toApiError, is lib/api/errors.ts). The code decides the HTTP status and the OpenAI
-// `type`; the message is written for the client and must never carry a stack trace, SQL
+// (the HTTP side, errorResponse and toApiError, is lib/api/errors.ts). The code decides
+// the HTTP status and the OpenAI `type`; the message is written for the client and must never carry a stack trace, SQL
 // or an upstream secret. Anything thrown that is not an ApiError becomes a 500 whose
 // message only gives the request id (the details go to the server log).
 
