@@ -68,7 +68,13 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
 
     const tokens = countTokens(text);
     const cost = ceilDiv(BigInt(tokens) * PRICE, 1_000_000n);
-    expect(viaFloat.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost), cost_source: "provider" });
+    expect(viaFloat.usage).toEqual({
+      prompt_tokens: tokens,
+      total_tokens: tokens,
+      cost: Number(cost) / 1e6,
+      cost_micro_usd: Number(cost),
+      cost_source: "provider",
+    });
     const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - 2n * cost, 0n, true]);
     const events = await app.db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
