@@ -122,6 +122,13 @@ export class Meter {
     this.done ??= (() => {
       const cost = costMicroUsd(this.model, input.units);
       const charged = cost < this.reservedMicroUsd ? cost : this.reservedMicroUsd;
+      // The hold is a true upper bound of what a provider can report (lib/providers/text/
+      // prompt-bound.ts), so this cap only binds on a report beyond it: said, not silent.
+      if (cost > this.reservedMicroUsd) {
+        console.warn(
+          `[api] ${this.requestId}: ${this.model.id} reported units costing ${cost} µ$, above the hold of ${this.reservedMicroUsd} µ$; charged the hold`,
+        );
+      }
       this.lease?.charge(charged);
       const commit = this.commit(input, cost).then((result) => {
         this.lease?.committed(result?.chargedMicroUsd ?? charged, result?.settled ?? false);
