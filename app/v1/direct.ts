@@ -9,6 +9,7 @@ import * as credits from "./credits/route";
 import * as speech from "./audio/speech/route";
 import * as transcriptions from "./audio/transcriptions/route";
 import * as images from "./images/generations/route";
+import * as quote from "./quote/route";
 
 // The model API's routes with a fixed path, served straight from node:http in production
 // (lib/api/node-adapter.ts; installed by instrumentation-node.ts), by the same route
@@ -30,6 +31,7 @@ export const DIRECT_ROUTES: ReadonlyMap<string, RouteModule> = new Map<string, R
   ["/v1/audio/speech", speech],
   ["/v1/audio/transcriptions", transcriptions],
   ["/v1/images/generations", images],
+  ["/v1/quote", quote],
 ]);
 
 /** Serves the request here if its path and method are in the table; false to leave it to Next.js. */

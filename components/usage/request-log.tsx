@@ -14,6 +14,20 @@ export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "http
   );
 }
 
+const UNITS_FROM: Record<string, string> = { provider: "provider's count", estimate: "our estimate (no usage reported)" };
+
+/** How a request was billed, and where its units came from (and which provider answered). */
+export function BillingSource({ row }: { row: Pick<RequestLogRow, "billingState" | "unitsSource" | "provider"> }) {
+  const from = row.unitsSource ? (UNITS_FROM[row.unitsSource] ?? row.unitsSource) : null;
+  return (
+    <span data-testid="log-billing" data-billing-state={row.billingState} data-units-source={row.unitsSource ?? ""}>
+      {row.billingState}
+      {from && row.billingState !== "free" ? <span className="muted"> · {from}</span> : null}
+      {row.provider ? <span className="muted"> · {row.provider}</span> : null}
+    </span>
+  );
+}
+
 /** The request log: newest first, one page of a keyset-paginated query; refusals included. */
 export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
   return (
@@ -27,6 +41,7 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
             <th>Units</th>
             <th style={{ textAlign: "right" }}>Cost</th>
             <th>Status</th>
+            <th>Billing</th>
             <th style={{ textAlign: "right" }}>Latency</th>
             <th>Aborted</th>
           </tr>
@@ -67,6 +82,9 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
                 ) : (
                   <StatusBadge row={r} />
                 )}
+              </td>
+              <td>
+                <BillingSource row={r} />
               </td>
               <td style={{ textAlign: "right" }}>{r.source === "refused" ? "—" : `${r.latencyMs.toLocaleString("en-US")} ms`}</td>
               <td data-testid="log-aborted">{r.aborted ? <span className="error">yes</span> : <span className="muted">no</span>}</td>

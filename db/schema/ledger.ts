@@ -134,6 +134,12 @@ export const usageEvents = pgTable(
     // model's configured `cost` (lib/billing/provider-cost.ts), computed at settle. Null when
     // no cost is configured (and for the built-in simulators). For the margin report.
     providerCostMicroUsd: bigint("provider_cost_micro_usd", { mode: "bigint" }),
+    // Where the units came from: "provider" (its reported usage, or a simulator's own count)
+    // or "estimate" (no usage reported: our tokenizer's count was billed). Null on events
+    // recorded before it was kept. billing_state: "billed", "partial" (a stream cut short:
+    // what was delivered), "free" (released before any model work: nothing charged).
+    unitsSource: text("units_source"),
+    billingState: text("billing_state").notNull().default("billed"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -30,8 +30,6 @@ const PLUS_ONLY = new Set([
 /** Domains whose documented subaddressing separator is "-" rather than "+". */
 const DASH_ONLY = new Set(["yahoo.com", "ymail.com", "rocketmail.com"]);
 
-export const IDENTITY_RULES = { dotsAndPlus: Object.keys(DOTS_AND_PLUS), plusOnly: [...PLUS_ONLY], dashOnly: [...DASH_ONLY] };
-
 export function splitAddress(email: string): { local: string; domain: string } {
   const e = email.trim().toLowerCase();
   const at = e.lastIndexOf("@");

@@ -7,7 +7,7 @@ import { isDisposableEmail } from "./disposable";
 import { emailIdentity } from "./email-identity";
 import { createUserWithAccount, SIGNUP_CREDIT_MICRO_USD } from "./index";
 
-// The $10.00 free credit (DESIGN.md "Free credit"), granted when an address is verified,
+// The $10.00 free credit (docs/architecture.md, "The product contract"), granted when an address is verified,
 // once per person: once per mailbox identity (./email-identity.ts), never to a throwaway
 // domain, and at most FREE_GRANTS_PER_DAY a day across the installation.
 

@@ -63,11 +63,6 @@ export async function findUserByEmail(db: Queryable, email: string) {
   return row ?? null;
 }
 
-export async function accountForUser(db: Queryable, userId: string) {
-  const [row] = await db.select().from(billingAccounts).where(eq(billingAccounts.ownerUserId, userId));
-  return row ?? null;
-}
-
 /** Changes the account's tier; every instance applies it from the next request on. */
 export async function setTier(db: Queryable, accountId: string, tier: Tier) {
   const updated = await db.update(billingAccounts).set({ tier }).where(eq(billingAccounts.id, accountId)).returning();

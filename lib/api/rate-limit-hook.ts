@@ -13,7 +13,7 @@ export type RateLimitOutcome = {
   retryAfterSeconds?: number;
 };
 
-export async function checkRateLimit(input: { key: ApiKeyPrincipal; req: Request; requestId: string }): Promise<RateLimitOutcome> {
+export async function checkRateLimit(input: { key: ApiKeyPrincipal }): Promise<RateLimitOutcome> {
   const result = await limitApiKey({ keyId: input.key.keyId, tier: input.key.tier });
   const headers = rateLimitHeaders(result);
   delete headers["retry-after"]; // the wrapper sets Retry-After itself on the 429

@@ -4,6 +4,8 @@ import { getCatalog, type Catalog, type CatalogModel } from "@/lib/catalog";
 import { newId } from "@/lib/ids";
 import type { Units } from "@/lib/metering/cost";
 import { openMeter, type Meter } from "@/lib/metering/meter";
+import { creditHeaders } from "@/lib/metering/credit-headers";
+import { spendableMicroUsd } from "@/lib/metering/credits";
 import { errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
@@ -53,8 +55,14 @@ export function apiResponseHeaders(requestId: string): Headers {
  * hook, a typed context, and one catch that turns anything thrown into the OpenAI error
  * shape. Every response, error or not, carries x-request-id and the rate-limit headers.
  */
-export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext<P>) => Promise<Response>) {
-  return async function route(req: Request, routeCtx?: RouteContext<P>): Promise<Response> {
+export type ApiHandler<P = Record<string, string>> = (ctx: ApiContext<P>) => Promise<Response>;
+
+/** A wrapped route; its handler is kept for POST /v1/quote, which runs it up to its hold (lib/api/quote.ts). */
+export type ApiRoute<P = Record<string, string>> = ((req: Request, routeCtx?: RouteContext<P>) => Promise<Response>) & { handler: ApiHandler<P> };
+
+export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): ApiRoute<P> {
+  return Object.assign(route, { handler });
+  async function route(req: Request, routeCtx?: RouteContext<P>): Promise<Response> {
     const startedAt = performance.now();
     const requestId = newId("req");
     const headers = apiResponseHeaders(requestId);
@@ -63,6 +71,15 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     let db: Db | undefined;
     let key: ApiKeyPrincipal | undefined;
     let attemptedModel: string | null = null;
+    // x-credit-remaining: read once the hold is in force (alongside the model call), or at the answer.
+    let spendableRead: Promise<bigint | null> | null = null;
+    const setCreditHeaders = async () => {
+      if (!db || !key) return;
+      const spendable = await (spendableRead ?? spendableMicroUsd(db, key.accountId).catch(() => null));
+      if (spendable === null) return;
+      const held = meters.length ? meters.reduce((sum, m) => sum + m.reservedMicroUsd, 0n) : null;
+      for (const [k, v] of Object.entries(creditHeaders(spendable, held))) headers.set(k, v);
+    };
     try {
       db = await getDb();
       key = await authenticate(db, req);
@@ -71,7 +88,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
-      const limit = await checkRateLimit({ key, req, requestId });
+      const limit = await checkRateLimit({ key });
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
       if (!limit.allowed) throw rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
@@ -103,6 +120,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
             },
           });
           meters.push(meter);
+          spendableRead ??= spendableMicroUsd(conn, principal.accountId).catch(() => null);
           return meter;
         },
       };
@@ -113,6 +131,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
           await m.release({ status: "unsettled", httpStatus: res.status });
         }
       }
+      await setCreditHeaders();
       return withHeaders(res, headers);
     } catch (err) {
       const { error, unexpected } = toApiError(err, requestId);
@@ -146,9 +165,10 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
           message: error.message,
         });
       }
+      if (error.code !== "service_unavailable") await setCreditHeaders();
       return errorResponse(error, headers);
     }
-  };
+  }
 }
 
 function withHeaders(res: Response, extra: Headers): Response {

@@ -60,8 +60,9 @@ describe("exact costs from catalog prices", () => {
   });
 
   it("usage fields and headers: USD number with ≤ 6 decimals and the integer", () => {
-    expect(costFields(123_456n)).toEqual({ cost: 0.123456, cost_micro_usd: 123456 });
-    expect(JSON.stringify(costFields(1n))).toBe('{"cost":0.000001,"cost_micro_usd":1}');
+    expect(costFields(123_456n)).toEqual({ cost: 0.123456, cost_micro_usd: 123456, cost_source: "provider" });
+    expect(costFields(5n, "estimate")).toMatchObject({ cost_micro_usd: 5, cost_source: "estimate" });
+    expect(JSON.stringify(costFields(1n))).toBe('{"cost":0.000001,"cost_micro_usd":1,"cost_source":"provider"}');
     expect(costHeaders(2_500_000n)).toEqual({ "x-cost-usd": "2.5", "x-cost-micro-usd": "2500000" });
   });
 

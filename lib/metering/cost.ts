@@ -95,9 +95,12 @@ export function affordableOutputTokens(model: CatalogModel, inputTokens: number,
   return out > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(out);
 }
 
+/** Where a charge's units came from: the provider's report, or our estimate (none reported). */
+export type CostSource = "provider" | "estimate";
+
 /** The `usage` fields every metered JSON response carries. */
-export function costFields(costMicro: bigint): { cost: number; cost_micro_usd: number } {
-  return { cost: microToUsdNumber(costMicro), cost_micro_usd: Number(costMicro) };
+export function costFields(costMicro: bigint, source: CostSource = "provider"): { cost: number; cost_micro_usd: number; cost_source: CostSource } {
+  return { cost: microToUsdNumber(costMicro), cost_micro_usd: Number(costMicro), cost_source: source };
 }
 
 /** Header names for responses that are not JSON (audio bytes, video content). */

@@ -288,3 +288,14 @@ export async function releaseAllLeases(): Promise<void> {
 export async function leasesIdle(): Promise<void> {
   while (background.size) await Promise.all([...background]);
 }
+
+/**
+ * Credit this instance holds in the account's leases but no request uses: spendable, though
+ * the database counts it as reserved (for x-credit-remaining).
+ */
+export function unusedLeaseCreditMicroUsd(db: Db, accountId: string): bigint {
+  const st = byDb.get(db)?.get(accountId);
+  let free = 0n;
+  for (const lease of st?.all ?? []) if (!lease.retired && lease.free > 0n) free += lease.free;
+  return free;
+}

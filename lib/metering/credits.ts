@@ -1,7 +1,8 @@
-import type { Queryable } from "@/db/client";
+import type { Db, Queryable } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { readCreditParts } from "@/lib/ledger";
 import { microToUsdNumber } from "@/lib/money";
+import { unusedLeaseCreditMicroUsd } from "./credit-lease";
 import { settlesCommitted } from "./meter";
 import { keySpentMicroUsd, periodEnd } from "./spend-limits";
 
@@ -48,4 +49,11 @@ export async function creditsBody(db: Queryable, key: ApiKeyPrincipal, billingUr
     billing_url: billingUrl,
     key: { id: key.keyId, name: key.keyName, spend_limit: spendLimit },
   };
+}
+
+/** Spendable µ$ of the account now (never negative). */
+export async function spendableMicroUsd(db: Db, accountId: string): Promise<bigint> {
+  const { availableMicroUsd } = await readBalance(db, accountId);
+  const spendable = availableMicroUsd + unusedLeaseCreditMicroUsd(db, accountId);
+  return spendable > 0n ? spendable : 0n;
 }

@@ -20,7 +20,24 @@ export type UsageOutcome = {
   errorCode?: string | null;
   /** Upstream models: the provider that served (or last failed) and how many were tried. */
   trace?: { provider: string | null; attempts: number };
+  /** Where the units came from: the provider's report (default) or our estimate. */
+  source?: UnitsSource;
 };
+
+export type UnitsSource = "provider" | "estimate";
+export type BillingState = "billed" | "partial" | "free";
+
+const hasUnits = (u: Units) => Object.values(u).some((v) => typeof v === "number" && v > 0);
+
+/**
+ * billed: the request ran to its end; partial: cut short (client gone, provider failed
+ * mid-way), what was delivered is charged; free: released before any model work.
+ */
+export function billingState(o: Pick<UsageOutcome, "units" | "status" | "aborted">): BillingState {
+  const ok = (o.status ?? "ok") === "ok";
+  if (ok && !o.aborted) return "billed";
+  return hasUnits(o.units) ? "partial" : "free";
+}
 
 export function usageRecord(o: UsageOutcome): UsageRecord {
   const u = o.units;
@@ -44,5 +61,7 @@ export function usageRecord(o: UsageOutcome): UsageRecord {
     providerAttempts: o.trace?.attempts ?? 0,
     errorCode: o.errorCode ?? null,
     providerCostMicroUsd: "pricing" in o.model ? providerCostMicroUsd(o.model, o.trace?.provider, u) : null,
+    unitsSource: o.source ?? "provider",
+    billingState: billingState(o),
   };
 }

@@ -1,9 +1,9 @@
 import type { Tier } from "@/db/schema/accounts";
-import { ApiError, type OpenAIErrorBody } from "@/lib/api/errors";
+import { ApiError, type OpenAIErrorBody } from "@/lib/errors";
 import { nextTier, tierInfo } from "./tiers";
 
 // The 429, in the OpenAI error shape with OpenAI's type for request-rate limits
-// ("requests", lib/api/errors.ts) and code, built here so the /v1 wrapper and the docs page
+// ("requests", lib/errors.ts) and code, built here so the /v1 wrapper and the docs page
 // show the same thing. Client-safe: no server imports.
 
 /** The refusal: what was hit, when to retry (also in Retry-After), and how to get a higher limit. */

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { ChatMessageLike } from "@/lib/providers/text/tokens";
 
 // The Responses API on top of our chat path: a Responses request becomes a chat request

@@ -28,6 +28,9 @@ export const CSV_COLUMNS = [
   "http_status",
   "latency_ms",
   "aborted",
+  "billing_state",
+  "units_source",
+  "provider",
 ] as const;
 
 /** RFC 4180 quoting, and a leading ' on text a spreadsheet would run as a formula. */
@@ -56,6 +59,9 @@ export function csvRow(r: RequestLogRow): string {
     String(r.httpStatus),
     String(r.latencyMs),
     r.aborted ? "true" : "false",
+    csvField(r.billingState),
+    csvField(r.unitsSource ?? ""),
+    csvField(r.provider ?? ""),
   ].join(",");
 }
 

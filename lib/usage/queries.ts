@@ -151,6 +151,12 @@ export type RequestLogRow = {
   httpStatus: number;
   latencyMs: number;
   aborted: boolean;
+  /** The provider that answered (upstream models), null for simulators and refusals. */
+  provider: string | null;
+  /** Where the units came from: "provider" (reported) or "estimate"; null on events recorded before it was kept. */
+  unitsSource: string | null;
+  /** "billed", "partial" (cut short: what was delivered), "free" (nothing charged). */
+  billingState: string;
 };
 
 export type LogDbRow = {
@@ -172,6 +178,9 @@ export type LogDbRow = {
   http_status: number;
   latency_ms: number;
   aborted: boolean;
+  provider: string | null;
+  units_source: string | null;
+  billing_state: string;
 };
 
 export const ISO_US = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
@@ -181,7 +190,7 @@ export const LOG_COLUMNS = sql`e.id::text as id, e.request_id, to_char(e.created
   e.key_id, k.name as key_name, e.model, e.modality,
   e.input_tokens::text as input_tokens, e.output_tokens::text as output_tokens, e.images, e.video_seconds,
   e.characters::text as characters, e.audio_ms::text as audio_ms, e.cost_micro_usd::text as cost,
-  e.status, e.http_status, e.latency_ms, e.aborted`;
+  e.status, e.http_status, e.latency_ms, e.aborted, e.provider, e.units_source, e.billing_state`;
 
 // The key's name is joined on both id and account: a key row of another account can never
 // lend its name to this account's event.
@@ -207,6 +216,9 @@ export function logRow(r: LogDbRow): RequestLogRow {
     httpStatus: Number(r.http_status),
     latencyMs: Number(r.latency_ms),
     aborted: Boolean(r.aborted),
+    provider: r.provider ?? null,
+    unitsSource: r.units_source ?? null,
+    billingState: r.billing_state,
   };
 }
 

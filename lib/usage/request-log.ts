@@ -145,7 +145,8 @@ export async function listRequestLog({
     ? sql`(select 0 as src, f.created_at as ts, f.id::text as id, f.request_id, to_char(f.created_at at time zone 'UTC', ${ISO_US}) as created_at,
           f.key_id, k.name as key_name, f.model, null::text as modality, '0' as input_tokens, '0' as output_tokens,
           0 as images, 0 as video_seconds, '0' as characters, '0' as audio_ms, '0' as cost,
-          'refused' as status, f.http_status, 0 as latency_ms, false as aborted, f.count, f.code, f.path
+          'refused' as status, f.http_status, 0 as latency_ms, false as aborted,
+          null::text as provider, null::text as units_source, 'free' as billing_state, f.count, f.code, f.path
         from failed_requests f left join api_keys k on k.id = f.key_id and k.account_id = f.account_id
        where ${refusedCond} ${after("f", 0)}
        order by f.created_at desc, f.id desc limit ${size + 1})`

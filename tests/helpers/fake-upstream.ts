@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { imageDimensions, imageTokens } from "@/lib/providers/text/vision";
 
 // A strict stand-in for OpenAI's API on loopback, started by tests. It behaves like the real
 // service where our gateway can get it wrong:
@@ -22,6 +23,10 @@ import type { AddressInfo, Socket } from "node:net";
 //   fake-vision      accepts image_url parts; reports 85 tokens per low-detail image
 //   fake-break / fake-errstream / fake-stall / fake-slow / fake-500 / fake-400 (as named)
 //   fake-gpt-image   an image model that refuses response_format (like gpt-image-1)
+//   fake-bytes       bills as the greediest possible tokenizer would: EVERY byte of the request
+//                    body as sent (every field, keys and punctuation included) is a prompt token,
+//                    plus 3 per message and 3 for the reply, plus each image part by OpenAI's
+//                    documented count (its URL or data bytes are not text); completion 10
 
 export const FAKE_TEXT = "The quick brown fox jumps over the lazy dog.";
 export const FAKE_PIECES = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."];
@@ -116,7 +121,7 @@ const err = (status: number, message: string, param: string | null, code: string
 type Refusal = ReturnType<typeof err>;
 
 const isReasoning = (model: string) => /^(o\d|gpt-5|fake-reasoning)/.test(model);
-const isVision = (model: string) => /vision|gpt-4o|gpt-4\.1|gpt-5/.test(model);
+const isVision = (model: string) => /vision|bytes|gpt-4o|gpt-4\.1|gpt-5/.test(model);
 const isGptImage = (model: string) => /gpt-image/.test(model);
 
 function typeOf(v: unknown): Kind | "null" | "other" {
@@ -199,9 +204,53 @@ function countImages(body: any): { low: number; other: number } {
   return out;
 }
 
+/** One image part's tokens by OpenAI's documented formula (its header read for data: URLs). */
+function documentedImageTokens(image: any): number {
+  const url = typeof image === "string" ? image : image?.url;
+  const detail = typeof image === "object" ? image?.detail : undefined;
+  const m = typeof url === "string" ? /^data:image\/[a-z0-9.+-]+;base64,(.*)$/is.exec(url) : null;
+  const dims = m && detail !== "low" ? imageDimensions(Buffer.from(m[1].slice(0, 88_000), "base64")) : null;
+  return imageTokens(detail, dims?.width, dims?.height);
+}
+
+/** fake-bytes: the prompt tokens of a body when every byte of it is a token (images apart). */
+export function everyBytePromptTokens(body: any): number {
+  let images = 0;
+  let messages = 0;
+  const blanked = Array.isArray(body.messages)
+    ? {
+        ...body,
+        messages: body.messages.map((m: any) => {
+          messages++;
+          if (!Array.isArray(m?.content)) return m;
+          return {
+            ...m,
+            content: m.content.map((p: any) => {
+              if (p?.type !== "image_url") return p;
+              images += documentedImageTokens(p.image_url);
+              return { ...p, image_url: "" };
+            }),
+          };
+        }),
+      }
+    : body;
+  return Buffer.byteLength(JSON.stringify(blanked), "utf8") + (Array.isArray(body.messages) ? 3 * messages + 3 : 0) + images;
+}
+
 /** The usage the fake reports for a model, or null (fake-nousage). */
 function usageFor(model: string, body: any, choices: number): Record<string, unknown> | null {
   if (model === "fake-nousage" || model === "fake-break" || model === "fake-errstream" || model === "fake-stall") return null;
+  if (model === "fake-bytes") {
+    const prompt = everyBytePromptTokens(body);
+    const completion = FAKE_USAGE.completion_tokens * choices;
+    return {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    };
+  }
   let prompt: number = FAKE_USAGE.prompt_tokens;
   let cached = 0;
   let reasoning = 0;

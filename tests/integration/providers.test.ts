@@ -6,7 +6,8 @@ import { getCatalog, type TextModel } from "@/lib/catalog";
 import { auditAccount, readBalance } from "@/lib/ledger";
 import { ceilDiv } from "@/lib/money";
 import { renderImage } from "@/lib/providers/local/media/image";
-import { countChatTokens, inputTokensToHold } from "@/lib/providers/text/tokens";
+import { countChatTokens } from "@/lib/providers/text/tokens";
+import { textInputHold } from "@/lib/providers/text/prompt-bound";
 import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { FAKE_CACHED, FAKE_PIECES, FAKE_REASONING_TOKENS, FAKE_TEXT, startFakeUpstream, type FakeUpstream } from "@/tests/helpers/fake-upstream";
@@ -183,9 +184,9 @@ describe("the client's request reaches the provider as sent", () => {
 
   it("no cap: none is added and the model's maximum output is reserved; max_completion_tokens is honoured as the cap", async () => {
     const a = await makeAccountWithKey(app.db);
-    // The worst case with no cap is the input held (our count plus room for the provider's
-    // tokenizer) + maxOutputTokens (100,000): above a $0.10 max_cost.
-    const input = inputTokensToHold({ provider: "upstream" }, countChatTokens(messages));
+    // The worst case with no cap is the input held (the bound of what a provider can bill for
+    // the body: lib/providers/text/prompt-bound.ts) + maxOutputTokens (100,000): above a $0.10 max_cost.
+    const input = textInputHold(getCatalog().get("o4-mini") as TextModel, { model: "o4-mini", messages, max_cost: 0.1 }, countChatTokens(messages), 0);
     const worst = price("o4-mini", input, 100_000);
     const refused = await post(a.secret, "/chat/completions", { model: "o4-mini", messages, max_cost: 0.1 });
     expect(refused.status).toBe(402);

@@ -94,7 +94,13 @@ describe(`POST /v1/audio/transcriptions on ${process.env.TEST_DB ?? "postgres"}`
     const expected = sttCost(7334);
     expect(expected).toBe(734n); // ceil(7334 ms x 6000 µ$/min / 60000)
     expect(data.text).toMatch(/^\[Simulated transcript of 7\.33 s of audio\] \w/);
-    expect((data as unknown as { usage: object }).usage).toEqual({ type: "duration", seconds: 7.334, cost: 0.000734, cost_micro_usd: 734 });
+    expect((data as unknown as { usage: object }).usage).toEqual({
+      type: "duration",
+      seconds: 7.334,
+      cost: 0.000734,
+      cost_micro_usd: 734,
+      cost_source: "provider",
+    });
     const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });
     expect(m.usage[0]).toMatchObject({ modality: "stt", audioMs: 7334, costMicroUsd: expected, requestId: response.headers.get("x-request-id") });

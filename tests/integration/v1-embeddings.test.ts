@@ -68,7 +68,13 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
 
     const tokens = countTokens(text);
     const cost = ceilDiv(BigInt(tokens) * PRICE, 1_000_000n);
-    expect(viaFloat.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost) });
+    expect(viaFloat.usage).toEqual({
+      prompt_tokens: tokens,
+      total_tokens: tokens,
+      cost: Number(cost) / 1e6,
+      cost_micro_usd: Number(cost),
+      cost_source: "provider",
+    });
     const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - 2n * cost, 0n, true]);
     const events = await app.db.select().from(usageEvents).where(eq(usageEvents.accountId, a.accountId));
@@ -148,7 +154,7 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
     expect(sent.at(-1)).toEqual({ model: "text-embedding-3-small", input, dimensions: 2, user: "u-1", encoding_format: "base64" });
     const cost = ceilDiv(2n * UP_PRICE, 1_000_000n);
     expect(cost).toBeLessThan(ceilDiv(6n * UP_PRICE, 1_000_000n));
-    expect(res.usage).toEqual({ prompt_tokens: 2, total_tokens: 2, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost) });
+    expect(res.usage).toEqual({ prompt_tokens: 2, total_tokens: 2, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost), cost_source: "provider" });
   });
 
   it("upstream model counting more tokens than we do: its count is billed in full, not capped at ours", async () => {
@@ -156,7 +162,7 @@ describe(`POST /v1/embeddings (${process.env.TEST_DB ?? "postgres"})`, () => {
     const input = ["one two three", "four five six"]; // 6 tokens by our count, 14 by the upstream's
     const res = await sdkClient(a.secret).embeddings.create({ model: "up/embed", input, user: "counts-more" });
     const cost = ceilDiv(14n * UP_PRICE, 1_000_000n);
-    expect(res.usage).toEqual({ prompt_tokens: 14, total_tokens: 14, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost) });
+    expect(res.usage).toEqual({ prompt_tokens: 14, total_tokens: 14, cost: Number(cost) / 1e6, cost_micro_usd: Number(cost), cost_source: "provider" });
     const [ledger] = await rows<{ s: string }>(
       app.db,
       sql`select (-sum(amount_micro_usd))::text as s from ledger_entries where account_id = ${a.accountId} and kind = 'usage'`,

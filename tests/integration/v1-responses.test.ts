@@ -65,6 +65,7 @@ describe(`POST /v1/responses (${process.env.TEST_DB ?? "postgres"})`, () => {
       total_tokens: input + output,
       cost: Number(expected) / 1e6,
       cost_micro_usd: Number(expected),
+      cost_source: "provider",
     });
     const m = await moneyState(app.db, a.accountId);
     expect([m.balanceMicroUsd, m.reservedMicroUsd, m.auditOk]).toEqual([10_000_000n - expected, 0n, true]);

@@ -55,7 +55,12 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     const done = await client.videos.retrieve(created.id);
     expect(done).toMatchObject({ id: created.id, status: "completed", progress: 100, error: null });
     expect(done.completed_at).toBeGreaterThanOrEqual(done.created_at);
-    expect((done as unknown as { usage: object }).usage).toEqual({ seconds: 4, cost: Number(expected) / 1e6, cost_micro_usd: Number(expected) });
+    expect((done as unknown as { usage: object }).usage).toEqual({
+      seconds: 4,
+      cost: Number(expected) / 1e6,
+      cost_micro_usd: Number(expected),
+      cost_source: "provider",
+    });
 
     const content = await client.videos.downloadContent(created.id);
     expect(content.headers.get("content-type")).toBe("video/x-msvideo");

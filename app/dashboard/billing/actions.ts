@@ -22,7 +22,6 @@ import {
 import { getStripe } from "@/lib/billing/server";
 import { checkPaymentVelocity, type PaymentAction } from "@/lib/billing/velocity";
 import { clientIp } from "@/lib/auth/client-ip";
-import { readBalance } from "@/lib/ledger";
 import { formatMoney, formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
 import { budgetAlertsChanged } from "@/lib/billing/after-settle";
 import { addBudgetAlert, BudgetAlertError, removeBudgetAlert } from "@/lib/billing/budget-alerts";
@@ -81,10 +80,6 @@ export async function createSetupIntentAction(): Promise<{ ok: true; clientSecre
   }
 }
 
-export async function cardSavedAction(): Promise<void> {
-  revalidatePath("/dashboard/billing");
-}
-
 export async function removeCardAction(paymentMethodId: string): Promise<{ ok: true } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
@@ -132,13 +127,6 @@ export async function confirmTopUpAction(paymentIntentId: string): Promise<TopUp
   } catch (err) {
     return fail(err);
   }
-}
-
-export async function balanceAction(): Promise<{ ok: true; balance: string; balanceMicroUsd: string } | ActionError> {
-  const session = await currentAccount();
-  if (!session) return SIGNED_OUT;
-  const b = await readBalance(session.db, session.account.id);
-  return { ok: true, balance: formatUsd(b.balanceMicroUsd), balanceMicroUsd: b.balanceMicroUsd.toString() };
 }
 
 const dollarsToCents = (s: string, what: string) => {

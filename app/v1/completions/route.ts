@@ -1,13 +1,11 @@
 import { readJson, withApiKey, otherMethods } from "@/lib/api";
-import { runTextRequest } from "@/lib/providers/text/endpoint";
-import { countTextTokens } from "@/lib/providers/text/tokens";
+import { runTextRequest } from "@/lib/api/text-request";
 import { completionBody } from "./schema";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withApiKey(async (ctx) => {
   const body = await readJson(ctx.req, completionBody);
-  const prompt = Array.isArray(body.prompt) ? body.prompt[0] : body.prompt;
   return runTextRequest(ctx, {
     kind: "completion",
     body,
@@ -16,7 +14,6 @@ export const POST = withApiKey(async (ctx) => {
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
     maxCost: body.max_cost,
-    inputTokens: countTextTokens(prompt),
   });
 });
 

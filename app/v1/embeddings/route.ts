@@ -1,12 +1,15 @@
 import { ApiError, json, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { costFields } from "@/lib/metering/cost";
 import { embed } from "@/lib/providers/embeddings";
-import { encodeText, inputTokensToHold } from "@/lib/providers/text/tokens";
+import { encodeText } from "@/lib/providers/text/tokens";
 import { embeddingBody } from "./schema";
 
 export const dynamic = "force-dynamic";
 
-// Billed per input token: the worst case is the exact input count, known before any work.
+// Billed per input token. A simulator's count is ours, exact; an upstream provider bills with
+// its own tokenizer, never more tokens than the UTF-8 bytes of a text (or the ids of a token
+// array), plus a few special tokens per input: that bound is held (lib/providers/text/prompt-bound.ts).
+const SPECIAL_TOKENS_PER_INPUT = 8;
 export const POST = withApiKey(async (ctx) => {
   const body = await readJson(ctx.req, embeddingBody);
   const model = resolveModel(ctx.catalog, body.model, "embedding");
@@ -52,7 +55,15 @@ export const POST = withApiKey(async (ctx) => {
 
   const meter = await ctx.openMeter({
     model,
-    worstCase: { inputTokens: inputTokensToHold(model, inputTokens) },
+    worstCase: {
+      inputTokens:
+        model.provider === "local"
+          ? inputTokens
+          : Math.max(
+              inputTokens,
+              raw.reduce((n: number, x) => n + (typeof x === "string" ? Buffer.byteLength(x) : x.length) + SPECIAL_TOKENS_PER_INPUT, 0),
+            ),
+    },
     maxCostMicroUsd: maxCostFrom(ctx.req, body.max_cost),
   });
   const result = await embed(ctx.catalog, {
@@ -65,12 +76,12 @@ export const POST = withApiKey(async (ctx) => {
     signal: ctx.req.signal,
     trace: meter.trace,
   });
-  const { chargedMicroUsd } = await meter.settle({ units: { inputTokens: result.inputTokens } });
+  const { chargedMicroUsd } = await meter.settle({ units: { inputTokens: result.inputTokens }, source: result.source });
   return json({
     object: "list",
     data: result.data,
     model: model.id,
-    usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens, ...costFields(chargedMicroUsd) },
+    usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens, ...costFields(chargedMicroUsd, result.source) },
   });
 });
 

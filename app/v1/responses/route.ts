@@ -1,6 +1,5 @@
 import { ApiError, json, readJson, withApiKey, otherMethods } from "@/lib/api";
-import { runTextRequest } from "@/lib/providers/text/endpoint";
-import { countChatTokens } from "@/lib/providers/text/tokens";
+import { runTextRequest } from "@/lib/api/text-request";
 import { outputMessage, responseObject, responseUsage, type ResponseShell } from "@/lib/responses/response-object";
 import { responsesEventStream } from "@/lib/responses/stream";
 import { toChatRequest } from "@/lib/responses/translate";
@@ -13,7 +12,7 @@ export const dynamic = "force-dynamic";
 // Response object or its events. Unsupported parameters are refused by name (translate.ts).
 export const POST = withApiKey(async (ctx) => {
   const body = await readJson(ctx.req, responsesBody);
-  const { chatBody, messages } = toChatRequest(body);
+  const { chatBody } = toChatRequest(body);
   const stream = body.stream === true;
   const chat = await runTextRequest(ctx, {
     kind: "chat",
@@ -24,7 +23,6 @@ export const POST = withApiKey(async (ctx) => {
     stream,
     includeUsage: true,
     maxCost: body.max_cost,
-    inputTokens: countChatTokens(messages),
   }).catch((err: unknown) => {
     throw err instanceof ApiError && err.param && err.param in CHAT_PARAMS ? renamed(err, CHAT_PARAMS[err.param]) : err;
   });

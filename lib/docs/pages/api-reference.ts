@@ -3,6 +3,7 @@ import { API_KEY_PREFIX } from "@/lib/api-keys";
 import { getCatalog } from "@/lib/catalog";
 import { limitLines, priceLines, usdLabel } from "@/lib/catalog/public";
 import { COST_HEADER, COST_MICRO_HEADER } from "@/lib/metering/cost";
+import { CREDIT_HEADER_DOCS } from "@/lib/metering/credit-headers";
 import { RATE_LIMIT_HEADERS } from "@/lib/ratelimit/tiers";
 import { TEXT_PARAMETERS } from "@/lib/providers/text/parameters";
 import { RESPONSES_PARAMETERS } from "@/lib/responses/translate";
@@ -37,6 +38,11 @@ export const ENDPOINTS: { method: "GET" | "POST" | "DELETE"; path: string; what:
     what: "Speech-to-text (multipart upload); duration measured from the audio. Repeated fields keep every value: `timestamp_granularities[]` `word` and/or `segment` (with `verbose_json`).",
   },
   { method: "POST", path: "/v1/videos", what: "Start a video generation job." },
+  {
+    method: "POST",
+    path: "/v1/quote",
+    what: 'A price before the call: `{"path": "/v1/chat/completions", "body": {…}}` (any of the POST endpoints above with the body you would send; a transcription\'s audio as base64 in `body.file`) answers the worst case the request would hold (`worst_case_cost`, `worst_case_cost_micro_usd`), the `units` assumed, `affordable` (and `refusals`: the 402 codes it would get now) and `credit_remaining`. Same checks and errors as the request itself; no model is called and nothing is charged.',
+  },
   {
     method: "GET",
     path: "/v1/videos",
@@ -170,6 +176,7 @@ export const apiReference: DocPageSource = {
           ["Every response once the key is known (", link("Rate limits", "/docs/rate-limits"), ")."],
         ],
         [[code("retry-after")], ["429 responses."]],
+        ...CREDIT_HEADER_DOCS.map((h) => [[code(h.name)], [h.description]]),
         [[code(COST_HEADER), ", ", code(COST_MICRO_HEADER)], ["Audio and video content responses, whose cost cannot be in a JSON body."]],
       ],
     },

@@ -1,6 +1,7 @@
 import { getCatalog, MODALITIES, type Modality } from "@/lib/catalog";
 import { priceLines, usdLabel } from "@/lib/catalog/public";
 import { COST_HEADER, COST_MICRO_HEADER, costMicroUsd } from "@/lib/metering/cost";
+import { CREDIT_HEADER_DOCS } from "@/lib/metering/credit-headers";
 import { formatUsd } from "@/lib/money";
 import { firstOf, textCostExample } from "../examples";
 import { code, h2, link, p, strong, type Block, type DocPageSource } from "../types";
@@ -116,6 +117,22 @@ export const billing: DocPageSource = {
         code(formatUsd(9_999_999n)),
         " for 9,999,999 micro-USD), never rounded up.",
       ),
+      p(
+        code("usage.cost_source"),
+        " says where the billed units came from: ",
+        code("provider"),
+        " (the model provider's reported usage, billed exactly) or ",
+        code("estimate"),
+        " (the provider reported none; our tokenizer's count of the request was billed).",
+      ),
+      h2("Credit headers"),
+      p("Every ", code("/v1"), " response to a known key says what credit is left, beside the rate-limit headers:"),
+      {
+        kind: "table",
+        testId: "credit-header-table",
+        head: ["Header", "Meaning"],
+        rows: CREDIT_HEADER_DOCS.map((h) => [[code(h.name)], [h.description]]),
+      },
       h2("Billing details on your receipts"),
       p(
         "On the ",

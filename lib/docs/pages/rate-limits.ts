@@ -1,4 +1,5 @@
 import { authIpLimits } from "@/lib/auth/ip-limits";
+import { CREDIT_HEADER_DOCS } from "@/lib/metering/credit-headers";
 import { RATE_LIMIT_HEADERS, RATE_LIMIT_WINDOW_SECONDS, TIER_LIST, TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { rateLimitedExample } from "../examples";
 import { code, h2, link, p, strong, type DocPageSource } from "../types";
@@ -43,6 +44,8 @@ export const rateLimits: DocPageSource = {
           [[code(RATE_LIMIT_HEADERS.remaining)], ["Requests left in the current window, after this one."]],
           [[code(RATE_LIMIT_HEADERS.reset)], ["When the window resets, as a Unix timestamp in seconds."]],
           [[code("Retry-After")], ["Only on a ", code("429"), ": whole seconds to wait. Waiting that long lets the next request through."]],
+          // Credit, beside the request rate (lib/metering/credit-headers.ts; the billing page says more).
+          ...CREDIT_HEADER_DOCS.map((h) => [[code(h.name)], [h.description]]),
         ],
       },
       p(

@@ -22,7 +22,7 @@ export type EmbeddingRequest = {
   trace: ProviderTrace;
 };
 
-export type EmbeddingResult = { data: Record<string, unknown>[]; inputTokens: number };
+export type EmbeddingResult = { data: Record<string, unknown>[]; inputTokens: number; source: "provider" | "estimate" };
 
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
@@ -36,7 +36,7 @@ export async function embed(catalog: Catalog, req: EmbeddingRequest): Promise<Em
       data.push({ object: "embedding", index, embedding: req.encodingFormat === "base64" ? embeddingBase64(vector) : Array.from(vector) });
       if (index % 8 === 7) await new Promise((r) => setImmediate(r));
     }
-    return { data, inputTokens: req.inputTokens };
+    return { data, inputTokens: req.inputTokens, source: "provider" };
   }
   // As sent: only the model id mapped and our max_cost removed.
   const { max_cost: _maxCost, ...rest } = req.body;
@@ -52,5 +52,8 @@ export async function embed(catalog: Catalog, req: EmbeddingRequest): Promise<Em
     return d as { data: unknown[]; usage?: { prompt_tokens?: unknown } };
   });
   const reported = answer.usage?.prompt_tokens;
-  return { data: answer.data as Record<string, unknown>[], inputTokens: isCount(reported) ? reported : req.inputTokens };
+  return {
+    data: answer.data as Record<string, unknown>[],
+    ...(isCount(reported) ? { inputTokens: reported, source: "provider" as const } : { inputTokens: req.inputTokens, source: "estimate" as const }),
+  };
 }

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { Catalog, TtsModel } from "@/lib/catalog";
 import { encodeFlac } from "@/lib/providers/local/media/flac";
 import { SPEECH_SAMPLE_RATE, synthesizeSpeech } from "@/lib/providers/local/media/speech";

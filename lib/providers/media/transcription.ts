@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { Catalog, SttModel } from "@/lib/catalog";
 import { simulateTranscript, toSrt, toVtt } from "@/lib/providers/local/media/transcribe";
 import { callUpstream } from "@/lib/providers/upstream/client";

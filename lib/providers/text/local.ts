@@ -93,7 +93,7 @@ export const localTextProvider: TextProvider = {
     return {
       // No system_fingerprint: OpenAI's schema allows it absent, not null.
       body: { id: req.responseId, object, created: req.created, model: req.model.id, choices: [choice] },
-      usage: { inputTokens: req.inputTokens, outputTokens: tokens.length },
+      usage: { source: "provider", inputTokens: req.inputTokens, outputTokens: tokens.length },
     };
   },
 
@@ -124,7 +124,7 @@ export const localTextProvider: TextProvider = {
           ? { index: 0, delta: {}, logprobs: null, finish_reason: finishReason }
           : { index: 0, text: "", logprobs: null, finish_reason: finishReason };
       yield { type: "chunk", chunk: { ...base, choices: [last] }, text: "", tokens: 0 };
-      yield { type: "usage", usage: { inputTokens: req.inputTokens, outputTokens: tokens.length } };
+      yield { type: "usage", usage: { source: "provider", inputTokens: req.inputTokens, outputTokens: tokens.length } };
     })();
   },
 };

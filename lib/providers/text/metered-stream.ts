@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { Meter } from "@/lib/metering/meter";
 import { countTextTokens } from "./tokens";
 import type { StreamEvents, TextUsage } from "./types";
@@ -55,12 +55,20 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
   // client could use, so nothing is charged, not even the prompt.
   const delivered = (): TextUsage => {
     const outputTokens = allExact ? exactTokens : countTextTokens(text);
-    return outputTokens > 0 ? { inputTokens: input.inputTokens, outputTokens } : { inputTokens: 0, outputTokens: 0 };
+    // Counted by us unless every chunk carried its exact count (a provider's final report
+    // covers the whole answer, not what was delivered before a cut).
+    const source = allExact ? "provider" : "estimate";
+    return outputTokens > 0 ? { source, inputTokens: input.inputTokens, outputTokens } : { source, inputTokens: 0, outputTokens: 0 };
+  };
+
+  const deliveredUnits = () => {
+    const units = delivered();
+    return { units, source: units.source };
   };
 
   const settleAborted = () =>
     meter
-      .settle({ units: delivered(), status: "aborted", httpStatus: 200, aborted: true })
+      .settle({ ...deliveredUnits(), status: "aborted", httpStatus: 200, aborted: true })
       .catch((e) => console.error(`[api] ${meter.requestId}: settle after abort failed`, e));
 
   // The stream pulls its first chunk by itself (highWaterMark 1); the second pull means the
@@ -94,7 +102,7 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
             const usage = reported ?? delivered();
             let chargedMicroUsd: bigint;
             try {
-              ({ chargedMicroUsd } = await meter.settle({ units: usage, status: "ok", httpStatus: 200 }));
+              ({ chargedMicroUsd } = await meter.settle({ units: usage, source: usage.source, status: "ok", httpStatus: 200 }));
             } catch (e) {
               // The reservation stays and the sweeper releases it; the client is not left hanging.
               console.error(`[api] ${meter.requestId}: settle failed`, e);
@@ -141,7 +149,7 @@ export function meteredStreamResponse(input: MeteredStreamInput): Response {
         input.abort(err);
         // Bill what was delivered before the failure; the client already has those tokens.
         await meter
-          .settle({ units: delivered(), status: "upstream_error", httpStatus: 200, errorCode: error.code })
+          .settle({ ...deliveredUnits(), status: "upstream_error", httpStatus: 200, errorCode: error.code })
           .catch((e) => console.error(`[api] ${meter.requestId}: settle failed`, e));
         controller.enqueue(sse(error.toJSON()));
         controller.close();

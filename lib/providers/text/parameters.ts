@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { TextModel } from "@/lib/catalog";
 import type { TextKind } from "./types";
 
@@ -24,6 +24,7 @@ export type ParameterRule = {
 };
 
 const BOTH = ["chat", "completion"] as const;
+const PROMPT_TEXT = "Input: it reaches the model as prompt text. Held at its UTF-8 length, billed as the provider reports.";
 const CHAT = ["chat"] as const;
 
 export const TEXT_PARAMETERS: readonly ParameterRule[] = [
@@ -32,11 +33,15 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     name: "messages",
     kinds: CHAT,
     policy: "priced",
-    note: "Input tokens. Image parts (image_url) on models that take images: reserved by OpenAI's image-token formula, settled from the provider's usage. input_audio parts on models that take audio.",
+    note: "Input tokens, every role (the deprecated function role and an assistant's function_call included). Held at the UTF-8 length of the body plus template framing per message (lib/providers/text/prompt-bound.ts); image parts (image_url) on models that take images held by OpenAI's image-token formula, input_audio parts on models that take audio by their duration; billed from the provider's usage.",
   },
   { name: "prompt", kinds: ["completion"], policy: "priced", note: "Input tokens." },
-  { name: "tools", kinds: CHAT, policy: "priced", note: "Counted as input tokens." },
-  { name: "functions", kinds: CHAT, policy: "priced", note: "Counted as input tokens." },
+  { name: "suffix", kinds: ["completion"], policy: "priced", note: PROMPT_TEXT },
+  { name: "tools", kinds: CHAT, policy: "priced", note: PROMPT_TEXT },
+  { name: "functions", kinds: CHAT, policy: "priced", note: `Deprecated, passed through. ${PROMPT_TEXT}` },
+  { name: "tool_choice", kinds: CHAT, policy: "priced", note: PROMPT_TEXT },
+  { name: "function_call", kinds: CHAT, policy: "priced", note: `Deprecated, passed through. ${PROMPT_TEXT}` },
+  { name: "response_format", kinds: CHAT, policy: "priced", note: `A json_schema is ${PROMPT_TEXT[0].toLowerCase()}${PROMPT_TEXT.slice(1)}` },
   {
     name: "max_tokens",
     kinds: BOTH,
@@ -60,7 +65,12 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     refuses: (v) => (v != null && v !== 1 ? "best_of generates completions you would pay for but not receive; only 1 is supported" : null),
   },
   { name: "reasoning_effort", kinds: CHAT, policy: "priced", note: "Reasoning tokens are billed as output, within the output cap." },
-  { name: "prediction", kinds: CHAT, policy: "priced", note: "Rejected prediction tokens are part of the provider's completion tokens, billed as output." },
+  {
+    name: "prediction",
+    kinds: CHAT,
+    policy: "priced",
+    note: `${PROMPT_TEXT} Rejected prediction tokens are part of the provider's completion tokens, billed as output.`,
+  },
   {
     name: "modalities",
     kinds: CHAT,
@@ -111,21 +121,17 @@ export const TEXT_PARAMETERS: readonly ParameterRule[] = [
     "logit_bias",
     "logprobs",
     "top_logprobs",
-    "response_format",
-    "tool_choice",
     "parallel_tool_calls",
-    "function_call",
     "user",
     "metadata",
     "store",
     "verbosity",
     "prompt_cache_key",
     "safety_identifier",
-    "suffix",
     "echo",
   ].map((name): ParameterRule => ({
     name,
-    kinds: ["suffix", "echo"].includes(name)
+    kinds: ["echo"].includes(name)
       ? ["completion"]
       : ["temperature", "top_p", "stop", "seed", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "user"].includes(name)
         ? BOTH

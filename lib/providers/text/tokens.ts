@@ -15,19 +15,8 @@ export function encodeText(text: string): number[] {
 
 export { decode as decodeTokens };
 
-/**
- * The input tokens to hold for a request to `model`. A local model's count is ours, and
- * exact. An upstream provider counts with its own tokenizer and chat template, which may
- * count more than ours (o200k_base), and its count is what is billed: the hold leaves room
- * for a quarter more, plus 16, or the charge would be capped at the hold (under-billed, on a
- * bill whose units no longer multiply out). The unused part is released at the settle.
- */
-export function inputTokensToHold(model: { provider: string }, counted: number): number {
-  return model.provider === "local" ? counted : counted + Math.ceil(counted / 4) + 16;
-}
-
 export type ChatContent = string | null | undefined | Array<{ type: string; text?: string }>;
-export type ChatMessageLike = { role: string; content?: ChatContent; name?: string; tool_calls?: unknown };
+export type ChatMessageLike = { role: string; content?: ChatContent; name?: string; tool_calls?: unknown; function_call?: unknown };
 
 export function contentText(content: ChatContent): string {
   if (typeof content === "string") return content;
@@ -46,6 +35,8 @@ export function countChatTokens(messages: ChatMessageLike[], extra?: { tools?: u
     total += PER_MESSAGE + countTextTokens(m.role) + countTextTokens(contentText(m.content));
     if (m.name) total += 1 + countTextTokens(m.name);
     if (m.tool_calls) total += countTextTokens(JSON.stringify(m.tool_calls));
+    // The deprecated assistant function_call (answered by a role "function" message).
+    if (m.function_call) total += countTextTokens(JSON.stringify(m.function_call));
   }
   if (extra?.tools) total += countTextTokens(JSON.stringify(extra.tools));
   return total;

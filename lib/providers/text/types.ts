@@ -3,6 +3,8 @@ import type { ProviderTrace } from "../upstream/routing";
 
 export type TextKind = "chat" | "completion";
 
+export type UnitsSource = "provider" | "estimate";
+
 export type TextRequest = {
   kind: TextKind;
   model: TextModel;
@@ -13,7 +15,7 @@ export type TextRequest = {
    * Upstream providers get the client's body as sent (no cap added) and ignore it.
    */
   maxTokens: number;
-  /** Our tokenizer's count of the prompt (used when the provider reports no usage). */
+  /** Our tokenizer's estimate of the prompt (billed when the provider reports no usage). */
   inputTokens: number;
   /** Our public id for the response (`chatcmpl-…`/`cmpl-…`). */
   responseId: string;
@@ -24,6 +26,8 @@ export type TextRequest = {
 };
 
 export type TextUsage = {
+  /** Where the counts come from: the provider's report, or our tokenizer's estimate (no usage reported). */
+  source?: UnitsSource;
   inputTokens: number;
   outputTokens: number;
   /** Of inputTokens, those the provider served from its prompt cache (billed at the cached price). */

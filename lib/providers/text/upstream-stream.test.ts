@@ -119,7 +119,7 @@ describe("upstream stream: events read together are forwarded together", () => {
     const ev = events[0] as Extract<StreamEvent, { type: "sse" }>;
     expect(ev.type).toBe("sse");
     expect(ev.text).toBe("abc");
-    expect(ev.usage).toEqual({ inputTokens: 2, outputTokens: 3 });
+    expect(ev.usage).toEqual({ source: "provider", inputTokens: 2, outputTokens: 3 });
     const lines = ev.data.split("\n\n").filter(Boolean);
     expect(lines).toHaveLength(3);
     for (const l of lines) expect(JSON.parse(l.slice(6))).toMatchObject({ id: "chatcmpl-ours", created: 1700000001, model: "t/chat" });

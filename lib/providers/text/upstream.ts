@@ -18,8 +18,8 @@ import type { StreamEvent, StreamEvents, TextProvider, TextRequest, TextResult, 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
-export function upstreamBody(req: TextRequest, providerModel: string): Obj {
-  const { max_cost: _maxCost, ...rest } = req.body as Obj;
+export function upstreamBody(clientBody: Record<string, unknown>, providerModel: string): Obj {
+  const { max_cost: _maxCost, ...rest } = clientBody as Obj;
   const body: Obj = { ...rest, model: providerModel };
   if (body.stream === true && body.stream_options?.include_usage !== true) {
     body.stream_options = {
@@ -56,6 +56,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 export function reportedUsage(u: Obj | null | undefined): TextUsage | null {
   if (!u || !isCount(u.prompt_tokens) || !isCount(u.completion_tokens)) return null;
   const usage: TextUsage = {
+    source: "provider",
     inputTokens: u.prompt_tokens,
     outputTokens: u.completion_tokens,
   };
@@ -84,7 +85,7 @@ export function upstreamTextProvider(catalog: Catalog): TextProvider {
       const data = await routeToProviders(catalog, req.model, req.trace, req.signal, async (provider, providerModel) => {
         const d = await callUpstreamJson<Obj>(provider, {
           path: path(req),
-          body: upstreamBody(req, providerModel),
+          body: upstreamBody(req.body, providerModel),
           signal: req.signal,
         });
         if (!Array.isArray(d?.choices)) throw new ProviderError("upstream_error", "The upstream model server answered without choices.", { retryable: true });
@@ -93,7 +94,8 @@ export function upstreamTextProvider(catalog: Catalog): TextProvider {
       const { usage, ...rest } = data;
       // Our tokenizer runs only when the upstream reports no (valid) usage: for a long answer
       // it is the most expensive thing this path does.
-      const counted = () => ({
+      const counted = (): TextUsage => ({
+        source: "estimate",
         inputTokens: req.inputTokens,
         outputTokens: data.choices.reduce((n: number, c: Obj) => n + countTextTokens(choiceText(c)), 0),
       });
@@ -116,7 +118,7 @@ export function upstreamTextProvider(catalog: Catalog): TextProvider {
       const { reader, batch, first } = await routeToProviders(catalog, req.model, req.trace, req.signal, async (provider, providerModel) => {
         const { res, deadline } = await callUpstream(provider, {
           path: path(req),
-          body: upstreamBody(req, providerModel),
+          body: upstreamBody(req.body, providerModel),
           signal: req.signal,
           accept: "text/event-stream",
         });

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { TextModel } from "@/lib/catalog";
 
 // Image (and audio) input in chat messages: which models take it, and the most it can cost.

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { ApiError, type ApiErrorCode } from "@/lib/api/errors";
+import { ApiError, type ApiErrorCode } from "@/lib/errors";
 import type { ProviderConfig } from "@/lib/catalog";
 
 // The HTTP side of the OpenAI-compatible upstream provider, shared by every modality.

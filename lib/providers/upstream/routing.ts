@@ -1,10 +1,10 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import type { Catalog, CatalogModel, ProviderConfig } from "@/lib/catalog";
 import { processSingleton } from "@/lib/process";
 import { CircuitBreaker } from "./breaker";
 import { ProviderError } from "./client";
 
-// Which provider serves a request (DESIGN.md, "Models"): a model's providers are tried in
+// Which provider serves a request (README.md, "Configuration for production": PROVIDERS): a model's providers are tried in
 // the configured order; one that fails before anything reached our client (cannot be
 // reached, times out before its first byte, answers 5xx or 429, refuses our credentials) is
 // skipped for the next. A provider's refusal of the request itself (its 4xx) is final: the

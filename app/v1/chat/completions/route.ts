@@ -1,6 +1,5 @@
 import { readJson, withApiKey, otherMethods } from "@/lib/api";
-import { runTextRequest } from "@/lib/providers/text/endpoint";
-import { countChatTokens } from "@/lib/providers/text/tokens";
+import { runTextRequest } from "@/lib/api/text-request";
 import { chatCompletionBody } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -15,7 +14,6 @@ export const POST = withApiKey(async (ctx) => {
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
     maxCost: body.max_cost,
-    inputTokens: countChatTokens(body.messages, { tools: body.tools }),
   });
 });
 

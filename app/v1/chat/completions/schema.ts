@@ -8,7 +8,10 @@ const contentPart = z.looseObject({ type: z.string({ error: "a content part need
 });
 
 const message = z.looseObject({
-  role: z.enum(["system", "developer", "user", "assistant", "tool"], { error: "must be one of system, developer, user, assistant, tool" }),
+  // "function" (the answer to an assistant function_call) is deprecated but still valid in OpenAI's API: passed through.
+  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"], {
+    error: "must be one of system, developer, user, assistant, tool, function",
+  }),
   content: z
     .union([z.string(), z.array(contentPart)], { error: "must be a string or an array of content parts" })
     .nullable()

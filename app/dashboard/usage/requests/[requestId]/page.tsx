@@ -5,7 +5,7 @@ import { formatMoney } from "@/lib/money";
 import { getRequestDetail } from "@/lib/usage";
 import { getRefusedRequest, type RefusedRequest } from "@/lib/usage/request-log";
 import { audioMinutes, formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
-import { StatusBadge } from "@/components/usage/request-log";
+import { BillingSource, StatusBadge } from "@/components/usage/request-log";
 import { ScrollTable } from "@/components/ui/scroll-table";
 
 export const metadata = { title: "Request · Usage · Metered" };
@@ -47,6 +47,8 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
     ["Audio", `${formatInt(e.audioMs)} ms (${audioMinutes(e.audioMs)} min)`],
     ["Cost", `${formatMoney(e.costMicroUsd)} (${e.costMicroUsd} micro-USD)`, "detail-cost"],
     ["Status", <StatusBadge key="s" row={e} />],
+    ["Billing", <BillingSource key="b" row={e} />, "detail-billing"],
+    ["Provider", e.provider ?? "—", "detail-provider"],
     ["Latency", `${formatInt(e.latencyMs)} ms`],
     ["Aborted by the client", e.aborted ? "yes" : "no", "detail-aborted"],
   ];

@@ -1,16 +1,20 @@
-import { ApiError } from "@/lib/api/errors";
-import { json, maxCostFrom, resolveModel } from "@/lib/api/request-helpers";
-import type { ApiContext } from "@/lib/api/with-api-key";
+import type { TextModel } from "@/lib/catalog";
 import { costFields } from "@/lib/metering/cost";
-import { localTextProvider } from "./local";
-import { meteredStreamResponse } from "./metered-stream";
-import type { TextKind, TextProvider, TextRequest } from "./types";
-import { upstreamTextProvider } from "./upstream";
-import { checkTextParameters } from "./parameters";
-import { inputTokensToHold } from "./tokens";
-import { mediaInputTokens } from "./vision";
-import type { TextUsage } from "./types";
-import type { Catalog, TextModel } from "@/lib/catalog";
+import { ApiError } from "@/lib/errors";
+import { meteredStreamResponse } from "@/lib/providers/text/metered-stream";
+import { checkTextParameters } from "@/lib/providers/text/parameters";
+import { estimatePromptTokens, textInputHold } from "@/lib/providers/text/prompt-bound";
+import { textProviderFor } from "@/lib/providers/text/provider";
+import type { TextKind, TextRequest, TextUsage } from "@/lib/providers/text/types";
+import { mediaInputTokens } from "@/lib/providers/text/vision";
+import { json, maxCostFrom, resolveModel } from "./request-helpers";
+import type { ApiContext } from "./with-api-key";
+
+// One text request, from its validated body to its answer: the checks that can refuse it
+// (parameters, media, context), the hold, the provider's run, the settle and the answer's
+// usage. Chat, completions and the Responses API (which translates to chat) all come here.
+// It sits beside the wrapper because it is per-request orchestration with the wrapper's
+// context; the providers (lib/providers/text) only call models.
 
 export type TextEndpointInput = {
   kind: TextKind;
@@ -22,14 +26,7 @@ export type TextEndpointInput = {
   stream: boolean;
   includeUsage: boolean;
   maxCost?: unknown;
-  /** Our tokenizer's count of the prompt. */
-  inputTokens: number;
 };
-
-export function textProviderFor(model: TextModel, catalog: Catalog): TextProvider {
-  if (model.provider === "local") return localTextProvider;
-  return upstreamTextProvider(catalog);
-}
 
 /**
  * The most output tokens one choice can produce: the client's cap (refused if above the
@@ -66,7 +63,9 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
   const model = resolveModel(ctx.catalog, input.model, input.kind) as TextModel;
   checkTextParameters(input.kind, input.body, model);
   // Image and audio parts: refused on models that do not take them, else their worst case counts as input.
-  const inputTokens = input.inputTokens + (input.kind === "chat" ? mediaInputTokens((input.body.messages as { content?: unknown }[]) ?? [], model) : 0);
+  const mediaTokens = input.kind === "chat" ? mediaInputTokens((input.body.messages as { content?: unknown }[]) ?? [], model) : 0;
+  // Our tokenizer's count of every prompt field: the context check, and the bill when the provider reports no usage.
+  const inputTokens = estimatePromptTokens(input.kind, input.body) + mediaTokens;
   const maxTokens = outputCap(model, inputTokens, input.maxTokens);
   const choices = typeof input.body.n === "number" && input.body.n > 1 ? input.body.n : 1;
   const maxCostMicroUsd = maxCostFrom(ctx.req, input.maxCost);
@@ -74,7 +73,7 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
 
   const meter = await ctx.openMeter({
     model,
-    worstCase: { inputTokens: inputTokensToHold(model, inputTokens), outputTokens: maxTokens * choices },
+    worstCase: { inputTokens: textInputHold(model, input.body, inputTokens, mediaTokens), outputTokens: maxTokens * choices },
     maxCostMicroUsd,
   });
 
@@ -94,7 +93,7 @@ export async function runTextRequest(ctx: ApiContext<unknown>, input: TextEndpoi
 
   if (!input.stream) {
     const result = await provider.complete(req);
-    const { chargedMicroUsd } = await meter.settle({ units: result.usage });
+    const { chargedMicroUsd } = await meter.settle({ units: result.usage, source: result.usage.source });
     return json({ ...result.body, usage: usageBody(result.usage, chargedMicroUsd) });
   }
 
@@ -136,6 +135,6 @@ export function usageBody(usage: TextUsage, chargedMicroUsd: bigint) {
     total_tokens: usage.inputTokens + usage.outputTokens,
     ...(usage.promptDetails ? { prompt_tokens_details: usage.promptDetails } : {}),
     ...(usage.completionDetails ? { completion_tokens_details: usage.completionDetails } : {}),
-    ...costFields(chargedMicroUsd),
+    ...costFields(chargedMicroUsd, usage.source ?? "provider"),
   };
 }
