@@ -1,6 +1,6 @@
 import type { Db, Queryable } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
-import { readCreditParts } from "@/lib/ledger";
+import { readBalance, readCreditParts } from "@/lib/ledger";
 import { microToUsdNumber } from "@/lib/money";
 import { unusedLeaseCreditMicroUsd } from "./credit-lease";
 import { settlesCommitted } from "./meter";
