@@ -3,7 +3,7 @@
 import { AuthError } from "next-auth";
 import { headers } from "next/headers";
 import { getDb } from "@/db/client";
-import { signIn, signOut } from "@/lib/auth";
+import { auth, signIn, signOut } from "@/lib/auth";
 import { confirmEmailChange } from "@/lib/auth/account-settings";
 import { clientIp } from "@/lib/auth/client-ip";
 import { authIpLimits, checkSignupIp, signupWouldCreate } from "@/lib/auth/ip-limits";
@@ -85,7 +85,9 @@ export async function resetPasswordAction(_prev: FormState, form: FormData): Pro
 }
 
 export async function verifyEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const result = await verifyEmail(await getDb(), field(form, "token"));
+  // Whose browser follows the link decides what survives it (lib/auth/verification.ts).
+  const signedIn = await auth().catch(() => null);
+  const result = await verifyEmail(await getDb(), field(form, "token"), new Date(), { sessionUserId: signedIn?.user?.id ?? null });
   if (!result.ok) return { error: result.message };
   const credit = result.freeCredit === "granted" ? "Your $10.00 of free credit is on your balance." : "Your dashboard explains your free credit.";
   return { done: `Your email address is verified. ${credit}` };
