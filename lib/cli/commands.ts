@@ -78,7 +78,7 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     case "sign-out-everywhere": {
       const a = await account(db, req(opts, "email"));
       await db.transaction((tx) => endSessionsAndPendingChanges(tx, a.user.id));
-      out(`ended every session of ${a.user.email} and cancelled its pending changes by emailed link`);
+      out(`ended every session of ${a.user.email}`); // and cancelled its pending changes by emailed link
       return;
     }
     case "create-key": {
