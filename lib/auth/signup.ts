@@ -42,26 +42,33 @@ export function checkYourEmailMessage(email: string): string {
   return `Check your email: we sent a message to ${email}. Follow the link in it to verify your address (your $10.00 of free credit is added then), and sign in.`;
 }
 
+/** Runs work after the answer is sent (Next's `after()` in the server action); by default, at once. */
+export type Defer = (task: () => Promise<unknown>) => void;
+
 /**
  * Validates and creates an unverified account, and emails the verification link. An
  * address that already has an account gets the same answer (so the form does not reveal
- * which addresses are registered) and its owner an email saying so; the password is
- * hashed either way so the two take comparable time. Never throws on bad input.
+ * which addresses are registered) and its owner an email saying so. The two take the same
+ * time: the password is hashed either way, and the mail (the slow, differing part: an SMTP
+ * round trip) goes through `defer`, after the answer (tests/server/enumeration-timing.test.ts).
+ * Never throws on bad input.
  */
-export async function signUp(db: Queryable, input: unknown, opts: { origin: string }): Promise<SignupResult> {
+export async function signUp(db: Queryable, input: unknown, opts: { origin: string; defer?: Defer }): Promise<SignupResult> {
   const valid = validateSignup(input);
   if (!valid.ok) return valid;
   const { email, password, name } = valid;
   const passwordHash = await hashPassword(password);
   const address = normalizeEmail(email);
   const answer = { ok: true as const, email: address, message: checkYourEmailMessage(address) };
+  const later = (task: () => Promise<unknown>) => (opts.defer ? (opts.defer(task), undefined) : task());
+  let created: { userId: string; accountId: string };
   try {
-    const created = await createUserWithAccount(db, { email, passwordHash, name: name || null });
-    await sendVerificationEmail(db, { userId: created.userId, email: address, origin: opts.origin });
-    return { ...answer, created };
+    created = await createUserWithAccount(db, { email, passwordHash, name: name || null });
   } catch (err) {
     if (!(err instanceof EmailTakenError)) throw err;
-    await trySendEmail(emails.signupExisting(address, absoluteUrl(opts.origin, "/login"), absoluteUrl(opts.origin, "/forgot-password")));
+    await later(() => trySendEmail(emails.signupExisting(address, absoluteUrl(opts.origin, "/login"), absoluteUrl(opts.origin, "/forgot-password"))));
     return { ...answer, created: null };
   }
+  await later(() => sendVerificationEmail(db, { userId: created.userId, email: address, origin: opts.origin }));
+  return { ...answer, created };
 }
