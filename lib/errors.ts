@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, type: "invalid_request_error" },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },
   rate_limit_exceeded: { status: 429, type: "requests" }, // OpenAI's type for request-rate limits
+  // The account's ceiling (all its keys together), not the key's own limit.
+  account_rate_limit_exceeded: { status: 429, type: "requests" },
   internal_error: { status: 500, type: "server_error" },
   upstream_error: { status: 502, type: "upstream_error" },
   // A provider refused the client's request as invalid (its 4xx): its status, message,

@@ -2,8 +2,9 @@
 
 import { AuthError } from "next-auth";
 import { headers } from "next/headers";
+import { after } from "next/server";
 import { getDb } from "@/db/client";
-import { signIn, signOut } from "@/lib/auth";
+import { auth, signIn, signOut } from "@/lib/auth";
 import { confirmEmailChange } from "@/lib/auth/account-settings";
 import { clientIp } from "@/lib/auth/client-ip";
 import { authIpLimits, checkSignupIp, signupWouldCreate } from "@/lib/auth/ip-limits";
@@ -11,6 +12,11 @@ import { requestPasswordReset, RESET_REQUESTED_MESSAGE, resetPassword } from "@/
 import { signUp } from "@/lib/auth/signup";
 import { verifyEmail } from "@/lib/auth/verification";
 import { emailOrigin } from "@/lib/email/links";
+
+/** Work for after the response (Next's after()); a failure is logged, the answer was already the same either way. */
+function afterAnswer(task: () => Promise<unknown>): void {
+  after(() => task().catch((err) => console.error("[auth] deferred work failed:", err)));
+}
 
 export type FormState = { error?: string; field?: string; email?: string; done?: string } | undefined;
 
@@ -56,7 +62,8 @@ export async function signupAction(_prev: FormState, form: FormData): Promise<Fo
     const verdict = await checkSignupIp(clientIp(h));
     if (!verdict.allowed) return { error: verdict.message, email };
   }
-  const result = await signUp(await getDb(), { email, password, name }, { origin: emailOrigin(h) });
+  // Mail goes after the answer, so a registered address and a new one answer alike in time.
+  const result = await signUp(await getDb(), { email, password, name }, { origin: emailOrigin(h), defer: afterAnswer });
   if (!result.ok) return { error: result.message, field: result.field, email };
   return { done: result.message, email: result.email };
 }
@@ -73,7 +80,10 @@ export async function signOutAction() {
 export async function forgotPasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
   const email = field(form, "email").trim();
   if (!email) return { error: "Enter the email address of your account.", field: "email" };
-  await requestPasswordReset(await getDb(), { email, origin: emailOrigin(await headers()) });
+  // All of it after the answer: whether the address has an account (and the mail it then
+  // gets) must not show in how long the form takes.
+  const [db, origin] = [await getDb(), emailOrigin(await headers())];
+  afterAnswer(() => requestPasswordReset(db, { email, origin }));
   return { done: RESET_REQUESTED_MESSAGE, email };
 }
 
@@ -85,7 +95,9 @@ export async function resetPasswordAction(_prev: FormState, form: FormData): Pro
 }
 
 export async function verifyEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const result = await verifyEmail(await getDb(), field(form, "token"));
+  // Whose browser follows the link decides what survives it (lib/auth/verification.ts).
+  const signedIn = await auth().catch(() => null);
+  const result = await verifyEmail(await getDb(), field(form, "token"), new Date(), { sessionUserId: signedIn?.user?.id ?? null });
   if (!result.ok) return { error: result.message };
   const credit = result.freeCredit === "granted" ? "Your $10.00 of free credit is on your balance." : "Your dashboard explains your free credit.";
   return { done: `Your email address is verified. ${credit}` };

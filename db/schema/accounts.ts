@@ -2,6 +2,12 @@ import { sql } from "drizzle-orm";
 import { bigint, check, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const TIERS = ["free", "elevated", "paid"] as const;
+
+// An operator's decision on a user's administrator rights (the CLI's grant-admin /
+// revoke-admin; lib/auth/admin.ts). Null: ADMIN_EMAILS decides. Either way, only with a
+// verified address.
+export const ADMIN_STATUSES = ["granted", "revoked"] as const;
+export type AdminStatus = (typeof ADMIN_STATUSES)[number];
 export type Tier = (typeof TIERS)[number];
 
 export const users = pgTable("users", {
@@ -22,6 +28,7 @@ export const users = pgTable("users", {
   // Sessions (JWTs) signed in before this instant are refused: password change or reset,
   // "sign out everywhere", an admin action, account deletion (lib/auth/sessions.ts).
   sessionsValidAfter: timestamp("sessions_valid_after", { withTimezone: true }),
+  adminStatus: text("admin_status", { enum: ADMIN_STATUSES }),
   // Deleted accounts keep their row (the ledger and usage refer to it); the address is freed.
   deletedAt: timestamp("deleted_at", { withTimezone: true }),
 });

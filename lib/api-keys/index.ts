@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { apiKeys, billingAccounts } from "@/db/schema";
+import { apiKeys, billingAccounts, users } from "@/db/schema";
 import { env } from "@/lib/env";
 import { newId, randomBase62 } from "@/lib/ids";
+import { VERIFY_FIRST_MESSAGE } from "@/lib/auth/verify-first";
 import { notifyKeyChange } from "./changes";
 
 // Keys look like "sk-mt-" + 40 base62 characters (~238 bits). Only the SHA-256 of the
@@ -34,6 +35,13 @@ export class KeyLimitError extends Error {
   }
 }
 
+/** The account's owner has not verified their address: no keys until then (issue 21; SECURITY.md). */
+export class UnverifiedAccountError extends Error {
+  constructor() {
+    super(VERIFY_FIRST_MESSAGE);
+  }
+}
+
 export async function createApiKey(db: Queryable, input: { accountId: string; userId: string; name: string; maxKeys?: number }) {
   const name = input.name.trim();
   if (!name || name.length > KEY_NAME_MAX) throw new RangeError(`Key name must be 1 to ${KEY_NAME_MAX} characters.`);
@@ -42,7 +50,15 @@ export async function createApiKey(db: Queryable, input: { accountId: string; us
   const row = await db.transaction(async (tx) => {
     // The account row's lock serialises key creations of one account, so two at the cap
     // cannot both count max - 1 and both insert.
-    await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.id, input.accountId)).for("update");
+    const [acct] = await tx
+      .select({ id: billingAccounts.id, verifiedAt: users.emailVerifiedAt })
+      .from(billingAccounts)
+      .innerJoin(users, eq(users.id, billingAccounts.ownerUserId))
+      .where(eq(billingAccounts.id, input.accountId))
+      .for("update", { of: billingAccounts });
+    // Whoever signed an address up without proving it holds no keys: a key made then would
+    // outlive the real owner's verification (pre-account takeover).
+    if (!acct?.verifiedAt) throw new UnverifiedAccountError();
     const [active] = await tx
       .select({ n: count() })
       .from(apiKeys)

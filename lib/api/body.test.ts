@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError } from "./errors";
-import { readJson } from "./body";
+import { jsonDepthExceeds, MAX_JSON_DEPTH, readJson } from "./body";
 import { maxCostFrom } from "./request-helpers";
 
 const schema = z.looseObject({ model: z.string(), items: z.array(z.object({ n: z.number().int() })).optional() });
@@ -54,5 +54,22 @@ describe("request body reading", () => {
     expect(() => maxCostFrom(r(), 0)).toThrow(ApiError);
     expect(() => maxCostFrom(r("1e-3"), undefined)).toThrow(/x-max-cost/);
     expect(() => maxCostFrom(r(), 0.0000001)).toThrow(/max_cost/);
+  });
+});
+
+describe("nesting depth (issue 21 item 6)", () => {
+  const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+  it("counts arrays and objects, not brackets inside strings or escaped quotes", () => {
+    expect(jsonDepthExceeds(`{"a":${nested(3)}}`, 4)).toBe(false);
+    expect(jsonDepthExceeds(`{"a":${nested(4)}}`, 4)).toBe(true);
+    expect(jsonDepthExceeds(`{"a":"[[[[[[\\"[[[[","b":[{}]}`, 3)).toBe(false);
+    expect(jsonDepthExceeds(`[{"x":[{"y":1}]}]`, 3)).toBe(true);
+  });
+  it("a body at the limit parses; one level more is a 400 before parsing (50,000 deep included)", async () => {
+    const at = `{"model":"m","x":${nested(MAX_JSON_DEPTH - 1)}}`;
+    expect(await readJson(req(at), schema)).toMatchObject({ model: "m" });
+    for (const depth of [MAX_JSON_DEPTH, 50_000]) {
+      expect(await fail(readJson(req(`{"model":"m","x":${nested(depth)}}`), schema))).toMatchObject({ status: 400, code: "invalid_request", param: null });
+    }
   });
 });

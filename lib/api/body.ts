@@ -7,6 +7,37 @@ import { ApiError } from "./errors";
 
 export const DEFAULT_JSON_LIMIT_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects a JSON body may have (the body itself is level 1).
+ * No OpenAI request needs more than a dozen levels; 64 leaves room for JSON-schema tool
+ * parameters. Deeper bodies are refused before JSON.parse: validation (zod), re-encoding
+ * for a provider and the provider's own parser all recurse, and a 50,000-deep value
+ * overflowed the stack (a 500) or made the provider fail (a 502 that counted against its
+ * circuit breaker). Documented in SECURITY.md.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text nests arrays/objects deeper than `max`, found with one pass over the
+ * characters (brackets inside strings do not count), so no recursion and no parse.
+ * Malformed text is left to JSON.parse to report.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \\ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return false;
+}
+
 function mediaType(req: Request): string {
   return (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
 }
@@ -96,6 +127,9 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S, opt
     throw new ApiError("invalid_json", "The request body is not valid UTF-8.");
   }
   if (!text.trim()) throw new ApiError("invalid_json", "The request body is empty; expected a JSON object.");
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new ApiError("invalid_request", `The JSON body is nested too deeply: at most ${MAX_JSON_DEPTH} levels of arrays and objects are accepted.`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,21 +1,52 @@
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
-import { limitApiKey, rateLimitHeaders } from "@/lib/ratelimit";
+import type { ApiError } from "@/lib/api/errors";
+import { accountRateLimitExceededError, limitAccount, limitApiKey, rateLimitExceededError, rateLimitHeaders } from "@/lib/ratelimit";
+import type { RateLimitResult } from "@/lib/ratelimit";
 
 // withApiKey() calls checkRateLimit() once per /v1 request, right after the key is
 // authenticated and before the body is read or any credit is reserved, so a limited
 // request costs nothing and reaches no model. The headers go on every response.
+//
+// Two limits, in this order (lib/ratelimit/tiers.ts has the numbers):
+//  1. the key's own per-minute limit: the x-ratelimit-* headers describe it, always;
+//  2. the account's ceiling, counted per account over all its keys (revoked ones
+//     included), only for requests the key's limit let through: a key that hammers past
+//     its own limit does not use up its siblings' share. Refused with its own error code,
+//     account_rate_limit_exceeded, and Retry-After.
 
 export type RateLimitOutcome = {
   allowed: boolean;
-  /** x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests */
+  /** x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests (the key's) */
   headers: Record<string, string>;
   /** Seconds until a retry can succeed; set when allowed is false. */
   retryAfterSeconds?: number;
+  /** The 429 to answer with when allowed is false (the key's limit or the account's ceiling). */
+  error?: ApiError;
 };
 
-export async function checkRateLimit(input: { key: ApiKeyPrincipal }): Promise<RateLimitOutcome> {
-  const result = await limitApiKey({ keyId: input.key.keyId, tier: input.key.tier });
+/** The per-key and per-account decisions for one request, from any pair of limiter calls (tests give their own). */
+export async function decideRequest(
+  key: Pick<ApiKeyPrincipal, "keyId" | "accountId" | "tier">,
+  limits: {
+    perKey: (args: { keyId: string; tier: ApiKeyPrincipal["tier"] }) => Promise<RateLimitResult>;
+    perAccount: (args: { accountId: string; tier: ApiKeyPrincipal["tier"] }) => Promise<RateLimitResult>;
+  } = { perKey: limitApiKey, perAccount: limitAccount },
+): Promise<RateLimitOutcome> {
+  const result = await limits.perKey({ keyId: key.keyId, tier: key.tier });
   const headers = rateLimitHeaders(result);
-  delete headers["retry-after"]; // the wrapper sets Retry-After itself on the 429
-  return { allowed: result.allowed, headers, retryAfterSeconds: result.retryAfterSeconds ?? undefined };
+  delete headers["retry-after"]; // the wrapper's error sets Retry-After itself on the 429
+  if (!result.allowed) {
+    const retryAfterSeconds = result.retryAfterSeconds ?? undefined;
+    return { allowed: false, headers, retryAfterSeconds, error: rateLimitExceededError({ tier: key.tier, retryAfterSeconds }) };
+  }
+  const account = await limits.perAccount({ accountId: key.accountId, tier: key.tier });
+  if (!account.allowed) {
+    const retryAfterSeconds = account.retryAfterSeconds ?? undefined;
+    return { allowed: false, headers, retryAfterSeconds, error: accountRateLimitExceededError({ tier: key.tier, retryAfterSeconds }) };
+  }
+  return { allowed: true, headers };
+}
+
+export async function checkRateLimit(input: { key: ApiKeyPrincipal }): Promise<RateLimitOutcome> {
+  return decideRequest(input.key);
 }

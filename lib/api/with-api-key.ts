@@ -90,7 +90,7 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
       const limit = await checkRateLimit({ key });
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
-      if (!limit.allowed) throw rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
+      if (!limit.allowed) throw limit.error ?? rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
       // Only error messages and /v1/credits need it: built on first use (two URL parses).
       let billingUrl: string | undefined;

@@ -10,7 +10,7 @@ import { absoluteUrl } from "@/lib/email/links";
 import { emails } from "@/lib/email/templates";
 import { consumeEmailToken, issueEmailToken, TOKEN_TTL_MS } from "./email-tokens";
 import { hashPassword, passwordProblem, verifyPassword } from "./password";
-import { revokeSessions } from "./sessions";
+import { endSessionsAndPendingChanges } from "./sessions";
 import { signupSchema } from "./signup";
 
 // The account settings (issue 14 item 4): change password, change email, sign out
@@ -31,7 +31,7 @@ async function checkPassword(db: Queryable, userId: string, password: unknown) {
 
 const WRONG_PASSWORD: SettingsResult = { ok: false, field: "currentPassword", message: "Your current password is not right." };
 
-/** New password; every session (this one too) ends, and the owner is told by email. */
+/** New password; every session (this one too) and every pending change by link ends, and the owner is told by email. */
 export async function changePassword(
   db: Queryable,
   input: { userId: string; currentPassword: unknown; newPassword: unknown; origin: string; now?: Date },
@@ -44,7 +44,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, u.id));
-    await revokeSessions(tx, u.id, input.now);
+    await endSessionsAndPendingChanges(tx, u.id, input.now);
   });
   await trySendEmail(emails.passwordChanged(u.email, absoluteUrl(input.origin, "/forgot-password")));
   return { ok: true, message: "Password changed. Every other session was signed out." };
@@ -119,8 +119,9 @@ export async function confirmEmailChange(db: Queryable, input: { token: string; 
   }
 }
 
+/** Ends every session and cancels every pending change by link (a new address waiting for confirmation included). */
 export async function signOutEverywhere(db: Queryable, userId: string, now?: Date): Promise<void> {
-  await revokeSessions(db, userId, now);
+  await db.transaction((tx) => endSessionsAndPendingChanges(tx, userId, now));
 }
 
 /**

@@ -68,3 +68,18 @@ export async function tokensSentSince(db: Queryable, userId: string, purpose: Em
     .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), gt(emailTokens.createdAt, since)));
   return r?.n ?? 0;
 }
+
+/**
+ * Cancels every outstanding link of the user (pending changes of address, password-reset
+ * and verification links), as a password reset, a password change and "sign out
+ * everywhere" do: whoever asked for them may be the person those actions lock out. A
+ * cancelled link answers as used; a verification link can be sent again from the dashboard.
+ */
+export async function cancelEmailTokens(db: Queryable, userId: string, now = new Date()): Promise<number> {
+  const cancelled = await db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailTokens.userId, userId), isNull(emailTokens.usedAt)))
+    .returning({ id: emailTokens.id });
+  return cancelled.length;
+}

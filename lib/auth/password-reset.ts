@@ -1,19 +1,26 @@
 import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { users } from "@/db/schema";
+import { billingAccounts, users } from "@/db/schema";
 import { findUserByEmail } from "@/lib/accounts";
+import { verifyEmailAndGrant } from "@/lib/accounts/free-credit";
 import { trySendEmail } from "@/lib/email";
 import { absoluteUrl } from "@/lib/email/links";
 import { emails } from "@/lib/email/templates";
 import { consumeEmailToken, issueEmailToken, TOKEN_TTL_MS, tokensSentSince } from "./email-tokens";
 import { hashPassword, passwordProblem } from "./password";
-import { revokeSessions } from "./sessions";
+import { endSessionsAndPendingChanges, revokeEverythingBefore } from "./sessions";
 import { clearSignInFailures } from "./throttle";
 
 // Password reset by emailed link: the request answers the same whether or not the address
 // has an account; the link is single use, expires in 30 minutes, and is stored hashed
-// (./email-tokens.ts). Setting the new password ends every session and clears the sign-in
-// delay of that address.
+// (./email-tokens.ts). Setting the new password ends every session, cancels every pending
+// change by link (a new address waiting for confirmation, other reset and verification
+// links) and clears the sign-in delay of that address.
+//
+// On an UNVERIFIED account the link proves the mailbox, and the person resetting may not
+// be the one who signed the address up (pre-account takeover): every key, session and
+// pending change made before is revoked, then the address is verified and the free credit
+// decided, so it goes only to the account as the verified person now holds it.
 
 export const RESET_REQUESTED_MESSAGE =
   "If an account uses that address, we sent it a link to choose a new password. It works once, for 30 minutes. Check your spam folder if it does not arrive.";
@@ -45,11 +52,17 @@ export async function resetPassword(db: Queryable, input: { token: string; passw
         const why = consumed.reason === "expired" ? "has expired" : consumed.reason === "used" ? "was already used" : "is not valid";
         return { ok: false as const, message: `This reset link ${why}. Ask for a new one on the "Forgot password" page.` };
       }
-      const [u] = await tx.select({ email: users.email }).from(users).where(eq(users.id, consumed.userId));
+      const [u] = await tx.select({ email: users.email, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, consumed.userId));
       const problem = passwordProblem(input.password, u.email);
       if (problem) throw new PasswordRejected(problem); // rolls back: the link stays usable
       await tx.update(users).set({ passwordHash }).where(eq(users.id, consumed.userId));
-      await revokeSessions(tx, consumed.userId, now);
+      if (u.verifiedAt) {
+        await endSessionsAndPendingChanges(tx, consumed.userId, now);
+      } else {
+        await revokeEverythingBefore(tx, consumed.userId, now);
+        const [acct] = await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, consumed.userId));
+        await verifyEmailAndGrant(tx, { userId: consumed.userId, accountId: acct.id }, { now });
+      }
       await clearSignInFailures(tx, u.email);
       return { ok: true as const, email: u.email };
     })

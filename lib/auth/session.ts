@@ -3,7 +3,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
 import { billingAccounts, users } from "@/db/schema";
-import { adminEmails } from "@/lib/env";
+import { isAdministrator } from "./admin";
+export { VERIFY_FIRST_MESSAGE } from "./verify-first";
 import { auth } from "./index";
 
 async function load() {
@@ -14,13 +15,20 @@ async function load() {
   const db = await getDb();
   // The user as the database has it now (the address may have changed since sign-in).
   const [row] = await db
-    .select({ account: billingAccounts, email: users.email, emailVerifiedAt: users.emailVerifiedAt, freeCredit: users.freeCredit })
+    .select({
+      account: billingAccounts,
+      email: users.email,
+      emailVerifiedAt: users.emailVerifiedAt,
+      freeCredit: users.freeCredit,
+      adminStatus: users.adminStatus,
+    })
     .from(billingAccounts)
     .innerJoin(users, eq(users.id, billingAccounts.ownerUserId))
     .where(and(eq(billingAccounts.ownerUserId, userId), isNull(users.deletedAt)));
   if (!row) return null;
-  const { account, email, emailVerifiedAt, freeCredit } = row;
-  return { db, userId, email, account, emailVerifiedAt, freeCredit, isAdmin: adminEmails().includes(email.toLowerCase()) };
+  const { account, email, emailVerifiedAt, freeCredit, adminStatus } = row;
+  // Only a verified address can be an administrator's (./admin.ts).
+  return { db, userId, email, account, emailVerifiedAt, freeCredit, isAdmin: isAdministrator({ email, emailVerifiedAt, adminStatus }) };
 }
 
 /**

@@ -1,6 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { users } from "@/db/schema";
+import { apiKeys, billingAccounts, users } from "@/db/schema";
+import { notifyKeyChange } from "@/lib/api-keys/changes";
+import { cancelEmailTokens } from "./email-tokens";
 
 // Sessions are signed JWTs (Auth.js), valid until they expire unless revoked here: each
 // user has a "sessions valid after" instant, and a session signed in before it is refused
@@ -11,6 +13,40 @@ import { users } from "@/db/schema";
 /** Ends every session of the user signed in up to now. */
 export async function revokeSessions(db: Queryable, userId: string, at = new Date()): Promise<void> {
   await db.update(users).set({ sessionsValidAfter: at }).where(eq(users.id, userId));
+}
+
+/**
+ * Ends every session of the user and cancels every pending change by emailed link (a new
+ * address waiting for confirmation, reset and verification links): what a password reset,
+ * a password change and "sign out everywhere" do. Pass a transaction to make it atomic
+ * with the change that asked for it.
+ */
+export async function endSessionsAndPendingChanges(db: Queryable, userId: string, at = new Date()): Promise<void> {
+  await revokeSessions(db, userId, at);
+  await cancelEmailTokens(db, userId, at);
+}
+
+/**
+ * The address was just proven by someone who may not be the person who created the
+ * unverified account (a password reset by link, or a verification link followed without
+ * the creator's session): everything made before is revoked — every API key of the
+ * account, every session, every pending change by emailed link — so whatever someone
+ * else set up under this address before its owner proved it stops working. Run it in the
+ * transaction that verifies, before the free credit is decided, so the credit goes only
+ * to the account as the verified person now holds it. Returns how many keys were revoked.
+ */
+export async function revokeEverythingBefore(db: Queryable, userId: string, at = new Date()): Promise<number> {
+  await endSessionsAndPendingChanges(db, userId, at);
+  const [acct] = await db.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, userId));
+  if (!acct) return 0;
+  const revoked = await db
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(and(eq(apiKeys.accountId, acct.id), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  // Every instance drops its cached lookups of the account's keys on commit.
+  if (revoked.length) await notifyKeyChange(db, { accountId: acct.id });
+  return revoked.length;
 }
 
 export type SessionState = { sessionsValidAfter: Date | null; deletedAt: Date | null } | null;

@@ -6,10 +6,19 @@ import { trySendEmail } from "@/lib/email";
 import { absoluteUrl } from "@/lib/email/links";
 import { emails } from "@/lib/email/templates";
 import { consumeEmailToken, issueEmailToken, TOKEN_TTL_MS, tokensSentSince } from "./email-tokens";
+import { revokeEverythingBefore } from "./sessions";
 
 // Email verification: sign-up sends a link; following it verifies the address and decides
 // the free credit (lib/accounts/free-credit.ts). Until then the account can sign in and
-// look around at $0, and the dashboard offers to send the link again (rate limited).
+// look around at $0, and the dashboard offers to send the link again (rate limited); it
+// cannot create API keys or change billing (lib/auth/session.ts, VERIFY_FIRST_MESSAGE).
+//
+// Pre-account takeover: anyone can sign up any address, so the person who follows the
+// link (the mailbox's owner) may not be the one who created the account. Followed in a
+// browser signed in as that account, the creator verified their own address. Otherwise
+// everything made before (sessions, keys, pending changes by link) is revoked first
+// (lib/auth/sessions.ts, revokeEverythingBefore); a password reset on an unverified
+// account does the same (./password-reset.ts).
 
 export const RESEND_MIN_INTERVAL_MS = 60_000;
 export const RESENDS_PER_DAY = 5;
@@ -40,7 +49,11 @@ export async function resendVerificationEmail(db: Queryable, input: { userId: st
 
 export type VerifyResult = { ok: true; freeCredit: FreeCreditOutcome } | { ok: false; message: string };
 
-export async function verifyEmail(db: Queryable, token: string, now = new Date()): Promise<VerifyResult> {
+/**
+ * Follows a verification link. `sessionUserId`: the user the browser that followed it is
+ * signed in as, if any; only that user's own session proves the creator is verifying.
+ */
+export async function verifyEmail(db: Queryable, token: string, now = new Date(), opts: { sessionUserId?: string | null } = {}): Promise<VerifyResult> {
   return db.transaction(async (tx) => {
     const consumed = await consumeEmailToken(tx, token, "verify_email", now);
     if (!consumed.ok) {
@@ -54,6 +67,8 @@ export async function verifyEmail(db: Queryable, token: string, now = new Date()
               : "This verification link is not valid. Sign in and send a new one from the dashboard.",
       };
     }
+    const [u] = await tx.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, consumed.userId));
+    if (!u?.verifiedAt && opts.sessionUserId !== consumed.userId) await revokeEverythingBefore(tx, consumed.userId, now);
     const [acct] = await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, consumed.userId));
     const freeCredit = await verifyEmailAndGrant(tx, { userId: consumed.userId, accountId: acct.id }, { now });
     return { ok: true as const, freeCredit };

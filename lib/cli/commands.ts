@@ -3,9 +3,10 @@ import type { Db } from "@/db/client";
 import { apiKeys, ledgerEntries, TIERS, type Tier } from "@/db/schema";
 import { EmailTakenError, findUserByEmail, setTier } from "@/lib/accounts";
 import { createVerifiedUser } from "@/lib/accounts/free-credit";
+import { AdminChangeRefused, setAdminStatus } from "@/lib/auth/admin";
 import { hashPassword } from "@/lib/auth/password";
-import { revokeSessions } from "@/lib/auth/sessions";
-import { createApiKey, KeyLimitError } from "@/lib/api-keys";
+import { endSessionsAndPendingChanges } from "@/lib/auth/sessions";
+import { createApiKey, KeyLimitError, UnverifiedAccountError } from "@/lib/api-keys";
 import { validateSignup } from "@/lib/auth/signup";
 import { newId } from "@/lib/ids";
 import {
@@ -63,6 +64,8 @@ export const HELP = `Usage: npm run cli -- <command> [options]
   key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit
   show          --email E [--limit N]                balance (promotional and paid parts), tier, keys and recent ledger entries
+  grant-admin   --email E                            administrator rights (the address must be verified)
+  revoke-admin  --email E                            take them away, also from an ADMIN_EMAILS address
   margin        --from YYYY-MM-DD --to YYYY-MM-DD    per UTC day, model and provider: requests, revenue (billed), provider cost
                                                      (reported units × configured cost), margin; both days included
   sweep                                              release reservations of crashed processes, expire promotional credit past its
@@ -88,14 +91,14 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "sign-out-everywhere": {
       const a = await account(db, req(opts, "email"));
-      await revokeSessions(db, a.user.id);
-      out(`ended every session of ${a.user.email}`);
+      await db.transaction((tx) => endSessionsAndPendingChanges(tx, a.user.id));
+      out(`ended every session of ${a.user.email}`); // and cancelled its pending changes by emailed link
       return;
     }
     case "create-key": {
       const a = await account(db, req(opts, "email"));
       const key = await createApiKey(db, { accountId: a.accountId, userId: a.user.id, name: req(opts, "name") }).catch((err) => {
-        throw err instanceof KeyLimitError ? new CliError(err.message) : err;
+        throw err instanceof KeyLimitError || err instanceof UnverifiedAccountError ? new CliError(err.message) : err;
       });
       out(`created key ${key.id} (${key.name}). The secret is shown once:`);
       out(key.secret);
@@ -210,6 +213,17 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
       line(["total", "", "", String(t.requests), usd6(t.revenueMicroUsd), usd6(t.providerCostMicroUsd), margin(t.marginMicroUsd, t.uncostedRequests)]);
       return;
     }
+    // --- administrators (issue 21; lib/auth/admin.ts) ---
+    case "grant-admin":
+    case "revoke-admin": {
+      const a = await account(db, req(opts, "email"));
+      await setAdminStatus(db, { userId: a.user.id, status: command === "grant-admin" ? "granted" : "revoked" }).catch((err) => {
+        throw err instanceof AdminChangeRefused ? new CliError(err.message) : err;
+      });
+      out(command === "grant-admin" ? `${a.user.email} is an administrator` : `${a.user.email} is not an administrator (whatever ADMIN_EMAILS says)`);
+      return;
+    }
+    // --- end administrators ---
     case "sweep": {
       out(`released ${await sweepStaleReservations(db)} stale reservations`);
       const expired = await expirePromotionalCredit(db);

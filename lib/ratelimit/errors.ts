@@ -23,3 +23,18 @@ export function rateLimitExceededError(args: { tier: Tier; retryAfterSeconds: nu
 export function rateLimitExceededBody(args: { tier: Tier; retryAfterSeconds: number | null }): OpenAIErrorBody {
   return rateLimitExceededError(args).toJSON();
 }
+
+/**
+ * The account's ceiling (all its keys together) refused the request, not the key's own
+ * limit: a code of its own, so clients and the request log can tell the two apart.
+ */
+export function accountRateLimitExceededError(args: { tier: Tier; retryAfterSeconds: number | null | undefined }): ApiError {
+  const t = tierInfo(args.tier);
+  const wait = Math.max(1, Math.ceil(args.retryAfterSeconds ?? 1));
+  const next = nextTier(t.id);
+  const message =
+    `Account rate limit reached: ${t.accountRequestsPerMinute} requests per minute for all API keys of this account together on the ${t.name} tier ` +
+    `(each key also has its own ${t.requestsPerMinute}). Try again in ${wait} second${wait === 1 ? "" : "s"} (see the Retry-After header).` +
+    (next ? ` The ${next.name} tier allows ${next.accountRequestsPerMinute} per minute per account.` : "");
+  return new ApiError("account_rate_limit_exceeded", message, { headers: { "retry-after": String(wait) } });
+}

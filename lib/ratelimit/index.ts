@@ -1,5 +1,7 @@
 /*
- * Rate limiting: per API key per minute at the account's tier, and a generic per-identifier
+ * Rate limiting: per API key per minute at the account's tier, an account-wide ceiling per
+ * minute beside it (all the account's keys together; ./tiers.ts, ../api/rate-limit-hook.ts
+ * for the order of the two), and a generic per-identifier
  * limit for sign-in / sign-up throttling. Numbers and header names: ./tiers.ts.
  *
  * ALGORITHM: fixed window, on all three stores. A key has one counter per window; windows
@@ -68,7 +70,7 @@ export type { RateLimiter, RateLimiterOptions } from "./limiter";
 export type { LimiterStats, RateLimitResult } from "./types";
 export { memoryBackend, redisUrlBackend, upstashBackend, type BackendKind, type LimiterBackend } from "./backends";
 export * from "./tiers";
-export { rateLimitExceededBody, rateLimitExceededError } from "./errors";
+export { accountRateLimitExceededError, rateLimitExceededBody, rateLimitExceededError } from "./errors";
 
 const DEFAULT_PREFIX = "rl";
 
@@ -110,6 +112,11 @@ function benchTierLimitOverride(): number | undefined {
 /** Counts one /v1 request for this API key against its account's current tier. */
 export function limitApiKey(args: { keyId: string; tier: Tier }): Promise<RateLimitResult> {
   return getRateLimiter().limitApiKey(args);
+}
+
+/** Counts one /v1 request against its account's ceiling (all its keys together). */
+export function limitAccount(args: { accountId: string; tier: Tier }): Promise<RateLimitResult> {
+  return getRateLimiter().limitAccount(args);
 }
 
 /**

@@ -26,7 +26,7 @@ export type RateLimiterOptions = {
   /** Window of the tier limits; only tests change it. Default RATE_LIMIT_WINDOW_SECONDS. */
   tierWindowSeconds?: number;
   /**
-   * BENCHMARK ONLY: one requests-per-window ceiling for every key instead of its tier's, so
+   * BENCHMARK ONLY: one requests-per-window ceiling for every key (and account) instead of its tier's, so
    * the gateway benchmark's keys still make the store round trip but are never refused.
    * Set from BENCH_RATELIMIT_RPM only when BENCH_PASSTHROUGH=1 (see ./index.ts).
    */
@@ -39,6 +39,11 @@ export type RateLimiterOptions = {
 export type RateLimiter = {
   /** One /v1 request of this API key at its tier's per-minute limit. */
   limitApiKey(args: { keyId: string; tier: Tier }): Promise<RateLimitResult>;
+  /**
+   * One /v1 request of this account (any of its keys) at its tier's account-wide ceiling.
+   * Counted per account, not per key: revoking and re-creating keys starts no new count.
+   */
+  limitAccount(args: { accountId: string; tier: Tier }): Promise<RateLimitResult>;
   /** One event for any identifier (sign-in, sign-up…); always waits for the store's answer. */
   limit(identifier: string, opts: { limit: number; windowSeconds: number }): Promise<RateLimitResult>;
   stats(): LimiterStats;
@@ -74,6 +79,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   return {
     limitApiKey({ keyId, tier }) {
       return decide(`key:${keyId}`, opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, tierWindowMs);
+    },
+    limitAccount({ accountId, tier }) {
+      return decide(`acct:${accountId}`, opts.tierLimitOverride ?? tierInfo(tier).accountRequestsPerMinute, tierWindowMs);
     },
     limit(identifier, { limit, windowSeconds }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);

@@ -80,8 +80,8 @@ describe("the numbers on the pages are the configured ones", () => {
   it("Rate limits: the tier table, the three header names, Retry-After and the 429 body", async () => {
     const [m, h] = await both("rate-limits");
     for (const t of TIER_LIST) {
-      expect(m).toContain(`| ${t.name} | ${t.requestsPerMinute} | ${t.howToGet} |`);
-      expect(h).toContain(`<td>${t.name}</td><td>${t.requestsPerMinute}</td>`);
+      expect(m).toContain(`| ${t.name} | ${t.requestsPerMinute} | ${t.accountRequestsPerMinute} | ${t.howToGet} |`);
+      expect(h).toContain(`<td>${t.name}</td><td>${t.requestsPerMinute}</td><td>${t.accountRequestsPerMinute}</td>`);
     }
     for (const name of [RATE_LIMIT_HEADERS.limit, RATE_LIMIT_HEADERS.remaining, RATE_LIMIT_HEADERS.reset]) {
       expect(m).toContain(`| \`${name}\` |`);

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z } from "zod";
-import { currentAccount } from "@/lib/auth/session";
+import { currentAccount, VERIFY_FIRST_MESSAGE } from "@/lib/auth/session";
 import {
   BILLING_DETAILS_FIELDS,
   BillingError,
@@ -39,6 +39,8 @@ export type TopUpState =
   | ActionError;
 
 const SIGNED_OUT: ActionError = { ok: false, code: "signed_out", error: "Your session has ended. Sign in again." };
+// An unverified account may sign in only to see its verification state (lib/auth/session.ts).
+const UNVERIFIED: ActionError = { ok: false, code: "email_not_verified", error: VERIFY_FIRST_MESSAGE };
 
 function fail(err: unknown): ActionError {
   if (err instanceof BillingError) return { ok: false, code: err.code, error: err.message };
@@ -71,6 +73,7 @@ async function present(r: TopUpResult): Promise<TopUpState> {
 export async function createSetupIntentAction(): Promise<{ ok: true; clientSecret: string } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     const stripe = await stripeForAttempt("card_setup", session.account.id);
     const { clientSecret } = await createSetupIntent(session.db, stripe, { accountId: session.account.id });
@@ -83,6 +86,7 @@ export async function createSetupIntentAction(): Promise<{ ok: true; clientSecre
 export async function removeCardAction(paymentMethodId: string): Promise<{ ok: true } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     await detachPaymentMethod(session.db, getStripe(), { accountId: session.account.id, paymentMethodId: String(paymentMethodId) });
     revalidatePath("/dashboard/billing");
@@ -101,6 +105,7 @@ const topUpInput = z.object({
 export async function topUpAction(input: { amount: string; paymentMethodId: string; requestKey: string }): Promise<TopUpState> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.emailVerifiedAt) return UNVERIFIED;
   const parsed = topUpInput.safeParse(input);
   if (!parsed.success) return { ok: false, code: "invalid_request", error: parsed.error.issues[0].message };
   try {
@@ -122,6 +127,7 @@ export async function topUpAction(input: { amount: string; paymentMethodId: stri
 export async function confirmTopUpAction(paymentIntentId: string): Promise<TopUpState> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     return present(await confirmTopUp(session.db, getStripe(), { accountId: session.account.id, paymentIntentId: String(paymentIntentId) }));
   } catch (err) {
@@ -143,6 +149,7 @@ export async function saveAutoTopUpAction(input: {
 }): Promise<{ ok: true } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     await setAutoTopUp(session.db, getStripe(), {
       accountId: session.account.id,
@@ -164,6 +171,7 @@ export type BudgetAlertState = { ok: true; message: string } | { ok: false; erro
 export async function addBudgetAlertAction(_prev: BudgetAlertState, form: FormData): Promise<BudgetAlertState> {
   const session = await currentAccount();
   if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
+  if (!session.emailVerifiedAt) return { ok: false, error: UNVERIFIED.error };
   const thresholdMicroUsd = parseUsd(String(form.get("threshold") ?? ""));
   if (thresholdMicroUsd === null || thresholdMicroUsd <= 0n) return { ok: false, error: "Enter a monthly amount in dollars, e.g. 25 or 7.50." };
   try {
@@ -180,6 +188,7 @@ export async function addBudgetAlertAction(_prev: BudgetAlertState, form: FormDa
 export async function removeBudgetAlertAction(form: FormData): Promise<void> {
   const session = await currentAccount();
   if (!session) return;
+  if (!session.emailVerifiedAt) return;
   const id = form.get("alertId");
   if (typeof id !== "string") return;
   await removeBudgetAlert(session.db, { accountId: session.account.id, id });
@@ -195,6 +204,7 @@ export async function saveBillingDetailsAction(_prev: BillingDetailsState, form:
   const values = Object.fromEntries(BILLING_DETAILS_FIELDS.map((k) => [k, String(form.get(k) ?? "")])) as Record<BillingDetailsField, string>;
   const session = await currentAccount();
   if (!session) return { ok: false, error: SIGNED_OUT.error, errors: {}, values };
+  if (!session.emailVerifiedAt) return { ok: false, error: UNVERIFIED.error, errors: {}, values };
   try {
     const r = await saveBillingDetails(session.db, getStripe(), { accountId: session.account.id, form: values });
     if (!r.ok) return { ok: false, error: "Check the fields marked below; nothing was saved.", errors: r.errors, values };
@@ -209,6 +219,7 @@ export async function saveBillingDetailsAction(_prev: BillingDetailsState, form:
 export async function removeTaxIdAction(form: FormData): Promise<void> {
   const session = await currentAccount();
   if (!session) return;
+  if (!session.emailVerifiedAt) return;
   const id = form.get("taxIdId");
   if (typeof id !== "string") return;
   try {

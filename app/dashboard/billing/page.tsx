@@ -1,4 +1,5 @@
 import { requireAccount } from "@/lib/auth/session";
+import { VerifyFirst } from "@/components/auth/verify-first";
 import {
   addressLines,
   BillingError,
@@ -43,7 +44,7 @@ const KIND_LABEL = {
 const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Needs authentication", processing: "Processing", canceled: "Canceled" } as const;
 
 export default async function BillingPage() {
-  const { db, account } = await requireAccount();
+  const { db, account, emailVerifiedAt } = await requireAccount();
   const stripeConfig = publicStripeConfig();
   const [balance, autoTopUp, history, payments, alerts, monthSpend] = await Promise.all([
     readBalance(db, account.id),
@@ -85,6 +86,7 @@ export default async function BillingPage() {
           </span>
         )}
       </h1>
+      {!emailVerifiedAt && <VerifyFirst />}
       {stripeConfig.mode === "emulator" && (
         <p className="muted" data-testid="test-mode-note">
           Payments go to the built-in Stripe test emulator; no real card is ever charged. Try 4242 4242 4242 4242 (succeeds), 4000 0000 0000 0002 (declined) or

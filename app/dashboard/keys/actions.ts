@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { createApiKey, KEY_NAME_MAX, KeyLimitError, renameApiKey, revokeApiKey } from "@/lib/api-keys";
+import { createApiKey, KEY_NAME_MAX, KeyLimitError, renameApiKey, revokeApiKey, UnverifiedAccountError } from "@/lib/api-keys";
 import { currentAccount } from "@/lib/auth/session";
 import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { SPEND_LIMIT_PERIODS } from "@/lib/metering/spend-limits";
@@ -27,7 +27,7 @@ export async function createKeyAction(_prev: CreateKeyState, form: FormData): Pr
   try {
     key = await createApiKey(session.db, { accountId: session.account.id, userId: session.userId, name: name.data });
   } catch (err) {
-    if (err instanceof KeyLimitError) return { ok: false, error: err.message };
+    if (err instanceof KeyLimitError || err instanceof UnverifiedAccountError) return { ok: false, error: err.message };
     throw err;
   }
   revalidatePath("/dashboard/keys");

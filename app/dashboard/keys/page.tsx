@@ -4,6 +4,7 @@ import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
 import { formatMoney, microToUsdString } from "@/lib/money";
 import { spendByKey } from "@/lib/usage/by-key";
 import { CreateKeyForm } from "@/components/keys/create-key-form";
+import { VerifyFirst } from "@/components/auth/verify-first";
 import { KeySettings } from "@/components/keys/key-settings";
 import { RevokeKeyButton } from "@/components/keys/revoke-key-button";
 import { createKeyAction, renameKeyAction, revokeKeyAction, setKeyLimitAction } from "./actions";
@@ -15,7 +16,7 @@ const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0,
 const PERIOD_LABEL = { daily: "per day", weekly: "per week", monthly: "per month", total: "in total" } as const;
 
 export default async function KeysPage() {
-  const { db, account } = await requireAccount();
+  const { db, account, emailVerifiedAt } = await requireAccount();
   const [keys, spend] = await Promise.all([listApiKeys(db, account.id), spendByKey({ db, accountId: account.id })]);
   // What each limited key has used of its limit in the current period (settled + in flight),
   // by the function the limit is enforced with.
@@ -32,7 +33,7 @@ export default async function KeysPage() {
       <p className="muted">
         Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.
       </p>
-      <CreateKeyForm action={createKeyAction} />
+      {emailVerifiedAt ? <CreateKeyForm action={createKeyAction} /> : <VerifyFirst />}
       <h2>Your keys</h2>
       {keys.length === 0 ? (
         <p className="muted" data-testid="no-keys">

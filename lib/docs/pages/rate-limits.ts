@@ -11,7 +11,7 @@ export const rateLimits: DocPageSource = {
   slug: "rate-limits",
   title: "Rate limits",
   summary: () =>
-    `Requests per minute per API key by tier (${TIER_LIST.map((t) => `${t.name} ${t.requestsPerMinute}`).join(", ")}), the three x-ratelimit headers, 429 with Retry-After.`,
+    `Requests per minute per API key by tier (${TIER_LIST.map((t) => `${t.name} ${t.requestsPerMinute}`).join(", ")}), a ceiling per account (${TIER_LIST.map((t) => `${t.name} ${t.accountRequestsPerMinute}`).join(", ")}), the three x-ratelimit headers, 429 with Retry-After.`,
   blocks: () => {
     const free = TIERS_BY_ID.free;
     const ip = authIpLimits();
@@ -19,13 +19,15 @@ export const rateLimits: DocPageSource = {
       p(
         "Limits are ",
         strong("per API key, per minute"),
-        ", set by your account's tier. Two keys of one account are counted separately. A tier change applies from the very next request.",
+        ", set by your account's tier. Two keys of one account are counted separately, and beside them the account has a ",
+        strong("ceiling per minute for all its keys together"),
+        ", so that many keys cannot multiply the limit. A tier change applies from the very next request.",
       ),
       {
         kind: "table",
         testId: "tier-table",
-        head: ["Tier", "Requests per minute, per key", "How to get it"],
-        rows: TIER_LIST.map((t) => [[t.name], [String(t.requestsPerMinute)], [t.howToGet]]),
+        head: ["Tier", "Requests per minute, per key", "Per account, all keys together", "How to get it"],
+        rows: TIER_LIST.map((t) => [[t.name], [String(t.requestsPerMinute)], [String(t.accountRequestsPerMinute)], [t.howToGet]]),
       },
       p(
         `The window is ${RATE_LIMIT_WINDOW_SECONDS} seconds, aligned to the clock (12:00:00 to 12:00:59, then 12:01:00…). Every request in it counts, successful or not, `,
@@ -80,6 +82,25 @@ export const rateLimits: DocPageSource = {
           JSON.stringify(rateLimitedExample("free", EXAMPLE_RETRY), null, 2),
         ].join("\n"),
       },
+      h2("The account's ceiling"),
+      p(
+        "Requests that a key's own limit lets through also count toward its account's ceiling (",
+        String(free.accountRequestsPerMinute),
+        " a minute on ",
+        free.name,
+        "), whichever key sent them, including keys revoked since: revoking keys and creating new ones does not start a new count. ",
+        "Over the ceiling the answer is a ",
+        code("429"),
+        " with ",
+        code("Retry-After"),
+        " and the error code ",
+        code("account_rate_limit_exceeded"),
+        " (a key's own limit says ",
+        code("rate_limit_exceeded"),
+        "). The ",
+        code("x-ratelimit-*"),
+        " headers keep describing the key that sent the request, not the account.",
+      ),
       p("The official OpenAI SDKs retry 429s by themselves and honour ", code("Retry-After"), "; other clients should wait that many seconds."),
       h2("If the limiter is unavailable"),
       p(
