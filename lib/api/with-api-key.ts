@@ -13,6 +13,7 @@ import { appOrigin } from "@/lib/env";
 import { formatUsd } from "@/lib/money";
 import { ApiError } from "./errors";
 import { recordFailedRequest } from "@/lib/usage/failed-requests";
+import { observeRequest } from "@/lib/observability/request";
 
 /** nginx's "client closed request": recorded when the client left before its answer. */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -59,6 +60,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     const requestId = newId("req");
     const headers = apiResponseHeaders(requestId);
     const meters: Meter[] = [];
+    const obs = observeRequest(req, requestId, startedAt); // metrics, span, request log line (lib/observability)
     // For the record of a refusal (below): who asked, and for which model if it got that far.
     let db: Db | undefined;
     let key: ApiKeyPrincipal | undefined;
@@ -66,12 +68,13 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
     try {
       db = await getDb();
       key = await authenticate(db, req);
+      obs.identify(key);
       noteKeyUsed(db, key.keyId);
       // Frozen by a refund or dispute of spent credit: read with the cached key (no query).
       if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
-      const limit = await checkRateLimit({ key, req, requestId });
+      const limit = await obs.child("ratelimit", () => checkRateLimit({ key: key!, req, requestId }));
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
       if (!limit.allowed) throw rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
@@ -92,31 +95,36 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
         },
         openMeter: async (input) => {
           attemptedModel = input.model.id;
-          const meter = await openMeter({
-            ...input,
-            db: conn,
-            key: principal,
-            requestId,
-            startedAt,
-            get billingUrl() {
-              return ctx.billingUrl;
-            },
-          });
+          obs.setModel(input.model.id);
+          const meter = await obs.child("hold", () =>
+            openMeter({
+              ...input,
+              db: conn,
+              key: principal,
+              requestId,
+              startedAt,
+              get billingUrl() {
+                return ctx.billingUrl;
+              },
+            }),
+          );
           meters.push(meter);
           return meter;
         },
       };
-      const res = await handler(ctx);
+      const res = await obs.run(() => handler(ctx));
       for (const m of meters) {
         if (!m.settled && !m.detached) {
           console.error(`[api] ${requestId}: handler returned without settling its meter; released`);
           await m.release({ status: "unsettled", httpStatus: res.status });
         }
       }
+      obs.responded(res, meters);
       return withHeaders(res, headers);
     } catch (err) {
       const { error, unexpected } = toApiError(err, requestId);
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
+      if (unexpected) obs.failed(err);
       // The client left before its answer (the signal aborted the provider's work): nothing
       // is charged, and the request log says so rather than blaming the provider.
       const gone = req.signal.aborted;
@@ -146,7 +154,9 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
           message: error.message,
         });
       }
-      return errorResponse(error, headers);
+      const answer = errorResponse(error, headers);
+      obs.responded(answer, meters);
+      return answer;
     }
   };
 }

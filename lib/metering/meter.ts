@@ -20,6 +20,8 @@ import type { DeferredHold } from "./deferred";
 import { periodEnd, periodStart, type SpendLimitPeriod } from "./spend-limits";
 import { usageRecord } from "./usage";
 import type { ProviderTrace } from "@/lib/providers/upstream/routing";
+import { metricsSource } from "@/lib/observability/metrics";
+import { observeSettle } from "@/lib/observability/request";
 
 export { afterSettleIdle } from "./after-settle";
 
@@ -55,6 +57,8 @@ const { pendingByAccount, pendingByRequest } = processSingleton("metering.pendin
   pendingByAccount: new Map<string, Set<Promise<unknown>>>(),
   pendingByRequest: new Map<string, Promise<unknown>>(),
 }));
+
+metricsSource("settlePending", () => pendingByRequest.size); // metered_settle_pending
 
 // At shutdown: the settles of answers already sent commit first (they may end a lease's
 // last use), then this instance's credit leases are given back.
@@ -189,6 +193,14 @@ export class Meter {
       pending.add(tracked);
       pendingByRequest.set(this.requestId, tracked);
       trackSettleWork(tracked);
+      observeSettle(this.requestId, {
+        ...input,
+        model: this.model.id,
+        costMicroUsd: cost,
+        chargedMicroUsd: charged,
+        provider: this.trace.provider,
+        committed: commit,
+      });
       return Promise.resolve({ costMicroUsd: cost, chargedMicroUsd: charged });
     })();
     return this.done;
