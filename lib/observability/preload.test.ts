@@ -16,7 +16,8 @@ const SCRIPT = [
   `process.emitWarning("a warning");`,
 ].join("\n");
 
-const run = (nodeEnv: "production" | "development") => promisify(execFile)(process.execPath, ["--import", PRELOAD, "-e", SCRIPT], { env: { ...process.env, NODE_ENV: nodeEnv } });
+const run = (nodeEnv: "production" | "development") =>
+  promisify(execFile)(process.execPath, ["--import", PRELOAD, "-e", SCRIPT], { env: { ...process.env, NODE_ENV: nodeEnv } });
 
 describe("preload.mjs", () => {
   it("in production, turns every write into one JSON line", async () => {

@@ -149,6 +149,14 @@ export class RequestObservation {
     if (this.finished) return;
     this.finished = true;
     open.delete(this.requestId);
+    try {
+      this.report();
+    } catch (err) {
+      console.error(`[observability] ${this.requestId}: request not observed`, err);
+    }
+  }
+
+  private report(): void {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const model = this.modelLabel();
     const m = metrics();
@@ -208,6 +216,15 @@ export function observeRequest(req: Request, requestId: string, startedAt: numbe
  * observation (if this process holds one) gets its usage, cost and provider.
  */
 export function observeSettle(requestId: string, s: SettleSeen): void {
+  try {
+    countSettle(requestId, s);
+  } catch (err) {
+    // Observing never gets in the way of money: a failure here is logged, the settle goes on.
+    console.error(`[observability] ${requestId}: settle not observed`, err);
+  }
+}
+
+function countSettle(requestId: string, s: SettleSeen): void {
   const m = metrics();
   const model = modelLabel(s.model, knownModel);
   if (s.chargedMicroUsd > 0n) m.spend.inc({ model }, Number(s.chargedMicroUsd));
