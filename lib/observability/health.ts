@@ -117,8 +117,8 @@ function redisProbe(): (() => Promise<string | null>) | null {
       return () =>
         (made ??= import("ioredis").then(({ Redis }) => {
           const c = new Redis(redisUrl, {
-            lazyConnect: false,
-            enableOfflineQueue: false, // a command while disconnected fails at once
+            // A PING sent while (re)connecting waits for the connection (bounded by the
+            // probe's timeout); one that fails to connect is failed at once, not retried.
             maxRetriesPerRequest: 0,
             connectTimeout: PROBE_TIMEOUT_MS,
             retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000),
