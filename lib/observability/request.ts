@@ -1,5 +1,4 @@
 import type { Span } from "@opentelemetry/api";
-import { getCatalog } from "@/lib/catalog";
 import { processSingleton } from "@/lib/process";
 import { logger } from "./logger";
 import { countProviderRequest, metrics, modelLabel, routeLabel, type ProviderOutcome } from "./metrics";
@@ -40,7 +39,10 @@ type MeterLike = { settled: boolean; detached: boolean };
 
 const open = processSingleton("observability.openRequests", () => new Map<string, RequestObservation>());
 
-const knownModel = (id: string) => getCatalog().get(id) !== undefined;
+// The model label: every id this module is given is a catalog model's (CatalogModel.id, from
+// the wrapper's openMeter and the Meter), never what the client typed, so the label set is
+// the catalog's; a request that never chose one is "none".
+const catalogModel = () => true;
 
 export class RequestObservation {
   readonly route: string;
@@ -142,7 +144,7 @@ export class RequestObservation {
   }
 
   private modelLabel(): string {
-    return modelLabel(this.settle?.model ?? this.model, knownModel);
+    return modelLabel(this.settle?.model ?? this.model, catalogModel);
   }
 
   private finish(): void {
@@ -226,7 +228,7 @@ export function observeSettle(requestId: string, s: SettleSeen): void {
 
 function countSettle(requestId: string, s: SettleSeen): void {
   const m = metrics();
-  const model = modelLabel(s.model, knownModel);
+  const model = modelLabel(s.model, catalogModel);
   if (s.chargedMicroUsd > 0n) m.spend.inc({ model }, Number(s.chargedMicroUsd));
   if (s.units.inputTokens) m.tokens.inc({ model, direction: "input" }, s.units.inputTokens);
   if (s.units.outputTokens) m.tokens.inc({ model, direction: "output" }, s.units.outputTokens);
