@@ -74,7 +74,7 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
       if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
-      const limit = await obs.child("ratelimit", () => checkRateLimit({ key: key!, req, requestId }));
+      const limit = await obs.call("ratelimit", checkRateLimit, { key, req, requestId });
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
       if (!limit.allowed) throw rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
@@ -96,18 +96,16 @@ export function withApiKey<P = Record<string, string>>(handler: (ctx: ApiContext
         openMeter: async (input) => {
           attemptedModel = input.model.id;
           obs.setModel(input.model.id);
-          const meter = await obs.child("hold", () =>
-            openMeter({
-              ...input,
-              db: conn,
-              key: principal,
-              requestId,
-              startedAt,
-              get billingUrl() {
-                return ctx.billingUrl;
-              },
-            }),
-          );
+          const meter = await obs.call("hold", openMeter, {
+            ...input,
+            db: conn,
+            key: principal,
+            requestId,
+            startedAt,
+            get billingUrl() {
+              return ctx.billingUrl;
+            },
+          });
           meters.push(meter);
           return meter;
         },

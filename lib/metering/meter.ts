@@ -193,14 +193,7 @@ export class Meter {
       pending.add(tracked);
       pendingByRequest.set(this.requestId, tracked);
       trackSettleWork(tracked);
-      observeSettle(this.requestId, {
-        ...input,
-        model: this.model.id,
-        costMicroUsd: cost,
-        chargedMicroUsd: charged,
-        provider: this.trace.provider,
-        committed: commit,
-      });
+      observeSettle(this, input, { cost, charged, commit }); // metrics, span, request log (lib/observability)
       return Promise.resolve({ costMicroUsd: cost, chargedMicroUsd: charged });
     })();
     return this.done;

@@ -101,9 +101,9 @@ export class RequestObservation {
     return withSpan(this.span, fn);
   }
 
-  /** `fn` in a child span (limiter, hold). */
-  child<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    return this.span ? this.run(() => traced(name, fn)) : fn();
+  /** `fn(arg)` in a child span named `name` (the limiter, the hold). */
+  call<A, T>(name: string, fn: (arg: A) => Promise<T>, arg: A): Promise<T> {
+    return this.span ? this.run(() => traced(name, () => fn(arg))) : fn(arg);
   }
 
   failed(err: unknown): void {
@@ -213,12 +213,29 @@ export function observeRequest(req: Request, requestId: string, startedAt: numbe
   return new RequestObservation(requestId, req.method, new URL(req.url).pathname, startedAt);
 }
 
+type SettledMeter = { requestId: string; model: { id: string }; trace: { provider: string | null } };
+
 /**
  * A Meter settled (lib/metering/meter.ts): spend and tokens are counted, and the request's
  * observation (if this process holds one) gets its usage, cost and provider.
  */
-export function observeSettle(requestId: string, s: SettleSeen): void {
+export function observeSettle(
+  meter: SettledMeter,
+  input: { units: SettleSeen["units"]; status?: string; errorCode?: string },
+  outcome: { cost: bigint; charged: bigint; commit: Promise<unknown> },
+): void {
+  const requestId = meter.requestId;
   try {
+    const s: SettleSeen = {
+      model: meter.model.id,
+      units: input.units,
+      status: input.status,
+      errorCode: input.errorCode,
+      costMicroUsd: outcome.cost,
+      chargedMicroUsd: outcome.charged,
+      provider: meter.trace.provider,
+      committed: outcome.commit,
+    };
     countSettle(requestId, s);
   } catch (err) {
     // Observing never gets in the way of money: a failure here is logged, the settle goes on.
