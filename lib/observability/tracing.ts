@@ -1,5 +1,6 @@
 import type * as Api from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
+import type { NodeSDK } from "@opentelemetry/sdk-node";
 import { onShutdown, processSingleton } from "@/lib/process";
 
 // OpenTelemetry traces (README, "Operations"), only when OTEL_EXPORTER_OTLP_ENDPOINT is set:
@@ -11,6 +12,26 @@ import { onShutdown, processSingleton } from "@/lib/process";
 // Spans (GenAI semantic conventions, gen_ai.*): one per /v1 request (./request.ts) with
 // children for the rate limiter, the hold, each provider attempt and the settle; the
 // provider attempt's context goes upstream as `traceparent` (injectTraceHeaders()).
+// Only this tracer's spans are exported: Next.js creates spans of its own once a tracer
+// provider is registered, for every page and asset, with the request's target (query
+// strings included: a verification link's token) among their attributes. A request span is
+// therefore a root, never a child of one of those.
+
+const TRACER = "metered";
+type SpanExporter = NonNullable<NonNullable<ConstructorParameters<typeof NodeSDK>[0]>["traceExporter"]>;
+
+/** Passes on this tracer's spans only (see above). */
+function onlyOurs(inner: SpanExporter): SpanExporter {
+  return {
+    export(spans, done) {
+      const ours = spans.filter((s) => s.instrumentationScope.name === TRACER);
+      if (ours.length === 0) return done({ code: 0 }); // ExportResultCode.SUCCESS
+      inner.export(ours, done);
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
+}
 
 const state = processSingleton("observability.tracing", () => ({
   api: null as typeof Api | null,
@@ -31,24 +52,27 @@ export async function startTracing(): Promise<void> {
   ]);
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME ?? "metered",
-    traceExporter: new OTLPTraceExporter(),
+    traceExporter: onlyOurs(new OTLPTraceExporter()),
     instrumentations: [],
   });
   sdk.start();
   state.api = api;
-  state.tracer = api.trace.getTracer("metered");
+  state.tracer = api.trace.getTracer(TRACER);
   onShutdown("tracing", () => sdk.shutdown());
 }
 
 export type Attributes = Record<string, string | number | boolean | undefined>;
 
-/** A span started now (null while tracing is off), a child of `parent` or of the active span. */
+/**
+ * A span started now (null while tracing is off): a child of `parent` or of the active span;
+ * a server span (a request) starts a trace of its own.
+ */
 export function startSpan(name: string, attributes?: Attributes, parent?: Span | null, kind?: "server" | "client"): Span | null {
   const { api, tracer } = state;
   if (!api || !tracer) return null;
   const ctx = parent ? api.trace.setSpan(api.context.active(), parent) : api.context.active();
   const spanKind = kind === "server" ? api.SpanKind.SERVER : kind === "client" ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL;
-  return tracer.startSpan(name, { kind: spanKind, attributes: clean(attributes) }, ctx);
+  return tracer.startSpan(name, { kind: spanKind, attributes: clean(attributes), root: kind === "server" }, ctx);
 }
 
 /** Runs `fn` with `span` as the active span (its callees' spans become its children). */
