@@ -22,6 +22,15 @@ try {
   }
   throw err;
 }
+// --- observability (lib/observability; README "Operations") ---------------------------
+// In production every line is JSON: console.* goes through the pino logger (what is written
+// outside it, such as Next.js's banner, is wrapped by lib/observability/preload.mjs when the
+// server runs with it). Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: the SDK is
+// loaded then and only then.
+if (process.env.NODE_ENV === "production") (await import("@/lib/observability/logger")).routeConsoleToLogger();
+if (env().OTEL_EXPORTER_OTLP_ENDPOINT) await (await import("@/lib/observability/tracing")).startTracing();
+// --- end observability ------------------------------------------------------------------
+
 // The socket address every per-IP limit starts from (lib/auth/client-ip.ts), stamped on
 // every request from here on; then, in production, the model API's fixed-path routes are served straight from node:http
 // by their own handlers (app/v1/direct.ts). `next dev` keeps every route in Next.js, where

@@ -62,5 +62,7 @@ export default async function proxy(req: NextRequest, ev: NextFetchEvent): Promi
 // Not for the model API (/v1/…): withApiKey sets the same security headers itself, and an
 // API request has nothing else to do here (no session, no pages, no server actions), so it
 // skips the middleware pass. Nor for the benchmark's bare routes (/bench/…), which stand in
-// for a plain route handler.
-export const config = { matcher: ["/((?!_next/static|_next/image|favicon.ico|v1/|bench/).*)"] };
+// for a plain route handler. Nor for the operator's endpoints (/healthz, /readyz, /metrics:
+// lib/observability/endpoints.ts), which must answer a balancer or a scraper without a
+// session and as cheaply as possible.
+export const config = { matcher: ["/((?!_next/static|_next/image|favicon.ico|v1/|bench/|healthz$|readyz$|metrics$).*)"] };

@@ -117,6 +117,16 @@ const schema = z
     TRUSTED_PROXIES: z.string().min(1).optional(),
     // Active API keys per account (lib/api-keys); default 25.
     MAX_KEYS_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).optional(),
+    // Operations (lib/observability): the bearer token /metrics asks for (unset: /metrics
+    // answers 404), the log level of the JSON logs, and OpenTelemetry's OTLP/HTTP endpoint
+    // (unset: no tracing is loaded at all; the other OTEL_* variables are read by the SDK).
+    METRICS_TOKEN: z
+      .string()
+      .min(16, "must be at least 16 characters")
+      .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+      .optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     // Links in API errors, docs and image URLs are built from APP_URL; without it they would

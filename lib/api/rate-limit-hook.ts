@@ -2,6 +2,7 @@ import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import type { ApiError } from "@/lib/api/errors";
 import { accountRateLimitExceededError, limitAccount, limitApiKey, rateLimitExceededError, rateLimitHeaders } from "@/lib/ratelimit";
 import type { RateLimitResult } from "@/lib/ratelimit";
+import { countRateLimit } from "@/lib/observability/metrics";
 
 // withApiKey() calls checkRateLimit() once per /v1 request, right after the key is
 // authenticated and before the body is read or any credit is reserved, so a limited
@@ -33,6 +34,7 @@ export async function decideRequest(
   } = { perKey: limitApiKey, perAccount: limitAccount },
 ): Promise<RateLimitOutcome> {
   const result = await limits.perKey({ keyId: key.keyId, tier: key.tier });
+  countRateLimit(key.tier, result.allowed, result.degraded); // metered_ratelimit_decisions_total (the key's limit)
   const headers = rateLimitHeaders(result);
   delete headers["retry-after"]; // the wrapper's error sets Retry-After itself on the 429
   if (!result.allowed) {

@@ -15,6 +15,7 @@ import { appOrigin } from "@/lib/env";
 import { formatUsd } from "@/lib/money";
 import { ApiError } from "./errors";
 import { recordFailedRequest } from "@/lib/usage/failed-requests";
+import { observeRequest } from "@/lib/observability/request";
 
 /** nginx's "client closed request": recorded when the client left before its answer. */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -67,6 +68,7 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
     const requestId = newId("req");
     const headers = apiResponseHeaders(requestId);
     const meters: Meter[] = [];
+    const obs = observeRequest(req, requestId, startedAt); // metrics, span, request log line (lib/observability)
     // For the record of a refusal (below): who asked, and for which model if it got that far.
     let db: Db | undefined;
     let key: ApiKeyPrincipal | undefined;
@@ -83,12 +85,13 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
     try {
       db = await getDb();
       key = await authenticate(db, req);
+      obs.identify(key);
       noteKeyUsed(db, key.keyId);
       // Frozen by a refund or dispute of spent credit: read with the cached key (no query).
       if (key.owedMicroUsd > 0n) throw accountFrozenError(key.owedMicroUsd, new URL("/dashboard/billing", appOrigin(req.url)).toString());
 
       // RATE LIMIT HOOK: see lib/api/rate-limit-hook.ts (lib/ratelimit plugs in there).
-      const limit = await checkRateLimit({ key });
+      const limit = await obs.call("ratelimit", checkRateLimit, { key });
       for (const [k, v] of Object.entries(limit.headers)) headers.set(k, v);
       if (!limit.allowed) throw limit.error ?? rateLimitExceededError({ tier: key.tier, retryAfterSeconds: limit.retryAfterSeconds });
 
@@ -109,7 +112,8 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
         },
         openMeter: async (input) => {
           attemptedModel = input.model.id;
-          const meter = await openMeter({
+          obs.setModel(input.model.id);
+          const meter = await obs.call("hold", openMeter, {
             ...input,
             db: conn,
             key: principal,
@@ -124,7 +128,7 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
           return meter;
         },
       };
-      const res = await handler(ctx);
+      const res = await obs.run(() => handler(ctx));
       for (const m of meters) {
         if (!m.settled && !m.detached) {
           console.error(`[api] ${requestId}: handler returned without settling its meter; released`);
@@ -132,10 +136,12 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
         }
       }
       await setCreditHeaders();
+      obs.responded(res, meters);
       return withHeaders(res, headers);
     } catch (err) {
       const { error, unexpected } = toApiError(err, requestId);
       if (unexpected) console.error(`[api] ${requestId} ${req.method} ${new URL(req.url).pathname} failed:`, err);
+      if (unexpected) obs.failed(err);
       // The client left before its answer (the signal aborted the provider's work): nothing
       // is charged, and the request log says so rather than blaming the provider.
       const gone = req.signal.aborted;
@@ -166,7 +172,9 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
         });
       }
       if (error.code !== "service_unavailable") await setCreditHeaders();
-      return errorResponse(error, headers);
+      const answer = errorResponse(error, headers);
+      obs.responded(answer, meters);
+      return answer;
     }
   }
 }

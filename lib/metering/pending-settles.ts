@@ -1,6 +1,7 @@
 import { processSingleton, onShutdown } from "@/lib/process";
 import { afterSettleIdle } from "./after-settle";
 import { releaseAllLeases } from "./credit-lease";
+import { metricsSource } from "@/lib/observability/metrics";
 
 // The pending-settle registry: settles decided (the answer already carries the charge) whose
 // statement has not committed yet (./settle.ts), by account and by request: /v1/credits waits for its
@@ -11,6 +12,8 @@ const { pendingByAccount, pendingByRequest } = processSingleton("metering.pendin
   pendingByAccount: new Map<string, Set<Promise<unknown>>>(),
   pendingByRequest: new Map<string, Promise<unknown>>(),
 }));
+
+metricsSource("settlePending", () => pendingByRequest.size); // metered_settle_pending
 
 // At shutdown: the settles of answers already sent commit first (they may end a lease's
 // last use), then this instance's credit leases are given back.

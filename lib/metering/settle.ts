@@ -11,6 +11,7 @@ import { costMicroUsd, type Units } from "./cost";
 import type { DeferredHold } from "./deferred";
 import { trackPendingSettle } from "./pending-settles";
 import { usageRecord, type UnitsSource } from "./usage";
+import { observeSettle } from "@/lib/observability/request";
 
 // A request's Meter, once its worst case is held (./open-meter.ts): it settles exactly once,
 // to the actual cost of the units the model really produced, capped at the hold.
@@ -136,6 +137,7 @@ export class Meter {
       });
       this.committed = commit;
       trackSettleWork(trackPendingSettle(this.key.accountId, this.requestId, commit));
+      observeSettle(this, input, { cost, charged, commit }); // metrics, span, request log (lib/observability)
       return Promise.resolve({ costMicroUsd: cost, chargedMicroUsd: charged });
     })();
     return this.done;

@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import { ApiError, type ApiErrorCode } from "@/lib/errors";
 import type { ProviderConfig } from "@/lib/catalog";
+import { injectTraceHeaders } from "@/lib/observability/tracing";
 
 // The HTTP side of the OpenAI-compatible upstream provider, shared by every modality.
 //
@@ -291,6 +292,7 @@ export async function callUpstream(config: ProviderConfig, call: UpstreamCall): 
       "content-length": bytes.byteLength,
     };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+    injectTraceHeaders(headers); // traceparent of the provider attempt's span (lib/observability/tracing.ts)
     res = await send(url, { method: "POST", headers, signal: dl.signal }, bytes);
   } catch (err) {
     dl.clear();

@@ -3,6 +3,8 @@ import type { Catalog, CatalogModel, ProviderConfig } from "@/lib/catalog";
 import { processSingleton } from "@/lib/process";
 import { CircuitBreaker } from "./breaker";
 import { ProviderError } from "./client";
+import { metricsSource } from "@/lib/observability/metrics";
+import { observeProviderAttempt } from "@/lib/observability/request";
 
 // Which provider serves a request (README.md, "Configuration for production": PROVIDERS): a model's providers are tried in
 // the configured order; one that fails before anything reached our client (cannot be
@@ -19,6 +21,7 @@ import { ProviderError } from "./client";
 export type ProviderTrace = { provider: string | null; attempts: number };
 
 const breakers = processSingleton("provider-breakers", () => new Map<string, CircuitBreaker>());
+metricsSource("breakers", () => [...breakers].map(([key, b]) => ({ provider: key.split("\u0000")[0], open: b.state === "open" }))); // metered_provider_breaker_open
 
 export function breakerFor(provider: ProviderConfig): CircuitBreaker {
   const key = `${provider.id}\u0000${provider.baseUrl}\u0000${provider.breaker.failures}\u0000${provider.breaker.cooldownMs}`;
@@ -48,7 +51,7 @@ export async function routeToProviders<T>(
     trace.attempts++;
     trace.provider = r.provider.id;
     try {
-      const value = await attempt(r.provider, r.model);
+      const value = await observeProviderAttempt(r.provider.id, signal, () => attempt(r.provider, r.model));
       r.breaker.success();
       return value;
     } catch (err) {
