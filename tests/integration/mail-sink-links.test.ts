@@ -12,8 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => sink?.stop());
 
-const unescape = (s: string) =>
-  s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!);
+const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!);
 
 describe("mail sink: links leave the frame", () => {
   it("the verification email's HTML opens its links in a new top-level tab", async () => {
