@@ -37,8 +37,8 @@ afterAll(() => {
 
 describe("a fresh clone: npm start's build, then npm test's format check", () => {
   it("next's TypeScript set-up leaves tsconfig.json as committed, and prettier --check . passes", { timeout: 240_000 }, () => {
-    const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
-    delete env.NEXT_DIST_DIR; // npm start's own build directory, .next
+    // npm start's own build directory, .next (no NEXT_DIST_DIR).
+    const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", NEXT_DIST_DIR: undefined };
     const before = fs.readFileSync(path.join(clone, "tsconfig.json"), "utf8");
     const typegen = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "typegen"], { cwd: clone, env, encoding: "utf8", timeout: 120_000 });
     expect(typegen.status, typegen.stdout + typegen.stderr).toBe(0);
