@@ -246,7 +246,7 @@ export default async function gateway(): Promise<void> {
       "",
       lines.join("\n"),
       "",
-      "¹ CPU for (a) is the upstream process's, for (d) the forwarder's; for (b), (b′), (c₀) and (c) the app's (`next start` process tree), from /proc utime+stime.",
+      "¹ CPU for (a) is the upstream process's, for (d) the forwarder's; for (b), (b′), (c₀), (c) and (c₂) the app's (`next start` process tree; for (c₂) the primary and its workers), from /proc utime+stime.",
       "",
       `Streamed (stream: true, include_usage), one request at a time, ${STREAMS} per target per round; the upstream sends 20 content chunks 5 ms apart:`,
       "",
