@@ -261,6 +261,8 @@ export default async function streams(): Promise<void> {
     );
     // Warm-up: a few streams through both routes (compiles, connection pools, leases).
     await runStreams({ url: `${app.url}/v1/chat/completions`, secret: secrets[0], n: 20, appPid: app.pid, loopPort });
+    // The workers too (each gets some of them), so neither row pays for a cold start.
+    if (app2) await runStreams({ url: `${app2.url}/v1/chat/completions`, secret: secrets[0], n: 40, appPid: app2.pid, loopPort: noLoopPort });
     for (const n of COUNTS) {
       const before = new Set((await rows<{ request_id: string }>(t.db, sql`select request_id from usage_events`)).map((r) => r.request_id));
       log(`N = ${n}: metered path`);
