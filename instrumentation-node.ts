@@ -84,7 +84,12 @@ processSingleton("media.upkeep", () => {
 processSingleton("process.signalHandlers", () => {
   installRequestTracking();
   const graceMs = (env().SHUTDOWN_GRACE_SECONDS ?? 30) * 1000;
-  const onSignal = () => {
+  // A second signal changes nothing: Ctrl-C in a terminal reaches both `npm start`'s script
+  // (which passes it on) and this server, and must not kill the drain it started.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return void console.log(`[metered] ${signal}: already stopping`);
+    stopping = true;
     const exit = process.exit.bind(process);
     process.exit = (() => undefined) as unknown as typeof process.exit;
     void stopGracefully(graceMs).then(
@@ -95,8 +100,8 @@ processSingleton("process.signalHandlers", () => {
       },
     );
   };
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   return true;
 });
 // --- end ops-deploy ---

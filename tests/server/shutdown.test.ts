@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { spawnSync } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { eq } from "drizzle-orm";
@@ -126,6 +127,11 @@ function connects(port: number): Promise<"connected" | "refused"> {
   });
 }
 
+const childrenOf = (pid: number): number[] => {
+  const r = spawnSync("ps", ["--ppid", String(pid), "-o", "pid="], { encoding: "utf8" });
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number);
+};
+
 const VIAS: StartVia[] = ["server", "npm-start", "next"];
 
 describe.skipIf(!onPostgres)("SIGTERM with a stream open", () => {
@@ -140,10 +146,14 @@ describe.skipIf(!onPostgres)("SIGTERM with a stream open", () => {
       s.process.kill("SIGTERM");
       // New connections are refused while the stream still runs.
       await vi.waitFor(async () => expect(await connects(s.port)).toBe("refused"), { timeout: 5_000, interval: 50 });
+      // Ctrl-C in a terminal on top of it: the whole process group gets SIGINT (the script
+      // and the server it runs). The drain goes on.
+      for (const pid of [s.process.pid!, ...childrenOf(s.process.pid!)]) process.kill(pid, "SIGINT");
       const rest = await stream.rest;
       expect(rest).toMatchObject({ chunks: 60, finished: true });
       expect(await exit).toBe(0);
       expect(s.output()).toMatch(/stopping: no new connections; 1 open request/);
+      expect(s.output()).toMatch(/SIGINT: already stopping/);
 
       const events = await db.db.select().from(usageEvents).where(eq(usageEvents.accountId, account.accountId));
       expect(events).toHaveLength(1);
