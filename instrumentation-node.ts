@@ -4,7 +4,8 @@ import { getDb, getDbHandle } from "@/db/client";
 import { startBilling } from "@/lib/billing/start";
 import { startReservationSweeper } from "@/lib/ledger/sweeper";
 import { emulatorInProductionWarning } from "@/lib/billing/config";
-import { onShutdown, processSingleton, runShutdown } from "@/lib/process";
+import { onShutdown, processSingleton } from "@/lib/process";
+import { installRequestTracking, stopGracefully } from "@/lib/shutdown";
 import { installPeerAddressHeader } from "@/lib/auth/peer-address";
 import { emailConfigProblem } from "@/lib/email/config";
 
@@ -80,24 +81,36 @@ processSingleton("media.upkeep", () => {
   return timer;
 });
 
-// On SIGTERM/SIGINT (a deploy, Ctrl-C) Next.js stops taking requests and exits. Every
-// holder of pending work joined the shutdown registry (lib/process.ts): the settles of
-// answers already sent commit, this instance's credit leases are given back, the key
-// cache's pending last-used writes are flushed, timers stop. So a restart neither holds
-// customers' credit until the sweeper nor leaves those requests unbilled. Next.js calls
-// process.exit() as soon as its own shutdown is done, which is sooner than a database round
-// trip, so from the signal on process.exit waits for runShutdown() first (bounded: 5 s).
-// Tested by tests/server/shutdown.test.ts.
+// --- ops-deploy: stopping (lib/shutdown.ts) ---
+// On SIGTERM/SIGINT (a deploy, Ctrl-C): readiness turns 503, the server stops listening,
+// open requests and streams run to their end within SHUTDOWN_GRACE_SECONDS (then are cut
+// and billed for what was delivered), then the shutdown registry (lib/process.ts) runs:
+// every settle commits, this instance's credit leases are given back, the key cache's
+// pending last-used writes are flushed, timers stop. Then the process exits 0. Next.js's
+// own signal handler (when NEXT_MANUAL_SIG_HANDLE is unset, as with a bare `next start`)
+// calls process.exit(143) as soon as its server has closed: from the signal on, the stop
+// below decides when the process exits. Tested by tests/server/shutdown.test.ts.
 processSingleton("process.signalHandlers", () => {
-  const onSignal = () => {
-    const flushed = runShutdown().catch((err) => console.error("[metered] shutdown flush failed", err));
-    const bounded = Promise.race([flushed, new Promise((r) => setTimeout(r, 5_000).unref())]);
+  installRequestTracking();
+  const graceMs = (env().SHUTDOWN_GRACE_SECONDS ?? 30) * 1000;
+  // A second signal changes nothing: Ctrl-C in a terminal reaches both `npm start`'s script
+  // (which passes it on) and this server, and must not kill the drain it started.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return void console.log(`[metered] ${signal}: already stopping`);
+    stopping = true;
     const exit = process.exit.bind(process);
-    process.exit = ((code?: number | string | null) => {
-      void bounded.finally(() => exit(code));
-    }) as typeof process.exit;
+    process.exit = (() => undefined) as unknown as typeof process.exit;
+    void stopGracefully(graceMs).then(
+      (code) => exit(code),
+      (err) => {
+        console.error("[metered] stopping failed", err);
+        exit(1);
+      },
+    );
   };
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   return true;
 });
+// --- end ops-deploy ---

@@ -50,6 +50,9 @@ const schema = z
       .min(1)
       .max(60 * 60_000)
       .optional(),
+    // Stopping (lib/shutdown.ts): how long open requests and streams may run after SIGTERM
+    // before they are cut (and billed for what was delivered). Default 30.
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).optional(),
     // Per-IP abuse limits on the account forms (lib/auth/ip-limits.ts); defaults 5 and 20.
     SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
@@ -89,6 +92,10 @@ const schema = z
       .string()
       .regex(/^whsec_\w{32,}$/, "must be whsec_ followed by at least 32 characters")
       .optional(),
+    // Set by `npm start` (scripts/start.mjs) on a run that is not NODE_ENV=production: a local
+    // run on the developer's machine, where the Stripe emulator is expected (the start notice
+    // says so instead of the production warning, lib/billing/config.ts).
+    METERED_LOCAL_RUN: z.enum(["0", "1"]).optional(),
     STRIPE_EMULATOR_IN_PRODUCTION: z.enum(["0", "1"]).optional(),
     UPSTREAM_BASE_URL: z.url().optional(),
     UPSTREAM_API_KEY: z.string().optional(),

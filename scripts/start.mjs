@@ -1,8 +1,8 @@
 // `npm start`: the app on its embedded defaults. With nothing configured that means the
 // PGlite database in .data/pglite, the in-process rate limiter, local model simulators and
 // the Stripe test emulator (devtools/stripe-emulator, started here on 127.0.0.1:12111).
-// Builds first when the sources are newer than the last build. Set PORT to change the port
-// (default 3000).
+// Builds first when the sources are newer than the last build, then runs the server
+// (scripts/server.mjs; WEB_CONCURRENCY workers). Set PORT to change the port (default 3000).
 //
 // Payments: real Stripe when STRIPE_SECRET_KEY (and its two companions) are set. Otherwise
 // the emulator, with keys made once per installation (.data/stripe-emulator-keys.json) and
@@ -54,7 +54,13 @@ function emulatorKeys() {
   }
 }
 
-const children = [];
+// The mail sink and the Stripe emulator run in their own process group, so a Ctrl-C in the
+// terminal reaches only this script and the server: they are stopped after the server (below).
+const helpers = [];
+const helperOptions = { stdio: "inherit", env, detached: true };
+process.on("exit", () => {
+  for (const c of helpers) if (c.exitCode === null) c.kill("SIGTERM");
+});
 // Email: without SMTP_URL, a local run's mail goes to the mail sink (devtools/mail-sink),
 // read in a browser inbox (MAIL_SINK_SMTP_PORT / MAIL_SINK_HTTP_PORT move it). A production
 // run (NODE_ENV=production) must set SMTP_URL: the app refuses to start without it.
@@ -64,7 +70,7 @@ if (!process.env.SMTP_URL && !production) {
   const httpPort = process.env.MAIL_SINK_HTTP_PORT ?? "1080";
   env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
   inboxUrl = `http://localhost:${httpPort}`;
-  children.push(spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], { stdio: "inherit", env }));
+  helpers.push(spawn(process.execPath, [tsxBin, "devtools/mail-sink/cli.ts", "--smtp-port", smtpPort, "--http-port", httpPort], helperOptions));
 }
 const emulatorWanted = !process.env.STRIPE_SECRET_KEY && (!production || process.env.STRIPE_EMULATOR_IN_PRODUCTION === "1");
 if (emulatorWanted) {
@@ -77,24 +83,26 @@ if (emulatorWanted) {
     STRIPE_EMULATOR_WEBHOOK_SECRET: keys.webhookSecret,
     STRIPE_EMULATOR_IN_PRODUCTION: "1",
   });
-  children.push(
+  // Said by the app at start (lib/billing/config.ts): on this machine the emulator is the
+  // expected payment backend, not an operator's production mistake.
+  if (!production) env.METERED_LOCAL_RUN = "1";
+  helpers.push(
     spawn(
       process.execPath,
       [tsxBin, "devtools/stripe-emulator/cli.ts", "--port", emulatorPort, "--webhook-url", `http://127.0.0.1:${port}/api/stripe/webhook`],
-      {
-        stdio: "inherit",
-        env,
-      },
+      helperOptions,
     ),
   );
 } else if (!process.env.STRIPE_SECRET_KEY) {
   console.log("[metered] NODE_ENV=production and no Stripe keys: payments are off (no emulator started).");
 }
-const app = spawn(process.execPath, [nextBin, "start", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env });
-children.push(app);
+// The server itself (scripts/server.mjs: WEB_CONCURRENCY workers of Next's production server).
+const app = spawn(process.execPath, [path.join(root, "scripts/server.mjs"), "-p", port], { stdio: ["inherit", "pipe", "inherit"], env });
+let announced = false;
 app.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
-  if (String(chunk).includes("database ready")) {
+  if (!announced && String(chunk).includes("database ready")) {
+    announced = true;
     console.log(
       `\n  Metered is running: open ${url}\n  (embedded defaults: ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite in .data/pglite"}, ${process.env.STRIPE_SECRET_KEY ? "Stripe" : emulatorWanted ? "Stripe test emulator" : "payments off"}, local model simulators)\n${inboxUrl ? `  Emails (verification, password reset) arrive in the development inbox: ${inboxUrl}\n` : ""}`,
     );
@@ -104,12 +112,20 @@ app.stdout.on("data", (chunk) => {
 // first request would succeed. Nudge the server so that happens right away.
 setTimeout(() => fetch(`${url}/`).catch(() => {}), 1500);
 
+// Stopping (SIGTERM from a process manager, Ctrl-C): the server first. It drains its open
+// requests and streams and commits their settles (lib/shutdown.ts), which may still need the
+// Stripe emulator (auto top-up after a settle) and the mail sink; those stop once it has
+// exited, and this process exits with the server's code.
+let stopping = false;
 const stop = (sig) => {
-  for (const c of children) c.kill(sig);
+  if (stopping) return;
+  stopping = true;
+  if (app.exitCode === null && app.signalCode === null) app.kill(sig);
+  else for (const c of helpers) c.kill("SIGTERM");
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
-app.on("exit", (code) => {
-  stop("SIGTERM");
-  process.exit(code ?? 0);
+app.on("exit", (code, signal) => {
+  for (const c of helpers) c.kill("SIGTERM");
+  process.exit(code ?? (signal ? 1 : 0));
 });

@@ -133,6 +133,18 @@ ${list.length ? `<table><thead><tr><th>Received (UTC)</th><th>To</th><th>Subject
 </body></html>`;
 }
 
+/**
+ * The email's HTML as shown in the inbox's frame, with every link opening top-level (a new
+ * tab, `<base target="_blank">`): the app refuses to be framed (frame-ancestors 'none'), so
+ * a "Verify" button followed inside the frame would show a broken page.
+ */
+export function topLevelLinks(html: string): string {
+  const base = '<base target="_blank">';
+  const head = /<head(\s[^>]*)?>/i.exec(html);
+  if (head) return html.slice(0, head.index + head[0].length) + base + html.slice(head.index + head[0].length);
+  return base + html;
+}
+
 function messagePage(m: SunkMail): string {
   const linked = esc(m.text).replace(/https?:\/\/[^\s<>"')]+/g, (u) => `<a href="${u}">${u}</a>`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(m.subject)} · Mail sink</title><style>${STYLE}</style></head><body>
@@ -140,6 +152,6 @@ function messagePage(m: SunkMail): string {
 <h1>${esc(m.subject || "(no subject)")}</h1>
 <p class="muted">From ${esc(m.from)} to ${esc(m.to.join(", "))}, ${esc(m.receivedAt)}</p>
 <h2>Text</h2><pre data-testid="mail-text">${linked}</pre>
-${m.html ? `<h2>HTML</h2><iframe sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="${esc(m.html)}" title="HTML version"></iframe>` : ""}
+${m.html ? `<h2>HTML</h2><iframe sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="${esc(topLevelLinks(m.html))}" title="HTML version"></iframe>` : ""}
 </body></html>`;
 }

@@ -34,6 +34,12 @@ describe("stripeConfig", () => {
       secretKey: emulatorKeys.STRIPE_EMULATOR_SECRET_KEY,
     });
     expect(emulatorInProductionWarning(cfg, e)).toMatch(/PAYMENTS ARE FAKE[\s\S]*STRIPE_EMULATOR_IN_PRODUCTION=1/);
+    // A local `npm start` (scripts/start.mjs sets METERED_LOCAL_RUN=1) is not a deployment:
+    // the notice says the payments are simulated, without claiming a production run.
+    const local = parseEnv({ ...prod, ...emulatorKeys, STRIPE_EMULATOR_IN_PRODUCTION: "1", METERED_LOCAL_RUN: "1" });
+    const notice = emulatorInProductionWarning(stripeConfig(local), local);
+    expect(notice).toMatch(/simulated on this local run/);
+    expect(notice).not.toMatch(/production|PAYMENTS ARE FAKE/);
     // The stand-in comes from the emulator itself.
     expect(publicStripeConfig(cfg).standInScriptUrl).toBe("http://127.0.0.1:14999/v3/");
   });

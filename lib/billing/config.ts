@@ -86,6 +86,11 @@ export function publicStripeConfig(cfg: StripeConfig = stripeConfig()): PublicSt
 /** Said at start when payments would be fake in production, so nobody misses it. */
 export function emulatorInProductionWarning(cfg: StripeConfig = stripeConfig(), e: Env = env()): string | null {
   if (cfg.mode !== "emulator" || e.NODE_ENV !== "production") return null;
+  // `npm start` on a developer's machine (scripts/start.mjs): `next start` always runs with
+  // NODE_ENV=production, but nothing is deployed; the emulator is this run's payment backend.
+  if (e.METERED_LOCAL_RUN === "1") {
+    return "[metered] Payments are simulated on this local run: the Stripe test emulator takes them (test card 4242 4242 4242 4242); no real money moves.";
+  }
   const bar = "!".repeat(78);
   return [
     bar,

@@ -18,7 +18,9 @@
 //       ceiling is raised via BENCH_RATELIMIT_RPM so they are never refused), reservation,
 //       upstream call, settlement, usage event;
 //   (d) a plain node:http forwarder with no framework, its own process
-//       (scripts/bench/lib/node-forwarder.mjs): the floor for serving beside Next.js.
+//       (scripts/bench/lib/node-forwarder.mjs): the floor for serving beside Next.js;
+//   (c₂) the full metered path again, on a second app running two worker processes
+//       (scripts/server.mjs, WEB_CONCURRENCY=2): 1 vs 2 workers in the same run.
 // For concurrency 1 and 32: requests/s, p50, p99 and CPU per request (utime+stime of the
 // server's process tree from /proc: the app for (b) and (c), the upstream for (a)). Then
 // streamed requests one at a time: time to first `data:` chunk and whether chunks arrive
@@ -45,8 +47,8 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,32").split(",").map(Num
 const EXTRA_HEADERS = JSON.parse(process.env.BENCH_HEADERS ?? "{}") as Record<string, string>;
 const log = (m: string) => console.log(`[bench:gateway] ${m}`);
 
-type Name = "a" | "d" | "b" | "n" | "m" | "c";
-const NAMES: Name[] = ["a", "d", "b", "n", "m", "c"];
+type Name = "a" | "d" | "b" | "n" | "m" | "c" | "w";
+const NAMES: Name[] = ["a", "d", "b", "n", "m", "c", "w"];
 const LABEL: Record<Name, string> = {
   a: "(a) upstream directly",
   d: "(d) plain node:http forwarder, no framework",
@@ -54,6 +56,7 @@ const LABEL: Record<Name, string> = {
   n: "(b′) bare pass-through route (node:http)",
   m: "(c₀) full metered path as a Next.js route",
   c: "(c) full metered path, /v1 served beside Next.js",
+  w: "(c₂) full metered path, 2 worker processes (WEB_CONCURRENCY=2)",
 };
 type Round = { rps: number; p50: number; p99: number; cpuPerReq: number; failed: number };
 
@@ -64,7 +67,8 @@ export default async function gateway(): Promise<void> {
   const upstream = await startUpstream();
   const forwarder = await startNodeForwarder(upstream.url);
   const app = await startApp(appEnv(t.url!, upstream.url), process.env.BENCH_NODE_OPTIONS);
-  log(`app pid ${app.pid} at ${app.url}, upstream pid ${upstream.pid} at ${upstream.url}`);
+  const app2 = await startApp(appEnv(t.url!, upstream.url), process.env.BENCH_NODE_OPTIONS, 2);
+  log(`app pid ${app.pid} at ${app.url}, 2-worker app pid ${app2.pid} at ${app2.url}, upstream pid ${upstream.pid} at ${upstream.url}`);
   try {
     const plain = JSON.stringify({ model: CHAT_MODEL, messages: [{ role: "user", content: "Say something short." }], max_tokens: 64 });
     const streamed = JSON.stringify({
@@ -82,17 +86,18 @@ export default async function gateway(): Promise<void> {
       n: { url: `${app.url}/bench/passthrough-node/chat/completions`, headers: EXTRA_HEADERS, body },
       m: { url: `${app.url}/bench/next-v1/chat/completions`, headers: auth, body },
       c: { url: `${app.url}/v1/chat/completions`, headers: auth, body },
+      w: { url: `${app2.url}/v1/chat/completions`, headers: auth, body },
     });
     const plainTargets = targets(plain);
     const streamTargets = targets(streamed);
-    const pidFor = (n: Name) => (n === "a" ? upstream.pid : n === "d" ? forwarder.pid : app.pid);
+    const pidFor = (n: Name) => (n === "a" ? upstream.pid : n === "d" ? forwarder.pid : n === "w" ? app2.pid : app.pid);
 
     // Sanity: every target answers, and the metered one bills.
     for (const n of NAMES) {
       const r = await fetch(plainTargets[n].url, { method: "POST", headers: { "content-type": "application/json", ...plainTargets[n].headers }, body: plain });
       const j = (await r.json()) as { usage?: { cost_micro_usd?: number } };
       if (r.status !== 200) throw new Error(`${LABEL[n]} answered ${r.status}: ${JSON.stringify(j)}`);
-      if ((n === "c" || n === "m") && !j.usage?.cost_micro_usd) throw new Error(`the metered path did not bill: ${JSON.stringify(j)}`);
+      if ((n === "c" || n === "m" || n === "w") && !j.usage?.cost_micro_usd) throw new Error(`the metered path did not bill: ${JSON.stringify(j)}`);
     }
     log("warm-up");
     for (const n of NAMES) await load(plainTargets[n], { connections: 32, seconds: 3 });
@@ -100,7 +105,7 @@ export default async function gateway(): Promise<void> {
 
     const results: Record<number, Record<Name, Round[]>> = {};
     for (const c of CONNECTIONS) {
-      results[c] = { a: [], d: [], b: [], n: [], m: [], c: [] };
+      results[c] = { a: [], d: [], b: [], n: [], m: [], c: [], w: [] };
       for (let r = 0; r < ROUNDS; r++) {
         for (const n of NAMES) {
           const pid = pidFor(n);
@@ -119,7 +124,7 @@ export default async function gateway(): Promise<void> {
       }
     }
 
-    const streams: Record<Name, StreamSample[][]> = { a: [], d: [], b: [], n: [], m: [], c: [] };
+    const streams: Record<Name, StreamSample[][]> = { a: [], d: [], b: [], n: [], m: [], c: [], w: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of NAMES) {
         const samples: StreamSample[] = [];
@@ -150,8 +155,8 @@ export default async function gateway(): Promise<void> {
         );
       }
     }
-    const paired = (c: number, k: keyof Round, op: (cv: number, bv: number) => number, floor: Name = "b") =>
-      median(results[c].c.map((x, i) => op(x[k], results[c][floor][i][k])));
+    const paired = (c: number, k: keyof Round, op: (cv: number, bv: number) => number, floor: Name = "b", of: Name = "c") =>
+      median(results[c][of].map((x, i) => op(x[k], results[c][floor][i][k])));
     const streamMedian = (n: Name, k: keyof StreamSample) => median(streams[n].map((round) => median(round.map((s) => s[k] as number))));
     const ttfcAddedOver = (floor: Name) => median(streams.c.map((round, i) => median(round.map((s) => s.ttfc)) - median(streams[floor][i].map((s) => s.ttfc))));
     const ttfcAdded = ttfcAddedOver("b");
@@ -210,6 +215,20 @@ export default async function gateway(): Promise<void> {
     if (has(1)) both("added p50 latency at c=1", 1, "p50", (cv, bv) => cv - bv, " ms");
     for (const c of CONNECTIONS) both(`CPU per request at c=${c}`, c, "cpuPerReq", (cv, bv) => cv / bv, "×");
     beside.push(`| added time to first chunk | ${f(ttfcAddedOver("m"))} ms | ${f(ttfcAddedOver("d"))} ms |`);
+    // 1 vs 2 worker processes (WEB_CONCURRENCY), same run, and each against the forwarder.
+    const workers: string[] = ["| measure | (c₂) 2 workers vs (c) 1 worker | (c) vs (d) forwarder | (c₂) vs (d) forwarder |", "|---|---:|---:|---:|"];
+    for (const c of CONNECTIONS) {
+      workers.push(
+        `| throughput at c=${c} | ${f(paired(c, "rps", (cv, bv) => cv / bv, "c", "w"))}× | ${f(paired(c, "rps", (cv, bv) => cv / bv, "d"))}× | ${f(paired(c, "rps", (cv, bv) => cv / bv, "d", "w"))}× |`,
+      );
+      workers.push(
+        `| CPU per request at c=${c} | ${f(paired(c, "cpuPerReq", (cv, bv) => cv / bv, "c", "w"))}× | ${f(paired(c, "cpuPerReq", (cv, bv) => cv / bv, "d"))}× | ${f(paired(c, "cpuPerReq", (cv, bv) => cv / bv, "d", "w"))}× |`,
+      );
+    }
+    if (has(1))
+      workers.push(
+        `| added p50 latency at c=1 | ${f(paired(1, "p50", (cv, bv) => cv - bv, "c", "w"))} ms | ${f(paired(1, "p50", (cv, bv) => cv - bv, "d"))} ms | ${f(paired(1, "p50", (cv, bv) => cv - bv, "d", "w"))} ms |`,
+      );
 
     const loadNow = os.loadavg();
     const meta = [
@@ -227,7 +246,7 @@ export default async function gateway(): Promise<void> {
       "",
       lines.join("\n"),
       "",
-      "¹ CPU for (a) is the upstream process's, for (d) the forwarder's; for (b), (b′), (c₀) and (c) the app's (`next start` process tree), from /proc utime+stime.",
+      "¹ CPU for (a) is the upstream process's, for (d) the forwarder's; for (b), (b′), (c₀), (c) and (c₂) the app's (`next start` process tree; for (c₂) the primary and its workers), from /proc utime+stime.",
       "",
       `Streamed (stream: true, include_usage), one request at a time, ${STREAMS} per target per round; the upstream sends 20 content chunks 5 ms apart:`,
       "",
@@ -245,6 +264,10 @@ export default async function gateway(): Promise<void> {
       "",
       beside.join("\n"),
       "",
+      `Worker processes (scripts/server.mjs, node:cluster on one port; ${os.availableParallelism()} cores here, shared): the same metered path with WEB_CONCURRENCY=2 against one worker, and each against the forwarder:`,
+      "",
+      workers.join("\n"),
+      "",
       money,
     ].join("\n");
     console.log("\n" + body + "\n");
@@ -252,6 +275,7 @@ export default async function gateway(): Promise<void> {
     if (!audit.ok) process.exitCode = 1;
   } finally {
     await app.stop();
+    await app2.stop();
     await forwarder.stop();
     await upstream.stop();
     await t.drop();

@@ -22,6 +22,10 @@
 // =forwarder a plain node:http forwarder with no framework, its own process
 // (scripts/bench/lib/node-forwarder.mjs: the floor of any Node server in between); =0 none. Also reported: the app's CPU per delivered chunk over
 // the whole run (/proc), which depends least on what else the machine is doing.
+// With BENCH_STREAM_WORKERS=2 (the default; 0 to skip) each N also runs against a second
+// app of two worker processes (scripts/server.mjs, WEB_CONCURRENCY=2, node:cluster on one
+// port): 1 vs 2 workers in the same run (no event-loop figures there: the bench preload
+// serves one process only; CPU and memory are the whole process tree's).
 // Everything runs on one machine: the app, the upstream, the load generator, PostgreSQL
 // and Redis share its cores (the doc section says how many, and the load average).
 import { spawn } from "node:child_process";
@@ -61,6 +65,7 @@ const BASELINE_LABEL = {
   forwarder: "plain node:http forwarder",
   "0": "",
 };
+const WORKERS = Number(process.env.BENCH_STREAM_WORKERS ?? 2);
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const log = (m: string) => console.log(`[bench:streams] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const mib = (b: number) => b / 2 ** 20;
@@ -186,7 +191,7 @@ type Row = {
 function summarise(target: string, n: number, r: Awaited<ReturnType<typeof runStreams>>, billed: string): Row {
   const res = r.report.results;
   // The upstream reports no cost: only the app's streams must carry one.
-  const metered = target === "metered";
+  const metered = target.startsWith("metered");
   const bad = res.filter((x) => x.status !== 200 || x.error || x.chunks !== CHUNKS || (metered && x.costMicroUsd === null));
   const kinds = new Map<string, number>();
   for (const b of bad) {
@@ -232,6 +237,7 @@ export default async function streams(): Promise<void> {
   const upstream = await startSlowUpstream();
   const forwarder = BASELINE === "forwarder" ? await startNodeForwarder(upstream.url) : undefined;
   const loopPort = await freePort();
+  const noLoopPort = await freePort(); // nothing listens there: the worker runs report no loop figures
   // The app gets room for every open stream's two sockets (client and upstream).
   const app = await startApp(
     appEnv(t.url!, upstream.url, {
@@ -247,12 +253,16 @@ export default async function streams(): Promise<void> {
     throw err;
   });
   const rowsOut: Row[] = [];
+  let app2: (Proc & { url: string }) | undefined;
   try {
+    if (WORKERS > 1) app2 = await startApp(appEnv(t.url!, upstream.url), undefined, WORKERS);
     log(
       `app pid ${app.pid}, upstream ${upstream.url}; ulimit -n ${fs.readFileSync(`/proc/${app.pid}/limits`, "utf8").match(/Max open files\s+(\d+)/)?.[1]}; ${CHUNKS} chunks every ${CHUNK_GAP_MS} ms per stream`,
     );
     // Warm-up: a few streams through both routes (compiles, connection pools, leases).
     await runStreams({ url: `${app.url}/v1/chat/completions`, secret: secrets[0], n: 20, appPid: app.pid, loopPort });
+    // The workers too (each gets some of them), so neither row pays for a cold start.
+    if (app2) await runStreams({ url: `${app2.url}/v1/chat/completions`, secret: secrets[0], n: 40, appPid: app2.pid, loopPort: noLoopPort });
     for (const n of COUNTS) {
       const before = new Set((await rows<{ request_id: string }>(t.db, sql`select request_id from usage_events`)).map((r) => r.request_id));
       log(`N = ${n}: metered path`);
@@ -299,6 +309,19 @@ export default async function streams(): Promise<void> {
       const row = summarise("metered", n, r, billed);
       rowsOut.push(row);
       log(`  ${JSON.stringify(row)}`);
+      if (app2) {
+        log(`N = ${n}: metered path, ${WORKERS} workers`);
+        const w = await runStreams({ url: `${app2.url}/v1/chat/completions`, secret: secrets[0], n, appPid: app2.pid, loopPort: noLoopPort });
+        for (let i = 0; i < 60; i++) {
+          const [{ n: open }] = await rows<{ n: number }>(t.db, sql`select count(*)::int as n from reservations where request_id not like 'lease\\_%'`);
+          if (open === 0) break;
+          await new Promise((res) => setTimeout(res, 500));
+        }
+        const audit = await auditAccount(t.db, accountId);
+        const wrow = summarise(`metered, ${WORKERS} workers`, n, w, `ledger ${audit.ok ? "balances" : "**BROKEN**"} after the run`);
+        rowsOut.push(wrow);
+        log(`  ${JSON.stringify(wrow)}`);
+      }
       if (BASELINE !== "0") {
         const url = {
           upstream: `${upstream.url}/chat/completions`,
@@ -317,6 +340,7 @@ export default async function streams(): Promise<void> {
     }
   } finally {
     await app.stop();
+    await app2?.stop();
     await forwarder?.stop();
     await upstream.stop();
     const pg = await pgVersion(t).catch(() => "PostgreSQL");
@@ -344,12 +368,25 @@ function writeDoc(rowsOut: Row[], loadAtStart: number[], startedAt: Date, pg: st
           "",
           ...COUNTS.map((n) => {
             const m = rowsOut.find((r) => r.n === n && r.target === "metered");
-            const b = rowsOut.find((r) => r.n === n && r.target !== "metered");
+            const b = rowsOut.find((r) => r.n === n && !r.target.startsWith("metered"));
             if (!m || !b) return `- N = ${n}: not measured`;
             return `- N = ${n}: first chunk ${f(m.ttfcP50 / b.ttfcP50, 1)}× / ${f(m.ttfcP99 / b.ttfcP99, 1)}×${BASELINE !== "upstream" ? `, CPU per chunk ${f(m.cpuUsPerChunk / b.cpuUsPerChunk, 2)}×, memory ${f(m.kibPerStream / b.kibPerStream, 2)}×` : ""}; errors ${m.errors} vs ${b.errors}`;
           }),
         ].join("\n")
       : "";
+  const workerLines = rowsOut.some((r) => r.target.startsWith("metered, "))
+    ? [
+        "",
+        `${WORKERS} worker processes vs 1 (WEB_CONCURRENCY=${WORKERS} / 1), same N, same run: first chunk p50, CPU per chunk, KiB per stream:`,
+        "",
+        ...COUNTS.map((n) => {
+          const one = rowsOut.find((r) => r.n === n && r.target === "metered");
+          const many = rowsOut.find((r) => r.n === n && r.target.startsWith("metered, "));
+          if (!one || !many) return `- N = ${n}: not measured`;
+          return `- N = ${n}: first chunk ${f(many.ttfcP50 / one.ttfcP50, 2)}×, CPU per chunk ${f(many.cpuUsPerChunk / one.cpuUsPerChunk, 2)}×, memory ${f(many.kibPerStream / one.kibPerStream, 2)}×; errors ${many.errors} vs ${one.errors}`;
+        }),
+      ].join("\n")
+    : "";
   const body = [
     `Command: \`npm run bench -- streams\` (BENCH_STREAM_COUNTS=${COUNTS.join(",")} BENCH_STREAM_BASELINE=${BASELINE}${process.env.BENCH_DIST_DIR ? ` BENCH_DIST_DIR=${process.env.BENCH_DIST_DIR}` : ""}; each stream ${CHUNKS} chunks, one every ${CHUNK_GAP_MS} ms; N streams opened over N ms)  `,
     `Machine: ${machine()}; load average (1/5/15 min) at start ${la(loadAtStart)}, at end ${la(os.loadavg())}. The app, the slow upstream, the load generator (separate processes), ${pg} and Redis all share these cores, and so did other work: compare within the run.  `,
@@ -357,6 +394,7 @@ function writeDoc(rowsOut: Row[], loadAtStart: number[], startedAt: Date, pg: st
     "",
     table,
     ratios,
+    workerLines,
   ].join("\n");
   console.log("\n" + body + "\n");
   if (process.env.BENCH_NO_DOC !== "1") writeDocSection("streams", "## Long streams: N concurrent streamed completions on one instance", body);

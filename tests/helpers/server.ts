@@ -53,12 +53,26 @@ export function freePort(): Promise<number> {
 
 export type RunningServer = { url: string; port: number; process: ChildProcess; output: () => string; stop: () => Promise<void> };
 
-/** `next start` on a free port; resolves once it answers HTTP. */
-export async function startServer(env: Record<string, string | undefined>): Promise<RunningServer> {
+/**
+ * How the server is started: `next` runs `next start` itself (Next.js's own signal handling);
+ * `server` runs the production server entry (scripts/server.mjs: WEB_CONCURRENCY workers);
+ * `npm-start` runs what `npm start` runs (scripts/start.mjs, which starts scripts/server.mjs).
+ */
+export type StartVia = "next" | "server" | "npm-start";
+
+function command(via: StartVia, port: number): [string, string[]] {
+  if (via === "next") return [path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"]];
+  if (via === "server") return [process.execPath, [path.join(ROOT, "scripts/server.mjs"), "-p", String(port), "-H", "127.0.0.1"]];
+  return [process.execPath, [path.join(ROOT, "scripts/start.mjs")]];
+}
+
+/** The app on a free port (`next start` unless `via` says otherwise); resolves once it answers HTTP. */
+export async function startServer(env: Record<string, string | undefined>, { via = "next" }: { via?: StartVia } = {}): Promise<RunningServer> {
   buildOnce();
   const port = await freePort();
   let output = "";
-  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const [cmd, args] = command(via, port);
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     // APP_URL is required in production (lib/env.ts); a test may pass its own, or "" to go without.
     // So is SMTP_URL (lib/email/config.ts): tests that read mail pass a sink's URL

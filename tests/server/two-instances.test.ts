@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { setTier } from "@/lib/accounts";
@@ -29,8 +30,12 @@ let t: TestDb;
 let a: RunningServer;
 let b: RunningServer;
 
-beforeAll(async () => {
-  if (!withRedis) return;
+// Issue 22, item 6: the same tests against one instance running two worker processes
+// (scripts/server.mjs, WEB_CONCURRENCY=2, node:cluster on one port): `a` and `b` are then
+// the same address, and the primary spreads the connections over both workers.
+type Topology = "two instances" | "one instance, two workers";
+
+async function setUp(topology: Topology) {
   t = await createTestDb({ maxConnections: 4 });
   // Which instance opened each credit lease: the instances connect under different
   // application_names, and this scratch database (only) logs lease reservations with it.
@@ -51,16 +56,26 @@ beforeAll(async () => {
     RATELIMIT_TIMEOUT_MS: "10000",
     LOCAL_SIM_CHUNK_DELAY_MS: "2",
   };
-  [a, b] = await Promise.all([
-    startServer({ ...common, DATABASE_URL: `${t.url!}?application_name=instance-a` }),
-    startServer({ ...common, DATABASE_URL: `${t.url!}?application_name=instance-b` }),
-  ]);
-});
+  if (topology === "two instances") {
+    [a, b] = await Promise.all([
+      startServer({ ...common, DATABASE_URL: `${t.url!}?application_name=instance-a` }),
+      startServer({ ...common, DATABASE_URL: `${t.url!}?application_name=instance-b` }),
+    ]);
+  } else {
+    a = b = await startServer({ ...common, DATABASE_URL: `${t.url!}?application_name=workers`, WEB_CONCURRENCY: "2" }, { via: "server" });
+    // Two worker processes under the primary, each serving.
+    expect(a.output()).toMatch(/starting 2 workers/);
+    const children = execFileSync("ps", ["--ppid", String(a.process.pid), "-o", "pid="], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/);
+    expect(children).toHaveLength(2);
+  }
+}
 
-afterAll(async () => {
+async function tearDown() {
   await Promise.all([a?.stop(), b?.stop()]);
   await t?.drop();
-});
+}
 
 /** An account with exactly `balanceMicroUsd` (whatever credit sign-up granted), one key, the given tier. */
 async function accountWithKey(tier: "free" | "paid", balanceMicroUsd = 10_000_000n) {
@@ -88,7 +103,10 @@ const chat = (server: RunningServer, secret: string) =>
     return { status: r.status, limit: r.headers.get("x-ratelimit-limit-requests") };
   });
 
-describe.skipIf(!withRedis)("two app instances on one PostgreSQL and one Redis", () => {
+describe.skipIf(!withRedis).each<Topology>(["two instances", "one instance, two workers"])("%s on one PostgreSQL and one Redis", (topology) => {
+  beforeAll(() => setUp(topology));
+  afterAll(tearDown);
+
   it("share one key's per-minute limit exactly: a Free key's burst of 40, 20 on each, gets 10 answers", async () => {
     const k = await accountWithKey("free"); // 10 requests/min
     await awayFromWindowEdge(60_000, 15_000); // the whole burst in one fixed window

@@ -113,25 +113,27 @@ async function startListener(script: string, name: string, env: NodeJS.ProcessEn
 }
 
 /** `next start` from .next-bench on a free loopback port; resolves once it answers. */
-export async function startApp(env: Record<string, string>, nodeOptions?: string): Promise<Proc & { url: string }> {
+export async function startApp(env: Record<string, string>, nodeOptions?: string, workers?: number): Promise<Proc & { url: string }> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...(nodeOptions ? nodeOptions.split(/\s+/) : []), path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        APP_URL: `http://127.0.0.1:${port}`,
-        ...env,
-        NEXT_DIST_DIR: BENCH_DIST_DIR,
-        PORT: String(port),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  // With `workers`, the production server entry (scripts/server.mjs: a node:cluster primary and
+  // that many `next start` workers on one port); CPU and memory are then the whole tree's.
+  const entry = workers
+    ? [path.join(ROOT, "scripts/server.mjs"), "-p", String(port), "-H", "127.0.0.1"]
+    : [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"];
+  if (workers) env = { ...env, WEB_CONCURRENCY: String(workers) };
+  const child = spawn(process.execPath, [...(nodeOptions ? nodeOptions.split(/\s+/) : []), ...entry], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      APP_URL: `http://127.0.0.1:${port}`,
+      ...env,
+      NEXT_DIST_DIR: BENCH_DIST_DIR,
+      PORT: String(port),
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const p = track(child);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {

@@ -1,0 +1,1 @@
+export function workerCount(value: string | undefined, cores: number): number;
