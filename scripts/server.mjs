@@ -15,11 +15,16 @@
 import cluster from "node:cluster";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { workerCount } from "./workers.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+// In production every line a server process writes is one JSON object, Next.js's own banner
+// included (lib/observability/preload.mjs; it does nothing outside NODE_ENV=production).
+const preload = path.join(root, "lib/observability/preload.mjs");
+await import(pathToFileURL(preload).href);
 
 const flags = process.argv.slice(2);
 const port = flagValue(["-p", "--port"]) ?? process.env.PORT ?? "3000";
@@ -54,9 +59,10 @@ if (n === 1) {
     console.error(`[metered] WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY} runs ${n} workers, which needs ${missing.join(" and ")}.`);
     process.exit(1);
   }
-  // --- observe: the primary aggregates the workers' Prometheus metrics here ---
-  // (coordinator: call lib/observability's setupClusterMetrics() at this point once merged.)
-  cluster.setupPrimary({ exec: nextBin, args: nextArgs });
+  // /metrics answered by any worker sums every worker's registry, gathered here.
+  const { setupClusterMetrics } = await import("../lib/observability/cluster-primary.mjs");
+  setupClusterMetrics();
+  cluster.setupPrimary({ exec: nextBin, args: nextArgs, execArgv: [...process.execArgv, "--import", pathToFileURL(preload).href] });
   let stopping = false;
   let worst = 0;
   const recentDeaths = [];

@@ -5,6 +5,7 @@ import { getDb } from "@/db/client";
 import { rows } from "@/db/rows";
 import { env } from "@/lib/env";
 import { processSingleton } from "@/lib/process";
+import { isDraining, startDraining } from "./draining";
 
 // Liveness and readiness (README, "Operations").
 //  - /healthz: 200 while the process can serve HTTP. Nothing else is asked.
@@ -25,20 +26,13 @@ export type Check = { ok: boolean; ms: number; error?: string };
 export type Readiness = { ready: boolean; status: "ready" | "unavailable" | "draining"; failing: string[]; checks: Record<string, Check> };
 
 const state = processSingleton("observability.health", () => ({
-  draining: false,
   last: null as { at: number; result: Readiness } | null,
   inFlight: null as Promise<Readiness> | null,
 }));
 
-/** From now on /readyz answers 503 ("draining"): called when the process is asked to stop. */
-export function markNotReady(): void {
-  state.draining = true;
-}
-
-/** Whether markNotReady() was called. */
-export function isDraining(): boolean {
-  return state.draining;
-}
+/** From now on /readyz answers 503 ("draining"): called when the process is asked to stop (lib/shutdown.ts). */
+export const markNotReady = startDraining;
+export { isDraining };
 
 class ProbeTimeout extends Error {}
 
@@ -148,7 +142,7 @@ async function probe(): Promise<Readiness> {
 
 /** The process's readiness, probed at most once per CACHE_MS. */
 export async function readiness(now = Date.now()): Promise<Readiness> {
-  if (state.draining) return { ready: false, status: "draining", failing: ["draining"], checks: {} };
+  if (isDraining()) return { ready: false, status: "draining", failing: ["draining"], checks: {} };
   if (state.last && now - state.last.at < CACHE_MS) return state.last.result;
   state.inFlight ??= probe()
     .then((result) => {
@@ -159,5 +153,5 @@ export async function readiness(now = Date.now()): Promise<Readiness> {
       state.inFlight = null;
     });
   const result = await state.inFlight;
-  return state.draining ? { ready: false, status: "draining", failing: ["draining"], checks: {} } : result;
+  return isDraining() ? { ready: false, status: "draining", failing: ["draining"], checks: {} } : result;
 }

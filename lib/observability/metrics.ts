@@ -1,6 +1,10 @@
 import cluster from "node:cluster";
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type PrometheusContentType } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { processSingleton } from "@/lib/process";
+import { METRICS_REQ, METRICS_RES } from "./cluster-primary.mjs";
+
+// The primary's side (plain JavaScript, for scripts/server.mjs).
+export { setupClusterMetrics } from "./cluster-primary.mjs";
 
 // Prometheus metrics (README, "Operations"). One registry per process (lib/process.ts:
 // Next.js bundles route handlers separately, and every copy must count into the same
@@ -156,35 +160,13 @@ export function countProviderRequest(provider: string, outcome: ProviderOutcome)
 
 // ---- /metrics ---------------------------------------------------------------------------
 
-const REQ = "metered:metrics-req";
-const RES = "metered:metrics-res";
+const REQ = METRICS_REQ;
+const RES = METRICS_RES;
 type MetricsReq = { type: typeof REQ; id: number };
 type MetricsRes = { type: typeof RES; id: number; text?: string; error?: string };
 
 /** How long a worker waits for the primary's aggregate before it answers its own metrics. */
 export const CLUSTER_METRICS_TIMEOUT_MS = 3_000;
-
-/**
- * For the PRIMARY of a node:cluster (the server script that forks the workers): answers a
- * worker's request for the aggregate of every worker's registry (prom-client's
- * AggregatorRegistry sums counters and histograms, and takes each gauge's aggregator). Call
- * once, before or after forking.
- */
-export function setupClusterMetrics(): AggregatorRegistry<PrometheusContentType> {
-  return processSingleton("observability.clusterMetrics", () => {
-    const aggregator = new AggregatorRegistry<PrometheusContentType>();
-    cluster.on("message", (worker, message: unknown) => {
-      const req = message as Partial<MetricsReq> | null;
-      if (!req || req.type !== REQ || typeof req.id !== "number") return;
-      const id = req.id;
-      aggregator.clusterMetrics().then(
-        (text) => worker.isConnected() && worker.send({ type: RES, id, text } satisfies MetricsRes),
-        (err: unknown) => worker.isConnected() && worker.send({ type: RES, id, error: err instanceof Error ? err.message : String(err) } satisfies MetricsRes),
-      );
-    });
-    return aggregator;
-  });
-}
 
 const ipc = () =>
   processSingleton("observability.metricsIpc", () => {
