@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { processSingleton } from "@/lib/process";
 import { METRICS_REQ, METRICS_RES } from "./cluster-primary.mjs";
 
