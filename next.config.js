@@ -5,7 +5,7 @@ const nextConfig = {
   // PGlite ships a WASM build and data files that must be loaded from node_modules at run time.
   // ioredis (the limiter's REDIS_URL client) is loaded from node_modules as well: one copy per
   // process, as published, rather than a bundled one per route.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata", "ioredis"],
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "music-metadata", "ioredis", "h264-mp4-encoder"],
   poweredByHeader: false,
   // The benchmark's bare pass-through routes (app/bench/**/route.bench.ts) are routes only in
   // a build made with METERED_BENCH_ROUTES=1 (scripts/bench builds that way); any other
