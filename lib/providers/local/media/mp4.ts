@@ -34,9 +34,8 @@ function loadEncoder(): Promise<() => Promise<Encoder>> {
     type Module = { createH264MP4Encoder: () => Promise<Encoder> };
     const imported = (await import("h264-mp4-encoder")) as unknown as Module & { default?: Module };
     const mod = imported.default ?? imported;
-    for (const event of ["uncaughtException", "unhandledRejection"] as const) {
-      for (const l of process.listeners(event)) if (!before[event].has(l as never)) process.off(event, l as never);
-    }
+    for (const l of process.listeners("uncaughtException")) if (!before.uncaughtException.has(l)) process.off("uncaughtException", l);
+    for (const l of process.listeners("unhandledRejection")) if (!before.unhandledRejection.has(l)) process.off("unhandledRejection", l);
     return mod.createH264MP4Encoder;
   })();
   return factory;
