@@ -35,12 +35,15 @@ async function runSample(s: Pick<Sample, "runner" | "code">, apiKey: string, dir
     // 401, 402) is a failed sample.
     if (stdout.startsWith("data: ") || stdout.startsWith("event: ")) {
       const data = stdout.split("\n").filter((l) => l.startsWith("data: "));
-      expect(data.at(-1), `${s.code}\n→ ${stdout}`).toBe("data: [DONE]");
-      for (const l of data.slice(0, -1)) expect(JSON.parse(l.slice(6)).error, `${s.code}\n→ ${l}`).toBeUndefined();
+      // Chat and completion streams end with [DONE], Responses streams with response.completed.
+      const last = data.at(-1)!;
+      expect(last === "data: [DONE]" || JSON.parse(last.slice(6)).type === "response.completed", `${s.code}\n→ ${stdout}`).toBe(true);
+      for (const l of data.filter((d) => d !== "data: [DONE]")) expect(JSON.parse(l.slice(6)).error ?? null, `${s.code}\n→ ${l}`).toBeNull();
       return stdout;
     }
     const body = JSON.parse(stdout);
-    expect(body.error, `${s.code}\n→ ${stdout}`).toBeUndefined();
+    // A Response object carries "error": null; an error answer carries an object.
+    expect(body.error ?? null, `${s.code}\n→ ${stdout}`).toBeNull();
     return stdout;
   }
   fs.writeFileSync(path.join(dir, "sample.mjs"), s.code);

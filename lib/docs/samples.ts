@@ -83,7 +83,9 @@ export function curlSample(origin: string, call: ApiCall): string {
     return [`curl ${origin}${path} \\`, `${auth} \\`, `  -F file=@${call.file} \\`, `  -F model=${call.model}`].join("\n");
   }
   if (method === "GET") return `curl ${origin}${path} \\\n${auth}`;
-  const lines = [`curl ${call.kind === "chat" || call.kind === "completion" ? (call.stream ? "-N " : "") : ""}${origin}${path} \\`, `${auth} \\`];
+  // -N: print a stream's events as they arrive.
+  const streamed = (call.kind === "chat" || call.kind === "completion" || call.kind === "response") && call.stream;
+  const lines = [`curl ${streamed ? "-N " : ""}${origin}${path} \\`, `${auth} \\`];
   lines.push(`  -H "Content-Type: application/json" \\`);
   if (call.kind === "speech") {
     lines.push(`  -d ${shellQuote(JSON.stringify(body))} \\`, `  --fail-with-body --output ${speechFile(call)} \\`);
