@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { DESKTOP, expectAccessible, expectNoHorizontalOverflow, PHONE } from "./site";
 
 // Issue 23 item 6: the playground sends real /v1 requests with the account's credit. A
 // streamed chat and an image, each sent from the playground and then the same request with
@@ -128,4 +129,23 @@ test("without a key nothing is sent; a revoked key is refused with the API's 401
   await expect(page.getByTestId("playground-error")).toBeVisible();
   await expect(page.getByTestId("playground-key-error")).toContainText("refused");
   await expect(page.getByTestId("playground-send")).toBeDisabled();
+});
+
+test("the playground (with a result) and the endpoint reference pages fit a phone and pass axe", async ({ page, user }) => {
+  test.setTimeout(240_000);
+  expect(user.email).toBeTruthy();
+  await page.setViewportSize(PHONE);
+  await openPlaygroundWithKey(page);
+  await page.getByTestId("playground-send").click();
+  await expect(page.getByTestId("playground-balance")).toBeVisible();
+  await expectNoHorizontalOverflow(page, "/dashboard/playground");
+  await expectAccessible(page, "/dashboard/playground at 390 px");
+  for (const p of ["/docs/api-reference", "/docs/api-reference/chat-completions", "/docs/api-reference/videos"]) {
+    for (const viewport of [PHONE, DESKTOP]) {
+      await page.setViewportSize(viewport);
+      await page.goto(p);
+      if (viewport === PHONE) await expectNoHorizontalOverflow(page, p);
+      await expectAccessible(page, `${p} at ${viewport.width} px`);
+    }
+  }
 });
