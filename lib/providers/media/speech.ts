@@ -19,7 +19,7 @@ export const LOCAL_SPEECH_FORMATS: readonly SpeechFormat[] = ["mp3", "wav", "pcm
 /** OpenAI's default when response_format is left out, for the simulator and upstreams alike. */
 export const DEFAULT_SPEECH_FORMAT: SpeechFormat = "mp3";
 
-const LOCAL_ENCODERS: Partial<Record<SpeechFormat, (samples: Int16Array) => Uint8Array>> = {
+const LOCAL_ENCODERS: Partial<Record<SpeechFormat, (samples: Int16Array) => Uint8Array | Promise<Uint8Array>>> = {
   mp3: (s) => encodeMp3(s, SPEECH_SAMPLE_RATE),
   wav: (s) => encodeWav(s, SPEECH_SAMPLE_RATE),
   flac: (s) => encodeFlac(s, SPEECH_SAMPLE_RATE),
@@ -51,7 +51,7 @@ export async function synthesize(catalog: Catalog, req: SpeechRequest): Promise<
     const samples = synthesizeSpeech(req.input, { voice: req.voice, speed: req.speed });
     const encode = LOCAL_ENCODERS[req.format];
     if (!encode) throw new RangeError(`the simulator cannot encode ${req.format}`); // the route refuses these first
-    return { bytes: encode(samples), contentType: SPEECH_CONTENT_TYPES[req.format] };
+    return { bytes: await encode(samples), contentType: SPEECH_CONTENT_TYPES[req.format] };
   }
   // As sent, model id mapped (the provider applies its own defaults to what was left out).
   const { max_cost: _mc, ...rest } = req.body;

@@ -4,9 +4,9 @@ import { encodeMp3 } from "./mp3";
 import { SPEECH_SAMPLE_RATE, speechSampleCount, synthesizeSpeech } from "./speech";
 
 describe("MP3 encoder", () => {
-  it("writes MPEG layer III frames from the first byte whose duration covers the speech", () => {
+  it("writes MPEG layer III frames from the first byte whose duration covers the speech", async () => {
     const input = "hello there, general";
-    const mp3 = encodeMp3(synthesizeSpeech(input, { voice: "nova" }), SPEECH_SAMPLE_RATE);
+    const mp3 = await encodeMp3(synthesizeSpeech(input, { voice: "nova" }), SPEECH_SAMPLE_RATE);
     // Frame sync: 11 set bits at the start of the file.
     expect(mp3[0]).toBe(0xff);
     expect(mp3[1] & 0xe0).toBe(0xe0);
@@ -19,9 +19,22 @@ describe("MP3 encoder", () => {
     expect(m.durationMs).toBeLessThanOrEqual(expectedMs + (4 * 576 * 1000) / 24_000);
   });
 
-  it("is deterministic, and differs with the input", () => {
-    const a = encodeMp3(synthesizeSpeech("abc"), SPEECH_SAMPLE_RATE);
-    expect(a.equals(encodeMp3(synthesizeSpeech("abc"), SPEECH_SAMPLE_RATE))).toBe(true);
-    expect(a.equals(encodeMp3(synthesizeSpeech("abd"), SPEECH_SAMPLE_RATE))).toBe(false);
+  it("is deterministic, and differs with the input", async () => {
+    const a = await encodeMp3(synthesizeSpeech("abc"), SPEECH_SAMPLE_RATE);
+    expect(a.equals(await encodeMp3(synthesizeSpeech("abc"), SPEECH_SAMPLE_RATE))).toBe(true);
+    expect(a.equals(await encodeMp3(synthesizeSpeech("abd"), SPEECH_SAMPLE_RATE))).toBe(false);
+  });
+
+  it("yields to the event loop while it encodes a long input", async () => {
+    const samples = synthesizeSpeech("hello world ".repeat(40)); // about 29 s of audio
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const mp3 = await encodeMp3(samples, SPEECH_SAMPLE_RATE);
+      expect(measureMpegAudio(mp3).frames).toBeGreaterThan(1000);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0); // timers ran during the encoding
   });
 });
