@@ -91,7 +91,7 @@ const DEFAULT_PROMPT: Record<string, string> = {
 
 export function Playground({
   origin,
-  models,
+  models: catalogModels,
   voices,
   localSpeechFormats,
   createKey,
@@ -102,6 +102,7 @@ export function Playground({
   localSpeechFormats: string[];
   createKey: (prev: CreateKeyState, form: FormData) => Promise<CreateKeyState>;
 }) {
+  const models = useMemo(() => catalogModels.filter((m) => m.modality in MODALITY_LABEL), [catalogModels]); // the kinds this page has a form for
   const apiKey = useSyncExternalStore(keyStore.subscribe, keyStore.get, () => null);
   const [pasted, setPasted] = useState("");
   const [keyError, setKeyError] = useState<string | null>(null);
