@@ -17,6 +17,7 @@ const nextConfig = {
     "@opentelemetry/api",
     "@opentelemetry/sdk-node",
     "@opentelemetry/exporter-trace-otlp-http",
+    "h264-mp4-encoder",
   ],
   poweredByHeader: false,
   // The benchmark's bare pass-through routes (app/bench/**/route.bench.ts) are routes only in

@@ -13,6 +13,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
     { href: "/dashboard", label: "Overview", exact: true },
     { href: "/dashboard/keys", label: "API keys" },
     { href: "/dashboard/usage", label: "Usage" },
+    { href: "/dashboard/playground", label: "Playground" },
     { href: "/dashboard/billing", label: "Billing" },
     { href: "/dashboard/settings", label: "Settings" },
     { href: "/docs", label: "Docs" },

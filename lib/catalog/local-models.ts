@@ -54,7 +54,7 @@ export const LOCAL_MODELS: CatalogModel[] = [
     modality: "tts",
     provider: "local",
     simulator: true,
-    description: "Simulator: speaks your text as synthesized tones in a WAV file.",
+    description: "Simulator: speaks your text as synthesized tones, in MP3 (or WAV, FLAC, PCM).",
     pricing: { microUsdPerCharacter: 15n }, // $15 per 1M characters
     limits: { maxInputCharacters: 4_096 },
   },

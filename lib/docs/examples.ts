@@ -6,6 +6,10 @@ import { costMicroUsd } from "@/lib/metering/cost";
 import { openMeter } from "@/lib/metering/meter";
 import { rateLimitExceededBody } from "@/lib/ratelimit/errors";
 import type { Tier } from "@/db/schema";
+import type { CodeSample } from "./samples";
+
+export type { ApiCall, CodeSample, SampleRunner } from "./samples";
+export { curlSample, nodeSample, pythonSample, requestOf, samplesFor } from "./samples";
 
 // Example bodies for the docs, produced by the code the API runs wherever possible.
 
@@ -93,11 +97,6 @@ export function firstOf<M extends CatalogModel["modality"]>(models: readonly Cat
 // a sample can only name a model the catalog serves. e2e/samples.spec.ts runs each one
 // rendered on the site against the running app (shell samples with bash, Node samples with
 // the official `openai` package); lib/docs/readme-sample.test.ts keeps README.md equal.
-
-/** How a sample is executed by the samples test: "shell" with bash, "node" as an ES module. */
-export type SampleRunner = "shell" | "node";
-
-export type CodeSample = { id: string; title: string; lang: "bash" | "js"; run: SampleRunner; code: string };
 
 /** The model samples call: the catalog's first chat model (a built-in simulator, so it works offline). */
 export function sampleChatModel(models: readonly CatalogModel[]): TextModel {

@@ -2,6 +2,7 @@ import { appOrigin } from "@/lib/env";
 import { pageToMarkdown } from "./markdown";
 import { addingACard } from "./pages/adding-a-card";
 import { apiReference } from "./pages/api-reference";
+import { ENDPOINT_PAGES } from "./pages/endpoints";
 import { billing } from "./pages/billing";
 import { freeCredit } from "./pages/free-credit";
 import { outOfCredit } from "./pages/out-of-credit";
@@ -14,11 +15,20 @@ export { pageToMarkdown } from "./markdown";
 /** Every docs page, in reading order. Each has an HTML route (app/docs/<slug>/page.tsx) and /docs/<slug>.md. */
 export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, rateLimits, outOfCredit, addingACard, apiReference];
 
+/**
+ * The API reference's page per endpoint (slug "api-reference/<endpoint>", HTML at
+ * app/docs/api-reference/<endpoint>/page.tsx, markdown at /docs/api-reference/<endpoint>.md).
+ */
+export const API_REFERENCE_PAGES: readonly DocPageSource[] = ENDPOINT_PAGES;
+
+/** Every page: the topics, then the endpoint pages. */
+export const ALL_DOC_PAGES: readonly DocPageSource[] = [...DOC_PAGES, ...API_REFERENCE_PAGES];
+
 export const docHref = (slug: string) => `/docs/${slug}`;
 export const docMarkdownHref = (slug: string) => `/docs/${slug}.md`;
 
 export function findDocPage(slug: string): DocPageSource | undefined {
-  return DOC_PAGES.find((d) => d.slug === slug);
+  return ALL_DOC_PAGES.find((d) => d.slug === slug);
 }
 
 export async function buildDocPage(slug: string, ctx: DocContext): Promise<DocPage | null> {
@@ -44,6 +54,10 @@ export function llmsTxt(ctx: DocContext): string {
     "## Docs",
     "",
     ...DOC_PAGES.map((d) => `- [${d.title}](${ctx.origin}${docMarkdownHref(d.slug)}): ${d.summary()}`),
+    "",
+    "## API reference by endpoint",
+    "",
+    ...API_REFERENCE_PAGES.map((d) => `- [${d.title}](${ctx.origin}${docMarkdownHref(d.slug)}): ${d.summary()}`),
     "",
     "## Optional",
     "",

@@ -4,7 +4,7 @@ import type { VideoJobStatus } from "@/db/schema";
 import { getCatalog, type VideoModel } from "@/lib/catalog";
 import { costFields } from "@/lib/metering/cost";
 import { releaseDeferred, settleDeferred, type DeferredHold } from "@/lib/metering/deferred";
-import { AVI_CONTENT_TYPE } from "@/lib/providers/local/media/avi";
+import { MP4_CONTENT_TYPE } from "@/lib/providers/local/media/mp4";
 import { renderVideoAsync } from "@/lib/providers/local/media/video";
 import { newArtifactId, purgeExpiredArtifacts, storeArtifact } from "./artifacts";
 import { claimQueuedJob, findStaleJobs, markJobCompleted, markJobFailed, setJobCost, setJobProgress, type VideoJob } from "./video-job-store";
@@ -79,7 +79,7 @@ async function completeVideoJob(db: Db, job: VideoJob, model: VideoModel, video:
         await storeArtifact(tx, {
           id: artifactId,
           accountId: job.accountId,
-          contentType: AVI_CONTENT_TYPE,
+          contentType: MP4_CONTENT_TYPE,
           bytes: video.bytes,
           ttlSeconds: VIDEO_CONTENT_TTL_SECONDS,
         });

@@ -11,7 +11,7 @@ import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
 import { TEST_CARDS } from "@/lib/billing/test-cards";
 import { getCatalog } from "@/lib/catalog";
 import { priceLines, usdLabel } from "@/lib/catalog/public";
-import { buildDocPage, DOC_PAGES, docMarkdown, llmsTxt, type DocPage } from "@/lib/docs";
+import { ALL_DOC_PAGES, API_REFERENCE_PAGES, buildDocPage, DOC_PAGES, docMarkdown, llmsTxt, type DocPage } from "@/lib/docs";
 import { insufficientCreditExample, rateLimitedExample } from "@/lib/docs/examples";
 import { ENDPOINTS } from "@/lib/docs/pages/api-reference";
 import { unitsTable } from "@/lib/docs/pages/billing";
@@ -48,8 +48,8 @@ describe("docs pages: one source, two renderings", () => {
     expect(text).toBe(llmsTxt(ctx));
     expect(text.startsWith("# Metered\n")).toBe(true);
     const links = [...text.matchAll(/^- \[([^\]]+)\]\((\S+\.md)\): (.+)$/gm)];
-    expect(links.map((m) => m[1])).toEqual(DOC_PAGES.map((d) => d.title));
-    for (const [i, d] of DOC_PAGES.entries()) {
+    expect(links.map((m) => m[1])).toEqual(ALL_DOC_PAGES.map((d) => d.title));
+    for (const [i, d] of ALL_DOC_PAGES.entries()) {
       expect(links[i][2]).toBe(`${origin}/docs/${d.slug}.md`);
       expect(links[i][3]).toBe(d.summary());
       const page = await appFetch(links[i][2]);
@@ -61,6 +61,37 @@ describe("docs pages: one source, two renderings", () => {
     }
     expect((await appFetch(`${origin}/docs/no-such-page.md`)).status).toBe(404);
     expect((await appFetch(`${origin}/docs/rate-limits.txt`)).status).toBe(404);
+    expect((await appFetch(`${origin}/docs/api-reference/no-such-endpoint.md`)).status).toBe(404);
+  });
+
+  it("the API reference has a page per endpoint, each with an HTML route, its markdown, and a request in curl, Node and Python with its response", async () => {
+    expect(API_REFERENCE_PAGES.map((d) => d.slug.replace("api-reference/", ""))).toEqual([
+      "chat-completions",
+      "completions",
+      "responses",
+      "embeddings",
+      "images",
+      "speech",
+      "transcriptions",
+      "videos",
+      "models",
+      "credits",
+    ]);
+    const overview = await md("api-reference");
+    for (const d of API_REFERENCE_PAGES) {
+      const file = path.join(APP, "docs", d.slug, "page.tsx");
+      expect(fs.readFileSync(file, "utf8")).toContain(`slug="${d.slug}"`);
+      expect(overview).toContain(`(${origin}/docs/${d.slug})`);
+      const page = (await buildDocPage(d.slug, ctx))!;
+      const samples = page.blocks.filter((b) => b.kind === "code" && b.run).map((b) => (b.kind === "code" ? b.run : null));
+      expect(samples, d.slug).toEqual(expect.arrayContaining(["shell", "node", "python"]));
+      expect(
+        page.blocks.some((b) => b.kind === "code" && b.testId?.startsWith("response-")),
+        `${d.slug} shows a response`,
+      ).toBe(true);
+      const h = await html(d.slug);
+      expect(h).toContain('data-sample="python"');
+    }
   });
 
   it("markdown and HTML carry the same tables", async () => {

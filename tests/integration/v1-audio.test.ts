@@ -3,6 +3,7 @@ import { APIError, toFile } from "openai";
 import { getCatalog, type SttModel, type TtsModel } from "@/lib/catalog";
 import { ceilDiv } from "@/lib/money";
 import { measureFlac } from "@/lib/media/audio-duration/flac";
+import { measureMpegAudio, readMpegFrameHeader } from "@/lib/media/audio-duration/mp3";
 import { parseWav } from "@/lib/media/audio-duration/wav";
 import { encodeFlac } from "@/lib/providers/local/media/flac";
 import { writeSilentMp3 } from "@/tests/helpers/mp3";
@@ -38,7 +39,7 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
     expect(m.usage[0]).toMatchObject({ modality: "tts", characters: 25, costMicroUsd: expected, requestId: res.headers.get("x-request-id") });
   });
 
-  it("produces pcm and flac for real, defaults to wav, and refuses formats the simulator cannot encode", async () => {
+  it("produces pcm and flac for real, defaults to mp3 as OpenAI does, and refuses formats the simulator cannot encode", async () => {
     const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const pcm = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: "pcm" });
@@ -51,14 +52,22 @@ describe(`POST /v1/audio/speech on ${process.env.TEST_DB ?? "postgres"}`, () => 
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "local/tts-sim", input: "hi" }),
     });
-    expect([dflt.status, dflt.res.headers.get("content-type")]).toEqual([200, "audio/wav"]);
-    const spent = (await moneyState(app.db, a.accountId)).balanceMicroUsd;
+    expect([dflt.status, dflt.res.headers.get("content-type")]).toEqual([200, "audio/mpeg"]);
+    expect(readMpegFrameHeader(dflt.bytes, 0)).toMatchObject({ layer: 3, sampleRate: 24_000 }); // frame sync at byte 0
+    let spent = (await moneyState(app.db, a.accountId)).balanceMicroUsd;
     expect(spent).toBe(START - 12n * tts().pricing.microUsdPerCharacter);
 
-    const mp3 = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: "mp3" }).catch((e) => e);
-    expect(mp3).toBeInstanceOf(APIError);
-    expect([mp3.status, mp3.error.param]).toEqual([400, "response_format"]);
-    expect(mp3.error.message).toMatch(/produces wav, pcm, flac, not mp3/);
+    const mp3 = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: "mp3" });
+    expect(mp3.headers.get("content-type")).toBe("audio/mpeg");
+    expect(measureMpegAudio(new Uint8Array(await mp3.arrayBuffer()))).toMatchObject({ layer: 3, sampleRate: 24_000 });
+    expect((await moneyState(app.db, a.accountId)).balanceMicroUsd).toBe(spent - 5n * tts().pricing.microUsdPerCharacter);
+    spent -= 5n * tts().pricing.microUsdPerCharacter;
+    for (const format of ["opus", "aac"] as const) {
+      const refused = await client.audio.speech.create({ model: "local/tts-sim", input: "hello", voice: "nova", response_format: format }).catch((e) => e);
+      expect(refused).toBeInstanceOf(APIError);
+      expect([refused.status, refused.error.param]).toEqual([400, "response_format"]);
+      expect(refused.error.message).toMatch(new RegExp(`cannot produce ${format}\\. Supported: mp3, wav, pcm, flac\\.`));
+    }
     const long = await client.audio.speech.create({ model: "local/tts-sim", input: "x".repeat(4097), voice: "nova" }).catch((e) => e);
     expect([long.status, long.error.param]).toEqual([400, "input"]);
     const slow = await client.audio.speech.create({ model: "local/tts-sim", input: "x", voice: "nova", speed: 10 }).catch((e) => e);

@@ -8,7 +8,8 @@ import { newId } from "@/lib/ids";
 import { reserve } from "@/lib/ledger";
 import { purgeExpiredArtifacts } from "@/lib/media/artifacts";
 import { insertVideoJob, reviveIfStale, reviveStaleVideoJobs, runVideoJob, STALE_QUEUED_MS, STALE_RUNNING_MS, waitForVideoJobs } from "@/lib/media/video-jobs";
-import { inspectAvi } from "@/lib/providers/local/media/avi";
+import { inspectMp4 } from "@/lib/providers/local/media/mp4";
+import { renderVideoThumbnail } from "@/lib/providers/local/media/video";
 import { sdkClient } from "@/tests/helpers/app-fetch";
 import { mediaAccount, moneyState, rawCall } from "@/tests/helpers/media";
 import { integrationApp } from "@/tests/helpers/fixture";
@@ -37,7 +38,7 @@ async function queuedJob(a: { accountId: string; keyId: string }, seconds = 1, m
 }
 
 describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
-  it("creates a job, renders a real AVI of seconds x fps frames, and settles seconds x price once", async () => {
+  it("creates a job, renders an H.264 MP4 of seconds x fps frames, and settles seconds x price once", async () => {
     const a = await mediaAccount(app.db);
     const client = sdkClient(a.secret);
     const { data: created, response } = await client.videos
@@ -63,13 +64,17 @@ describe(`video jobs on ${process.env.TEST_DB ?? "postgres"}`, () => {
     });
 
     const content = await client.videos.downloadContent(created.id);
-    expect(content.headers.get("content-type")).toBe("video/x-msvideo");
+    expect(content.headers.get("content-type")).toBe("video/mp4");
+    expect(content.headers.get("content-disposition")).toBe(`attachment; filename="${created.id}.mp4"`);
     expect(content.headers.get("x-cost-micro-usd")).toBe(String(expected));
-    const avi = inspectAvi(new Uint8Array(await content.arrayBuffer()));
-    expect(avi).toMatchObject({ codec: "MJPG", width: 1280, height: 720, fps: 24, frameCount: 96, durationSeconds: 4 });
+    const mp4 = new Uint8Array(await content.arrayBuffer());
+    expect(Buffer.from(mp4.subarray(4, 8)).toString("latin1")).toBe("ftyp");
+    expect(inspectMp4(mp4)).toMatchObject({ codec: "avc1", width: 1280, height: 720, fps: 24, sampleCount: 96, durationSeconds: 4 });
     const thumb = await client.videos.downloadContent(created.id, { variant: "thumbnail" });
     expect(thumb.headers.get("content-type")).toBe("image/jpeg");
-    expect(Buffer.from(await thumb.arrayBuffer()).equals(avi.frames[0])).toBe(true);
+    const jpeg = Buffer.from(await thumb.arrayBuffer());
+    expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
+    expect(jpeg.equals(renderVideoThumbnail("a paper boat on a river", { width: 1280, height: 720 }))).toBe(true);
 
     const m = await moneyState(app.db, a.accountId);
     expect(m).toMatchObject({ balanceMicroUsd: START - expected, reservedMicroUsd: 0n, auditOk: true });

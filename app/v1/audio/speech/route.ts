@@ -1,7 +1,7 @@
 import { ApiError, maxCostFrom, readJson, resolveModel, withApiKey, otherMethods } from "@/lib/api";
 import { costHeaders } from "@/lib/metering/cost";
 import { countCharacters } from "@/lib/providers/local/media/speech";
-import { LOCAL_SPEECH_FORMATS, synthesize } from "@/lib/providers/media/speech";
+import { DEFAULT_SPEECH_FORMAT, LOCAL_SPEECH_FORMATS, synthesize } from "@/lib/providers/media/speech";
 import { speechBody } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -17,12 +17,12 @@ export const POST = withApiKey(async (ctx) => {
       param: "input",
     });
   }
-  // The simulator encodes wav, pcm and flac for real and defaults to wav; upstreams default to mp3 as OpenAI does.
-  const format = body.response_format ?? (model.provider === "local" ? "wav" : "mp3");
+  // mp3 when left out, as OpenAI does. The simulator encodes mp3, wav, pcm and flac for real.
+  const format = body.response_format ?? DEFAULT_SPEECH_FORMAT;
   if (model.provider === "local" && !LOCAL_SPEECH_FORMATS.includes(format)) {
     throw new ApiError(
       "invalid_request",
-      `Invalid value for 'response_format': the simulator ${model.id} produces ${LOCAL_SPEECH_FORMATS.join(", ")}, not ${format}.`,
+      `Invalid value for 'response_format': the simulator ${model.id} cannot produce ${format}. Supported: ${LOCAL_SPEECH_FORMATS.join(", ")}.`,
       {
         param: "response_format",
       },

@@ -1,5 +1,5 @@
 // A baseline JPEG encoder (JFIF, YCbCr 4:2:0, the standard Huffman tables of Annex K),
-// written for the video simulator's MJPEG frames. Float AAN DCT with the scale factors
+// written for the video simulator's thumbnails (its first frame). Float AAN DCT with the scale factors
 // folded into the quantiser; blocks that are one flat colour skip the DCT entirely,
 // which is most of a simulator frame.
 

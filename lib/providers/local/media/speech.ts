@@ -28,6 +28,9 @@ const VOICE_PITCH: Record<string, number> = {
   cedar: 100,
 };
 
+/** The voices OpenAI's speech endpoint names; each is a different base pitch here. */
+export const SPEECH_VOICES: readonly string[] = Object.keys(VOICE_PITCH);
+
 // Rough first and second formants (Hz) for the vowel letters.
 const FORMANTS: Record<string, [number, number]> = {
   a: [730, 1090],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { inspectAvi, writeMjpegAvi } from "./avi";
 import { encodeJpeg } from "./jpeg";
-import { renderVideoAsync } from "./video";
+import { encodeH264Mp4, inspectMp4 } from "./mp4";
+import { renderVideoAsync, renderVideoThumbnail } from "./video";
 
 // Walks a baseline JPEG: markers in order, then entropy-decodes every block with the
 // file's own Huffman tables, which must consume the scan exactly. Returns the DC values.
@@ -99,23 +99,30 @@ describe("JPEG encoder", () => {
 });
 
 describe("video simulator", () => {
-  it("renders seconds x fps MJPEG frames in a well-formed AVI", async () => {
+  it("renders seconds x fps frames into an H.264 MP4 browsers play", async () => {
     const v = await renderVideoAsync("a paper boat", { width: 64, height: 48, seconds: 2, fps: 6 });
     expect(v.frameCount).toBe(12);
-    const info = inspectAvi(v.bytes);
-    expect(info).toMatchObject({ width: 64, height: 48, fps: 6, frameCount: 12, codec: "MJPG", durationSeconds: 2, indexEntries: 12 });
-    for (const f of info.frames) expect(inspectJpeg(f)).toMatchObject({ width: 64, height: 48 });
+    expect(v.bytes.subarray(4, 8).toString("latin1")).toBe("ftyp");
+    expect(inspectMp4(v.bytes)).toMatchObject({ codec: "avc1", width: 64, height: 48, fps: 6, sampleCount: 12, durationSeconds: 2 });
     expect((await renderVideoAsync("a paper boat", { width: 64, height: 48, seconds: 2, fps: 6 })).bytes.equals(v.bytes)).toBe(true);
-    expect(new Set(info.frames.map((f) => f.toString("base64"))).size).toBeGreaterThan(1); // it moves
+    expect((await renderVideoAsync("a river", { width: 64, height: 48, seconds: 2, fps: 6 })).bytes.equals(v.bytes)).toBe(false);
   });
 
-  it("pads odd-sized frames and indexes every chunk", () => {
-    const avi = writeMjpegAvi({ width: 1, height: 1, fps: 1, frames: [Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5)] });
-    expect(inspectAvi(avi).frames.map((f) => [...f])).toEqual([
-      [1, 2, 3],
-      [4, 5],
-    ]);
-    expect(() => inspectAvi(avi.subarray(0, avi.length - 4))).toThrow(/RIFF size/);
+  it("draws the thumbnail as a JPEG of the first frame, the same for the same prompt", () => {
+    const t = renderVideoThumbnail("a paper boat", { width: 64, height: 48 });
+    expect(inspectJpeg(t)).toMatchObject({ width: 64, height: 48 });
+    expect(t.equals(renderVideoThumbnail("a paper boat", { width: 64, height: 48 }))).toBe(true);
+    expect(t.equals(renderVideoThumbnail("a river", { width: 64, height: 48 }))).toBe(false);
+  });
+
+  it("refuses odd sizes, wrong frame sizes and empty videos; the reader refuses a cut file", async () => {
+    await expect(encodeH264Mp4({ width: 63, height: 48, fps: 6 }, [])).rejects.toThrow(/even/);
+    await expect(encodeH264Mp4({ width: 64, height: 48, fps: 6 }, [new Uint8Array(10)])).rejects.toThrow(/frame 0/);
+    await expect(encodeH264Mp4({ width: 64, height: 48, fps: 6 }, [])).rejects.toThrow(/at least one frame/);
+    const ok = await encodeH264Mp4({ width: 64, height: 48, fps: 6 }, [new Uint8Array(64 * 48 * 4).fill(90)]);
+    expect(inspectMp4(ok.bytes).sampleCount).toBe(1);
+    expect(() => inspectMp4(ok.bytes.subarray(0, ok.bytes.length - 10))).toThrow();
+    expect(() => inspectMp4(Buffer.from("RIFF....AVI "))).toThrow(/not an MP4/);
   });
 });
 

@@ -1,11 +1,12 @@
-import { writeMjpegAvi } from "./avi";
 import { encodeJpeg } from "./jpeg";
+import { encodeH264Mp4 } from "./mp4";
 import { digest, prng } from "./seed";
 
-// The local video simulator: seconds x fps MJPEG frames of horizontal colour bands that
-// drift in hue, with a square that bounces across them and a progress bar along the
-// bottom. Deterministic per prompt; a real, playable AVI whose length is the billed
-// seconds.
+// The local video simulator: seconds x fps frames of horizontal colour bands that drift in
+// hue, with a square that bounces across them and a progress bar along the bottom.
+// Deterministic per prompt; an H.264 MP4 (what browsers play, and what OpenAI's
+// /v1/videos/{id}/content answers) whose length is the billed seconds. The thumbnail is
+// the first frame as a JPEG, rendered again from the prompt when asked for.
 
 export const VIDEO_FPS = 24;
 export const VIDEO_JPEG_QUALITY = 75;
@@ -23,8 +24,9 @@ function hueToRgb(h: number, s: number, l: number): [number, number, number] {
 
 type VideoOptions = { width: number; height: number; seconds: number; fps?: number };
 
-// Frames are produced one at a time so the async renderer can yield between them.
-function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> {
+// RGBA frames, produced one at a time (into the same buffer) so the async renderer can
+// yield between them.
+function* rgbaFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> {
   const { width, height, seconds } = opts;
   const fps = opts.fps ?? VIDEO_FPS;
   const frameCount = seconds * fps;
@@ -39,13 +41,13 @@ function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> 
   const vx = (0.3 + rand() * 0.4) * width; // pixels per second
   const vy = (0.3 + rand() * 0.4) * height;
 
-  const rgb = new Uint8Array(width * height * 3);
+  const rgb = new Uint8Array(width * height * 4).fill(255); // alpha stays opaque
   for (let f = 0; f < frameCount; f++) {
     const t = f / fps;
     for (let y = 0; y < height; y++) {
       const band = Math.min(bandCount - 1, Math.floor(y / bandHeight));
       const [r, g, b] = hueToRgb((hues[band] + t * 0.05) % 1, 0.6, 0.45 + 0.1 * (band % 2));
-      for (let x = 0, i = y * width * 3; x < width; x++, i += 3) {
+      for (let x = 0, i = y * width * 4; x < width; x++, i += 4) {
         rgb[i] = r;
         rgb[i + 1] = g;
         rgb[i + 2] = b;
@@ -60,16 +62,29 @@ function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> 
     const sy = bounce(vy, height - side);
     const [qr, qg, qb] = hueToRgb(squareHue, 0.9, 0.6);
     for (let y = sy; y < sy + side; y++) {
-      for (let x = sx, i = (y * width + sx) * 3; x < sx + side; x++, i += 3) {
+      for (let x = sx, i = (y * width + sx) * 4; x < sx + side; x++, i += 4) {
         rgb[i] = qr;
         rgb[i + 1] = qg;
         rgb[i + 2] = qb;
       }
     }
     const barEnd = Math.round((width * (f + 1)) / frameCount);
-    for (let y = height - 8; y < height; y++) rgb.fill(255, y * width * 3, (y * width + barEnd) * 3);
-    yield encodeJpeg(width, height, rgb, VIDEO_JPEG_QUALITY);
+    for (let y = height - 8; y < height; y++) rgb.fill(255, y * width * 4, (y * width + barEnd) * 4);
+    yield rgb;
   }
+}
+
+/** The first frame as a JPEG (the `thumbnail` variant of the content). */
+export function renderVideoThumbnail(prompt: string, opts: { width: number; height: number; fps?: number }): Buffer {
+  const { width, height } = opts;
+  const first = rgbaFrames(prompt, { ...opts, seconds: 1 }).next().value as Uint8Array;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    rgb[i] = first[j];
+    rgb[i + 1] = first[j + 1];
+    rgb[i + 2] = first[j + 2];
+  }
+  return Buffer.from(encodeJpeg(width, height, rgb, VIDEO_JPEG_QUALITY));
 }
 
 /**
@@ -79,20 +94,24 @@ function* jpegFrames(prompt: string, opts: VideoOptions): Generator<Uint8Array> 
 export async function renderVideoAsync(prompt: string, opts: VideoOptions & { onProgress?: (pct: number) => void | Promise<void> }): Promise<RenderedVideo> {
   const fps = opts.fps ?? VIDEO_FPS;
   const total = opts.seconds * fps;
-  const frames: Uint8Array[] = [];
+  let done = 0;
   let reported = 0;
-  for (const frame of jpegFrames(prompt, opts)) {
-    frames.push(frame);
-    await new Promise((r) => setImmediate(r));
-    const pct = Math.floor((frames.length * 100) / total);
-    if (opts.onProgress && pct >= reported + 25 && pct < 100) {
-      reported = pct;
-      await opts.onProgress(pct);
+  async function* paced() {
+    for (const frame of rgbaFrames(prompt, opts)) {
+      yield frame; // encoded (copied into the encoder) before the next one is drawn
+      done++;
+      await new Promise((r) => setImmediate(r));
+      const pct = Math.floor((done * 100) / total);
+      if (opts.onProgress && pct >= reported + 25 && pct < 100) {
+        reported = pct;
+        await opts.onProgress(pct);
+      }
     }
   }
+  const { bytes, frameCount } = await encodeH264Mp4({ width: opts.width, height: opts.height, fps }, paced());
   return {
-    bytes: writeMjpegAvi({ width: opts.width, height: opts.height, fps, frames }),
-    frameCount: frames.length,
+    bytes,
+    frameCount,
     fps,
     width: opts.width,
     height: opts.height,

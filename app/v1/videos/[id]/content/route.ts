@@ -2,11 +2,11 @@ import { ApiError, withApiKey, otherMethods } from "@/lib/api";
 import { loadArtifact } from "@/lib/media/artifacts";
 import { findVideoJob } from "@/lib/media/video-jobs";
 import { costHeaders } from "@/lib/metering/cost";
-import { inspectAvi } from "@/lib/providers/local/media/avi";
+import { renderVideoThumbnail } from "@/lib/providers/local/media/video";
 
 export const dynamic = "force-dynamic";
 
-// The finished video (MJPEG in AVI), or with ?variant=thumbnail its first frame as JPEG.
+// The finished video (H.264 in MP4), or with ?variant=thumbnail its first frame as JPEG.
 // The job's charge is repeated in the cost headers; downloading is not billed again.
 export const GET = withApiKey<{ id: string }>(async (ctx) => {
   const job = await findVideoJob(ctx.db, { id: ctx.params.id, accountId: ctx.key.accountId });
@@ -27,14 +27,16 @@ export const GET = withApiKey<{ id: string }>(async (ctx) => {
     );
   const cost = costHeaders(job.costMicroUsd ?? 0n);
   if (variant === "thumbnail") {
-    const first = inspectAvi(artifact.bytes).frames[0];
+    // The simulator is deterministic: the first frame is drawn again from the job's prompt.
+    const [width, height] = job.size.split("x").map(Number);
+    const first = renderVideoThumbnail(job.prompt, { width, height });
     return new Response(new Uint8Array(first), { headers: { "content-type": "image/jpeg", "content-length": String(first.length), ...cost } });
   }
   return new Response(new Uint8Array(artifact.bytes), {
     headers: {
       "content-type": artifact.contentType,
       "content-length": String(artifact.byteLength),
-      "content-disposition": `attachment; filename="${job.id}.avi"`,
+      "content-disposition": `attachment; filename="${job.id}.mp4"`,
       ...cost,
     },
   });

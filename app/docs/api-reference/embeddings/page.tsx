@@ -1,0 +1,9 @@
+import { DocPageRoute, docMetadata } from "@/components/docs/doc-page";
+
+// Content: lib/docs/pages/endpoints.ts (one source for this page and /docs/api-reference/embeddings.md).
+export const dynamic = "force-dynamic";
+export const metadata = docMetadata("api-reference/embeddings");
+
+export default function Page() {
+  return <DocPageRoute slug="api-reference/embeddings" />;
+}
