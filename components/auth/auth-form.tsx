@@ -15,19 +15,19 @@ export function AuthForm({ mode, action }: Props) {
   if (state?.done) {
     // The same answer whether or not the address already had an account (lib/auth/signup.ts).
     return (
-      <div className="panel auth-card" data-testid="signup-sent" role="status">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground mx-auto my-16 max-w-[380px]" data-testid="signup-sent" role="status">
         <h1>Check your email</h1>
         <p>{state.done}</p>
-        <p className="muted">
+        <p className="text-muted-foreground">
           You can <Link href="/login">sign in</Link> now and look around; the link adds your free credit.
         </p>
       </div>
     );
   }
   return (
-    <form action={formAction} className="panel auth-card" data-testid={`${mode}-form`}>
+    <form action={formAction} className="rounded-lg border bg-card p-4 text-card-foreground mx-auto my-16 max-w-[380px]" data-testid={`${mode}-form`}>
       <h1>{signup ? "Create your account" : "Sign in"}</h1>
-      {signup && <p className="muted">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
+      {signup && <p className="text-muted-foreground">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required defaultValue={state?.email} data-testid="email" />
       <label htmlFor="password">Password</label>
@@ -41,12 +41,12 @@ export function AuthForm({ mode, action }: Props) {
         data-testid="password"
       />
       {signup && (
-        <p className="muted" style={{ fontSize: 13 }}>
+        <p className="text-muted-foreground" style={{ fontSize: 13 }}>
           At least 10 characters.
         </p>
       )}
       {state?.error && (
-        <p className="error" role="alert" data-testid="form-error">
+        <p className="text-destructive" role="alert" data-testid="form-error">
           {state.error}
         </p>
       )}
@@ -55,7 +55,7 @@ export function AuthForm({ mode, action }: Props) {
           {pending ? "Please wait…" : signup ? "Create account" : "Sign in"}
         </button>
       </p>
-      <p className="muted">
+      <p className="text-muted-foreground">
         {signup ? (
           <>
             Already have an account? <Link href="/login">Sign in</Link>

@@ -21,7 +21,7 @@ export function SimpleForm({ testId, title, intro, fields, submit, action, after
   const [state, formAction, pending] = useActionState(action, undefined);
   if (state?.done) {
     return (
-      <div className="panel auth-card" data-testid={`${testId}-done`} role="status">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground mx-auto my-16 max-w-[380px]" data-testid={`${testId}-done`} role="status">
         <h1>{title}</h1>
         <p>{state.done}</p>
         {after}
@@ -29,7 +29,7 @@ export function SimpleForm({ testId, title, intro, fields, submit, action, after
     );
   }
   return (
-    <form action={formAction} className="panel auth-card" data-testid={testId}>
+    <form action={formAction} className="rounded-lg border bg-card p-4 text-card-foreground mx-auto my-16 max-w-[380px]" data-testid={testId}>
       <h1>{title}</h1>
       {intro}
       {fields.map((f) =>
@@ -52,7 +52,7 @@ export function SimpleForm({ testId, title, intro, fields, submit, action, after
         ),
       )}
       {state?.error && (
-        <p className="error" role="alert" data-testid="form-error">
+        <p className="text-destructive" role="alert" data-testid="form-error">
           {state.error}
         </p>
       )}

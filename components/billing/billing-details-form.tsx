@@ -44,7 +44,7 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
   );
 
   return (
-    <form className="panel" action={formAction} onSubmit={submit} data-testid="billing-details-form" aria-labelledby="billing-details-heading" noValidate>
+    <form className="rounded-lg border bg-card p-4 text-card-foreground" action={formAction} onSubmit={submit} data-testid="billing-details-form" aria-labelledby="billing-details-heading" noValidate>
       {/* Keyed by what Stripe has, so the inputs show it again after a save. */}
       <div key={JSON.stringify(initial)}>
         <div style={{ display: "flex", gap: 12, flexWrap: "wrap" }}>
@@ -118,7 +118,7 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
               data-testid="billing-taxIdValue"
             />
             {info && (
-              <p id="billing-taxIdValue-hint" className="muted" style={{ fontSize: 13, margin: "4px 0 0" }}>
+              <p id="billing-taxIdValue-hint" className="text-muted-foreground" style={{ fontSize: 13, margin: "4px 0 0" }}>
                 For example {info.example}
               </p>
             )}
@@ -126,14 +126,14 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
           </div>
         </div>
       </div>
-      <p className="muted" style={{ fontSize: 13 }}>
+      <p className="text-muted-foreground" style={{ fontSize: 13 }}>
         Kept with our payment processor (Stripe) and shown under “Billed to” on your receipts. Clear a field to remove it; saving replaces any earlier tax ID.
       </p>
       <button type="submit" disabled={pending} data-testid="billing-details-save">
         {pending ? "Saving…" : "Save billing details"}
       </button>
       {state && (
-        <p className={state.ok ? "ok" : "error"} role={state.ok ? "status" : "alert"} data-testid="billing-details-message">
+        <p className={state.ok ? "text-success" : "text-destructive"} role={state.ok ? "status" : "alert"} data-testid="billing-details-message">
           {state.ok ? state.message : state.error}
         </p>
       )}
@@ -144,7 +144,7 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
 function FieldError({ name, error }: { name: string; error: string | undefined }) {
   if (!error) return null;
   return (
-    <p id={`billing-${name}-error`} className="error" style={{ fontSize: 13, margin: "4px 0 0" }} data-testid={`billing-${name}-error`}>
+    <p id={`billing-${name}-error`} className="text-destructive" style={{ fontSize: 13, margin: "4px 0 0" }} data-testid={`billing-${name}-error`}>
       {error}
     </p>
   );

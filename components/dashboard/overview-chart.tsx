@@ -23,7 +23,7 @@ export function OverviewSpendChart({ days }: { days: OverviewDay[] }) {
               cursor={{ fill: "rgba(110,168,254,0.08)" }}
               content={({ active, payload }) =>
                 active && payload?.length ? (
-                  <div className="panel" style={{ padding: 6, fontSize: 12 }}>
+                  <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ padding: 6, fontSize: 12 }}>
                     {(payload[0].payload as OverviewDay).day} UTC: {(payload[0].payload as OverviewDay).exact}
                   </div>
                 ) : null
@@ -33,7 +33,7 @@ export function OverviewSpendChart({ days }: { days: OverviewDay[] }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <details className="chart-table" data-testid="chart-table">
+      <details className="mt-2 text-[13px]" data-testid="chart-table">
         <summary>Spend per day: show as a table</summary>
         <table>
           <thead>

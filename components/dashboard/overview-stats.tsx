@@ -24,7 +24,7 @@ export function isLowBalance(availableMicroUsd: bigint, tenths: bigint | null): 
 export function LowBalanceBanner({ availableMicroUsd, tenths }: { availableMicroUsd: bigint; tenths: bigint | null }) {
   if (!isLowBalance(availableMicroUsd, tenths)) return null;
   return (
-    <div className="banner" role="alert" data-testid="low-balance-banner">
+    <div className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" role="alert" data-testid="low-balance-banner">
       {availableMicroUsd <= 0n
         ? "Your credit has run out: API calls are refused with 402 until you add more."
         : tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10)
@@ -43,27 +43,27 @@ export function OverviewSpend({ stats, availableMicroUsd }: { stats: OverviewSta
   const avgDaily = stats.last7DaysMicroUsd / 7n; // truncated, like every displayed amount
   const tenths = daysLeftTenths(availableMicroUsd, stats.last7DaysMicroUsd);
   return (
-    <div className="grid" style={{ marginTop: 16 }}>
-      <div className="panel">
-        <div className="muted">Spend today (UTC)</div>
-        <div className="big" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
+    <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4" style={{ marginTop: 16 }}>
+      <div className="rounded-lg border bg-card p-4 text-card-foreground">
+        <div className="text-muted-foreground">Spend today (UTC)</div>
+        <div className="text-[28px] font-semibold" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
           {formatMoney(stats.todayMicroUsd)}
         </div>
-        <div className="muted" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>
+        <div className="text-muted-foreground" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>
           This month: {formatMoney(stats.monthMicroUsd)}
         </div>
       </div>
-      <div className="panel">
-        <div className="muted">Average per day, last 7 days</div>
-        <div className="big" data-testid="avg-daily">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground">
+        <div className="text-muted-foreground">Average per day, last 7 days</div>
+        <div className="text-[28px] font-semibold" data-testid="avg-daily">
           {formatMoney(avgDaily)}
         </div>
-        <div className="muted" data-testid="days-left">
+        <div className="text-muted-foreground" data-testid="days-left">
           {tenths === null ? "No spend in the last 7 days" : `≈ ${formatTenths(tenths)} days of credit left`}
         </div>
       </div>
-      <div className="panel" style={{ gridColumn: "span 2", minWidth: 0 }}>
-        <div className="muted">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ gridColumn: "span 2", minWidth: 0 }}>
+        <div className="text-muted-foreground">
           Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
         </div>
         <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatMoney(d.costMicroUsd) }))} />

@@ -80,11 +80,11 @@ export function DocView({ page }: { page: DocPage }) {
   return (
     <article data-testid={`doc-${page.slug}`}>
       <h1>{page.title}</h1>
-      <p className="muted">{page.summary}</p>
+      <p className="text-muted-foreground">{page.summary}</p>
       {page.blocks.map((b, i) => (
         <BlockView key={i} block={b} />
       ))}
-      <p className="muted" style={{ marginTop: 32, fontSize: 13 }}>
+      <p className="text-muted-foreground" style={{ marginTop: 32, fontSize: 13 }}>
         This page as markdown: <a href={docMarkdownHref(page.slug)}>{docMarkdownHref(page.slug)}</a>
       </p>
     </article>

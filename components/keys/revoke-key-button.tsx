@@ -9,7 +9,7 @@ export function RevokeKeyButton({ keyId, name, action }: { keyId: string; name: 
       }}
     >
       <input type="hidden" name="keyId" value={keyId} />
-      <button type="submit" className="danger" data-testid="revoke-key">
+      <button type="submit" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border border-destructive bg-transparent text-destructive hover:bg-destructive/10" data-testid="revoke-key">
         Revoke
       </button>
     </form>

@@ -8,7 +8,7 @@ import { ScrollTable } from "@/components/ui/scroll-table";
 export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "httpStatus" | "aborted"> }) {
   const ok = row.httpStatus < 400 && !row.aborted;
   return (
-    <span className={ok ? "ok" : "error"} data-testid="log-status">
+    <span className={ok ? "text-success" : "text-destructive"} data-testid="log-status">
       {row.status} ({row.httpStatus})
     </span>
   );
@@ -47,11 +47,11 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
                   {formatUtc(r.createdAt)}
                 </Link>
               </td>
-              <td data-testid="log-key">{r.keyName ?? <span className="muted">{r.keyId ? "deleted key" : "—"}</span>}</td>
-              <td data-testid="log-model">{r.model ? <code>{r.model}</code> : <span className="muted">{r.path ?? "—"}</span>}</td>
+              <td data-testid="log-key">{r.keyName ?? <span className="text-muted-foreground">{r.keyId ? "deleted key" : "—"}</span>}</td>
+              <td data-testid="log-model">{r.model ? <code>{r.model}</code> : <span className="text-muted-foreground">{r.path ?? "—"}</span>}</td>
               <td data-testid="log-units">
                 {r.source === "refused" ? (
-                  <span className="muted">{r.count > 1 ? `${formatInt(r.count)} identical requests` : "refused before any work"}</span>
+                  <span className="text-muted-foreground">{r.count > 1 ? `${formatInt(r.count)} identical requests` : "refused before any work"}</span>
                 ) : (
                   formatUnits(r)
                 )}
@@ -61,7 +61,7 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
               </td>
               <td>
                 {r.source === "refused" ? (
-                  <span className="error" data-testid="log-status">
+                  <span className="text-destructive" data-testid="log-status">
                     {r.code} ({r.httpStatus}){r.count > 1 ? ` ×${formatInt(r.count)}` : ""}
                   </span>
                 ) : (
@@ -69,7 +69,7 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
                 )}
               </td>
               <td style={{ textAlign: "right" }}>{r.source === "refused" ? "—" : `${r.latencyMs.toLocaleString("en-US")} ms`}</td>
-              <td data-testid="log-aborted">{r.aborted ? <span className="error">yes</span> : <span className="muted">no</span>}</td>
+              <td data-testid="log-aborted">{r.aborted ? <span className="text-destructive">yes</span> : <span className="text-muted-foreground">no</span>}</td>
             </tr>
           ))}
         </tbody>

@@ -20,13 +20,13 @@ export function UsageFiltersForm({
   models: string[];
 }) {
   return (
-    <form method="get" action="/dashboard/usage" className="panel" data-testid="usage-filters">
+    <form method="get" action="/dashboard/usage" className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="usage-filters">
       <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
         {RANGES.filter((r) => r !== "custom").map((r) => (
           <Link
             key={r}
             href={`/dashboard/usage?${filtersToSearchParams({ ...filters, range: r, fromDate: null, toDate: null }, { status: status === "all" ? null : status })}`}
-            className="badge"
+            className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground"
             data-testid={`range-${r}`}
             aria-current={filters.range === r ? "true" : undefined}
             style={filters.range === r ? { borderColor: "var(--accent)", color: "var(--accent)" } : undefined}
@@ -35,7 +35,7 @@ export function UsageFiltersForm({
           </Link>
         ))}
       </div>
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", alignItems: "end" }}>
+      <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", alignItems: "end" }}>
         <PeriodFields range={filters.range} fromDate={filters.fromDate} toDate={filters.toDate} />
         <div>
           <label htmlFor="f-key">API key</label>
@@ -87,7 +87,7 @@ export function UsageFiltersForm({
           </button>
           <Link
             href="/dashboard/usage"
-            className="button secondary"
+            className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90 inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
             style={{ background: "transparent", color: "var(--text)", border: "1px solid var(--border)" }}
             data-testid="reset-filters"
           >

@@ -7,9 +7,9 @@ import { ScrollTable } from "@/components/ui/scroll-table";
 
 function Stat({ label, value, testId, micro }: { label: string; value: string; testId: string; micro?: bigint }) {
   return (
-    <div className="panel">
-      <div className="muted">{label}</div>
-      <div className="big" data-testid={testId} data-micro-usd={micro === undefined ? undefined : String(micro)}>
+    <div className="rounded-lg border bg-card p-4 text-card-foreground">
+      <div className="text-muted-foreground">{label}</div>
+      <div className="text-[28px] font-semibold" data-testid={testId} data-micro-usd={micro === undefined ? undefined : String(micro)}>
         {value}
       </div>
     </div>
@@ -19,12 +19,12 @@ function Stat({ label, value, testId, micro }: { label: string; value: string; t
 /** The period's totals, exact: money to the micro-dollar, units as integers. */
 export function UsageTotals({ totals }: { totals: UsageUnits }) {
   return (
-    <div className="grid" data-testid="usage-totals">
+    <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4" data-testid="usage-totals">
       <Stat label="Total spend" value={formatMoney(totals.costMicroUsd)} testId="total-spend" micro={totals.costMicroUsd} />
       <Stat label="Requests" value={formatInt(totals.requests)} testId="total-requests" />
       <Stat label="Input / output tokens" value={`${formatInt(totals.inputTokens)} / ${formatInt(totals.outputTokens)}`} testId="total-tokens" />
-      <div className="panel" data-testid="total-other-units">
-        <div className="muted">Other units</div>
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="total-other-units">
+        <div className="text-muted-foreground">Other units</div>
         <div>
           {formatInt(totals.images)} images · {formatInt(totals.videoSeconds)} s video
         </div>
@@ -61,7 +61,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
           {list.map(([model, u]) => (
             <tr key={model} data-testid="model-row" data-model={model} data-cost-micro-usd={String(u.costMicroUsd)}>
               <td>
-                <span className="swatch" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code>
+                <span className="inline-block size-2.5 rounded-[2px] align-middle" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code>
               </td>
               <td style={{ textAlign: "right" }}>{formatInt(u.requests)}</td>
               <td>{formatUnits(u)}</td>

@@ -7,11 +7,11 @@ export const metadata = { title: "Confirm your new email · Metered" };
 export default async function ConfirmEmailPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
   const { token = "" } = await searchParams;
   return (
-    <main className="container">
+    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
       <SimpleForm
         testId="confirm-email-form"
         title="Confirm your new email address"
-        intro={<p className="muted">Your account will sign in with this address from now on.</p>}
+        intro={<p className="text-muted-foreground">Your account will sign in with this address from now on.</p>}
         fields={[{ name: "token", label: "", type: "hidden", value: token }]}
         submit="Confirm new address"
         action={confirmEmailAction}

@@ -6,11 +6,11 @@ export const metadata = { title: "Forgot password · Metered" };
 
 export default function ForgotPasswordPage() {
   return (
-    <main className="container">
+    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
       <SimpleForm
         testId="forgot-form"
         title="Reset your password"
-        intro={<p className="muted">Enter the address of your account and we will email you a link to choose a new password.</p>}
+        intro={<p className="text-muted-foreground">Enter the address of your account and we will email you a link to choose a new password.</p>}
         fields={[{ name: "email", label: "Email", type: "email", autoComplete: "email" }]}
         submit="Email me a link"
         action={forgotPasswordAction}

@@ -7,11 +7,11 @@ export const metadata = { title: "Choose a new password · Metered" };
 export default async function ResetPasswordPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
   const { token = "" } = await searchParams;
   return (
-    <main className="container">
+    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
       <SimpleForm
         testId="reset-form"
         title="Choose a new password"
-        intro={<p className="muted">At least 10 characters. Every session of your account is signed out when you save it.</p>}
+        intro={<p className="text-muted-foreground">At least 10 characters. Every session of your account is signed out when you save it.</p>}
         fields={[
           { name: "token", label: "", type: "hidden", value: token },
           { name: "password", label: "New password", type: "password", autoComplete: "new-password", minLength: 10 },

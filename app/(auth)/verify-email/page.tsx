@@ -9,11 +9,11 @@ export const metadata = { title: "Verify your email · Metered" };
 export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
   const { token = "" } = await searchParams;
   return (
-    <main className="container">
+    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
       <SimpleForm
         testId="verify-form"
         title="Verify your email address"
-        intro={<p className="muted">Confirm that this address is yours to finish setting up your account.</p>}
+        intro={<p className="text-muted-foreground">Confirm that this address is yours to finish setting up your account.</p>}
         fields={[{ name: "token", label: "", type: "hidden", value: token }]}
         submit="Verify my email"
         action={verifyEmailAction}

@@ -19,20 +19,20 @@ export default async function Overview() {
     <>
       <h1>Overview</h1>
       {creditNote && (
-        <div className="panel banner" role="status" data-testid="free-credit-note" style={{ marginBottom: 16 }}>
+        <div className="rounded-lg border bg-card p-4 text-card-foreground mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" role="status" data-testid="free-credit-note" style={{ marginBottom: 16 }}>
           <p style={{ marginTop: 0 }}>{creditNote}</p>
           {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
         </div>
       )}
       <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} />
-      <div className="grid">
-        <div className="panel">
-          <div className="muted">Balance</div>
-          <div className="big" data-testid="balance">
+      <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4">
+        <div className="rounded-lg border bg-card p-4 text-card-foreground">
+          <div className="text-muted-foreground">Balance</div>
+          <div className="text-[28px] font-semibold" data-testid="balance">
             {formatUsd(balance.balanceMicroUsd)}
           </div>
           {balance.reservedMicroUsd > 0n && (
-            <div className="muted" data-testid="reserved">
+            <div className="text-muted-foreground" data-testid="reserved">
               {formatMoney(balance.reservedMicroUsd)} held by requests in flight
             </div>
           )}
@@ -45,7 +45,7 @@ export default async function Overview() {
       {stats.hasUsage ? (
         <OverviewSpend stats={stats} availableMicroUsd={balance.availableMicroUsd} />
       ) : (
-        <div className="panel" style={{ marginTop: 16 }} data-testid="overview-get-started">
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginTop: 16 }} data-testid="overview-get-started">
           <h2 style={{ marginTop: 0 }}>Make your first request</h2>
           <p>
             1. Create an <Link href="/dashboard/keys">API key</Link>. 2. Call the API with curl or any OpenAI SDK; the built-in <code>local/*</code> models work

@@ -37,11 +37,11 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
   if (!clientSecret) {
     return (
       <div>
-        <button type="button" className="secondary" onClick={start} disabled={starting} data-testid="add-card">
+        <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={start} disabled={starting} data-testid="add-card">
           {starting ? "Opening…" : "Add payment method"}
         </button>
         {error && (
-          <p className="error" role="alert" data-testid="add-card-error">
+          <p className="text-destructive" role="alert" data-testid="add-card-error">
             {error}
           </p>
         )}
@@ -49,7 +49,7 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
     );
   }
   return (
-    <div className="panel" data-testid="add-card-form" style={{ marginTop: 12 }}>
+    <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="add-card-form" style={{ marginTop: 12 }}>
       <Elements stripe={getStripePromise(stripeConfig)} options={{ clientSecret, appearance }}>
         <SetupForm
           clientSecret={clientSecret}
@@ -104,7 +104,7 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
     <form onSubmit={save}>
       <PaymentElement onReady={() => setReady(true)} />
       {error && (
-        <p className="error" role="alert" data-testid="add-card-error">
+        <p className="text-destructive" role="alert" data-testid="add-card-error">
           {error}
         </p>
       )}
@@ -112,7 +112,7 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
         <button type="submit" disabled={!stripe || !ready || busy} data-testid="save-card">
           {busy ? "Saving…" : "Save card"}
         </button>
-        <button type="button" className="secondary" onClick={onCancel} disabled={busy}>
+        <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={onCancel} disabled={busy}>
           Cancel
         </button>
       </div>

@@ -39,11 +39,11 @@ export function AutoTopUpForm({ initial, cards, onSaved }: { initial: AutoTopUpP
   }
 
   return (
-    <form className="panel" onSubmit={save} data-testid="auto-topup">
+    <form className="rounded-lg border bg-card p-4 text-card-foreground" onSubmit={save} data-testid="auto-topup">
       {initial.lastMessage && (
-        <p className={failed || initial.lastOutcome === "error" ? "banner" : "ok"} role={failed ? "alert" : undefined} data-testid="auto-topup-notice">
+        <p className={failed || initial.lastOutcome === "error" ? "mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" : "text-success"} role={failed ? "alert" : undefined} data-testid="auto-topup-notice">
           {initial.lastMessage}
-          {initial.lastAttemptAt && <span className="muted"> ({initial.lastAttemptAt})</span>}
+          {initial.lastAttemptAt && <span className="text-muted-foreground"> ({initial.lastAttemptAt})</span>}
         </p>
       )}
       <label style={{ display: "flex", gap: 8, alignItems: "center", color: "inherit", fontSize: 15 }}>
@@ -71,14 +71,14 @@ export function AutoTopUpForm({ initial, cards, onSaved }: { initial: AutoTopUpP
           </select>
         </div>
       </div>
-      <p className="muted" style={{ fontSize: 13 }}>
+      <p className="text-muted-foreground" style={{ fontSize: 13 }}>
         The card is charged without you present. If your bank asks you to confirm a payment, or declines it, auto top-up turns itself off and tells you here.
       </p>
       <button type="submit" disabled={busy} data-testid="auto-topup-save">
         {busy ? "Saving…" : "Save auto top-up"}
       </button>
       {message && (
-        <p className={message.ok ? "ok" : "error"} role="status" data-testid="auto-topup-message">
+        <p className={message.ok ? "text-success" : "text-destructive"} role="status" data-testid="auto-topup-message">
           {message.text}
         </p>
       )}

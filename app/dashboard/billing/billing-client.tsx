@@ -32,9 +32,9 @@ export function BillingClient(props: Props) {
 
   return (
     <>
-      <div className="panel" style={{ marginBottom: 16 }}>
-        <div className="muted">Balance</div>
-        <div className="big" data-testid="billing-balance">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginBottom: 16 }}>
+        <div className="text-muted-foreground">Balance</div>
+        <div className="text-[28px] font-semibold" data-testid="billing-balance">
           {balance}
         </div>
       </div>
@@ -77,14 +77,14 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
   }
   if (error)
     return (
-      <p className="banner" role="alert" data-testid="cards-error">
+      <p className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" role="alert" data-testid="cards-error">
         {error}
       </p>
     );
   return (
     <>
       {cards.length === 0 ? (
-        <p className="muted" data-testid="no-cards">
+        <p className="text-muted-foreground" data-testid="no-cards">
           No saved cards yet.
         </p>
       ) : (
@@ -104,7 +104,7 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
                 </td>
                 <td data-testid="card-exp">{c.exp}</td>
                 <td style={{ textAlign: "right" }}>
-                  <button type="button" className="danger" disabled={busy === c.id} onClick={() => remove(c)} data-testid="remove-card">
+                  <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border border-destructive bg-transparent text-destructive hover:bg-destructive/10" disabled={busy === c.id} onClick={() => remove(c)} data-testid="remove-card">
                     {busy === c.id ? "Removing…" : "Remove"}
                   </button>
                 </td>
@@ -114,7 +114,7 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
         </table>
       )}
       {message && (
-        <p className="error" role="alert" data-testid="remove-card-error">
+        <p className="text-destructive" role="alert" data-testid="remove-card-error">
           {message}
         </p>
       )}
@@ -191,10 +191,10 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
   }
 
   return (
-    <form className="panel" onSubmit={submit} data-testid="top-up">
+    <form className="rounded-lg border bg-card p-4 text-card-foreground" onSubmit={submit} data-testid="top-up">
       <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
         {PRESETS.map((p) => (
-          <button key={p} type="button" className="secondary" onClick={() => setAmount(p)} data-testid={`preset-${p.replace(".00", "")}`}>
+          <button key={p} type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={() => setAmount(p)} data-testid={`preset-${p.replace(".00", "")}`}>
             ${p.replace(".00", "")}
           </button>
         ))}
@@ -222,7 +222,7 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
         </button>
       </div>
       {result && (
-        <p className={result.ok ? "ok" : "error"} role={result.ok ? "status" : "alert"} data-testid={result.ok ? "topup-success" : "topup-error"}>
+        <p className={result.ok ? "text-success" : "text-destructive"} role={result.ok ? "status" : "alert"} data-testid={result.ok ? "topup-success" : "topup-error"}>
           {result.text}
         </p>
       )}

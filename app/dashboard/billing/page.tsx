@@ -79,20 +79,20 @@ export default async function BillingPage() {
       <h1 style={{ display: "flex", alignItems: "center", gap: 12 }}>
         Billing
         {stripeConfig.mode === "emulator" && (
-          <span className="badge" data-testid="test-mode" style={{ color: "#f5c26b", borderColor: "#f5c26b" }}>
+          <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground" data-testid="test-mode" style={{ color: "#f5c26b", borderColor: "#f5c26b" }}>
             Test mode
           </span>
         )}
       </h1>
       {stripeConfig.mode === "emulator" && (
-        <p className="muted" data-testid="test-mode-note">
+        <p className="text-muted-foreground" data-testid="test-mode-note">
           Payments go to the built-in Stripe test emulator; no real card is ever charged. Try 4242 4242 4242 4242 (succeeds), 4000 0000 0000 0002 (declined) or
           4000 0025 0000 3155 (asks for 3-D Secure), with any future expiry and any CVC.
         </p>
       )}
 
       {stripeConfig.mode === "off" ? (
-        <div className="card" data-testid="payments-not-configured">
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="payments-not-configured">
           <h2>Payments are not configured</h2>
           <p>
             This deployment takes no payments yet, so cards cannot be added and credit cannot be bought. Your balance is{" "}
@@ -152,7 +152,7 @@ export default async function BillingPage() {
                     <td>{formatMoney(p.amountMicroUsd)}</td>
                     <td>
                       {STATUS_LABEL[p.status]}
-                      {p.failureMessage && <span className="muted"> ({p.failureMessage})</span>}
+                      {p.failureMessage && <span className="text-muted-foreground"> ({p.failureMessage})</span>}
                     </td>
                     <td>
                       {p.status === "succeeded" && (
@@ -171,7 +171,7 @@ export default async function BillingPage() {
 
       <h2>History</h2>
       {history.length === 0 ? (
-        <p className="muted">No activity yet.</p>
+        <p className="text-muted-foreground">No activity yet.</p>
       ) : (
         <ScrollTable>
           <table data-testid="history-table">
@@ -226,20 +226,20 @@ function BillingDetailsSection({ details, error }: { details: BillingDetails | n
     <>
       <h2 id="billing-details-heading">Billing details</h2>
       {error ? (
-        <p className="banner" role="alert" data-testid="billing-details-error">
+        <p className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" role="alert" data-testid="billing-details-error">
           {error}
         </p>
       ) : (
-        <div className="panel" data-testid="billing-details-current" style={{ marginBottom: 16 }}>
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="billing-details-current" style={{ marginBottom: 16 }}>
           {!details?.name && lines.length === 0 && !tax ? (
-            <p className="muted" style={{ margin: 0 }}>
+            <p className="text-muted-foreground" style={{ margin: 0 }}>
               No billing details yet. Receipts show your account email; add a name, address or tax ID below to show them instead.
             </p>
           ) : (
             <dl style={{ margin: 0 }}>
-              <dt className="muted">Name</dt>
+              <dt className="text-muted-foreground">Name</dt>
               <dd data-testid="billing-details-name">{details?.name ?? "—"}</dd>
-              <dt className="muted">Address</dt>
+              <dt className="text-muted-foreground">Address</dt>
               <dd data-testid="billing-details-address">
                 {lines.length === 0
                   ? "—"
@@ -249,16 +249,16 @@ function BillingDetailsSection({ details, error }: { details: BillingDetails | n
                       </span>
                     ))}
               </dd>
-              <dt className="muted">Tax ID</dt>
+              <dt className="text-muted-foreground">Tax ID</dt>
               <dd>
                 {details!.taxIds.length === 0
                   ? "—"
                   : details!.taxIds.map((t) => (
                       <form key={t.id} action={removeTaxIdAction} style={{ display: "flex", gap: 8, alignItems: "center", margin: 0 }}>
                         <span data-testid="billing-details-tax-id">{taxIdLabel(t)}</span>
-                        {t.verification === "pending" && <span className="muted">(verification pending)</span>}
+                        {t.verification === "pending" && <span className="text-muted-foreground">(verification pending)</span>}
                         <input type="hidden" name="taxIdId" value={t.id} />
-                        <button type="submit" className="secondary" aria-label={`Remove tax ID ${t.value}`} data-testid="billing-details-remove-tax-id">
+                        <button type="submit" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" aria-label={`Remove tax ID ${t.value}`} data-testid="billing-details-remove-tax-id">
                           Remove
                         </button>
                       </form>

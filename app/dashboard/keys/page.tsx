@@ -29,13 +29,13 @@ export default async function KeysPage() {
   return (
     <>
       <h1>API keys</h1>
-      <p className="muted">
+      <p className="text-muted-foreground">
         Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.
       </p>
       <CreateKeyForm action={createKeyAction} />
       <h2>Your keys</h2>
       {keys.length === 0 ? (
-        <p className="muted" data-testid="no-keys">
+        <p className="text-muted-foreground" data-testid="no-keys">
           No keys yet. Create one above to make your first request.
         </p>
       ) : (
@@ -52,7 +52,7 @@ export default async function KeysPage() {
                 <th>Spend limit</th>
                 <th>Status</th>
                 <th>
-                  <span className="visually-hidden">Actions</span>
+                  <span className="sr-only">Actions</span>
                 </th>
               </tr>
             </thead>
@@ -72,12 +72,12 @@ export default async function KeysPage() {
                     <td data-testid="key-spend-month">{formatMoney(s?.monthMicroUsd ?? 0n)}</td>
                     <td data-testid="key-limit">
                       {limit === null || !k.spendLimitPeriod ? (
-                        <span className="muted">none</span>
+                        <span className="text-muted-foreground">none</span>
                       ) : (
                         <>
                           {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
                           {used.has(k.id) && (
-                            <div className="muted small" data-testid="key-limit-used">
+                            <div className="text-muted-foreground text-[13px]" data-testid="key-limit-used">
                               {formatMoney(used.get(k.id)!)} used
                             </div>
                           )}
@@ -87,7 +87,7 @@ export default async function KeysPage() {
                     <td data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
                     <td>
                       {!k.revokedAt && (
-                        <div className="row-actions">
+                        <div className="flex items-start gap-2">
                           <KeySettings
                             keyId={k.id}
                             name={k.name}

@@ -38,7 +38,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const header = (
     <>
       <h1>Usage</h1>
-      <p className="muted" data-testid="utc-note">
+      <p className="text-muted-foreground" data-testid="utc-note">
         All times and days on this page are in <strong>UTC</strong>: a day runs from 00:00 to 24:00 UTC.
       </p>
     </>
@@ -48,7 +48,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
     return (
       <>
         {header}
-        <div className="panel" data-testid="usage-empty">
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="usage-empty">
           <h2 style={{ marginTop: 0 }}>No requests yet</h2>
           <p>
             Your charts, request log and exports appear here after your first API call.{" "}
@@ -80,36 +80,36 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       {header}
       <UsageFiltersForm filters={filters} status={status} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
       <div style={{ display: "flex", alignItems: "center", gap: 12, margin: "16px 0" }}>
-        <span className="muted" data-testid="period">
+        <span className="text-muted-foreground" data-testid="period">
           {describePeriod(filters)}
         </span>
         <span style={{ flex: 1 }} />
-        <a href={exportHref} className="button" data-testid="export-csv" download>
+        <a href={exportHref} className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90" data-testid="export-csv" download>
           Export CSV
         </a>
       </div>
       <UsageTotals totals={summary.totals} />
 
       {empty ? (
-        <div className="panel" style={{ marginTop: 16 }} data-testid="usage-none-in-period">
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginTop: 16 }} data-testid="usage-none-in-period">
           <p>No requests match these filters in this period.</p>
-          <p className="muted">
+          <p className="text-muted-foreground">
             Try a longer period, or <Link href="/dashboard/usage">reset the filters</Link>.
           </p>
         </div>
       ) : (
         <>
           <h2>Spend per {filters.bucket} by model</h2>
-          <div className="panel">
+          <div className="rounded-lg border bg-card p-4 text-card-foreground">
             <SpendChart data={chart} />
           </div>
-          <div className="grid chart-grid" style={{ marginTop: 16 }}>
-            <div className="panel">
-              <div className="muted">Requests per {filters.bucket}</div>
+          <div className="grid grid-cols-[repeat(auto-fit,minmax(min(420px,100%),1fr))] gap-4" style={{ marginTop: 16 }}>
+            <div className="rounded-lg border bg-card p-4 text-card-foreground">
+              <div className="text-muted-foreground">Requests per {filters.bucket}</div>
               <RequestsChart data={chart} />
             </div>
-            <div className="panel">
-              <div className="muted">Input and output tokens per {filters.bucket}</div>
+            <div className="rounded-lg border bg-card p-4 text-card-foreground">
+              <div className="text-muted-foreground">Input and output tokens per {filters.bucket}</div>
               <TokensChart data={chart} />
             </div>
           </div>
@@ -123,7 +123,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       )}
 
       <h2 id="requests">Requests</h2>
-      <p className="muted small">
+      <p className="text-muted-foreground text-[13px]">
         Billed requests and requests refused before any work (400, 402, 404, 429 …; never charged). Filter by status above;{" "}
         {status === "all" ? (
           <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: "failed" })}#requests`} data-testid="log-only-failed">
@@ -135,7 +135,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         .
       </p>
       {log.rows.length === 0 ? (
-        <p className="muted" data-testid="log-empty">
+        <p className="text-muted-foreground" data-testid="log-empty">
           {before ? "No older requests." : status === "all" ? "No requests in this period." : "No requests with this status in this period."}
         </p>
       ) : (

@@ -24,9 +24,9 @@ export default async function ReceiptPage({ params }: { params: Promise<{ paymen
       <p className="no-print">
         <Link href="/dashboard/billing">← Billing</Link>
       </p>
-      <article className="panel receipt" data-testid="receipt">
+      <article className="rounded-lg border bg-card p-4 text-card-foreground [&_th]:w-[200px]" data-testid="receipt">
         <h1>Receipt</h1>
-        <p className="muted">Metered: prepaid credit for the model API</p>
+        <p className="text-muted-foreground">Metered: prepaid credit for the model API</p>
         <table>
           <tbody>
             <tr>
@@ -66,13 +66,13 @@ export default async function ReceiptPage({ params }: { params: Promise<{ paymen
                   </span>
                 ))}
                 <span style={{ display: "block" }}>{r.accountEmail}</span>
-                {r.billedToUnavailable && <span className="muted">(billing details could not be loaded)</span>}
+                {r.billedToUnavailable && <span className="text-muted-foreground">(billing details could not be loaded)</span>}
               </td>
             </tr>
             <tr>
               <th scope="row">Account</th>
               <td data-testid="receipt-account">
-                {r.accountEmail} <span className="muted">({r.accountId})</span>
+                {r.accountEmail} <span className="text-muted-foreground">({r.accountId})</span>
               </td>
             </tr>
             <tr>

@@ -56,11 +56,11 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
         <Link href="/dashboard/usage#requests">← Usage</Link>
       </p>
       <h1>Request</h1>
-      <div className="panel" data-testid="request-detail">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="request-detail">
         <h2 style={{ marginTop: 0 }}>Usage event</h2>
         <DetailTable rows={rows} />
       </div>
-      <div className="panel" style={{ marginTop: 16 }} data-testid="ledger-entry">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginTop: 16 }} data-testid="ledger-entry">
         <h2 style={{ marginTop: 0 }}>Ledger entry</h2>
         {le ? (
           <table>
@@ -98,7 +98,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
             </tbody>
           </table>
         ) : (
-          <p className="muted" data-testid="no-ledger-entry">
+          <p className="text-muted-foreground" data-testid="no-ledger-entry">
             No ledger entry: this request was not charged ({formatMoney(e.costMicroUsd)}), so no money moved.
           </p>
         )}
@@ -138,7 +138,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
     ["Model", r.model ? <code key="m">{r.model}</code> : "—", "detail-model"],
     [
       "Status",
-      <span key="s" className="error" data-testid="log-status">
+      <span key="s" className="text-destructive" data-testid="log-status">
         {r.httpStatus} {r.code}
       </span>,
       "detail-status",
@@ -152,7 +152,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
         <Link href="/dashboard/usage?status=failed#requests">← Usage</Link>
       </p>
       <h1>Refused request</h1>
-      <div className="panel" data-testid="request-detail">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="request-detail">
         <DetailTable rows={rows} />
       </div>
     </>
