@@ -74,3 +74,16 @@ export async function setTier(db: Queryable, accountId: string, tier: Tier) {
   if (updated.length) await notifyKeyChange(db, { accountId });
   return updated[0] ?? null;
 }
+
+/**
+ * Whether the account's owner has not verified their email address yet: such an account has
+ * never been given its free credit, so a 402 tells them to verify rather than to add a card.
+ */
+export async function ownerEmailUnverified(db: Queryable, accountId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ verifiedAt: users.emailVerifiedAt })
+    .from(billingAccounts)
+    .innerJoin(users, eq(users.id, billingAccounts.ownerUserId))
+    .where(eq(billingAccounts.id, accountId));
+  return row ? row.verifiedAt === null : false;
+}
