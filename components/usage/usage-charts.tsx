@@ -12,15 +12,15 @@ import {
   type TooltipContentProps,
   type TooltipValueType as ValueType,
 } from "recharts";
-import { MODALITY_COLORS, SERIES_COLORS } from "@/lib/usage/palette";
+import { CHART_CHROME, MODALITY_COLORS, SERIES_COLORS } from "@/lib/usage/palette";
 import type { ChartData, ChartRow } from "@/lib/usage/series";
 import { ScrollTable } from "@/components/ui/scroll-table";
 
 // The usage page's charts. They receive plain serialisable rows (lib/usage/series.ts):
 // numbers for plotting, exact money as strings for the tooltips.
 
-const GRID = "#262c3a";
-const AXIS = { stroke: "#9aa3b2", fontSize: 12 } as const;
+const GRID = CHART_CHROME.grid;
+const AXIS = { stroke: CHART_CHROME.axis, fontSize: 12 } as const;
 const HEIGHT = 240;
 
 type Series = { key: string; name: string; color: string; exactKey?: string; format?: (v: number) => string };
@@ -128,7 +128,7 @@ function StackedBars({
             <XAxis dataKey="label" tick={AXIS} stroke={GRID} minTickGap={16} />
             <YAxis tick={AXIS} stroke={GRID} tickFormatter={yFormat} width={72} allowDecimals />
             <Tooltip
-              cursor={{ fill: "rgba(110,168,254,0.08)" }}
+              cursor={{ fill: CHART_CHROME.cursor, opacity: 0.4 }}
               content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />}
             />
             {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}

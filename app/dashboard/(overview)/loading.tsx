@@ -4,7 +4,7 @@
 // flush their response early, and notFound() there (the usage request detail) could no
 // longer answer with a real 404 status.
 export default function DashboardLoading() {
-  const block = (h: number) => ({ height: h, borderRadius: 6, background: "linear-gradient(90deg, #171c26, #1d2330, #171c26)" });
+  const block = (h: number) => ({ height: h, borderRadius: 6, background: "var(--muted)" });
   return (
     <div data-testid="dashboard-loading" aria-busy="true" aria-live="polite">
       <div style={{ ...block(28), width: 180, marginBottom: 16 }} />

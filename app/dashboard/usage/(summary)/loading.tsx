@@ -2,7 +2,7 @@
 // In the (summary) route group so it does not wrap requests/[requestId], which must be able
 // to answer 404 (a loading boundary would flush a 200 before the page decides).
 export default function UsageLoading() {
-  const block = (h: number) => ({ height: h, borderRadius: 6, background: "linear-gradient(90deg, #171c26, #1d2330, #171c26)" });
+  const block = (h: number) => ({ height: h, borderRadius: 6, background: "var(--muted)" });
   return (
     <div data-testid="usage-loading" aria-busy="true" aria-live="polite">
       <h1>Usage</h1>
