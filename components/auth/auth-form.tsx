@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import type { FormState } from "@/app/(auth)/actions";
+import { Button } from "@/components/ui/button";
 
 type Props = {
   mode: "signup" | "login";
@@ -15,7 +16,7 @@ export function AuthForm({ mode, action }: Props) {
   if (state?.done) {
     // The same answer whether or not the address already had an account (lib/auth/signup.ts).
     return (
-      <div className="rounded-lg border bg-card p-4 text-card-foreground mx-auto my-16 max-w-[380px]" data-testid="signup-sent" role="status">
+      <div className="mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16" data-testid="signup-sent" role="status">
         <h1>Check your email</h1>
         <p>{state.done}</p>
         <p className="text-muted-foreground">
@@ -25,7 +26,7 @@ export function AuthForm({ mode, action }: Props) {
     );
   }
   return (
-    <form action={formAction} className="rounded-lg border bg-card p-4 text-card-foreground mx-auto my-16 max-w-[380px]" data-testid={`${mode}-form`}>
+    <form action={formAction} className="mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16" data-testid={`${mode}-form`}>
       <h1>{signup ? "Create your account" : "Sign in"}</h1>
       {signup && <p className="text-muted-foreground">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
       <label htmlFor="email">Email</label>
@@ -41,7 +42,7 @@ export function AuthForm({ mode, action }: Props) {
         data-testid="password"
       />
       {signup && (
-        <p className="text-muted-foreground" style={{ fontSize: 13 }}>
+        <p className="text-[13px] text-muted-foreground">
           At least 10 characters.
         </p>
       )}
@@ -51,9 +52,9 @@ export function AuthForm({ mode, action }: Props) {
         </p>
       )}
       <p>
-        <button type="submit" disabled={pending} data-testid="submit">
+        <Button type="submit" disabled={pending} data-testid="submit" className="w-full">
           {pending ? "Please wait…" : signup ? "Create account" : "Sign in"}
-        </button>
+        </Button>
       </p>
       <p className="text-muted-foreground">
         {signup ? (

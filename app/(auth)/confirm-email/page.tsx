@@ -7,7 +7,7 @@ export const metadata = { title: "Confirm your new email · Metered" };
 export default async function ConfirmEmailPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
   const { token = "" } = await searchParams;
   return (
-    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
+    <main className="px-4">
       <SimpleForm
         testId="confirm-email-form"
         title="Confirm your new email address"
@@ -15,6 +15,13 @@ export default async function ConfirmEmailPage({ searchParams }: { searchParams:
         fields={[{ name: "token", label: "", type: "hidden", value: token }]}
         submit="Confirm new address"
         action={confirmEmailAction}
+        links={
+          <p className="text-muted-foreground">
+            <Link href="/login" data-testid="sign-in-link">
+              Sign in
+            </Link>
+          </p>
+        }
         after={
           <p>
             <Link href="/dashboard/settings">Account settings</Link>

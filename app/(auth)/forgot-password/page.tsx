@@ -6,7 +6,7 @@ export const metadata = { title: "Forgot password · Metered" };
 
 export default function ForgotPasswordPage() {
   return (
-    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
+    <main className="px-4">
       <SimpleForm
         testId="forgot-form"
         title="Reset your password"
@@ -14,9 +14,11 @@ export default function ForgotPasswordPage() {
         fields={[{ name: "email", label: "Email", type: "email", autoComplete: "email" }]}
         submit="Email me a link"
         action={forgotPasswordAction}
-        after={
-          <p>
-            <Link href="/login">Back to sign in</Link>
+        links={
+          <p className="text-muted-foreground">
+            <Link href="/login" data-testid="back-to-sign-in">
+              Back to sign in
+            </Link>
           </p>
         }
       />

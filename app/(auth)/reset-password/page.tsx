@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { SimpleForm } from "@/components/auth/simple-form";
 import { resetPasswordAction } from "../actions";
 
@@ -7,7 +8,7 @@ export const metadata = { title: "Choose a new password · Metered" };
 export default async function ResetPasswordPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
   const { token = "" } = await searchParams;
   return (
-    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
+    <main className="px-4">
       <SimpleForm
         testId="reset-form"
         title="Choose a new password"
@@ -18,6 +19,13 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
         ]}
         submit="Save new password"
         action={resetPasswordAction}
+        links={
+          <p className="text-muted-foreground">
+            <Link href="/login" data-testid="sign-in-link">
+              Sign in
+            </Link>
+          </p>
+        }
       />
     </main>
   );

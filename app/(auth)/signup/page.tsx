@@ -5,7 +5,7 @@ export const metadata = { title: "Create account · Metered" };
 
 export default function SignupPage() {
   return (
-    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
+    <main className="px-4">
       <AuthForm mode="signup" action={signupAction} />
     </main>
   );

@@ -9,7 +9,7 @@ export const metadata = { title: "Verify your email · Metered" };
 export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
   const { token = "" } = await searchParams;
   return (
-    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
+    <main className="px-4">
       <SimpleForm
         testId="verify-form"
         title="Verify your email address"
@@ -17,6 +17,13 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
         fields={[{ name: "token", label: "", type: "hidden", value: token }]}
         submit="Verify my email"
         action={verifyEmailAction}
+        links={
+          <p className="text-muted-foreground">
+            <Link href="/login" data-testid="sign-in-link">
+              Sign in
+            </Link>
+          </p>
+        }
         after={
           <p>
             <Link href="/dashboard">Go to your dashboard</Link>
