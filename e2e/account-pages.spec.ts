@@ -17,11 +17,13 @@ async function keyRow(page: Page, name: string) {
   return page.getByTestId("key-row").filter({ has: page.getByTestId("key-name-cell").getByText(name, { exact: true }) });
 }
 
-/** Opens the row's settings disclosure unless it is already open (a click on an open one closes it). */
-async function openSettings(row: Locator) {
-  const details = row.getByTestId("key-settings");
-  if ((await details.getAttribute("open")) === null) await details.locator("summary").click();
-  await expect(details).toHaveAttribute("open", "");
+/** Opens the row's Edit dialog (unless it is open already) and returns it. */
+async function openSettings(row: Locator): Promise<Locator> {
+  const dialog = row.page().getByTestId("key-settings");
+  if (!(await dialog.isVisible())) await row.getByTestId("key-edit").click();
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toHaveAttribute("role", "dialog");
+  return dialog;
 }
 
 test("keys: spend today and this month, rename, a spend limit that refuses with 402, then cleared", async ({ page, user, keys, baseURL }) => {
@@ -41,19 +43,21 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
   await expect(row.getByTestId("key-spend-today")).toHaveText("$0.01");
   await expect(row.getByTestId("key-spend-month")).toHaveText("$0.01");
 
-  await openSettings(row);
-  await row.getByTestId("rename-input").fill("limited backend");
-  await row.getByTestId("rename-submit").click();
+  let dialog = await openSettings(row);
+  await dialog.getByTestId("rename-input").fill("limited backend");
+  await dialog.getByTestId("rename-submit").click();
+  await expect(dialog.getByTestId("rename-status")).toContainText("Renamed");
   // The row is found by its name, so after the rename it is the row with the new name.
   row = await keyRow(page, "limited backend");
   await expect(row).toHaveCount(1);
-  await expect(row.getByTestId("rename-status")).toContainText("Renamed");
 
-  await openSettings(row);
-  await row.getByTestId("limit-input").fill("0.02");
-  await row.getByTestId("limit-period").selectOption("daily");
-  await row.getByTestId("limit-submit").click();
-  await expect(row.getByTestId("limit-status")).toContainText("Limit set: $0.02 daily");
+  dialog = await openSettings(row);
+  await dialog.getByTestId("limit-input").fill("0.02");
+  await dialog.getByTestId("limit-period").selectOption("daily");
+  await dialog.getByTestId("limit-submit").click();
+  await expect(dialog.getByTestId("limit-status")).toContainText("Limit set: $0.02 daily");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
   await expect(row.getByTestId("key-limit")).toContainText("$0.02 per day");
 
   // The key is past $0.012 of its $0.02 a day: a request whose worst case goes past it is refused.
@@ -67,18 +71,18 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
 
   await page.reload();
   row = await keyRow(page, "limited backend");
-  await openSettings(row);
-  await row.getByTestId("limit-clear").click();
-  await expect(row.getByTestId("limit-status")).toContainText("removed");
+  dialog = await openSettings(row);
+  await dialog.getByTestId("limit-clear").click();
+  await expect(dialog.getByTestId("limit-status")).toContainText("removed");
   expect((await chat(baseURL!, secret, { model: "local/lorem-chat", max_tokens: 4000 })).status).toBe(200);
 
   // A bad amount is a clear message, not a crash.
   await page.reload();
   row = await keyRow(page, "limited backend");
-  await openSettings(row);
-  await row.getByTestId("limit-input").fill("ten dollars");
-  await row.getByTestId("limit-submit").click();
-  await expect(row.getByTestId("limit-status")).toContainText("Enter the limit in dollars");
+  dialog = await openSettings(row);
+  await dialog.getByTestId("limit-input").fill("ten dollars");
+  await dialog.getByTestId("limit-submit").click();
+  await expect(dialog.getByTestId("limit-status")).toContainText("Enter the limit in dollars");
 });
 
 test("usage: refused requests are in the log with a status filter; typed dates make a custom period", async ({ page, user, keys, baseURL }) => {

@@ -9,7 +9,7 @@ import { buttonVariants } from "./button";
  * without a clipboard (an http origin other than localhost, a denied permission) it says to
  * select and copy instead. Announced to screen readers.
  */
-export function CopyButton({ text, label = "Copy", className }: { text: string; label?: string; className?: string }) {
+export function CopyButton({ text, label = "Copy", className, testId = "copy-button" }: { text: string; label?: string; className?: string; testId?: string }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   async function copy() {
     let ok = false;
@@ -30,7 +30,7 @@ export function CopyButton({ text, label = "Copy", className }: { text: string; 
       data-slot="copy-button"
       className={buttonVariants({ variant: "outline", size: "sm", className: cn("bg-card", className) })}
       onClick={copy}
-      data-testid="copy-button"
+      data-testid={testId}
       aria-label={`${label} to clipboard`}
     >
       <span aria-live="polite">{copied === "yes" ? "Copied" : copied === "failed" ? "Copy failed: select the text and copy it" : label}</span>

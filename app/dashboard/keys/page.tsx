@@ -7,7 +7,7 @@ import { CreateKeyForm } from "@/components/keys/create-key-form";
 import { KeySettings } from "@/components/keys/key-settings";
 import { RevokeKeyButton } from "@/components/keys/revoke-key-button";
 import { createKeyAction, renameKeyAction, revokeKeyAction, setKeyLimitAction } from "./actions";
-import { ScrollTable } from "@/components/ui/scroll-table";
+import { StackTable } from "@/components/ui/table";
 
 export const metadata = { title: "API keys · Metered" };
 
@@ -39,8 +39,7 @@ export default async function KeysPage() {
           No keys yet. Create one above to make your first request.
         </p>
       ) : (
-        <ScrollTable>
-          <table data-testid="keys-table">
+        <StackTable data-testid="keys-table">
             <thead>
               <tr>
                 <th>Name</th>
@@ -62,15 +61,17 @@ export default async function KeysPage() {
                 const limit = k.spendLimitMicroUsd;
                 return (
                   <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                    <td data-testid="key-name-cell">{k.name}</td>
-                    <td>
+                    <td data-label="Name" data-testid="key-name-cell" className="font-medium">
+                      {k.name}
+                    </td>
+                    <td data-label="Key">
                       <code>{k.start}…</code>
                     </td>
-                    <td data-testid="key-created">{when(k.createdAt)}</td>
-                    <td data-testid="key-last-used">{when(k.lastUsedAt)}</td>
-                    <td data-testid="key-spend-today">{formatMoney(s?.todayMicroUsd ?? 0n)}</td>
-                    <td data-testid="key-spend-month">{formatMoney(s?.monthMicroUsd ?? 0n)}</td>
-                    <td data-testid="key-limit">
+                    <td data-label="Created" data-testid="key-created" className="md:whitespace-nowrap">{when(k.createdAt)}</td>
+                    <td data-label="Last used" data-testid="key-last-used" className="md:whitespace-nowrap">{when(k.lastUsedAt)}</td>
+                    <td data-label="Spend today" data-testid="key-spend-today">{formatMoney(s?.todayMicroUsd ?? 0n)}</td>
+                    <td data-label="This month" data-testid="key-spend-month">{formatMoney(s?.monthMicroUsd ?? 0n)}</td>
+                    <td data-label="Spend limit" data-testid="key-limit">
                       {limit === null || !k.spendLimitPeriod ? (
                         <span className="text-muted-foreground">none</span>
                       ) : (
@@ -84,8 +85,8 @@ export default async function KeysPage() {
                         </>
                       )}
                     </td>
-                    <td data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
-                    <td>
+                    <td data-label="Status" data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
+                    <td data-label={k.revokedAt ? undefined : "Actions"}>
                       {!k.revokedAt && (
                         <div className="flex items-start gap-2">
                           <KeySettings
@@ -104,8 +105,7 @@ export default async function KeysPage() {
                 );
               })}
             </tbody>
-          </table>
-        </ScrollTable>
+        </StackTable>
       )}
     </>
   );
