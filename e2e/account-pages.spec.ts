@@ -139,7 +139,7 @@ test("billing: a receipt for a top-up; a budget alert shows its banner once cros
   // Another account cannot open this receipt.
   const receiptUrl = page.url();
 
-  await page.goto("/dashboard/billing");
+  await page.goto("/dashboard/billing?tab=alerts");
   await page.getByTestId("budget-threshold").fill("0.01");
   await page.getByTestId("budget-add").click();
   await expect(page.getByTestId("budget-status")).toContainText("$0.01");
@@ -155,7 +155,7 @@ test("billing: a receipt for a top-up; a budget alert shows its banner once cros
     await expect(page.getByTestId("budget-banner")).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId("budget-banner")).toContainText("$0.01");
-  await page.goto("/dashboard/billing");
+  await page.goto("/dashboard/billing?tab=alerts");
   await expect(page.getByTestId("budget-alert-crossed")).toBeVisible();
 
   await page.getByTestId("sign-out").click();

@@ -20,6 +20,8 @@ test.describe("billing", () => {
     await expect(page.getByTestId("topup-success")).toContainText("Added $5.00");
     await expect(billing.balance()).toHaveText("$15.00");
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await billing.tab("activity");
+    await expect(page).toHaveURL(/\?tab=activity$/);
     await expect(page.getByTestId("history-row").first()).toContainText("+$5.00");
     await expect(page.getByTestId("history-row").first().getByTestId("history-balance")).toHaveText("$15.00");
 
@@ -45,6 +47,8 @@ test.describe("billing", () => {
     await billing.enterCard("4000000000000002");
     await expect(page.getByTestId("add-card-error")).toContainText("Your card was declined");
     await expect(page.getByTestId("add-card-error")).toContainText("Try another card");
+    // Shown once (issue 23: the stand-in element and the page both showed it).
+    await expect(page.getByText(/Your card was declined/)).toHaveCount(1);
     await expect(page.getByTestId("card-row")).toHaveCount(0);
     await expect(billing.balance()).toHaveText("$10.00");
   });
@@ -82,10 +86,12 @@ test.describe("billing", () => {
     void user;
     const billing = new BillingPage(page);
     await billing.open();
-    await page.getByTestId("auto-topup-enabled").check();
-    await page.getByTestId("auto-topup-save").click();
-    await expect(page.getByTestId("auto-topup-message")).toContainText("Add a card");
+    // No card: it cannot be turned on, and the form says why.
+    await expect(page.getByTestId("auto-topup-needs-card")).toContainText("Add a card");
+    await expect(page.getByTestId("auto-topup-enabled")).toBeDisabled();
+    await expect(page.getByTestId("auto-topup-enabled")).not.toBeChecked();
     await billing.addCard("4242424242424242", "4242");
+    await expect(page.getByTestId("auto-topup-needs-card")).toHaveCount(0);
     await page.getByTestId("auto-topup-enabled").check();
     await page.getByTestId("auto-topup-threshold").fill("5.00");
     await page.getByTestId("auto-topup-amount").fill("25.00");

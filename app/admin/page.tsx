@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/format/date";
 import { HeaderBar } from "@/components/site/header-bar";
 import { forbidden } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
@@ -49,7 +50,7 @@ export default async function AdminPage() {
             <tbody>
               {pending.map((r) => (
                 <tr key={r.id} data-testid="tier-request-row" data-email={r.email}>
-                  <td className="text-muted-foreground">{r.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC</td>
+                  <td className="text-muted-foreground">{formatDateTime(r.createdAt)}</td>
                   <td>
                     {r.email}
                     <div className="text-muted-foreground">

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/format/date";
 import type { Tier, TierRequest } from "@/db/schema";
 import { nextTier, RATE_LIMIT_WINDOW_SECONDS, tierInfo } from "@/lib/ratelimit/tiers";
 import { REASON_MAX_CHARS, REASON_MIN_CHARS } from "@/lib/tiers";
@@ -12,7 +13,7 @@ type Props = {
 };
 
 const perWindow = RATE_LIMIT_WINDOW_SECONDS === 60 ? "requests/min" : `requests per ${RATE_LIMIT_WINDOW_SECONDS} s`;
-const dateFmt = (d: Date) => d.toISOString().slice(0, 10);
+const dateFmt = formatDateTime;
 
 /** Current tier, its limit, the next tier's limit and how to get it; Free accounts can ask for Elevated here. */
 export function TierCard({ tier, latestRequest }: Props) {

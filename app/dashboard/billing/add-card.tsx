@@ -49,7 +49,7 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
     );
   }
   return (
-    <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="add-card-form" style={{ marginTop: 12 }}>
+    <div className="mt-3 rounded-lg border bg-card p-4 text-card-foreground" data-testid="add-card-form">
       <Elements stripe={getStripePromise(stripeConfig)} options={{ clientSecret, appearance }}>
         <SetupForm
           clientSecret={clientSecret}
@@ -77,11 +77,9 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
     setBusy(true);
     setError(null);
     try {
+      // Field problems are shown by the Payment Element beside the field: not repeated here.
       const submitted = await elements.submit();
-      if (submitted.error) {
-        setError(submitted.error.message ?? "Check the card details.");
-        return;
-      }
+      if (submitted.error) return;
       const { error: confirmError } = await stripe.confirmSetup({
         elements,
         clientSecret,
@@ -89,7 +87,7 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
         confirmParams: { return_url: window.location.href },
       });
       if (confirmError) {
-        setError(explainCardError(confirmError));
+        if (confirmError.type !== "validation_error") setError(explainCardError(confirmError));
         return;
       }
       onSaved();
@@ -108,7 +106,7 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
           {error}
         </p>
       )}
-      <div style={{ display: "flex", gap: 8, marginTop: 12 }}>
+      <div className="mt-3 flex gap-2">
         <button type="submit" disabled={!stripe || !ready || busy} data-testid="save-card">
           {busy ? "Saving…" : "Save card"}
         </button>

@@ -32,7 +32,7 @@ export function BillingClient(props: Props) {
 
   return (
     <>
-      <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginBottom: 16 }}>
+      <div className="mb-4 rounded-lg border bg-card p-4 text-card-foreground">
         <div className="text-muted-foreground">Balance</div>
         <div className="text-[28px] font-semibold" data-testid="billing-balance">
           {balance}
@@ -88,22 +88,24 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
           No saved cards yet.
         </p>
       ) : (
-        <table data-testid="cards-table" style={{ marginBottom: 12 }}>
+        <table data-testid="cards-table" className="mb-3">
           <thead>
             <tr>
               <th>Card</th>
               <th>Expires</th>
-              <th />
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {cards.map((c) => (
               <tr key={c.id} data-testid="card-row" data-card-id={c.id}>
                 <td>
-                  <span style={{ textTransform: "capitalize" }}>{c.brand}</span> •••• <span data-testid="card-last4">{c.last4}</span>
+                  <span className="capitalize">{c.brand}</span> •••• <span data-testid="card-last4">{c.last4}</span>
                 </td>
                 <td data-testid="card-exp">{c.exp}</td>
-                <td style={{ textAlign: "right" }}>
+                <td className="text-right">
                   <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border border-destructive bg-transparent text-destructive hover:bg-destructive/10" disabled={busy === c.id} onClick={() => remove(c)} data-testid="remove-card">
                     {busy === c.id ? "Removing…" : "Remove"}
                   </button>
@@ -192,21 +194,21 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
 
   return (
     <form className="rounded-lg border bg-card p-4 text-card-foreground" onSubmit={submit} data-testid="top-up">
-      <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
+      <div className="mb-2 flex flex-wrap gap-2">
         {PRESETS.map((p) => (
           <button key={p} type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={() => setAmount(p)} data-testid={`preset-${p.replace(".00", "")}`}>
             ${p.replace(".00", "")}
           </button>
         ))}
       </div>
-      <div style={{ display: "flex", gap: 12, flexWrap: "wrap", alignItems: "end" }}>
-        <div style={{ flex: 1, minWidth: 160 }}>
+      <div className="flex flex-wrap items-end gap-3">
+        <div className="min-w-40 flex-1">
           <label htmlFor="topup-amount">
             Amount in USD ({minTopUp} to {maxTopUp})
           </label>
           <input id="topup-amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="topup-amount" />
         </div>
-        <div style={{ flex: 1, minWidth: 200 }}>
+        <div className="min-w-0 flex-[1_1_200px]">
           <label htmlFor="topup-card">Card</label>
           <select id="topup-card" value={pm} onChange={(e) => setPm(e.target.value)} data-testid="topup-card" disabled={cards.length === 0}>
             {cards.length === 0 && <option value="">Add a card first</option>}

@@ -1,4 +1,5 @@
 import { listApiKeys } from "@/lib/api-keys";
+import { formatDateTime } from "@/lib/format/date";
 import { requireAccount } from "@/lib/auth/session";
 import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
 import { formatMoney, microToUsdString } from "@/lib/money";
@@ -11,7 +12,7 @@ import { StackTable } from "@/components/ui/table";
 
 export const metadata = { title: "API keys · Metered" };
 
-const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never");
+const when = (d: Date | null) => (d ? formatDateTime(d) : "never");
 const PERIOD_LABEL = { daily: "per day", weekly: "per week", monthly: "per month", total: "in total" } as const;
 
 export default async function KeysPage() {

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/format/date";
 import { notFound } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
 import { getReceipt } from "@/lib/billing/receipts";
@@ -10,7 +11,7 @@ import { PrintButton } from "@/components/billing/print-button";
 export const metadata = { title: "Receipt · Billing · Metered" };
 export const dynamic = "force-dynamic";
 
-const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
+const when = formatDateTime;
 
 export default async function ReceiptPage({ params }: { params: Promise<{ paymentIntentId: string }> }) {
   const { db, account } = await requireAccount();
