@@ -103,6 +103,12 @@ test("usage: refused requests are in the log with a status filter; typed dates m
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toHaveAttribute("data-http-status", "404");
   await expect(rows.first().getByTestId("log-status")).toContainText("model_not_found");
+  // A refused row names no model it never reached: a dash, not the request's path (issue 23).
+  await expect(rows.first().getByTestId("log-model")).toHaveText("—");
+  // The totals above the log follow the status filter: one failed request, charged nothing.
+  await expect(page.getByTestId("status-requests")).toHaveText("1");
+  await expect(page.getByTestId("status-cost")).toHaveText("$0.00");
+  await expect(page.getByTestId("total-requests")).toHaveCount(0);
   await expect(rows.first().getByTestId("log-cost")).toHaveText("$0.00");
   await rows.first().getByTestId("log-detail-link").click();
   await expect(page.getByTestId("detail-message")).toContainText("local/chat-sim");
@@ -114,12 +120,15 @@ test("usage: refused requests are in the log with a status filter; typed dates m
   await expect(page.getByTestId("log-row")).toHaveCount(2);
   await expect(page.getByTestId("key-breakdown-row")).toHaveCount(1);
 
-  // Type dates without touching the Period select.
+  // One period control: "Custom range" shows the dates, which apply once both are typed (no Apply button).
   const today = new Date().toISOString().slice(0, 10);
   const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+  await expect(page.getByTestId("apply-filters")).toHaveCount(0);
+  await expect(page.getByTestId("filter-from")).toHaveCount(0);
+  await page.getByTestId("filter-range").selectOption("custom");
   await page.getByTestId("filter-from").fill(weekAgo);
   await page.getByTestId("filter-to").fill(today);
-  await page.getByTestId("apply-filters").click();
+  await expect(page).toHaveURL(/range=custom/);
   await expect(page.getByTestId("period")).toHaveText(`${weekAgo} – ${today} (UTC days)`);
   await expect(page.getByTestId("filter-range")).toHaveValue("custom");
   await expect(page.getByTestId("log-row")).toHaveCount(2);

@@ -3,7 +3,7 @@ import { formatMoney } from "@/lib/money";
 import { formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
 import type { RequestLogRow } from "@/lib/usage/queries";
 import type { LogEntry } from "@/lib/usage/request-log";
-import { ScrollTable } from "@/components/ui/scroll-table";
+import { StackTable } from "@/components/ui/table";
 
 export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "httpStatus" | "aborted"> }) {
   const ok = row.httpStatus < 400 && !row.aborted;
@@ -17,17 +17,16 @@ export function StatusBadge({ row }: { row: Pick<RequestLogRow, "status" | "http
 /** The request log: newest first, one page of a keyset-paginated query; refusals included. */
 export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
   return (
-    <ScrollTable>
-      <table data-testid="request-log">
+    <StackTable data-testid="request-log">
         <thead>
           <tr>
             <th>Time (UTC)</th>
             <th>Key</th>
             <th>Model</th>
             <th>Units</th>
-            <th style={{ textAlign: "right" }}>Cost</th>
+            <th className="text-right">Cost</th>
             <th>Status</th>
-            <th style={{ textAlign: "right" }}>Latency</th>
+            <th className="text-right">Latency</th>
             <th>Aborted</th>
           </tr>
         </thead>
@@ -42,24 +41,32 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
               data-key-id={r.keyId ?? ""}
               data-cost-micro-usd={String(r.costMicroUsd)}
             >
-              <td style={{ whiteSpace: "nowrap" }}>
+              <td data-label="Time (UTC)" className="md:whitespace-nowrap">
                 <Link href={`/dashboard/usage/requests/${encodeURIComponent(r.requestId)}`} data-testid="log-detail-link">
                   {formatUtc(r.createdAt)}
                 </Link>
               </td>
-              <td data-testid="log-key">{r.keyName ?? <span className="text-muted-foreground">{r.keyId ? "deleted key" : "—"}</span>}</td>
-              <td data-testid="log-model">{r.model ? <code>{r.model}</code> : <span className="text-muted-foreground">{r.path ?? "—"}</span>}</td>
-              <td data-testid="log-units">
+              <td data-label="Key" data-testid="log-key">{r.keyName ?? <span className="text-muted-foreground">{r.keyId ? "deleted key" : "—"}</span>}</td>
+              <td data-label="Model" data-testid="log-model">
+                {r.model ? (
+                  <code>{r.model}</code>
+                ) : (
+                  <span className="text-muted-foreground" title={r.path ?? undefined}>
+                    —
+                  </span>
+                )}
+              </td>
+              <td data-label="Units" data-testid="log-units">
                 {r.source === "refused" ? (
                   <span className="text-muted-foreground">{r.count > 1 ? `${formatInt(r.count)} identical requests` : "refused before any work"}</span>
                 ) : (
                   formatUnits(r)
                 )}
               </td>
-              <td data-testid="log-cost" style={{ textAlign: "right", fontFamily: "var(--mono)" }}>
+              <td data-label="Cost" data-testid="log-cost" className="text-right font-mono">
                 {formatMoney(r.costMicroUsd)}
               </td>
-              <td>
+              <td data-label="Status">
                 {r.source === "refused" ? (
                   <span className="text-destructive" data-testid="log-status">
                     {r.code} ({r.httpStatus}){r.count > 1 ? ` ×${formatInt(r.count)}` : ""}
@@ -68,12 +75,11 @@ export function RequestLogTable({ rows }: { rows: LogEntry[] }) {
                   <StatusBadge row={r} />
                 )}
               </td>
-              <td style={{ textAlign: "right" }}>{r.source === "refused" ? "—" : `${r.latencyMs.toLocaleString("en-US")} ms`}</td>
-              <td data-testid="log-aborted">{r.aborted ? <span className="text-destructive">yes</span> : <span className="text-muted-foreground">no</span>}</td>
+              <td data-label="Latency" className="text-right">{r.source === "refused" ? "—" : `${r.latencyMs.toLocaleString("en-US")} ms`}</td>
+              <td data-label="Aborted" data-testid="log-aborted">{r.aborted ? <span className="text-destructive">yes</span> : <span className="text-muted-foreground">no</span>}</td>
             </tr>
           ))}
         </tbody>
-      </table>
-    </ScrollTable>
+    </StackTable>
   );
 }

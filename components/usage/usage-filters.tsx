@@ -1,12 +1,30 @@
+"use client";
+
 import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useTransition } from "react";
+import { buttonVariants } from "@/components/ui/button";
 import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
-import { filtersToSearchParams, RANGE_LABELS, RANGES, type UsageFilters } from "@/lib/usage/filters";
+import type { UsageFilters } from "@/lib/usage/filters";
 import { LOG_STATUS_LABELS, LOG_STATUSES, type LogStatus } from "@/lib/usage/request-log";
 import { PeriodFields } from "./period-fields";
 
+/** The query of a filters form: empty fields dropped; a custom period only once both dates are typed. */
+export function filtersQuery(form: HTMLFormElement): URLSearchParams | null {
+  const data = new FormData(form);
+  const p = new URLSearchParams();
+  for (const [k, v] of data.entries()) if (typeof v === "string" && v !== "" && !(k === "status" && v === "all")) p.set(k, v);
+  if (p.get("range") === "custom" && !(p.get("from") && p.get("to"))) return null; // wait for the second date
+  if (p.get("range") !== "custom") {
+    p.delete("from");
+    p.delete("to");
+  }
+  return p;
+}
+
 /**
- * The filters as a plain GET form: applying them changes the URL, so every view of the
- * usage page is a shareable link, and it works before any JavaScript has loaded.
+ * The usage filters. Each change applies at once (the URL changes, so every view is a
+ * shareable link); without JavaScript the form still submits as a plain GET.
  */
 export function UsageFiltersForm({
   filters,
@@ -14,28 +32,31 @@ export function UsageFiltersForm({
   keys,
   models,
 }: {
-  filters: UsageFilters;
+  filters: Pick<UsageFilters, "range" | "fromDate" | "toDate" | "keyId" | "model" | "modality">;
   status: LogStatus;
   keys: { id: string; name: string; revoked: boolean }[];
   models: string[];
 }) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  function apply(form: HTMLFormElement) {
+    const q = filtersQuery(form);
+    if (q) startTransition(() => router.replace(`/dashboard/usage?${q}`, { scroll: false }));
+  }
   return (
-    <form method="get" action="/dashboard/usage" className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="usage-filters">
-      <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
-        {RANGES.filter((r) => r !== "custom").map((r) => (
-          <Link
-            key={r}
-            href={`/dashboard/usage?${filtersToSearchParams({ ...filters, range: r, fromDate: null, toDate: null }, { status: status === "all" ? null : status })}`}
-            className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground"
-            data-testid={`range-${r}`}
-            aria-current={filters.range === r ? "true" : undefined}
-            style={filters.range === r ? { borderColor: "var(--accent)", color: "var(--accent)" } : undefined}
-          >
-            {RANGE_LABELS[r]}
-          </Link>
-        ))}
-      </div>
-      <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", alignItems: "end" }}>
+    <form
+      method="get"
+      action="/dashboard/usage"
+      className="rounded-lg border bg-card p-4 text-card-foreground"
+      data-testid="usage-filters"
+      aria-busy={pending}
+      onChange={(e) => apply(e.currentTarget)}
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply(e.currentTarget);
+      }}
+    >
+      <div className="grid grid-cols-[repeat(auto-fit,minmax(min(150px,100%),1fr))] items-end gap-3">
         <PeriodFields range={filters.range} fromDate={filters.fromDate} toDate={filters.toDate} />
         <div>
           <label htmlFor="f-key">API key</label>
@@ -81,18 +102,13 @@ export function UsageFiltersForm({
             ))}
           </select>
         </div>
-        <div style={{ display: "flex", gap: 8 }}>
-          <button type="submit" data-testid="apply-filters">
-            Apply
-          </button>
-          <Link
-            href="/dashboard/usage"
-            className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90 inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
-            style={{ background: "transparent", color: "var(--text)", border: "1px solid var(--border)" }}
-            data-testid="reset-filters"
-          >
+        <div className="flex items-center gap-2">
+          <Link href="/dashboard/usage" className={buttonVariants({ variant: "outline" })} data-testid="reset-filters">
             Reset
           </Link>
+          <span className="text-[13px] text-muted-foreground" aria-live="polite">
+            {pending ? "Updating…" : ""}
+          </span>
         </div>
       </div>
     </form>

@@ -4,9 +4,9 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatMoney } from "@/lib/money";
 import { getRequestDetail } from "@/lib/usage";
 import { getRefusedRequest, type RefusedRequest } from "@/lib/usage/request-log";
-import { audioMinutes, formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
+import { formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
+import { unitRows } from "@/lib/usage/detail-units";
 import { StatusBadge } from "@/components/usage/request-log";
-import { ScrollTable } from "@/components/ui/scroll-table";
 
 export const metadata = { title: "Request · Usage · Metered" };
 export const dynamic = "force-dynamic";
@@ -39,12 +39,8 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
     ["Model", <code key="m">{e.model}</code>, "detail-model"],
     ["Modality", e.modality],
     ["Billed units", formatUnits(e), "detail-units"],
-    ["Input tokens", formatInt(e.inputTokens)],
-    ["Output tokens", formatInt(e.outputTokens)],
-    ["Images", formatInt(e.images)],
-    ["Video seconds", formatInt(e.videoSeconds)],
-    ["Characters", formatInt(e.characters)],
-    ["Audio", `${formatInt(e.audioMs)} ms (${audioMinutes(e.audioMs)} min)`],
+    // Only the unit types this request has (its modality's own, and any other it used).
+    ...unitRows(e).map(([label, value, testId]): DetailRow => [label, value, testId]),
     ["Cost", `${formatMoney(e.costMicroUsd)} (${e.costMicroUsd} micro-USD)`, "detail-cost"],
     ["Status", <StatusBadge key="s" row={e} />],
     ["Latency", `${formatInt(e.latencyMs)} ms`],
@@ -57,16 +53,16 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
       </p>
       <h1>Request</h1>
       <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="request-detail">
-        <h2 style={{ marginTop: 0 }}>Usage event</h2>
+        <h2 className="mt-0">Usage event</h2>
         <DetailTable rows={rows} />
       </div>
-      <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginTop: 16 }} data-testid="ledger-entry">
-        <h2 style={{ marginTop: 0 }}>Ledger entry</h2>
+      <div className="mt-4 rounded-lg border bg-card p-4 text-card-foreground" data-testid="ledger-entry">
+        <h2 className="mt-0">Ledger entry</h2>
         {le ? (
           <table>
             <tbody>
               <tr>
-                <th style={{ width: 220 }}>Entry</th>
+                <th className="w-[40%] md:w-[220px]">Entry</th>
                 <td>
                   #{le.id} · {le.kind}
                 </td>
@@ -109,21 +105,23 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
 
 type DetailRow = [label: string, value: React.ReactNode, testId?: string];
 
-/** Label and value, one per row, scrolling inside itself on a phone. */
+/** Label and value, one per row; on a phone the label sits above its value, which wraps (nothing cut). */
 function DetailTable({ rows }: { rows: DetailRow[] }) {
   return (
-    <ScrollTable>
-      <table>
-        <tbody>
-          {rows.map(([label, value, testId]) => (
-            <tr key={label}>
-              <th style={{ width: 220 }}>{label}</th>
-              <td data-testid={testId}>{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollTable>
+    <table className="max-md:[&_td]:block max-md:[&_td]:pt-0 max-md:[&_th]:block max-md:[&_th]:border-0 max-md:[&_th]:pb-0 max-md:[&_tr]:block max-md:[&_tr]:border-b">
+      <tbody>
+        {rows.map(([label, value, testId]) => (
+          <tr key={label}>
+            <th scope="row" className="md:w-[220px]">
+              {label}
+            </th>
+            <td data-testid={testId} className="break-words [overflow-wrap:anywhere]">
+              {value}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
