@@ -4,9 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTransition } from "react";
 import { buttonVariants } from "@/components/ui/button";
-import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
 import type { UsageFilters } from "@/lib/usage/filters";
-import { LOG_STATUS_LABELS, LOG_STATUSES, type LogStatus } from "@/lib/usage/request-log";
+import type { LogStatus } from "@/lib/usage/request-log";
 import { PeriodFields } from "./period-fields";
 
 /** The query of a filters form: empty fields dropped; a custom period only once both dates are typed. */
@@ -31,11 +30,16 @@ export function UsageFiltersForm({
   status,
   keys,
   models,
+  modalities,
+  statuses,
 }: {
   filters: Pick<UsageFilters, "range" | "fromDate" | "toDate" | "keyId" | "model" | "modality">;
   status: LogStatus;
   keys: { id: string; name: string; revoked: boolean }[];
   models: string[];
+  /** [value, label] pairs, from the server (lib/catalog, lib/usage/request-log are server modules). */
+  modalities: [string, string][];
+  statuses: [LogStatus, string][];
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -85,9 +89,9 @@ export function UsageFiltersForm({
           <label htmlFor="f-modality">Modality</label>
           <select id="f-modality" name="modality" defaultValue={filters.modality ?? ""} data-testid="filter-modality">
             <option value="">All modalities</option>
-            {MODALITIES.map((m) => (
+            {modalities.map(([m, name]) => (
               <option key={m} value={m}>
-                {MODALITY_NAMES[m]}
+                {name}
               </option>
             ))}
           </select>
@@ -95,9 +99,9 @@ export function UsageFiltersForm({
         <div>
           <label htmlFor="f-status">Status</label>
           <select id="f-status" name="status" defaultValue={status} data-testid="filter-status">
-            {LOG_STATUSES.map((s) => (
+            {statuses.map(([s, label]) => (
               <option key={s} value={s}>
-                {LOG_STATUS_LABELS[s]}
+                {label}
               </option>
             ))}
           </select>

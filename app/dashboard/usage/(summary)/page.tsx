@@ -3,8 +3,9 @@ import { buttonVariants } from "@/components/ui/button";
 import { requireAccount } from "@/lib/auth/session";
 import { listApiKeys } from "@/lib/api-keys";
 import { getCatalog } from "@/lib/catalog";
+import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
 import { describePeriod, filtersToSearchParams, hasAnyUsage, parseUsageFilters, usageByKey, usageSummary } from "@/lib/usage";
-import { decodeLogCursor, encodeLogCursor, hasAnyRefusal, listRequestLog, LOG_STATUS_LABELS, parseLogStatus, statusTotals } from "@/lib/usage/request-log";
+import { decodeLogCursor, encodeLogCursor, hasAnyRefusal, listRequestLog, LOG_STATUS_LABELS, LOG_STATUSES, parseLogStatus, statusTotals } from "@/lib/usage/request-log";
 import { formatMoney } from "@/lib/money";
 import { Card } from "@/components/ui/card";
 import { buildChartData } from "@/lib/usage/series";
@@ -83,7 +84,14 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   return (
     <>
       {header}
-      <UsageFiltersForm filters={filters} status={status} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
+      <UsageFiltersForm
+        filters={filters}
+        status={status}
+        keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))}
+        models={models}
+        modalities={MODALITIES.map((m) => [m, MODALITY_NAMES[m]])}
+        statuses={LOG_STATUSES.map((s) => [s, LOG_STATUS_LABELS[s]])}
+      />
       <div className="my-4 flex flex-wrap items-center gap-3">
         <span className="text-muted-foreground" data-testid="period">
           {describePeriod(filters)}
