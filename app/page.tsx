@@ -82,7 +82,7 @@ export default async function Home() {
             Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in and deterministic, for trying
             the platform.
           </p>
-          <ScrollTable>
+          <ScrollTable label="Models and prices">
             <table data-testid="landing-models">
               <thead>
                 <tr>

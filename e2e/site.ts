@@ -71,3 +71,31 @@ export async function expectAccessible(page: Page, path: string) {
     .join("\n  ");
   expect(bad, `${path}: axe violations\n  ${report}`).toEqual([]);
 }
+
+/** axe-core, every rule of WCAG 2.0/2.1 A and AA plus best practices: no violation of any impact. */
+export async function expectAxeClean(page: Page, path: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const report = results.violations
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(" "))
+          .join("\n    ")}`,
+    )
+    .join("\n  ");
+  expect(results.violations, `${path}: axe violations\n  ${report}`).toEqual([]);
+}
+
+/**
+ * Collects what the browser reports as errors (uncaught exceptions and console errors:
+ * React's hydration errors #418/#423/#425 among them) from now on.
+ */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /hydrat|Minified React error|#418|#423|#425/i.test(m.text())) errors.push(`${page.url()}: ${m.text()}`);
+  });
+  return errors;
+}

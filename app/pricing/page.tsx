@@ -57,7 +57,7 @@ export default function PricingPage() {
           <section key={s.modality}>
             <h2>{s.title}</h2>
             <p className="text-muted-foreground">Billed {s.unit}.</p>
-            <ScrollTable>
+            <ScrollTable label={`${s.title} prices`}>
               <table>
                 <thead>
                   <tr>

@@ -18,7 +18,7 @@ export function PriceLines({ model }: { model: CatalogModel }) {
 /** The rate-limit tiers: requests per minute per key, and how an account gets each. */
 export function TierTable({ testId }: { testId?: string }) {
   return (
-    <ScrollTable>
+    <ScrollTable label="Rate-limit tiers">
       <table data-testid={testId}>
         <thead>
           <tr>

@@ -3,7 +3,7 @@
  * and says so there ("scroll sideways") so no column is hidden without a hint.
  * Focusable and named, so a keyboard user can scroll it too (axe: scrollable-region-focusable).
  */
-export function ScrollTable({ label = "Scrollable table", children }: { label?: string; children: React.ReactNode }) {
+export function ScrollTable({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <div data-slot="scroll-table" className="my-3">
       <p className="mt-0 mb-1 text-xs text-muted-foreground md:hidden" data-testid="scroll-hint">

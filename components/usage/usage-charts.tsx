@@ -68,7 +68,7 @@ function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; serie
   return (
     <details className="mt-2 text-[13px]" data-testid="chart-table">
       <summary>{title}: show as a table</summary>
-      <ScrollTable>
+      <ScrollTable label={`${title} (table)`}>
         <table>
           <caption className="sr-only">{title}</caption>
           <thead>

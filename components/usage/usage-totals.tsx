@@ -47,7 +47,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
     b[1].costMicroUsd > a[1].costMicroUsd ? 1 : b[1].costMicroUsd < a[1].costMicroUsd ? -1 : a[0].localeCompare(b[0]),
   );
   return (
-    <ScrollTable>
+    <ScrollTable label="Usage by model">
       <table data-testid="model-breakdown">
         <thead>
           <tr>
@@ -87,7 +87,7 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
 /** Per-key subtotals over the same period and filters; they add up to the period's total. */
 export function KeyBreakdown({ rows, totals }: { rows: BreakdownRow[]; totals: UsageUnits }) {
   return (
-    <ScrollTable>
+    <ScrollTable label="Usage by API key">
       <table data-testid="key-breakdown">
         <thead>
           <tr>

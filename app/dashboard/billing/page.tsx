@@ -141,7 +141,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Prom
                 {payments.length > 0 && (
                   <>
                     <h2>Recent payments</h2>
-                    <ScrollTable>
+                    <ScrollTable label="Recent payments">
                       <table data-testid="payments-table">
                         <thead>
                           <tr>
@@ -181,7 +181,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Prom
                 {history.length === 0 ? (
                   <p className="text-muted-foreground">No activity yet.</p>
                 ) : (
-                  <ScrollTable>
+                  <ScrollTable label="Credit history">
                     <table data-testid="history-table">
                       <thead>
                         <tr>
