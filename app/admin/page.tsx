@@ -44,7 +44,9 @@ export default async function AdminPage() {
                 <th>Account</th>
                 <th>Now → asks for</th>
                 <th>Reason</th>
-                <th />
+                <th>
+                  <span className="sr-only">Decision</span>
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -52,9 +52,9 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
         <thead>
           <tr>
             <th>Model</th>
-            <th style={{ textAlign: "right" }}>Requests</th>
+            <th className="text-right">Requests</th>
             <th>Units</th>
-            <th style={{ textAlign: "right" }}>Spend</th>
+            <th className="text-right">Spend</th>
           </tr>
         </thead>
         <tbody>
@@ -63,18 +63,18 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
               <td>
                 <span className="inline-block size-2.5 rounded-[2px] align-middle" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code>
               </td>
-              <td style={{ textAlign: "right" }}>{formatInt(u.requests)}</td>
+              <td className="text-right">{formatInt(u.requests)}</td>
               <td>{formatUnits(u)}</td>
-              <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(u.costMicroUsd)}</td>
+              <td className="text-right font-mono">{formatMoney(u.costMicroUsd)}</td>
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
             <th>Total</th>
-            <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
-            <th />
-            <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="breakdown-total">
+            <th className="text-right">{formatInt(totals.requests)}</th>
+            <td />
+            <th className="text-right font-mono" data-testid="breakdown-total">
               {formatMoney(totals.costMicroUsd)}
             </th>
           </tr>
@@ -92,18 +92,18 @@ export function KeyBreakdown({ rows, totals }: { rows: BreakdownRow[]; totals: U
         <thead>
           <tr>
             <th>API key</th>
-            <th style={{ textAlign: "right" }}>Requests</th>
-            <th style={{ textAlign: "right" }}>Spend</th>
-            <th style={{ textAlign: "right" }}>Share</th>
+            <th className="text-right">Requests</th>
+            <th className="text-right">Spend</th>
+            <th className="text-right">Share</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.group ?? "none"} data-testid="key-breakdown-row" data-key-id={r.group ?? ""} data-cost-micro-usd={String(r.costMicroUsd)}>
               <td>{r.group === null ? "(no key)" : (r.name ?? "(deleted key)")}</td>
-              <td style={{ textAlign: "right" }}>{formatInt(r.requests)}</td>
-              <td style={{ textAlign: "right", fontFamily: "var(--mono)" }}>{formatMoney(r.costMicroUsd)}</td>
-              <td style={{ textAlign: "right" }}>
+              <td className="text-right">{formatInt(r.requests)}</td>
+              <td className="text-right font-mono">{formatMoney(r.costMicroUsd)}</td>
+              <td className="text-right">
                 {totals.costMicroUsd > 0n ? `${(Number((r.costMicroUsd * 1000n) / totals.costMicroUsd) / 10).toFixed(1)}%` : "—"}
               </td>
             </tr>
@@ -112,11 +112,11 @@ export function KeyBreakdown({ rows, totals }: { rows: BreakdownRow[]; totals: U
         <tfoot>
           <tr>
             <th>Total</th>
-            <th style={{ textAlign: "right" }}>{formatInt(totals.requests)}</th>
-            <th style={{ textAlign: "right", fontFamily: "var(--mono)" }} data-testid="key-breakdown-total">
+            <th className="text-right">{formatInt(totals.requests)}</th>
+            <th className="text-right font-mono" data-testid="key-breakdown-total">
               {formatMoney(totals.costMicroUsd)}
             </th>
-            <th />
+            <td />
           </tr>
         </tfoot>
       </table>
