@@ -38,11 +38,19 @@ export default async function Home() {
           </p>
           <div className="flex flex-wrap items-center gap-4">
             {signedIn ? (
-              <Link className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90" href="/dashboard" data-testid="landing-dashboard">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/dashboard"
+                data-testid="landing-dashboard"
+              >
                 Go to your dashboard
               </Link>
             ) : (
-              <Link className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90" href="/signup" data-testid="landing-signup">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/signup"
+                data-testid="landing-signup"
+              >
                 Create an account, get {credit}
               </Link>
             )}
@@ -95,7 +103,8 @@ export default async function Home() {
                 {catalog.models.map((m) => (
                   <tr key={m.id} data-testid={`landing-model-${m.id}`}>
                     <td>
-                      <code>{m.id}</code> {m.simulator && <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground">simulator</span>}
+                      <code>{m.id}</code>{" "}
+                      {m.simulator && <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground">simulator</span>}
                     </td>
                     <td>{MODALITY_NAMES[m.modality]}</td>
                     <td>
@@ -118,11 +127,17 @@ export default async function Home() {
           <h2>Start with {credit} of free credit</h2>
           <div className="flex flex-wrap items-center gap-4">
             {signedIn ? (
-              <Link className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90" href="/dashboard">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/dashboard"
+              >
                 Go to your dashboard
               </Link>
             ) : (
-              <Link className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90" href="/signup">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/signup"
+              >
                 Sign up
               </Link>
             )}

@@ -114,7 +114,8 @@ test("phones: key columns of the tables are visible or the table says it scrolls
   await page.goto("/dashboard/billing?tab=activity");
   const history = page.getByTestId("history-row").first();
   const visible = await history.getByTestId("history-amount").evaluate((el) => el.getBoundingClientRect().right <= window.innerWidth);
-  if (!visible) await expect(page.getByTestId("history-table").locator("xpath=ancestor::*[@data-slot='scroll-table']").getByTestId("scroll-hint")).toBeVisible();
+  if (!visible)
+    await expect(page.getByTestId("history-table").locator("xpath=ancestor::*[@data-slot='scroll-table']").getByTestId("scroll-hint")).toBeVisible();
 
   await page.goto("/docs");
   const pre = page.getByTestId("sample-chat-curl");

@@ -8,7 +8,10 @@ export default function DocsLayout({ children }: { children: React.ReactNode }) 
   return (
     <>
       <SiteHeader />
-      <div className="mx-auto grid w-full max-w-7xl grid-cols-1 items-start gap-2 px-4 py-4 sm:px-6 md:grid-cols-[13rem_minmax(0,1fr)] md:gap-10 md:py-6" data-testid="docs-layout">
+      <div
+        className="mx-auto grid w-full max-w-7xl grid-cols-1 items-start gap-2 px-4 py-4 sm:px-6 md:grid-cols-[13rem_minmax(0,1fr)] md:gap-10 md:py-6"
+        data-testid="docs-layout"
+      >
         <DocsNav />
         <main className="min-w-0" data-testid="docs-main">
           {children}

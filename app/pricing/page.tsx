@@ -25,7 +25,8 @@ function ModelRow({ model }: { model: CatalogModel }) {
   return (
     <tr data-testid={`price-${model.id}`}>
       <td>
-        <code>{model.id}</code> {model.simulator ? <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground">simulator</span> : null}
+        <code>{model.id}</code>{" "}
+        {model.simulator ? <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground">simulator</span> : null}
         <div className="text-muted-foreground">{model.description}</div>
       </td>
       <td>

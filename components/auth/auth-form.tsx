@@ -26,7 +26,11 @@ export function AuthForm({ mode, action }: Props) {
     );
   }
   return (
-    <form action={formAction} className="mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16" data-testid={`${mode}-form`}>
+    <form
+      action={formAction}
+      className="mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16"
+      data-testid={`${mode}-form`}
+    >
       <h1>{signup ? "Create your account" : "Sign in"}</h1>
       {signup && <p className="text-muted-foreground">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
       <label htmlFor="email">Email</label>
@@ -41,11 +45,7 @@ export function AuthForm({ mode, action }: Props) {
         minLength={signup ? 10 : undefined}
         data-testid="password"
       />
-      {signup && (
-        <p className="text-[13px] text-muted-foreground">
-          At least 10 characters.
-        </p>
-      )}
+      {signup && <p className="text-[13px] text-muted-foreground">At least 10 characters.</p>}
       {state?.error && (
         <p className="text-destructive" role="alert" data-testid="form-error">
           {state.error}

@@ -44,7 +44,14 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
   );
 
   return (
-    <form className="rounded-lg border bg-card p-4 text-card-foreground" action={formAction} onSubmit={submit} data-testid="billing-details-form" aria-labelledby="billing-details-heading" noValidate>
+    <form
+      className="rounded-lg border bg-card p-4 text-card-foreground"
+      action={formAction}
+      onSubmit={submit}
+      data-testid="billing-details-form"
+      aria-labelledby="billing-details-heading"
+      noValidate
+    >
       {/* Keyed by what Stripe has, so the inputs show it again after a save. */}
       <div key={JSON.stringify(initial)}>
         <div style={{ display: "flex", gap: 12, flexWrap: "wrap" }}>

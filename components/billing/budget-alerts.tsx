@@ -22,7 +22,11 @@ export function BudgetAlerts(props: {
       {props.alerts.length > 0 && (
         <ul data-testid="budget-alert-list">
           {props.alerts.map((a) => (
-            <li key={a.id} data-testid="budget-alert" className="mt-2 flex flex-wrap items-center gap-1.5 [&_label]:m-0 [&_input]:w-auto [&_input]:flex-[1_1_120px] [&_select]:w-auto [&_select]:flex-[1_1_120px]">
+            <li
+              key={a.id}
+              data-testid="budget-alert"
+              className="mt-2 flex flex-wrap items-center gap-1.5 [&_label]:m-0 [&_input]:w-auto [&_input]:flex-[1_1_120px] [&_select]:w-auto [&_select]:flex-[1_1_120px]"
+            >
               <span>{a.threshold} per month</span>
               {a.alertedThisMonth && (
                 <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground" data-testid="budget-alert-crossed">
@@ -31,7 +35,12 @@ export function BudgetAlerts(props: {
               )}
               <form action={props.removeAction}>
                 <input type="hidden" name="alertId" value={a.id} />
-                <button type="submit" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" data-testid="budget-alert-remove" aria-label={`Remove the ${a.threshold} alert`}>
+                <button
+                  type="submit"
+                  className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+                  data-testid="budget-alert-remove"
+                  aria-label={`Remove the ${a.threshold} alert`}
+                >
                   Remove
                 </button>
               </form>
@@ -39,7 +48,10 @@ export function BudgetAlerts(props: {
           ))}
         </ul>
       )}
-      <form action={add} className="mt-2 flex flex-wrap items-center gap-1.5 [&_label]:m-0 [&_input]:w-auto [&_input]:flex-[1_1_120px] [&_select]:w-auto [&_select]:flex-[1_1_120px]">
+      <form
+        action={add}
+        className="mt-2 flex flex-wrap items-center gap-1.5 [&_label]:m-0 [&_input]:w-auto [&_input]:flex-[1_1_120px] [&_select]:w-auto [&_select]:flex-[1_1_120px]"
+      >
         <label htmlFor="budget-threshold">Alert at (USD per month)</label>
         <input id="budget-threshold" name="threshold" inputMode="decimal" placeholder="e.g. 25" data-testid="budget-threshold" />
         <button type="submit" disabled={pending} data-testid="budget-add">

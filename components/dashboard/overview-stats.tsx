@@ -17,11 +17,23 @@ export function isLowBalance(availableMicroUsd: bigint, tenths: bigint | null): 
  * The low-balance warning. An account whose address is not verified was never given credit:
  * it is not told its credit "ran out" (the page's verification note says how to get it).
  */
-export function LowBalanceBanner({ availableMicroUsd, tenths, unverified = false }: { availableMicroUsd: bigint; tenths: bigint | null; unverified?: boolean }) {
+export function LowBalanceBanner({
+  availableMicroUsd,
+  tenths,
+  unverified = false,
+}: {
+  availableMicroUsd: bigint;
+  tenths: bigint | null;
+  unverified?: boolean;
+}) {
   if (unverified && availableMicroUsd <= 0n) return null;
   if (!isLowBalance(availableMicroUsd, tenths)) return null;
   return (
-    <div className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" role="alert" data-testid="low-balance-banner">
+    <div
+      className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive"
+      role="alert"
+      data-testid="low-balance-banner"
+    >
       {availableMicroUsd <= 0n
         ? "Your credit has run out: API calls are refused with 402 until you add more."
         : tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10)

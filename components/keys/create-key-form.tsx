@@ -26,7 +26,9 @@ export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form:
       )}
       {state?.ok && (
         <div data-testid="new-key" className="mt-3">
-          <p className="text-success">Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.</p>
+          <p className="text-success">
+            Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.
+          </p>
           <div className="flex flex-wrap items-center gap-2">
             {/* Monospace: l, I and 1 must not look alike in a secret someone may retype. */}
             <input

@@ -81,8 +81,8 @@ export function KeySettings(props: {
         </form>
         <Status state={limited} testId="limit-status" />
         <p className="text-[13px] text-muted-foreground">
-          When a request would take the key past its limit it is refused with 402 before any work; the period restarts at 00:00 UTC (weeks on Monday, months
-          on the 1st).
+          When a request would take the key past its limit it is refused with 402 before any work; the period restarts at 00:00 UTC (weeks on Monday, months on
+          the 1st).
         </p>
       </DialogContent>
     </Dialog>

@@ -8,10 +8,7 @@ import { Logo } from "./logo";
  */
 export function HeaderBar({ testId, home = "/", children }: { testId: string; home?: string; children?: React.ReactNode }) {
   return (
-    <header
-      className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-4 py-2.5 md:px-6 md:py-3 [&_[id^=nav-]]:max-md:order-last"
-      data-testid={testId}
-    >
+    <header className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-4 py-2.5 md:px-6 md:py-3 [&_[id^=nav-]]:max-md:order-last" data-testid={testId}>
       <Link href={home} className="mr-3 font-bold text-foreground hover:no-underline" aria-label="Metered home">
         <Logo />
       </Link>

@@ -8,5 +8,7 @@ const VARIANTS = {
 } as const;
 
 export function Badge({ variant = "default", className, ...props }: React.ComponentProps<"span"> & { variant?: keyof typeof VARIANTS }) {
-  return <span data-slot="badge" className={cn("inline-block rounded-full border px-2 py-0.5 text-xs whitespace-nowrap", VARIANTS[variant], className)} {...props} />;
+  return (
+    <span data-slot="badge" className={cn("inline-block rounded-full border px-2 py-0.5 text-xs whitespace-nowrap", VARIANTS[variant], className)} {...props} />
+  );
 }

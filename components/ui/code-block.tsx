@@ -10,7 +10,11 @@ export function CodeBlock({ code, lang, sample, testId, caption }: { code: strin
   return (
     <figure className="my-3 min-w-0" data-slot="code-block">
       <div className="flex items-center justify-between gap-2 rounded-t-md border border-b-0 bg-muted px-3 py-1.5">
-        {caption ? <figcaption className="min-w-0 text-[13px] text-muted-foreground">{caption}</figcaption> : <span className="font-mono text-xs text-muted-foreground">{lang ?? ""}</span>}
+        {caption ? (
+          <figcaption className="min-w-0 text-[13px] text-muted-foreground">{caption}</figcaption>
+        ) : (
+          <span className="font-mono text-xs text-muted-foreground">{lang ?? ""}</span>
+        )}
         <CopyButton text={code} />
       </div>
       <pre className="m-0 rounded-t-none" data-testid={testId} data-lang={lang} data-sample={sample} tabIndex={0}>

@@ -33,7 +33,10 @@ export const DropdownMenuRadioGroup = MenuPrimitive.RadioGroup;
 export function DropdownMenuRadioItem({ className, children, ...props }: React.ComponentProps<typeof MenuPrimitive.RadioItem>) {
   return (
     <MenuPrimitive.RadioItem
-      className={cn("flex cursor-pointer items-center gap-2 rounded-sm py-1.5 pr-2 pl-6 text-sm outline-none select-none data-[highlighted]:bg-accent relative", className)}
+      className={cn(
+        "flex cursor-pointer items-center gap-2 rounded-sm py-1.5 pr-2 pl-6 text-sm outline-none select-none data-[highlighted]:bg-accent relative",
+        className,
+      )}
       {...props}
     >
       <MenuPrimitive.ItemIndicator className="absolute left-2">•</MenuPrimitive.ItemIndicator>

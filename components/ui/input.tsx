@@ -5,6 +5,5 @@ export function Input({ className, ...props }: React.ComponentProps<"input">) {
 }
 
 export function Label({ className, ...props }: React.ComponentProps<"label">) {
-  // eslint-disable-next-line jsx-a11y/label-has-associated-control -- callers pass htmlFor or nest the control
   return <label data-slot="label" className={cn("mt-3 mb-1 block text-[13px] text-muted-foreground", className)} {...props} />;
 }

@@ -195,7 +195,10 @@ export function OtherUnitsCharts({ data }: { data: ChartData }) {
       </p>
     );
   return (
-    <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}>
+    <div
+      className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4"
+      style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}
+    >
       {shown.map((u) => (
         <div className="rounded-lg border bg-card p-4 text-card-foreground" key={u.key}>
           <div className="text-muted-foreground">

@@ -61,7 +61,8 @@ export function ModelBreakdown({ rows, totals }: { rows: UsageBucketRow[]; total
           {list.map(([model, u]) => (
             <tr key={model} data-testid="model-row" data-model={model} data-cost-micro-usd={String(u.costMicroUsd)}>
               <td>
-                <span className="inline-block size-2.5 rounded-[2px] align-middle" style={{ background: modelColor(model) }} aria-hidden="true" /> <code>{model}</code>
+                <span className="inline-block size-2.5 rounded-[2px] align-middle" style={{ background: modelColor(model) }} aria-hidden="true" />{" "}
+                <code>{model}</code>
               </td>
               <td className="text-right">{formatInt(u.requests)}</td>
               <td>{formatUnits(u)}</td>
@@ -103,9 +104,7 @@ export function KeyBreakdown({ rows, totals }: { rows: BreakdownRow[]; totals: U
               <td>{r.group === null ? "(no key)" : (r.name ?? "(deleted key)")}</td>
               <td className="text-right">{formatInt(r.requests)}</td>
               <td className="text-right font-mono">{formatMoney(r.costMicroUsd)}</td>
-              <td className="text-right">
-                {totals.costMicroUsd > 0n ? `${(Number((r.costMicroUsd * 1000n) / totals.costMicroUsd) / 10).toFixed(1)}%` : "—"}
-              </td>
+              <td className="text-right">{totals.costMicroUsd > 0n ? `${(Number((r.costMicroUsd * 1000n) / totals.costMicroUsd) / 10).toFixed(1)}%` : "—"}</td>
             </tr>
           ))}
         </tbody>

@@ -33,6 +33,7 @@ export function unitRows(e: DetailUnits): [label: string, value: string, testId:
   if (shown("images")) out.push(["Images", formatInt(e.images as number | bigint), "detail-images"]);
   if (shown("videoSeconds")) out.push(["Video seconds", formatInt(e.videoSeconds as number | bigint), "detail-video-seconds"]);
   if (shown("characters")) out.push(["Characters", formatInt(e.characters as number | bigint), "detail-characters"]);
-  if (shown("audioMs")) out.push(["Audio", `${formatInt(e.audioMs as number | bigint)} ms (${audioMinutes(e.audioMs as number | bigint)} min)`, "detail-audio"]);
+  if (shown("audioMs"))
+    out.push(["Audio", `${formatInt(e.audioMs as number | bigint)} ms (${audioMinutes(e.audioMs as number | bigint)} min)`, "detail-audio"]);
   return out;
 }

@@ -28,7 +28,12 @@ export const MODALITY_COLORS: Record<string, string> = {
 
 /** Series that are neither a model nor a modality (requests, token directions). */
 // Theme tokens (app/globals.css): these follow the light or dark theme.
-export const SERIES_COLORS = { total: "var(--chart-1)", requests: "var(--muted-foreground)", inputTokens: "var(--chart-2)", outputTokens: "var(--chart-3)" } as const;
+export const SERIES_COLORS = {
+  total: "var(--chart-1)",
+  requests: "var(--muted-foreground)",
+  inputTokens: "var(--chart-2)",
+  outputTokens: "var(--chart-3)",
+} as const;
 
 /** Axis, grid and cursor colours of every chart, from the theme tokens. */
 export const CHART_CHROME = { axis: "var(--muted-foreground)", grid: "var(--border)", cursor: "var(--accent)" } as const;

@@ -228,7 +228,17 @@ export type StatusTotals = { requests: bigint; refused: bigint; costMicroUsd: bi
  * refusals), so the figures above the log agree with it: `status=failed` counts only failed
  * requests and what they were charged (refusals never are). Read from the events, like the log.
  */
-export async function statusTotals({ db, accountId, filters, status }: { db: Queryable; accountId: string; filters: UsageFilters; status: LogStatus }): Promise<StatusTotals> {
+export async function statusTotals({
+  db,
+  accountId,
+  filters,
+  status,
+}: {
+  db: Queryable;
+  accountId: string;
+  filters: UsageFilters;
+  status: LogStatus;
+}): Promise<StatusTotals> {
   const refusedCond = refusedWhere(accountId, filters, status);
   const [r] = await rows<{ requests: string; cost: string; refused: string }>(
     db,

@@ -118,7 +118,11 @@ describe("refused requests in the request log", () => {
     // Issue 23: the totals above the log follow its status filter.
     const filters = parseUsageFilters({ range: "7d" });
     const refusedCount = BigInt(refused.reduce((s, r) => s + r.count, 0));
-    expect(await statusTotals({ db: app.db, accountId: a.accountId, filters, status: "failed" })).toEqual({ requests: refusedCount, refused: refusedCount, costMicroUsd: 0n });
+    expect(await statusTotals({ db: app.db, accountId: a.accountId, filters, status: "failed" })).toEqual({
+      requests: refusedCount,
+      refused: refusedCount,
+      costMicroUsd: 0n,
+    });
     expect(await statusTotals({ db: app.db, accountId: a.accountId, filters, status: "ok" })).toEqual({
       requests: BigInt(m.usageEvents.size),
       refused: 0n,

@@ -16,7 +16,10 @@ const app = integrationApp();
 // must say to verify the address (where the $10.00 comes from), not only to add a card.
 describe("402 for an account whose email address is not verified", () => {
   it("says to verify the address for the free credit; after verification the same key works", async () => {
-    const { userId, accountId } = await createUserWithAccount(app.db, { email: `u-${randomBase62(8).toLowerCase()}@example.test`, passwordHash: "scrypt$unusable" });
+    const { userId, accountId } = await createUserWithAccount(app.db, {
+      email: `u-${randomBase62(8).toLowerCase()}@example.test`,
+      passwordHash: "scrypt$unusable",
+    });
     await setTier(app.db, accountId, "paid");
     const key = await createApiKey(app.db, { accountId, userId, name: "test" });
     const client = sdkClient(key.secret);

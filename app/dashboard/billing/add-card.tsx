@@ -37,7 +37,13 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
   if (!clientSecret) {
     return (
       <div>
-        <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={start} disabled={starting} data-testid="add-card">
+        <button
+          type="button"
+          className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+          onClick={start}
+          disabled={starting}
+          data-testid="add-card"
+        >
           {starting ? "Opening…" : "Add payment method"}
         </button>
         {error && (
@@ -110,7 +116,12 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
         <button type="submit" disabled={!stripe || !ready || busy} data-testid="save-card">
           {busy ? "Saving…" : "Save card"}
         </button>
-        <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={onCancel} disabled={busy}>
+        <button
+          type="button"
+          className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+          onClick={onCancel}
+          disabled={busy}
+        >
           Cancel
         </button>
       </div>

@@ -46,7 +46,15 @@ export function AutoTopUpForm({ initial, cards, onSaved }: { initial: AutoTopUpP
   return (
     <form className="rounded-lg border bg-card p-4 text-card-foreground" onSubmit={save} data-testid="auto-topup">
       {initial.lastMessage && (
-        <p className={failed || initial.lastOutcome === "error" ? "mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" : "text-success"} role={failed ? "alert" : undefined} data-testid="auto-topup-notice">
+        <p
+          className={
+            failed || initial.lastOutcome === "error"
+              ? "mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive"
+              : "text-success"
+          }
+          role={failed ? "alert" : undefined}
+          data-testid="auto-topup-notice"
+        >
           {initial.lastMessage}
           {initial.lastAttemptAt && <span className="text-muted-foreground"> ({initial.lastAttemptAt})</span>}
         </p>

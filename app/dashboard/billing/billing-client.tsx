@@ -106,7 +106,13 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
                 </td>
                 <td data-testid="card-exp">{c.exp}</td>
                 <td className="text-right">
-                  <button type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border border-destructive bg-transparent text-destructive hover:bg-destructive/10" disabled={busy === c.id} onClick={() => remove(c)} data-testid="remove-card">
+                  <button
+                    type="button"
+                    className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border border-destructive bg-transparent text-destructive hover:bg-destructive/10"
+                    disabled={busy === c.id}
+                    onClick={() => remove(c)}
+                    data-testid="remove-card"
+                  >
                     {busy === c.id ? "Removing…" : "Remove"}
                   </button>
                 </td>
@@ -196,7 +202,13 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
     <form className="rounded-lg border bg-card p-4 text-card-foreground" onSubmit={submit} data-testid="top-up">
       <div className="mb-2 flex flex-wrap gap-2">
         {PRESETS.map((p) => (
-          <button key={p} type="button" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" onClick={() => setAmount(p)} data-testid={`preset-${p.replace(".00", "")}`}>
+          <button
+            key={p}
+            type="button"
+            className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+            onClick={() => setAmount(p)}
+            data-testid={`preset-${p.replace(".00", "")}`}
+          >
             ${p.replace(".00", "")}
           </button>
         ))}
@@ -224,7 +236,11 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
         </button>
       </div>
       {result && (
-        <p className={result.ok ? "text-success" : "text-destructive"} role={result.ok ? "status" : "alert"} data-testid={result.ok ? "topup-success" : "topup-error"}>
+        <p
+          className={result.ok ? "text-success" : "text-destructive"}
+          role={result.ok ? "status" : "alert"}
+          data-testid={result.ok ? "topup-success" : "topup-error"}
+        >
           {result.text}
         </p>
       )}

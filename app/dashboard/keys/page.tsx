@@ -41,71 +41,81 @@ export default async function KeysPage() {
         </p>
       ) : (
         <StackTable data-testid="keys-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Key</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>Spend today</th>
-                <th>This month</th>
-                <th>Spend limit</th>
-                <th>Status</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => {
-                const s = spend.get(k.id);
-                const limit = k.spendLimitMicroUsd;
-                return (
-                  <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                    <td data-label="Name" data-testid="key-name-cell" className="font-medium">
-                      {k.name}
-                    </td>
-                    <td data-label="Key">
-                      <code>{k.start}…</code>
-                    </td>
-                    <td data-label="Created" data-testid="key-created" className="md:whitespace-nowrap">{when(k.createdAt)}</td>
-                    <td data-label="Last used" data-testid="key-last-used" className="md:whitespace-nowrap">{when(k.lastUsedAt)}</td>
-                    <td data-label="Spend today" data-testid="key-spend-today">{formatMoney(s?.todayMicroUsd ?? 0n)}</td>
-                    <td data-label="This month" data-testid="key-spend-month">{formatMoney(s?.monthMicroUsd ?? 0n)}</td>
-                    <td data-label="Spend limit" data-testid="key-limit">
-                      {limit === null || !k.spendLimitPeriod ? (
-                        <span className="text-muted-foreground">none</span>
-                      ) : (
-                        <>
-                          {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
-                          {used.has(k.id) && (
-                            <div className="text-muted-foreground text-[13px]" data-testid="key-limit-used">
-                              {formatMoney(used.get(k.id)!)} used
-                            </div>
-                          )}
-                        </>
-                      )}
-                    </td>
-                    <td data-label="Status" data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
-                    <td data-label={k.revokedAt ? undefined : "Actions"}>
-                      {!k.revokedAt && (
-                        <div className="flex items-start gap-2">
-                          <KeySettings
-                            keyId={k.id}
-                            name={k.name}
-                            limitUsd={limit === null ? "" : microToUsdString(limit)}
-                            period={k.spendLimitPeriod}
-                            renameAction={renameKeyAction}
-                            limitAction={setKeyLimitAction}
-                          />
-                          <RevokeKeyButton keyId={k.id} name={k.name} action={revokeKeyAction} />
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Key</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>Spend today</th>
+              <th>This month</th>
+              <th>Spend limit</th>
+              <th>Status</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => {
+              const s = spend.get(k.id);
+              const limit = k.spendLimitMicroUsd;
+              return (
+                <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
+                  <td data-label="Name" data-testid="key-name-cell" className="font-medium">
+                    {k.name}
+                  </td>
+                  <td data-label="Key">
+                    <code>{k.start}…</code>
+                  </td>
+                  <td data-label="Created" data-testid="key-created" className="md:whitespace-nowrap">
+                    {when(k.createdAt)}
+                  </td>
+                  <td data-label="Last used" data-testid="key-last-used" className="md:whitespace-nowrap">
+                    {when(k.lastUsedAt)}
+                  </td>
+                  <td data-label="Spend today" data-testid="key-spend-today">
+                    {formatMoney(s?.todayMicroUsd ?? 0n)}
+                  </td>
+                  <td data-label="This month" data-testid="key-spend-month">
+                    {formatMoney(s?.monthMicroUsd ?? 0n)}
+                  </td>
+                  <td data-label="Spend limit" data-testid="key-limit">
+                    {limit === null || !k.spendLimitPeriod ? (
+                      <span className="text-muted-foreground">none</span>
+                    ) : (
+                      <>
+                        {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
+                        {used.has(k.id) && (
+                          <div className="text-muted-foreground text-[13px]" data-testid="key-limit-used">
+                            {formatMoney(used.get(k.id)!)} used
+                          </div>
+                        )}
+                      </>
+                    )}
+                  </td>
+                  <td data-label="Status" data-testid="key-status">
+                    {k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}
+                  </td>
+                  <td data-label={k.revokedAt ? undefined : "Actions"}>
+                    {!k.revokedAt && (
+                      <div className="flex items-start gap-2">
+                        <KeySettings
+                          keyId={k.id}
+                          name={k.name}
+                          limitUsd={limit === null ? "" : microToUsdString(limit)}
+                          period={k.spendLimitPeriod}
+                          renameAction={renameKeyAction}
+                          limitAction={setKeyLimitAction}
+                        />
+                        <RevokeKeyButton keyId={k.id} name={k.name} action={revokeKeyAction} />
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
         </StackTable>
       )}
     </>

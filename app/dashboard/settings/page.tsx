@@ -56,9 +56,15 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
 
       <section className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginBottom: 16 }}>
         <h2 style={{ marginTop: 0 }}>Sessions</h2>
-        <p className="text-muted-foreground">Signed in on a computer you no longer use? End every session of your account, this one included. API keys are not affected.</p>
+        <p className="text-muted-foreground">
+          Signed in on a computer you no longer use? End every session of your account, this one included. API keys are not affected.
+        </p>
         <form action={signOutEverywhereAction}>
-          <button type="submit" className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent" data-testid="sign-out-everywhere">
+          <button
+            type="submit"
+            className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+            data-testid="sign-out-everywhere"
+          >
             Sign out everywhere
           </button>
         </form>

@@ -5,7 +5,16 @@ import { listApiKeys } from "@/lib/api-keys";
 import { getCatalog } from "@/lib/catalog";
 import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
 import { describePeriod, filtersToSearchParams, hasAnyUsage, parseUsageFilters, usageByKey, usageSummary } from "@/lib/usage";
-import { decodeLogCursor, encodeLogCursor, hasAnyRefusal, listRequestLog, LOG_STATUS_LABELS, LOG_STATUSES, parseLogStatus, statusTotals } from "@/lib/usage/request-log";
+import {
+  decodeLogCursor,
+  encodeLogCursor,
+  hasAnyRefusal,
+  listRequestLog,
+  LOG_STATUS_LABELS,
+  LOG_STATUSES,
+  parseLogStatus,
+  statusTotals,
+} from "@/lib/usage/request-log";
 import { formatMoney } from "@/lib/money";
 import { Card } from "@/components/ui/card";
 import { buildChartData } from "@/lib/usage/series";
