@@ -3,6 +3,7 @@
 import { useTheme } from "next-themes";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuRadioGroup, DropdownMenuRadioItem, DropdownMenuTrigger } from "./dropdown-menu";
 import { buttonVariants } from "./button";
+import { Tooltip } from "./tooltip";
 
 const CHOICES = [
   { value: "system", label: "System" },
@@ -19,14 +20,16 @@ export function ThemeToggle() {
   const { theme, setTheme } = useTheme();
   return (
     <DropdownMenu>
-      <DropdownMenuTrigger className={buttonVariants({ variant: "ghost", size: "icon" })} aria-label="Theme" data-testid="theme-toggle">
-        <span aria-hidden="true" className="dark:hidden">
-          ☀
-        </span>
-        <span aria-hidden="true" className="hidden dark:inline">
-          ☾
-        </span>
-      </DropdownMenuTrigger>
+      <Tooltip content="Theme: system, light or dark">
+        <DropdownMenuTrigger className={buttonVariants({ variant: "ghost", size: "icon" })} aria-label="Theme" data-testid="theme-toggle">
+          <span aria-hidden="true" className="dark:hidden">
+            ☀
+          </span>
+          <span aria-hidden="true" className="hidden dark:inline">
+            ☾
+          </span>
+        </DropdownMenuTrigger>
+      </Tooltip>
       <DropdownMenuContent>
         <DropdownMenuRadioGroup value={theme ?? "system"} onValueChange={setTheme}>
           {CHOICES.map((c) => (

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import { toast } from "sonner";
 import type { PublicStripeConfig } from "@/lib/billing/config";
 import { confirmTopUpAction, removeCardAction, topUpAction, type TopUpState } from "./actions";
 import { AddCard, explainCardError } from "./add-card";
@@ -159,6 +160,7 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
     if (r.status === "succeeded") {
       onCredited(r.balance);
       setResult({ ok: true, text: `Added ${r.credited}. Your balance is now ${r.balance}.` });
+      toast.success(`Added ${r.credited} of credit`);
       return;
     }
     if (r.status === "processing") {
