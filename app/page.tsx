@@ -90,7 +90,7 @@ export default async function Home() {
             Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in and deterministic, for trying
             the platform.
           </p>
-          <ScrollTable label="Models and prices">
+          <ScrollTable label="Models and prices table">
             <table data-testid="landing-models">
               <thead>
                 <tr>

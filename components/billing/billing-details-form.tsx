@@ -2,19 +2,31 @@
 
 import { startTransition, useActionState, useState, type FormEvent } from "react";
 import type { BillingDetailsState } from "@/app/dashboard/billing/actions";
-import { countryOptions, TAX_ID_TYPES, taxIdTypeInfo, type BillingDetailsField } from "@/lib/billing/details-validation";
+import { TAX_ID_TYPES, taxIdTypeInfo, type BillingDetailsField } from "@/lib/billing/details-validation";
 
 type Action = (prev: BillingDetailsState, form: FormData) => Promise<BillingDetailsState>;
 export type BillingDetailsValues = Record<BillingDetailsField, string>;
-
-const COUNTRIES = countryOptions();
 
 /**
  * The billing details form: name, address and tax ID, kept on the Stripe customer. Every
  * field has its label and, after a refused save, its own error (aria-describedby). What was
  * typed stays after an error: it is submitted through a transition, not reset as a form action.
  */
-export function BillingDetailsForm({ initial, action }: { initial: BillingDetailsValues; action: Action }) {
+/**
+ * `countries` comes from the server (countryOptions()): country names from Intl.DisplayNames
+ * differ between Node's and the browser's ICU ("Turkey" / "Türkiye"), and names computed here
+ * in the browser did not match the server's HTML: React's hydration error #418 on every
+ * billing page load.
+ */
+export function BillingDetailsForm({
+  initial,
+  action,
+  countries,
+}: {
+  initial: BillingDetailsValues;
+  action: Action;
+  countries: { code: string; name: string }[];
+}) {
   const [state, formAction, pending] = useActionState(action, undefined);
   const values: BillingDetailsValues = state && !state.ok ? { ...initial, ...state.values } : initial;
   const errors = state && !state.ok ? state.errors : {};
@@ -78,8 +90,8 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
             >
               <option value="">Choose a country</option>
               {/* A code not in the list (typed elsewhere) stays selectable so the error can name it. */}
-              {values.country && !COUNTRIES.some((c) => c.code === values.country) && <option value={values.country}>{values.country}</option>}
-              {COUNTRIES.map((c) => (
+              {values.country && !countries.some((c) => c.code === values.country) && <option value={values.country}>{values.country}</option>}
+              {countries.map((c) => (
                 <option key={c.code} value={c.code}>
                   {c.name} ({c.code})
                 </option>

@@ -2,6 +2,7 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime, formatUtcDay } from "@/lib/format/date";
 import {
   addressLines,
+  countryOptions,
   BillingError,
   getAutoTopUp,
   getBillingDetails,
@@ -313,7 +314,7 @@ function BillingDetailsSection({ details, error }: { details: BillingDetails | n
           )}
         </div>
       )}
-      {!error && <BillingDetailsForm initial={initial} action={saveBillingDetailsAction} />}
+      {!error && <BillingDetailsForm initial={initial} action={saveBillingDetailsAction} countries={countryOptions()} />}
     </>
   );
 }
