@@ -118,6 +118,7 @@ export class BillingPage {
   }
   /** Adds the 4242 card, tops up $5.00 and opens that payment's receipt. */
   async topUpFiveAndOpenReceipt() {
+    await this.tab("credit");
     await this.addCard("4242424242424242", "4242");
     await this.topUp("5");
     await expect(this.page.getByTestId("topup-success")).toContainText("Added $5.00");
