@@ -77,8 +77,9 @@ test.describe("billing", () => {
     const billing = new BillingPage(page);
     await billing.open();
     await billing.addCard("5555555555554444", "4444");
-    page.once("dialog", (d) => d.accept());
     await page.getByTestId("card-row").filter({ hasText: "4444" }).getByTestId("remove-card").click();
+    // Confirmed in an alert dialog (Radix), not the browser's confirm().
+    await page.getByRole("alertdialog").getByRole("button", { name: "Remove card" }).click();
     await expect(page.getByTestId("no-cards")).toBeVisible();
   });
 

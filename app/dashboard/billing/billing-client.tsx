@@ -3,6 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/dialog";
 import type { PublicStripeConfig } from "@/lib/billing/config";
 import { confirmTopUpAction, removeCardAction, topUpAction, type TopUpState } from "./actions";
 import { AddCard, explainCardError } from "./add-card";
@@ -63,7 +65,6 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   async function remove(card: CardView) {
-    if (!window.confirm(`Remove ${card.label}?`)) return;
     setBusy(card.id);
     setMessage(null);
     try {
@@ -107,15 +108,17 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
                 </td>
                 <td data-testid="card-exp">{c.exp}</td>
                 <td className="text-right">
-                  <button
-                    type="button"
-                    className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border border-destructive bg-transparent text-destructive hover:bg-destructive/10"
-                    disabled={busy === c.id}
-                    onClick={() => remove(c)}
-                    data-testid="remove-card"
-                  >
-                    {busy === c.id ? "Removing…" : "Remove"}
-                  </button>
+                  <ConfirmDialog
+                    trigger={
+                      <Button variant="destructive" size="sm" disabled={busy === c.id} data-testid="remove-card">
+                        {busy === c.id ? "Removing…" : "Remove"}
+                      </Button>
+                    }
+                    title={`Remove ${c.label}?`}
+                    description="Top-ups and auto top-up can no longer use it. Nothing already paid changes."
+                    actionLabel="Remove card"
+                    onConfirm={() => remove(c)}
+                  />
                 </td>
               </tr>
             ))}
