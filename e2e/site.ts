@@ -53,7 +53,10 @@ export async function expectNoHorizontalOverflow(page: Page, path: string, opts:
     }
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth: vw, culprit };
   });
-  (opts.soft ? expect.soft : expect)(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px; first element past the edge: ${culprit}`).toBeLessThanOrEqual(innerWidth);
+  (opts.soft ? expect.soft : expect)(
+    scrollWidth,
+    `${path} is ${scrollWidth} px wide at ${innerWidth} px; first element past the edge: ${culprit}`,
+  ).toBeLessThanOrEqual(innerWidth);
 }
 
 /** axe-core (WCAG 2.0/2.1 A and AA rules): no serious or critical violation on the page as shown. */
