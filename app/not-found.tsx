@@ -8,11 +8,11 @@ export default function NotFound() {
   return (
     <>
       <SiteHeader />
-      <main className="container status-page" data-testid="not-found">
-        <p className="status-code">404</p>
+      <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6 py-12" data-testid="not-found">
+        <p className="m-0 text-5xl font-bold text-muted-foreground">404</p>
         <h1>Page not found</h1>
-        <p className="muted">Nothing lives at this address. Try one of these:</p>
-        <p className="cta-row">
+        <p className="text-muted-foreground">Nothing lives at this address. Try one of these:</p>
+        <p className="flex flex-wrap items-center gap-4">
           <Link href="/">Home</Link>
           <Link href="/docs">Docs</Link>
           <Link href="/pricing">Pricing</Link>

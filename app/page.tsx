@@ -26,23 +26,31 @@ export default async function Home() {
   return (
     <>
       <SiteHeader />
-      <main className="container landing">
-        <section className="hero" data-testid="hero">
+      <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
+        <section className="[&_h1]:text-[32px] [&_h1]:leading-tight" data-testid="hero">
           <h1>One OpenAI-compatible API, billed per request in dollars</h1>
-          <p className="lead">
+          <p className="max-w-3xl text-[17px]">
             Point any OpenAI SDK or curl at Metered and pay only for what each request uses, from prepaid credit: per token, image, second of video, character
             or minute of audio. No bundles, no subscriptions, and every response tells you its exact cost.
           </p>
-          <p className="lead">
+          <p className="max-w-3xl text-[17px]">
             New accounts get <strong data-testid="landing-credit">{credit}</strong> of free credit, no card needed.
           </p>
-          <div className="cta-row">
+          <div className="flex flex-wrap items-center gap-4">
             {signedIn ? (
-              <Link className="button" href="/dashboard" data-testid="landing-dashboard">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/dashboard"
+                data-testid="landing-dashboard"
+              >
                 Go to your dashboard
               </Link>
             ) : (
-              <Link className="button" href="/signup" data-testid="landing-signup">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/signup"
+                data-testid="landing-signup"
+              >
                 Create an account, get {credit}
               </Link>
             )}
@@ -53,7 +61,7 @@ export default async function Home() {
 
         <section aria-labelledby="how">
           <h2 id="how">How it works</h2>
-          <ol className="steps">
+          <ol className="[&_li]:mb-1.5">
             <li>
               <strong>Sign up</strong> and create an API key in the dashboard.
             </li>
@@ -68,7 +76,7 @@ export default async function Home() {
 
         <section aria-labelledby="try">
           <h2 id="try">Your first request</h2>
-          <p className="muted">
+          <p className="text-muted-foreground">
             With a key from the dashboard in <code>METERED_API_KEY</code>:
           </p>
           {quickStartSamples(origin, catalog.models).map((s) => (
@@ -78,11 +86,11 @@ export default async function Home() {
 
         <section aria-labelledby="models">
           <h2 id="models">Models and prices</h2>
-          <p className="muted">
+          <p className="text-muted-foreground">
             Prices in USD, charged exactly and rounded up once per request to a micro-dollar. Models marked simulator are built in and deterministic, for trying
             the platform.
           </p>
-          <ScrollTable>
+          <ScrollTable label="Models and prices table">
             <table data-testid="landing-models">
               <thead>
                 <tr>
@@ -95,7 +103,8 @@ export default async function Home() {
                 {catalog.models.map((m) => (
                   <tr key={m.id} data-testid={`landing-model-${m.id}`}>
                     <td>
-                      <code>{m.id}</code> {m.simulator && <span className="badge">simulator</span>}
+                      <code>{m.id}</code>{" "}
+                      {m.simulator && <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground">simulator</span>}
                     </td>
                     <td>{MODALITY_NAMES[m.modality]}</td>
                     <td>
@@ -110,19 +119,25 @@ export default async function Home() {
 
         <section aria-labelledby="limits">
           <h2 id="limits">Rate limits</h2>
-          <p className="muted">Per API key, per minute, by your account&apos;s tier. Every response says how many requests are left.</p>
+          <p className="text-muted-foreground">Per API key, per minute, by your account&apos;s tier. Every response says how many requests are left.</p>
           <TierTable testId="landing-tiers" />
         </section>
 
-        <section className="panel cta-panel">
+        <section className="rounded-lg border bg-card p-4 text-card-foreground mt-8 [&_h2]:mt-0">
           <h2>Start with {credit} of free credit</h2>
-          <div className="cta-row">
+          <div className="flex flex-wrap items-center gap-4">
             {signedIn ? (
-              <Link className="button" href="/dashboard">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/dashboard"
+              >
                 Go to your dashboard
               </Link>
             ) : (
-              <Link className="button" href="/signup">
+              <Link
+                className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 bg-primary text-primary-foreground hover:bg-primary/90"
+                href="/signup"
+              >
                 Sign up
               </Link>
             )}

@@ -17,11 +17,13 @@ async function keyRow(page: Page, name: string) {
   return page.getByTestId("key-row").filter({ has: page.getByTestId("key-name-cell").getByText(name, { exact: true }) });
 }
 
-/** Opens the row's settings disclosure unless it is already open (a click on an open one closes it). */
-async function openSettings(row: Locator) {
-  const details = row.getByTestId("key-settings");
-  if ((await details.getAttribute("open")) === null) await details.locator("summary").click();
-  await expect(details).toHaveAttribute("open", "");
+/** Opens the row's Edit dialog (unless it is open already) and returns it. */
+async function openSettings(row: Locator): Promise<Locator> {
+  const dialog = row.page().getByTestId("key-settings");
+  if (!(await dialog.isVisible())) await row.getByTestId("key-edit").click();
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toHaveAttribute("role", "dialog");
+  return dialog;
 }
 
 test("keys: spend today and this month, rename, a spend limit that refuses with 402, then cleared", async ({ page, user, keys, baseURL }) => {
@@ -41,19 +43,21 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
   await expect(row.getByTestId("key-spend-today")).toHaveText("$0.01");
   await expect(row.getByTestId("key-spend-month")).toHaveText("$0.01");
 
-  await openSettings(row);
-  await row.getByTestId("rename-input").fill("limited backend");
-  await row.getByTestId("rename-submit").click();
+  let dialog = await openSettings(row);
+  await dialog.getByTestId("rename-input").fill("limited backend");
+  await dialog.getByTestId("rename-submit").click();
+  await expect(dialog.getByTestId("rename-status")).toContainText("Renamed");
   // The row is found by its name, so after the rename it is the row with the new name.
   row = await keyRow(page, "limited backend");
   await expect(row).toHaveCount(1);
-  await expect(row.getByTestId("rename-status")).toContainText("Renamed");
 
-  await openSettings(row);
-  await row.getByTestId("limit-input").fill("0.02");
-  await row.getByTestId("limit-period").selectOption("daily");
-  await row.getByTestId("limit-submit").click();
-  await expect(row.getByTestId("limit-status")).toContainText("Limit set: $0.02 daily");
+  dialog = await openSettings(row);
+  await dialog.getByTestId("limit-input").fill("0.02");
+  await dialog.getByTestId("limit-period").selectOption("daily");
+  await dialog.getByTestId("limit-submit").click();
+  await expect(dialog.getByTestId("limit-status")).toContainText("Limit set: $0.02 daily");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
   await expect(row.getByTestId("key-limit")).toContainText("$0.02 per day");
 
   // The key is past $0.012 of its $0.02 a day: a request whose worst case goes past it is refused.
@@ -67,18 +71,18 @@ test("keys: spend today and this month, rename, a spend limit that refuses with 
 
   await page.reload();
   row = await keyRow(page, "limited backend");
-  await openSettings(row);
-  await row.getByTestId("limit-clear").click();
-  await expect(row.getByTestId("limit-status")).toContainText("removed");
+  dialog = await openSettings(row);
+  await dialog.getByTestId("limit-clear").click();
+  await expect(dialog.getByTestId("limit-status")).toContainText("removed");
   expect((await chat(baseURL!, secret, { model: "local/lorem-chat", max_tokens: 4000 })).status).toBe(200);
 
   // A bad amount is a clear message, not a crash.
   await page.reload();
   row = await keyRow(page, "limited backend");
-  await openSettings(row);
-  await row.getByTestId("limit-input").fill("ten dollars");
-  await row.getByTestId("limit-submit").click();
-  await expect(row.getByTestId("limit-status")).toContainText("Enter the limit in dollars");
+  dialog = await openSettings(row);
+  await dialog.getByTestId("limit-input").fill("ten dollars");
+  await dialog.getByTestId("limit-submit").click();
+  await expect(dialog.getByTestId("limit-status")).toContainText("Enter the limit in dollars");
 });
 
 test("usage: refused requests are in the log with a status filter; typed dates make a custom period", async ({ page, user, keys, baseURL }) => {
@@ -99,6 +103,12 @@ test("usage: refused requests are in the log with a status filter; typed dates m
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toHaveAttribute("data-http-status", "404");
   await expect(rows.first().getByTestId("log-status")).toContainText("model_not_found");
+  // A refused row names no model it never reached: a dash, not the request's path (issue 23).
+  await expect(rows.first().getByTestId("log-model")).toHaveText("—");
+  // The totals above the log follow the status filter: one failed request, charged nothing.
+  await expect(page.getByTestId("status-requests")).toHaveText("1");
+  await expect(page.getByTestId("status-cost")).toHaveText("$0.00");
+  await expect(page.getByTestId("total-requests")).toHaveCount(0);
   await expect(rows.first().getByTestId("log-cost")).toHaveText("$0.00");
   await rows.first().getByTestId("log-detail-link").click();
   await expect(page.getByTestId("detail-message")).toContainText("local/chat-sim");
@@ -110,12 +120,15 @@ test("usage: refused requests are in the log with a status filter; typed dates m
   await expect(page.getByTestId("log-row")).toHaveCount(2);
   await expect(page.getByTestId("key-breakdown-row")).toHaveCount(1);
 
-  // Type dates without touching the Period select.
+  // One period control: "Custom range" shows the dates, which apply once both are typed (no Apply button).
   const today = new Date().toISOString().slice(0, 10);
   const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+  await expect(page.getByTestId("apply-filters")).toHaveCount(0);
+  await expect(page.getByTestId("filter-from")).toHaveCount(0);
+  await page.getByTestId("filter-range").selectOption("custom");
   await page.getByTestId("filter-from").fill(weekAgo);
   await page.getByTestId("filter-to").fill(today);
-  await page.getByTestId("apply-filters").click();
+  await expect(page).toHaveURL(/range=custom/);
   await expect(page.getByTestId("period")).toHaveText(`${weekAgo} – ${today} (UTC days)`);
   await expect(page.getByTestId("filter-range")).toHaveValue("custom");
   await expect(page.getByTestId("log-row")).toHaveCount(2);
@@ -135,7 +148,7 @@ test("billing: a receipt for a top-up; a budget alert shows its banner once cros
   // Another account cannot open this receipt.
   const receiptUrl = page.url();
 
-  await page.goto("/dashboard/billing");
+  await page.goto("/dashboard/billing?tab=alerts");
   await page.getByTestId("budget-threshold").fill("0.01");
   await page.getByTestId("budget-add").click();
   await expect(page.getByTestId("budget-status")).toContainText("$0.01");
@@ -151,7 +164,7 @@ test("billing: a receipt for a top-up; a budget alert shows its banner once cros
     await expect(page.getByTestId("budget-banner")).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId("budget-banner")).toContainText("$0.01");
-  await page.goto("/dashboard/billing");
+  await page.goto("/dashboard/billing?tab=alerts");
   await expect(page.getByTestId("budget-alert-crossed")).toBeVisible();
 
   await page.getByTestId("sign-out").click();

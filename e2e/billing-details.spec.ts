@@ -6,7 +6,7 @@ import { expectAccessible } from "./site";
 // has a bad value refused on its own field, and finds them on a receipt under "Billed to".
 
 test("billing details: set, refused per field, replaced, and shown on a receipt", async ({ page, user }) => {
-  await page.goto("/dashboard/billing");
+  await page.goto("/dashboard/billing?tab=details");
   await expect(page.getByTestId("billing-details-current")).toContainText("No billing details yet");
   const form = page.getByTestId("billing-details-form");
 

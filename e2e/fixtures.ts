@@ -94,6 +94,11 @@ export class BillingPage {
   balance() {
     return this.page.getByTestId("billing-balance");
   }
+  /** Opens one of the page's tabs: credit, activity, alerts or details. */
+  async tab(name: "credit" | "activity" | "alerts" | "details") {
+    await this.page.getByTestId(`billing-tab-${name}`).click();
+    await expect(this.page.getByTestId(`billing-panel-${name}`)).toBeVisible();
+  }
   /** Opens "Add payment method", types the card and saves; returns once the form has answered. */
   async enterCard(number: string) {
     await this.page.getByTestId("add-card").click();
@@ -113,10 +118,12 @@ export class BillingPage {
   }
   /** Adds the 4242 card, tops up $5.00 and opens that payment's receipt. */
   async topUpFiveAndOpenReceipt() {
+    await this.tab("credit");
     await this.addCard("4242424242424242", "4242");
     await this.topUp("5");
     await expect(this.page.getByTestId("topup-success")).toContainText("Added $5.00");
     await this.page.reload();
+    await this.tab("activity");
     await this.page.getByTestId("receipt-link").first().click();
     await expect(this.page.getByTestId("receipt-amount")).toContainText("$5.00");
   }

@@ -11,6 +11,9 @@ test("sign up, look around at $0, verify by email for $10.00, create a key once,
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByTestId("balance")).toHaveText("$0.00");
   await expect(page.getByTestId("free-credit-note")).toContainText("verify your email address");
+  // Credit never granted has not "run out" (issue 23).
+  await expect(page.getByTestId("low-balance-banner")).toHaveCount(0);
+  await expect(page.getByText("Your credit has run out")).toHaveCount(0);
   await page.getByTestId("resend-verification").click();
   // The sign-up link was sent less than a minute ago: the resend is limited.
   await expect(page.getByTestId("resend-result")).toContainText("less than a minute ago");
@@ -24,6 +27,8 @@ test("sign up, look around at $0, verify by email for $10.00, create a key once,
   await expect(page.getByTestId("no-keys")).toBeVisible();
   const secret = await keys.create("e2e key");
   expect(secret).toMatch(/^sk-mt-[0-9A-Za-z]{40}$/);
+  // The secret is shown in a monospace font (l, I and 1 told apart).
+  expect(await page.getByTestId("new-key-secret").evaluate((e) => getComputedStyle(e).fontFamily)).toMatch(/mono/i);
   await expect(keys.row("e2e key")).toContainText("active");
   await expect(keys.row("e2e key")).toContainText(secret.slice(0, 10));
 
@@ -32,8 +37,14 @@ test("sign up, look around at $0, verify by email for $10.00, create a key once,
   await expect(page.getByTestId("new-key")).toHaveCount(0);
   expect(await page.content()).not.toContain(secret);
 
-  page.once("dialog", (d) => d.accept());
   await keys.row("e2e key").getByTestId("revoke-key").click();
+  // A Radix alert dialog, not the browser's confirm(): Cancel first, then Revoke.
+  const confirm = page.getByRole("alertdialog");
+  await expect(confirm).toContainText("Requests using this key will be refused with 401");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(keys.row("e2e key").getByTestId("key-status")).toHaveText("active");
+  await keys.row("e2e key").getByTestId("revoke-key").click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Revoke key" }).click();
   await expect(keys.row("e2e key").getByTestId("key-status")).toContainText("revoked");
 
   await auth.signOut();

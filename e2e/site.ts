@@ -30,7 +30,7 @@ async function hrefsIn(page: Page, selector: string): Promise<string[]> {
 const unique = (xs: string[]) => [...new Set(xs)];
 
 /** The document is no wider than the viewport (a wide table may scroll inside itself). */
-export async function expectNoHorizontalOverflow(page: Page, path: string) {
+export async function expectNoHorizontalOverflow(page: Page, path: string, opts: { soft?: boolean } = {}) {
   const { scrollWidth, innerWidth, culprit } = await page.evaluate(() => {
     const vw = window.innerWidth;
     // Names the first offender outside a scrolling box (content of a box that scrolls or clips
@@ -53,7 +53,10 @@ export async function expectNoHorizontalOverflow(page: Page, path: string) {
     }
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth: vw, culprit };
   });
-  expect(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px; first element past the edge: ${culprit}`).toBeLessThanOrEqual(innerWidth);
+  (opts.soft ? expect.soft : expect)(
+    scrollWidth,
+    `${path} is ${scrollWidth} px wide at ${innerWidth} px; first element past the edge: ${culprit}`,
+  ).toBeLessThanOrEqual(innerWidth);
 }
 
 /** axe-core (WCAG 2.0/2.1 A and AA rules): no serious or critical violation on the page as shown. */
@@ -70,4 +73,36 @@ export async function expectAccessible(page: Page, path: string) {
     )
     .join("\n  ");
   expect(bad, `${path}: axe violations\n  ${report}`).toEqual([]);
+}
+
+/** axe-core, every rule of WCAG 2.0/2.1 A and AA plus best practices: no violation of any impact. */
+export async function expectAxeClean(page: Page, path: string, opts: { soft?: boolean } = {}) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const report = results.violations
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(" "))
+          .join("\n    ")}`,
+    )
+    .join("\n  ");
+  // Soft: a walk over every page reports every page's violations in one run.
+  (opts.soft ? expect.soft : expect)(
+    results.violations.map((v) => v.id),
+    `${path}: axe violations\n  ${report}`,
+  ).toEqual([]);
+}
+
+/**
+ * Collects what the browser reports as errors (uncaught exceptions and console errors:
+ * React's hydration errors #418/#423/#425 among them) from now on.
+ */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /hydrat|Minified React error|#418|#423|#425/i.test(m.text())) errors.push(`${page.url()}: ${m.text()}`);
+  });
+  return errors;
 }

@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/format/date";
+import { HeaderBar } from "@/components/site/header-bar";
 import { forbidden } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
 import { limiterStats } from "@/lib/ratelimit";
@@ -24,19 +26,18 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
   const stats = limiterStats();
   return (
     <>
-      <nav className="nav">
-        <Link href="/dashboard" className="brand">
-          Metered
-        </Link>
-        <Link href="/dashboard">Dashboard</Link>
-        <span className="spacer" />
-        <span className="muted">{email} (admin)</span>
-      </nav>
-      <main className="container" data-testid="admin-page">
+      <HeaderBar testId="admin-nav" home="/dashboard">
+        <nav aria-label="Admin" className="flex flex-1 flex-wrap items-center gap-4">
+          <Link href="/dashboard">Dashboard</Link>
+          <span className="flex-1" />
+          <span className="break-all text-muted-foreground">{email} (admin)</span>
+        </nav>
+      </HeaderBar>
+      <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6" data-testid="admin-page">
         <h1>Admin</h1>
         <h2>Tier requests</h2>
         {pending.length === 0 ? (
-          <p className="muted" data-testid="no-tier-requests">
+          <p className="text-muted-foreground" data-testid="no-tier-requests">
             No pending requests.
           </p>
         ) : (
@@ -47,16 +48,18 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
                 <th>Account</th>
                 <th>Now → asks for</th>
                 <th>Reason</th>
-                <th />
+                <th>
+                  <span className="sr-only">Decision</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {pending.map((r) => (
                 <tr key={r.id} data-testid="tier-request-row" data-email={r.email}>
-                  <td className="muted">{r.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC</td>
+                  <td className="text-muted-foreground">{formatDateTime(r.createdAt)}</td>
                   <td>
                     {r.email}
-                    <div className="muted">
+                    <div className="text-muted-foreground">
                       <code>{r.accountId}</code>
                     </div>
                   </td>
@@ -73,7 +76,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
           </table>
         )}
         <h2>Sessions</h2>
-        <p className="muted">End every session of a user at once (a stolen laptop, a suspected break-in). Their API keys are not affected.</p>
+        <p className="text-muted-foreground">End every session of a user at once (a stolen laptop, a suspected break-in). Their API keys are not affected.</p>
         <EndSessionsForm action={endUserSessionsAction} />
         <h2>Margin</h2>
         <form method="get" data-testid="margin-form">
@@ -126,7 +129,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
           </table>
         )}
         <h2>Rate limiter</h2>
-        <p className="muted" data-testid="limiter-stats">
+        <p className="text-muted-foreground" data-testid="limiter-stats">
           Store: {stats.backend}. Decisions {stats.decisions}, refused {stats.refused}, decided by this instance alone because the store failed {stats.degraded}{" "}
           (failures {stats.failures}: {stats.timeouts} timeouts, {stats.errors} errors). Breaker {stats.breakerOpen ? "open" : "closed"}.
           {stats.lastError ? ` Last error: ${stats.lastError}` : ""}

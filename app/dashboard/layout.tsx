@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { HeaderBar } from "@/components/site/header-bar";
+import { Button } from "@/components/ui/button";
+import { crossedBudgetAlerts } from "@/lib/billing/budget-alerts";
 import { signOutAction } from "@/app/(auth)/actions";
 import { BudgetBanner } from "@/components/billing/budget-banner";
 import { NavLinks, type NavLink } from "@/components/site/nav-links";
@@ -21,34 +24,31 @@ export default async function DashboardLayout({ children }: { children: React.Re
   ];
   return (
     <>
-      <header className="nav" data-testid="dashboard-nav">
-        <Link href="/dashboard" className="brand">
-          Metered
-        </Link>
-        <nav aria-label="Dashboard" className="nav-collapsible">
+      <HeaderBar testId="dashboard-nav" home="/dashboard">
+        <nav aria-label="Dashboard" className="contents">
           <NavLinks label="dashboard" links={links}>
-            <span className="muted nav-email" data-testid="user-email">
+            <span className="break-all text-muted-foreground" data-testid="user-email">
               {email}
             </span>
             <form action={signOutAction}>
-              <button className="secondary" type="submit" data-testid="sign-out">
+              <Button variant="outline" type="submit" data-testid="sign-out">
                 Sign out
-              </button>
+              </Button>
             </form>
           </NavLinks>
         </nav>
-      </header>
-      <main className="container">
+      </HeaderBar>
+      <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
         {account.owedMicroUsd > 0n && (
           // Frozen by a refund or dispute of credit already spent (lib/ledger/reversals.ts).
-          <div className="card" role="alert" data-testid="frozen-banner" style={{ borderColor: "#f08080", marginBottom: 16 }}>
+          <div className="mb-4 rounded-lg border border-destructive bg-card p-4 text-card-foreground" role="alert" data-testid="frozen-banner">
             <strong>Your account is frozen.</strong> A top-up was refunded or disputed after its credit had been spent, so{" "}
             <span data-testid="frozen-owed">{formatMoney(account.owedMicroUsd)}</span> is owed and API requests are refused (402). To resolve it,{" "}
             <Link href="/dashboard/billing">add at least {formatMoney(account.owedMicroUsd)} of credit</Link>: the amount owed is paid back first and your keys
             work again at once.
           </div>
         )}
-        <BudgetBanner db={db} accountId={account.id} />
+        <BudgetBanner crossed={await crossedBudgetAlerts(db, account.id)} />
         {children}
       </main>
     </>

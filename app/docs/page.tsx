@@ -19,14 +19,14 @@ export default function DocsIndex() {
       <ul data-testid="docs-index">
         {DOC_PAGES.map((d) => (
           <li key={d.slug}>
-            <Link href={docHref(d.slug)}>{d.title}</Link> <span className="muted">— {d.summary()}</span>{" "}
-            <a className="muted" href={docMarkdownHref(d.slug)} style={{ fontSize: 13 }}>
+            <Link href={docHref(d.slug)}>{d.title}</Link> <span className="text-muted-foreground">— {d.summary()}</span>{" "}
+            <a className="text-muted-foreground" href={docMarkdownHref(d.slug)} style={{ fontSize: 13 }}>
               (.md)
             </a>
           </li>
         ))}
       </ul>
-      <p className="muted">
+      <p className="text-muted-foreground">
         For tools and language models: <a href="/llms.txt">/llms.txt</a> lists every page with its markdown URL.
       </p>
     </>

@@ -25,13 +25,14 @@ function ModelRow({ model }: { model: CatalogModel }) {
   return (
     <tr data-testid={`price-${model.id}`}>
       <td>
-        <code>{model.id}</code> {model.simulator ? <span className="badge">simulator</span> : null}
-        <div className="muted">{model.description}</div>
+        <code>{model.id}</code>{" "}
+        {model.simulator ? <span className="inline-block rounded-full border px-2 py-0.5 text-xs text-muted-foreground">simulator</span> : null}
+        <div className="text-muted-foreground">{model.description}</div>
       </td>
       <td>
         <PriceLines model={model} />
       </td>
-      <td className="muted">
+      <td className="text-muted-foreground">
         {limitLines(model).map((l) => (
           <div key={l}>{l}</div>
         ))}
@@ -43,7 +44,7 @@ function ModelRow({ model }: { model: CatalogModel }) {
 export default function PricingPage() {
   const catalog = getCatalog();
   return (
-    <main className="container">
+    <main className="mx-auto w-full max-w-5xl px-4 py-4 sm:px-6 sm:py-6">
       <h1>Pricing</h1>
       <p>
         Pay per request, in dollars, from prepaid credit. No bundles, no subscriptions. Every new account gets{" "}
@@ -56,8 +57,8 @@ export default function PricingPage() {
         return (
           <section key={s.modality}>
             <h2>{s.title}</h2>
-            <p className="muted">Billed {s.unit}.</p>
-            <ScrollTable>
+            <p className="text-muted-foreground">Billed {s.unit}.</p>
+            <ScrollTable label={`${s.title} prices`}>
               <table>
                 <thead>
                   <tr>

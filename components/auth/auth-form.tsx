@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import type { FormState } from "@/app/(auth)/actions";
+import { Button } from "@/components/ui/button";
 
 type Props = {
   mode: "signup" | "login";
@@ -15,19 +16,23 @@ export function AuthForm({ mode, action }: Props) {
   if (state?.done) {
     // The same answer whether or not the address already had an account (lib/auth/signup.ts).
     return (
-      <div className="panel auth-card" data-testid="signup-sent" role="status">
+      <div className="mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16" data-testid="signup-sent" role="status">
         <h1>Check your email</h1>
         <p>{state.done}</p>
-        <p className="muted">
+        <p className="text-muted-foreground">
           You can <Link href="/login">sign in</Link> now and look around; the link adds your free credit.
         </p>
       </div>
     );
   }
   return (
-    <form action={formAction} className="panel auth-card" data-testid={`${mode}-form`}>
+    <form
+      action={formAction}
+      className="mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16"
+      data-testid={`${mode}-form`}
+    >
       <h1>{signup ? "Create your account" : "Sign in"}</h1>
-      {signup && <p className="muted">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
+      {signup && <p className="text-muted-foreground">You get $10.00 of free credit when you verify your email address. No card needed.</p>}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required defaultValue={state?.email} data-testid="email" />
       <label htmlFor="password">Password</label>
@@ -40,22 +45,18 @@ export function AuthForm({ mode, action }: Props) {
         minLength={signup ? 10 : undefined}
         data-testid="password"
       />
-      {signup && (
-        <p className="muted" style={{ fontSize: 13 }}>
-          At least 10 characters.
-        </p>
-      )}
+      {signup && <p className="text-[13px] text-muted-foreground">At least 10 characters.</p>}
       {state?.error && (
-        <p className="error" role="alert" data-testid="form-error">
+        <p className="text-destructive" role="alert" data-testid="form-error">
           {state.error}
         </p>
       )}
       <p>
-        <button type="submit" disabled={pending} data-testid="submit">
+        <Button type="submit" disabled={pending} data-testid="submit" className="w-full">
           {pending ? "Please wait…" : signup ? "Create account" : "Sign in"}
-        </button>
+        </Button>
       </p>
-      <p className="muted">
+      <p className="text-muted-foreground">
         {signup ? (
           <>
             Already have an account? <Link href="/login">Sign in</Link>

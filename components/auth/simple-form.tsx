@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import type { FormState } from "@/app/(auth)/actions";
+import { Button } from "@/components/ui/button";
 
 type Field = { name: string; label: string; type: "email" | "password" | "hidden"; value?: string; autoComplete?: string; minLength?: number };
 
@@ -14,22 +15,27 @@ type Props = {
   action: (prev: FormState, form: FormData) => Promise<FormState>;
   /** Shown under the success message. */
   after?: React.ReactNode;
+  /** Ways on (sign in, home) under the form in every state: an error is never a dead end. */
+  links?: React.ReactNode;
 };
 
+const CARD = "mx-auto my-10 w-full max-w-[380px] rounded-lg border bg-card p-5 text-card-foreground sm:my-16";
+
 /** The small one-purpose account forms: forgot password, reset password, verify, confirm. */
-export function SimpleForm({ testId, title, intro, fields, submit, action, after }: Props) {
+export function SimpleForm({ testId, title, intro, fields, submit, action, after, links }: Props) {
   const [state, formAction, pending] = useActionState(action, undefined);
   if (state?.done) {
     return (
-      <div className="panel auth-card" data-testid={`${testId}-done`} role="status">
+      <div className={CARD} data-testid={`${testId}-done`} role="status">
         <h1>{title}</h1>
         <p>{state.done}</p>
         {after}
+        {links}
       </div>
     );
   }
   return (
-    <form action={formAction} className="panel auth-card" data-testid={testId}>
+    <form action={formAction} className={CARD} data-testid={testId}>
       <h1>{title}</h1>
       {intro}
       {fields.map((f) =>
@@ -52,15 +58,16 @@ export function SimpleForm({ testId, title, intro, fields, submit, action, after
         ),
       )}
       {state?.error && (
-        <p className="error" role="alert" data-testid="form-error">
+        <p className="text-destructive" role="alert" data-testid="form-error">
           {state.error}
         </p>
       )}
       <p>
-        <button type="submit" disabled={pending} data-testid="submit">
+        <Button type="submit" disabled={pending} data-testid="submit" className="w-full">
           {pending ? "Please wait…" : submit}
-        </button>
+        </Button>
       </p>
+      {links}
     </form>
   );
 }

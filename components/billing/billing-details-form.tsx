@@ -2,19 +2,31 @@
 
 import { startTransition, useActionState, useState, type FormEvent } from "react";
 import type { BillingDetailsState } from "@/app/dashboard/billing/actions";
-import { countryOptions, TAX_ID_TYPES, taxIdTypeInfo, type BillingDetailsField } from "@/lib/billing/details-validation";
+import { TAX_ID_TYPES, taxIdTypeInfo, type BillingDetailsField } from "@/lib/billing/details-validation";
 
 type Action = (prev: BillingDetailsState, form: FormData) => Promise<BillingDetailsState>;
 export type BillingDetailsValues = Record<BillingDetailsField, string>;
-
-const COUNTRIES = countryOptions();
 
 /**
  * The billing details form: name, address and tax ID, kept on the Stripe customer. Every
  * field has its label and, after a refused save, its own error (aria-describedby). What was
  * typed stays after an error: it is submitted through a transition, not reset as a form action.
  */
-export function BillingDetailsForm({ initial, action }: { initial: BillingDetailsValues; action: Action }) {
+/**
+ * `countries` comes from the server (countryOptions()): country names from Intl.DisplayNames
+ * differ between Node's and the browser's ICU ("Turkey" / "Türkiye"), and names computed here
+ * in the browser did not match the server's HTML: React's hydration error #418 on every
+ * billing page load.
+ */
+export function BillingDetailsForm({
+  initial,
+  action,
+  countries,
+}: {
+  initial: BillingDetailsValues;
+  action: Action;
+  countries: { code: string; name: string }[];
+}) {
   const [state, formAction, pending] = useActionState(action, undefined);
   const values: BillingDetailsValues = state && !state.ok ? { ...initial, ...state.values } : initial;
   const errors = state && !state.ok ? state.errors : {};
@@ -44,7 +56,14 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
   );
 
   return (
-    <form className="panel" action={formAction} onSubmit={submit} data-testid="billing-details-form" aria-labelledby="billing-details-heading" noValidate>
+    <form
+      className="rounded-lg border bg-card p-4 text-card-foreground"
+      action={formAction}
+      onSubmit={submit}
+      data-testid="billing-details-form"
+      aria-labelledby="billing-details-heading"
+      noValidate
+    >
       {/* Keyed by what Stripe has, so the inputs show it again after a save. */}
       <div key={JSON.stringify(initial)}>
         <div style={{ display: "flex", gap: 12, flexWrap: "wrap" }}>
@@ -71,8 +90,8 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
             >
               <option value="">Choose a country</option>
               {/* A code not in the list (typed elsewhere) stays selectable so the error can name it. */}
-              {values.country && !COUNTRIES.some((c) => c.code === values.country) && <option value={values.country}>{values.country}</option>}
-              {COUNTRIES.map((c) => (
+              {values.country && !countries.some((c) => c.code === values.country) && <option value={values.country}>{values.country}</option>}
+              {countries.map((c) => (
                 <option key={c.code} value={c.code}>
                   {c.name} ({c.code})
                 </option>
@@ -118,7 +137,7 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
               data-testid="billing-taxIdValue"
             />
             {info && (
-              <p id="billing-taxIdValue-hint" className="muted" style={{ fontSize: 13, margin: "4px 0 0" }}>
+              <p id="billing-taxIdValue-hint" className="text-muted-foreground" style={{ fontSize: 13, margin: "4px 0 0" }}>
                 For example {info.example}
               </p>
             )}
@@ -126,14 +145,14 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
           </div>
         </div>
       </div>
-      <p className="muted" style={{ fontSize: 13 }}>
+      <p className="text-muted-foreground" style={{ fontSize: 13 }}>
         Kept with our payment processor (Stripe) and shown under “Billed to” on your receipts. Clear a field to remove it; saving replaces any earlier tax ID.
       </p>
       <button type="submit" disabled={pending} data-testid="billing-details-save">
         {pending ? "Saving…" : "Save billing details"}
       </button>
       {state && (
-        <p className={state.ok ? "ok" : "error"} role={state.ok ? "status" : "alert"} data-testid="billing-details-message">
+        <p className={state.ok ? "text-success" : "text-destructive"} role={state.ok ? "status" : "alert"} data-testid="billing-details-message">
           {state.ok ? state.message : state.error}
         </p>
       )}
@@ -144,7 +163,7 @@ export function BillingDetailsForm({ initial, action }: { initial: BillingDetail
 function FieldError({ name, error }: { name: string; error: string | undefined }) {
   if (!error) return null;
   return (
-    <p id={`billing-${name}-error`} className="error" style={{ fontSize: 13, margin: "4px 0 0" }} data-testid={`billing-${name}-error`}>
+    <p id={`billing-${name}-error`} className="text-destructive" style={{ fontSize: 13, margin: "4px 0 0" }} data-testid={`billing-${name}-error`}>
       {error}
     </p>
   );

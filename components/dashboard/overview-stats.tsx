@@ -1,30 +1,40 @@
 import Link from "next/link";
+import { Card } from "@/components/ui/card";
 import { formatMoney, formatUsd } from "@/lib/money";
+import { formatUtcDay } from "@/lib/format/date";
+import { formatTenths } from "@/lib/usage/days-left";
 import type { OverviewStats } from "@/lib/usage/queries";
 import { OverviewSpendChart } from "./overview-chart";
 
-/** Below $1, or under 3 days of credit at the last week's pace, the overview warns. */
+/** Below $1, or under 3 days of credit at the recent pace, the overview warns. */
 export const LOW_BALANCE_MICRO_USD = 1_000_000n;
 export const LOW_BALANCE_DAYS = 3;
-
-/**
- * Days of credit left at the average daily spend of the last 7 days, in tenths of a day
- * (integer arithmetic), or null when nothing was spent in that week.
- */
-export function daysLeftTenths(availableMicroUsd: bigint, last7DaysMicroUsd: bigint): bigint | null {
-  if (last7DaysMicroUsd <= 0n) return null;
-  const avail = availableMicroUsd > 0n ? availableMicroUsd : 0n;
-  return (avail * 70n) / last7DaysMicroUsd; // avail / (last7 / 7) days, × 10
-}
 
 export function isLowBalance(availableMicroUsd: bigint, tenths: bigint | null): boolean {
   return availableMicroUsd < LOW_BALANCE_MICRO_USD || (tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10));
 }
 
-export function LowBalanceBanner({ availableMicroUsd, tenths }: { availableMicroUsd: bigint; tenths: bigint | null }) {
+/**
+ * The low-balance warning. An account whose address is not verified was never given credit:
+ * it is not told its credit "ran out" (the page's verification note says how to get it).
+ */
+export function LowBalanceBanner({
+  availableMicroUsd,
+  tenths,
+  unverified = false,
+}: {
+  availableMicroUsd: bigint;
+  tenths: bigint | null;
+  unverified?: boolean;
+}) {
+  if (unverified && availableMicroUsd <= 0n) return null;
   if (!isLowBalance(availableMicroUsd, tenths)) return null;
   return (
-    <div className="banner" role="alert" data-testid="low-balance-banner">
+    <div
+      className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive"
+      role="alert"
+      data-testid="low-balance-banner"
+    >
       {availableMicroUsd <= 0n
         ? "Your credit has run out: API calls are refused with 402 until you add more."
         : tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10)
@@ -37,37 +47,96 @@ export function LowBalanceBanner({ availableMicroUsd, tenths }: { availableMicro
   );
 }
 
-const formatTenths = (t: bigint) => `${t / 10n}.${t % 10n}`;
+/** Free vs paid credit left. Computed by the credit-kinds work (issue 23 item 5); see the overview page. */
+/** The balance in its two kinds (lib/ledger/credit-kinds.ts): free (promotional, spent first, expiring) and paid. */
+export type CreditKinds = { freeMicroUsd: bigint; paidMicroUsd: bigint; nextExpiry: { at: Date; amountMicroUsd: bigint } | null };
 
-export function OverviewSpend({ stats, availableMicroUsd }: { stats: OverviewStats; availableMicroUsd: bigint }) {
-  const avgDaily = stats.last7DaysMicroUsd / 7n; // truncated, like every displayed amount
-  const tenths = daysLeftTenths(availableMicroUsd, stats.last7DaysMicroUsd);
+/** The account's credit as /v1/credits reports it: spendable, held, and free vs paid. */
+export function CreditCard({
+  balanceMicroUsd,
+  reservedMicroUsd,
+  availableMicroUsd,
+  creditKinds,
+}: {
+  balanceMicroUsd: bigint;
+  reservedMicroUsd: bigint;
+  availableMicroUsd: bigint;
+  creditKinds: CreditKinds | null;
+}) {
   return (
-    <div className="grid" style={{ marginTop: 16 }}>
-      <div className="panel">
-        <div className="muted">Spend today (UTC)</div>
-        <div className="big" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
+    <Card data-testid="credit-card">
+      <div className="text-muted-foreground">Spendable credit</div>
+      <div className="text-[28px] font-semibold" data-testid="balance" data-micro-usd={String(availableMicroUsd)}>
+        {formatUsd(availableMicroUsd)}
+      </div>
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+        <dt className="text-muted-foreground">Held by requests in flight</dt>
+        <dd className="m-0 text-right tabular-nums" data-testid="reserved">
+          {formatMoney(reservedMicroUsd)}
+        </dd>
+        <dt className="text-muted-foreground">Balance</dt>
+        <dd className="m-0 text-right tabular-nums" data-testid="balance-total">
+          {formatMoney(balanceMicroUsd)}
+        </dd>
+        {creditKinds && (
+          <>
+            <dt className="text-muted-foreground">Free credit</dt>
+            <dd className="m-0 text-right tabular-nums" data-testid="credit-free">
+              {formatMoney(creditKinds.freeMicroUsd)}
+            </dd>
+            <dt className="text-muted-foreground">Paid credit</dt>
+            <dd className="m-0 text-right tabular-nums" data-testid="credit-paid">
+              {formatMoney(creditKinds.paidMicroUsd)}
+            </dd>
+            {creditKinds.nextExpiry && (
+              <>
+                <dt className="text-muted-foreground">Free credit expiring</dt>
+                <dd className="m-0 text-right tabular-nums" data-testid="credit-expiry">
+                  {formatMoney(creditKinds.nextExpiry.amountMicroUsd)} on {formatUtcDay(creditKinds.nextExpiry.at)}
+                </dd>
+              </>
+            )}
+          </>
+        )}
+      </dl>
+      <p className="mb-0">
+        <Link href="/dashboard/billing">Add credit</Link>
+      </p>
+    </Card>
+  );
+}
+
+export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: OverviewStats; avgDailyMicroUsd: bigint | null; tenths: bigint | null }) {
+  return (
+    <div className="mt-4 grid grid-cols-1 gap-4 md:grid-cols-2">
+      <Card>
+        <div className="text-muted-foreground">Spend today (UTC)</div>
+        <div className="text-[28px] font-semibold" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
           {formatMoney(stats.todayMicroUsd)}
         </div>
-        <div className="muted" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>
+        <div className="text-muted-foreground" data-testid="spend-month" data-micro-usd={String(stats.monthMicroUsd)}>
           This month: {formatMoney(stats.monthMicroUsd)}
         </div>
-      </div>
-      <div className="panel">
-        <div className="muted">Average per day, last 7 days</div>
-        <div className="big" data-testid="avg-daily">
-          {formatMoney(avgDaily)}
+      </Card>
+      <Card>
+        <div className="text-muted-foreground">Average per day, recent days</div>
+        <div className="text-[28px] font-semibold" data-testid="avg-daily">
+          {avgDailyMicroUsd === null ? "—" : formatMoney(avgDailyMicroUsd)}
         </div>
-        <div className="muted" data-testid="days-left">
-          {tenths === null ? "No spend in the last 7 days" : `≈ ${formatTenths(tenths)} days of credit left`}
+        <div className="text-muted-foreground" data-testid="days-left">
+          {avgDailyMicroUsd === null
+            ? "Days of credit left: shown after 3 days of history"
+            : tenths === null
+              ? "No spend in the last 7 days"
+              : `≈ ${formatTenths(tenths)} days of credit left`}
         </div>
-      </div>
-      <div className="panel" style={{ gridColumn: "span 2", minWidth: 0 }}>
-        <div className="muted">
+      </Card>
+      <Card className="min-w-0 md:col-span-2">
+        <div className="text-muted-foreground">
           Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
         </div>
         <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatMoney(d.costMicroUsd) }))} />
-      </div>
+      </Card>
     </div>
   );
 }

@@ -28,7 +28,7 @@ function Runs({ runs }: { runs: Inline[] }) {
   );
 }
 
-function BlockView({ block }: { block: Block }) {
+function BlockView({ block, index }: { block: Block; index: number }) {
   switch (block.kind) {
     case "h2":
       return <h2>{block.text}</h2>;
@@ -48,7 +48,7 @@ function BlockView({ block }: { block: Block }) {
     }
     case "table":
       return (
-        <ScrollTable>
+        <ScrollTable label={`Table ${index + 1}: ${block.head.join(", ")}`}>
           <table data-testid={block.testId}>
             <thead>
               <tr>
@@ -80,11 +80,11 @@ export function DocView({ page }: { page: DocPage }) {
   return (
     <article data-testid={`doc-${page.slug}`}>
       <h1>{page.title}</h1>
-      <p className="muted">{page.summary}</p>
+      <p className="text-muted-foreground">{page.summary}</p>
       {page.blocks.map((b, i) => (
-        <BlockView key={i} block={b} />
+        <BlockView key={i} block={b} index={i} />
       ))}
-      <p className="muted" style={{ marginTop: 32, fontSize: 13 }}>
+      <p className="mt-8 text-[13px] text-muted-foreground">
         This page as markdown: <a href={docMarkdownHref(page.slug)}>{docMarkdownHref(page.slug)}</a>
       </p>
     </article>

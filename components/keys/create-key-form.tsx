@@ -1,46 +1,48 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState } from "react";
 import type { CreateKeyState } from "@/app/dashboard/keys/actions";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { CopyButton } from "@/components/ui/copy-button";
 
 export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form: FormData) => Promise<CreateKeyState> }) {
   const [state, formAction, pending] = useActionState(action, undefined);
-  const [copied, setCopied] = useState(false);
   return (
-    <div className="panel">
-      <form action={formAction} style={{ display: "flex", gap: 8, alignItems: "end" }}>
-        <div style={{ flex: 1 }}>
+    <Card>
+      <form action={formAction} className="flex flex-wrap items-end gap-2">
+        <div className="min-w-0 flex-[1_1_200px]">
           <label htmlFor="key-name">New key name</label>
           <input id="key-name" name="name" placeholder="e.g. production backend" maxLength={64} data-testid="key-name" />
         </div>
-        <button type="submit" disabled={pending} data-testid="create-key">
+        <Button type="submit" disabled={pending} data-testid="create-key">
           {pending ? "Creating…" : "Create key"}
-        </button>
+        </Button>
       </form>
       {state && !state.ok && (
-        <p className="error" role="alert" data-testid="key-error">
+        <p className="text-destructive" role="alert" data-testid="key-error">
           {state.error}
         </p>
       )}
       {state?.ok && (
-        <div data-testid="new-key" style={{ marginTop: 12 }}>
-          <p className="ok">Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.</p>
-          <div style={{ display: "flex", gap: 8 }}>
-            <input readOnly aria-label="Your new API key" value={state.secret} data-testid="new-key-secret" onFocus={(e) => e.currentTarget.select()} />
-            <button
-              type="button"
-              className="secondary"
-              data-testid="copy-key"
-              onClick={async () => {
-                await navigator.clipboard?.writeText(state.secret).catch(() => {});
-                setCopied(true);
-              }}
-            >
-              {copied ? "Copied" : "Copy"}
-            </button>
+        <div data-testid="new-key" className="mt-3">
+          <p className="text-success">
+            Key “{state.name}” created. Copy it now: this is the only time it is shown. We store only a hash and cannot show it again.
+          </p>
+          <div className="flex flex-wrap items-center gap-2">
+            {/* Monospace: l, I and 1 must not look alike in a secret someone may retype. */}
+            <input
+              readOnly
+              aria-label="Your new API key"
+              value={state.secret}
+              data-testid="new-key-secret"
+              className="min-w-0 flex-[1_1_240px] font-mono text-[13px]"
+              onFocus={(e) => e.currentTarget.select()}
+            />
+            <CopyButton text={state.secret} label="Copy key" testId="copy-key" />
           </div>
         </div>
       )}
-    </div>
+    </Card>
   );
 }

@@ -9,7 +9,12 @@ export function EndSessionsForm({ action }: { action: (prev: DecideState, form: 
     <form action={formAction} data-testid="end-sessions-form">
       <label htmlFor="end-sessions-email">User email</label>
       <input id="end-sessions-email" name="email" type="email" required data-testid="end-sessions-email" />
-      <button type="submit" className="secondary" disabled={pending} data-testid="end-sessions">
+      <button
+        type="submit"
+        className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+        disabled={pending}
+        data-testid="end-sessions"
+      >
         End all sessions
       </button>
       {state && (

@@ -39,7 +39,7 @@ export function SettingsForm(props: { testId: string; fields: Field[]; submit: s
         </div>
       ))}
       {state && !state.ok && (
-        <p className="error" role="alert" data-testid={`${props.testId}-error`}>
+        <p className="text-destructive" role="alert" data-testid={`${props.testId}-error`}>
           {state.error}
         </p>
       )}
@@ -62,7 +62,12 @@ export function ResendVerification({ action }: { action: (prev: SettingsState) =
   const [state, formAction, pending] = useActionState(action, undefined);
   return (
     <form action={formAction} style={{ display: "inline" }}>
-      <button type="submit" className="secondary" disabled={pending} data-testid="resend-verification">
+      <button
+        type="submit"
+        className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+        disabled={pending}
+        data-testid="resend-verification"
+      >
         {pending ? "Sending…" : "Send the link again"}
       </button>
       {state && (

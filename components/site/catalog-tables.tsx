@@ -10,7 +10,7 @@ import { TIER_LIST } from "@/lib/ratelimit/tiers";
 export function PriceLines({ model }: { model: CatalogModel }) {
   return priceLines(model).map((p) => (
     <div key={p.unit}>
-      <strong>{usdLabel(p.microUsd)}</strong> <span className="muted">{p.label}</span>
+      <strong>{usdLabel(p.microUsd)}</strong> <span className="text-muted-foreground">{p.label}</span>
     </div>
   ));
 }
@@ -18,7 +18,7 @@ export function PriceLines({ model }: { model: CatalogModel }) {
 /** The rate-limit tiers: requests per minute per key, and how an account gets each. */
 export function TierTable({ testId }: { testId?: string }) {
   return (
-    <ScrollTable>
+    <ScrollTable label="Rate-limit tiers">
       <table data-testid={testId}>
         <thead>
           <tr>
@@ -32,7 +32,7 @@ export function TierTable({ testId }: { testId?: string }) {
             <tr key={t.id}>
               <td>{t.name}</td>
               <td>{t.requestsPerMinute}</td>
-              <td className="muted">{t.howToGet}</td>
+              <td className="text-muted-foreground">{t.howToGet}</td>
             </tr>
           ))}
         </tbody>

@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState } from "react";
+import { buttonVariants } from "@/components/ui/button";
+import { cn } from "@/lib/ui/cn";
 
 export type NavLink = {
   href: string;
@@ -17,23 +19,25 @@ export function isCurrent(pathname: string, link: Pick<NavLink, "href" | "exact"
 }
 
 /**
- * A site's nav links with the current page marked (aria-current) and, below 720 px, folded
+ * A site's nav links with the current page marked (aria-current) and, below 768 px, folded
  * behind a Menu button so the bar never makes a phone page wider than the screen.
+ * `vertical`: a sidebar's column of links (the docs).
  */
 export function NavLinks({
   links,
   label,
   toggleLabel = "Menu",
+  vertical = false,
   children,
 }: {
   links: NavLink[];
   label: string;
   toggleLabel?: string;
+  vertical?: boolean;
   children?: React.ReactNode;
 }) {
   const pathname = usePathname();
   const [open, setOpen] = useState(false);
-  // Following a link closes the menu.
   // The path changes outside this component (a link was followed): close to match it.
   // eslint-disable-next-line react-hooks/set-state-in-effect
   useEffect(() => setOpen(false), [pathname]);
@@ -41,7 +45,7 @@ export function NavLinks({
     <>
       <button
         type="button"
-        className="secondary nav-toggle"
+        className={buttonVariants({ variant: "outline", size: "sm", className: cn("md:hidden", !vertical && "ml-auto") })}
         aria-expanded={open}
         aria-controls={`nav-${label}`}
         onClick={() => setOpen((o) => !o)}
@@ -49,13 +53,26 @@ export function NavLinks({
       >
         {toggleLabel}
       </button>
-      <div id={`nav-${label}`} className={open ? "nav-links open" : "nav-links"}>
+      <div
+        id={`nav-${label}`}
+        className={cn(
+          "flex-col items-start gap-2.5 py-2 max-md:basis-full md:flex md:py-0",
+          open ? "flex" : "hidden",
+          vertical ? "md:flex-col md:gap-1.5" : "md:flex-1 md:flex-row md:flex-wrap md:items-center md:gap-4",
+        )}
+      >
         {links.map((l) => (
-          <Link key={l.href} href={l.href} aria-current={isCurrent(pathname, l) ? "page" : undefined} data-testid={l.testId}>
+          <Link
+            key={l.href}
+            href={l.href}
+            aria-current={isCurrent(pathname, l) ? "page" : undefined}
+            data-testid={l.testId}
+            className="text-muted-foreground hover:text-foreground aria-[current=page]:font-semibold aria-[current=page]:text-foreground aria-[current=page]:underline aria-[current=page]:decoration-primary aria-[current=page]:decoration-2 aria-[current=page]:underline-offset-[6px]"
+          >
             {l.label}
           </Link>
         ))}
-        {children && <span className="spacer" />}
+        {children && <span className="hidden flex-1 md:block" />}
         {children}
       </div>
     </>

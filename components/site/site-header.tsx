@@ -1,5 +1,7 @@
 import Link from "next/link";
+import { buttonVariants } from "@/components/ui/button";
 import { auth } from "@/lib/auth";
+import { HeaderBar } from "./header-bar";
 import { NavLinks } from "./nav-links";
 
 /** The header of the public pages (landing, pricing, docs): signed in, it offers the dashboard. */
@@ -7,11 +9,8 @@ export async function SiteHeader() {
   const session = await auth();
   const signedIn = Boolean(session?.user?.id);
   return (
-    <header className="nav" data-testid="site-header">
-      <Link href="/" className="brand">
-        Metered
-      </Link>
-      <nav aria-label="Site" className="nav-collapsible">
+    <HeaderBar testId="site-header">
+      <nav aria-label="Site" className="contents">
         <NavLinks
           label="site"
           links={[
@@ -20,7 +19,7 @@ export async function SiteHeader() {
           ]}
         >
           {signedIn ? (
-            <Link className="button" href="/dashboard" data-testid="header-dashboard">
+            <Link className={buttonVariants()} href="/dashboard" data-testid="header-dashboard">
               Dashboard
             </Link>
           ) : (
@@ -28,13 +27,13 @@ export async function SiteHeader() {
               <Link href="/login" data-testid="header-sign-in">
                 Sign in
               </Link>
-              <Link className="button" href="/signup" data-testid="header-sign-up">
+              <Link className={buttonVariants()} href="/signup" data-testid="header-sign-up">
                 Sign up
               </Link>
             </>
           )}
         </NavLinks>
       </nav>
-    </header>
+    </HeaderBar>
   );
 }

@@ -11,11 +11,18 @@ export function DecideButtons({ requestId, action }: { requestId: string; action
       <button type="submit" name="decision" value="approve" disabled={pending} data-testid="approve-request">
         Approve
       </button>
-      <button type="submit" name="decision" value="decline" className="secondary" disabled={pending} data-testid="decline-request">
+      <button
+        type="submit"
+        name="decision"
+        value="decline"
+        className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+        disabled={pending}
+        data-testid="decline-request"
+      >
         Decline
       </button>
       {state && (
-        <span className={state.ok ? "ok" : "error"} role="status" data-testid="decide-result">
+        <span className={state.ok ? "text-success" : "text-destructive"} role="status" data-testid="decide-result">
           {state.ok ? state.message : state.error}
         </span>
       )}

@@ -15,7 +15,7 @@ export function RequestElevatedForm({ action, minChars, maxChars, label }: Props
   const [state, formAction, pending] = useActionState(action, undefined);
   if (state?.ok) {
     return (
-      <p className="ok" data-testid="tier-request-sent">
+      <p className="text-success" data-testid="tier-request-sent">
         Request sent. An administrator will review it; this card shows the decision.
       </p>
     );
@@ -25,7 +25,7 @@ export function RequestElevatedForm({ action, minChars, maxChars, label }: Props
       <label htmlFor="tier-reason">What will you build with it?</label>
       <textarea id="tier-reason" name="reason" rows={2} required minLength={minChars} maxLength={maxChars} data-testid="tier-reason" />
       {state && !state.ok && (
-        <p className="error" role="alert" data-testid="tier-request-error">
+        <p className="text-destructive" role="alert" data-testid="tier-request-error">
           {state.error}
         </p>
       )}

@@ -1,23 +1,39 @@
 "use client";
 
 import { useState } from "react";
+import { cn } from "@/lib/ui/cn";
+import { buttonVariants } from "./button";
 
-/** Copies `text` to the clipboard; says so for a moment (announced to screen readers). */
-export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+/**
+ * Copies `text` to the clipboard. It says "Copied" only when the browser confirmed the write;
+ * without a clipboard (an http origin other than localhost, a denied permission) it says to
+ * select and copy instead. Announced to screen readers.
+ */
+export function CopyButton({ text, label = "Copy", className, testId = "copy-button" }: { text: string; label?: string; className?: string; testId?: string }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   async function copy() {
+    let ok = false;
     try {
-      await navigator.clipboard.writeText(text);
-      setCopied("yes");
+      if (typeof navigator.clipboard?.writeText === "function") {
+        await navigator.clipboard.writeText(text);
+        ok = true;
+      }
     } catch {
-      // No clipboard permission (an http origin other than localhost): the text stays selectable.
-      setCopied("failed");
+      ok = false;
     }
-    setTimeout(() => setCopied(null), 1500);
+    setCopied(ok ? "yes" : "failed");
+    setTimeout(() => setCopied(null), ok ? 1500 : 4000);
   }
   return (
-    <button type="button" className="secondary copy-button" onClick={copy} data-testid="copy-button" aria-label={`${label} to clipboard`}>
-      <span aria-live="polite">{copied === "yes" ? "Copied" : copied === "failed" ? "Select and copy" : label}</span>
+    <button
+      type="button"
+      data-slot="copy-button"
+      className={buttonVariants({ variant: "outline", size: "sm", className: cn("bg-card", className) })}
+      onClick={copy}
+      data-testid={testId}
+      aria-label={`${label} to clipboard`}
+    >
+      <span aria-live="polite">{copied === "yes" ? "Copied" : copied === "failed" ? "Copy failed: select the text and copy it" : label}</span>
     </button>
   );
 }

@@ -12,15 +12,15 @@ import {
   type TooltipContentProps,
   type TooltipValueType as ValueType,
 } from "recharts";
-import { MODALITY_COLORS, SERIES_COLORS } from "@/lib/usage/palette";
+import { CHART_CHROME, MODALITY_COLORS, SERIES_COLORS } from "@/lib/usage/palette";
 import type { ChartData, ChartRow } from "@/lib/usage/series";
 import { ScrollTable } from "@/components/ui/scroll-table";
 
 // The usage page's charts. They receive plain serialisable rows (lib/usage/series.ts):
 // numbers for plotting, exact money as strings for the tooltips.
 
-const GRID = "#262c3a";
-const AXIS = { stroke: "#9aa3b2", fontSize: 12 } as const;
+const GRID = CHART_CHROME.grid;
+const AXIS = { stroke: CHART_CHROME.axis, fontSize: 12 } as const;
 const HEIGHT = 240;
 
 type Series = { key: string; name: string; color: string; exactKey?: string; format?: (v: number) => string };
@@ -35,9 +35,9 @@ function ChartTooltip({
   if (!active || !payload?.length) return null;
   const row = payload[0].payload as ChartRow;
   return (
-    <div className="panel" style={{ padding: 8, fontSize: 13 }}>
+    <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ padding: 8, fontSize: 13 }}>
       <div>
-        <strong>{String(label)}</strong> <span className="muted">UTC</span>
+        <strong>{String(label)}</strong> <span className="text-muted-foreground">UTC</span>
       </div>
       {series.map((s) => {
         const v = row[s.key];
@@ -49,7 +49,7 @@ function ChartTooltip({
           </div>
         );
       })}
-      {totalKey && <div className="muted">Total: {String(row[totalKey])}</div>}
+      {totalKey && <div className="text-muted-foreground">Total: {String(row[totalKey])}</div>}
     </div>
   );
 }
@@ -66,11 +66,11 @@ const cell = (row: ChartRow, s: Series) => {
  */
 function ChartTable({ rows, series, title, totalKey }: { rows: ChartRow[]; series: Series[]; title: string; totalKey?: keyof ChartRow }) {
   return (
-    <details className="chart-table" data-testid="chart-table">
+    <details className="mt-2 text-[13px]" data-testid="chart-table">
       <summary>{title}: show as a table</summary>
-      <ScrollTable>
+      <ScrollTable label={`${title} (table)`}>
         <table>
-          <caption className="visually-hidden">{title}</caption>
+          <caption className="sr-only">{title}</caption>
           <thead>
             <tr>
               <th scope="col">Period (UTC)</th>
@@ -128,7 +128,7 @@ function StackedBars({
             <XAxis dataKey="label" tick={AXIS} stroke={GRID} minTickGap={16} />
             <YAxis tick={AXIS} stroke={GRID} tickFormatter={yFormat} width={72} allowDecimals />
             <Tooltip
-              cursor={{ fill: "rgba(110,168,254,0.08)" }}
+              cursor={{ fill: CHART_CHROME.cursor, opacity: 0.4 }}
               content={(p) => <ChartTooltip active={p.active} payload={p.payload} label={p.label} series={series} totalKey={totalKey} />}
             />
             {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
@@ -190,15 +190,18 @@ export function OtherUnitsCharts({ data }: { data: ChartData }) {
   const shown = OTHER_UNITS.filter((u) => data.rows.some((r) => Number(r[u.key]) > 0));
   if (shown.length === 0)
     return (
-      <p className="muted" data-testid="other-units-none">
+      <p className="text-muted-foreground" data-testid="other-units-none">
         No image, video, speech or transcription requests in this period.
       </p>
     );
   return (
-    <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}>
+    <div
+      className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4"
+      style={{ gridTemplateColumns: "repeat(auto-fit, minmax(300px, 1fr))" }}
+    >
       {shown.map((u) => (
-        <div className="panel" key={u.key}>
-          <div className="muted">
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" key={u.key}>
+          <div className="text-muted-foreground">
             {u.title}{" "}
             <span style={{ fontSize: 12 }}>
               ({u.unit} per {data.bucket})

@@ -1,41 +1,66 @@
+"use client";
+
 import Link from "next/link";
-import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
-import { filtersToSearchParams, RANGE_LABELS, RANGES, type UsageFilters } from "@/lib/usage/filters";
-import { LOG_STATUS_LABELS, LOG_STATUSES, type LogStatus } from "@/lib/usage/request-log";
+import { useRouter } from "next/navigation";
+import { useTransition } from "react";
+import { buttonVariants } from "@/components/ui/button";
+import type { UsageFilters } from "@/lib/usage/filters";
+import type { LogStatus } from "@/lib/usage/request-log";
 import { PeriodFields } from "./period-fields";
 
+/** The query of a filters form: empty fields dropped; a custom period only once both dates are typed. */
+export function filtersQuery(form: HTMLFormElement): URLSearchParams | null {
+  const data = new FormData(form);
+  const p = new URLSearchParams();
+  for (const [k, v] of data.entries()) if (typeof v === "string" && v !== "" && !(k === "status" && v === "all")) p.set(k, v);
+  if (p.get("range") === "custom" && !(p.get("from") && p.get("to"))) return null; // wait for the second date
+  if (p.get("range") !== "custom") {
+    p.delete("from");
+    p.delete("to");
+  }
+  return p;
+}
+
 /**
- * The filters as a plain GET form: applying them changes the URL, so every view of the
- * usage page is a shareable link, and it works before any JavaScript has loaded.
+ * The usage filters. Each change applies at once (the URL changes, so every view is a
+ * shareable link); without JavaScript the form still submits as a plain GET.
  */
 export function UsageFiltersForm({
   filters,
   status,
   keys,
   models,
+  modalities,
+  statuses,
 }: {
-  filters: UsageFilters;
+  filters: Pick<UsageFilters, "range" | "fromDate" | "toDate" | "keyId" | "model" | "modality">;
   status: LogStatus;
   keys: { id: string; name: string; revoked: boolean }[];
   models: string[];
+  /** [value, label] pairs, from the server (lib/catalog, lib/usage/request-log are server modules). */
+  modalities: [string, string][];
+  statuses: [LogStatus, string][];
 }) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  function apply(form: HTMLFormElement) {
+    const q = filtersQuery(form);
+    if (q) startTransition(() => router.replace(`/dashboard/usage?${q}`, { scroll: false }));
+  }
   return (
-    <form method="get" action="/dashboard/usage" className="panel" data-testid="usage-filters">
-      <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
-        {RANGES.filter((r) => r !== "custom").map((r) => (
-          <Link
-            key={r}
-            href={`/dashboard/usage?${filtersToSearchParams({ ...filters, range: r, fromDate: null, toDate: null }, { status: status === "all" ? null : status })}`}
-            className="badge"
-            data-testid={`range-${r}`}
-            aria-current={filters.range === r ? "true" : undefined}
-            style={filters.range === r ? { borderColor: "var(--accent)", color: "var(--accent)" } : undefined}
-          >
-            {RANGE_LABELS[r]}
-          </Link>
-        ))}
-      </div>
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", alignItems: "end" }}>
+    <form
+      method="get"
+      action="/dashboard/usage"
+      className="rounded-lg border bg-card p-4 text-card-foreground"
+      data-testid="usage-filters"
+      aria-busy={pending}
+      onChange={(e) => apply(e.currentTarget)}
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply(e.currentTarget);
+      }}
+    >
+      <div className="grid grid-cols-[repeat(auto-fit,minmax(min(150px,100%),1fr))] items-end gap-3">
         <PeriodFields range={filters.range} fromDate={filters.fromDate} toDate={filters.toDate} />
         <div>
           <label htmlFor="f-key">API key</label>
@@ -64,9 +89,9 @@ export function UsageFiltersForm({
           <label htmlFor="f-modality">Modality</label>
           <select id="f-modality" name="modality" defaultValue={filters.modality ?? ""} data-testid="filter-modality">
             <option value="">All modalities</option>
-            {MODALITIES.map((m) => (
+            {modalities.map(([m, name]) => (
               <option key={m} value={m}>
-                {MODALITY_NAMES[m]}
+                {name}
               </option>
             ))}
           </select>
@@ -74,25 +99,20 @@ export function UsageFiltersForm({
         <div>
           <label htmlFor="f-status">Status</label>
           <select id="f-status" name="status" defaultValue={status} data-testid="filter-status">
-            {LOG_STATUSES.map((s) => (
+            {statuses.map(([s, label]) => (
               <option key={s} value={s}>
-                {LOG_STATUS_LABELS[s]}
+                {label}
               </option>
             ))}
           </select>
         </div>
-        <div style={{ display: "flex", gap: 8 }}>
-          <button type="submit" data-testid="apply-filters">
-            Apply
-          </button>
-          <Link
-            href="/dashboard/usage"
-            className="button secondary"
-            style={{ background: "transparent", color: "var(--text)", border: "1px solid var(--border)" }}
-            data-testid="reset-filters"
-          >
+        <div className="flex items-center gap-2">
+          <Link href="/dashboard/usage" className={buttonVariants({ variant: "outline" })} data-testid="reset-filters">
             Reset
           </Link>
+          <span className="text-[13px] text-muted-foreground" aria-live="polite">
+            {pending ? "Updating…" : ""}
+          </span>
         </div>
       </div>
     </form>

@@ -497,8 +497,9 @@
       }
       return pmPromise.then(function (pm) {
         if (pm.error) return { error: pm.error };
+        // Like Stripe's Payment Element: a confirmation's error (a decline) is returned to the
+        // page, which shows it; the element itself shows only its own field validation.
         return confirmWith(kind, clientSecret, pm.data.id).then(function (result) {
-          if (result.error && elements && elements._card()) elements._card().showError(result.error.message);
           return maybeRedirect(result, kind, clientSecret, confirmParams, params.redirect);
         });
       });

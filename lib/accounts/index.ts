@@ -1,4 +1,5 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { rows } from "@/db/rows";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, users, type Tier } from "@/db/schema";
 import { newId } from "@/lib/ids";
@@ -68,4 +69,18 @@ export async function setTier(db: Queryable, accountId: string, tier: Tier) {
   const updated = await db.update(billingAccounts).set({ tier }).where(eq(billingAccounts.id, accountId)).returning();
   if (updated.length) await notifyKeyChange(db, { accountId });
   return updated[0] ?? null;
+}
+
+/**
+ * Whether the account's owner has not verified their email address yet: such an account has
+ * never been given its free credit, so a 402 tells them to verify rather than to add a card.
+ */
+export async function ownerEmailUnverified(db: Queryable, accountId: string): Promise<boolean> {
+  // Raw SQL through rows(): the docs' 402 example runs openMeter() on a stand-in database
+  // that answers raw queries with no rows (lib/docs/examples.ts), i.e. a verified owner.
+  const [row] = await rows<{ unverified: boolean }>(
+    db,
+    sql`select u.email_verified_at is null as unverified from billing_accounts a join users u on u.id = a.owner_user_id where a.id = ${accountId}`,
+  );
+  return row?.unverified === true;
 }

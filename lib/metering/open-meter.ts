@@ -1,9 +1,10 @@
 import type { Db } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
+import { ownerEmailUnverified, SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import type { CatalogModel } from "@/lib/catalog";
 import { ApiError } from "@/lib/errors";
 import { InsufficientCreditError, reserve, reserveWithinKeyLimit } from "@/lib/ledger";
-import { microToUsdString } from "@/lib/money";
+import { formatUsd, microToUsdString } from "@/lib/money";
 import { freeUnusedLeases, holdFromLease } from "./credit-lease";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import { Meter } from "./settle";
@@ -76,7 +77,12 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
       );
     }
   } catch (err) {
-    if (err instanceof InsufficientCreditError) throw insufficientCreditError(input, err.availableMicroUsd, worstMicroUsd);
+    if (err instanceof InsufficientCreditError) {
+      // An account whose owner never verified the address was never given the free credit:
+      // the fix is to verify it, not to add a card (read only on this refusal path).
+      const unverified = await ownerEmailUnverified(db, key.accountId);
+      throw insufficientCreditError(input, err.availableMicroUsd, worstMicroUsd, unverified);
+    }
     throw err;
   }
   return new Meter(db, requestId, key, model, worstMicroUsd, input.startedAt ?? performance.now());
@@ -95,9 +101,16 @@ function keyLimitError(period: SpendLimitPeriod, limit: bigint, spent: bigint, w
   );
 }
 
-function insufficientCreditError(input: OpenMeterInput, availableMicroUsd: bigint, worstMicroUsd: bigint): ApiError {
+function insufficientCreditError(input: OpenMeterInput, availableMicroUsd: bigint, worstMicroUsd: bigint, unverified: boolean): ApiError {
   const { model } = input;
   const available = availableMicroUsd > 0n ? availableMicroUsd : 0n;
+  if (unverified && available === 0n) {
+    return new ApiError(
+      "insufficient_quota",
+      `Insufficient credit: this account's email address is not verified yet, so it has no credit. Verify the address (follow the link we emailed you, ` +
+        `or resend it from the dashboard's Settings page) to get ${formatUsd(SIGNUP_CREDIT_MICRO_USD)} of free credit, or add credit at ${input.billingUrl}. Nothing was charged.`,
+    );
+  }
   let hint = "";
   if (model.modality === "chat" || model.modality === "completion") {
     const inputTokens = input.worstCase.inputTokens ?? 0;

@@ -27,4 +27,13 @@ export const MODALITY_COLORS: Record<string, string> = {
 };
 
 /** Series that are neither a model nor a modality (requests, token directions). */
-export const SERIES_COLORS = { total: "#6ea8fe", requests: "#9aa3b2", inputTokens: "#4cd18a", outputTokens: "#f2b84b" } as const;
+// Theme tokens (app/globals.css): these follow the light or dark theme.
+export const SERIES_COLORS = {
+  total: "var(--chart-1)",
+  requests: "var(--muted-foreground)",
+  inputTokens: "var(--chart-2)",
+  outputTokens: "var(--chart-3)",
+} as const;
+
+/** Axis, grid and cursor colours of every chart, from the theme tokens. */
+export const CHART_CHROME = { axis: "var(--muted-foreground)", grid: "var(--border)", cursor: "var(--accent)" } as const;

@@ -221,3 +221,32 @@ export async function hasAnyRefusal({ db, accountId }: { db: Queryable; accountI
   const r = await rows<{ one: number }>(db, sql`select 1 as one from failed_requests where account_id = ${accountId} limit 1`);
   return r.length > 0;
 }
+
+export type StatusTotals = { requests: bigint; refused: bigint; costMicroUsd: bigint };
+
+/**
+ * Totals of the requests a status filter selects (billed events with that HTTP status and
+ * refusals), so the figures above the log agree with it: `status=failed` counts only failed
+ * requests and what they were charged (refusals never are). Read from the events, like the log.
+ */
+export async function statusTotals({
+  db,
+  accountId,
+  filters,
+  status,
+}: {
+  db: Queryable;
+  accountId: string;
+  filters: UsageFilters;
+  status: LogStatus;
+}): Promise<StatusTotals> {
+  const refusedCond = refusedWhere(accountId, filters, status);
+  const [r] = await rows<{ requests: string; cost: string; refused: string }>(
+    db,
+    sql`select (select count(*) from usage_events e where ${usageWhere(accountId, filters)} ${usageStatus(status)})::text as requests,
+               (select coalesce(sum(e.cost_micro_usd), 0) from usage_events e where ${usageWhere(accountId, filters)} ${usageStatus(status)})::text as cost,
+               ${refusedCond ? sql`(select coalesce(sum(f.count), 0) from failed_requests f where ${refusedCond})::text` : sql`'0'`} as refused`,
+  );
+  const refused = BigInt(r?.refused ?? 0);
+  return { requests: BigInt(r?.requests ?? 0) + refused, refused, costMicroUsd: BigInt(r?.cost ?? 0) };
+}

@@ -7,7 +7,7 @@ import { createRateLimiter, type RateLimiter } from "@/lib/ratelimit/limiter";
 import { TIERS_BY_ID } from "@/lib/ratelimit/tiers";
 import { flushFailedRequests, MAX_GROUPS, recordFailedRequest } from "@/lib/usage/failed-requests";
 import { parseUsageFilters } from "@/lib/usage/filters";
-import { getRefusedRequest, listRequestLog, type LogEntry, type LogStatus } from "@/lib/usage/request-log";
+import { getRefusedRequest, listRequestLog, statusTotals, type LogEntry, type LogStatus } from "@/lib/usage/request-log";
 import { makeAccountWithKey } from "@/tests/helpers/api-keys";
 import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { settledMoneyState } from "@/tests/helpers/money-checks";
@@ -114,6 +114,21 @@ describe("refused requests in the request log", () => {
     expect((await wholeLog(a.accountId, "ok", 4)).map((r) => r.requestId).sort()).toEqual(billed.map((r) => r.requestId).sort());
     expect(await wholeLog(a.accountId, "5xx", 4)).toEqual([]);
     expect((await wholeLog(a.accountId, "4xx", 4)).length).toBe(refused.length);
+
+    // Issue 23: the totals above the log follow its status filter.
+    const filters = parseUsageFilters({ range: "7d" });
+    const refusedCount = BigInt(refused.reduce((s, r) => s + r.count, 0));
+    expect(await statusTotals({ db: app.db, accountId: a.accountId, filters, status: "failed" })).toEqual({
+      requests: refusedCount,
+      refused: refusedCount,
+      costMicroUsd: 0n,
+    });
+    expect(await statusTotals({ db: app.db, accountId: a.accountId, filters, status: "ok" })).toEqual({
+      requests: BigInt(m.usageEvents.size),
+      refused: 0n,
+      costMicroUsd: m.sumUsageEventsMicroUsd,
+    });
+    expect((await statusTotals({ db: app.db, accountId: a.accountId, filters, status: "5xx" })).requests).toBe(0n);
 
     // Another account sees none of it, by listing or by request id.
     expect(await wholeLog(other.accountId, "all", 10)).toEqual([]);

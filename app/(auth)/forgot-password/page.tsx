@@ -6,17 +6,19 @@ export const metadata = { title: "Forgot password · Metered" };
 
 export default function ForgotPasswordPage() {
   return (
-    <main className="container">
+    <main className="px-4">
       <SimpleForm
         testId="forgot-form"
         title="Reset your password"
-        intro={<p className="muted">Enter the address of your account and we will email you a link to choose a new password.</p>}
+        intro={<p className="text-muted-foreground">Enter the address of your account and we will email you a link to choose a new password.</p>}
         fields={[{ name: "email", label: "Email", type: "email", autoComplete: "email" }]}
         submit="Email me a link"
         action={forgotPasswordAction}
-        after={
-          <p>
-            <Link href="/login">Back to sign in</Link>
+        links={
+          <p className="text-muted-foreground">
+            <Link href="/login" data-testid="back-to-sign-in">
+              Back to sign in
+            </Link>
           </p>
         }
       />

@@ -5,7 +5,7 @@ export const metadata = { title: "Sign in · Metered" };
 
 export default function LoginPage() {
   return (
-    <main className="container">
+    <main className="px-4">
       <AuthForm mode="login" action={loginAction} />
     </main>
   );

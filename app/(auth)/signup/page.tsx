@@ -5,7 +5,7 @@ export const metadata = { title: "Create account · Metered" };
 
 export default function SignupPage() {
   return (
-    <main className="container">
+    <main className="px-4">
       <AuthForm mode="signup" action={signupAction} />
     </main>
   );

@@ -4,22 +4,22 @@
 // flush their response early, and notFound() there (the usage request detail) could no
 // longer answer with a real 404 status.
 export default function DashboardLoading() {
-  const block = (h: number) => ({ height: h, borderRadius: 6, background: "linear-gradient(90deg, #171c26, #1d2330, #171c26)" });
+  const block = (h: number) => ({ height: h, borderRadius: 6, background: "var(--muted)" });
   return (
     <div data-testid="dashboard-loading" aria-busy="true" aria-live="polite">
       <div style={{ ...block(28), width: 180, marginBottom: 16 }} />
-      <div className="grid">
+      <div className="grid grid-cols-[repeat(auto-fit,minmax(min(220px,100%),1fr))] gap-4">
         {[0, 1, 2].map((i) => (
-          <div className="panel" key={i}>
+          <div className="rounded-lg border bg-card p-4 text-card-foreground" key={i}>
             <div style={{ ...block(14), width: "40%", marginBottom: 10 }} />
             <div style={{ ...block(30), width: "60%" }} />
           </div>
         ))}
       </div>
-      <div className="panel" style={{ marginTop: 16 }}>
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginTop: 16 }}>
         <div style={block(200)} />
       </div>
-      <p className="muted">Loading…</p>
+      <p className="text-muted-foreground">Loading…</p>
     </div>
   );
 }

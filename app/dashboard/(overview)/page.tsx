@@ -4,64 +4,56 @@ import { freeCreditMessage } from "@/lib/accounts/free-credit-messages";
 import { ResendVerification } from "@/components/settings/settings-forms";
 import { resendVerificationAction } from "../settings/actions";
 import { readCreditParts } from "@/lib/ledger";
-import { formatMoney, formatUsd } from "@/lib/money";
 import { overviewStats } from "@/lib/usage";
+import { averageDailyMicroUsd, daysLeftTenths } from "@/lib/usage/days-left";
+import { latestTierRequest } from "@/lib/tiers";
+import { Card } from "@/components/ui/card";
 import { TierCard } from "@/components/dashboard/tier-card";
 import { QuickStart } from "@/components/dashboard/quick-start";
-import { daysLeftTenths, LowBalanceBanner, OverviewSpend } from "@/components/dashboard/overview-stats";
+import { CreditCard, LowBalanceBanner, OverviewSpend, type CreditKinds } from "@/components/dashboard/overview-stats";
 
 export default async function Overview() {
   const { db, account, emailVerifiedAt, freeCredit } = await requireAccount();
   const creditNote = freeCreditMessage(freeCredit, !!emailVerifiedAt);
-  const [balance, stats] = await Promise.all([readCreditParts(db, account.id), overviewStats({ db, accountId: account.id })]);
-  const tenths = daysLeftTenths(balance.availableMicroUsd, stats.last7DaysMicroUsd);
+  const [balance, stats, latestRequest] = await Promise.all([
+    readCreditParts(db, account.id),
+    overviewStats({ db, accountId: account.id }),
+    latestTierRequest(db, account.id),
+  ]);
+  // The pace needs history: the account's age, at least 3 whole days (lib/usage/days-left.ts).
+  const pace = { windowSpendMicroUsd: stats.last7DaysMicroUsd, historySince: account.createdAt };
+  const tenths = daysLeftTenths({ ...pace, availableMicroUsd: balance.availableMicroUsd });
+  const creditKinds: CreditKinds = { freeMicroUsd: balance.promotionalMicroUsd, paidMicroUsd: balance.paidMicroUsd, nextExpiry: balance.nextExpiry };
   return (
     <>
       <h1>Overview</h1>
       {creditNote && (
-        <div className="panel banner" role="status" data-testid="free-credit-note" style={{ marginBottom: 16 }}>
-          <p style={{ marginTop: 0 }}>{creditNote}</p>
+        <div className="mb-4 rounded-md border border-warning px-3.5 py-2.5 text-warning [&_a]:text-warning" role="status" data-testid="free-credit-note">
+          <p className="mt-0">{creditNote}</p>
           {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
         </div>
       )}
-      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} />
-      <div className="grid">
-        <div className="panel">
-          <div className="muted">Balance</div>
-          <div className="big" data-testid="balance">
-            {formatUsd(balance.balanceMicroUsd)}
-          </div>
-          <div className="muted" data-testid="credit-parts">
-            {formatMoney(balance.promotionalMicroUsd)} free credit · {formatMoney(balance.paidMicroUsd)} paid
-            {balance.nextExpiry && (
-              <>
-                {" "}
-                · {formatMoney(balance.nextExpiry.amountMicroUsd)} free credit expires {balance.nextExpiry.at.toISOString().slice(0, 10)}
-              </>
-            )}
-          </div>
-          {balance.reservedMicroUsd > 0n && (
-            <div className="muted" data-testid="reserved">
-              {formatMoney(balance.reservedMicroUsd)} held by requests in flight
-            </div>
-          )}
-          <p>
-            <Link href="/dashboard/billing">Add credit</Link>
-          </p>
-        </div>
-        <TierCard tier={account.tier} />
+      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} unverified={!emailVerifiedAt} />
+      <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
+        <CreditCard
+          balanceMicroUsd={balance.balanceMicroUsd}
+          reservedMicroUsd={balance.reservedMicroUsd}
+          availableMicroUsd={balance.availableMicroUsd}
+          creditKinds={creditKinds}
+        />
+        <TierCard tier={account.tier} latestRequest={latestRequest} />
       </div>
       {stats.hasUsage ? (
-        <OverviewSpend stats={stats} availableMicroUsd={balance.availableMicroUsd} />
+        <OverviewSpend stats={stats} avgDailyMicroUsd={averageDailyMicroUsd(pace)} tenths={tenths} />
       ) : (
-        <div className="panel" style={{ marginTop: 16 }} data-testid="overview-get-started">
-          <h2 style={{ marginTop: 0 }}>Make your first request</h2>
+        <Card className="mt-4" data-testid="overview-get-started">
+          <h2 className="mt-0">Make your first request</h2>
           <p>
             1. Create an <Link href="/dashboard/keys">API key</Link>. 2. Call the API with curl or any OpenAI SDK; the built-in <code>local/*</code> models work
             with nothing configured. Your spend charts appear here afterwards. <Link href="/docs">Read the docs</Link>.
           </p>
           <QuickStart />
-        </div>
+        </Card>
       )}
     </>
   );

@@ -37,11 +37,17 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
   if (!clientSecret) {
     return (
       <div>
-        <button type="button" className="secondary" onClick={start} disabled={starting} data-testid="add-card">
+        <button
+          type="button"
+          className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+          onClick={start}
+          disabled={starting}
+          data-testid="add-card"
+        >
           {starting ? "Opening…" : "Add payment method"}
         </button>
         {error && (
-          <p className="error" role="alert" data-testid="add-card-error">
+          <p className="text-destructive" role="alert" data-testid="add-card-error">
             {error}
           </p>
         )}
@@ -49,7 +55,7 @@ export function AddCard({ stripeConfig, onSaved }: { stripeConfig: PublicStripeC
     );
   }
   return (
-    <div className="panel" data-testid="add-card-form" style={{ marginTop: 12 }}>
+    <div className="mt-3 rounded-lg border bg-card p-4 text-card-foreground" data-testid="add-card-form">
       <Elements stripe={getStripePromise(stripeConfig)} options={{ clientSecret, appearance }}>
         <SetupForm
           clientSecret={clientSecret}
@@ -77,11 +83,9 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
     setBusy(true);
     setError(null);
     try {
+      // Field problems are shown by the Payment Element beside the field: not repeated here.
       const submitted = await elements.submit();
-      if (submitted.error) {
-        setError(submitted.error.message ?? "Check the card details.");
-        return;
-      }
+      if (submitted.error) return;
       const { error: confirmError } = await stripe.confirmSetup({
         elements,
         clientSecret,
@@ -89,7 +93,7 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
         confirmParams: { return_url: window.location.href },
       });
       if (confirmError) {
-        setError(explainCardError(confirmError));
+        if (confirmError.type !== "validation_error") setError(explainCardError(confirmError));
         return;
       }
       onSaved();
@@ -104,15 +108,20 @@ function SetupForm({ clientSecret, onCancel, onSaved }: { clientSecret: string; 
     <form onSubmit={save}>
       <PaymentElement onReady={() => setReady(true)} />
       {error && (
-        <p className="error" role="alert" data-testid="add-card-error">
+        <p className="text-destructive" role="alert" data-testid="add-card-error">
           {error}
         </p>
       )}
-      <div style={{ display: "flex", gap: 8, marginTop: 12 }}>
+      <div className="mt-3 flex gap-2">
         <button type="submit" disabled={!stripe || !ready || busy} data-testid="save-card">
           {busy ? "Saving…" : "Save card"}
         </button>
-        <button type="button" className="secondary" onClick={onCancel} disabled={busy}>
+        <button
+          type="button"
+          className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+          onClick={onCancel}
+          disabled={busy}
+        >
           Cancel
         </button>
       </div>

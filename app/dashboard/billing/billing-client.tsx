@@ -2,6 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/dialog";
 import type { PublicStripeConfig } from "@/lib/billing/config";
 import { confirmTopUpAction, removeCardAction, topUpAction, type TopUpState } from "./actions";
 import { AddCard, explainCardError } from "./add-card";
@@ -32,9 +35,9 @@ export function BillingClient(props: Props) {
 
   return (
     <>
-      <div className="panel" style={{ marginBottom: 16 }}>
-        <div className="muted">Balance</div>
-        <div className="big" data-testid="billing-balance">
+      <div className="mb-4 rounded-lg border bg-card p-4 text-card-foreground">
+        <div className="text-muted-foreground">Balance</div>
+        <div className="text-[28px] font-semibold" data-testid="billing-balance">
           {balance}
         </div>
       </div>
@@ -62,7 +65,6 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   async function remove(card: CardView) {
-    if (!window.confirm(`Remove ${card.label}?`)) return;
     setBusy(card.id);
     setMessage(null);
     try {
@@ -77,36 +79,46 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
   }
   if (error)
     return (
-      <p className="banner" role="alert" data-testid="cards-error">
+      <p className="mb-4 rounded-md border border-destructive px-3.5 py-2.5 text-destructive [&_a]:text-destructive" role="alert" data-testid="cards-error">
         {error}
       </p>
     );
   return (
     <>
       {cards.length === 0 ? (
-        <p className="muted" data-testid="no-cards">
+        <p className="text-muted-foreground" data-testid="no-cards">
           No saved cards yet.
         </p>
       ) : (
-        <table data-testid="cards-table" style={{ marginBottom: 12 }}>
+        <table data-testid="cards-table" className="mb-3">
           <thead>
             <tr>
               <th>Card</th>
               <th>Expires</th>
-              <th />
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {cards.map((c) => (
               <tr key={c.id} data-testid="card-row" data-card-id={c.id}>
                 <td>
-                  <span style={{ textTransform: "capitalize" }}>{c.brand}</span> •••• <span data-testid="card-last4">{c.last4}</span>
+                  <span className="capitalize">{c.brand}</span> •••• <span data-testid="card-last4">{c.last4}</span>
                 </td>
                 <td data-testid="card-exp">{c.exp}</td>
-                <td style={{ textAlign: "right" }}>
-                  <button type="button" className="danger" disabled={busy === c.id} onClick={() => remove(c)} data-testid="remove-card">
-                    {busy === c.id ? "Removing…" : "Remove"}
-                  </button>
+                <td className="text-right">
+                  <ConfirmDialog
+                    trigger={
+                      <Button variant="destructive" size="sm" disabled={busy === c.id} data-testid="remove-card">
+                        {busy === c.id ? "Removing…" : "Remove"}
+                      </Button>
+                    }
+                    title={`Remove ${c.label}?`}
+                    description="Top-ups and auto top-up can no longer use it. Nothing already paid changes."
+                    actionLabel="Remove card"
+                    onConfirm={() => remove(c)}
+                  />
                 </td>
               </tr>
             ))}
@@ -114,7 +126,7 @@ function Cards({ cards, error, onChange }: { cards: CardView[]; error: string | 
         </table>
       )}
       {message && (
-        <p className="error" role="alert" data-testid="remove-card-error">
+        <p className="text-destructive" role="alert" data-testid="remove-card-error">
           {message}
         </p>
       )}
@@ -151,6 +163,7 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
     if (r.status === "succeeded") {
       onCredited(r.balance);
       setResult({ ok: true, text: `Added ${r.credited}. Your balance is now ${r.balance}.` });
+      toast.success(`Added ${r.credited} of credit`);
       return;
     }
     if (r.status === "processing") {
@@ -191,22 +204,28 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
   }
 
   return (
-    <form className="panel" onSubmit={submit} data-testid="top-up">
-      <div style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 8 }}>
+    <form className="rounded-lg border bg-card p-4 text-card-foreground" onSubmit={submit} data-testid="top-up">
+      <div className="mb-2 flex flex-wrap gap-2">
         {PRESETS.map((p) => (
-          <button key={p} type="button" className="secondary" onClick={() => setAmount(p)} data-testid={`preset-${p.replace(".00", "")}`}>
+          <button
+            key={p}
+            type="button"
+            className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+            onClick={() => setAmount(p)}
+            data-testid={`preset-${p.replace(".00", "")}`}
+          >
             ${p.replace(".00", "")}
           </button>
         ))}
       </div>
-      <div style={{ display: "flex", gap: 12, flexWrap: "wrap", alignItems: "end" }}>
-        <div style={{ flex: 1, minWidth: 160 }}>
+      <div className="flex flex-wrap items-end gap-3">
+        <div className="min-w-40 flex-1">
           <label htmlFor="topup-amount">
             Amount in USD ({minTopUp} to {maxTopUp})
           </label>
           <input id="topup-amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="topup-amount" />
         </div>
-        <div style={{ flex: 1, minWidth: 200 }}>
+        <div className="min-w-0 flex-[1_1_200px]">
           <label htmlFor="topup-card">Card</label>
           <select id="topup-card" value={pm} onChange={(e) => setPm(e.target.value)} data-testid="topup-card" disabled={cards.length === 0}>
             {cards.length === 0 && <option value="">Add a card first</option>}
@@ -222,7 +241,11 @@ function TopUp({ cards, stripeConfig, minTopUp, maxTopUp, onCredited }: Props & 
         </button>
       </div>
       {result && (
-        <p className={result.ok ? "ok" : "error"} role={result.ok ? "status" : "alert"} data-testid={result.ok ? "topup-success" : "topup-error"}>
+        <p
+          className={result.ok ? "text-success" : "text-destructive"}
+          role={result.ok ? "status" : "alert"}
+          data-testid={result.ok ? "topup-success" : "topup-error"}
+        >
           {result.text}
         </p>
       )}

@@ -1,4 +1,5 @@
 import { listApiKeys } from "@/lib/api-keys";
+import { formatDateTime } from "@/lib/format/date";
 import { requireAccount } from "@/lib/auth/session";
 import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
 import { formatMoney, microToUsdString } from "@/lib/money";
@@ -8,11 +9,11 @@ import { VerifyFirst } from "@/components/auth/verify-first";
 import { KeySettings } from "@/components/keys/key-settings";
 import { RevokeKeyButton } from "@/components/keys/revoke-key-button";
 import { createKeyAction, renameKeyAction, revokeKeyAction, setKeyLimitAction } from "./actions";
-import { ScrollTable } from "@/components/ui/scroll-table";
+import { StackTable } from "@/components/ui/table";
 
 export const metadata = { title: "API keys · Metered" };
 
-const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never");
+const when = (d: Date | null) => (d ? formatDateTime(d) : "never");
 const PERIOD_LABEL = { daily: "per day", weekly: "per week", monthly: "per month", total: "in total" } as const;
 
 export default async function KeysPage() {
@@ -30,83 +31,93 @@ export default async function KeysPage() {
   return (
     <>
       <h1>API keys</h1>
-      <p className="muted">
+      <p className="text-muted-foreground">
         Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.
       </p>
       {emailVerifiedAt ? <CreateKeyForm action={createKeyAction} /> : <VerifyFirst />}
       <h2>Your keys</h2>
       {keys.length === 0 ? (
-        <p className="muted" data-testid="no-keys">
+        <p className="text-muted-foreground" data-testid="no-keys">
           No keys yet. Create one above to make your first request.
         </p>
       ) : (
-        <ScrollTable>
-          <table data-testid="keys-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Key</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>Spend today</th>
-                <th>This month</th>
-                <th>Spend limit</th>
-                <th>Status</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => {
-                const s = spend.get(k.id);
-                const limit = k.spendLimitMicroUsd;
-                return (
-                  <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                    <td data-testid="key-name-cell">{k.name}</td>
-                    <td>
-                      <code>{k.start}…</code>
-                    </td>
-                    <td data-testid="key-created">{when(k.createdAt)}</td>
-                    <td data-testid="key-last-used">{when(k.lastUsedAt)}</td>
-                    <td data-testid="key-spend-today">{formatMoney(s?.todayMicroUsd ?? 0n)}</td>
-                    <td data-testid="key-spend-month">{formatMoney(s?.monthMicroUsd ?? 0n)}</td>
-                    <td data-testid="key-limit">
-                      {limit === null || !k.spendLimitPeriod ? (
-                        <span className="muted">none</span>
-                      ) : (
-                        <>
-                          {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
-                          {used.has(k.id) && (
-                            <div className="muted small" data-testid="key-limit-used">
-                              {formatMoney(used.get(k.id)!)} used
-                            </div>
-                          )}
-                        </>
-                      )}
-                    </td>
-                    <td data-testid="key-status">{k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}</td>
-                    <td>
-                      {!k.revokedAt && (
-                        <div className="row-actions">
-                          <KeySettings
-                            keyId={k.id}
-                            name={k.name}
-                            limitUsd={limit === null ? "" : microToUsdString(limit)}
-                            period={k.spendLimitPeriod}
-                            renameAction={renameKeyAction}
-                            limitAction={setKeyLimitAction}
-                          />
-                          <RevokeKeyButton keyId={k.id} name={k.name} action={revokeKeyAction} />
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </ScrollTable>
+        <StackTable data-testid="keys-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Key</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>Spend today</th>
+              <th>This month</th>
+              <th>Spend limit</th>
+              <th>Status</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => {
+              const s = spend.get(k.id);
+              const limit = k.spendLimitMicroUsd;
+              return (
+                <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
+                  <td data-label="Name" data-testid="key-name-cell" className="font-medium">
+                    {k.name}
+                  </td>
+                  <td data-label="Key">
+                    <code>{k.start}…</code>
+                  </td>
+                  <td data-label="Created" data-testid="key-created" className="md:whitespace-nowrap">
+                    {when(k.createdAt)}
+                  </td>
+                  <td data-label="Last used" data-testid="key-last-used" className="md:whitespace-nowrap">
+                    {when(k.lastUsedAt)}
+                  </td>
+                  <td data-label="Spend today" data-testid="key-spend-today">
+                    {formatMoney(s?.todayMicroUsd ?? 0n)}
+                  </td>
+                  <td data-label="This month" data-testid="key-spend-month">
+                    {formatMoney(s?.monthMicroUsd ?? 0n)}
+                  </td>
+                  <td data-label="Spend limit" data-testid="key-limit">
+                    {limit === null || !k.spendLimitPeriod ? (
+                      <span className="text-muted-foreground">none</span>
+                    ) : (
+                      <>
+                        {formatMoney(limit)} {PERIOD_LABEL[k.spendLimitPeriod]}
+                        {used.has(k.id) && (
+                          <div className="text-muted-foreground text-[13px]" data-testid="key-limit-used">
+                            {formatMoney(used.get(k.id)!)} used
+                          </div>
+                        )}
+                      </>
+                    )}
+                  </td>
+                  <td data-label="Status" data-testid="key-status">
+                    {k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}
+                  </td>
+                  <td data-label={k.revokedAt ? undefined : "Actions"}>
+                    {!k.revokedAt && (
+                      <div className="flex items-start gap-2">
+                        <KeySettings
+                          keyId={k.id}
+                          name={k.name}
+                          limitUsd={limit === null ? "" : microToUsdString(limit)}
+                          period={k.spendLimitPeriod}
+                          renameAction={renameKeyAction}
+                          limitAction={setKeyLimitAction}
+                        />
+                        <RevokeKeyButton keyId={k.id} name={k.name} action={revokeKeyAction} />
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </StackTable>
       )}
     </>
   );

@@ -14,19 +14,19 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
     <>
       <h1>Account settings</h1>
       {changed === "password" && (
-        <p role="status" className="panel" data-testid="password-changed">
+        <p role="status" className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="password-changed">
           Password changed. Every other session was signed out.
         </p>
       )}
 
-      <section className="panel" style={{ marginBottom: 16 }}>
+      <section className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginBottom: 16 }}>
         <h2 style={{ marginTop: 0 }}>Email address</h2>
         <p>
           <strong data-testid="settings-email">{email}</strong>{" "}
-          {emailVerifiedAt ? <span className="muted">(verified)</span> : <span className="muted">(not verified yet)</span>}
+          {emailVerifiedAt ? <span className="text-muted-foreground">(verified)</span> : <span className="text-muted-foreground">(not verified yet)</span>}
         </p>
         {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
-        <p className="muted">
+        <p className="text-muted-foreground">
           To change it, enter the new address and your password. It changes once you follow the link we send to the new address; the current address is told.
         </p>
         <SettingsForm
@@ -40,9 +40,9 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         />
       </section>
 
-      <section className="panel" style={{ marginBottom: 16 }}>
+      <section className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginBottom: 16 }}>
         <h2 style={{ marginTop: 0 }}>Password</h2>
-        <p className="muted">Changing it signs out every session, on every device; this browser stays signed in with the new one.</p>
+        <p className="text-muted-foreground">Changing it signs out every session, on every device; this browser stays signed in with the new one.</p>
         <SettingsForm
           testId="change-password"
           fields={[
@@ -54,17 +54,23 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         />
       </section>
 
-      <section className="panel" style={{ marginBottom: 16 }}>
+      <section className="rounded-lg border bg-card p-4 text-card-foreground" style={{ marginBottom: 16 }}>
         <h2 style={{ marginTop: 0 }}>Sessions</h2>
-        <p className="muted">Signed in on a computer you no longer use? End every session of your account, this one included. API keys are not affected.</p>
+        <p className="text-muted-foreground">
+          Signed in on a computer you no longer use? End every session of your account, this one included. API keys are not affected.
+        </p>
         <form action={signOutEverywhereAction}>
-          <button type="submit" className="secondary" data-testid="sign-out-everywhere">
+          <button
+            type="submit"
+            className="inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold no-underline hover:no-underline cursor-pointer disabled:cursor-default disabled:opacity-50 border bg-transparent text-foreground hover:bg-accent"
+            data-testid="sign-out-everywhere"
+          >
             Sign out everywhere
           </button>
         </form>
       </section>
 
-      <section className="panel" data-testid="delete-account">
+      <section className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="delete-account">
         <h2 style={{ marginTop: 0 }}>Delete account</h2>
         <p>Before you delete your account, know what happens:</p>
         <ul data-testid="delete-consequences">

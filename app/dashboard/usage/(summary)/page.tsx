@@ -1,9 +1,22 @@
 import Link from "next/link";
+import { buttonVariants } from "@/components/ui/button";
 import { requireAccount } from "@/lib/auth/session";
 import { listApiKeys } from "@/lib/api-keys";
 import { getCatalog } from "@/lib/catalog";
+import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
 import { describePeriod, filtersToSearchParams, hasAnyUsage, parseUsageFilters, usageByKey, usageSummary } from "@/lib/usage";
-import { decodeLogCursor, encodeLogCursor, hasAnyRefusal, listRequestLog, parseLogStatus } from "@/lib/usage/request-log";
+import {
+  decodeLogCursor,
+  encodeLogCursor,
+  hasAnyRefusal,
+  listRequestLog,
+  LOG_STATUS_LABELS,
+  LOG_STATUSES,
+  parseLogStatus,
+  statusTotals,
+} from "@/lib/usage/request-log";
+import { formatMoney } from "@/lib/money";
+import { Card } from "@/components/ui/card";
 import { buildChartData } from "@/lib/usage/series";
 import { QuickStart } from "@/components/dashboard/quick-start";
 import { RequestLogTable } from "@/components/usage/request-log";
@@ -23,11 +36,13 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const status = parseLogStatus(params);
   const before = decodeLogCursor(typeof params.before === "string" ? params.before : null);
   // The account id comes from the session only; the filters can narrow, never widen.
-  const [keys, summary, byKey, log] = await Promise.all([
+  const [keys, summary, byKey, log, byStatus] = await Promise.all([
     listApiKeys(db, account.id),
     usageSummary({ db, accountId: account.id, filters }),
     usageByKey({ db, accountId: account.id, filters }),
     listRequestLog({ db, accountId: account.id, filters, status, cursor: before, limit: PAGE_SIZE }),
+    // With a status filter the figures above the log count only the requests it lists.
+    status === "all" ? null : statusTotals({ db, accountId: account.id, filters, status }),
   ]);
   const everUsed =
     summary.totals.requests > 0n ||
@@ -38,7 +53,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const header = (
     <>
       <h1>Usage</h1>
-      <p className="muted" data-testid="utc-note">
+      <p className="text-muted-foreground" data-testid="utc-note">
         All times and days on this page are in <strong>UTC</strong>: a day runs from 00:00 to 24:00 UTC.
       </p>
     </>
@@ -48,8 +63,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
     return (
       <>
         {header}
-        <div className="panel" data-testid="usage-empty">
-          <h2 style={{ marginTop: 0 }}>No requests yet</h2>
+        <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="usage-empty">
+          <h2 className="mt-0">No requests yet</h2>
           <p>
             Your charts, request log and exports appear here after your first API call.{" "}
             {keys.length === 0 ? (
@@ -78,38 +93,58 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   return (
     <>
       {header}
-      <UsageFiltersForm filters={filters} status={status} keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))} models={models} />
-      <div style={{ display: "flex", alignItems: "center", gap: 12, margin: "16px 0" }}>
-        <span className="muted" data-testid="period">
+      <UsageFiltersForm
+        filters={filters}
+        status={status}
+        keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))}
+        models={models}
+        modalities={MODALITIES.map((m) => [m, MODALITY_NAMES[m]])}
+        statuses={LOG_STATUSES.map((s) => [s, LOG_STATUS_LABELS[s]])}
+      />
+      <div className="my-4 flex flex-wrap items-center gap-3">
+        <span className="text-muted-foreground" data-testid="period">
           {describePeriod(filters)}
         </span>
-        <span style={{ flex: 1 }} />
-        <a href={exportHref} className="button" data-testid="export-csv" download>
+        <span className="flex-1" />
+        <a href={exportHref} className={buttonVariants()} data-testid="export-csv" download>
           Export CSV
         </a>
       </div>
-      <UsageTotals totals={summary.totals} />
+      {byStatus ? (
+        <Card data-testid="status-totals">
+          <h2 className="mt-0 text-base">{LOG_STATUS_LABELS[status]} requests in this period</h2>
+          <p className="mb-0">
+            <strong data-testid="status-requests">{byStatus.requests.toString()}</strong> requests
+            {byStatus.refused > 0n && <> ({byStatus.refused.toString()} refused before any work)</>}, charged{" "}
+            <strong data-testid="status-cost">{formatMoney(byStatus.costMicroUsd)}</strong>.{" "}
+            <span className="text-muted-foreground">Charts and per-model breakdowns count every status: </span>
+            <Link href={`/dashboard/usage?${qs}`}>show all statuses</Link>.
+          </p>
+        </Card>
+      ) : (
+        <UsageTotals totals={summary.totals} />
+      )}
 
-      {empty ? (
-        <div className="panel" style={{ marginTop: 16 }} data-testid="usage-none-in-period">
+      {byStatus ? null : empty ? (
+        <div className="mt-4 rounded-lg border bg-card p-4 text-card-foreground" data-testid="usage-none-in-period">
           <p>No requests match these filters in this period.</p>
-          <p className="muted">
+          <p className="text-muted-foreground">
             Try a longer period, or <Link href="/dashboard/usage">reset the filters</Link>.
           </p>
         </div>
       ) : (
         <>
           <h2>Spend per {filters.bucket} by model</h2>
-          <div className="panel">
+          <div className="rounded-lg border bg-card p-4 text-card-foreground">
             <SpendChart data={chart} />
           </div>
-          <div className="grid chart-grid" style={{ marginTop: 16 }}>
-            <div className="panel">
-              <div className="muted">Requests per {filters.bucket}</div>
+          <div className="mt-4 grid grid-cols-[repeat(auto-fit,minmax(min(420px,100%),1fr))] gap-4">
+            <div className="rounded-lg border bg-card p-4 text-card-foreground">
+              <div className="text-muted-foreground">Requests per {filters.bucket}</div>
               <RequestsChart data={chart} />
             </div>
-            <div className="panel">
-              <div className="muted">Input and output tokens per {filters.bucket}</div>
+            <div className="rounded-lg border bg-card p-4 text-card-foreground">
+              <div className="text-muted-foreground">Input and output tokens per {filters.bucket}</div>
               <TokensChart data={chart} />
             </div>
           </div>
@@ -123,7 +158,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       )}
 
       <h2 id="requests">Requests</h2>
-      <p className="muted small">
+      <p className="text-muted-foreground text-[13px]">
         Billed requests and requests refused before any work (400, 402, 404, 429 …; never charged). Filter by status above;{" "}
         {status === "all" ? (
           <Link href={`/dashboard/usage?${filtersToSearchParams(filters, { status: "failed" })}#requests`} data-testid="log-only-failed">
@@ -135,13 +170,13 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         .
       </p>
       {log.rows.length === 0 ? (
-        <p className="muted" data-testid="log-empty">
+        <p className="text-muted-foreground" data-testid="log-empty">
           {before ? "No older requests." : status === "all" ? "No requests in this period." : "No requests with this status in this period."}
         </p>
       ) : (
         <RequestLogTable rows={log.rows} />
       )}
-      <div style={{ display: "flex", gap: 12, marginTop: 12 }} data-testid="log-pagination">
+      <div className="mt-3 flex gap-3" data-testid="log-pagination">
         {before && (
           <Link href={`/dashboard/usage?${logQs}#requests`} data-testid="log-newest">
             ← Newest

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/format/date";
 import { notFound } from "next/navigation";
 import { requireAccount } from "@/lib/auth/session";
 import { getReceipt } from "@/lib/billing/receipts";
@@ -10,7 +11,7 @@ import { PrintButton } from "@/components/billing/print-button";
 export const metadata = { title: "Receipt · Billing · Metered" };
 export const dynamic = "force-dynamic";
 
-const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
+const when = formatDateTime;
 
 export default async function ReceiptPage({ params }: { params: Promise<{ paymentIntentId: string }> }) {
   const { db, account } = await requireAccount();
@@ -24,9 +25,9 @@ export default async function ReceiptPage({ params }: { params: Promise<{ paymen
       <p className="no-print">
         <Link href="/dashboard/billing">← Billing</Link>
       </p>
-      <article className="panel receipt" data-testid="receipt">
+      <article className="rounded-lg border bg-card p-4 text-card-foreground [&_th]:w-[200px]" data-testid="receipt">
         <h1>Receipt</h1>
-        <p className="muted">Metered: prepaid credit for the model API</p>
+        <p className="text-muted-foreground">Metered: prepaid credit for the model API</p>
         <table>
           <tbody>
             <tr>
@@ -66,13 +67,13 @@ export default async function ReceiptPage({ params }: { params: Promise<{ paymen
                   </span>
                 ))}
                 <span style={{ display: "block" }}>{r.accountEmail}</span>
-                {r.billedToUnavailable && <span className="muted">(billing details could not be loaded)</span>}
+                {r.billedToUnavailable && <span className="text-muted-foreground">(billing details could not be loaded)</span>}
               </td>
             </tr>
             <tr>
               <th scope="row">Account</th>
               <td data-testid="receipt-account">
-                {r.accountEmail} <span className="muted">({r.accountId})</span>
+                {r.accountEmail} <span className="text-muted-foreground">({r.accountId})</span>
               </td>
             </tr>
             <tr>

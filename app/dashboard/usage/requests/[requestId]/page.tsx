@@ -4,9 +4,9 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatMoney } from "@/lib/money";
 import { getRequestDetail } from "@/lib/usage";
 import { getRefusedRequest, type RefusedRequest } from "@/lib/usage/request-log";
-import { audioMinutes, formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
+import { formatInt, formatUnits, formatUtc } from "@/lib/usage/format";
+import { unitRows } from "@/lib/usage/detail-units";
 import { BillingSource, StatusBadge } from "@/components/usage/request-log";
-import { ScrollTable } from "@/components/ui/scroll-table";
 
 export const metadata = { title: "Request · Usage · Metered" };
 export const dynamic = "force-dynamic";
@@ -39,12 +39,8 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
     ["Model", <code key="m">{e.model}</code>, "detail-model"],
     ["Modality", e.modality],
     ["Billed units", formatUnits(e), "detail-units"],
-    ["Input tokens", formatInt(e.inputTokens)],
-    ["Output tokens", formatInt(e.outputTokens)],
-    ["Images", formatInt(e.images)],
-    ["Video seconds", formatInt(e.videoSeconds)],
-    ["Characters", formatInt(e.characters)],
-    ["Audio", `${formatInt(e.audioMs)} ms (${audioMinutes(e.audioMs)} min)`],
+    // Only the unit types this request has (its modality's own, and any other it used).
+    ...unitRows(e).map(([label, value, testId]): DetailRow => [label, value, testId]),
     ["Cost", `${formatMoney(e.costMicroUsd)} (${e.costMicroUsd} micro-USD)`, "detail-cost"],
     ["Status", <StatusBadge key="s" row={e} />],
     ["Billing", <BillingSource key="b" row={e} />, "detail-billing"],
@@ -58,17 +54,17 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
         <Link href="/dashboard/usage#requests">← Usage</Link>
       </p>
       <h1>Request</h1>
-      <div className="panel" data-testid="request-detail">
-        <h2 style={{ marginTop: 0 }}>Usage event</h2>
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="request-detail">
+        <h2 className="mt-0">Usage event</h2>
         <DetailTable rows={rows} />
       </div>
-      <div className="panel" style={{ marginTop: 16 }} data-testid="ledger-entry">
-        <h2 style={{ marginTop: 0 }}>Ledger entry</h2>
+      <div className="mt-4 rounded-lg border bg-card p-4 text-card-foreground" data-testid="ledger-entry">
+        <h2 className="mt-0">Ledger entry</h2>
         {le ? (
           <table>
             <tbody>
               <tr>
-                <th style={{ width: 220 }}>Entry</th>
+                <th className="w-[40%] md:w-[220px]">Entry</th>
                 <td>
                   #{le.id} · {le.kind}
                 </td>
@@ -100,7 +96,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
             </tbody>
           </table>
         ) : (
-          <p className="muted" data-testid="no-ledger-entry">
+          <p className="text-muted-foreground" data-testid="no-ledger-entry">
             No ledger entry: this request was not charged ({formatMoney(e.costMicroUsd)}), so no money moved.
           </p>
         )}
@@ -111,21 +107,23 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
 
 type DetailRow = [label: string, value: React.ReactNode, testId?: string];
 
-/** Label and value, one per row, scrolling inside itself on a phone. */
+/** Label and value, one per row; on a phone the label sits above its value, which wraps (nothing cut). */
 function DetailTable({ rows }: { rows: DetailRow[] }) {
   return (
-    <ScrollTable>
-      <table>
-        <tbody>
-          {rows.map(([label, value, testId]) => (
-            <tr key={label}>
-              <th style={{ width: 220 }}>{label}</th>
-              <td data-testid={testId}>{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollTable>
+    <table className="max-md:[&_td]:block max-md:[&_td]:pt-0 max-md:[&_th]:block max-md:[&_th]:border-0 max-md:[&_th]:pb-0 max-md:[&_tr]:block max-md:[&_tr]:border-b">
+      <tbody>
+        {rows.map(([label, value, testId]) => (
+          <tr key={label}>
+            <th scope="row" className="md:w-[220px]">
+              {label}
+            </th>
+            <td data-testid={testId} className="break-words [overflow-wrap:anywhere]">
+              {value}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -140,7 +138,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
     ["Model", r.model ? <code key="m">{r.model}</code> : "—", "detail-model"],
     [
       "Status",
-      <span key="s" className="error" data-testid="log-status">
+      <span key="s" className="text-destructive" data-testid="log-status">
         {r.httpStatus} {r.code}
       </span>,
       "detail-status",
@@ -154,7 +152,7 @@ function RefusedDetail({ r }: { r: RefusedRequest }) {
         <Link href="/dashboard/usage?status=failed#requests">← Usage</Link>
       </p>
       <h1>Refused request</h1>
-      <div className="panel" data-testid="request-detail">
+      <div className="rounded-lg border bg-card p-4 text-card-foreground" data-testid="request-detail">
         <DetailTable rows={rows} />
       </div>
     </>

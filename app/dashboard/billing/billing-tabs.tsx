@@ -1,0 +1,37 @@
+"use client";
+
+import { useState } from "react";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
+
+export type BillingTab = { value: string; label: string; content: React.ReactNode };
+
+/**
+ * The billing page's sections as tabs (one screen each instead of one long page). The open
+ * tab is in the address (?tab=…), so a link or a reload lands on it.
+ */
+export function BillingTabs({ tabs, initial }: { tabs: BillingTab[]; initial: string }) {
+  const [value, setValue] = useState(tabs.some((t) => t.value === initial) ? initial : tabs[0].value);
+  function change(v: string) {
+    setValue(v);
+    const url = new URL(window.location.href);
+    if (v === tabs[0].value) url.searchParams.delete("tab");
+    else url.searchParams.set("tab", v);
+    window.history.replaceState(window.history.state, "", url);
+  }
+  return (
+    <Tabs value={value} onValueChange={change}>
+      <TabsList aria-label="Billing sections">
+        {tabs.map((t) => (
+          <TabsTrigger key={t.value} value={t.value} data-testid={`billing-tab-${t.value}`}>
+            {t.label}
+          </TabsTrigger>
+        ))}
+      </TabsList>
+      {tabs.map((t) => (
+        <TabsContent key={t.value} value={t.value} data-testid={`billing-panel-${t.value}`}>
+          {t.content}
+        </TabsContent>
+      ))}
+    </Tabs>
+  );
+}
