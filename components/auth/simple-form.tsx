@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState } from "react";
 import type { FormState } from "@/app/(auth)/actions";
 
@@ -12,7 +13,7 @@ type Props = {
   fields: Field[];
   submit: string;
   action: (prev: FormState, form: FormData) => Promise<FormState>;
-  /** Shown under the success message. */
+  /** Shown under the success message, unless the action's answer names a next step (`link`). */
   after?: React.ReactNode;
 };
 
@@ -24,7 +25,15 @@ export function SimpleForm({ testId, title, intro, fields, submit, action, after
       <div className="panel auth-card" data-testid={`${testId}-done`} role="status">
         <h1>{title}</h1>
         <p>{state.done}</p>
-        {after}
+        {state.link ? (
+          <p>
+            <Link href={state.link.href} className="button" data-testid={`${testId}-next`}>
+              {state.link.label}
+            </Link>
+          </p>
+        ) : (
+          after
+        )}
       </div>
     );
   }
