@@ -40,14 +40,19 @@ export class AuthPage {
     await this.page.getByTestId("submit").click();
   }
   /**
-   * Signs up, follows the emailed verification link (so the account has its $10.00), signs
-   * in, and waits until the dashboard is shown (the session cookie is set by then).
+   * Signs up, signs in, follows the emailed verification link in that signed-in browser (so
+   * the account has its $10.00 and keeps its password: a link followed without the
+   * account's session removes it, lib/auth/verification.ts), and waits until the dashboard
+   * is shown.
    */
   async signUpOk(email: string, password = PASSWORD) {
     await this.signUp(email, password);
     await expect(this.page.getByTestId("signup-sent")).toBeVisible();
-    await this.verify(email);
+    await latestMail(email, /Verify your email/); // the account is made after the answer
     await this.signIn(email, password);
+    await expect(this.page).toHaveURL(/\/dashboard$/);
+    await this.verify(email);
+    await this.page.goto("/dashboard");
     await expect(this.page).toHaveURL(/\/dashboard$/);
   }
   /** Follows the newest verification link sent to `email`. */

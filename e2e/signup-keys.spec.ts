@@ -72,6 +72,23 @@ test("signing up with a registered address answers like a new sign-up and emails
   await expect(page.getByTestId("form-error")).toContainText("repetitive");
 });
 
+test("verified by link in a browser not signed in: the sign-up password stops working, the page leads to choosing one", async ({ page, auth }) => {
+  const email = uniqueEmail("anon-verify");
+  await auth.signUp(email);
+  await expect(page.getByTestId("signup-sent")).toBeVisible();
+  await auth.verify(email);
+  await expect(page.getByTestId("verify-form-done")).toContainText("the password it was created with no longer works");
+  await page.getByTestId("verify-form-next").click();
+  await expect(page).toHaveURL(/\/reset-password\?token=/);
+  await page.getByTestId("password").fill("a password chosen after verifying 7");
+  await page.getByTestId("submit").click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("balance")).toHaveText("$10.00");
+  await auth.signOut();
+  await auth.signIn(email, PASSWORD);
+  await expect(page.getByTestId("form-error")).toContainText("Wrong email or password");
+});
+
 test("wrong passwords are refused and slow the next attempt down, pointing to password reset", async ({ page, auth }) => {
   const email = uniqueEmail("brute");
   await auth.signUpOk(email);

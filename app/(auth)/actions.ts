@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { auth, signIn, signOut } from "@/lib/auth";
 import { confirmEmailChange } from "@/lib/auth/account-settings";
 import { clientIp } from "@/lib/auth/client-ip";
+import { TOKEN_TTL_MS } from "@/lib/auth/email-tokens";
 import { authIpLimits, checkSignupIp, signupWouldCreate } from "@/lib/auth/ip-limits";
 import { requestPasswordReset, RESET_REQUESTED_MESSAGE, resetPassword } from "@/lib/auth/password-reset";
 import { signUp } from "@/lib/auth/signup";
@@ -18,7 +19,8 @@ function afterAnswer(task: () => Promise<unknown>): void {
   after(() => task().catch((err) => console.error("[auth] deferred work failed:", err)));
 }
 
-export type FormState = { error?: string; field?: string; email?: string; done?: string } | undefined;
+/** `link`: the next step, shown with the success message (SimpleForm). */
+export type FormState = { error?: string; field?: string; email?: string; done?: string; link?: { href: string; label: string } } | undefined;
 
 function field(form: FormData, name: string): string {
   const v = form.get(name);
@@ -100,7 +102,24 @@ export async function verifyEmailAction(_prev: FormState, form: FormData): Promi
   const result = await verifyEmail(await getDb(), field(form, "token"), new Date(), { sessionUserId: signedIn?.user?.id ?? null });
   if (!result.ok) return { error: result.message };
   const credit = result.freeCredit === "granted" ? "Your $10.00 of free credit is on your balance." : "Your dashboard explains your free credit.";
+  if (result.setPasswordToken) return passwordToChoose(credit, result.setPasswordToken);
   return { done: `Your email address is verified. ${credit}` };
+}
+
+/**
+ * Verified without the account's session: the password set at sign-up no longer works
+ * (whoever signed the address up may not be the mailbox's owner), and the verifier chooses
+ * one on the reset page with the single-use link the verification issued.
+ */
+function passwordToChoose(credit: string, token: string): FormState {
+  const minutes = TOKEN_TTL_MS.reset_password / 60_000;
+  return {
+    done:
+      `Your email address is verified. ${credit} Now choose a password: this browser was not signed in to the account, ` +
+      `so the password it was created with no longer works (anyone can sign up an address, and it may not have been you). ` +
+      `The button below works once, for ${minutes} minutes; after that, use "Forgot your password?" on the sign-in page.`,
+    link: { href: `/reset-password?token=${encodeURIComponent(token)}`, label: "Choose your password" },
+  };
 }
 
 export async function confirmEmailAction(_prev: FormState, form: FormData): Promise<FormState> {

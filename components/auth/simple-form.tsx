@@ -1,8 +1,9 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState } from "react";
 import type { FormState } from "@/app/(auth)/actions";
-import { Button } from "@/components/ui/button";
+import { Button, buttonVariants } from "@/components/ui/button";
 
 type Field = { name: string; label: string; type: "email" | "password" | "hidden"; value?: string; autoComplete?: string; minLength?: number };
 
@@ -13,7 +14,7 @@ type Props = {
   fields: Field[];
   submit: string;
   action: (prev: FormState, form: FormData) => Promise<FormState>;
-  /** Shown under the success message. */
+  /** Shown under the success message, unless the action's answer names a next step (`link`). */
   after?: React.ReactNode;
   /** Ways on (sign in, home) under the form in every state: an error is never a dead end. */
   links?: React.ReactNode;
@@ -29,7 +30,15 @@ export function SimpleForm({ testId, title, intro, fields, submit, action, after
       <div className={CARD} data-testid={`${testId}-done`} role="status">
         <h1>{title}</h1>
         <p>{state.done}</p>
-        {after}
+        {state.link ? (
+          <p>
+            <Link href={state.link.href} className={buttonVariants()} data-testid={`${testId}-next`}>
+              {state.link.label}
+            </Link>
+          </p>
+        ) : (
+          after
+        )}
         {links}
       </div>
     );

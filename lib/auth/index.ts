@@ -2,9 +2,8 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { findUserByEmail } from "@/lib/accounts";
 import { authConfig } from "./config";
-import { verifyPassword } from "./password";
+import { userForCredentials } from "./credentials";
 import { checkSignInIp } from "./ip-limits";
 import { authSecret } from "./secret";
 import { clientIp } from "./client-ip";
@@ -65,11 +64,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const verdict = await checkSignInThrottle(db, email, ip).catch(limitsUnavailable);
         if (!verdict.allowed) throw new ThrottledSignIn(verdict.retryAfterSeconds);
 
-        const found = await findUserByEmail(db, email);
-        // Verify against a dummy hash when the user is unknown so timing does not reveal
-        // which emails have accounts.
-        const ok = await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH);
-        if (!found || !ok) {
+        const found = await userForCredentials(db, email, password);
+        if (!found) {
           await recordSignInFailure(db, email, ip);
           throw new InvalidCredentials();
         }
@@ -79,6 +75,3 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     }),
   ],
 }));
-
-// scrypt hash of a random string nobody knows; same cost parameters as real hashes.
-const DUMMY_HASH = "scrypt$32768$8$1$3q2+7wAAAAAAAAAAAAAAAA==$Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=";

@@ -21,6 +21,10 @@ import { clearSignInFailures } from "./throttle";
 // be the one who signed the address up (pre-account takeover): every key, session and
 // pending change made before is revoked, then the address is verified and the free credit
 // decided, so it goes only to the account as the verified person now holds it.
+//
+// The same form is where someone who verified the address by link without the account's
+// session chooses its password: that removed the one set at sign-up and handed them a
+// reset link (./verification.ts).
 
 export const RESET_REQUESTED_MESSAGE =
   "If an account uses that address, we sent it a link to choose a new password. It works once, for 30 minutes. Check your spam folder if it does not arrive.";

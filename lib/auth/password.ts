@@ -17,6 +17,19 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${key.toString("base64")}`;
 }
 
+/**
+ * What `users.password_hash` holds when the account has no password (yet): the one set
+ * before a verification link was followed without the account's session was removed
+ * (./verification.ts). It names no scheme, so verifyPassword refuses every password; the
+ * owner chooses one through the password-reset flow.
+ */
+export const NO_PASSWORD = "none";
+
+/** Whether a stored hash can match any password (false for NO_PASSWORD and deleted accounts). */
+export function hasPassword(stored: string): boolean {
+  return stored.startsWith("scrypt$");
+}
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, rr, pp, saltB64, keyB64] = stored.split("$");
   if (scheme !== "scrypt" || !keyB64) return false;

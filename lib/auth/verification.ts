@@ -6,6 +6,7 @@ import { trySendEmail } from "@/lib/email";
 import { absoluteUrl } from "@/lib/email/links";
 import { emails } from "@/lib/email/templates";
 import { consumeEmailToken, issueEmailToken, TOKEN_TTL_MS, tokensSentSince } from "./email-tokens";
+import { NO_PASSWORD } from "./password";
 import { revokeEverythingBefore } from "./sessions";
 
 // Email verification: sign-up sends a link; following it verifies the address and decides
@@ -15,10 +16,13 @@ import { revokeEverythingBefore } from "./sessions";
 //
 // Pre-account takeover: anyone can sign up any address, so the person who follows the
 // link (the mailbox's owner) may not be the one who created the account. Followed in a
-// browser signed in as that account, the creator verified their own address. Otherwise
-// everything made before (sessions, keys, pending changes by link) is revoked first
-// (lib/auth/sessions.ts, revokeEverythingBefore); a password reset on an unverified
-// account does the same (./password-reset.ts).
+// browser signed in as that account, the creator verified their own address and keeps
+// their password. Otherwise everything made before (sessions, keys, pending changes by
+// link) is revoked first (lib/auth/sessions.ts, revokeEverythingBefore), and so is the
+// password set at sign-up (whoever signed the address up knows it): the account is left
+// without one (NO_PASSWORD) and the verifier gets a single-use link to choose one, the
+// password-reset flow's own token (./password-reset.ts). A password reset on an
+// unverified account revokes the same and sets the new password in one step.
 
 export const RESEND_MIN_INTERVAL_MS = 60_000;
 export const RESENDS_PER_DAY = 5;
@@ -47,7 +51,17 @@ export async function resendVerificationEmail(db: Queryable, input: { userId: st
   return { ok: true, message: `We sent a new link to ${u.email}.` };
 }
 
-export type VerifyResult = { ok: true; freeCredit: FreeCreditOutcome } | { ok: false; message: string };
+export type VerifyResult =
+  | {
+      ok: true;
+      freeCredit: FreeCreditOutcome;
+      /**
+       * Set when the password from before was removed: a reset_password token (single use,
+       * TOKEN_TTL_MS.reset_password) for /reset-password, where the verifier chooses one.
+       */
+      setPasswordToken?: string;
+    }
+  | { ok: false; message: string };
 
 /**
  * Follows a verification link. `sessionUserId`: the user the browser that followed it is
@@ -68,9 +82,15 @@ export async function verifyEmail(db: Queryable, token: string, now = new Date()
       };
     }
     const [u] = await tx.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, consumed.userId));
-    if (!u?.verifiedAt && opts.sessionUserId !== consumed.userId) await revokeEverythingBefore(tx, consumed.userId, now);
+    let setPasswordToken: string | undefined;
+    if (!u?.verifiedAt && opts.sessionUserId !== consumed.userId) {
+      await revokeEverythingBefore(tx, consumed.userId, now);
+      await tx.update(users).set({ passwordHash: NO_PASSWORD }).where(eq(users.id, consumed.userId));
+      // Issued after the revocation above (which cancels every outstanding link), so it stays valid.
+      setPasswordToken = await issueEmailToken(tx, { userId: consumed.userId, purpose: "reset_password", now });
+    }
     const [acct] = await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, consumed.userId));
     const freeCredit = await verifyEmailAndGrant(tx, { userId: consumed.userId, accountId: acct.id }, { now });
-    return { ok: true as const, freeCredit };
+    return setPasswordToken ? { ok: true as const, freeCredit, setPasswordToken } : { ok: true as const, freeCredit };
   });
 }

@@ -156,7 +156,7 @@ describe("account deletion", () => {
     // The address is free again, but the mailbox has had its free credit.
     const again = await signUp(app.db, { email: u.email, password: "a fresh passphrase" }, { origin: ORIGIN });
     if (!again.ok || !again.created) throw new Error("not created");
-    expect(await verifyEmail(app.db, mail.token(u.email, /Verify/, "/verify-email"))).toEqual({ ok: true, freeCredit: "identity_used" });
+    expect(await verifyEmail(app.db, mail.token(u.email, /Verify/, "/verify-email"))).toMatchObject({ ok: true, freeCredit: "identity_used" });
     expect((await readBalance(app.db, again.created.accountId)).balanceMicroUsd).toBe(0n);
   });
 });

@@ -5,7 +5,8 @@ import { findUserByEmail } from "@/lib/accounts";
 import { createApiKey, findActiveKey, hashApiKey, UnverifiedAccountError } from "@/lib/api-keys";
 import { isAdministrator } from "@/lib/auth/admin";
 import { changePassword, confirmEmailChange, requestEmailChange, signOutEverywhere } from "@/lib/auth/account-settings";
-import { hashPassword } from "@/lib/auth/password";
+import { userForCredentials } from "@/lib/auth/credentials";
+import { hashPassword, NO_PASSWORD } from "@/lib/auth/password";
 import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
 import { sessionIsCurrent, sessionState } from "@/lib/auth/sessions";
 import { signUp } from "@/lib/auth/signup";
@@ -20,7 +21,9 @@ import { integrationApp } from "@/tests/helpers/fixture";
 // Issue 21 items 1-3: administrator rights need a verified address; an unverified account
 // holds no keys; whoever proves the address after someone else signed it up gets the
 // account clean (keys, sessions, pending changes revoked; the free credit theirs); a
-// password reset, a password change and "sign out everywhere" cancel pending changes.
+// password reset, a password change and "sign out everywhere" cancel pending changes. A
+// verification link followed without the account's session also ends the password set
+// before (the attacker's); the verifier chooses one through the reset flow.
 
 const ORIGIN = "http://localhost:3000";
 const ATTACKER_PW = "attacker passphrase 1";
@@ -116,21 +119,49 @@ describe("pre-account takeover", () => {
     expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
   });
 
-  it("the victim follows the verification link without the creator's session: everything made before is revoked", async () => {
+  it("the victim follows the verification link without the creator's session: everything made before is revoked, the attacker's password too", async () => {
     const a = await attackerSignsUp("link");
     const key = await legacyKey(a.accountId, a.userId);
-    expect(await verifyEmail(app.db, mail.token(a.email, /Verify/, "/verify-email"))).toEqual({ ok: true, freeCredit: "granted" });
+    expect((await userForCredentials(app.db, a.email, ATTACKER_PW))?.user.id).toBe(a.userId);
+
+    const verified = await verifyEmail(app.db, mail.token(a.email, /Verify/, "/verify-email"));
+    // The password the attacker chose at sign-up no longer signs in; the account has none.
+    expect(await userForCredentials(app.db, a.email, ATTACKER_PW)).toBeNull();
+    expect((await row(a.userId)).passwordHash).toBe(NO_PASSWORD);
+    expect(verified).toEqual({ ok: true, freeCredit: "granted", setPasswordToken: expect.any(String) });
     expect(await findActiveKey(app.db, key)).toBeNull();
+    expect(await current(a.userId, a.sessionAt)).toBe(false);
+
+    // The victim chooses a password with the link the verification gave them, and signs in.
+    if (!verified.ok || !verified.setPasswordToken) throw new Error("no set-password token");
+    const victimAt = Date.now() + 1;
+    expect(await resetPassword(app.db, { token: verified.setPasswordToken, password: VICTIM_PW })).toEqual({ ok: true, email: a.email });
+    expect((await userForCredentials(app.db, a.email, VICTIM_PW))?.user.id).toBe(a.userId);
+    expect(await userForCredentials(app.db, a.email, ATTACKER_PW)).toBeNull();
+    expect(await current(a.userId, victimAt + 1)).toBe(true);
+    // The link works once; the free credit was granted once, to the verified account.
+    expect(await resetPassword(app.db, { token: verified.setPasswordToken, password: ATTACKER_PW })).toMatchObject({ ok: false });
+    expect((await userForCredentials(app.db, a.email, VICTIM_PW))?.user.id).toBe(a.userId);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n);
+    expect((await auditAccount(app.db, a.accountId)).ok).toBe(true);
+  });
+
+  it("a browser signed in as another account counts as not signed in: the password set before stops working", async () => {
+    const a = await attackerSignsUp("other-session");
+    const other = await makeVerifiedAccount(app.db, { email: `other-${n}@victim.test`, passwordHash: await hashPassword(VICTIM_PW) });
+    const verified = await verifyEmail(app.db, mail.token(a.email, /Verify/, "/verify-email"), new Date(), { sessionUserId: other.userId });
+    expect(await userForCredentials(app.db, a.email, ATTACKER_PW)).toBeNull();
+    expect(verified).toMatchObject({ ok: true, setPasswordToken: expect.any(String) });
     expect(await current(a.userId, a.sessionAt)).toBe(false);
   });
 
-  it("the creator following the link while signed in keeps their session", async () => {
+  it("the creator following the link while signed in keeps their session and their password", async () => {
     const a = await attackerSignsUp("creator");
-    expect(await verifyEmail(app.db, mail.token(a.email, /Verify/, "/verify-email"), new Date(), { sessionUserId: a.userId })).toEqual({
-      ok: true,
-      freeCredit: "granted",
-    });
+    const verified = await verifyEmail(app.db, mail.token(a.email, /Verify/, "/verify-email"), new Date(), { sessionUserId: a.userId });
+    expect(verified).toStrictEqual({ ok: true, freeCredit: "granted" });
     expect(await current(a.userId, a.sessionAt)).toBe(true);
+    expect((await userForCredentials(app.db, a.email, ATTACKER_PW))?.user.id).toBe(a.userId);
+    expect((await readBalance(app.db, a.accountId)).balanceMicroUsd).toBe(10_000_000n);
   });
 });
 

@@ -10,7 +10,8 @@ import { actionIds, form, makeUser, PASSWORD, WebSession } from "@/tests/helpers
 // Issue 13 items 2, 3, 5 and 9 against the real built app: sessions end at once when
 // revoked; sign-up emails a verification link through SMTP (the mail sink) and answers a
 // registered address the same; per-IP limits count the socket address, whatever
-// X-Forwarded-For / X-Real-IP a client sends.
+// X-Forwarded-For / X-Real-IP a client sends. Issue 21 item 2: verified by link without the
+// account's session, the sign-up password stops working and the verifier chooses one.
 
 let t: TestDb;
 let sink: MailSink;
@@ -114,6 +115,17 @@ describe("sign-up by email", () => {
     const verified = await anon.action("/verify-email", ids.verifyEmailAction, [undefined, form({ token })]);
     expect(verified.text).toContain("Your email address is verified.");
     expect((await readBalance(t.db, found!.accountId)).balanceMicroUsd).toBe(10_000_000n);
+
+    // Verified in a browser not signed in to the account: the sign-up password no longer
+    // works (whoever signed the address up knows it); the answer says so and links to the
+    // reset page with a single-use token, where the verifier chooses one and is signed in.
+    expect(verified.text).toContain("so the password it was created with no longer works");
+    const setPassword = /\/reset-password\?token=([A-Za-z0-9_-]+)/.exec(verified.text)?.[1];
+    expect(setPassword).toBeTruthy();
+    expect(await new WebSession(server.url).signIn(email, PASSWORD)).toBe(false);
+    const chosen = "a password chosen after verifying 9";
+    await anon.action("/reset-password", ids.resetPasswordAction, [undefined, form({ token: setPassword!, password: chosen })]);
+    expect((await anon.fetch("/dashboard")).status).toBe(200);
   });
 });
 
