@@ -1,6 +1,8 @@
 // @module-tag pglite
 import { describe, expect, it } from "vitest";
 import OpenAI from "openai";
+import { eq } from "drizzle-orm";
+import { users } from "@/db/schema";
 import { createUserWithAccount, setTier } from "@/lib/accounts";
 import { createApiKey } from "@/lib/api-keys";
 import { verifyEmailAndGrant } from "@/lib/accounts/free-credit";
@@ -21,7 +23,12 @@ describe("402 for an account whose email address is not verified", () => {
       passwordHash: "scrypt$unusable",
     });
     await setTier(app.db, accountId, "paid");
+    // Unverified accounts are refused new keys (issue 21), but keys made before that rule
+    // exist in databases of earlier releases: one such key, made while the address counted
+    // as verified, then the address unverified again as it was for those accounts.
+    await app.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, userId));
     const key = await createApiKey(app.db, { accountId, userId, name: "test" });
+    await app.db.update(users).set({ emailVerifiedAt: null }).where(eq(users.id, userId));
     const client = sdkClient(key.secret);
     const messages = [{ role: "user" as const, content: "hi" }];
     const err = await client.chat.completions.create({ model: "local/echo-chat", messages }).catch((e) => e);
