@@ -7,7 +7,7 @@ import { sampleBalance, settledMoneyState } from "@/tests/helpers/money-checks";
 import { startServer, type RunningServer } from "@/tests/helpers/server";
 import { pool, send, shuffled, type Kind, type Outcome } from "@/tests/helpers/v1-load";
 
-// Issue 8, point 1. 1,000 requests, 120 in flight at once, a shuffled mix of plain chat,
+// Issue 8, point 1. 880 requests (1,000 before the account-wide ceiling of 900 a minute), 120 in flight at once, a shuffled mix of plain chat,
 // streamed chat, images and speech over five keys of one account, against the real built
 // app on the real PostgreSQL. The account's $1.50 covers only a fraction of the worst
 // cases (~$5.5 asked for in all). While it runs, a loop polls the account row: the
@@ -15,7 +15,10 @@ import { pool, send, shuffled, type Kind, type Outcome } from "@/tests/helpers/v
 // is either a 402 that left no trace, or charged exactly once: one usage ledger entry and
 // one usage event under its x-request-id, both equal to the cost the response reported.
 
-const TOTAL = 1_000;
+// Under the account-wide ceiling of the Paid tier (900 a minute for all keys of an account,
+// lib/ratelimit/tiers.ts): the ceiling is tested on its own (tests/integration/account-ceiling.test.ts);
+// here every refusal must be a 402 of the money path.
+const TOTAL = 880;
 const CONCURRENCY = 120;
 const START_BALANCE = 1_500_000n; // $1.50
 const SEED = Number(process.env.OVERSPEND_SEED ?? 20_240_808);
@@ -29,7 +32,7 @@ const secrets: string[] = [];
 beforeAll(async () => {
   if (!onPostgres) return;
   t = await createTestDb({ maxConnections: 4 });
-  account = await makeAccountWithKey(t.db); // Paid tier: 300/min per key, 5 keys, 200 requests each
+  account = await makeAccountWithKey(t.db); // Paid tier: 300/min per key, 5 keys, 176 requests each
   secrets.push(account.secret);
   for (let i = 1; i < 5; i++) {
     secrets.push((await createApiKey(t.db, { accountId: account.accountId, userId: account.userId, name: `load-${i}` })).secret);
@@ -51,7 +54,7 @@ afterAll(async () => {
 
 describe.skipIf(!onPostgres)("overspend under load (real server, real PostgreSQL)", () => {
   it(
-    "1,000 mixed requests, 120 at once, on $1.50: never below zero, 402 before work or charged exactly once, ledger balances",
+    "880 mixed requests, 120 at once, on $1.50: never below zero, 402 before work or charged exactly once, ledger balances",
     { timeout: 240_000 },
     async () => {
       const kinds: Kind[] = shuffled(

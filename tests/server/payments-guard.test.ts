@@ -69,7 +69,8 @@ describe("payments guarded", () => {
     await setTier(t.db, a.accountId, "paid"); // room for a few polls under the per-key rate limit
     const key = await createApiKey(t.db, { accountId: a.accountId, userId: a.userId, name: "frozen" });
     expect((await fetch(`${server.url}/v1/credits`, { headers: { authorization: `Bearer ${key.secret}` } })).status).toBe(200);
-    // A $25 top-up disputed after all but the free $10 was gone: $15 owed.
+    // A $25 top-up disputed after it was spent, only the free $10 left: disputes take back paid
+    // credit only (the promotional $10 stays, with its expiry), so the whole $25 is owed.
     await reverseCredit(t.db, {
       accountId: a.accountId,
       kind: "dispute",
@@ -82,7 +83,7 @@ describe("payments guarded", () => {
     for (const p of ["/dashboard", "/dashboard/billing"]) {
       const html = await (await a.web.fetch(p)).text();
       expect(html, p).toContain('data-testid="frozen-banner"');
-      expect(html, p).toMatch(/\$15\.00/);
+      expect(html, p).toMatch(/\$25\.00/);
       expect(html, p).toContain("add at least");
     }
     // As the webhook path does: every instance drops its cached lookups for the account
