@@ -1,5 +1,6 @@
 "use client";
 
+import { usePathname, useRouter } from "next/navigation";
 import { useState } from "react";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 
@@ -11,12 +12,13 @@ export type BillingTab = { value: string; label: string; content: React.ReactNod
  */
 export function BillingTabs({ tabs, initial }: { tabs: BillingTab[]; initial: string }) {
   const [value, setValue] = useState(tabs.some((t) => t.value === initial) ? initial : tabs[0].value);
+  const router = useRouter();
+  const pathname = usePathname();
   function change(v: string) {
     setValue(v);
-    const url = new URL(window.location.href);
-    if (v === tabs[0].value) url.searchParams.delete("tab");
-    else url.searchParams.set("tab", v);
-    window.history.replaceState(window.history.state, "", url);
+    // Through Next's router, not history.replaceState: a refresh still in flight (the one a
+    // top-up starts) would otherwise commit its older address over this one.
+    router.replace(v === tabs[0].value ? pathname : `${pathname}?tab=${encodeURIComponent(v)}`, { scroll: false });
   }
   return (
     <Tabs value={value} onValueChange={change}>
