@@ -151,7 +151,15 @@ describe.skipIf(!onPostgres)("operations on the built app: metrics, traces, JSON
     await vi.waitFor(async () => expect(await pg.db.select().from(usageEvents).where(eq(usageEvents.accountId, account.accountId))).toHaveLength(6), {
       timeout: 15_000,
     });
-    const text = await scrape();
+    // A settle leaves the pending registry just after its commit is visible: scrape once it has.
+    const text = await vi.waitFor(
+      async () => {
+        const t = await scrape();
+        expect(sample(t, "metered_settle_pending")).toBe(0);
+        return t;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     const route = "/v1/chat/completions";
     expect(sample(text, "metered_api_requests_total", { route, model: "fake/usage", status: "200" })).toBe(3);
     expect(sample(text, "metered_api_requests_total", { route, model: "local/echo-chat", status: "200" })).toBe(2);
