@@ -72,16 +72,18 @@ export function allocateLots(lots: Lot[], promoMicroUsd: bigint, opts: { strict?
   });
 }
 
+const LOT_COLUMNS = {
+  id: creditLots.id,
+  reference: creditLots.reference,
+  amountMicroUsd: creditLots.amountMicroUsd,
+  remainingMicroUsd: creditLots.remainingMicroUsd,
+  expiresAt: creditLots.expiresAt,
+  createdAt: creditLots.createdAt,
+};
+
 async function openLots(db: Queryable, accountId: string): Promise<Lot[]> {
   return db
-    .select({
-      id: creditLots.id,
-      reference: creditLots.reference,
-      amountMicroUsd: creditLots.amountMicroUsd,
-      remainingMicroUsd: creditLots.remainingMicroUsd,
-      expiresAt: creditLots.expiresAt,
-      createdAt: creditLots.createdAt,
-    })
+    .select(LOT_COLUMNS)
     .from(creditLots)
     .where(and(eq(creditLots.accountId, accountId), gt(creditLots.remainingMicroUsd, 0n)));
 }
@@ -234,18 +236,7 @@ export async function ledgerPromoSum(db: Queryable, accountId: string): Promise<
 export async function readLots(db: Queryable, accountId: string): Promise<Lot[]> {
   const [acct] = await db.select({ promo: billingAccounts.promoMicroUsd }).from(billingAccounts).where(eq(billingAccounts.id, accountId));
   if (!acct) throw new AccountNotFoundError(accountId);
-  const all = await db
-    .select({
-      id: creditLots.id,
-      reference: creditLots.reference,
-      amountMicroUsd: creditLots.amountMicroUsd,
-      remainingMicroUsd: creditLots.remainingMicroUsd,
-      expiresAt: creditLots.expiresAt,
-      createdAt: creditLots.createdAt,
-    })
-    .from(creditLots)
-    .where(eq(creditLots.accountId, accountId))
-    .orderBy(asc(creditLots.id));
+  const all = await db.select(LOT_COLUMNS).from(creditLots).where(eq(creditLots.accountId, accountId)).orderBy(asc(creditLots.id));
   const open = allocateLots(
     all.filter((l) => l.remainingMicroUsd > 0n),
     acct.promo,
