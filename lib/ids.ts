@@ -32,7 +32,7 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-export type IdPrefix = "usr" | "acct" | "key" | "req" | "res" | "vid" | "evt" | "tier" | "etok" | "alert";
+export type IdPrefix = "usr" | "acct" | "key" | "req" | "res" | "vid" | "evt" | "tier" | "etok" | "alert" | "proj" | "inv" | "mkey";
 
 /** Type-prefixed ids (`acct_…`, `req_…`) so a stray id says what it is. */
 export function newId(prefix: IdPrefix): string {

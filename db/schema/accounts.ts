@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const TIERS = ["free", "elevated", "paid"] as const;
 
@@ -37,10 +37,14 @@ export const billingAccounts = pgTable(
   "billing_accounts",
   {
     id: text("id").primaryKey(),
+    // An account is an organization (db/schema/organizations.ts): its members and their roles
+    // are in organization_members. The owner column is who created it; a person's personal
+    // organization (personal = true) is unique per person and receives their free credit.
     ownerUserId: text("owner_user_id")
       .notNull()
-      .unique()
       .references(() => users.id),
+    name: text("name").notNull().default(""),
+    personal: boolean("personal").notNull().default(false),
     tier: text("tier", { enum: TIERS }).notNull().default("free"),
     // Cached sum of ledger_entries.amount_micro_usd for this account; updated in the
     // same transaction as every ledger insert.
@@ -67,6 +71,10 @@ export const billingAccounts = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    uniqueIndex("billing_accounts_personal_owner")
+      .on(t.ownerUserId)
+      .where(sql`personal`),
+    index("billing_accounts_owner").on(t.ownerUserId),
     check("promo_within_balance", sql`${t.promoMicroUsd} >= 0 and ${t.promoMicroUsd} <= ${t.balanceMicroUsd}`),
     check("balance_non_negative", sql`${t.balanceMicroUsd} >= 0`),
     check("reserved_non_negative", sql`${t.reservedMicroUsd} >= 0`),

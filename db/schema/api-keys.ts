@@ -1,5 +1,6 @@
 import { index, pgTable, text, timestamp, bigint } from "drizzle-orm/pg-core";
 import { billingAccounts, users } from "./accounts";
+import { projects } from "./organizations";
 
 export const SPEND_LIMIT_PERIODS = ["daily", "weekly", "monthly", "total"] as const;
 export type SpendLimitPeriod = (typeof SPEND_LIMIT_PERIODS)[number];
@@ -24,6 +25,11 @@ export const apiKeys = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     spendLimitMicroUsd: bigint("spend_limit_micro_usd", { mode: "bigint" }),
     spendLimitPeriod: text("spend_limit_period", { enum: SPEND_LIMIT_PERIODS }),
+    // The project the key belongs to (issue 24); every key has one (the migration put the
+    // existing keys in their account's Default project).
+    projectId: text("project_id").references(() => projects.id),
+    // Disabled keys are refused like revoked ones but can be enabled again (management API).
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
   },
-  (t) => [index("api_keys_account").on(t.accountId)],
+  (t) => [index("api_keys_account").on(t.accountId), index("api_keys_project").on(t.projectId)],
 );

@@ -1,4 +1,5 @@
 export * from "./accounts";
+export * from "./organizations";
 export * from "./api-keys";
 export * from "./ledger";
 export * from "./billing";

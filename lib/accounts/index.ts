@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import type { Queryable } from "@/db/client";
-import { billingAccounts, users, type Tier } from "@/db/schema";
+import { billingAccounts, organizationMembers, projects, users, type Tier } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { emailIdentity } from "./email-identity";
 import { notifyKeyChange } from "@/lib/api-keys/changes";
@@ -16,12 +16,16 @@ export class EmailTakenError extends Error {
   }
 }
 
+/** Every organization has this project; keys made without naming a project go in it. */
+export const DEFAULT_PROJECT_NAME = "Default";
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 /**
- * Creates the user and their billing account in one transaction, unverified and at $0:
+ * Creates the user and their personal organization (a billing account with the user as its
+ * owner member and a Default project) in one transaction, unverified and at $0:
  * the free credit comes when the address is verified (./free-credit.ts). The mailbox
  * identity is stored with the user for that decision.
  */
@@ -35,7 +39,9 @@ export async function createUserWithAccount(
   try {
     await db.transaction(async (tx) => {
       await tx.insert(users).values({ id: userId, email, emailIdentity: emailIdentity(email), name: input.name ?? null, passwordHash: input.passwordHash });
-      await tx.insert(billingAccounts).values({ id: accountId, ownerUserId: userId });
+      await tx.insert(billingAccounts).values({ id: accountId, ownerUserId: userId, personal: true, name: input.name?.trim() || email });
+      await tx.insert(organizationMembers).values({ accountId, userId, role: "owner" });
+      await tx.insert(projects).values({ id: newId("proj"), accountId, name: DEFAULT_PROJECT_NAME });
     });
   } catch (err) {
     if (isUniqueViolation(err, "users_email_unique")) throw new EmailTakenError();
@@ -59,7 +65,7 @@ export async function findUserByEmail(db: Queryable, email: string) {
   const [row] = await db
     .select({ user: users, accountId: billingAccounts.id, tier: billingAccounts.tier })
     .from(users)
-    .innerJoin(billingAccounts, eq(billingAccounts.ownerUserId, users.id))
+    .innerJoin(billingAccounts, and(eq(billingAccounts.ownerUserId, users.id), eq(billingAccounts.personal, true)))
     .where(and(eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)));
   return row ?? null;
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { apiKeys, billingAccounts, users } from "@/db/schema";
+import { apiKeys, billingAccounts, projects, users } from "@/db/schema";
+import { DEFAULT_PROJECT_NAME } from "@/lib/accounts";
 import { env } from "@/lib/env";
 import { newId, randomBase62 } from "@/lib/ids";
 import { VERIFY_FIRST_MESSAGE } from "@/lib/auth/verify-first";
@@ -42,7 +43,18 @@ export class UnverifiedAccountError extends Error {
   }
 }
 
-export async function createApiKey(db: Queryable, input: { accountId: string; userId: string; name: string; maxKeys?: number }) {
+/** The project a key is made in does not exist in the organization (or is archived). */
+export class ProjectNotFoundError extends Error {
+  constructor() {
+    super("No such project in this organization. Pick one of the organization's projects (the Default project if unsure).");
+  }
+}
+
+/**
+ * Creates a key in the organization `accountId`, in `projectId` (default: the organization's
+ * Default project), made by `userId`, who must have verified their address.
+ */
+export async function createApiKey(db: Queryable, input: { accountId: string; userId: string; name: string; projectId?: string; maxKeys?: number }) {
   const name = input.name.trim();
   if (!name || name.length > KEY_NAME_MAX) throw new RangeError(`Key name must be 1 to ${KEY_NAME_MAX} characters.`);
   const max = input.maxKeys ?? maxKeysPerAccount();
@@ -51,32 +63,44 @@ export async function createApiKey(db: Queryable, input: { accountId: string; us
     // The account row's lock serialises key creations of one account, so two at the cap
     // cannot both count max - 1 and both insert.
     const [acct] = await tx
-      .select({ id: billingAccounts.id, verifiedAt: users.emailVerifiedAt })
+      .select({ id: billingAccounts.id })
       .from(billingAccounts)
-      .innerJoin(users, eq(users.id, billingAccounts.ownerUserId))
       .where(eq(billingAccounts.id, input.accountId))
       .for("update", { of: billingAccounts });
+    const [maker] = await tx.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, input.userId));
     // Whoever signed an address up without proving it holds no keys: a key made then would
     // outlive the real owner's verification (pre-account takeover).
-    if (!acct?.verifiedAt) throw new UnverifiedAccountError();
+    if (!acct || !maker?.verifiedAt) throw new UnverifiedAccountError();
+    const [project] = await tx
+      .select({ id: projects.id })
+      .from(projects)
+      .where(
+        and(
+          eq(projects.accountId, input.accountId),
+          input.projectId ? eq(projects.id, input.projectId) : eq(projects.name, DEFAULT_PROJECT_NAME),
+          isNull(projects.archivedAt),
+        ),
+      );
+    if (!project) throw new ProjectNotFoundError();
     const [active] = await tx
       .select({ n: count() })
       .from(apiKeys)
       .where(and(eq(apiKeys.accountId, input.accountId), isNull(apiKeys.revokedAt)));
     if ((active?.n ?? 0) >= max) throw new KeyLimitError(max);
-    return insertKey(tx, input, name, secret);
+    return insertKey(tx, { ...input, projectId: project.id }, name, secret);
   });
   // The secret leaves this function once, to be shown once; it is not recoverable.
   return { ...row, secret };
 }
 
-async function insertKey(db: Queryable, input: { accountId: string; userId: string }, name: string, secret: string) {
+async function insertKey(db: Queryable, input: { accountId: string; userId: string; projectId: string }, name: string, secret: string) {
   const [row] = await db
     .insert(apiKeys)
     .values({
       id: newId("key"),
       accountId: input.accountId,
       createdByUserId: input.userId,
+      projectId: input.projectId,
       name,
       start: secret.slice(0, VISIBLE_CHARS),
       hash: hashApiKey(secret),

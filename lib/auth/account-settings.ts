@@ -103,7 +103,10 @@ export async function confirmEmailChange(db: Queryable, input: { token: string; 
       }
       // An account still waiting for its free credit is now verified (the new address decides).
       if (!u.freeCredit) {
-        const [acct] = await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, u.id));
+        const [acct] = await tx
+          .select({ id: billingAccounts.id })
+          .from(billingAccounts)
+          .where(and(eq(billingAccounts.ownerUserId, u.id), eq(billingAccounts.personal, true)));
         await verifyEmailAndGrant(tx, { userId: u.id, accountId: acct.id }, { now });
       }
       return { oldEmail: u.email, newEmail };
@@ -137,7 +140,10 @@ export async function deleteAccount(db: Queryable, input: { userId: string; pass
   const u = await checkPassword(db, input.userId, input.password);
   if (!u) return { ok: false, field: "password", message: "Your password is not right; the account was not deleted." };
   const now = input.now ?? new Date();
-  const [acct] = await db.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, u.id));
+  const [acct] = await db
+    .select({ id: billingAccounts.id })
+    .from(billingAccounts)
+    .where(and(eq(billingAccounts.ownerUserId, u.id), eq(billingAccounts.personal, true)));
   await db.transaction(async (tx) => {
     await tx
       .update(apiKeys)

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, users } from "@/db/schema";
 import { findUserByEmail } from "@/lib/accounts";
@@ -64,7 +64,10 @@ export async function resetPassword(db: Queryable, input: { token: string; passw
         await endSessionsAndPendingChanges(tx, consumed.userId, now);
       } else {
         await revokeEverythingBefore(tx, consumed.userId, now);
-        const [acct] = await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, consumed.userId));
+        const [acct] = await tx
+          .select({ id: billingAccounts.id })
+          .from(billingAccounts)
+          .where(and(eq(billingAccounts.ownerUserId, consumed.userId), eq(billingAccounts.personal, true)));
         await verifyEmailAndGrant(tx, { userId: consumed.userId, accountId: acct.id }, { now });
       }
       await clearSignInFailures(tx, u.email);

@@ -37,7 +37,10 @@ export async function endSessionsAndPendingChanges(db: Queryable, userId: string
  */
 export async function revokeEverythingBefore(db: Queryable, userId: string, at = new Date()): Promise<number> {
   await endSessionsAndPendingChanges(db, userId, at);
-  const [acct] = await db.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, userId));
+  const [acct] = await db
+    .select({ id: billingAccounts.id })
+    .from(billingAccounts)
+    .where(and(eq(billingAccounts.ownerUserId, userId), eq(billingAccounts.personal, true)));
   if (!acct) return 0;
   const revoked = await db
     .update(apiKeys)

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, users } from "@/db/schema";
 import { verifyEmailAndGrant, type FreeCreditOutcome } from "@/lib/accounts/free-credit";
@@ -89,7 +89,10 @@ export async function verifyEmail(db: Queryable, token: string, now = new Date()
       // Issued after the revocation above (which cancels every outstanding link), so it stays valid.
       setPasswordToken = await issueEmailToken(tx, { userId: consumed.userId, purpose: "reset_password", now });
     }
-    const [acct] = await tx.select({ id: billingAccounts.id }).from(billingAccounts).where(eq(billingAccounts.ownerUserId, consumed.userId));
+    const [acct] = await tx
+      .select({ id: billingAccounts.id })
+      .from(billingAccounts)
+      .where(and(eq(billingAccounts.ownerUserId, consumed.userId), eq(billingAccounts.personal, true)));
     const freeCredit = await verifyEmailAndGrant(tx, { userId: consumed.userId, accountId: acct.id }, { now });
     return setPasswordToken ? { ok: true as const, freeCredit, setPasswordToken } : { ok: true as const, freeCredit };
   });
