@@ -159,11 +159,13 @@ export type ApiKeyPrincipal = {
   tier: (typeof billingAccounts.$inferSelect)["tier"];
   spendLimitMicroUsd: bigint | null;
   spendLimitPeriod: (typeof apiKeys.$inferSelect)["spendLimitPeriod"];
+  /** The key's project (issue 24); null only for keys written outside createApiKey. */
+  projectId: string | null;
   /** Owed after refunds/disputes took back spent credit: the account is frozen while > 0. */
   owedMicroUsd: bigint;
 };
 
-/** Looks up an active key by its secret. Null for unknown or revoked keys. */
+/** Looks up an active key by its secret. Null for unknown, revoked or disabled keys. */
 export async function findActiveKey(db: Queryable, secret: string): Promise<ApiKeyPrincipal | null> {
   if (!looksLikeApiKey(secret)) return null;
   const [row] = await db
@@ -173,14 +175,16 @@ export async function findActiveKey(db: Queryable, secret: string): Promise<ApiK
       accountId: apiKeys.accountId,
       tier: billingAccounts.tier,
       revokedAt: apiKeys.revokedAt,
+      disabledAt: apiKeys.disabledAt,
       spendLimitMicroUsd: apiKeys.spendLimitMicroUsd,
       spendLimitPeriod: apiKeys.spendLimitPeriod,
+      projectId: apiKeys.projectId,
       owedMicroUsd: billingAccounts.owedMicroUsd,
     })
     .from(apiKeys)
     .innerJoin(billingAccounts, eq(billingAccounts.id, apiKeys.accountId))
     .where(eq(apiKeys.hash, hashApiKey(secret)));
-  if (!row || row.revokedAt) return null;
-  const { revokedAt: _revoked, ...principal } = row;
+  if (!row || row.revokedAt || row.disabledAt) return null;
+  const { revokedAt: _revoked, disabledAt: _disabled, ...principal } = row;
   return principal;
 }

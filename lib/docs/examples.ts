@@ -51,6 +51,7 @@ export async function insufficientCreditExample(input: { model: TextModel; origi
     tier: "free",
     spendLimitMicroUsd: null,
     spendLimitPeriod: null,
+    projectId: null,
     owedMicroUsd: 0n,
   };
   const base = { model, inputTokens, maxTokens, availableMicroUsd, worstCaseMicroUsd, billingUrl };
