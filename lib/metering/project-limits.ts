@@ -1,5 +1,10 @@
+import { eq } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { projects } from "@/db/schema";
+import type { ApiKeyPrincipal } from "@/lib/api-keys";
+import type { CatalogModel } from "@/lib/catalog";
 import { ApiError } from "@/lib/errors";
-import { monthEnd, type LimitChecks } from "@/lib/ledger";
+import { monthEnd, monthStart, projectSpentSince, type LimitChecks } from "@/lib/ledger";
 import { microToUsdString } from "@/lib/money";
 
 // The project limits of issue 24, the policy half (the locked reservation is
@@ -36,4 +41,19 @@ export function projectBudgetCheck(worstMicroUsd: bigint): NonNullable<LimitChec
     const { spentMicroUsd } = await spend();
     if (spentMicroUsd + worstMicroUsd > budgetMicroUsd) throw projectBudgetError({ name, budgetMicroUsd, spentMicroUsd, worstMicroUsd });
   };
+}
+
+/**
+ * For POST /v1/quote (no hold): throws the allowlist's 403 as the request would, and says
+ * whether the project's budget would refuse the worst case now (read without a lock: a quote
+ * is advice, the request's own hold decides).
+ */
+export async function projectBudgetWouldRefuse(db: Queryable, key: ApiKeyPrincipal, model: CatalogModel, worstMicroUsd: bigint): Promise<boolean> {
+  const project = key.project;
+  if (project?.allowedModels && !project.allowedModels.includes(model.id)) throw modelNotAllowedError(project.name, model.id, project.allowedModels);
+  if (!project?.budgeted || !key.projectId) return false;
+  const [row] = await db.select({ budget: projects.monthlyBudgetMicroUsd }).from(projects).where(eq(projects.id, key.projectId));
+  if (row?.budget == null) return false;
+  const { spentMicroUsd } = await projectSpentSince(db, { projectId: key.projectId, since: monthStart() });
+  return spentMicroUsd + worstMicroUsd > row.budget;
 }

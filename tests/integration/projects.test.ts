@@ -19,7 +19,7 @@ import {
   setProjectAllowedModels,
   setProjectBudget,
 } from "@/lib/projects";
-import { sdkClient } from "@/tests/helpers/app-fetch";
+import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { integrationApp } from "@/tests/helpers/fixture";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
@@ -189,6 +189,25 @@ describe(`project enforcement on /v1 (${process.env.TEST_DB ?? "postgres"})`, ()
     expect((await client.chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 10 }).catch((e) => e)).code).toBe(
       "project_budget_exceeded",
     );
+  });
+
+  it("POST /v1/quote answers as the request would: 403 outside the allowlist, project_budget_exceeded among the refusals", async () => {
+    const a = await orgWithProject();
+    const quote = (body: unknown) =>
+      appFetch("http://app.test/v1/quote", {
+        method: "POST",
+        headers: { authorization: `Bearer ${a.projectKey.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ path: "/v1/chat/completions", body }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const ask = { model: "local/lorem-chat", messages, max_tokens: 10 };
+    expect((await quote(ask)).body).toMatchObject({ affordable: true, refusals: [] });
+    await setProjectAllowedModels(app.db, { accountId: a.accountId, projectId: a.project.id, models: ["local/lorem-chat"] });
+    await setProjectBudget(app.db, { accountId: a.accountId, projectId: a.project.id, monthlyBudgetMicroUsd: hold10() - 1n });
+    const denied = await quote({ ...ask, model: "local/echo-chat" });
+    expect([denied.status, denied.body.error.code]).toEqual([403, "model_not_allowed"]);
+    expect((await quote(ask)).body).toMatchObject({ affordable: false, refusals: ["project_budget_exceeded"] });
+    await setProjectBudget(app.db, { accountId: a.accountId, projectId: a.project.id, monthlyBudgetMicroUsd: hold10() });
+    expect((await quote(ask)).body).toMatchObject({ affordable: true, refusals: [] });
   });
 
   it("the budget holds under 100 concurrent requests from three keys (plain and streamed): Σ charged ≤ budget, the rest refused with 402", async () => {
