@@ -73,17 +73,25 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
       // Race-safe project budget and per-key limit (the project row, then the key row, are
       // locked while their spends are summed and the hold taken: lib/ledger/project-budget.ts);
       // the budget and limit are the ones read under those locks.
-      await reserveWithinLimits(
-        db,
-        { accountId: key.accountId, keyId: key.keyId, projectId: project?.budgeted ? key.projectId : null, requestId, amountMicroUsd: worstMicroUsd },
-        {
-          project: projectBudgetCheck(worstMicroUsd),
-          key: async ({ limitMicroUsd, period }, spendSince) => {
-            const spent = await spendSince(periodStart(period));
-            if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
+      const reserveLimited = () =>
+        reserveWithinLimits(
+          db,
+          { accountId: key.accountId, keyId: key.keyId, projectId: project?.budgeted ? key.projectId : null, requestId, amountMicroUsd: worstMicroUsd },
+          {
+            project: projectBudgetCheck(worstMicroUsd),
+            key: async ({ limitMicroUsd, period }, spendSince) => {
+              const spent = await spendSince(periodStart(period));
+              if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
+            },
           },
-        },
-      );
+        );
+      try {
+        await reserveLimited();
+      } catch (err) {
+        // As above: the organization's other keys may be hot on a lease of this instance.
+        if (!(err instanceof InsufficientCreditError) || !(await freeUnusedLeases(db, key.accountId))) throw err;
+        await reserveLimited();
+      }
     }
   } catch (err) {
     if (err instanceof InsufficientCreditError) {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, like } from "drizzle-orm";
 import OpenAI from "openai";
 import { countTokens } from "gpt-tokenizer";
 import { apiKeys, projects, reservations, usageEvents } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys";
 import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { getCatalog, type TextModel } from "@/lib/catalog";
-import { auditAccount, monthEnd, readBalance } from "@/lib/ledger";
+import { auditAccount, monthEnd, postEntry, readBalance } from "@/lib/ledger";
+import { newId } from "@/lib/ids";
 import { ceilDiv } from "@/lib/money";
 import {
   archiveProject,
@@ -23,6 +24,8 @@ import { appFetch, sdkClient } from "@/tests/helpers/app-fetch";
 import { integrationApp } from "@/tests/helpers/fixture";
 
 process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
+// A lease opened by a test stays open until the file ends (the lease test needs it there).
+process.env.CREDIT_LEASE_IDLE_MS = "60000";
 
 // Projects (issue 24): CRUD scoped by organization, and their enforcement on /v1: the model
 // allowlist (403 model_not_allowed, no money moved) and the monthly budget (402
@@ -249,6 +252,31 @@ describe(`project enforcement on /v1 (${process.env.TEST_DB ?? "postgres"})`, ()
     const overview = (await projectsOverview(app.db, a.accountId)).find((p) => p.id === a.project.id)!;
     expect(overview).toMatchObject({ activeKeys: 3, monthlyBudgetMicroUsd: budget });
     expect(overview.spend.spentMicroUsd).toBe(charged);
+  });
+
+  it("the organization's other keys hot on a credit lease never cause a 402 to a budgeted project's request", async () => {
+    const a = await orgWithProject();
+    await setProjectBudget(app.db, { accountId: a.accountId, projectId: a.project.id, monthlyBudgetMicroUsd: 5_000_000n });
+    // The Default project's key is hot: a burst opens a lease of the organization's credit.
+    const def = sdkClient(a.secret);
+    await Promise.all(Array.from({ length: 6 }, () => def.images.generate({ model: "local/image-sim", prompt: "warm", n: 4, size: "256x256" })));
+    const leased = await app.db
+      .select()
+      .from(reservations)
+      .where(and(eq(reservations.accountId, a.accountId), like(reservations.requestId, "lease\\_%")));
+    expect(leased.length).toBeGreaterThan(0);
+    // Leave 100 µ$ spendable outside the lease: the request's worst case (~$0.0015) fits only with the lease's unused credit.
+    const { availableMicroUsd } = await readBalance(app.db, a.accountId);
+    await postEntry(app.db, {
+      accountId: a.accountId,
+      kind: "adjustment",
+      amountMicroUsd: -(availableMicroUsd - 100n),
+      reference: newId("evt"),
+      description: "test drain",
+    });
+    const r = await sdkClient(a.projectKey.secret).chat.completions.create({ model: "local/lorem-chat", messages, max_tokens: 1000 });
+    expect(r.choices[0].message.content).toBeTruthy();
+    expect(await auditAccount(app.db, a.accountId)).toMatchObject({ ok: true });
   });
 
   it("combined with a key's spend limit: the tighter one refuses, with its own code", async () => {
