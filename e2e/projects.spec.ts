@@ -5,7 +5,7 @@ import { collectPageErrors, DESKTOP, expectAxeClean, expectNoHorizontalOverflow,
 // the micro-dollar and a model allowlist, and archives it. The page is axe clean and fits
 // 390 px, with its settings dialog open too. (Enforcement on /v1: tests/integration/projects.test.ts.)
 
-test("projects: create, budget, allowlist, archive; axe clean at 1280 and 390 px", async ({ page, user }) => {
+test("projects: create, budget, allowlist, archive; axe clean in both themes at 1280 and 390 px", async ({ page, user }) => {
   test.setTimeout(240_000);
   expect(user.email).toBeTruthy();
   const errors = collectPageErrors(page);
@@ -34,11 +34,14 @@ test("projects: create, budget, allowlist, archive; axe clean at 1280 and 390 px
   }
   await page.keyboard.press("Escape");
 
-  for (const viewport of [DESKTOP, PHONE]) {
-    await page.setViewportSize(viewport);
-    await page.reload();
-    await expectNoHorizontalOverflow(page, `/dashboard/projects (${viewport.width} px)`);
-    await expectAxeClean(page, `/dashboard/projects (${viewport.width} px)`);
+  for (const theme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    for (const viewport of [DESKTOP, PHONE]) {
+      await page.setViewportSize(viewport);
+      await page.reload();
+      await expectNoHorizontalOverflow(page, `/dashboard/projects (${theme}, ${viewport.width} px)`);
+      await expectAxeClean(page, `/dashboard/projects (${theme}, ${viewport.width} px)`);
+    }
   }
   await page.setViewportSize(DESKTOP);
   await expect(row.getByTestId("project-models")).toHaveText("local/echo-chat");
