@@ -15,7 +15,11 @@ export const ERROR_CODES = {
   key_spend_limit_exceeded: { status: 402, type: "insufficient_quota" },
   max_cost_exceeded: { status: 402, type: "insufficient_quota" },
   account_frozen: { status: 402, type: "insufficient_quota" },
+  // The key's project has a monthly budget (issue 24) that this request's hold would pass.
+  project_budget_exceeded: { status: 402, type: "insufficient_quota" },
   permission_denied: { status: 403, type: "permission_error" },
+  // The key's project allows only some models (its allowlist), and not this one.
+  model_not_allowed: { status: 403, type: "permission_error" },
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },

@@ -161,11 +161,19 @@ export type ApiKeyPrincipal = {
   spendLimitPeriod: (typeof apiKeys.$inferSelect)["spendLimitPeriod"];
   /** The key's project (issue 24); null only for keys written outside createApiKey. */
   projectId: string | null;
+  /**
+   * What the /v1 path enforces for the key's project (lib/metering/open-meter.ts), cached with
+   * the key: lib/projects announces every change with notifyKeyChange({ accountId }). The
+   * budget itself is re-read under the project's row lock; only whether there is one is here.
+   */
+  project?: ProjectPolicy | null;
   /** Owed after refunds/disputes took back spent credit: the account is frozen while > 0. */
   owedMicroUsd: bigint;
 };
 
-/** Looks up an active key by its secret. Null for unknown, revoked or disabled keys. */
+export type ProjectPolicy = { name: string; allowedModels: string[] | null; budgeted: boolean };
+
+/** Looks up an active key by its secret. Null for unknown, revoked or disabled keys, and keys of archived projects. */
 export async function findActiveKey(db: Queryable, secret: string): Promise<ApiKeyPrincipal | null> {
   if (!looksLikeApiKey(secret)) return null;
   const [row] = await db
@@ -180,11 +188,19 @@ export async function findActiveKey(db: Queryable, secret: string): Promise<ApiK
       spendLimitPeriod: apiKeys.spendLimitPeriod,
       projectId: apiKeys.projectId,
       owedMicroUsd: billingAccounts.owedMicroUsd,
+      projectName: projects.name,
+      allowedModels: projects.allowedModels,
+      budgetMicroUsd: projects.monthlyBudgetMicroUsd,
+      projectArchivedAt: projects.archivedAt,
     })
     .from(apiKeys)
     .innerJoin(billingAccounts, eq(billingAccounts.id, apiKeys.accountId))
+    .leftJoin(projects, eq(projects.id, apiKeys.projectId))
     .where(eq(apiKeys.hash, hashApiKey(secret)));
-  if (!row || row.revokedAt || row.disabledAt) return null;
-  const { revokedAt: _revoked, disabledAt: _disabled, ...principal } = row;
-  return principal;
+  // Archiving a project revokes its keys (lib/projects); the check here also covers a key
+  // created while the archive was committing.
+  if (!row || row.revokedAt || row.disabledAt || row.projectArchivedAt) return null;
+  const { revokedAt: _revoked, disabledAt: _disabled, projectName, allowedModels, budgetMicroUsd, projectArchivedAt: _archived, ...principal } = row;
+  const project = projectName === null ? null : { name: projectName, allowedModels, budgeted: budgetMicroUsd !== null };
+  return { ...principal, project };
 }

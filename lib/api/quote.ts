@@ -2,6 +2,7 @@ import type { CatalogModel } from "@/lib/catalog";
 import { costMicroUsd, type Units } from "@/lib/metering/cost";
 import { spendableMicroUsd } from "@/lib/metering/credits";
 import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
+import { projectBudgetWouldRefuse } from "@/lib/metering/project-limits";
 import { microToUsdNumber } from "@/lib/money";
 import { ApiError } from "./errors";
 import type { ApiContext, ApiRoute } from "./with-api-key";
@@ -84,6 +85,8 @@ export async function quote(ctx: ApiContext<unknown>, routes: QuotableRoutes, in
   if (!reached) throw new ApiError("invalid_request", `'${input.path}' holds no credit: it is free.`, { param: "path" });
 
   const worst = costMicroUsd(reached.model, reached.worstCase);
+  // The project's allowlist answers 403 here as on the request; its budget is a refusal.
+  const overProjectBudget = await projectBudgetWouldRefuse(ctx.db, ctx.key, reached.model, worst);
   const spendable = await spendableMicroUsd(ctx.db, ctx.key.accountId);
   const refusals: string[] = [];
   if (reached.maxCostMicroUsd !== null && worst > reached.maxCostMicroUsd) refusals.push("max_cost_exceeded");
@@ -92,6 +95,7 @@ export async function quote(ctx: ApiContext<unknown>, routes: QuotableRoutes, in
     const { spentMicroUsd } = await keySpentMicroUsd(ctx.db, { keyId: ctx.key.keyId, period: ctx.key.spendLimitPeriod });
     if (spentMicroUsd + worst > ctx.key.spendLimitMicroUsd) refusals.push("key_spend_limit_exceeded");
   }
+  if (overProjectBudget) refusals.push("project_budget_exceeded");
   const units: Record<string, number | string> = {};
   for (const [k, v] of Object.entries(reached.worstCase)) if (v !== undefined) units[UNIT_NAMES[k as keyof Units] ?? k] = v;
   return {

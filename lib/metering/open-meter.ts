@@ -3,16 +3,17 @@ import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import { ownerEmailUnverified, SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import type { CatalogModel } from "@/lib/catalog";
 import { ApiError } from "@/lib/errors";
-import { InsufficientCreditError, reserve, reserveWithinKeyLimit } from "@/lib/ledger";
+import { InsufficientCreditError, reserve, reserveWithinLimits } from "@/lib/ledger";
 import { formatUsd, microToUsdString } from "@/lib/money";
 import { freeUnusedLeases, holdFromLease } from "./credit-lease";
 import { affordableOutputTokens, costMicroUsd, type Units } from "./cost";
 import { Meter } from "./settle";
 import { periodEnd, periodStart, type SpendLimitPeriod } from "./spend-limits";
+import { modelNotAllowedError, projectBudgetCheck } from "./project-limits";
 
 // Reserve, then settle (docs/architecture.md, "The money path"). openMeter() runs every check that can refuse a
-// request BEFORE any model work: the per-request cap (max_cost), the key's spend limit,
-// and the account's spendable credit (ledger reserve, atomic). The returned Meter settles
+// request BEFORE any model work: the project's model allowlist, the per-request cap
+// (max_cost), the project's monthly budget, the key's spend limit, and the account's spendable credit (ledger reserve, atomic). The returned Meter settles
 // exactly once, to the actual cost of the units the model really produced; the ledger
 // caps the charge at the reservation, so a request can never cost more than its worst
 // case, hence never more than max_cost.
@@ -40,6 +41,10 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
   const inputTokens = input.worstCase.inputTokens ?? 0;
   const isText = model.modality === "chat" || model.modality === "completion";
 
+  // The project's allowlist (cached with the key): refused before anything is held.
+  const project = key.project;
+  if (project?.allowedModels && !project.allowedModels.includes(model.id)) throw modelNotAllowedError(project.name, model.id, project.allowedModels);
+
   if (input.maxCostMicroUsd != null && worstMicroUsd > input.maxCostMicroUsd) {
     const fit = isText ? affordableOutputTokens(model, inputTokens, input.maxCostMicroUsd) : 0;
     throw new ApiError(
@@ -51,7 +56,7 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
   }
 
   try {
-    if (key.spendLimitMicroUsd === null) {
+    if (key.spendLimitMicroUsd === null && !project?.budgeted) {
       // A hot, well-funded account: the worst case is held inside this instance's credit
       // lease, no database round trip (lib/metering/credit-lease.ts).
       const hold = await holdFromLease(db, key.accountId, worstMicroUsd);
@@ -65,16 +70,28 @@ export async function openMeter(input: OpenMeterInput): Promise<Meter> {
         await reserve(db, { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd });
       }
     } else {
-      // Race-safe per-key limit (the key row is locked while its spend is summed and the
-      // hold taken: lib/ledger/key-spend.ts); the limit is the one read under that lock.
-      await reserveWithinKeyLimit(
-        db,
-        { accountId: key.accountId, keyId: key.keyId, requestId, amountMicroUsd: worstMicroUsd },
-        async ({ limitMicroUsd, period }, spendSince) => {
-          const spent = await spendSince(periodStart(period));
-          if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
-        },
-      );
+      // Race-safe project budget and per-key limit (the project row, then the key row, are
+      // locked while their spends are summed and the hold taken: lib/ledger/project-budget.ts);
+      // the budget and limit are the ones read under those locks.
+      const reserveLimited = () =>
+        reserveWithinLimits(
+          db,
+          { accountId: key.accountId, keyId: key.keyId, projectId: project?.budgeted ? key.projectId : null, requestId, amountMicroUsd: worstMicroUsd },
+          {
+            project: projectBudgetCheck(worstMicroUsd),
+            key: async ({ limitMicroUsd, period }, spendSince) => {
+              const spent = await spendSince(periodStart(period));
+              if (spent.spentMicroUsd + worstMicroUsd > limitMicroUsd) throw keyLimitError(period, limitMicroUsd, spent.spentMicroUsd, worstMicroUsd);
+            },
+          },
+        );
+      try {
+        await reserveLimited();
+      } catch (err) {
+        // As above: the organization's other keys may be hot on a lease of this instance.
+        if (!(err instanceof InsufficientCreditError) || !(await freeUnusedLeases(db, key.accountId))) throw err;
+        await reserveLimited();
+      }
     }
   } catch (err) {
     if (err instanceof InsufficientCreditError) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { DocView } from "@/components/docs/doc-view";
 import { SIGNUP_CREDIT_MICRO_USD } from "@/lib/accounts";
 import { ERROR_CODES } from "@/lib/api/errors";
+import { modelNotAllowedError, projectBudgetError } from "@/lib/metering/project-limits";
 import { authIpLimits } from "@/lib/auth/ip-limits";
 import { MIN_TOPUP_CENTS } from "@/lib/billing/topup";
 import { TEST_CARDS } from "@/lib/billing/test-cards";
@@ -31,8 +32,8 @@ const both = async (slug: string) => [await md(slug), await html(slug)] as const
 const APP = path.resolve(import.meta.dirname, "../../app");
 
 describe("docs pages: one source, two renderings", () => {
-  it("lists six topics, each with an HTML page route and a distinct slug", () => {
-    expect(DOC_PAGES.map((d) => d.slug)).toEqual(["free-credit", "billing", "rate-limits", "out-of-credit", "adding-a-card", "api-reference"]);
+  it("lists seven topics, each with an HTML page route and a distinct slug", () => {
+    expect(DOC_PAGES.map((d) => d.slug)).toEqual(["free-credit", "billing", "rate-limits", "out-of-credit", "projects", "adding-a-card", "api-reference"]);
     for (const d of DOC_PAGES) {
       const file = path.join(APP, "docs", d.slug, "page.tsx");
       expect(fs.existsSync(file), file).toBe(true);
@@ -159,6 +160,23 @@ describe("the numbers on the pages are the configured ones", () => {
     expect(ex.body.error.message).toContain(`${origin}/dashboard/billing`);
     expect(m).toContain("```json\n" + JSON.stringify(ex.body, null, 2) + "\n```");
     for (const [code, v] of Object.entries(ERROR_CODES).filter(([, v]) => v.status === 402)) expect(m).toContain(`| \`${code}\` | \`${v.type}\` |`);
+  });
+
+  it("Projects: the 402 and 403 bodies are the ones the /v1 path throws", async () => {
+    const m = await md("projects");
+    const budget = projectBudgetError({
+      name: "Research",
+      budgetMicroUsd: 50_000_000n,
+      spentMicroUsd: 49_998_800n,
+      worstMicroUsd: 1_500n,
+      now: new Date(Date.UTC(2026, 0, 15)),
+    });
+    expect(budget.toJSON().error).toMatchObject({ type: "insufficient_quota", code: "project_budget_exceeded" });
+    expect(budget.message).toContain("2026-02-01T00:00:00.000Z");
+    expect(m).toContain("```json\n" + JSON.stringify(budget.toJSON(), null, 2) + "\n```");
+    const denied = modelNotAllowedError("Research", "local/echo-chat", ["local/lorem-chat"]);
+    expect(denied.toJSON().error).toMatchObject({ type: "permission_error", code: "model_not_allowed", param: "model" });
+    expect(m).toContain("```json\n" + JSON.stringify(denied.toJSON(), null, 2) + "\n```");
   });
 
   it("Adding a card: minimum top-up and every emulator test card", async () => {

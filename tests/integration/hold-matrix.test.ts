@@ -12,11 +12,13 @@ import { releaseAllLeases } from "@/lib/metering/credit-lease";
 import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
 import { synthesizeSpeech } from "@/lib/providers/local/media/speech";
 import { encodeWav } from "@/lib/providers/local/media/wav";
+import { listProjects, projectSpend, setProjectBudget } from "@/lib/projects";
 import { integrationApp } from "@/tests/helpers/fixture";
 
 // Every modality through every kind of hold (docs/architecture.md, "Holds"): a reservation
 // row of its own (an account's odd request), a credit lease (a hot, well-funded account),
-// and a key with a spend limit (its hold taken under the key's row lock). Each cell checks
+// a key with a spend limit (its hold taken under the key's row lock), and a key of a project
+// with a budget (under the project's row lock). Each cell checks
 // the exact charge (from the units the answer reports and the catalog's prices), the one
 // usage event and ledger entry of the request, that the kind of hold it names was the one
 // used, and that the hold is released: no open reservation, the lease's users back to zero
@@ -187,6 +189,20 @@ const HOLDS: Hold[] = [
         check: async (o) => {
           expect(await leaseRows(a.accountId)).toEqual([]);
           expect((await keySpentMicroUsd(app.db, { keyId: a.keyId, period: "daily" })).spentMicroUsd).toBe(o.reportedMicroUsd);
+        },
+      };
+    },
+  },
+  {
+    // Issue 24: the hold is taken under the project's row lock (lib/ledger/project-budget.ts).
+    name: "budgeted project",
+    prepare: async (a) => {
+      const [project] = await listProjects(app.db, a.accountId); // Default, where the key is
+      expect(await setProjectBudget(app.db, { accountId: a.accountId, projectId: project.id, monthlyBudgetMicroUsd: 5_000_000n })).toBe(true);
+      return {
+        check: async (o) => {
+          expect(await leaseRows(a.accountId)).toEqual([]);
+          expect((await projectSpend(app.db, project.id)).spentMicroUsd).toBe(o.reportedMicroUsd);
         },
       };
     },

@@ -46,7 +46,7 @@ export const outOfCredit: DocPageSource = {
       .filter(([, v]) => v.status === 402)
       .map(([c, v]) => [[code(c)], [code(v.type)], [DESCRIPTIONS[c] ?? ""]]);
     blocks.push(
-      h2("Four kinds of 402"),
+      h2("The kinds of 402"),
       p("All are ", code("402"), " with the same ", code("type"), "; the ", code("code"), " says which limit was hit:"),
       { kind: "table", testId: "codes-402", head: ["code", "type", "When"], rows },
       h2("Adding credit"),
@@ -66,6 +66,8 @@ const DESCRIPTIONS: Record<string, string> = {
   insufficient_quota: "Your account's available balance cannot cover the request's worst case.",
   key_spend_limit_exceeded: "The API key's own spend limit (daily, weekly, monthly or total) would be exceeded; the account may still have credit.",
   max_cost_exceeded: "The request's worst case is above the max_cost you set on it (body field or x-max-cost header).",
+  project_budget_exceeded:
+    "The API key's project has a monthly budget, and this request's worst case would take the project's spend this month (UTC) above it; see Projects.",
   account_frozen:
     "A top-up was refunded or disputed after its credit had been spent: the account owes the difference and is frozen until a top-up pays it back (the billing page shows how much).",
 };
