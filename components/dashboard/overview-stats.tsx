@@ -22,10 +22,13 @@ export function LowBalanceBanner({
   availableMicroUsd,
   tenths,
   unverified = false,
+  canTopUp = true,
 }: {
   availableMicroUsd: bigint;
   tenths: bigint | null;
   unverified?: boolean;
+  /** The viewer's role may add credit (billing.manage); others are not pointed at a page they cannot open. */
+  canTopUp?: boolean;
 }) {
   if (unverified && availableMicroUsd <= 0n) return null;
   if (!isLowBalance(availableMicroUsd, tenths)) return null;
@@ -40,9 +43,13 @@ export function LowBalanceBanner({
         : tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10)
           ? `Low balance: about ${formatTenths(tenths)} days of credit left at your recent pace.`
           : `Low balance: ${formatUsd(availableMicroUsd)} left.`}{" "}
-      <Link href="/dashboard/billing" data-testid="low-balance-topup">
-        Add credit on the billing page →
-      </Link>
+      {canTopUp ? (
+        <Link href="/dashboard/billing" data-testid="low-balance-topup">
+          Add credit on the billing page →
+        </Link>
+      ) : (
+        "Ask an owner or a billing member of the organization to add credit."
+      )}
     </div>
   );
 }
@@ -57,11 +64,13 @@ export function CreditCard({
   reservedMicroUsd,
   availableMicroUsd,
   creditKinds,
+  canTopUp = true,
 }: {
   balanceMicroUsd: bigint;
   reservedMicroUsd: bigint;
   availableMicroUsd: bigint;
   creditKinds: CreditKinds | null;
+  canTopUp?: boolean;
 }) {
   return (
     <Card data-testid="credit-card">
@@ -99,9 +108,11 @@ export function CreditCard({
           </>
         )}
       </dl>
-      <p className="mb-0">
-        <Link href="/dashboard/billing">Add credit</Link>
-      </p>
+      {canTopUp && (
+        <p className="mb-0">
+          <Link href="/dashboard/billing">Add credit</Link>
+        </p>
+      )}
     </Card>
   );
 }

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireAccount } from "@/lib/auth/session";
+import { requirePermission } from "@/lib/auth/session";
 import { freeCreditMessage } from "@/lib/accounts/free-credit-messages";
 import { ResendVerification } from "@/components/settings/settings-forms";
 import { resendVerificationAction } from "../settings/actions";
@@ -13,7 +13,9 @@ import { QuickStart } from "@/components/dashboard/quick-start";
 import { CreditCard, LowBalanceBanner, OverviewSpend, type CreditKinds } from "@/components/dashboard/overview-stats";
 
 export default async function Overview() {
-  const { db, account, emailVerifiedAt, freeCredit } = await requireAccount();
+  // Every role sees the organization's balance; only billing.manage is offered to top up.
+  const { db, account, emailVerifiedAt, freeCredit, can } = await requirePermission("org.view");
+  const canTopUp = can("billing.manage");
   const creditNote = freeCreditMessage(freeCredit, !!emailVerifiedAt);
   const [balance, stats, latestRequest] = await Promise.all([
     readCreditParts(db, account.id),
@@ -33,15 +35,16 @@ export default async function Overview() {
           {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
         </div>
       )}
-      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} unverified={!emailVerifiedAt} />
+      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} unverified={!emailVerifiedAt} canTopUp={canTopUp} />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <CreditCard
           balanceMicroUsd={balance.balanceMicroUsd}
           reservedMicroUsd={balance.reservedMicroUsd}
           availableMicroUsd={balance.availableMicroUsd}
           creditKinds={creditKinds}
+          canTopUp={canTopUp}
         />
-        <TierCard tier={account.tier} latestRequest={latestRequest} />
+        <TierCard tier={account.tier} latestRequest={latestRequest} canManageBilling={canTopUp} />
       </div>
       {stats.hasUsage ? (
         <OverviewSpend stats={stats} avgDailyMicroUsd={averageDailyMicroUsd(pace)} tenths={tenths} />
