@@ -29,12 +29,12 @@ export type UsageFilters = {
   model: string | null;
   modality: Modality | null;
   /** ?project=<id>: only the usage of the project's keys (issue 24). */
-  projectId: string | null;
+  projectId?: string | null;
   /**
    * Only the usage of keys this user created: set from the session for a role without
    * usage.all (ownUsageOnly), never from the URL.
    */
-  createdBy: string | null;
+  createdBy?: string | null;
   /** For custom ranges: the UTC dates as entered (YYYY-MM-DD, both inclusive). */
   fromDate: string | null;
   toDate: string | null;
