@@ -117,11 +117,22 @@ export function CreditCard({
   );
 }
 
-export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: OverviewStats; avgDailyMicroUsd: bigint | null; tenths: bigint | null }) {
+export function OverviewSpend({
+  stats,
+  avgDailyMicroUsd,
+  tenths,
+  ownKeysOnly = false,
+}: {
+  stats: OverviewStats;
+  avgDailyMicroUsd: bigint | null;
+  tenths: bigint | null;
+  /** The stats are the viewer's own keys' (a role without usage.all); the days left are the organization's. */
+  ownKeysOnly?: boolean;
+}) {
   return (
     <div className="mt-4 grid grid-cols-1 gap-4 md:grid-cols-2">
       <Card>
-        <div className="text-muted-foreground">Spend today (UTC)</div>
+        <div className="text-muted-foreground">{ownKeysOnly ? "Your keys' spend today (UTC)" : "Spend today (UTC)"}</div>
         <div className="text-[28px] font-semibold" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
           {formatMoney(stats.todayMicroUsd)}
         </div>
@@ -130,7 +141,7 @@ export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: Over
         </div>
       </Card>
       <Card>
-        <div className="text-muted-foreground">Average per day, recent days</div>
+        <div className="text-muted-foreground">{ownKeysOnly ? "Your keys' average per day, recent days" : "Average per day, recent days"}</div>
         <div className="text-[28px] font-semibold" data-testid="avg-daily">
           {avgDailyMicroUsd === null ? "—" : formatMoney(avgDailyMicroUsd)}
         </div>
@@ -144,7 +155,7 @@ export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: Over
       </Card>
       <Card className="min-w-0 md:col-span-2">
         <div className="text-muted-foreground">
-          Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
+          {ownKeysOnly ? "Your keys' spend" : "Spend"}, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
         </div>
         <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatMoney(d.costMicroUsd) }))} />
       </Card>

@@ -30,7 +30,8 @@ export function keyScopeConds(alias: "e" | "r" | "f", accountId: string, f: Part
   const a = sql.raw(alias);
   const conds: SQL[] = [];
   if (f.projectId) conds.push(sql`${a}.key_id in (select pk.id from api_keys pk where pk.account_id = ${accountId} and pk.project_id = ${f.projectId})`);
-  if (f.createdBy) conds.push(sql`${a}.key_id in (select ck.id from api_keys ck where ck.account_id = ${accountId} and ck.created_by_user_id = ${f.createdBy})`);
+  if (f.createdBy)
+    conds.push(sql`${a}.key_id in (select ck.id from api_keys ck where ck.account_id = ${accountId} and ck.created_by_user_id = ${f.createdBy})`);
   return conds;
 }
 
@@ -49,10 +50,7 @@ function filterConds(alias: "e" | "r", accountId: string, f: Pick<UsageFilters, 
  * period: b is the bucket (UTC day or hour, a timestamp without time zone).
  * Account first, always; the other filters only narrow it.
  */
-export function periodRows(
-  accountId: string,
-  f: Pick<UsageFilters, "from" | "to" | "bucket" | "keyId" | "model" | "modality"> & Partial<KeyScope>,
-): SQL {
+export function periodRows(accountId: string, f: Pick<UsageFilters, "from" | "to" | "bucket" | "keyId" | "model" | "modality"> & Partial<KeyScope>): SQL {
   if (!accountId) throw new Error("usage queries need the session's account id");
   const days = f.bucket === "day" ? wholeDays(f.from, f.to) : null;
   const unit = sql.raw(f.bucket === "hour" ? "'hour'" : "'day'");

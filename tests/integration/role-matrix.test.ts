@@ -8,7 +8,7 @@ import { newId } from "@/lib/ids";
 import { flushLastUsed } from "@/lib/api";
 import { grant } from "@/lib/ledger";
 import { can, ORG_ROLES, type OrgRole, type Permission } from "@/lib/orgs/roles";
-import { CSV_COLUMNS, parseUsageFilters, usageSummary } from "@/lib/usage";
+import { CSV_COLUMNS, overviewStats, parseUsageFilters, usageSummary } from "@/lib/usage";
 import { makeAccount } from "@/tests/helpers/accounts";
 import { sdkClient } from "@/tests/helpers/app-fetch";
 import { integrationApp } from "@/tests/helpers/fixture";
@@ -102,11 +102,15 @@ async function page(load: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
-const keyOf = async (role: OrgRole) =>
-  (await createApiKey(app.db, { accountId: org.id, userId: org.users[role], name: `${role} key` })).id;
+const keyOf = async (role: OrgRole) => (await createApiKey(app.db, { accountId: org.id, userId: org.users[role], name: `${role} key` })).id;
 
 const isRevoked = async (keyId: string) =>
-  (await app.db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), isNotNull(apiKeys.revokedAt)))).length === 1;
+  (
+    await app.db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, keyId), isNotNull(apiKeys.revokedAt)))
+  ).length === 1;
 
 /** How to run each entry as the current user, and whether it was refused. */
 const DRIVERS: Record<string, (role: OrgRole) => Promise<Outcome | "skip">> = {
@@ -139,7 +143,8 @@ const DRIVERS: Record<string, (role: OrgRole) => Promise<Outcome | "skip">> = {
   "app/dashboard/billing/actions.ts#confirmTopUpAction": async () => billingResult(async (a) => a.confirmTopUpAction("pi_nope")),
   "app/dashboard/billing/actions.ts#saveAutoTopUpAction": async () =>
     billingResult(async (a) => a.saveAutoTopUpAction({ enabled: false, threshold: "5.00", amount: "20.00", paymentMethodId: null })),
-  "app/dashboard/billing/actions.ts#saveBillingDetailsAction": async () => billingResult(async (a) => a.saveBillingDetailsAction(undefined, form({ name: "Team" }))),
+  "app/dashboard/billing/actions.ts#saveBillingDetailsAction": async () =>
+    billingResult(async (a) => a.saveBillingDetailsAction(undefined, form({ name: "Team" }))),
   "app/dashboard/billing/actions.ts#addBudgetAlertAction": async () => {
     const { addBudgetAlertAction } = await import("@/app/dashboard/billing/actions");
     await app.db.delete(budgetAlerts).where(eq(budgetAlerts.accountId, org.id));
@@ -216,13 +221,13 @@ const DRIVERS: Record<string, (role: OrgRole) => Promise<Outcome | "skip">> = {
     page(async () => (await import("@/app/dashboard/usage/(summary)/page")).default({ searchParams: Promise.resolve({}) })),
   "app/dashboard/usage/requests/[requestId]/page.tsx": async () =>
     page(async () => (await import("@/app/dashboard/usage/requests/[requestId]/page")).default({ params: Promise.resolve({ requestId: "req_nope" }) })),
-  "app/dashboard/billing/page.tsx": async () =>
-    page(async () => (await import("@/app/dashboard/billing/page")).default({ searchParams: Promise.resolve({}) })),
+  "app/dashboard/billing/page.tsx": async () => page(async () => (await import("@/app/dashboard/billing/page")).default({ searchParams: Promise.resolve({}) })),
   "app/dashboard/billing/receipts/[paymentIntentId]/page.tsx": async () =>
     page(async () =>
       (await import("@/app/dashboard/billing/receipts/[paymentIntentId]/page")).default({ params: Promise.resolve({ paymentIntentId: "pi_nope" }) }),
     ),
-  "app/dashboard/settings/page.tsx": async () => page(async () => (await import("@/app/dashboard/settings/page")).default({ searchParams: Promise.resolve({}) })),
+  "app/dashboard/settings/page.tsx": async () =>
+    page(async () => (await import("@/app/dashboard/settings/page")).default({ searchParams: Promise.resolve({}) })),
   "app/dashboard/[...missing]/page.tsx": async () => page(async () => (await import("@/app/dashboard/[...missing]/page")).default()),
   "app/dashboard/usage/export/route.ts#GET": async () => {
     const { GET } = await import("@/app/dashboard/usage/export/route");
@@ -316,7 +321,10 @@ describe("keys: a member acts on their own keys only; keys.manage on every key",
     as("member");
     const made = await createKeyAction(undefined, form({ name: "beta key", project: beta }));
     expect(made?.ok).toBe(true);
-    const [row] = await app.db.select().from(apiKeys).where(eq(apiKeys.id, made?.ok ? made.id : ""));
+    const [row] = await app.db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.id, made?.ok ? made.id : ""));
     expect(row.projectId).toBe(beta);
     const refused = await createKeyAction(undefined, form({ name: "sneaky", project: elsewhere.id }));
     expect(refused).toEqual({ ok: false, error: expect.stringMatching(/project does not exist/) });
@@ -390,6 +398,20 @@ describe("usage: usage.own sees only the user's keys; the project filter adds up
     // A project of another organization matches nothing.
     const [foreign] = await app.db.select().from(projects).where(eq(projects.accountId, org.id));
     expect((await csv(`&project=${foreign.id}`)).rows).toHaveLength(0);
+  });
+  it("scopes the overview's spend to the keys a user created, and the parts add up", async () => {
+    const all = await overviewStats({ db: app.db, accountId: team.id });
+    const member = await overviewStats({ db: app.db, accountId: team.id, scope: { createdBy: team.users.member } });
+    const owner = await overviewStats({ db: app.db, accountId: team.id, scope: { createdBy: team.users.owner } });
+    expect(member.todayMicroUsd).toBeGreaterThan(0n);
+    expect(owner.todayMicroUsd).toBeGreaterThan(0n);
+    expect(member.todayMicroUsd + owner.todayMicroUsd).toBe(all.todayMicroUsd);
+    expect(member.last7DaysMicroUsd + owner.last7DaysMicroUsd).toBe(all.last7DaysMicroUsd);
+    as("member", team);
+    const rows = (await csv()).rows;
+    expect(rows.reduce((s, r) => s + BigInt(r.cost_micro_usd), 0n)).toBe(member.todayMicroUsd);
+    const nobody = await overviewStats({ db: app.db, accountId: team.id, scope: { createdBy: team.users.billing } });
+    expect([nobody.hasUsage, nobody.todayMicroUsd]).toEqual([false, 0n]);
   });
 });
 

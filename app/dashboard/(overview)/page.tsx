@@ -14,16 +14,21 @@ import { CreditCard, LowBalanceBanner, OverviewSpend, type CreditKinds } from "@
 
 export default async function Overview() {
   // Every role sees the organization's balance; only billing.manage is offered to top up.
-  const { db, account, emailVerifiedAt, freeCredit, can } = await requirePermission("org.view");
+  const { db, account, emailVerifiedAt, freeCredit, can, userId } = await requirePermission("org.view");
   const canTopUp = can("billing.manage");
+  // Without usage.all the spend shown is the user's own keys' (scoped in the query); the
+  // days of credit left stay the organization's, since the balance is.
+  const ownKeysOnly = !can("usage.all");
   const creditNote = freeCreditMessage(freeCredit, !!emailVerifiedAt);
-  const [balance, stats, latestRequest] = await Promise.all([
+  const [balance, orgStats, ownStats, latestRequest] = await Promise.all([
     readCreditParts(db, account.id),
     overviewStats({ db, accountId: account.id }),
+    ownKeysOnly ? overviewStats({ db, accountId: account.id, scope: { createdBy: userId } }) : null,
     latestTierRequest(db, account.id),
   ]);
+  const stats = ownStats ?? orgStats;
   // The pace needs history: the account's age, at least 3 whole days (lib/usage/days-left.ts).
-  const pace = { windowSpendMicroUsd: stats.last7DaysMicroUsd, historySince: account.createdAt };
+  const pace = { windowSpendMicroUsd: orgStats.last7DaysMicroUsd, historySince: account.createdAt };
   const tenths = daysLeftTenths({ ...pace, availableMicroUsd: balance.availableMicroUsd });
   const creditKinds: CreditKinds = { freeMicroUsd: balance.promotionalMicroUsd, paidMicroUsd: balance.paidMicroUsd, nextExpiry: balance.nextExpiry };
   return (
@@ -47,7 +52,12 @@ export default async function Overview() {
         <TierCard tier={account.tier} latestRequest={latestRequest} canManageBilling={canTopUp} />
       </div>
       {stats.hasUsage ? (
-        <OverviewSpend stats={stats} avgDailyMicroUsd={averageDailyMicroUsd(pace)} tenths={tenths} />
+        <OverviewSpend
+          stats={stats}
+          avgDailyMicroUsd={averageDailyMicroUsd({ ...pace, windowSpendMicroUsd: stats.last7DaysMicroUsd })}
+          tenths={tenths}
+          ownKeysOnly={ownKeysOnly}
+        />
       ) : (
         <Card className="mt-4" data-testid="overview-get-started">
           <h2 className="mt-0">Make your first request</h2>

@@ -70,24 +70,13 @@ async function soleOwnerOf(db: Queryable, userId: string): Promise<string[]> {
   const others = db
     .select({ one: sql`1` })
     .from(organizationMembers)
-    .where(
-      and(
-        eq(organizationMembers.accountId, billingAccounts.id),
-        eq(organizationMembers.role, "owner"),
-        ne(organizationMembers.userId, userId),
-      ),
-    );
+    .where(and(eq(organizationMembers.accountId, billingAccounts.id), eq(organizationMembers.role, "owner"), ne(organizationMembers.userId, userId)));
   const list = await db
     .select({ name: billingAccounts.name })
     .from(organizationMembers)
     .innerJoin(billingAccounts, eq(billingAccounts.id, organizationMembers.accountId))
     .where(
-      and(
-        eq(organizationMembers.userId, userId),
-        eq(organizationMembers.role, "owner"),
-        eq(billingAccounts.personal, false),
-        sql`not exists (${others})`,
-      ),
+      and(eq(organizationMembers.userId, userId), eq(organizationMembers.role, "owner"), eq(billingAccounts.personal, false), sql`not exists (${others})`),
     );
   return list.map((r) => r.name);
 }
