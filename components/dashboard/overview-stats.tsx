@@ -22,10 +22,13 @@ export function LowBalanceBanner({
   availableMicroUsd,
   tenths,
   unverified = false,
+  canTopUp = true,
 }: {
   availableMicroUsd: bigint;
   tenths: bigint | null;
   unverified?: boolean;
+  /** The viewer's role may add credit (billing.manage); others are not pointed at a page they cannot open. */
+  canTopUp?: boolean;
 }) {
   if (unverified && availableMicroUsd <= 0n) return null;
   if (!isLowBalance(availableMicroUsd, tenths)) return null;
@@ -40,9 +43,13 @@ export function LowBalanceBanner({
         : tenths !== null && tenths < BigInt(LOW_BALANCE_DAYS * 10)
           ? `Low balance: about ${formatTenths(tenths)} days of credit left at your recent pace.`
           : `Low balance: ${formatUsd(availableMicroUsd)} left.`}{" "}
-      <Link href="/dashboard/billing" data-testid="low-balance-topup">
-        Add credit on the billing page →
-      </Link>
+      {canTopUp ? (
+        <Link href="/dashboard/billing" data-testid="low-balance-topup">
+          Add credit on the billing page →
+        </Link>
+      ) : (
+        "Ask an owner or a billing member of the organization to add credit."
+      )}
     </div>
   );
 }
@@ -57,11 +64,13 @@ export function CreditCard({
   reservedMicroUsd,
   availableMicroUsd,
   creditKinds,
+  canTopUp = true,
 }: {
   balanceMicroUsd: bigint;
   reservedMicroUsd: bigint;
   availableMicroUsd: bigint;
   creditKinds: CreditKinds | null;
+  canTopUp?: boolean;
 }) {
   return (
     <Card data-testid="credit-card">
@@ -99,18 +108,31 @@ export function CreditCard({
           </>
         )}
       </dl>
-      <p className="mb-0">
-        <Link href="/dashboard/billing">Add credit</Link>
-      </p>
+      {canTopUp && (
+        <p className="mb-0">
+          <Link href="/dashboard/billing">Add credit</Link>
+        </p>
+      )}
     </Card>
   );
 }
 
-export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: OverviewStats; avgDailyMicroUsd: bigint | null; tenths: bigint | null }) {
+export function OverviewSpend({
+  stats,
+  avgDailyMicroUsd,
+  tenths,
+  ownKeysOnly = false,
+}: {
+  stats: OverviewStats;
+  avgDailyMicroUsd: bigint | null;
+  tenths: bigint | null;
+  /** The stats are the viewer's own keys' (a role without usage.all); the days left are the organization's. */
+  ownKeysOnly?: boolean;
+}) {
   return (
     <div className="mt-4 grid grid-cols-1 gap-4 md:grid-cols-2">
       <Card>
-        <div className="text-muted-foreground">Spend today (UTC)</div>
+        <div className="text-muted-foreground">{ownKeysOnly ? "Your keys' spend today (UTC)" : "Spend today (UTC)"}</div>
         <div className="text-[28px] font-semibold" data-testid="spend-today" data-micro-usd={String(stats.todayMicroUsd)}>
           {formatMoney(stats.todayMicroUsd)}
         </div>
@@ -119,7 +141,7 @@ export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: Over
         </div>
       </Card>
       <Card>
-        <div className="text-muted-foreground">Average per day, recent days</div>
+        <div className="text-muted-foreground">{ownKeysOnly ? "Your keys' average per day, recent days" : "Average per day, recent days"}</div>
         <div className="text-[28px] font-semibold" data-testid="avg-daily">
           {avgDailyMicroUsd === null ? "—" : formatMoney(avgDailyMicroUsd)}
         </div>
@@ -133,7 +155,7 @@ export function OverviewSpend({ stats, avgDailyMicroUsd, tenths }: { stats: Over
       </Card>
       <Card className="min-w-0 md:col-span-2">
         <div className="text-muted-foreground">
-          Spend, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
+          {ownKeysOnly ? "Your keys' spend" : "Spend"}, last 7 days (UTC) · <Link href="/dashboard/usage?range=7d">details</Link>
         </div>
         <OverviewSpendChart days={stats.daily.map((d) => ({ day: d.day, usd: Number(d.costMicroUsd) / 1e6, exact: formatMoney(d.costMicroUsd) }))} />
       </Card>

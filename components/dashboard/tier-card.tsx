@@ -10,13 +10,15 @@ type Props = {
   tier: Tier;
   /** The account's latest tier request (lib/tiers latestTierRequest), null when there is none. */
   latestRequest: TierRequest | null;
+  /** The viewer's role may pay and change the tier (billing.manage): the links and the request form show only then. */
+  canManageBilling?: boolean;
 };
 
 const perWindow = RATE_LIMIT_WINDOW_SECONDS === 60 ? "requests/min" : `requests per ${RATE_LIMIT_WINDOW_SECONDS} s`;
 const dateFmt = formatDateTime;
 
 /** Current tier, its limit, the next tier's limit and how to get it; Free accounts can ask for Elevated here. */
-export function TierCard({ tier, latestRequest }: Props) {
+export function TierCard({ tier, latestRequest, canManageBilling = true }: Props) {
   const current = tierInfo(tier);
   const next = nextTier(tier);
   const request = latestRequest;
@@ -35,7 +37,7 @@ export function TierCard({ tier, latestRequest }: Props) {
       {next ? (
         <p className="text-muted-foreground" data-testid="next-tier">
           Next: <strong>{next.name}</strong>, {next.requestsPerMinute} {perWindow}. {next.howToGet}{" "}
-          {next.id === "paid" && <Link href="/dashboard/billing">Add credit</Link>}
+          {next.id === "paid" && canManageBilling && <Link href="/dashboard/billing">Add credit</Link>}
         </p>
       ) : (
         <p className="text-muted-foreground" data-testid="next-tier">
@@ -54,7 +56,7 @@ export function TierCard({ tier, latestRequest }: Props) {
               Your request of {dateFmt(declined.createdAt)} was declined on {dateFmt(declined.decidedAt)}. You may ask again with more detail.
             </p>
           )}
-          {!pending && (
+          {!pending && canManageBilling && (
             <RequestElevatedForm action={requestElevatedAction} minChars={REASON_MIN_CHARS} maxChars={REASON_MAX_CHARS} label={`Request ${next.name}`} />
           )}
         </>

@@ -6,7 +6,14 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 
-export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form: FormData) => Promise<CreateKeyState> }) {
+export function CreateKeyForm({
+  action,
+  projects = [],
+}: {
+  action: (prev: CreateKeyState, form: FormData) => Promise<CreateKeyState>;
+  /** The organization's projects, Default first (lib/projects listProjects): the key is created in the chosen one. */
+  projects?: { id: string; name: string }[];
+}) {
   const [state, formAction, pending] = useActionState(action, undefined);
   return (
     <Card>
@@ -15,6 +22,18 @@ export function CreateKeyForm({ action }: { action: (prev: CreateKeyState, form:
           <label htmlFor="key-name">New key name</label>
           <input id="key-name" name="name" placeholder="e.g. production backend" maxLength={64} data-testid="key-name" />
         </div>
+        {projects.length > 0 && (
+          <div className="min-w-0 flex-[0_1_200px]">
+            <label htmlFor="key-project">Project</label>
+            <select id="key-project" name="project" defaultValue={projects[0].id} data-testid="key-project">
+              {projects.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <Button type="submit" disabled={pending} data-testid="create-key">
           {pending ? "Creating…" : "Create key"}
         </Button>

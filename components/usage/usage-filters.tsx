@@ -29,13 +29,16 @@ export function UsageFiltersForm({
   filters,
   status,
   keys,
+  projects = [],
   models,
   modalities,
   statuses,
 }: {
-  filters: Pick<UsageFilters, "range" | "fromDate" | "toDate" | "keyId" | "model" | "modality">;
+  filters: Pick<UsageFilters, "range" | "fromDate" | "toDate" | "keyId" | "model" | "modality"> & Partial<Pick<UsageFilters, "projectId">>;
   status: LogStatus;
   keys: { id: string; name: string; revoked: boolean }[];
+  /** The organization's projects (issue 24): ?project=<id> narrows everything to that project's keys. */
+  projects?: { id: string; name: string }[];
   models: string[];
   /** [value, label] pairs, from the server (lib/catalog, lib/usage/request-log are server modules). */
   modalities: [string, string][];
@@ -62,6 +65,19 @@ export function UsageFiltersForm({
     >
       <div className="grid grid-cols-[repeat(auto-fit,minmax(min(150px,100%),1fr))] items-end gap-3">
         <PeriodFields range={filters.range} fromDate={filters.fromDate} toDate={filters.toDate} />
+        {projects.length > 0 && (
+          <div>
+            <label htmlFor="f-project">Project</label>
+            <select id="f-project" name="project" defaultValue={filters.projectId ?? ""} data-testid="filter-project">
+              <option value="">All projects</option>
+              {projects.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <div>
           <label htmlFor="f-key">API key</label>
           <select id="f-key" name="key" defaultValue={filters.keyId ?? ""} data-testid="filter-key">

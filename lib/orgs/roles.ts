@@ -3,7 +3,8 @@ import { ORG_ROLES, type OrgRole } from "@/db/schema";
 // What each role of an organization may do (issue 24). Every dashboard page, server action
 // and management-API operation names the permission it needs; `can` is the one place the
 // answer comes from, and tests/unit/role-matrix.test.ts holds the table below against every
-// action in the app.
+// action in the app (tests/helpers/role-rules.ts names the permission of each action, page
+// and route; tests/integration/role-matrix.test.ts runs them as every role).
 //
 //   owner    everything; an organization always keeps at least one
 //   admin    members (not owners), every key, limits, projects, management keys
@@ -14,7 +15,7 @@ export { ORG_ROLES, type OrgRole };
 
 export const PERMISSIONS = [
   "org.view", // the overview, the balance, the organization's name
-  "org.manage", // rename the organization, change its tier
+  "org.manage", // rename the organization
   "members.view",
   "members.manage", // invite, change roles, remove (owners: only another owner)
   "keys.own", // create, rename, limit and revoke one's own keys
@@ -22,7 +23,7 @@ export const PERMISSIONS = [
   "projects.manage", // create projects, budgets, model allowlists
   "usage.own", // usage of one's own keys
   "usage.all", // usage of every key, the CSV export of the organization
-  "billing.manage", // cards, top-ups, auto top-up, billing details
+  "billing.manage", // cards, top-ups, auto top-up, billing details, budget alerts, the tier request
   "billing.view", // receipts, payment history
   "management_keys.manage",
 ] as const;

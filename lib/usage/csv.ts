@@ -31,6 +31,8 @@ export const CSV_COLUMNS = [
   "billing_state",
   "units_source",
   "provider",
+  // Appended (issue 24): the key's project, by name. Existing columns keep their order.
+  "project",
 ] as const;
 
 /** RFC 4180 quoting, and a leading ' on text a spreadsheet would run as a formula. */
@@ -62,6 +64,7 @@ export function csvRow(r: RequestLogRow): string {
     csvField(r.billingState),
     csvField(r.unitsSource ?? ""),
     csvField(r.provider ?? ""),
+    csvField(r.projectName ?? ""),
   ].join(",");
 }
 

@@ -28,6 +28,13 @@ export type UsageFilters = {
   keyId: string | null;
   model: string | null;
   modality: Modality | null;
+  /** ?project=<id>: only the usage of the project's keys (issue 24). */
+  projectId?: string | null;
+  /**
+   * Only the usage of keys this user created: set from the session for a role without
+   * usage.all (ownUsageOnly), never from the URL.
+   */
+  createdBy?: string | null;
   /** For custom ranges: the UTC dates as entered (YYYY-MM-DD, both inclusive). */
   fromDate: string | null;
   toDate: string | null;
@@ -114,9 +121,19 @@ export function parseUsageFilters(params: SearchParamsInput, now: Date = new Dat
     keyId: token("key"),
     model: token("model"),
     modality: (MODALITIES as readonly string[]).includes(modalityParam ?? "") ? (modalityParam as Modality) : null,
+    projectId: token("project"),
+    createdBy: null,
     fromDate,
     toDate,
   };
+}
+
+/**
+ * The filters narrowed to the keys `userId` created, unless the viewer may see the whole
+ * organization's usage (usage.all). The scope is an extra AND in every query, never a UI filter.
+ */
+export function ownUsageOnly(f: UsageFilters, viewer: { userId: string; seesAll: boolean }): UsageFilters {
+  return viewer.seesAll ? f : { ...f, createdBy: viewer.userId };
 }
 
 /** The filters back as search params, for links that keep them (pagination, export). */
@@ -130,6 +147,7 @@ export function filtersToSearchParams(f: UsageFilters, extra: Record<string, str
   if (f.keyId) p.set("key", f.keyId);
   if (f.model) p.set("model", f.model);
   if (f.modality) p.set("modality", f.modality);
+  if (f.projectId) p.set("project", f.projectId);
   for (const [k, v] of Object.entries(extra)) {
     if (v === null || v === undefined || v === "") p.delete(k);
     else p.set(k, v);

@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { PLAN_PER_CALL, rows } from "@/db/rows";
 import { isoDate, startOfUtcDay, startOfUtcMonth, type UsageFilters } from "./filters";
-import { eventsCost, periodRows, rollupDailyCost } from "./period";
+import { eventsCost, keyScopeConds, periodRows, rollupDailyCost, type KeyScope } from "./period";
 
 // Usage analytics, aggregated in SQL. Every query starts from `account_id = <the session's
 // account>`: callers pass the account id they got from requireAccount()/currentAccount(),
@@ -61,6 +61,7 @@ export function usageWhere(accountId: string, f: UsageFilters): SQL {
   if (f.keyId) conds.push(sql`e.key_id = ${f.keyId}`);
   if (f.model) conds.push(sql`e.model = ${f.model}`);
   if (f.modality) conds.push(sql`e.modality = ${f.modality}`);
+  conds.push(...keyScopeConds("e", accountId, f));
   return sql.join(conds, sql` and `);
 }
 
@@ -138,6 +139,8 @@ export type RequestLogRow = {
   createdAt: string;
   keyId: string | null;
   keyName: string | null;
+  /** The name of the key's project (issue 24), null for events without a key. */
+  projectName: string | null;
   model: string;
   modality: string;
   inputTokens: bigint;
@@ -165,6 +168,7 @@ export type LogDbRow = {
   created_at: string;
   key_id: string | null;
   key_name: string | null;
+  project_name: string | null;
   model: string;
   modality: string;
   input_tokens: string;
@@ -187,14 +191,15 @@ export const ISO_US = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
 
 /** The columns of a request-log row from usage_events e (and api_keys k, KEY_JOIN), as LogDbRow. */
 export const LOG_COLUMNS = sql`e.id::text as id, e.request_id, to_char(e.created_at at time zone 'UTC', ${ISO_US}) as created_at,
-  e.key_id, k.name as key_name, e.model, e.modality,
+  e.key_id, k.name as key_name, pj.name as project_name, e.model, e.modality,
   e.input_tokens::text as input_tokens, e.output_tokens::text as output_tokens, e.images, e.video_seconds,
   e.characters::text as characters, e.audio_ms::text as audio_ms, e.cost_micro_usd::text as cost,
   e.status, e.http_status, e.latency_ms, e.aborted, e.provider, e.units_source, e.billing_state`;
 
 // The key's name is joined on both id and account: a key row of another account can never
-// lend its name to this account's event.
-export const KEY_JOIN = sql`left join api_keys k on k.id = e.key_id and k.account_id = e.account_id`;
+// lend its name to this account's event; the project is the key's (same account).
+export const KEY_JOIN = sql`left join api_keys k on k.id = e.key_id and k.account_id = e.account_id
+  left join projects pj on pj.id = k.project_id and pj.account_id = k.account_id`;
 
 export function logRow(r: LogDbRow): RequestLogRow {
   return {
@@ -203,6 +208,7 @@ export function logRow(r: LogDbRow): RequestLogRow {
     createdAt: r.created_at,
     keyId: r.key_id,
     keyName: r.key_name,
+    projectName: r.project_name ?? null,
     model: r.model,
     modality: r.modality,
     inputTokens: BigInt(r.input_tokens),
@@ -263,13 +269,27 @@ export type LedgerEntryView = {
 
 export type RequestDetail = { event: RequestLogRow; ledgerEntry: LedgerEntryView | null };
 
-/** One request's usage event and its ledger entry, or null if it is not this account's. */
-export async function getRequestDetail({ db, accountId, requestId }: { db: Queryable; accountId: string; requestId: string }): Promise<RequestDetail | null> {
+/**
+ * One request's usage event and its ledger entry, or null if it is not this account's (or,
+ * with `createdBy`, not made with a key that user created).
+ */
+export async function getRequestDetail({
+  db,
+  accountId,
+  requestId,
+  createdBy = null,
+}: {
+  db: Queryable;
+  accountId: string;
+  requestId: string;
+  createdBy?: string | null;
+}): Promise<RequestDetail | null> {
   if (!accountId) throw new Error("usage queries need the session's account id");
+  const scope = keyScopeConds("e", accountId, { createdBy }).map((c) => sql` and ${c}`);
   const [ev] = await rows<LogDbRow>(
     db,
     sql`select ${LOG_COLUMNS} from usage_events e ${KEY_JOIN}
-         where e.account_id = ${accountId} and e.request_id = ${requestId}`,
+         where e.account_id = ${accountId} and e.request_id = ${requestId}${sql.join(scope, sql``)}`,
   );
   if (!ev) return null;
   const [le] = await rows<{
@@ -317,7 +337,18 @@ export type OverviewStats = {
  * The dashboard home's numbers: whole past UTC days from the daily rollup, today and the
  * partial day 7 × 24 hours ago from the events (./period.ts).
  */
-export async function overviewStats({ db, accountId, now = new Date() }: { db: Queryable; accountId: string; now?: Date }): Promise<OverviewStats> {
+export async function overviewStats({
+  db,
+  accountId,
+  now = new Date(),
+  scope = {},
+}: {
+  db: Queryable;
+  accountId: string;
+  now?: Date;
+  /** Only some keys' usage (a member's own: { createdBy }). */
+  scope?: Partial<KeyScope>;
+}): Promise<OverviewStats> {
   if (!accountId) throw new Error("usage queries need the session's account id");
   const today = startOfUtcDay(now);
   const month = startOfUtcMonth(now);
@@ -328,13 +359,16 @@ export async function overviewStats({ db, accountId, now = new Date() }: { db: Q
   const tomorrow = new Date(today.getTime() + 86_400_000);
   const [sums] = await rows<{ today: string; today_day: string; week_head: string; week_today: string; has_any: boolean }>(
     db,
-    sql`select ${eventsCost(accountId, today, null)}::text as today,
-               ${eventsCost(accountId, today, tomorrow)}::text as today_day,
-               ${eventsCost(accountId, weekAgo, weekAgoNextDay)}::text as week_head,
-               ${eventsCost(accountId, today, now)}::text as week_today,
-               exists (select 1 from usage_events where account_id = ${accountId}) as has_any`,
+    sql`select ${eventsCost(accountId, today, null, scope)}::text as today,
+               ${eventsCost(accountId, today, tomorrow, scope)}::text as today_day,
+               ${eventsCost(accountId, weekAgo, weekAgoNextDay, scope)}::text as week_head,
+               ${eventsCost(accountId, today, now, scope)}::text as week_today,
+               exists (select 1 from usage_events e where e.account_id = ${accountId}${sql.join(
+                 keyScopeConds("e", accountId, scope).map((c) => sql` and ${c}`),
+                 sql``,
+               )}) as has_any`,
   );
-  const perDay = today > since ? await rows<{ day: string; cost: string }>(db, rollupDailyCost(accountId, since, today)) : [];
+  const perDay = today > since ? await rows<{ day: string; cost: string }>(db, rollupDailyCost(accountId, since, today, scope)) : [];
   const byDay = new Map(perDay.map((r) => [r.day, BigInt(r.cost)]));
   const todayMicroUsd = BigInt(sums?.today ?? 0);
   byDay.set(isoDate(today), BigInt(sums?.today_day ?? 0));
@@ -353,7 +387,11 @@ export async function overviewStats({ db, accountId, now = new Date() }: { db: Q
 }
 
 /** Whether the account has ever made a request (the empty state shows the quick start). */
-export async function hasAnyUsage({ db, accountId }: { db: Queryable; accountId: string }): Promise<boolean> {
-  const [r] = await rows<{ has_any: boolean }>(db, sql`select exists (select 1 from usage_events where account_id = ${accountId}) as has_any`);
+export async function hasAnyUsage({ db, accountId, scope = {} }: { db: Queryable; accountId: string; scope?: Partial<KeyScope> }): Promise<boolean> {
+  const cond = sql.join(
+    keyScopeConds("e", accountId, scope).map((c) => sql` and ${c}`),
+    sql``,
+  );
+  const [r] = await rows<{ has_any: boolean }>(db, sql`select exists (select 1 from usage_events e where e.account_id = ${accountId}${cond}) as has_any`);
   return Boolean(r?.has_any);
 }

@@ -4,6 +4,7 @@ import { PLAN_PER_CALL, rows } from "@/db/rows";
 import { getCatalog } from "@/lib/catalog";
 import type { SearchParamsInput, UsageFilters } from "./filters";
 import { ISO_US, KEY_JOIN, LOG_COLUMNS, logRow, usageWhere, type LogDbRow, type RequestLogRow } from "./queries";
+import { keyScopeConds } from "./period";
 
 // The usage page's request log: billed requests (usage_events, whatever their outcome)
 // and requests refused before any credit was held (failed_requests), newest first, one
@@ -77,6 +78,7 @@ function refusedWhere(accountId: string, f: UsageFilters, status: LogStatus): SQ
   if (status === "5xx") conds.push(sql`f.http_status >= 500`);
   if (f.keyId) conds.push(sql`f.key_id = ${f.keyId}`);
   if (f.model) conds.push(sql`f.model = ${f.model}`);
+  conds.push(...keyScopeConds("f", accountId, f));
   if (f.modality) {
     // Refusals carry no modality: take the models the catalog lists for it.
     const ids = getCatalog()
@@ -143,11 +145,12 @@ export async function listRequestLog({
   const refusedCond = refusedWhere(accountId, filters, status);
   const refused = refusedCond
     ? sql`(select 0 as src, f.created_at as ts, f.id::text as id, f.request_id, to_char(f.created_at at time zone 'UTC', ${ISO_US}) as created_at,
-          f.key_id, k.name as key_name, f.model, null::text as modality, '0' as input_tokens, '0' as output_tokens,
+          f.key_id, k.name as key_name, pj.name as project_name, f.model, null::text as modality, '0' as input_tokens, '0' as output_tokens,
           0 as images, 0 as video_seconds, '0' as characters, '0' as audio_ms, '0' as cost,
           'refused' as status, f.http_status, 0 as latency_ms, false as aborted,
           null::text as provider, null::text as units_source, 'free' as billing_state, f.count, f.code, f.path
         from failed_requests f left join api_keys k on k.id = f.key_id and k.account_id = f.account_id
+          left join projects pj on pj.id = k.project_id and pj.account_id = k.account_id
        where ${refusedCond} ${after("f", 0)}
        order by f.created_at desc, f.id desc limit ${size + 1})`
     : null;
@@ -176,8 +179,22 @@ export type RefusedRequest = {
   count: number;
 };
 
-/** A refused request by its id (the first of its coalesced group), in this account only. */
-export async function getRefusedRequest({ db, accountId, requestId }: { db: Queryable; accountId: string; requestId: string }): Promise<RefusedRequest | null> {
+/** A refused request by its id (the first of its coalesced group), in this account only (with `createdBy`: of that user's keys only). */
+export async function getRefusedRequest({
+  db,
+  accountId,
+  requestId,
+  createdBy = null,
+}: {
+  db: Queryable;
+  accountId: string;
+  requestId: string;
+  createdBy?: string | null;
+}): Promise<RefusedRequest | null> {
+  const scope = sql.join(
+    keyScopeConds("f", accountId, { createdBy }).map((c) => sql` and ${c}`),
+    sql``,
+  );
   const [r] = await rows<{
     request_id: string;
     created_at: string;
@@ -196,7 +213,7 @@ export async function getRefusedRequest({ db, accountId, requestId }: { db: Quer
     sql`select f.request_id, to_char(f.created_at at time zone 'UTC', ${ISO_US}) as created_at, to_char(f.last_at at time zone 'UTC', ${ISO_US}) as last_at,
                f.key_id, k.name as key_name, f.method, f.path, f.model, f.http_status, f.code, f.message, f.count
           from failed_requests f left join api_keys k on k.id = f.key_id and k.account_id = f.account_id
-         where f.account_id = ${accountId} and f.request_id = ${requestId}
+         where f.account_id = ${accountId} and f.request_id = ${requestId}${scope}
          limit 1`,
   );
   if (!r) return null;
@@ -217,8 +234,12 @@ export async function getRefusedRequest({ db, accountId, requestId }: { db: Quer
 }
 
 /** Whether the account has any refused request on record (the usage page shows its log then, not the first-request guide). */
-export async function hasAnyRefusal({ db, accountId }: { db: Queryable; accountId: string }): Promise<boolean> {
-  const r = await rows<{ one: number }>(db, sql`select 1 as one from failed_requests where account_id = ${accountId} limit 1`);
+export async function hasAnyRefusal({ db, accountId, createdBy = null }: { db: Queryable; accountId: string; createdBy?: string | null }): Promise<boolean> {
+  const scope = sql.join(
+    keyScopeConds("f", accountId, { createdBy }).map((c) => sql` and ${c}`),
+    sql``,
+  );
+  const r = await rows<{ one: number }>(db, sql`select 1 as one from failed_requests f where f.account_id = ${accountId}${scope} limit 1`);
   return r.length > 0;
 }
 

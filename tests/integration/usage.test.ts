@@ -35,16 +35,23 @@ vi.mock("@/lib/auth/session", () => {
   const build = async () => {
     if (!session.current) return null;
     const { getDb } = await import("@/db/client");
-    return { db: await getDb(), userId: "usr_test", email: "t@test", account: { id: session.current.accountId, tier: "paid" }, isAdmin: false };
+    // The account's owner: every permission (the role matrix test covers the other roles).
+    return {
+      db: await getDb(),
+      userId: "usr_test",
+      email: "t@test",
+      account: { id: session.current.accountId, tier: "paid" },
+      role: "owner",
+      can: () => true,
+      isAdmin: false,
+    };
   };
-  return {
-    currentAccount: build,
-    requireAccount: async () => {
-      const s = await build();
-      if (!s) throw new Error("NEXT_REDIRECT /login");
-      return s;
-    },
+  const requireAccount = async () => {
+    const s = await build();
+    if (!s) throw new Error("NEXT_REDIRECT /login");
+    return s;
   };
+  return { currentAccount: build, requireAccount, requirePermission: requireAccount };
 });
 
 const app = integrationApp({ maxConnections: 20 });

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireAccount } from "@/lib/auth/session";
+import { requirePermission } from "@/lib/auth/session";
 import { freeCreditMessage } from "@/lib/accounts/free-credit-messages";
 import { ResendVerification } from "@/components/settings/settings-forms";
 import { resendVerificationAction } from "../settings/actions";
@@ -13,15 +13,22 @@ import { QuickStart } from "@/components/dashboard/quick-start";
 import { CreditCard, LowBalanceBanner, OverviewSpend, type CreditKinds } from "@/components/dashboard/overview-stats";
 
 export default async function Overview() {
-  const { db, account, emailVerifiedAt, freeCredit } = await requireAccount();
+  // Every role sees the organization's balance; only billing.manage is offered to top up.
+  const { db, account, emailVerifiedAt, freeCredit, can, userId } = await requirePermission("org.view");
+  const canTopUp = can("billing.manage");
+  // Without usage.all the spend shown is the user's own keys' (scoped in the query); the
+  // days of credit left stay the organization's, since the balance is.
+  const ownKeysOnly = !can("usage.all");
   const creditNote = freeCreditMessage(freeCredit, !!emailVerifiedAt);
-  const [balance, stats, latestRequest] = await Promise.all([
+  const [balance, orgStats, ownStats, latestRequest] = await Promise.all([
     readCreditParts(db, account.id),
     overviewStats({ db, accountId: account.id }),
+    ownKeysOnly ? overviewStats({ db, accountId: account.id, scope: { createdBy: userId } }) : null,
     latestTierRequest(db, account.id),
   ]);
+  const stats = ownStats ?? orgStats;
   // The pace needs history: the account's age, at least 3 whole days (lib/usage/days-left.ts).
-  const pace = { windowSpendMicroUsd: stats.last7DaysMicroUsd, historySince: account.createdAt };
+  const pace = { windowSpendMicroUsd: orgStats.last7DaysMicroUsd, historySince: account.createdAt };
   const tenths = daysLeftTenths({ ...pace, availableMicroUsd: balance.availableMicroUsd });
   const creditKinds: CreditKinds = { freeMicroUsd: balance.promotionalMicroUsd, paidMicroUsd: balance.paidMicroUsd, nextExpiry: balance.nextExpiry };
   return (
@@ -33,18 +40,24 @@ export default async function Overview() {
           {!emailVerifiedAt && <ResendVerification action={resendVerificationAction} />}
         </div>
       )}
-      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} unverified={!emailVerifiedAt} />
+      <LowBalanceBanner availableMicroUsd={balance.availableMicroUsd} tenths={tenths} unverified={!emailVerifiedAt} canTopUp={canTopUp} />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <CreditCard
           balanceMicroUsd={balance.balanceMicroUsd}
           reservedMicroUsd={balance.reservedMicroUsd}
           availableMicroUsd={balance.availableMicroUsd}
           creditKinds={creditKinds}
+          canTopUp={canTopUp}
         />
-        <TierCard tier={account.tier} latestRequest={latestRequest} />
+        <TierCard tier={account.tier} latestRequest={latestRequest} canManageBilling={canTopUp} />
       </div>
       {stats.hasUsage ? (
-        <OverviewSpend stats={stats} avgDailyMicroUsd={averageDailyMicroUsd(pace)} tenths={tenths} />
+        <OverviewSpend
+          stats={stats}
+          avgDailyMicroUsd={averageDailyMicroUsd({ ...pace, windowSpendMicroUsd: stats.last7DaysMicroUsd })}
+          tenths={tenths}
+          ownKeysOnly={ownKeysOnly}
+        />
       ) : (
         <Card className="mt-4" data-testid="overview-get-started">
           <h2 className="mt-0">Make your first request</h2>

@@ -25,6 +25,7 @@ import { clientIp } from "@/lib/auth/client-ip";
 import { formatMoney, formatUsd, MICRO_PER_CENT, parseUsd } from "@/lib/money";
 import { budgetAlertsChanged } from "@/lib/billing/after-settle";
 import { addBudgetAlert, BudgetAlertError, removeBudgetAlert } from "@/lib/billing/budget-alerts";
+import { ForbiddenError } from "@/lib/orgs/roles";
 
 // Every action takes the account from the session, never from the browser; card and
 // payment ids from the browser are checked against that account's Stripe customer in
@@ -41,6 +42,9 @@ export type TopUpState =
 const SIGNED_OUT: ActionError = { ok: false, code: "signed_out", error: "Your session has ended. Sign in again." };
 // An unverified account may sign in only to see its verification state (lib/auth/session.ts).
 const UNVERIFIED: ActionError = { ok: false, code: "email_not_verified", error: VERIFY_FIRST_MESSAGE };
+// Every action here moves or configures the organization's money: billing.manage (owners and
+// the billing role; lib/orgs/roles.ts).
+const FORBIDDEN: ActionError = { ok: false, code: "forbidden", error: new ForbiddenError("billing.manage").message };
 
 function fail(err: unknown): ActionError {
   if (err instanceof BillingError) return { ok: false, code: err.code, error: err.message };
@@ -73,6 +77,7 @@ async function present(r: TopUpResult): Promise<TopUpState> {
 export async function createSetupIntentAction(): Promise<{ ok: true; clientSecret: string } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.can("billing.manage")) return FORBIDDEN;
   if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     const stripe = await stripeForAttempt("card_setup", session.account.id);
@@ -86,6 +91,7 @@ export async function createSetupIntentAction(): Promise<{ ok: true; clientSecre
 export async function removeCardAction(paymentMethodId: string): Promise<{ ok: true } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.can("billing.manage")) return FORBIDDEN;
   if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     await detachPaymentMethod(session.db, getStripe(), { accountId: session.account.id, paymentMethodId: String(paymentMethodId) });
@@ -105,6 +111,7 @@ const topUpInput = z.object({
 export async function topUpAction(input: { amount: string; paymentMethodId: string; requestKey: string }): Promise<TopUpState> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.can("billing.manage")) return FORBIDDEN;
   if (!session.emailVerifiedAt) return UNVERIFIED;
   const parsed = topUpInput.safeParse(input);
   if (!parsed.success) return { ok: false, code: "invalid_request", error: parsed.error.issues[0].message };
@@ -127,6 +134,7 @@ export async function topUpAction(input: { amount: string; paymentMethodId: stri
 export async function confirmTopUpAction(paymentIntentId: string): Promise<TopUpState> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.can("billing.manage")) return FORBIDDEN;
   if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     return present(await confirmTopUp(session.db, getStripe(), { accountId: session.account.id, paymentIntentId: String(paymentIntentId) }));
@@ -149,6 +157,7 @@ export async function saveAutoTopUpAction(input: {
 }): Promise<{ ok: true } | ActionError> {
   const session = await currentAccount();
   if (!session) return SIGNED_OUT;
+  if (!session.can("billing.manage")) return FORBIDDEN;
   if (!session.emailVerifiedAt) return UNVERIFIED;
   try {
     await setAutoTopUp(session.db, getStripe(), {
@@ -171,6 +180,7 @@ export type BudgetAlertState = { ok: true; message: string } | { ok: false; erro
 export async function addBudgetAlertAction(_prev: BudgetAlertState, form: FormData): Promise<BudgetAlertState> {
   const session = await currentAccount();
   if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
+  if (!session.can("billing.manage")) return { ok: false, error: FORBIDDEN.error };
   if (!session.emailVerifiedAt) return { ok: false, error: UNVERIFIED.error };
   const thresholdMicroUsd = parseUsd(String(form.get("threshold") ?? ""));
   if (thresholdMicroUsd === null || thresholdMicroUsd <= 0n) return { ok: false, error: "Enter a monthly amount in dollars, e.g. 25 or 7.50." };
@@ -188,6 +198,7 @@ export async function addBudgetAlertAction(_prev: BudgetAlertState, form: FormDa
 export async function removeBudgetAlertAction(form: FormData): Promise<void> {
   const session = await currentAccount();
   if (!session) return;
+  if (!session.can("billing.manage")) return;
   if (!session.emailVerifiedAt) return;
   const id = form.get("alertId");
   if (typeof id !== "string") return;
@@ -204,6 +215,7 @@ export async function saveBillingDetailsAction(_prev: BillingDetailsState, form:
   const values = Object.fromEntries(BILLING_DETAILS_FIELDS.map((k) => [k, String(form.get(k) ?? "")])) as Record<BillingDetailsField, string>;
   const session = await currentAccount();
   if (!session) return { ok: false, error: SIGNED_OUT.error, errors: {}, values };
+  if (!session.can("billing.manage")) return { ok: false, error: FORBIDDEN.error, errors: {}, values };
   if (!session.emailVerifiedAt) return { ok: false, error: UNVERIFIED.error, errors: {}, values };
   try {
     const r = await saveBillingDetails(session.db, getStripe(), { accountId: session.account.id, form: values });
@@ -219,6 +231,7 @@ export async function saveBillingDetailsAction(_prev: BillingDetailsState, form:
 export async function removeTaxIdAction(form: FormData): Promise<void> {
   const session = await currentAccount();
   if (!session) return;
+  if (!session.can("billing.manage")) return;
   if (!session.emailVerifiedAt) return;
   const id = form.get("taxIdId");
   if (typeof id !== "string") return;

@@ -1,4 +1,4 @@
-import { requireAccount } from "@/lib/auth/session";
+import { requirePermission } from "@/lib/auth/session";
 import { VerifyFirst } from "@/components/auth/verify-first";
 import { formatDateTime, formatUtcDay } from "@/lib/format/date";
 import {
@@ -48,7 +48,8 @@ const STATUS_LABEL = { succeeded: "Paid", failed: "Failed", requires_action: "Ne
 
 export default async function BillingPage({ searchParams }: { searchParams: Promise<{ tab?: string }> }) {
   const { tab = "credit" } = await searchParams;
-  const { db, account, emailVerifiedAt } = await requireAccount();
+  // Cards, top-ups, auto top-up, alerts and billing details: owners and the billing role.
+  const { db, account, emailVerifiedAt } = await requirePermission("billing.manage");
   const stripeConfig = publicStripeConfig();
   const [balance, autoTopUp, history, payments, alerts, monthSpend] = await Promise.all([
     readBalance(db, account.id),

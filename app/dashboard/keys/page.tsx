@@ -1,6 +1,7 @@
-import { listApiKeys } from "@/lib/api-keys";
+import { listKeysForDashboard } from "@/lib/api-keys/dashboard";
 import { formatDateTime } from "@/lib/format/date";
-import { requireAccount } from "@/lib/auth/session";
+import { requirePermission } from "@/lib/auth/session";
+import { listProjects } from "@/lib/projects";
 import { keySpentMicroUsd } from "@/lib/metering/spend-limits";
 import { formatMoney, microToUsdString } from "@/lib/money";
 import { spendByKey } from "@/lib/usage/by-key";
@@ -17,8 +18,15 @@ const when = (d: Date | null) => (d ? formatDateTime(d) : "never");
 const PERIOD_LABEL = { daily: "per day", weekly: "per week", monthly: "per month", total: "in total" } as const;
 
 export default async function KeysPage() {
-  const { db, account, emailVerifiedAt } = await requireAccount();
-  const [keys, spend] = await Promise.all([listApiKeys(db, account.id), spendByKey({ db, accountId: account.id })]);
+  const { db, account, emailVerifiedAt, userId, can } = await requirePermission("keys.own");
+  // keys.manage sees (and acts on) every key of the organization; keys.own only the keys
+  // this user created (the actions check the same).
+  const all = can("keys.manage");
+  const [keys, spend, projects] = await Promise.all([
+    listKeysForDashboard(db, { accountId: account.id, createdBy: all ? null : userId }),
+    spendByKey({ db, accountId: account.id }),
+    listProjects(db, account.id),
+  ]);
   // What each limited key has used of its limit in the current period (settled + in flight),
   // by the function the limit is enforced with.
   const used = new Map(
@@ -34,8 +42,8 @@ export default async function KeysPage() {
       <p className="text-muted-foreground">
         Send a key as <code>Authorization: Bearer sk-mt-…</code>. Each key has its own rate limit and can have its own spend limit.
       </p>
-      {emailVerifiedAt ? <CreateKeyForm action={createKeyAction} /> : <VerifyFirst />}
-      <h2>Your keys</h2>
+      {emailVerifiedAt ? <CreateKeyForm action={createKeyAction} projects={projects.map((p) => ({ id: p.id, name: p.name }))} /> : <VerifyFirst />}
+      <h2>{all ? "The organization's keys" : "Your keys"}</h2>
       {keys.length === 0 ? (
         <p className="text-muted-foreground" data-testid="no-keys">
           No keys yet. Create one above to make your first request.
@@ -46,6 +54,8 @@ export default async function KeysPage() {
             <tr>
               <th>Name</th>
               <th>Key</th>
+              <th>Project</th>
+              {all && <th>Created by</th>}
               <th>Created</th>
               <th>Last used</th>
               <th>Spend today</th>
@@ -69,6 +79,14 @@ export default async function KeysPage() {
                   <td data-label="Key">
                     <code>{k.start}…</code>
                   </td>
+                  <td data-label="Project" data-testid="key-project-cell">
+                    {k.projectName ?? <span className="text-muted-foreground">none</span>}
+                  </td>
+                  {all && (
+                    <td data-label="Created by" data-testid="key-created-by" className="break-all">
+                      {k.createdByUserId === userId ? "you" : (k.createdByEmail ?? "a former member")}
+                    </td>
+                  )}
                   <td data-label="Created" data-testid="key-created" className="md:whitespace-nowrap">
                     {when(k.createdAt)}
                   </td>
@@ -96,7 +114,7 @@ export default async function KeysPage() {
                     )}
                   </td>
                   <td data-label="Status" data-testid="key-status">
-                    {k.revokedAt ? `revoked ${when(k.revokedAt)}` : "active"}
+                    {k.revokedAt ? `revoked ${when(k.revokedAt)}` : k.disabledAt ? `disabled ${when(k.disabledAt)}` : "active"}
                   </td>
                   <td data-label={k.revokedAt ? undefined : "Actions"}>
                     {!k.revokedAt && (

@@ -1,4 +1,5 @@
 import { headers } from "next/headers";
+import { requirePermission } from "@/lib/auth/session";
 import { createKeyAction } from "@/app/dashboard/keys/actions";
 import { Playground, type PlaygroundModel } from "@/components/playground/playground";
 import { getCatalog } from "@/lib/catalog";
@@ -13,6 +14,8 @@ export const dynamic = "force-dynamic";
 // API keys (created here through the keys page's own action, or pasted), so they are
 // limited and billed exactly like the same request from an SDK.
 export default async function PlaygroundPage() {
+  // The playground calls /v1 with a key of the user's own (created here or pasted): keys.own.
+  await requirePermission("keys.own");
   const h = await headers();
   const origin = siteOrigin(null, h.get("host"), h.get("x-forwarded-proto"));
   const models: PlaygroundModel[] = getCatalog().models.map((m) => ({

@@ -1,6 +1,9 @@
 "use server";
 
+import { and, eq, ne, sql } from "drizzle-orm";
 import { AuthError } from "next-auth";
+import type { Queryable } from "@/db/client";
+import { billingAccounts, organizationMembers } from "@/db/schema";
 import { headers } from "next/headers";
 import { signIn, signOut } from "@/lib/auth";
 import { changePassword, deleteAccount, requestEmailChange, signOutEverywhere } from "@/lib/auth/account-settings";
@@ -59,10 +62,40 @@ export async function signOutEverywhereAction(): Promise<void> {
   await signOut({ redirectTo: "/login" });
 }
 
+/**
+ * The shared (non-personal) organizations in which `userId` is the only owner. An
+ * organization always keeps an owner (issue 24), so its last owner cannot delete their user.
+ */
+async function soleOwnerOf(db: Queryable, userId: string): Promise<string[]> {
+  const others = db
+    .select({ one: sql`1` })
+    .from(organizationMembers)
+    .where(and(eq(organizationMembers.accountId, billingAccounts.id), eq(organizationMembers.role, "owner"), ne(organizationMembers.userId, userId)));
+  const list = await db
+    .select({ name: billingAccounts.name })
+    .from(organizationMembers)
+    .innerJoin(billingAccounts, eq(billingAccounts.id, organizationMembers.accountId))
+    .where(
+      and(eq(organizationMembers.userId, userId), eq(organizationMembers.role, "owner"), eq(billingAccounts.personal, false), sql`not exists (${others})`),
+    );
+  return list.map((r) => r.name);
+}
+
+// Settings are the user's own (password, email, deletion): every role may use them, in
+// whichever organization the dashboard shows (role matrix: "user").
+
 export async function deleteAccountAction(_prev: SettingsState, form: FormData): Promise<SettingsState> {
   const s = await currentAccount();
   if (!s) return ENDED;
   if (field(form, "confirm") !== "DELETE") return { ok: false, field: "confirm", error: "Type DELETE (in capitals) to confirm." };
+  const sole = await soleOwnerOf(s.db, s.userId);
+  if (sole.length) {
+    const names = sole.map((n) => `“${n}”`).join(", ");
+    return {
+      ok: false,
+      error: `You are the only owner of ${names}. Make another member an owner there first (organization settings), then delete your account; nothing was deleted.`,
+    };
+  }
   const r = await deleteAccount(s.db, { userId: s.userId, password: field(form, "password") });
   if (!r.ok) return { ok: false, field: r.field, error: r.message };
   await signOut({ redirectTo: "/?deleted=1" });

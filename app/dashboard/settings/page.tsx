@@ -1,3 +1,5 @@
+import { and, eq } from "drizzle-orm";
+import { billingAccounts } from "@/db/schema";
 import { readBalance } from "@/lib/ledger";
 import { requireAccount } from "@/lib/auth/session";
 import { formatUsd } from "@/lib/money";
@@ -7,9 +9,15 @@ import { changeEmailAction, changePasswordAction, deleteAccountAction, resendVer
 export const metadata = { title: "Account settings · Metered" };
 
 export default async function SettingsPage({ searchParams }: { searchParams: Promise<{ changed?: string }> }) {
-  const { db, account, email, emailVerifiedAt } = await requireAccount();
+  // The user's own settings: every role, in any organization. What deleting forfeits is the
+  // user's personal organization's credit, whichever organization the dashboard shows.
+  const { db, userId, email, emailVerifiedAt } = await requireAccount();
   const { changed } = await searchParams;
-  const balance = await readBalance(db, account.id);
+  const [personal] = await db
+    .select({ id: billingAccounts.id })
+    .from(billingAccounts)
+    .where(and(eq(billingAccounts.ownerUserId, userId), eq(billingAccounts.personal, true)));
+  const balance = await readBalance(db, personal.id);
   return (
     <>
       <h1>Account settings</h1>

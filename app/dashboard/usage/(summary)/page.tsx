@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { buttonVariants } from "@/components/ui/button";
-import { requireAccount } from "@/lib/auth/session";
-import { listApiKeys } from "@/lib/api-keys";
+import { requirePermission } from "@/lib/auth/session";
+import { listKeysForDashboard } from "@/lib/api-keys/dashboard";
+import { listProjects } from "@/lib/projects";
 import { getCatalog } from "@/lib/catalog";
 import { MODALITIES, MODALITY_NAMES } from "@/lib/catalog/types";
 import { describePeriod, filtersToSearchParams, hasAnyUsage, parseUsageFilters, usageByKey, usageSummary } from "@/lib/usage";
+import { ownUsageOnly } from "@/lib/usage/filters";
 import {
   decodeLogCursor,
   encodeLogCursor,
@@ -30,14 +32,18 @@ export const dynamic = "force-dynamic";
 const PAGE_SIZE = 50;
 
 export default async function UsagePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { db, account } = await requireAccount();
+  const { db, account, userId, can } = await requirePermission("usage.own");
   const params = await searchParams;
-  const filters = parseUsageFilters(params);
+  // usage.all sees the whole organization; usage.own only the usage of the keys this user
+  // created: an extra condition in every query below, not a filter of what is shown.
+  const seesAll = can("usage.all");
+  const filters = ownUsageOnly(parseUsageFilters(params), { userId, seesAll });
   const status = parseLogStatus(params);
   const before = decodeLogCursor(typeof params.before === "string" ? params.before : null);
   // The account id comes from the session only; the filters can narrow, never widen.
-  const [keys, summary, byKey, log, byStatus] = await Promise.all([
-    listApiKeys(db, account.id),
+  const [keys, projects, summary, byKey, log, byStatus] = await Promise.all([
+    listKeysForDashboard(db, { accountId: account.id, createdBy: filters.createdBy }),
+    listProjects(db, account.id),
     usageSummary({ db, accountId: account.id, filters }),
     usageByKey({ db, accountId: account.id, filters }),
     listRequestLog({ db, accountId: account.id, filters, status, cursor: before, limit: PAGE_SIZE }),
@@ -47,14 +53,15 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const everUsed =
     summary.totals.requests > 0n ||
     log.rows.length > 0 ||
-    (await hasAnyUsage({ db, accountId: account.id })) ||
-    (await hasAnyRefusal({ db, accountId: account.id }));
+    (await hasAnyUsage({ db, accountId: account.id, scope: { createdBy: filters.createdBy } })) ||
+    (await hasAnyRefusal({ db, accountId: account.id, createdBy: filters.createdBy }));
 
   const header = (
     <>
       <h1>Usage</h1>
       <p className="text-muted-foreground" data-testid="utc-note">
         All times and days on this page are in <strong>UTC</strong>: a day runs from 00:00 to 24:00 UTC.
+        {!seesAll && <> It shows the usage of the API keys you created in this organization.</>}
       </p>
     </>
   );
@@ -97,6 +104,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         filters={filters}
         status={status}
         keys={keys.map((k) => ({ id: k.id, name: k.name, revoked: !!k.revokedAt }))}
+        projects={projects.map((p) => ({ id: p.id, name: p.name }))}
         models={models}
         modalities={MODALITIES.map((m) => [m, MODALITY_NAMES[m]])}
         statuses={LOG_STATUSES.map((s) => [s, LOG_STATUS_LABELS[s]])}

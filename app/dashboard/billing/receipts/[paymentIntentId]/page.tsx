@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { formatDateTime } from "@/lib/format/date";
 import { notFound } from "next/navigation";
-import { requireAccount } from "@/lib/auth/session";
+import { requirePermission } from "@/lib/auth/session";
 import { getReceipt } from "@/lib/billing/receipts";
 import { addressLines, taxIdLabel } from "@/lib/billing/details-validation";
 import { getStripe } from "@/lib/billing/server";
@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 const when = formatDateTime;
 
 export default async function ReceiptPage({ params }: { params: Promise<{ paymentIntentId: string }> }) {
-  const { db, account } = await requireAccount();
+  const { db, account } = await requirePermission("billing.view");
   const { paymentIntentId } = await params;
   // Scoped to the session's account: another account's payment id is simply not found.
   const r = await getReceipt(db, getStripe(), { accountId: account.id, paymentIntentId: decodeURIComponent(paymentIntentId) });

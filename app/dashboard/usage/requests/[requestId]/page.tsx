@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { requireAccount } from "@/lib/auth/session";
+import { requirePermission } from "@/lib/auth/session";
 import { formatMoney } from "@/lib/money";
 import { getRequestDetail } from "@/lib/usage";
 import { getRefusedRequest, type RefusedRequest } from "@/lib/usage/request-log";
@@ -20,14 +20,15 @@ function safeDecode(s: string): string {
 }
 
 export default async function RequestDetailPage({ params }: { params: Promise<{ requestId: string }> }) {
-  const { db, account } = await requireAccount();
+  const { db, account, userId, can } = await requirePermission("usage.own");
   const { requestId } = await params;
-  // Scoped to the session's account: another account's request id is simply not found,
-  // indistinguishable from one that never existed.
+  // Scoped to the session's organization (and, without usage.all, to the keys this user
+  // created): any other request id is simply not found, like one that never existed.
   const id = safeDecode(requestId);
-  const detail = await getRequestDetail({ db, accountId: account.id, requestId: id });
+  const createdBy = can("usage.all") ? null : userId;
+  const detail = await getRequestDetail({ db, accountId: account.id, requestId: id, createdBy });
   if (!detail) {
-    const refused = await getRefusedRequest({ db, accountId: account.id, requestId: id });
+    const refused = await getRefusedRequest({ db, accountId: account.id, requestId: id, createdBy });
     if (!refused) notFound();
     return <RefusedDetail r={refused} />;
   }
@@ -36,6 +37,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
     ["Request id", <code key="id">{e.requestId}</code>, "detail-request-id"],
     ["Time", formatUtc(e.createdAt), "detail-time"],
     ["API key", e.keyName ? `${e.keyName} (${e.keyId})` : (e.keyId ?? "—"), "detail-key"],
+    ["Project", e.projectName ?? "—", "detail-project"],
     ["Model", <code key="m">{e.model}</code>, "detail-model"],
     ["Modality", e.modality],
     ["Billed units", formatUnits(e), "detail-units"],
