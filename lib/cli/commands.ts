@@ -114,7 +114,8 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
       const a = await account(db, req(opts, "email"));
       const org = typeof opts.org === "string" && opts.org ? opts.org : a.accountId;
       const key = await createManagementKey(db, { accountId: org, userId: a.user.id, name: req(opts, "name") }).catch((err) => {
-        if (err instanceof ManagementKeyForbiddenError) throw new CliError(`${a.user.email} is not an owner or admin of ${org} (or has not verified their address): ${err.message}`);
+        if (err instanceof ManagementKeyForbiddenError)
+          throw new CliError(`${a.user.email} is not an owner or admin of ${org} (or has not verified their address): ${err.message}`);
         throw err instanceof RangeError ? new CliError(err.message) : err;
       });
       out(`created management key ${key.id} (${key.name}) for organization ${org}. The secret is shown once:`);

@@ -107,7 +107,9 @@ async function resolveProject(db: Queryable, accountId: string, ref: string): Pr
   const list = await listProjects(db, accountId);
   const found = list.find((p) => p.id === ref) ?? list.find((p) => p.name === ref);
   if (!found) {
-    throw new ApiError("invalid_request", `No project "${ref}" in this organization. Its projects: ${list.map((p) => p.name).join(", ")}.`, { param: "project" });
+    throw new ApiError("invalid_request", `No project "${ref}" in this organization. Its projects: ${list.map((p) => p.name).join(", ")}.`, {
+      param: "project",
+    });
   }
   return found.id;
 }

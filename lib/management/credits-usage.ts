@@ -64,7 +64,16 @@ export function usagePeriod(q: Pick<UsageQuery, "from" | "to">, now = new Date()
   return { from: isoDay(from), to: isoDay(to) };
 }
 
-type UnitSums = { requests: string; cost: string; input_tokens: string; output_tokens: string; images: string; video_seconds: string; characters: string; audio_ms: string };
+type UnitSums = {
+  requests: string;
+  cost: string;
+  input_tokens: string;
+  output_tokens: string;
+  images: string;
+  video_seconds: string;
+  characters: string;
+  audio_ms: string;
+};
 
 const SUMS = sql`sum(p.requests)::text as requests, sum(p.cost)::text as cost, sum(p.input_tokens)::text as input_tokens,
   sum(p.output_tokens)::text as output_tokens, sum(p.images)::text as images, sum(p.video_seconds)::text as video_seconds,
@@ -101,10 +110,7 @@ export async function readUsage(db: Queryable, accountId: string, q: UsageQuery)
   let data: Record<string, unknown>[];
   switch (q.group_by) {
     case "day": {
-      const r = await rows<UnitSums & { day: string }>(
-        db,
-        sql`select to_char(p.b, 'YYYY-MM-DD') as day, ${SUMS} from (${source}) p group by 1 order by 1`,
-      );
+      const r = await rows<UnitSums & { day: string }>(db, sql`select to_char(p.b, 'YYYY-MM-DD') as day, ${SUMS} from (${source}) p group by 1 order by 1`);
       data = r.map((x) => ({ day: x.day, ...unitsOf(x) }));
       break;
     }

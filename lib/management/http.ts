@@ -25,11 +25,16 @@ function unauthorized(message: string): ApiError {
 /** The management key of the request, or a 401 that says what was wrong (a model key says so). */
 export async function authenticateManagement(db: Db, req: Request): Promise<ManagementKeyPrincipal> {
   const header = req.headers.get("authorization");
-  if (!header) throw unauthorized("You didn't provide a management key. Send it as 'Authorization: Bearer sk-mt-admin-…'; owners and admins create them in the organization's settings.");
+  if (!header)
+    throw unauthorized(
+      "You didn't provide a management key. Send it as 'Authorization: Bearer sk-mt-admin-…'; owners and admins create them in the organization's settings.",
+    );
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw unauthorized("Malformed Authorization header: expected 'Bearer sk-mt-admin-…'.");
   if (looksLikeApiKey(m[1])) {
-    throw unauthorized("This is a model API key (sk-mt-…): it calls /v1. The management API (/api/v1) needs a management key (sk-mt-admin-…), created by an owner or admin in the organization's settings.");
+    throw unauthorized(
+      "This is a model API key (sk-mt-…): it calls /v1. The management API (/api/v1) needs a management key (sk-mt-admin-…), created by an owner or admin in the organization's settings.",
+    );
   }
   const key = await findActiveManagementKey(db, m[1]);
   if (!key) throw unauthorized("Incorrect management key provided, or the key was revoked.");

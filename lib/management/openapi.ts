@@ -174,7 +174,13 @@ export function openApiDocument(): Schema {
   const paths: Record<string, Record<string, Schema>> = {};
   const errorRef = jsonSchema(errorResponse, "output", components);
   for (const op of OPERATIONS) {
-    const parameters: Schema[] = (op.pathParams ?? []).map((p) => ({ name: p.name, in: "path", required: true, description: p.description, schema: { type: "string" } }));
+    const parameters: Schema[] = (op.pathParams ?? []).map((p) => ({
+      name: p.name,
+      in: "path",
+      required: true,
+      description: p.description,
+      schema: { type: "string" },
+    }));
     if (op.query) {
       const q = jsonSchema(op.query, "input", components) as { properties?: Record<string, Schema>; required?: string[] };
       for (const [name, s] of Object.entries(q.properties ?? {})) {

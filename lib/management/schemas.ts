@@ -27,11 +27,7 @@ const limitReset = z.enum(LIMIT_RESETS).nullable().meta({
 export const createKeyBody = z
   .object({
     name: keyName.meta({ description: "A name to recognise the key by." }),
-    project: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: "The project's id (proj_…) or name. Default: the organization's Default project." }),
+    project: z.string().min(1).optional().meta({ description: "The project's id (proj_…) or name. Default: the organization's Default project." }),
     limit: usdAmount.nullable().optional().meta({ description: "Spend limit in USD (up to 6 decimals); null or absent: no limit." }),
     limit_reset: limitReset.optional(),
   })

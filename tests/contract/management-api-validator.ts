@@ -29,7 +29,8 @@ export function assertDocumented(method: string, path: string, status: number, b
   const t = templateOf(path);
   const op = doc.paths[t][method.toLowerCase()];
   if (!op) throw new Error(`${method} ${t} is not in the document`);
-  if (!(String(status) in op.responses)) throw new Error(`${method} ${t} answered ${status}, which the document does not list (${Object.keys(op.responses).join(", ")})`);
+  if (!(String(status) in op.responses))
+    throw new Error(`${method} ${t} answered ${status}, which the document does not list (${Object.keys(op.responses).join(", ")})`);
   const ref = `mgmt#/paths/${pointer(t)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
   let validate = cache.get(ref);
   if (!validate) {

@@ -93,7 +93,15 @@ describe("/api/v1/keys", () => {
     expect(created.status).toBe(201);
     const { key: secret, data } = created.body;
     expect(looksLikeApiKey(secret)).toBe(true);
-    expect(data).toMatchObject({ name: "customer-42", limit: 5.25, limit_micro_usd: 5_250_000, limit_reset: "monthly", usage: 0, usage_micro_usd: 0, disabled: false });
+    expect(data).toMatchObject({
+      name: "customer-42",
+      limit: 5.25,
+      limit_micro_usd: 5_250_000,
+      limit_reset: "monthly",
+      usage: 0,
+      usage_micro_usd: 0,
+      disabled: false,
+    });
     expect(data.project.name).toBe("Default");
     // Stored as the spend limit /v1 enforces, in the creator's name.
     const [row] = await app.db.select().from(apiKeys).where(eq(apiKeys.id, data.id));
@@ -128,7 +136,9 @@ describe("/api/v1/keys", () => {
     expect(patched.body.data).toMatchObject({ name: "renamed", limit: 0.000001, limit_micro_usd: 1, limit_reset: null, usage_micro_usd: cost });
     expect((await app.db.select().from(apiKeys).where(eq(apiKeys.id, data.id)))[0]).toMatchObject({ spendLimitMicroUsd: 1n, spendLimitPeriod: "total" });
     // The new limit is enforced by /v1 at once (the key spent more than a micro-dollar).
-    await expect(client.chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "again" }] })).rejects.toMatchObject({ status: 402 });
+    await expect(client.chat.completions.create({ model: "local/echo-chat", messages: [{ role: "user", content: "again" }] })).rejects.toMatchObject({
+      status: 402,
+    });
     patched = await api("PATCH", `/api/v1/keys/${data.id}`, { key: mkey, body: { limit: null } });
     expect(patched.body.data).toMatchObject({ limit: null, limit_micro_usd: null, limit_reset: null });
 

@@ -29,7 +29,8 @@ export async function createManagementKeyAction(_prev: CreateManagementKeyState,
     revalidatePath(PATH);
     return { ok: true, secret: key.secret, name: key.name, id: key.id };
   } catch (err) {
-    if (err instanceof ManagementKeyForbiddenError) return { ok: false, error: "Verify your email address first: only verified owners and admins create management keys." };
+    if (err instanceof ManagementKeyForbiddenError)
+      return { ok: false, error: "Verify your email address first: only verified owners and admins create management keys." };
     throw err;
   }
 }

@@ -20,8 +20,8 @@ export default async function ManagementKeysPage() {
     <>
       <h1>Management keys</h1>
       <p className="text-muted-foreground">
-        Management keys (<code>sk-mt-admin-…</code>) call the <Link href="/docs/management-api">management API</Link> of {account.name}: create, limit,
-        disable and delete its model keys, read its credits and usage ({MANAGEMENT_RATE_LIMIT_PER_MINUTE} requests per minute per key). They cannot call{" "}
+        Management keys (<code>sk-mt-admin-…</code>) call the <Link href="/docs/management-api">management API</Link> of {account.name}: create, limit, disable
+        and delete its model keys, read its credits and usage ({MANAGEMENT_RATE_LIMIT_PER_MINUTE} requests per minute per key). They cannot call{" "}
         <code>/v1</code>, and model keys cannot call the management API.
       </p>
       {emailVerifiedAt ? (
