@@ -117,11 +117,16 @@ async function resolveProject(db: Queryable, accountId: string, ref: string): Pr
 function limitFrom(body: { limit?: number | null; limit_reset?: KeyObject["limit_reset"] }, current: Limit): Limit {
   const limitMicroUsd = body.limit === undefined ? current.limitMicroUsd : body.limit === null ? null : usdToMicro(body.limit);
   const reset = body.limit_reset === undefined ? current.reset : body.limit_reset;
+  // A reset period without a limit would be silently dropped: say so instead.
+  if (limitMicroUsd === null && body.limit_reset) {
+    throw new ApiError("invalid_request", "limit_reset needs a limit: set `limit` too (the key has none).", { param: "limit_reset" });
+  }
   return { limitMicroUsd, reset: limitMicroUsd === null ? null : reset };
 }
 
 export async function createKey(db: Queryable, mkey: ManagementKeyPrincipal, body: CreateKeyBody): Promise<{ secret: string; data: KeyObject }> {
   const projectId = body.project === undefined ? undefined : await resolveProject(db, mkey.accountId, body.project);
+  const limit = limitFrom(body, { limitMicroUsd: null, reset: null }); // checked before anything is made
   let created;
   try {
     // Made in the name of the management key's creator (who must still be verified).
@@ -131,7 +136,7 @@ export async function createKey(db: Queryable, mkey: ManagementKeyPrincipal, bod
     if (err instanceof ProjectNotFoundError) throw new ApiError("invalid_request", err.message, { param: "project" });
     throw err;
   }
-  const limit = limitFrom(body, { limitMicroUsd: null, reset: null });
+  // The limit is set before the secret leaves this function, so no request can run without it.
   if (limit.limitMicroUsd !== null) {
     await setKeySpendLimit(db, { accountId: mkey.accountId, keyId: created.id, limitMicroUsd: limit.limitMicroUsd, period: toPeriod(limit.reset) });
   }

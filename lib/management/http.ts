@@ -37,7 +37,9 @@ export async function authenticateManagement(db: Db, req: Request): Promise<Mana
     );
   }
   const key = await findActiveManagementKey(db, m[1]);
-  if (!key) throw unauthorized("Incorrect management key provided, or the key was revoked.");
+  if (!key) {
+    throw unauthorized("Incorrect management key provided, or the key was revoked, or whoever created it is no longer an owner or admin of the organization.");
+  }
   return key;
 }
 

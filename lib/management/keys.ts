@@ -93,7 +93,9 @@ export async function revokeManagementKey(db: Queryable, input: { accountId: str
 /**
  * An active management key by its secret, or null. Looked up on every call, never cached:
  * revocation takes effect on the very next request, on every instance (the management API
- * is not a hot path; one indexed lookup per call).
+ * is not a hot path; one indexed lookup per call). A key also stops working while its
+ * creator is no longer an owner or admin of the organization (removed, or made a member):
+ * it acts in their name, so it can do no more than they may.
  */
 export async function findActiveManagementKey(db: Queryable, secret: string): Promise<ManagementKeyPrincipal | null> {
   if (!looksLikeManagementKey(secret)) return null;
@@ -104,11 +106,16 @@ export async function findActiveManagementKey(db: Queryable, secret: string): Pr
       accountId: managementKeys.accountId,
       createdByUserId: managementKeys.createdByUserId,
       revokedAt: managementKeys.revokedAt,
+      creatorRole: organizationMembers.role,
     })
     .from(managementKeys)
+    .leftJoin(
+      organizationMembers,
+      and(eq(organizationMembers.accountId, managementKeys.accountId), eq(organizationMembers.userId, managementKeys.createdByUserId)),
+    )
     .where(eq(managementKeys.hash, hashManagementKey(secret)));
-  if (!row || row.revokedAt) return null;
-  const { revokedAt: _revoked, ...principal } = row;
+  if (!row || row.revokedAt || !can(row.creatorRole, "management_keys.manage")) return null;
+  const { revokedAt: _revoked, creatorRole: _role, ...principal } = row;
   return principal;
 }
 

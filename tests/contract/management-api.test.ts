@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
-import { apiKeys, managementKeys } from "@/db/schema";
+import { apiKeys, managementKeys, organizationMembers } from "@/db/schema";
 import { looksLikeApiKey } from "@/lib/api-keys";
-import { createManagementKey, looksLikeManagementKey, revokeManagementKey } from "@/lib/management/keys";
+import { createManagementKey, looksLikeManagementKey, ManagementKeyForbiddenError, revokeManagementKey } from "@/lib/management/keys";
 import { MANAGEMENT_RATE_LIMIT_PER_MINUTE } from "@/lib/management/http";
 import { OPERATIONS } from "@/lib/management/openapi";
 import { appFetch } from "@/tests/helpers/app-fetch";
+import { makeAccount } from "@/tests/helpers/accounts";
 import { integrationApp } from "@/tests/helpers/fixture";
 import { assertDocumented } from "./management-api-validator";
 
@@ -74,6 +75,29 @@ describe("management keys", () => {
 
     expect((await api("GET", "/api/v1/keys")).status).toBe(401);
     expect((await api("GET", "/api/v1/credits", { key: "sk-mt-admin-" + "x".repeat(40) })).status).toBe(401);
+  });
+
+  it("stop working when their creator is no longer an owner or admin of the organization", async () => {
+    const admin = await makeAccount(app.db);
+    await app.db.insert(organizationMembers).values({ accountId: org.accountId, userId: admin.userId, role: "admin" });
+    const k = await createManagementKey(app.db, { accountId: org.accountId, userId: admin.userId, name: "admin's" });
+    expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(200);
+    await app.db
+      .update(organizationMembers)
+      .set({ role: "member" })
+      .where(and(eq(organizationMembers.accountId, org.accountId), eq(organizationMembers.userId, admin.userId)));
+    expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(401);
+    await app.db
+      .update(organizationMembers)
+      .set({ role: "admin" })
+      .where(and(eq(organizationMembers.accountId, org.accountId), eq(organizationMembers.userId, admin.userId)));
+    expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(200);
+    await app.db.delete(organizationMembers).where(and(eq(organizationMembers.accountId, org.accountId), eq(organizationMembers.userId, admin.userId)));
+    expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(401);
+    // A member cannot make one in the first place.
+    await expect(createManagementKey(app.db, { accountId: org.accountId, userId: admin.userId, name: "x" })).rejects.toBeInstanceOf(
+      ManagementKeyForbiddenError,
+    );
   });
 
   it("revocation takes effect on the next request", async () => {
@@ -188,6 +212,7 @@ describe("/api/v1/keys", () => {
       [{ name: "a", limit: 1e12 }, "limit"],
       [{ name: "a", limit_reset: "yearly" }, "limit_reset"],
       [{ name: "a", colour: "red" }, "colour"],
+      [{ name: "a", limit_reset: "daily" }, "limit_reset"],
       [[1, 2], null],
       ["just a string", null],
     ];
@@ -200,6 +225,8 @@ describe("/api/v1/keys", () => {
     const broken = await api("POST", "/api/v1/keys", { key: mkey, raw: "{not json" });
     expect(broken.status).toBe(400);
     expect(broken.body.error.code).toBe("invalid_json");
+    // None of the refused creations made a key.
+    expect((await api("GET", "/api/v1/keys", { key: mkey })).body.data.map((k: { name: string }) => k.name)).not.toContain("a");
     const patch = await api("PATCH", `/api/v1/keys/${org.keyId}`, { key: mkey, body: { disabled: "yes" } });
     expect(patch.status).toBe(400);
     expect(patch.body.error.param).toBe("disabled");
@@ -279,6 +306,14 @@ describe("rate limit", () => {
     // Per key: another management key of the same organization is not limited by it.
     expect((await api("GET", "/api/v1/keys", { key: otherMkey })).status).toBe(200);
   }, 60_000);
+});
+
+describe("other paths", () => {
+  it("answer a JSON 404 in the same error shape", async () => {
+    const res = await appFetch("http://app.test/api/v1/nothing/here", { headers: { authorization: `Bearer ${mkey}` } });
+    expect(res.status).toBe(404);
+    assertDocumented("GET", "/api/v1/keys/x", 404, await res.json()); // the Error schema
+  });
 });
 
 describe("/api/v1/openapi.json", () => {
