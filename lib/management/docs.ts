@@ -19,6 +19,56 @@ function inline(schema: unknown, components: Record<string, Schema>): unknown {
   return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, inline(v, components)]));
 }
 
+/** "string", "number | null", "\"daily\" | \"weekly\" | null", "array of object"… */
+function typeOf(schema: Schema): string {
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as Schema[]).map(typeOf).join(" | ");
+  if (Array.isArray(schema.enum)) return (schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(" | ");
+  if ("const" in schema) return JSON.stringify(schema.const);
+  if (Array.isArray(schema.type)) return schema.type.join(" | ");
+  if (schema.type === "array") return `array of ${typeOf((schema.items ?? {}) as Schema)}`;
+  return String(schema.type ?? "any");
+}
+
+/** What constrains a value beyond its type (lengths, bounds, pattern, default). */
+function constraints(schema: Schema): string {
+  const all = Array.isArray(schema.anyOf) ? [schema, ...(schema.anyOf as Schema[])] : [schema];
+  const parts: string[] = [];
+  for (const x of all) {
+    if (x.minLength !== undefined)
+      parts.push(
+        x.maxLength === undefined ? `at least ${x.minLength} character${x.minLength === 1 ? "" : "s"}` : `${x.minLength} to ${x.maxLength} characters`,
+      );
+    if (x.minimum !== undefined && Math.abs(Number(x.minimum)) < 1e15) parts.push(`≥ ${x.minimum}`);
+    if (x.maximum !== undefined && Math.abs(Number(x.maximum)) < 1e15) parts.push(`≤ ${x.maximum}`);
+    if (x.format) parts.push(x.format === "date-time" ? "ISO 8601 date-time, UTC" : `format ${x.format}`);
+    else if (x.pattern) parts.push(`pattern ${x.pattern}`);
+    if (x.default !== undefined) parts.push(`default ${JSON.stringify(x.default)}`);
+  }
+  return parts.join("; ");
+}
+
+/** One row per field, nested objects (and arrays of objects) as dotted paths: the schema as a table. */
+function fieldRows(schema: Schema, prefix = ""): Inline[][][] {
+  const object = (Array.isArray(schema.anyOf) ? (schema.anyOf as Schema[]).find((x) => x.type === "object") : schema) ?? schema;
+  const props = (object.properties ?? {}) as Record<string, Schema>;
+  const required = new Set((object.required ?? []) as string[]);
+  const out: Inline[][][] = [];
+  for (const [name, prop] of Object.entries(props)) {
+    const path = `${prefix}${name}`;
+    const extra = constraints(prop);
+    const description = [prop.description as string | undefined, extra].filter(Boolean).join(" ");
+    out.push([[code(path)], [typeOf(prop)], [required.has(name) ? "yes" : "no"], [description]]);
+    const items = prop.type === "array" ? (prop.items as Schema) : null;
+    const nested = items ?? (Array.isArray(prop.anyOf) ? (prop.anyOf as Schema[]).find((x) => x.type === "object") : prop);
+    if (nested?.type === "object" && nested.properties) out.push(...fieldRows(nested, `${path}${items ? "[]" : ""}.`));
+  }
+  return out;
+}
+
+function schemaTable(caption: string, schema: Schema, testId: string): Block[] {
+  return [p(caption), { kind: "table", testId, head: ["Field", "Type", "Required", "Description"], rows: fieldRows(schema) }];
+}
+
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -45,22 +95,26 @@ function operationBlocks(origin: string, op: Operation, doc: Schema): Block[] {
     blocks.push({
       kind: "table",
       testId: `params-${op.operationId}`,
-      head: ["Parameter", "In", "Required", "Description"],
-      rows: params.map((x) => [[code(x.name)], [x.in], [x.required ? "yes" : "no"], [x.description ?? JSON.stringify(x.schema)]]),
+      head: ["Parameter", "In, type", "Required", "Description"],
+      rows: params.map((x) => [
+        [code(x.name)],
+        [`${x.in}, ${typeOf(x.schema)}`],
+        [x.required ? "yes" : "no"],
+        [[x.description, constraints(x.schema)].filter(Boolean).join(" ")],
+      ]),
     });
   }
   const body = (spec.requestBody as { content?: Record<string, { schema: Schema }> } | undefined)?.content?.["application/json"]?.schema;
-  if (body) blocks.push({ kind: "code", lang: "json", caption: "Request body (JSON Schema)", text: JSON.stringify(inline(body, components), null, 2) });
+  if (body) blocks.push(...schemaTable("Request body (JSON):", inline(body, components) as Schema, `request-${op.operationId}`));
   const responses = (spec.responses ?? {}) as Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
   const ok = responses[String(op.status)]?.content?.["application/json"]?.schema;
   if (ok && op.operationId !== "getOpenApi") {
-    blocks.push({ kind: "code", lang: "json", caption: `Response ${op.status} (JSON Schema)`, text: JSON.stringify(inline(ok, components), null, 2) });
+    blocks.push(...schemaTable(`Response ${op.status} (JSON):`, inline(ok, components) as Schema, `response-${op.operationId}`));
   }
   const errors = Object.keys(responses).filter((s) => Number(s) >= 400);
   if (errors.length) {
-    const runs: Inline[] = ["Errors: "];
-    errors.forEach((s, i) => runs.push(...(i ? ["; "] : []), code(s), ` ${responses[s].description}`));
-    blocks.push(p(...runs));
+    blocks.push(p("Errors (the /v1 error shape):"));
+    blocks.push({ kind: "list", items: errors.map((s): Inline[] => [code(s), ` ${responses[s].description}`]) });
   }
   blocks.push({ kind: "code", lang: "bash", caption: "curl", run: "shell", testId: `sample-${op.operationId}`, text: managementCurlSample(origin, op) });
   return blocks;

@@ -111,9 +111,9 @@ export const usageRow = z
   .object({
     day: z.string().optional().meta({ description: "group_by=day: the UTC day." }),
     model: z.string().optional().meta({ description: "group_by=model." }),
-    key_id: z.string().nullable().optional().meta({ description: "group_by=key (and project): null for requests of no key." }),
+    key_id: z.string().nullable().optional().meta({ description: "group_by=key: the key's id (null for usage recorded without a key)." }),
     key_name: z.string().nullable().optional(),
-    project_id: z.string().nullable().optional().meta({ description: "group_by=project." }),
+    project_id: z.string().nullable().optional().meta({ description: "group_by=project: the project of the key (null for a key without one)." }),
     project_name: z.string().nullable().optional(),
     requests: z.int(),
     input_tokens: z.int(),
