@@ -129,3 +129,17 @@ export async function noteManagementKeyUsed(db: Queryable, keyId: string, at = n
     .set({ lastUsedAt: at })
     .where(and(eq(managementKeys.id, keyId), or(isNull(managementKeys.lastUsedAt), lt(managementKeys.lastUsedAt, stale))));
 }
+
+/**
+ * Revokes every management key `userId` created in `accountId`: for the members module to
+ * call when it removes a member (or demotes them below admin), in the same transaction.
+ * Until then, findActiveManagementKey already refuses such keys; this makes it final.
+ */
+export async function revokeManagementKeysOf(db: Queryable, input: { accountId: string; userId: string }): Promise<number> {
+  const revoked = await db
+    .update(managementKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(managementKeys.accountId, input.accountId), eq(managementKeys.createdByUserId, input.userId), isNull(managementKeys.revokedAt)))
+    .returning({ id: managementKeys.id });
+  return revoked.length;
+}

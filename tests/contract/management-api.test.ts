@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "@/db/rows";
 import { apiKeys, managementKeys, organizationMembers } from "@/db/schema";
 import { looksLikeApiKey } from "@/lib/api-keys";
-import { createManagementKey, looksLikeManagementKey, ManagementKeyForbiddenError, revokeManagementKey } from "@/lib/management/keys";
+import { createManagementKey, looksLikeManagementKey, ManagementKeyForbiddenError, revokeManagementKey, revokeManagementKeysOf } from "@/lib/management/keys";
 import { MANAGEMENT_RATE_LIMIT_PER_MINUTE } from "@/lib/management/http";
 import { OPERATIONS } from "@/lib/management/openapi";
 import { appFetch } from "@/tests/helpers/app-fetch";
@@ -94,6 +94,16 @@ describe("management keys", () => {
     expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(200);
     await app.db.delete(organizationMembers).where(and(eq(organizationMembers.accountId, org.accountId), eq(organizationMembers.userId, admin.userId)));
     expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(401);
+    // Re-added as admin, then revoked for good by what the members module calls on removal.
+    await app.db.insert(organizationMembers).values({ accountId: org.accountId, userId: admin.userId, role: "admin" });
+    expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(200);
+    expect(await revokeManagementKeysOf(app.db, { accountId: other.accountId, userId: admin.userId })).toBe(0);
+    expect(await revokeManagementKeysOf(app.db, { accountId: org.accountId, userId: admin.userId })).toBe(1);
+    expect((await api("GET", "/api/v1/credits", { key: k.secret })).status).toBe(401);
+    await app.db
+      .update(organizationMembers)
+      .set({ role: "member" })
+      .where(and(eq(organizationMembers.accountId, org.accountId), eq(organizationMembers.userId, admin.userId)));
     // A member cannot make one in the first place.
     await expect(createManagementKey(app.db, { accountId: org.accountId, userId: admin.userId, name: "x" })).rejects.toBeInstanceOf(
       ManagementKeyForbiddenError,
