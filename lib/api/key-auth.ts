@@ -3,7 +3,11 @@ import { getDbHandle, type Db } from "@/db/client";
 import { emitLocalKeyChange, KEY_CHANGES_CHANNEL, onKeyChange, parseKeyChange } from "@/lib/api-keys/changes";
 import { findActiveKey, hashApiKey, type ApiKeyPrincipal } from "@/lib/api-keys";
 import { onShutdown, processSingleton } from "@/lib/process";
+import { MANAGEMENT_KEY_PREFIX } from "@/lib/management/keys";
 import { ApiError } from "./errors";
+
+const MANAGEMENT_KEY_ON_V1 =
+  "This is a management key (sk-mt-admin-…): it calls the management API (/api/v1). /v1 needs a model API key (sk-mt-…); create one at /dashboard/keys or with POST /api/v1/keys.";
 
 // Key lookups are cached in-process for KEY_CACHE_TTL_MS (5 s): a revoked key, a tier or a
 // spend-limit change is honoured by every instance within that bound. Only hits are
@@ -71,6 +75,8 @@ export async function authenticate(db: Db, req: Request): Promise<ApiKeyPrincipa
   const principal = await findActiveKey(db, secret);
   if (!principal) {
     cache.delete(hash);
+    // A management key sent to /v1 (checked only on the refusal path: no cost to valid keys).
+    if (secret.startsWith(MANAGEMENT_KEY_PREFIX)) throw unauthorized(MANAGEMENT_KEY_ON_V1);
     throw unauthorized("Incorrect API key provided, or the key was revoked. Check it at /dashboard/keys.");
   }
   if (cache.size >= KEY_CACHE_MAX) cache.clear();

@@ -22,6 +22,7 @@ import { setKeySpendLimit } from "@/lib/api-keys/spend-limit";
 import { SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend-limits";
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
 import { marginReport, MarginRangeError } from "@/lib/billing/margin";
+import { createManagementKey, ManagementKeyForbiddenError } from "@/lib/management/keys";
 
 export class CliError extends Error {}
 
@@ -54,6 +55,10 @@ export const HELP = `Usage: npm run cli -- <command> [options]
                                                      unless the mailbox had it; no daily cap, no disposable rule)
   sign-out-everywhere --email E                      end every session of the user at once
   create-key    --email E --name N                   create an API key; prints the secret once
+  create-management-key --email E --name N [--org ACCT_ID]
+                                                     create a management key (management API, /api/v1) in the organization
+                                                     (default: the user's personal one; the user must be its owner or admin);
+                                                     prints the secret once
   grant         --email E --amount USD --reason R [--reference REF] [--expires-days N]
                                                      add promotional credit (ledger "grant"); REF makes it idempotent;
                                                      expires after N days (default FREE_CREDIT_EXPIRES_DAYS, 365; 0 = never)
@@ -104,6 +109,20 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
       out(key.secret);
       return;
     }
+    // --- management keys (issue 24) ---
+    case "create-management-key": {
+      const a = await account(db, req(opts, "email"));
+      const org = typeof opts.org === "string" && opts.org ? opts.org : a.accountId;
+      const key = await createManagementKey(db, { accountId: org, userId: a.user.id, name: req(opts, "name") }).catch((err) => {
+        if (err instanceof ManagementKeyForbiddenError)
+          throw new CliError(`${a.user.email} is not an owner or admin of ${org} (or has not verified their address): ${err.message}`);
+        throw err instanceof RangeError ? new CliError(err.message) : err;
+      });
+      out(`created management key ${key.id} (${key.name}) for organization ${org}. The secret is shown once:`);
+      out(key.secret);
+      return;
+    }
+    // --- end management keys ---
     case "grant":
     case "adjust": {
       const a = await account(db, req(opts, "email"));

@@ -8,13 +8,14 @@ import { freeCredit } from "./pages/free-credit";
 import { outOfCredit } from "./pages/out-of-credit";
 import { projectsDoc } from "./pages/projects";
 import { rateLimits } from "./pages/rate-limits";
+import { managementApiDoc } from "@/lib/management/docs";
 import type { DocContext, DocPage, DocPageSource } from "./types";
 
 export type { Block, DocContext, DocPage, DocPageSource, Inline } from "./types";
 export { pageToMarkdown } from "./markdown";
 
 /** Every docs page, in reading order. Each has an HTML route (app/docs/<slug>/page.tsx) and /docs/<slug>.md. */
-export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, rateLimits, outOfCredit, projectsDoc, addingACard, apiReference];
+export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, rateLimits, outOfCredit, projectsDoc, addingACard, apiReference, managementApiDoc];
 
 /**
  * The API reference's page per endpoint (slug "api-reference/<endpoint>", HTML at

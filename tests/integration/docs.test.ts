@@ -33,7 +33,16 @@ const APP = path.resolve(import.meta.dirname, "../../app");
 
 describe("docs pages: one source, two renderings", () => {
   it("lists seven topics, each with an HTML page route and a distinct slug", () => {
-    expect(DOC_PAGES.map((d) => d.slug)).toEqual(["free-credit", "billing", "rate-limits", "out-of-credit", "projects", "adding-a-card", "api-reference"]);
+    expect(DOC_PAGES.map((d) => d.slug)).toEqual([
+      "free-credit",
+      "billing",
+      "rate-limits",
+      "out-of-credit",
+      "projects",
+      "adding-a-card",
+      "api-reference",
+      "management-api",
+    ]);
     for (const d of DOC_PAGES) {
       const file = path.join(APP, "docs", d.slug, "page.tsx");
       expect(fs.existsSync(file), file).toBe(true);
