@@ -215,7 +215,8 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
           (bal.nextExpiry ? `  (${usd6(bal.nextExpiry.amountMicroUsd)} promotional expires ${bal.nextExpiry.at.toISOString()})` : ""),
       );
       const keys = await db.select().from(apiKeys).where(eq(apiKeys.accountId, a.accountId));
-      for (const k of keys) out(`key ${k.id}  ${k.start}…  "${k.name}"  by ${k.createdByUserId}  ${k.revokedAt ? "revoked" : k.disabledAt ? "disabled" : "active"}`);
+      for (const k of keys)
+        out(`key ${k.id}  ${k.start}…  "${k.name}"  by ${k.createdByUserId}  ${k.revokedAt ? "revoked" : k.disabledAt ? "disabled" : "active"}`);
       const limit = Number(typeof opts.limit === "string" ? opts.limit : 20);
       const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, a.accountId)).orderBy(desc(ledgerEntries.id)).limit(limit);
       out("ledger (newest first): time, kind, amount, balance after, reference, description");

@@ -112,4 +112,3 @@ export async function removeMember(db: Queryable, input: { accountId: string; ac
   for (const keyId of revoked) await notifyKeyChange(db, { keyId });
   return revoked;
 }
-

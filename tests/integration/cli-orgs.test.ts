@@ -27,7 +27,13 @@ describe("operator CLI and organizations", () => {
       const member = await makeAccount(app.db, "cli-member@example.test");
       const outsider = await makeAccount(app.db, "cli-outsider@example.test");
       const { accountId } = await createOrganization(app.db, { userId: owner.userId, name: "Ops Team" });
-      const { token } = await createInvite(app.db, { accountId, invitedByUserId: owner.userId, email: member.email, role: "billing", origin: "http://app.test" });
+      const { token } = await createInvite(app.db, {
+        accountId,
+        invitedByUserId: owner.userId,
+        email: member.email,
+        role: "billing",
+        origin: "http://app.test",
+      });
       await acceptInvite(app.db, { token, userId: member.userId });
 
       expect(await run("orgs", { email: member.email })).toEqual([
@@ -61,5 +67,31 @@ describe("operator CLI and organizations", () => {
     } finally {
       mail.stop();
     }
+  });
+});
+
+describe("admin page's organization lookup", () => {
+  it("finds an organization by id, and every organization of a member by email, with members", async () => {
+    const { findOrganizations } = await import("@/lib/orgs/lookup");
+    const owner = await makeAccount(app.db, "lookup-owner@example.test");
+    const { accountId } = await createOrganization(app.db, { userId: owner.userId, name: "Lookup Inc" });
+    const byId = await findOrganizations(app.db, accountId);
+    expect(byId).toEqual([
+      expect.objectContaining({
+        accountId,
+        name: "Lookup Inc",
+        personal: false,
+        tier: "free",
+        balanceMicroUsd: 0n,
+        members: [expect.objectContaining({ email: owner.email, role: "owner" })],
+      }),
+    ]);
+    const byEmail = await findOrganizations(app.db, " LOOKUP-owner@example.test ");
+    expect(byEmail.map((o) => [o.accountId, o.personal])).toEqual([
+      [owner.accountId, true],
+      [accountId, false],
+    ]);
+    expect(await findOrganizations(app.db, "nobody@example.test")).toEqual([]);
+    expect(await findOrganizations(app.db, "acct_unknown")).toEqual([]);
   });
 });
