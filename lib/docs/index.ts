@@ -5,6 +5,7 @@ import { apiReference } from "./pages/api-reference";
 import { ENDPOINT_PAGES } from "./pages/endpoints";
 import { billing } from "./pages/billing";
 import { freeCredit } from "./pages/free-credit";
+import { organizations } from "./pages/organizations";
 import { outOfCredit } from "./pages/out-of-credit";
 import { rateLimits } from "./pages/rate-limits";
 import type { DocContext, DocPage, DocPageSource } from "./types";
@@ -13,7 +14,7 @@ export type { Block, DocContext, DocPage, DocPageSource, Inline } from "./types"
 export { pageToMarkdown } from "./markdown";
 
 /** Every docs page, in reading order. Each has an HTML route (app/docs/<slug>/page.tsx) and /docs/<slug>.md. */
-export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, rateLimits, outOfCredit, addingACard, apiReference];
+export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, organizations, rateLimits, outOfCredit, addingACard, apiReference];
 
 /**
  * The API reference's page per endpoint (slug "api-reference/<endpoint>", HTML at

@@ -31,8 +31,8 @@ const both = async (slug: string) => [await md(slug), await html(slug)] as const
 const APP = path.resolve(import.meta.dirname, "../../app");
 
 describe("docs pages: one source, two renderings", () => {
-  it("lists six topics, each with an HTML page route and a distinct slug", () => {
-    expect(DOC_PAGES.map((d) => d.slug)).toEqual(["free-credit", "billing", "rate-limits", "out-of-credit", "adding-a-card", "api-reference"]);
+  it("lists seven topics, each with an HTML page route and a distinct slug", () => {
+    expect(DOC_PAGES.map((d) => d.slug)).toEqual(["free-credit", "billing", "organizations", "rate-limits", "out-of-credit", "adding-a-card", "api-reference"]);
     for (const d of DOC_PAGES) {
       const file = path.join(APP, "docs", d.slug, "page.tsx");
       expect(fs.existsSync(file), file).toBe(true);
