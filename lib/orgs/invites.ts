@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingAccounts, organizationInvites, organizationMembers, users, type OrgRole } from "@/db/schema";
 import { normalizeEmail } from "@/lib/accounts";
-import { sendEmail } from "@/lib/email";
+import { trySendEmail } from "@/lib/email";
 import { absoluteUrl } from "@/lib/email/links";
 import { emails } from "@/lib/email/templates";
 import { newId, randomBase62 } from "@/lib/ids";
@@ -55,10 +55,11 @@ export function listPendingInvites(db: Queryable, accountId: string, now = new D
     .orderBy(asc(organizationInvites.createdAt));
 }
 
-async function mailInvite(db: Queryable, input: { accountId: string; email: string; role: OrgRole; token: string; origin: string }) {
+/** Mails the link; false when the mail server refused (the invitation stands: "Resend" sends it again). */
+async function mailInvite(db: Queryable, input: { accountId: string; email: string; role: OrgRole; token: string; origin: string }): Promise<boolean> {
   const [org] = await db.select({ name: billingAccounts.name }).from(billingAccounts).where(eq(billingAccounts.id, input.accountId));
   // The mail names the organization and the role, nothing else of it (no balance, no members).
-  await sendEmail(
+  return trySendEmail(
     emails.organizationInvite(input.email, org?.name ?? "an organization", ROLE_LABELS[input.role], absoluteUrl(input.origin, invitePath(input.token))),
   );
 }
@@ -70,7 +71,7 @@ async function mailInvite(db: Queryable, input: { accountId: string; email: stri
 export async function createInvite(
   db: Queryable,
   input: { accountId: string; invitedByUserId: string; email: string; role: string; origin: string; now?: Date },
-): Promise<{ id: string; token: string }> {
+): Promise<{ id: string; token: string; sent: boolean }> {
   const email = normalizeEmail(input.email);
   if (!EMAIL_RE.test(email)) throw new OrgError("Enter the email address to invite.");
   const role = input.role;
@@ -113,12 +114,15 @@ export async function createInvite(
       expiresAt: new Date(now.getTime() + INVITE_TTL_MS),
     });
   });
-  await mailInvite(db, { accountId: input.accountId, email, role, token, origin: input.origin });
-  return { id, token };
+  const sent = await mailInvite(db, { accountId: input.accountId, email, role, token, origin: input.origin });
+  return { id, token, sent };
 }
 
 /** Sends a pending invitation again with a new link (the old one stops working) and 7 fresh days. */
-export async function resendInvite(db: Queryable, input: { accountId: string; inviteId: string; origin: string; now?: Date }): Promise<{ token: string }> {
+export async function resendInvite(
+  db: Queryable,
+  input: { accountId: string; inviteId: string; origin: string; now?: Date },
+): Promise<{ token: string; sent: boolean }> {
   const now = input.now ?? new Date();
   const token = randomBase62(TOKEN_LENGTH);
   const [invite] = await db
@@ -134,8 +138,8 @@ export async function resendInvite(db: Queryable, input: { accountId: string; in
     )
     .returning({ email: organizationInvites.email, role: organizationInvites.role });
   if (!invite) throw new OrgError("That invitation is no longer pending.");
-  await mailInvite(db, { accountId: input.accountId, email: invite.email, role: invite.role, token, origin: input.origin });
-  return { token };
+  const sent = await mailInvite(db, { accountId: input.accountId, email: invite.email, role: invite.role, token, origin: input.origin });
+  return { token, sent };
 }
 
 /** Withdraws a pending invitation of `accountId`; its link stops working. Returns whether it did. */

@@ -82,6 +82,26 @@ describe("invitations", () => {
     expect(await listPendingInvites(app.db, accountId)).toMatchObject([{ id, email: to, role: "billing" }]);
   });
 
+  it("stands when the mail server refuses, and is sent again by a resend", async () => {
+    const { accountId, owner } = await orgWith();
+    const to = email("mailfail");
+    const { setEmailTransport } = await import("@/tests/helpers/mail");
+    setEmailTransport(async () => {
+      throw new Error("smtp down");
+    });
+    let first;
+    try {
+      first = await createInvite(app.db, { accountId, invitedByUserId: owner.userId, email: to, role: "member", origin: ORIGIN });
+    } finally {
+      mail = recordEmails();
+    }
+    expect(first.sent).toBe(false);
+    expect(await listPendingInvites(app.db, accountId)).toMatchObject([{ email: to }]);
+    const again = await resendInvite(app.db, { accountId, inviteId: first.id, origin: ORIGIN });
+    expect(again.sent).toBe(true);
+    expect(mail.to(to).at(-1)!.text).toContain(`/invite/${again.token}`);
+  });
+
   it("expires after 7 days", async () => {
     const { accountId, owner } = await orgWith();
     const who = await makeAccount(app.db, email("late"));

@@ -19,6 +19,7 @@ import type { Permission } from "@/lib/orgs/roles";
 export type OrgActionState = { ok: true; message: string } | { ok: false; error: string } | undefined;
 
 const SESSION_ENDED = "Your session has ended. Sign in again.";
+const MAIL_FAILED = "The invitation is saved, but its email could not be sent just now. Try “Resend” under Pending invitations in a minute.";
 
 function field(form: FormData, name: string): string {
   const v = form.get(name);
@@ -87,7 +88,14 @@ export async function inviteMemberAction(_prev: OrgActionState, form: FormData):
   const origin = emailOrigin(await headers());
   return answer(async () => {
     const email = field(form, "email");
-    await createInvite(s.session.db, { accountId: s.session.account.id, invitedByUserId: s.session.userId, email, role: field(form, "role"), origin });
+    const { sent } = await createInvite(s.session.db, {
+      accountId: s.session.account.id,
+      invitedByUserId: s.session.userId,
+      email,
+      role: field(form, "role"),
+      origin,
+    });
+    if (!sent) throw new OrgError(MAIL_FAILED);
     return `Invitation sent to ${email.trim().toLowerCase()}. The link works once, for 7 days.`;
   });
 }
@@ -97,7 +105,8 @@ export async function resendInviteAction(_prev: OrgActionState, form: FormData):
   if ("error" in s) return { ok: false, error: s.error };
   const origin = emailOrigin(await headers());
   return answer(async () => {
-    await resendInvite(s.session.db, { accountId: s.session.account.id, inviteId: field(form, "inviteId"), origin });
+    const { sent } = await resendInvite(s.session.db, { accountId: s.session.account.id, inviteId: field(form, "inviteId"), origin });
+    if (!sent) throw new OrgError(MAIL_FAILED);
     return "Sent again with a new link; the previous link no longer works.";
   });
 }
