@@ -1,15 +1,15 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { cookies, headers } from "next/headers";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { currentAccount, ORG_COOKIE, type CurrentAccount } from "@/lib/auth/session";
+import { currentAccount, type CurrentAccount } from "@/lib/auth/session";
 import { emailOrigin } from "@/lib/email/links";
-import { env } from "@/lib/env";
 import { createOrganization, membershipRole, OrgError, renameOrganization } from "@/lib/orgs";
 import { createInvite, resendInvite, revokeInvite } from "@/lib/orgs/invites";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import type { Permission } from "@/lib/orgs/roles";
+import { clearOrgCookie, setOrgCookie } from "./org-cookie";
 
 // The organization's settings (issue 24): switch, create, rename, invite, roles, removal.
 // Every action takes the organization from the session (the cookie the switcher sets, checked
@@ -51,14 +51,7 @@ export async function switchOrganizationAction(accountId: string): Promise<void>
   const session = await currentAccount();
   if (!session) redirect("/login");
   if (typeof accountId === "string" && (await membershipRole(session.db, { accountId, userId: session.userId }))) {
-    const appUrl = env().APP_URL ?? process.env.AUTH_URL ?? "";
-    (await cookies()).set(ORG_COOKIE, accountId, {
-      httpOnly: true,
-      sameSite: "lax",
-      secure: appUrl.startsWith("https:"),
-      path: "/",
-      maxAge: 60 * 60 * 24 * 365,
-    });
+    await setOrgCookie(accountId);
   }
   redirect("/dashboard");
 }
@@ -155,6 +148,6 @@ export async function leaveOrganizationAction(_prev: OrgActionState): Promise<Or
     if (err instanceof OrgError) return { ok: false, error: err.message };
     throw err;
   }
-  (await cookies()).delete(ORG_COOKIE);
+  await clearOrgCookie();
   redirect("/dashboard");
 }

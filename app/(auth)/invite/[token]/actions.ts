@@ -1,13 +1,12 @@
 "use server";
 
 import { AuthError } from "next-auth";
-import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import type { FormState } from "@/app/(auth)/actions";
 import { getDb } from "@/db/client";
 import { signIn, signOut } from "@/lib/auth";
-import { currentAccount, ORG_COOKIE } from "@/lib/auth/session";
-import { env } from "@/lib/env";
+import { currentAccount } from "@/lib/auth/session";
+import { setOrgCookie } from "@/app/dashboard/organization/org-cookie";
 import { acceptInvite, INVALID_INVITE_MESSAGE, invitePath, previewInvite } from "@/lib/orgs/invites";
 
 // The invitation page's actions. Signing in here goes back to the invitation (the one
@@ -48,13 +47,6 @@ export async function acceptInviteAction(_prev: FormState, form: FormData): Prom
   if (!session) redirect(invitePath(token));
   const result = await acceptInvite(session.db, { token, userId: session.userId });
   if (!result.ok) return { error: result.message };
-  const appUrl = env().APP_URL ?? process.env.AUTH_URL ?? "";
-  (await cookies()).set(ORG_COOKIE, result.accountId, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: appUrl.startsWith("https:"),
-    path: "/",
-    maxAge: 60 * 60 * 24 * 365,
-  });
+  await setOrgCookie(result.accountId);
   redirect("/dashboard");
 }
