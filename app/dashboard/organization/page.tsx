@@ -73,6 +73,15 @@ export default async function OrganizationPage() {
           <Link href="/dashboard/organization/new" className={buttonVariants({ variant: "outline", size: "sm" })} data-testid="new-org-link">
             Create organization
           </Link>
+          {can("management_keys.manage") && (
+            <Link
+              href="/dashboard/organization/management-keys"
+              className={buttonVariants({ variant: "outline", size: "sm" })}
+              data-testid="management-keys-link"
+            >
+              Management API keys
+            </Link>
+          )}
         </p>
         {!personalOwner && <ActionForm action={leaveOrganizationAction} testId="leave-org" submit="Leave this organization" variant="destructive" inline />}
       </Card>
