@@ -10,6 +10,8 @@ import { DecideButtons } from "@/components/tiers/decide-buttons";
 import { EndSessionsForm } from "@/components/settings/end-sessions-form";
 import { marginForRange } from "@/lib/billing/margin";
 import { formatUsd } from "@/lib/money";
+import { findOrganizations } from "@/lib/orgs/lookup";
+import { ROLE_LABELS } from "@/lib/orgs/roles";
 import { decideTierRequestAction, endUserSessionsAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -17,11 +19,14 @@ export const metadata = { title: "Admin · Metered" };
 
 // Only for ADMIN_EMAILS. Other signed-in users get a 403 page saying it is for
 // administrators (app/forbidden.tsx); it shows nothing of the page's data.
-export default async function AdminPage({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
+export default async function AdminPage({ searchParams }: { searchParams: Promise<{ from?: string; to?: string; org?: string }> }) {
   const { db, isAdmin, email } = await requireAccount();
   if (!isAdmin) forbidden();
   const pending = await listPendingTierRequests(db);
-  const { from, to, report: margin, error: marginError } = await marginForRange(db, await searchParams);
+  const params = await searchParams;
+  const { from, to, report: margin, error: marginError } = await marginForRange(db, params);
+  const orgQuery = typeof params.org === "string" ? params.org.slice(0, 320) : "";
+  const orgs = orgQuery ? await findOrganizations(db, orgQuery) : [];
   const usd6 = (m: bigint | null, uncosted = 0) => (m === null ? `unknown (${uncosted} uncosted)` : formatUsd(m, { decimals: 6 }));
   const stats = limiterStats();
   return (
@@ -45,7 +50,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
             <thead>
               <tr>
                 <th>Requested</th>
-                <th>Account</th>
+                <th>Organization (requested by)</th>
                 <th>Now → asks for</th>
                 <th>Reason</th>
                 <th>
@@ -75,6 +80,37 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
             </tbody>
           </table>
         )}
+        <h2>Organizations</h2>
+        <p className="text-muted-foreground">
+          Money, tiers and keys belong to organizations. Find one by its id (<code>acct_…</code>), or every organization a user belongs to by their email.
+        </p>
+        <form method="get" data-testid="org-lookup">
+          <label htmlFor="org-lookup-q">Member email or organization id</label>{" "}
+          <input id="org-lookup-q" name="org" defaultValue={orgQuery} data-testid="org-lookup-q" /> <button type="submit">Find</button>
+        </form>
+        {orgQuery && orgs.length === 0 && (
+          <p role="status" data-testid="org-lookup-none">
+            No organization matches “{orgQuery}”.
+          </p>
+        )}
+        {orgs.map((o) => (
+          <section key={o.accountId} className="my-3 rounded-lg border bg-card p-4 text-card-foreground" data-testid="org-result" data-org-id={o.accountId}>
+            <h3 className="mt-0">
+              {o.name} {o.personal && <span className="text-muted-foreground">(personal)</span>}
+            </h3>
+            <p>
+              <code>{o.accountId}</code> · tier {tierInfo(o.tier).name} · balance {formatUsd(o.balanceMicroUsd, { decimals: 6 })}
+              {o.owedMicroUsd > 0n && <> · owes {formatUsd(o.owedMicroUsd, { decimals: 6 })} (frozen)</>}
+            </p>
+            <ul>
+              {o.members.map((m) => (
+                <li key={m.userId} data-testid="org-result-member">
+                  {m.email} — {ROLE_LABELS[m.role]}
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
         <h2>Sessions</h2>
         <p className="text-muted-foreground">End every session of a user at once (a stolen laptop, a suspected break-in). Their API keys are not affected.</p>
         <EndSessionsForm action={endUserSessionsAction} />

@@ -5,28 +5,36 @@ import { crossedBudgetAlerts } from "@/lib/billing/budget-alerts";
 import { signOutAction } from "@/app/(auth)/actions";
 import { BudgetBanner } from "@/components/billing/budget-banner";
 import { NavLinks, type NavLink } from "@/components/site/nav-links";
+import { OrgSwitcher } from "@/components/orgs/org-switcher";
 import { requireAccount } from "@/lib/auth/session";
 import { formatMoney } from "@/lib/money";
+import { listMemberships } from "@/lib/orgs";
+import { ROLE_LABELS } from "@/lib/orgs/roles";
 
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  const { db, account, email, isAdmin } = await requireAccount();
+  const { db, account, email, isAdmin, userId, role, can } = await requireAccount();
+  // Only the links the role can use (lib/orgs/roles.ts); the pages check again.
   const links: NavLink[] = [
     { href: "/dashboard", label: "Overview", exact: true },
-    { href: "/dashboard/keys", label: "API keys" },
-    { href: "/dashboard/usage", label: "Usage" },
-    { href: "/dashboard/playground", label: "Playground" },
-    { href: "/dashboard/billing", label: "Billing" },
+    ...(can("keys.own") || can("keys.manage") ? [{ href: "/dashboard/keys", label: "API keys" }] : []),
+    ...(can("projects.manage") ? [{ href: "/dashboard/projects", label: "Projects" }] : []),
+    ...(can("usage.own") || can("usage.all") ? [{ href: "/dashboard/usage", label: "Usage" }] : []),
+    ...(can("keys.own") ? [{ href: "/dashboard/playground", label: "Playground" }] : []),
+    ...(can("billing.view") || can("billing.manage") ? [{ href: "/dashboard/billing", label: "Billing" }] : []),
+    { href: "/dashboard/organization", label: "Organization" },
     { href: "/dashboard/settings", label: "Settings" },
     { href: "/docs", label: "Docs" },
     ...(isAdmin ? [{ href: "/admin", label: "Admin" }] : []),
   ];
+  const orgs = (await listMemberships(db, userId)).map((m) => ({ ...m, roleLabel: ROLE_LABELS[m.role] }));
   return (
     <>
       <HeaderBar testId="dashboard-nav" home="/dashboard">
         <nav aria-label="Dashboard" className="contents">
           <NavLinks label="dashboard" links={links}>
+            <OrgSwitcher current={account.id} roleLabel={ROLE_LABELS[role]} orgs={orgs} />
             <span className="break-all text-muted-foreground" data-testid="user-email">
               {email}
             </span>

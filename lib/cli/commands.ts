@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apiKeys, ledgerEntries, TIERS, type Tier } from "@/db/schema";
+import { apiKeys, billingAccounts, ledgerEntries, TIERS, type Tier } from "@/db/schema";
 import { EmailTakenError, findUserByEmail, setTier } from "@/lib/accounts";
 import { createVerifiedUser } from "@/lib/accounts/free-credit";
 import { AdminChangeRefused, setAdminStatus } from "@/lib/auth/admin";
@@ -23,6 +23,8 @@ import { SPEND_LIMIT_PERIODS, type SpendLimitPeriod } from "@/lib/metering/spend
 import { formatUsd, MICRO_PER_USD } from "@/lib/money";
 import { marginReport, MarginRangeError } from "@/lib/billing/margin";
 import { createManagementKey, ManagementKeyForbiddenError } from "@/lib/management/keys";
+import { listMemberships, membershipRole } from "@/lib/orgs";
+import { listMembers } from "@/lib/orgs/members";
 
 export class CliError extends Error {}
 
@@ -41,6 +43,27 @@ async function account(db: Db, email: string) {
   return found;
 }
 
+/**
+ * The organization a money command acts on (issue 24: organizations own the money):
+ * `--org acct_…` names it; otherwise `--email E` means that user's personal organization.
+ */
+async function organization(db: Db, opts: Opts) {
+  if (typeof opts.org === "string" && opts.org) {
+    const [org] = await db
+      .select({ accountId: billingAccounts.id, name: billingAccounts.name, personal: billingAccounts.personal, tier: billingAccounts.tier })
+      .from(billingAccounts)
+      .where(eq(billingAccounts.id, opts.org));
+    if (!org) throw new CliError(`no organization ${opts.org}`);
+    return org;
+  }
+  if (typeof opts.email !== "string" || !opts.email) throw new CliError("--org ID or --email E (that user's personal organization) is required");
+  const a = await account(db, opts.email);
+  const [org] = await db.select({ name: billingAccounts.name }).from(billingAccounts).where(eq(billingAccounts.id, a.accountId));
+  return { accountId: a.accountId, name: org?.name ?? "", personal: true, tier: a.tier };
+}
+
+const orgLabel = (o: { accountId: string; name: string; personal: boolean }) => `${o.accountId} "${o.name}"${o.personal ? " (personal)" : ""}`;
+
 /** Signed dollars with up to 6 decimals ("-1.25", "0.000001") to micro-USD, exactly. */
 export function parseSignedUsd(input: string): bigint {
   const m = /^([+-])?\$?(\d{1,12})(?:\.(\d{1,6}))?$/.exec(input.trim());
@@ -51,24 +74,30 @@ export function parseSignedUsd(input: string): bigint {
 
 export const HELP = `Usage: npm run cli -- <command> [options]
 
-  create-user   --email E --password P [--name N]    create a user, already verified (gets the $10.00 free credit
-                                                     unless the mailbox had it; no daily cap, no disposable rule)
+Money, tiers and keys belong to organizations. ORG below is --org acct_… (an organization's id) or
+--email E (that user's personal organization); \`orgs --email E\` finds the organizations a user is in.
+
+  create-user   --email E --password P [--name N]    create a user, already verified, with their personal organization (gets
+                                                     the $10.00 free credit unless the mailbox had it; no daily cap, no disposable rule)
+  orgs          --email E                            the organizations the user belongs to, with their role in each
   sign-out-everywhere --email E                      end every session of the user at once
-  create-key    --email E --name N                   create an API key; prints the secret once
+  create-key    --email E [--org ID] --name N        create an API key made by E in the organization ID (E must be a member;
+                                                     default: E's personal organization); prints the secret once
   create-management-key --email E --name N [--org ACCT_ID]
                                                      create a management key (management API, /api/v1) in the organization
                                                      (default: the user's personal one; the user must be its owner or admin);
                                                      prints the secret once
-  grant         --email E --amount USD --reason R [--reference REF] [--expires-days N]
+  grant         ORG --amount USD --reason R [--reference REF] [--expires-days N]
                                                      add promotional credit (ledger "grant"); REF makes it idempotent;
                                                      expires after N days (default FREE_CREDIT_EXPIRES_DAYS, 365; 0 = never)
-  adjust        --email E --amount=±USD --reason R [--reference REF]
+  adjust        ORG --amount=±USD --reason R [--reference REF]
                                                      signed correction (ledger "adjustment", paid credit); write --amount=-1.50
                                                      for debits (they spend promotional credit first, like usage)
-  set-tier      --email E --tier free|elevated|paid
-  key-limit     --email E --key KEY_ID --amount USD --period daily|weekly|monthly|total
+  set-tier      ORG --tier free|elevated|paid
+  key-limit     ORG --key KEY_ID --amount USD --period daily|weekly|monthly|total
                 (or --clear) set or remove a key's spend limit
-  show          --email E [--limit N]                balance (promotional and paid parts), tier, keys and recent ledger entries
+  show          ORG [--limit N]                      the organization: members and roles, balance (promotional and paid
+                                                     parts), tier, keys and recent ledger entries
   grant-admin   --email E                            administrator rights (the address must be verified)
   revoke-admin  --email E                            take them away, also from an ADMIN_EMAILS address
   margin        --from YYYY-MM-DD --to YYYY-MM-DD    per UTC day, model and provider: requests, revenue (billed), provider cost
@@ -87,11 +116,16 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
         // Operators create verified users: the address is theirs to vouch for.
         const r = await createVerifiedUser(db, { email: v.email, passwordHash: await hashPassword(v.password), name: v.name ?? null });
         const credit = r.freeCredit === "granted" ? "$10.00 of free credit" : "no free credit (this mailbox already had it)";
-        out(`created user ${r.userId} (verified) with billing account ${r.accountId} and ${credit}`);
+        out(`created user ${r.userId} (verified) with personal organization ${r.accountId} and ${credit}`);
       } catch (err) {
         if (err instanceof EmailTakenError) throw new CliError(`a user with email ${v.email} already exists`);
         throw err;
       }
+      return;
+    }
+    case "orgs": {
+      const a = await account(db, req(opts, "email"));
+      for (const m of await listMemberships(db, a.user.id)) out(`${orgLabel(m)}  ${m.role}`);
       return;
     }
     case "sign-out-everywhere": {
@@ -102,7 +136,9 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     }
     case "create-key": {
       const a = await account(db, req(opts, "email"));
-      const key = await createApiKey(db, { accountId: a.accountId, userId: a.user.id, name: req(opts, "name") }).catch((err) => {
+      const accountId = typeof opts.org === "string" && opts.org ? opts.org : a.accountId;
+      if (!(await membershipRole(db, { accountId, userId: a.user.id }))) throw new CliError(`${a.user.email} is not a member of organization ${accountId}`);
+      const key = await createApiKey(db, { accountId, userId: a.user.id, name: req(opts, "name") }).catch((err) => {
         throw err instanceof KeyLimitError || err instanceof UnverifiedAccountError ? new CliError(err.message) : err;
       });
       out(`created key ${key.id} (${key.name}). The secret is shown once:`);
@@ -125,7 +161,7 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     // --- end management keys ---
     case "grant":
     case "adjust": {
-      const a = await account(db, req(opts, "email"));
+      const a = await organization(db, opts);
       const amount = parseSignedUsd(req(opts, "amount"));
       if (command === "grant" && amount <= 0n) throw new CliError("a grant must be positive; use adjust for corrections");
       if (amount === 0n) throw new CliError("--amount must not be zero");
@@ -161,13 +197,13 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
     case "set-tier": {
       const tier = req(opts, "tier") as Tier;
       if (!TIERS.includes(tier)) throw new CliError(`--tier must be one of ${TIERS.join(", ")}`);
-      const a = await account(db, req(opts, "email"));
+      const a = await organization(db, opts);
       await setTier(db, a.accountId, tier);
-      out(`account ${a.accountId} is now on the ${tier} tier`);
+      out(`organization ${orgLabel(a)} is now on the ${tier} tier`);
       return;
     }
     case "key-limit": {
-      const a = await account(db, req(opts, "email"));
+      const a = await organization(db, opts);
       const keyId = req(opts, "key");
       let ok: boolean;
       if (opts.clear) {
@@ -179,16 +215,17 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
         if (amount < 0n) throw new CliError("--amount must not be negative");
         ok = await setKeySpendLimit(db, { accountId: a.accountId, keyId, limitMicroUsd: amount, period });
       }
-      if (!ok) throw new CliError(`no key ${keyId} on ${a.user.email}'s account`);
+      if (!ok) throw new CliError(`no key ${keyId} in organization ${orgLabel(a)}`);
       out(opts.clear ? `spend limit removed from ${keyId}` : `spend limit set on ${keyId}`);
       return;
     }
     case "show": {
-      const a = await account(db, req(opts, "email"));
+      const a = await organization(db, opts);
       const bal = await readCreditParts(db, a.accountId);
       const audit = await auditAccount(db, a.accountId);
       const usd6 = (m: bigint) => formatUsd(m, { decimals: 6 });
-      out(`user ${a.user.id} <${a.user.email}>  account ${a.accountId}  tier ${a.tier}`);
+      out(`organization ${orgLabel(a)}  tier ${a.tier}`);
+      for (const m of await listMembers(db, a.accountId)) out(`member ${m.role.padEnd(8)} ${m.userId} <${m.email}>  since ${m.since.toISOString()}`);
       out(
         `balance ${usd6(bal.balanceMicroUsd)}  reserved ${usd6(bal.reservedMicroUsd)}  ledger ${audit.ok ? "balanced" : `MISMATCH: Σ ledger ${audit.ledgerSumMicroUsd}, Σ promotional ${audit.ledgerPromoMicroUsd}`}`,
       );
@@ -197,7 +234,8 @@ export async function runCommand(db: Db, command: string | undefined, opts: Opts
           (bal.nextExpiry ? `  (${usd6(bal.nextExpiry.amountMicroUsd)} promotional expires ${bal.nextExpiry.at.toISOString()})` : ""),
       );
       const keys = await db.select().from(apiKeys).where(eq(apiKeys.accountId, a.accountId));
-      for (const k of keys) out(`key ${k.id}  ${k.start}…  "${k.name}"  ${k.revokedAt ? "revoked" : "active"}`);
+      for (const k of keys)
+        out(`key ${k.id}  ${k.start}…  "${k.name}"  by ${k.createdByUserId}  ${k.revokedAt ? "revoked" : k.disabledAt ? "disabled" : "active"}`);
       const limit = Number(typeof opts.limit === "string" ? opts.limit : 20);
       const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, a.accountId)).orderBy(desc(ledgerEntries.id)).limit(limit);
       out("ledger (newest first): time, kind, amount, balance after, reference, description");

@@ -5,6 +5,7 @@ import { apiReference } from "./pages/api-reference";
 import { ENDPOINT_PAGES } from "./pages/endpoints";
 import { billing } from "./pages/billing";
 import { freeCredit } from "./pages/free-credit";
+import { organizations } from "./pages/organizations";
 import { outOfCredit } from "./pages/out-of-credit";
 import { projectsDoc } from "./pages/projects";
 import { rateLimits } from "./pages/rate-limits";
@@ -15,7 +16,17 @@ export type { Block, DocContext, DocPage, DocPageSource, Inline } from "./types"
 export { pageToMarkdown } from "./markdown";
 
 /** Every docs page, in reading order. Each has an HTML route (app/docs/<slug>/page.tsx) and /docs/<slug>.md. */
-export const DOC_PAGES: readonly DocPageSource[] = [freeCredit, billing, rateLimits, outOfCredit, projectsDoc, addingACard, apiReference, managementApiDoc];
+export const DOC_PAGES: readonly DocPageSource[] = [
+  freeCredit,
+  billing,
+  organizations,
+  rateLimits,
+  outOfCredit,
+  projectsDoc,
+  addingACard,
+  apiReference,
+  managementApiDoc,
+];
 
 /**
  * The API reference's page per endpoint (slug "api-reference/<endpoint>", HTML at

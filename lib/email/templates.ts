@@ -76,6 +76,16 @@ export const emails = {
       "The password of your Metered account was just changed, and every session was signed out.",
       `If this was not you, reset your password now: ${resetUrl}`,
     ]),
+  organizationInvite: (to: string, organization: string, role: string, url: string) =>
+    message(
+      to,
+      `You are invited to join ${organization} on Metered`,
+      [
+        `You are invited to join the organization “${organization}” on Metered as ${role}.`,
+        `To accept, sign in (or sign up) with this address, ${to}, then follow the link. It works once and expires in 7 days. If you do not expect this, ignore this email.`,
+      ],
+      { label: "Accept the invitation", url },
+    ),
   accountDeleted: (to: string) =>
     message(to, "Your Metered account was deleted", [
       "Your Metered account was deleted as you asked: its API keys were revoked and every session was signed out. Remaining credit was forfeited.",

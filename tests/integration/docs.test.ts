@@ -36,6 +36,7 @@ describe("docs pages: one source, two renderings", () => {
     expect(DOC_PAGES.map((d) => d.slug)).toEqual([
       "free-credit",
       "billing",
+      "organizations",
       "rate-limits",
       "out-of-credit",
       "projects",
