@@ -5,6 +5,8 @@ import { MAX_JSON_DEPTH } from "@/lib/api/body";
 import { DEFAULT_SIGNINS_PER_MINUTE, DEFAULT_SIGNUPS_PER_HOUR } from "@/lib/auth/ip-limits";
 import { FREE_FAILURES_PER_EMAIL, FREE_FAILURES_PER_IP, MAX_DELAY_SECONDS, THROTTLE_WINDOW_MS } from "@/lib/auth/throttle";
 import { TIER_LIST } from "@/lib/ratelimit/tiers";
+import { MANAGEMENT_RATE_LIMIT_PER_MINUTE } from "@/lib/management/http";
+import { MANAGEMENT_KEY_PREFIX } from "@/lib/management/keys";
 
 // SECURITY.md states what the code does (issue 21 item 7): every number it gives for sign-in
 // throttling, the per-IP limits, the account ceiling and the nesting limit is read here from
@@ -46,5 +48,10 @@ describe("SECURITY.md", () => {
     expect(all(new RegExp(`Free \\d+, Elevated \\d+, Paid \\d+`, "g")).map((m) => m[0])).toEqual([ceilings, ceilings]);
     for (const m of all(/nested deeper than (\d+) levels|nesting limit of (\d+) levels/g)) expect(Number(m[1] ?? m[2])).toBe(MAX_JSON_DEPTH);
     expect(all(/nested deeper than (\d+) levels|nesting limit of (\d+) levels/g).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("gives the management keys' prefix and rate limit of lib/management", () => {
+    expect(doc).toContain(`(\`${MANAGEMENT_KEY_PREFIX}\` + 40 base62 characters)`);
+    expect(doc).toContain(`limited to ${MANAGEMENT_RATE_LIMIT_PER_MINUTE} requests a minute each`);
   });
 });
