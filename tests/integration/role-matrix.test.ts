@@ -565,3 +565,67 @@ describe("settings: the last owner of a shared organization cannot delete their 
     expect(next).toMatchObject({ ok: false, field: "password" });
   });
 });
+
+/** Every React element in a server component's rendered tree (without rendering the components in it). */
+function elements(node: unknown, out: { type: unknown; props: Record<string, unknown> }[] = []) {
+  if (Array.isArray(node)) for (const n of node) elements(n, out);
+  else if (node && typeof node === "object" && "props" in node) {
+    const el = node as { type: unknown; props: Record<string, unknown> };
+    out.push(el);
+    elements(el.props.children, out);
+  }
+  return out;
+}
+
+describe("navigation: each role is shown only what it may open", () => {
+  const navOf = async (role: OrgRole, o: Org) => {
+    as(role, o);
+    const { default: DashboardLayout } = await import("@/app/dashboard/layout");
+    const tree = await DashboardLayout({ children: null });
+    const nav = elements(tree).find((e) => Array.isArray(e.props.links));
+    return (nav?.props.links as { href: string }[]).map((l) => l.href);
+  };
+
+  it("links only to pages the role passes (the pages' own rules), Organization and Settings for all", async () => {
+    const pageOf: Record<string, string> = {
+      "/dashboard": "app/dashboard/(overview)/page.tsx",
+      "/dashboard/keys": "app/dashboard/keys/page.tsx",
+      "/dashboard/projects": "app/dashboard/projects/page.tsx",
+      "/dashboard/usage": "app/dashboard/usage/(summary)/page.tsx",
+      "/dashboard/playground": "app/dashboard/playground/page.tsx",
+      "/dashboard/billing": "app/dashboard/billing/page.tsx",
+      "/dashboard/organization": "app/dashboard/organization/page.tsx",
+      "/dashboard/settings": "app/dashboard/settings/page.tsx",
+    };
+    const seen: Record<string, string[]> = {};
+    for (const role of ORG_ROLES) {
+      const links = (await navOf(role, org)).filter((href) => href.startsWith("/dashboard"));
+      seen[role] = links;
+      const allowed = Object.keys(pageOf).filter((href) => expected(RULES[pageOf[href]], role) === "allowed");
+      expect(links.sort(), role).toEqual(allowed.sort());
+    }
+    expect(seen.billing).toContain("/dashboard/billing");
+    expect(seen.billing).not.toContain("/dashboard/keys");
+    expect(seen.billing).not.toContain("/dashboard/playground");
+    expect(seen.member).not.toContain("/dashboard/billing");
+    expect(seen.member).toContain("/dashboard/projects");
+  });
+
+  it("offers “Create an API key” on the overview only to roles with keys.own", async () => {
+    const fresh = await makeOrg(); // no usage yet: the overview shows its first steps
+    const { default: Overview } = await import("@/app/dashboard/(overview)/page");
+    for (const role of ORG_ROLES) {
+      as(role, fresh);
+      const ids = elements(await Overview()).map((e) => e.props["data-testid"]);
+      const hrefs = elements(await Overview()).map((e) => e.props.href);
+      if (can(role, "keys.own")) {
+        expect(ids, role).toContain("overview-get-started");
+        expect(hrefs, role).toContain("/dashboard/keys");
+      } else {
+        expect(ids, role).not.toContain("overview-get-started");
+        expect(ids, role).toContain("overview-no-usage");
+        expect(hrefs, role).not.toContain("/dashboard/keys");
+      }
+    }
+  });
+});
