@@ -30,7 +30,7 @@ process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 // forbidden() throws only with the flag `experimental.authInterrupts` sets in a build.
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
 
-const who = vi.hoisted(() => ({ userId: null as string | null, orgId: "", stripeCalls: 0 }));
+const who = vi.hoisted(() => ({ userId: null as string | null, orgId: "", stripeCalls: 0, cookiesSet: [] as [string, string][] }));
 
 vi.mock("server-only", () => ({}));
 vi.mock("@/lib/auth", () => ({
@@ -46,7 +46,7 @@ vi.mock("next/headers", () => ({
     get: (name: string) => (name === "metered_org" && who.orgId ? { name, value: who.orgId } : undefined),
     getAll: () => [],
     has: (name: string) => name === "metered_org" && !!who.orgId,
-    set: () => undefined,
+    set: (name: string, value: string) => void who.cookiesSet.push([name, value]),
     delete: () => undefined,
   }),
   headers: async () => new Headers({ host: "app.test", "x-forwarded-proto": "http", "x-forwarded-for": "203.0.113.7" }),
@@ -627,5 +627,19 @@ describe("navigation: each role is shown only what it may open", () => {
         expect(hrefs, role).not.toContain("/dashboard/keys");
       }
     }
+  });
+});
+
+describe("switching organizations: membership of the one switched to is checked", () => {
+  it("sets the cookie to an organization the user belongs to, never to another", async () => {
+    const { switchOrganizationAction } = await import("@/app/dashboard/organization/actions");
+    const other = await makeOrg();
+    as("member");
+    who.cookiesSet = [];
+    expect(await settle(() => switchOrganizationAction(other.id))).toBe(REDIRECTED);
+    expect(await settle(() => switchOrganizationAction("acct_nope"))).toBe(REDIRECTED);
+    expect(who.cookiesSet).toEqual([]);
+    expect(await settle(() => switchOrganizationAction(org.id))).toBe(REDIRECTED);
+    expect(who.cookiesSet).toEqual([["metered_org", org.id]]);
   });
 });
