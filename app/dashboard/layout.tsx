@@ -18,8 +18,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
   // Only the links the role can use (lib/orgs/roles.ts); the pages check again.
   const links: NavLink[] = [
     { href: "/dashboard", label: "Overview", exact: true },
-    ...(can("keys.own") || can("keys.manage") ? [{ href: "/dashboard/keys", label: "API keys" }] : []),
-    ...(can("projects.manage") ? [{ href: "/dashboard/projects", label: "Projects" }] : []),
+    ...(can("keys.own") ? [{ href: "/dashboard/keys", label: "API keys" }] : []),
+    ...(can("org.view") ? [{ href: "/dashboard/projects", label: "Projects" }] : []),
     ...(can("usage.own") || can("usage.all") ? [{ href: "/dashboard/usage", label: "Usage" }] : []),
     ...(can("keys.own") ? [{ href: "/dashboard/playground", label: "Playground" }] : []),
     ...(can("billing.view") || can("billing.manage") ? [{ href: "/dashboard/billing", label: "Billing" }] : []),
@@ -51,9 +51,16 @@ export default async function DashboardLayout({ children }: { children: React.Re
           // Frozen by a refund or dispute of credit already spent (lib/ledger/reversals.ts).
           <div className="mb-4 rounded-lg border border-destructive bg-card p-4 text-card-foreground" role="alert" data-testid="frozen-banner">
             <strong>Your account is frozen.</strong> A top-up was refunded or disputed after its credit had been spent, so{" "}
-            <span data-testid="frozen-owed">{formatMoney(account.owedMicroUsd)}</span> is owed and API requests are refused (402). To resolve it,{" "}
-            <Link href="/dashboard/billing">add at least {formatMoney(account.owedMicroUsd)} of credit</Link>: the amount owed is paid back first and your keys
-            work again at once.
+            <span data-testid="frozen-owed">{formatMoney(account.owedMicroUsd)}</span> is owed and API requests are refused (402).{" "}
+            {can("billing.manage") ? (
+              <>
+                To resolve it, <Link href="/dashboard/billing">add at least {formatMoney(account.owedMicroUsd)} of credit</Link>
+              </>
+            ) : (
+              // Only roles that may top up are sent to the billing page.
+              <>An owner or a billing member of the organization resolves it by adding at least {formatMoney(account.owedMicroUsd)} of credit</>
+            )}
+            : the amount owed is paid back first and your keys work again at once.
           </div>
         )}
         <BudgetBanner crossed={await crossedBudgetAlerts(db, account.id)} />

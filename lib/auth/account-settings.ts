@@ -5,6 +5,9 @@ import { EmailTakenError, isUniqueViolation, normalizeEmail } from "@/lib/accoun
 import { verifyEmailAndGrant } from "@/lib/accounts/free-credit";
 import { emailIdentity } from "@/lib/accounts/email-identity";
 import { notifyKeyChange } from "@/lib/api-keys/changes";
+import { revokeManagementKeysOf } from "@/lib/management/keys";
+import { OrgError } from "@/lib/orgs";
+import { leaveSharedOrganizations } from "@/lib/orgs/members";
 import { trySendEmail } from "@/lib/email";
 import { absoluteUrl } from "@/lib/email/links";
 import { emails } from "@/lib/email/templates";
@@ -135,6 +138,9 @@ export async function signOutEverywhere(db: Queryable, userId: string, now?: Dat
  * address is freed for a new sign-up; the free-credit record of the mailbox stays, so a
  * new account at the same address gets no second grant. Usage records are kept, as
  * billing records, under the account id (no email, no prompts are stored in them).
+ * The user also leaves every shared organization as a removed member would (lib/orgs/members.ts):
+ * the keys and management keys they created there are revoked; the organizations' money and
+ * other members' keys are untouched. The last owner of a shared organization is refused.
  */
 export async function deleteAccount(db: Queryable, input: { userId: string; password: unknown; now?: Date }): Promise<SettingsResult & { email?: string }> {
   const u = await checkPassword(db, input.userId, input.password);
@@ -144,18 +150,32 @@ export async function deleteAccount(db: Queryable, input: { userId: string; pass
     .select({ id: billingAccounts.id })
     .from(billingAccounts)
     .where(and(eq(billingAccounts.ownerUserId, u.id), eq(billingAccounts.personal, true)));
-  await db.transaction(async (tx) => {
-    await tx
-      .update(apiKeys)
-      .set({ revokedAt: now })
-      .where(and(eq(apiKeys.accountId, acct.id), isNull(apiKeys.revokedAt)));
-    await tx
-      .update(users)
-      .set({ deletedAt: now, email: `deleted+${u.id}@deleted.invalid`, passwordHash: "deleted", name: null, sessionsValidAfter: now })
-      .where(eq(users.id, u.id));
-    // Every instance drops its cached lookups of this account's keys on commit.
-    await notifyKeyChange(tx, { accountId: acct.id });
-  });
+  let revokedElsewhere: string[];
+  try {
+    revokedElsewhere = await db.transaction(async (tx) => {
+      // The shared organizations first: it refuses (rolling everything back) if the user
+      // became the last owner of one since the settings page checked.
+      const revoked = await leaveSharedOrganizations(tx, u.id);
+      await tx
+        .update(apiKeys)
+        .set({ revokedAt: now })
+        .where(and(eq(apiKeys.accountId, acct.id), isNull(apiKeys.revokedAt)));
+      await revokeManagementKeysOf(tx, { accountId: acct.id, userId: u.id });
+      await tx
+        .update(users)
+        .set({ deletedAt: now, email: `deleted+${u.id}@deleted.invalid`, passwordHash: "deleted", name: null, sessionsValidAfter: now })
+        .where(eq(users.id, u.id));
+      return revoked;
+    });
+  } catch (err) {
+    if (err instanceof OrgError) return { ok: false, message: `${err.message} Nothing was deleted.` };
+    throw err;
+  }
+  // After the commit, so that no instance refills its cache with a key still active in a
+  // transaction not yet committed: every key of the personal organization, and the keys the
+  // user created in the shared ones.
+  await notifyKeyChange(db, { accountId: acct.id });
+  for (const keyId of revokedElsewhere) await notifyKeyChange(db, { keyId });
   await trySendEmail(emails.accountDeleted(u.email));
   return { ok: true, message: "Your account was deleted.", email: u.email };
 }

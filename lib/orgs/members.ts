@@ -2,6 +2,7 @@ import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { Queryable, Tx } from "@/db/client";
 import { apiKeys, billingAccounts, organizationMembers, users, type OrgRole } from "@/db/schema";
 import { notifyKeyChange } from "@/lib/api-keys/changes";
+import { revokeManagementKeysOf } from "@/lib/management/keys";
 import { OrgError } from "./index";
 import { can, isOrgRole } from "./roles";
 
@@ -12,8 +13,10 @@ import { can, isOrgRole } from "./roles";
 //   - only an owner grants or takes away `owner`, and only an owner removes an owner;
 //   - an organization always keeps at least one owner;
 //   - a personal organization never loses the person it belongs to.
-// Removing a member (or leaving) revokes every key they created in the organization in the
-// same transaction; the caches of every instance hear it after the commit.
+// Removing a member (or leaving) revokes every key they created in the organization, and
+// their management keys there, in the same transaction; the caches of every instance hear it
+// after the commit. A role that may no longer manage management keys (demoted to billing or
+// member) loses the management keys it created, in the same transaction as the change.
 
 export type Member = { userId: string; email: string; name: string | null; role: OrgRole; since: Date };
 
@@ -78,6 +81,8 @@ export async function changeMemberRole(db: Queryable, input: { accountId: string
       .update(organizationMembers)
       .set({ role })
       .where(and(eq(organizationMembers.accountId, input.accountId), eq(organizationMembers.userId, input.targetUserId)));
+    // A management key acts for the organization with its creator's standing: it goes with it.
+    if (!can(role, "management_keys.manage")) await revokeManagementKeysOf(tx, { accountId: input.accountId, userId: input.targetUserId });
   });
   return role;
 }
@@ -99,16 +104,51 @@ export async function removeMember(db: Queryable, input: { accountId: string; ac
       throw new OrgError(leaving ? "You cannot leave your personal organization." : "This is their personal organization: they cannot be removed from it.");
     }
     if (org.targetRole === "owner" && (await ownerCount(tx, input.accountId)) <= 1) throw new OrgError(LAST_OWNER);
-    await tx.delete(organizationMembers).where(and(eq(organizationMembers.accountId, input.accountId), eq(organizationMembers.userId, input.targetUserId)));
-    const keys = await tx
-      .update(apiKeys)
-      .set({ revokedAt: new Date() })
-      .where(and(eq(apiKeys.accountId, input.accountId), eq(apiKeys.createdByUserId, input.targetUserId), isNull(apiKeys.revokedAt)))
-      .returning({ id: apiKeys.id });
-    return keys.map((k) => k.id);
+    return dropMembership(tx, { accountId: input.accountId, userId: input.targetUserId });
   });
   // After the commit: a cache refilled between the update and the commit would otherwise
   // keep the key (lib/api-keys/changes.ts; its TTL stays the bound if a notice is missed).
   for (const keyId of revoked) await notifyKeyChange(db, { keyId });
+  return revoked;
+}
+
+/**
+ * Takes `userId` out of the organization, inside the caller's transaction (which holds the
+ * organization's row lock): the membership, the model keys they created there and their
+ * management keys there. Returns the revoked model keys' ids; the caller notifies them after
+ * the commit (notifyKeyChange).
+ */
+async function dropMembership(tx: Tx, input: { accountId: string; userId: string }): Promise<string[]> {
+  await tx.delete(organizationMembers).where(and(eq(organizationMembers.accountId, input.accountId), eq(organizationMembers.userId, input.userId)));
+  const keys = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.accountId, input.accountId), eq(apiKeys.createdByUserId, input.userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  await revokeManagementKeysOf(tx, input);
+  return keys.map((k) => k.id);
+}
+
+/**
+ * Deleting a user (lib/auth/account-settings.ts): takes them out of every shared
+ * (non-personal) organization, inside the caller's transaction, as removeMember would. Each
+ * organization's row is locked and its owners counted again, so an organization cannot lose
+ * its last owner this way even if another owner left since the settings page checked.
+ * Returns the revoked model keys' ids, for the caller to notify after the commit.
+ */
+export async function leaveSharedOrganizations(tx: Tx, userId: string): Promise<string[]> {
+  const memberships = await tx
+    .select({ accountId: organizationMembers.accountId })
+    .from(organizationMembers)
+    .innerJoin(billingAccounts, eq(billingAccounts.id, organizationMembers.accountId))
+    .where(and(eq(organizationMembers.userId, userId), eq(billingAccounts.personal, false)))
+    .orderBy(asc(organizationMembers.accountId)); // one lock order for every caller
+  const revoked: string[] = [];
+  for (const { accountId } of memberships) {
+    const org = await lockAndRead(tx, { accountId, actorUserId: userId, targetUserId: userId });
+    if (!org.targetRole) continue; // removed meanwhile
+    if (org.targetRole === "owner" && (await ownerCount(tx, accountId)) <= 1) throw new OrgError(LAST_OWNER);
+    revoked.push(...(await dropMembership(tx, { accountId, userId })));
+  }
   return revoked;
 }

@@ -48,6 +48,33 @@ export const RULES: Record<string, Rule> = {
   "app/(auth)/actions.ts#resetPasswordAction": "public",
   "app/(auth)/actions.ts#verifyEmailAction": "public",
   "app/(auth)/actions.ts#confirmEmailAction": "public",
+  // app/dashboard/organization (issue 24): the organization's settings. The organization is
+  // the session's, never the form's.
+  "app/dashboard/organization/actions.ts#renameOrganizationAction": "org.manage",
+  "app/dashboard/organization/actions.ts#inviteMemberAction": "members.manage",
+  "app/dashboard/organization/actions.ts#resendInviteAction": "members.manage",
+  "app/dashboard/organization/actions.ts#revokeInviteAction": "members.manage",
+  "app/dashboard/organization/actions.ts#changeRoleAction": "members.manage",
+  "app/dashboard/organization/actions.ts#removeMemberAction": "members.manage",
+  // Any member may leave (every role has org.view; the last owner is refused by lib/orgs, not by role).
+  "app/dashboard/organization/actions.ts#leaveOrganizationAction": "org.view",
+  // Switching checks membership of the organization switched to, not a role in the current one.
+  "app/dashboard/organization/actions.ts#switchOrganizationAction": "user",
+  // Any verified user may create an organization (lib/orgs refuses the unverified).
+  "app/dashboard/organization/actions.ts#createOrganizationAction": "user",
+  "app/dashboard/organization/management-keys/actions.ts#createManagementKeyAction": "management_keys.manage",
+  "app/dashboard/organization/management-keys/actions.ts#revokeManagementKeyAction": "management_keys.manage",
+  // app/dashboard/projects: everyone sees the projects; owners and admins change them.
+  "app/dashboard/projects/actions.ts#createProjectAction": "projects.manage",
+  "app/dashboard/projects/actions.ts#renameProjectAction": "projects.manage",
+  "app/dashboard/projects/actions.ts#setProjectBudgetAction": "projects.manage",
+  "app/dashboard/projects/actions.ts#setProjectModelsAction": "projects.manage",
+  "app/dashboard/projects/actions.ts#archiveProjectAction": "projects.manage",
+  // The invitation page: signing in or out there needs no session; accepting needs the
+  // signed-in user to be the invited address (lib/orgs/invites.ts), whatever their roles elsewhere.
+  "app/(auth)/invite/[token]/actions.ts#inviteSignInAction": "public",
+  "app/(auth)/invite/[token]/actions.ts#inviteSignOutAction": "public",
+  "app/(auth)/invite/[token]/actions.ts#acceptInviteAction": "user",
   // The operator's admin page.
   "app/admin/actions.ts#decideTierRequestAction": "operator",
   "app/admin/actions.ts#endUserSessionsAction": "operator",
@@ -61,6 +88,10 @@ export const RULES: Record<string, Rule> = {
   "app/dashboard/billing/page.tsx": "billing.manage",
   "app/dashboard/billing/receipts/[paymentIntentId]/page.tsx": "billing.view",
   "app/dashboard/settings/page.tsx": "user",
+  "app/dashboard/organization/page.tsx": "org.view",
+  "app/dashboard/organization/new/page.tsx": "user",
+  "app/dashboard/organization/management-keys/page.tsx": "management_keys.manage",
+  "app/dashboard/projects/page.tsx": "org.view",
   // Unknown dashboard URLs answer 404 to anyone signed in.
   "app/dashboard/[...missing]/page.tsx": "user",
   // Routes.

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
-import { apiKeys, ledgerEntries, users } from "@/db/schema";
+import { and, eq, ne } from "drizzle-orm";
+import { apiKeys, ledgerEntries, managementKeys, organizationMembers, users } from "@/db/schema";
 import { findUserByEmail } from "@/lib/accounts";
 import { createApiKey, findActiveKey, KeyLimitError } from "@/lib/api-keys";
+import { onKeyChange, type KeyChange } from "@/lib/api-keys/changes";
 import { changePassword, confirmEmailChange, deleteAccount, requestEmailChange, signOutEverywhere } from "@/lib/auth/account-settings";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
@@ -11,6 +12,9 @@ import { signUp } from "@/lib/auth/signup";
 import { checkSignInThrottle, recordSignInFailure } from "@/lib/auth/throttle";
 import { verifyEmail } from "@/lib/auth/verification";
 import { auditAccount, readBalance } from "@/lib/ledger";
+import { createManagementKey } from "@/lib/management/keys";
+import { createOrganization } from "@/lib/orgs";
+import { acceptInvite, createInvite } from "@/lib/orgs/invites";
 import { makeVerifiedAccount } from "@/tests/helpers/accounts";
 import { recordEmails } from "@/tests/helpers/mail";
 import { integrationApp } from "@/tests/helpers/fixture";
@@ -158,6 +162,69 @@ describe("account deletion", () => {
     if (!again.ok || !again.created) throw new Error("not created");
     expect(await verifyEmail(app.db, mail.token(u.email, /Verify/, "/verify-email"))).toMatchObject({ ok: true, freeCredit: "identity_used" });
     expect((await readBalance(app.db, again.created.accountId)).balanceMicroUsd).toBe(0n);
+  });
+});
+
+describe("account deletion in organizations (issue 24)", () => {
+  /** A shared organization of `owner`'s, which `u` joins with `role`. */
+  async function sharedOrg(owner: { userId: string }, u: { userId: string; email: string }, role: "owner" | "admin" | "member") {
+    const { accountId } = await createOrganization(app.db, { userId: owner.userId, name: `Team ${++n}` });
+    const { token } = await createInvite(app.db, { accountId, invitedByUserId: owner.userId, email: u.email, role, origin: ORIGIN });
+    expect(await acceptInvite(app.db, { token, userId: u.userId })).toMatchObject({ ok: true });
+    return accountId;
+  }
+  const sharedMemberships = (userId: string, personalId: string) =>
+    app.db
+      .select()
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.userId, userId), ne(organizationMembers.accountId, personalId)));
+  const mkeyRevoked = async (id: string) => (await app.db.select().from(managementKeys).where(eq(managementKeys.id, id)))[0].revokedAt !== null;
+
+  it("leaves every shared organization: their keys and management keys there revoked and announced, the others' kept", async () => {
+    const u = await user("member-of-two");
+    const boss = await user("boss");
+    const teamA = await sharedOrg(boss, u, "admin");
+    const teamB = await sharedOrg(boss, u, "owner"); // a co-owner: boss stays an owner
+    const mineA = await createApiKey(app.db, { accountId: teamA, userId: u.userId, name: "mine" });
+    const mineB = await createApiKey(app.db, { accountId: teamB, userId: u.userId, name: "mine" });
+    const bossA = await createApiKey(app.db, { accountId: teamA, userId: boss.userId, name: "boss" });
+    const mgmtA = await createManagementKey(app.db, { accountId: teamA, userId: u.userId, name: "ci" });
+    const mgmtPersonal = await createManagementKey(app.db, { accountId: u.accountId, userId: u.userId, name: "ci" });
+    const bossMgmt = await createManagementKey(app.db, { accountId: teamA, userId: boss.userId, name: "ci" });
+
+    const heard: KeyChange[] = [];
+    const stop = onKeyChange((c) => heard.push(c));
+    try {
+      expect(await deleteAccount(app.db, { userId: u.userId, password: PW })).toMatchObject({ ok: true });
+    } finally {
+      stop();
+    }
+    expect(await sharedMemberships(u.userId, u.accountId)).toEqual([]);
+    expect(await findActiveKey(app.db, mineA.secret)).toBeNull();
+    expect(await findActiveKey(app.db, mineB.secret)).toBeNull();
+    expect(await findActiveKey(app.db, bossA.secret)).not.toBeNull();
+    expect(await mkeyRevoked(mgmtA.id)).toBe(true);
+    expect(await mkeyRevoked(mgmtPersonal.id)).toBe(true);
+    expect(await mkeyRevoked(bossMgmt.id)).toBe(false);
+    // Every instance is told: the personal organization's keys, and each key revoked elsewhere.
+    expect(heard).toEqual(expect.arrayContaining([{ accountId: u.accountId }, { keyId: mineA.id }, { keyId: mineB.id }]));
+    expect(heard).not.toContainEqual({ keyId: bossA.id });
+  });
+
+  it("refuses, changing nothing, while the user is the last owner of a shared organization", async () => {
+    const u = await user("last-owner");
+    const { accountId: theirs } = await createOrganization(app.db, { userId: u.userId, name: "Solo" });
+    const boss = await user("other-boss");
+    const joined = await sharedOrg(boss, u, "member");
+    const key = await createApiKey(app.db, { accountId: joined, userId: u.userId, name: "mine" });
+    const personalKey = await createApiKey(app.db, { accountId: u.accountId, userId: u.userId, name: "personal" });
+
+    const r = await deleteAccount(app.db, { userId: u.userId, password: PW });
+    expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/at least one owner.*Nothing was deleted/) });
+    expect((await sharedMemberships(u.userId, u.accountId)).map((m) => m.accountId).sort()).toEqual([theirs, joined].sort());
+    expect(await findActiveKey(app.db, key.secret)).not.toBeNull();
+    expect(await findActiveKey(app.db, personalKey.secret)).not.toBeNull();
+    expect(await findUserByEmail(app.db, u.email)).not.toBeNull();
   });
 });
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
-import { apiKeys, billingAccounts, ledgerEntries, organizationInvites, organizationMembers, projects } from "@/db/schema";
+import { apiKeys, billingAccounts, ledgerEntries, managementKeys, organizationInvites, organizationMembers, projects } from "@/db/schema";
 import { createUserWithAccount } from "@/lib/accounts";
 import { createApiKey } from "@/lib/api-keys";
+import { createManagementKey, findActiveManagementKey } from "@/lib/management/keys";
 import { createOrganization, listMemberships, OrgError, renameOrganization } from "@/lib/orgs";
 import { acceptInvite, createInvite, hashInviteToken, INVITE_TTL_MS, listPendingInvites, previewInvite, resendInvite, revokeInvite } from "@/lib/orgs/invites";
 import { changeMemberRole, listMembers, removeMember } from "@/lib/orgs/members";
@@ -300,5 +301,60 @@ describe("removing a member", () => {
         .from(organizationMembers)
         .where(and(eq(organizationMembers.accountId, owner.accountId), eq(organizationMembers.userId, memberUser.userId))),
     ).toEqual([]);
+  });
+});
+
+describe("management keys follow their creator's standing", () => {
+  const revokedAt = async (keyId: string) =>
+    (await app.db.select({ r: managementKeys.revokedAt }).from(managementKeys).where(eq(managementKeys.id, keyId)))[0].r;
+
+  it("demoting to billing or member revokes their management keys for good; other roles' and other members' keys stay", async () => {
+    const { accountId, owner, others } = await orgWith("admin", "admin", "admin");
+    const [toMember, toBilling, toOwner] = others;
+    const keys = new Map<string, { id: string; secret: string }>();
+    for (const who of [owner, ...others]) keys.set(who.userId, await createManagementKey(app.db, { accountId, userId: who.userId, name: "automation" }));
+
+    await changeMemberRole(app.db, { accountId, actorUserId: owner.userId, targetUserId: toMember.userId, role: "member" });
+    await changeMemberRole(app.db, { accountId, actorUserId: owner.userId, targetUserId: toBilling.userId, role: "billing" });
+    await changeMemberRole(app.db, { accountId, actorUserId: owner.userId, targetUserId: toOwner.userId, role: "owner" });
+    expect(await revokedAt(keys.get(toMember.userId)!.id)).not.toBeNull();
+    expect(await revokedAt(keys.get(toBilling.userId)!.id)).not.toBeNull();
+    expect(await revokedAt(keys.get(toOwner.userId)!.id)).toBeNull();
+    expect(await revokedAt(keys.get(owner.userId)!.id)).toBeNull();
+
+    // Made an admin again, they do not get the old key back: it was revoked, not suspended.
+    await changeMemberRole(app.db, { accountId, actorUserId: owner.userId, targetUserId: toMember.userId, role: "admin" });
+    expect(await findActiveManagementKey(app.db, keys.get(toMember.userId)!.secret)).toBeNull();
+    expect(await findActiveManagementKey(app.db, keys.get(toOwner.userId)!.secret)).toMatchObject({ accountId });
+  });
+
+  it("removing or leaving revokes the management keys they created there, not their keys elsewhere", async () => {
+    const { accountId, owner, others } = await orgWith("admin", "owner");
+    const [admin, owner2] = others;
+    const removed = await createManagementKey(app.db, { accountId, userId: admin.userId, name: "ci" });
+    const left = await createManagementKey(app.db, { accountId, userId: owner2.userId, name: "ci" });
+    const elsewhere = await createManagementKey(app.db, { accountId: admin.accountId, userId: admin.userId, name: "personal ci" });
+    const ownersKey = await createManagementKey(app.db, { accountId, userId: owner.userId, name: "ci" });
+
+    await removeMember(app.db, { accountId, actorUserId: owner.userId, targetUserId: admin.userId });
+    await removeMember(app.db, { accountId, actorUserId: owner2.userId, targetUserId: owner2.userId });
+    expect(await revokedAt(removed.id)).not.toBeNull();
+    expect(await revokedAt(left.id)).not.toBeNull();
+    expect(await revokedAt(elsewhere.id)).toBeNull();
+    expect(await revokedAt(ownersKey.id)).toBeNull();
+    // Invited back as an admin, the removed member's old key still does not work.
+    const { token } = await createInvite(app.db, { accountId, invitedByUserId: owner.userId, email: admin.email, role: "admin", origin: ORIGIN });
+    await acceptInvite(app.db, { token, userId: admin.userId });
+    expect(await findActiveManagementKey(app.db, removed.secret)).toBeNull();
+  });
+
+  it("a refused removal revokes nothing", async () => {
+    const { accountId, owner } = await orgWith();
+    const key = await createManagementKey(app.db, { accountId, userId: owner.userId, name: "ci" });
+    await expect(removeMember(app.db, { accountId, actorUserId: owner.userId, targetUserId: owner.userId })).rejects.toThrow(/at least one owner/);
+    await expect(changeMemberRole(app.db, { accountId, actorUserId: owner.userId, targetUserId: owner.userId, role: "member" })).rejects.toThrow(
+      /at least one owner/,
+    );
+    expect(await revokedAt(key.id)).toBeNull();
   });
 });

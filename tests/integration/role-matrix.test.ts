@@ -1,10 +1,13 @@
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { and, eq, isNotNull } from "drizzle-orm";
-import { apiKeys, billingAccounts, budgetAlerts, organizationMembers, projects } from "@/db/schema";
+import { apiKeys, billingAccounts, budgetAlerts, managementKeys, organizationMembers, projects, users } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys";
 import { listKeysForDashboard } from "@/lib/api-keys/dashboard";
 import { addBudgetAlert } from "@/lib/billing/budget-alerts";
-import { newId } from "@/lib/ids";
+import { newId, randomBase62 } from "@/lib/ids";
+import { createManagementKey } from "@/lib/management/keys";
+import { createInvite } from "@/lib/orgs/invites";
+import { createProject } from "@/lib/projects";
 import { flushLastUsed } from "@/lib/api";
 import { grant } from "@/lib/ledger";
 import { can, ORG_ROLES, type OrgRole, type Permission } from "@/lib/orgs/roles";
@@ -13,6 +16,7 @@ import { makeAccount } from "@/tests/helpers/accounts";
 import { sdkClient } from "@/tests/helpers/app-fetch";
 import { integrationApp } from "@/tests/helpers/fixture";
 import { RULES, type Rule } from "@/tests/helpers/role-rules";
+import { recordEmails } from "@/tests/helpers/mail";
 import { form } from "@/tests/helpers/web-session";
 
 // The role matrix, run: every server action, dashboard page and dashboard route of
@@ -26,7 +30,7 @@ process.env.LOCAL_SIM_CHUNK_DELAY_MS = "0";
 // forbidden() throws only with the flag `experimental.authInterrupts` sets in a build.
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
 
-const who = vi.hoisted(() => ({ userId: null as string | null, orgId: "", stripeCalls: 0 }));
+const who = vi.hoisted(() => ({ userId: null as string | null, orgId: "", stripeCalls: 0, cookiesSet: [] as [string, string][] }));
 
 vi.mock("server-only", () => ({}));
 vi.mock("@/lib/auth", () => ({
@@ -42,7 +46,7 @@ vi.mock("next/headers", () => ({
     get: (name: string) => (name === "metered_org" && who.orgId ? { name, value: who.orgId } : undefined),
     getAll: () => [],
     has: (name: string) => name === "metered_org" && !!who.orgId,
-    set: () => undefined,
+    set: (name: string, value: string) => void who.cookiesSet.push([name, value]),
     delete: () => undefined,
   }),
   headers: async () => new Headers({ host: "app.test", "x-forwarded-proto": "http", "x-forwarded-for": "203.0.113.7" }),
@@ -213,6 +217,90 @@ const DRIVERS: Record<string, (role: OrgRole) => Promise<Outcome | "skip">> = {
     return r?.ok === false && r.error.startsWith("Only administrators") ? "refused" : "allowed";
   },
 
+  // The organization's settings (issue 24).
+  "app/dashboard/organization/actions.ts#renameOrganizationAction": async () => orgAction((a) => a.renameOrganizationAction(undefined, form({ name: "Team" }))),
+  "app/dashboard/organization/actions.ts#inviteMemberAction": async () =>
+    orgAction((a) => a.inviteMemberAction(undefined, form({ email: freshEmail("invitee"), role: "member" }))),
+  "app/dashboard/organization/actions.ts#resendInviteAction": async () => {
+    const { id } = await inviteTo(org, freshEmail("resend"));
+    return orgAction((a) => a.resendInviteAction(undefined, form({ inviteId: id })));
+  },
+  "app/dashboard/organization/actions.ts#revokeInviteAction": async () => {
+    const { id } = await inviteTo(org, freshEmail("revoke"));
+    return orgAction((a) => a.revokeInviteAction(undefined, form({ inviteId: id })));
+  },
+  "app/dashboard/organization/actions.ts#changeRoleAction": async () => {
+    const extra = await addMember(org, "member");
+    return orgAction((a) => a.changeRoleAction(undefined, form({ userId: extra, role: "billing" })));
+  },
+  "app/dashboard/organization/actions.ts#removeMemberAction": async () => {
+    const extra = await addMember(org, "member");
+    return orgAction((a) => a.removeMemberAction(undefined, form({ userId: extra })));
+  },
+  // Leaving is tried in an organization of its own (with a second owner, so that the owner
+  // may leave too), which keeps the shared one whole.
+  "app/dashboard/organization/actions.ts#leaveOrganizationAction": async (role) => {
+    const scratch = await makeOrg();
+    await addMember(scratch, "owner");
+    as(role, scratch);
+    const outcome = await orgAction((a) => a.leaveOrganizationAction(undefined));
+    const left =
+      (
+        await app.db
+          .select()
+          .from(organizationMembers)
+          .where(and(eq(organizationMembers.accountId, scratch.id), eq(organizationMembers.userId, scratch.users[role])))
+      ).length === 0;
+    expect(left).toBe(outcome === "allowed");
+    return outcome;
+  },
+  "app/dashboard/organization/actions.ts#switchOrganizationAction": async () => orgAction((a) => a.switchOrganizationAction(org.id)),
+  "app/dashboard/organization/actions.ts#createOrganizationAction": async () =>
+    orgAction((a) => a.createOrganizationAction(undefined, form({ name: "Side project" }))),
+  "app/dashboard/organization/management-keys/actions.ts#createManagementKeyAction": async () => {
+    const { createManagementKeyAction } = await import("@/app/dashboard/organization/management-keys/actions");
+    const r = await createManagementKeyAction(undefined, form({ name: "automation" }));
+    return r?.ok ? "allowed" : forbiddenResult(r) ? "refused" : fail(r);
+  },
+  "app/dashboard/organization/management-keys/actions.ts#revokeManagementKeyAction": async () => {
+    const { revokeManagementKeyAction } = await import("@/app/dashboard/organization/management-keys/actions");
+    const key = await createManagementKey(app.db, { accountId: org.id, userId: org.users.owner, name: "to revoke" });
+    await revokeManagementKeyAction(form({ keyId: key.id }));
+    const [row] = await app.db.select().from(managementKeys).where(eq(managementKeys.id, key.id));
+    return row.revokedAt ? "allowed" : "refused";
+  },
+  "app/dashboard/projects/actions.ts#createProjectAction": async () => projectAction((a) => a.createProjectAction(undefined, form({ name: freshName("p") }))),
+  "app/dashboard/projects/actions.ts#renameProjectAction": async () => {
+    const p = await createProject(app.db, { accountId: org.id, name: freshName("r") });
+    return projectAction((a) => a.renameProjectAction(undefined, form({ projectId: p.id, name: freshName("renamed") })));
+  },
+  "app/dashboard/projects/actions.ts#setProjectBudgetAction": async () => {
+    const p = await createProject(app.db, { accountId: org.id, name: freshName("b") });
+    return projectAction((a) => a.setProjectBudgetAction(undefined, form({ projectId: p.id, budget: "5" })));
+  },
+  "app/dashboard/projects/actions.ts#setProjectModelsAction": async () => {
+    const p = await createProject(app.db, { accountId: org.id, name: freshName("m") });
+    return projectAction((a) => a.setProjectModelsAction(undefined, form({ projectId: p.id, mode: "all" })));
+  },
+  "app/dashboard/projects/actions.ts#archiveProjectAction": async () => {
+    const p = await createProject(app.db, { accountId: org.id, name: freshName("a") });
+    return projectAction((a) => a.archiveProjectAction(undefined, form({ projectId: p.id })));
+  },
+  // Accepting: each user is invited (by address) to an organization of its own and accepts.
+  "app/(auth)/invite/[token]/actions.ts#acceptInviteAction": async (role) => {
+    const { acceptInviteAction } = await import("@/app/(auth)/invite/[token]/actions");
+    const elsewhere = await makeOrg();
+    const [me] = await app.db.select({ email: users.email }).from(users).where(eq(users.id, org.users[role]));
+    const { token } = await inviteTo(elsewhere, me.email);
+    const r = await settle(() => acceptInviteAction(undefined, form({ token })));
+    if (r !== REDIRECTED) return forbiddenResult(r) ? "refused" : fail(r);
+    const joined = await app.db
+      .select()
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.accountId, elsewhere.id), eq(organizationMembers.userId, org.users[role])));
+    return joined.length === 1 ? "allowed" : fail("accepted without joining");
+  },
+
   // Pages, called as the App Router calls them.
   "app/dashboard/(overview)/page.tsx": async () => page(async () => (await import("@/app/dashboard/(overview)/page")).default()),
   "app/dashboard/keys/page.tsx": async () => page(async () => (await import("@/app/dashboard/keys/page")).default()),
@@ -228,6 +316,11 @@ const DRIVERS: Record<string, (role: OrgRole) => Promise<Outcome | "skip">> = {
     ),
   "app/dashboard/settings/page.tsx": async () =>
     page(async () => (await import("@/app/dashboard/settings/page")).default({ searchParams: Promise.resolve({}) })),
+  "app/dashboard/organization/page.tsx": async () => page(async () => (await import("@/app/dashboard/organization/page")).default()),
+  "app/dashboard/organization/new/page.tsx": async () => page(async () => (await import("@/app/dashboard/organization/new/page")).default()),
+  "app/dashboard/organization/management-keys/page.tsx": async () =>
+    page(async () => (await import("@/app/dashboard/organization/management-keys/page")).default()),
+  "app/dashboard/projects/page.tsx": async () => page(async () => (await import("@/app/dashboard/projects/page")).default()),
   "app/dashboard/[...missing]/page.tsx": async () => page(async () => (await import("@/app/dashboard/[...missing]/page")).default()),
   "app/dashboard/usage/export/route.ts#GET": async () => {
     const { GET } = await import("@/app/dashboard/usage/export/route");
@@ -237,6 +330,48 @@ const DRIVERS: Record<string, (role: OrgRole) => Promise<Outcome | "skip">> = {
     return res.status === 200 ? "allowed" : fail(res.status);
   },
 };
+
+const REDIRECTED = Symbol("redirected");
+
+/** Runs an action that may end in redirect() (Next's NEXT_REDIRECT error): REDIRECTED then. */
+async function settle(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (err) {
+    if (String((err as { digest?: string }).digest ?? "").startsWith("NEXT_REDIRECT")) return REDIRECTED;
+    throw err;
+  }
+}
+
+type OrgActions = typeof import("@/app/dashboard/organization/actions");
+/** The organization actions answer { ok, message } or { ok: false, error }, or redirect when done. */
+async function orgAction(run: (a: OrgActions) => Promise<unknown>): Promise<Outcome> {
+  const actions = await import("@/app/dashboard/organization/actions");
+  const r = await settle(() => run(actions));
+  if (r === REDIRECTED || (r as { ok?: boolean })?.ok) return "allowed";
+  return forbiddenResult(r) ? "refused" : fail(r);
+}
+
+type ProjectActions = typeof import("@/app/dashboard/projects/actions");
+async function projectAction(run: (a: ProjectActions) => Promise<unknown>): Promise<Outcome> {
+  const r = await run(await import("@/app/dashboard/projects/actions"));
+  if ((r as { ok?: boolean })?.ok) return "allowed";
+  return forbiddenResult(r) ? "refused" : fail(r);
+}
+
+const freshName = (tag: string) => `${tag}-${randomBase62(8)}`;
+const freshEmail = (tag: string) => `${freshName(tag).toLowerCase()}@example.test`;
+
+/** A pending invitation of `o`, made by its owner. */
+const inviteTo = (o: Org, email: string) =>
+  createInvite(app.db, { accountId: o.id, invitedByUserId: o.users.owner, email, role: "member", origin: "http://app.test" });
+
+/** A new user, member of `o` with `role`; returns their id. */
+async function addMember(o: Org, role: OrgRole): Promise<string> {
+  const u = await makeAccount(app.db);
+  await app.db.insert(organizationMembers).values({ accountId: o.id, userId: u.userId, role });
+  return u.userId;
+}
 
 function fail(r: unknown): never {
   throw new Error(`neither allowed nor refused by role: ${JSON.stringify(r)}`);
@@ -257,9 +392,12 @@ function expected(rule: Rule, role: OrgRole): Outcome | "skip" {
   return can(role, rule as Permission) ? "allowed" : "refused";
 }
 
+let mail: ReturnType<typeof recordEmails>;
 beforeAll(async () => {
+  mail = recordEmails(); // invitations are mailed: recorded here, not sent
   org = await makeOrg();
 });
+afterAll(() => mail.stop());
 
 describe("role matrix: every action, page and route × every role, run", () => {
   it("has a driver for every rule that involves a session", () => {
@@ -425,5 +563,83 @@ describe("settings: the last owner of a shared organization cannot delete their 
     await app.db.update(organizationMembers).set({ role: "owner" }).where(eq(organizationMembers.userId, solo.users.admin));
     const next = await deleteAccountAction(undefined, form({ confirm: "DELETE", password: "wrong" }));
     expect(next).toMatchObject({ ok: false, field: "password" });
+  });
+});
+
+/** Every React element in a server component's rendered tree (without rendering the components in it). */
+function elements(node: unknown, out: { type: unknown; props: Record<string, unknown> }[] = []) {
+  if (Array.isArray(node)) for (const n of node) elements(n, out);
+  else if (node && typeof node === "object" && "props" in node) {
+    const el = node as { type: unknown; props: Record<string, unknown> };
+    out.push(el);
+    elements(el.props.children, out);
+  }
+  return out;
+}
+
+describe("navigation: each role is shown only what it may open", () => {
+  const navOf = async (role: OrgRole, o: Org) => {
+    as(role, o);
+    const { default: DashboardLayout } = await import("@/app/dashboard/layout");
+    const tree = await DashboardLayout({ children: null });
+    const nav = elements(tree).find((e) => Array.isArray(e.props.links));
+    return (nav?.props.links as { href: string }[]).map((l) => l.href);
+  };
+
+  it("links only to pages the role passes (the pages' own rules), Organization and Settings for all", async () => {
+    const pageOf: Record<string, string> = {
+      "/dashboard": "app/dashboard/(overview)/page.tsx",
+      "/dashboard/keys": "app/dashboard/keys/page.tsx",
+      "/dashboard/projects": "app/dashboard/projects/page.tsx",
+      "/dashboard/usage": "app/dashboard/usage/(summary)/page.tsx",
+      "/dashboard/playground": "app/dashboard/playground/page.tsx",
+      "/dashboard/billing": "app/dashboard/billing/page.tsx",
+      "/dashboard/organization": "app/dashboard/organization/page.tsx",
+      "/dashboard/settings": "app/dashboard/settings/page.tsx",
+    };
+    const seen: Record<string, string[]> = {};
+    for (const role of ORG_ROLES) {
+      const links = (await navOf(role, org)).filter((href) => href.startsWith("/dashboard"));
+      seen[role] = links;
+      const allowed = Object.keys(pageOf).filter((href) => expected(RULES[pageOf[href]], role) === "allowed");
+      expect(links.sort(), role).toEqual(allowed.sort());
+    }
+    expect(seen.billing).toContain("/dashboard/billing");
+    expect(seen.billing).not.toContain("/dashboard/keys");
+    expect(seen.billing).not.toContain("/dashboard/playground");
+    expect(seen.member).not.toContain("/dashboard/billing");
+    expect(seen.member).toContain("/dashboard/projects");
+  });
+
+  it("offers “Create an API key” on the overview only to roles with keys.own", async () => {
+    const fresh = await makeOrg(); // no usage yet: the overview shows its first steps
+    const { default: Overview } = await import("@/app/dashboard/(overview)/page");
+    for (const role of ORG_ROLES) {
+      as(role, fresh);
+      const ids = elements(await Overview()).map((e) => e.props["data-testid"]);
+      const hrefs = elements(await Overview()).map((e) => e.props.href);
+      if (can(role, "keys.own")) {
+        expect(ids, role).toContain("overview-get-started");
+        expect(hrefs, role).toContain("/dashboard/keys");
+      } else {
+        expect(ids, role).not.toContain("overview-get-started");
+        expect(ids, role).toContain("overview-no-usage");
+        expect(hrefs, role).not.toContain("/dashboard/keys");
+      }
+    }
+  });
+});
+
+describe("switching organizations: membership of the one switched to is checked", () => {
+  it("sets the cookie to an organization the user belongs to, never to another", async () => {
+    const { switchOrganizationAction } = await import("@/app/dashboard/organization/actions");
+    const other = await makeOrg();
+    as("member");
+    who.cookiesSet = [];
+    expect(await settle(() => switchOrganizationAction(other.id))).toBe(REDIRECTED);
+    expect(await settle(() => switchOrganizationAction("acct_nope"))).toBe(REDIRECTED);
+    expect(who.cookiesSet).toEqual([]);
+    expect(await settle(() => switchOrganizationAction(org.id))).toBe(REDIRECTED);
+    expect(who.cookiesSet).toEqual([["metered_org", org.id]]);
   });
 });

@@ -15,6 +15,9 @@ describe("role matrix: every action, page and route has a rule", () => {
     expect(found).toContain("lib/tiers/actions.ts#requestElevatedAction");
     expect(found).toContain("app/dashboard/billing/receipts/[paymentIntentId]/page.tsx");
     expect(found).toContain("app/dashboard/usage/export/route.ts#GET");
+    expect(found).toContain("app/dashboard/organization/actions.ts#removeMemberAction");
+    expect(found).toContain("app/(auth)/invite/[token]/actions.ts#acceptInviteAction");
+    expect(found).toContain("app/dashboard/projects/page.tsx");
     expect(found.length).toBeGreaterThanOrEqual(35);
   });
 
@@ -79,5 +82,10 @@ describe("role matrix: the permission table", () => {
     expect(pageRoles("app/dashboard/keys/page.tsx")).toEqual(["owner", "admin", "member"]);
     expect(pageRoles("app/dashboard/usage/(summary)/page.tsx")).toEqual(["owner", "admin", "billing", "member"]);
     expect(pageRoles("app/dashboard/settings/page.tsx")).toEqual(["owner", "admin", "billing", "member"]);
+    // Issue 24's own pages: everyone sees the organization and its projects; owners and
+    // admins manage the management keys.
+    expect(pageRoles("app/dashboard/organization/page.tsx")).toEqual(["owner", "admin", "billing", "member"]);
+    expect(pageRoles("app/dashboard/projects/page.tsx")).toEqual(["owner", "admin", "billing", "member"]);
+    expect(pageRoles("app/dashboard/organization/management-keys/page.tsx")).toEqual(["owner", "admin"]);
   });
 });

@@ -58,7 +58,7 @@ export default async function Overview() {
           tenths={tenths}
           ownKeysOnly={ownKeysOnly}
         />
-      ) : (
+      ) : can("keys.own") ? (
         <Card className="mt-4" data-testid="overview-get-started">
           <h2 className="mt-0">Make your first request</h2>
           <p>
@@ -66,6 +66,12 @@ export default async function Overview() {
             with nothing configured. Your spend charts appear here afterwards. <Link href="/docs">Read the docs</Link>.
           </p>
           <QuickStart />
+        </Card>
+      ) : (
+        // A role without keys (billing) is not offered a key it could not create.
+        <Card className="mt-4" data-testid="overview-no-usage">
+          <h2 className="mt-0">No usage yet</h2>
+          <p className="mb-0">The spend charts appear here once the organization&apos;s API keys are used. Owners, admins and members create the keys.</p>
         </Card>
       )}
     </>

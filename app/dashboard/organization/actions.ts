@@ -8,7 +8,7 @@ import { emailOrigin } from "@/lib/email/links";
 import { createOrganization, membershipRole, OrgError, renameOrganization } from "@/lib/orgs";
 import { createInvite, resendInvite, revokeInvite } from "@/lib/orgs/invites";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
-import type { Permission } from "@/lib/orgs/roles";
+import { ForbiddenError, type Permission } from "@/lib/orgs/roles";
 import { clearOrgCookie, setOrgCookie } from "./org-cookie";
 
 // The organization's settings (issue 24): switch, create, rename, invite, roles, removal.
@@ -30,7 +30,7 @@ function field(form: FormData, name: string): string {
 async function sessionWith(permission: Permission | null): Promise<{ error: string } | { session: CurrentAccount }> {
   const session = await currentAccount();
   if (!session) return { error: SESSION_ENDED };
-  if (permission && !session.can(permission)) return { error: "Your role in this organization does not allow this. Ask an owner or admin." };
+  if (permission && !session.can(permission)) return { error: new ForbiddenError(permission).message };
   return { session };
 }
 

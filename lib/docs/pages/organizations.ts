@@ -67,7 +67,10 @@ export const organizations: DocPageSource = {
     p(
       "Removing a member (or a member leaving) revokes, at once, every API key they created in that organization: the next request with one of them gets ",
       code("401"),
-      ". Their keys in other organizations are not affected, and the organization's credit stays where it is.",
+      ". Their management keys there are revoked too, as they are when an owner or admin is made a billing member or a member. Their keys in other organizations are not affected, and the organization's credit stays where it is.",
+    ),
+    p(
+      "Deleting one's account leaves every organization the same way. The last owner of an organization cannot delete their account until they make another member an owner.",
     ),
     p(
       "Keys belong to a project inside the organization (a ",

@@ -4,11 +4,11 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { currentAccount } from "@/lib/auth/session";
 import { createManagementKey, MANAGEMENT_KEY_NAME_MAX, ManagementKeyForbiddenError, revokeManagementKey } from "@/lib/management/keys";
+import { ForbiddenError } from "@/lib/orgs/roles";
 
 export type CreateManagementKeyState = { ok: true; secret: string; name: string; id: string } | { ok: false; error: string } | undefined;
 
 const PATH = "/dashboard/organization/management-keys";
-const REFUSED = "Only the organization's owners and admins manage management keys.";
 
 const nameSchema = z
   .string()
@@ -21,7 +21,7 @@ const nameSchema = z
 export async function createManagementKeyAction(_prev: CreateManagementKeyState, form: FormData): Promise<CreateManagementKeyState> {
   const session = await currentAccount();
   if (!session) return { ok: false, error: "Your session has ended. Sign in again." };
-  if (!session.can("management_keys.manage")) return { ok: false, error: REFUSED };
+  if (!session.can("management_keys.manage")) return { ok: false, error: new ForbiddenError("management_keys.manage").message };
   const name = nameSchema.safeParse(form.get("name") ?? "");
   if (!name.success) return { ok: false, error: name.error.issues[0].message };
   try {
