@@ -1,6 +1,6 @@
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
 import type { ApiError } from "@/lib/api/errors";
-import { accountRateLimitExceededError, limitAccount, limitApiKey, rateLimitExceededError, rateLimitHeaders } from "@/lib/ratelimit";
+import { accountRateLimitExceededError, limitKeyAndAccount, rateLimitExceededError, rateLimitHeaders } from "@/lib/ratelimit";
 import type { RateLimitResult } from "@/lib/ratelimit";
 import { countRateLimit } from "@/lib/observability/metrics";
 
@@ -25,15 +25,28 @@ export type RateLimitOutcome = {
   error?: ApiError;
 };
 
-/** The per-key and per-account decisions for one request, from any pair of limiter calls (tests give their own). */
+type Limits =
+  | {
+      perKey: (args: { keyId: string; tier: ApiKeyPrincipal["tier"] }) => Promise<RateLimitResult>;
+      perAccount: (args: { accountId: string; tier: ApiKeyPrincipal["tier"] }) => Promise<RateLimitResult>;
+    }
+  | {
+      /** Both in one call (one Redis round trip): the account counted only if the key's limit allowed. */
+      both: (args: Pick<ApiKeyPrincipal, "keyId" | "accountId" | "tier">) => Promise<{ key: RateLimitResult; account: RateLimitResult | null }>;
+    };
+
+/** The per-key and per-account decisions for one request, from the limiter or any pair of limiter calls (tests give their own). */
 export async function decideRequest(
   key: Pick<ApiKeyPrincipal, "keyId" | "accountId" | "tier">,
-  limits: {
-    perKey: (args: { keyId: string; tier: ApiKeyPrincipal["tier"] }) => Promise<RateLimitResult>;
-    perAccount: (args: { accountId: string; tier: ApiKeyPrincipal["tier"] }) => Promise<RateLimitResult>;
-  } = { perKey: limitApiKey, perAccount: limitAccount },
+  limits: Limits = { both: limitKeyAndAccount },
 ): Promise<RateLimitOutcome> {
-  const result = await limits.perKey({ keyId: key.keyId, tier: key.tier });
+  let result: RateLimitResult;
+  let account: RateLimitResult | null = null;
+  if ("both" in limits) ({ key: result, account } = await limits.both({ keyId: key.keyId, accountId: key.accountId, tier: key.tier }));
+  else {
+    result = await limits.perKey({ keyId: key.keyId, tier: key.tier });
+    if (result.allowed) account = await limits.perAccount({ accountId: key.accountId, tier: key.tier });
+  }
   countRateLimit(key.tier, result.allowed, result.degraded); // metered_ratelimit_decisions_total (the key's limit)
   const headers = rateLimitHeaders(result);
   delete headers["retry-after"]; // the wrapper's error sets Retry-After itself on the 429
@@ -41,8 +54,7 @@ export async function decideRequest(
     const retryAfterSeconds = result.retryAfterSeconds ?? undefined;
     return { allowed: false, headers, retryAfterSeconds, error: rateLimitExceededError({ tier: key.tier, retryAfterSeconds }) };
   }
-  const account = await limits.perAccount({ accountId: key.accountId, tier: key.tier });
-  if (!account.allowed) {
+  if (account && !account.allowed) {
     const retryAfterSeconds = account.retryAfterSeconds ?? undefined;
     return { allowed: false, headers, retryAfterSeconds, error: accountRateLimitExceededError({ tier: key.tier, retryAfterSeconds }) };
   }

@@ -5,7 +5,7 @@ import { newId } from "@/lib/ids";
 import type { Units } from "@/lib/metering/cost";
 import { openMeter, type Meter } from "@/lib/metering/meter";
 import { creditHeaders } from "@/lib/metering/credit-headers";
-import { spendableMicroUsd } from "@/lib/metering/credits";
+import { spendableMicroUsdShared } from "@/lib/metering/credits";
 import { errorResponse, toApiError } from "./errors";
 import { authenticate, noteKeyUsed } from "./key-auth";
 import { checkRateLimit } from "./rate-limit-hook";
@@ -77,7 +77,7 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
     let spendableRead: Promise<bigint | null> | null = null;
     const setCreditHeaders = async () => {
       if (!db || !key) return;
-      const spendable = await (spendableRead ?? spendableMicroUsd(db, key.accountId).catch(() => null));
+      const spendable = await (spendableRead ?? spendableMicroUsdShared(db, key.accountId).catch(() => null));
       if (spendable === null) return;
       const held = meters.length ? meters.reduce((sum, m) => sum + m.reservedMicroUsd, 0n) : null;
       for (const [k, v] of Object.entries(creditHeaders(spendable, held))) headers.set(k, v);
@@ -124,7 +124,7 @@ export function withApiKey<P = Record<string, string>>(handler: ApiHandler<P>): 
             },
           });
           meters.push(meter);
-          spendableRead ??= spendableMicroUsd(conn, principal.accountId).catch(() => null);
+          spendableRead ??= spendableMicroUsdShared(conn, principal.accountId).catch(() => null);
           return meter;
         },
       };

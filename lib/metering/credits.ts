@@ -1,6 +1,7 @@
 import type { Db, Queryable } from "@/db/client";
 import type { ApiKeyPrincipal } from "@/lib/api-keys";
-import { readBalance, readCreditParts } from "@/lib/ledger";
+import { readBalance, readCreditParts, type Balance } from "@/lib/ledger";
+import { processSingleton } from "@/lib/process";
 import { microToUsdNumber } from "@/lib/money";
 import { unusedLeaseCreditMicroUsd } from "./credit-lease";
 import { settlesCommitted } from "./meter";
@@ -53,7 +54,55 @@ export async function creditsBody(db: Queryable, key: ApiKeyPrincipal, billingUr
 
 /** Spendable µ$ of the account now (never negative). */
 export async function spendableMicroUsd(db: Db, accountId: string): Promise<bigint> {
-  const { availableMicroUsd } = await readBalance(db, accountId);
+  return spendableFrom(db, accountId, await readBalance(db, accountId));
+}
+
+function spendableFrom(db: Db, accountId: string, { availableMicroUsd }: Balance): bigint {
+  // The unused lease credit is this instance's, counted when the read answers.
   const spendable = availableMicroUsd + unusedLeaseCreditMicroUsd(db, accountId);
   return spendable > 0n ? spendable : 0n;
+}
+
+// Balance reads shared by the requests of one account (the x-credit-remaining header of
+// every /v1 answer). A read is shared only by callers that asked before it started: it then
+// sees every hold those callers had in force when they asked, exactly as a read of their
+// own would. A caller arriving while a read is under way waits for the next one, which
+// starts when the current one answers and serves everyone who arrived meanwhile. An
+// account's concurrent requests thus make about one read per database round trip instead of
+// one each, and each still gets a figure that counts its own hold.
+type SharedReads = { running: Promise<unknown> | null; waiting: Promise<Balance> | null };
+const sharedReads = processSingleton("metering.sharedBalanceReads", () => new WeakMap<Db, Map<string, SharedReads>>());
+
+/** spendableMicroUsd, from a balance read started after this call (shared with the account's other callers). */
+export async function spendableMicroUsdShared(db: Db, accountId: string): Promise<bigint> {
+  return spendableFrom(db, accountId, await sharedBalanceRead(db, accountId));
+}
+
+function sharedBalanceRead(db: Db, accountId: string): Promise<Balance> {
+  let perDb = sharedReads.get(db);
+  if (!perDb) sharedReads.set(db, (perDb = new Map()));
+  let reads = perDb.get(accountId);
+  if (!reads) perDb.set(accountId, (reads = { running: null, waiting: null }));
+  // A read not started yet is joined; it starts a microtask from now (so a burst's callers
+  // share it) or, if one is running, when that one has answered.
+  if (reads.waiting) return reads.waiting;
+  const state = reads;
+  const table = perDb;
+  const after = state.running ?? Promise.resolve();
+  const read = after.then(() => {
+    state.waiting = null;
+    return readBalance(db, accountId);
+  });
+  const ran = read.then(
+    () => {},
+    () => {},
+  );
+  state.waiting = read;
+  state.running = ran;
+  void ran.then(() => {
+    if (state.running !== ran) return;
+    state.running = null;
+    if (!state.waiting) table.delete(accountId);
+  });
+  return read;
 }

@@ -39,6 +39,11 @@ export function censorSecrets(obj: Record<string, unknown>, depth = 0): Record<s
   return out ?? obj;
 }
 
+/** Buffered log output is written once it reaches this many bytes (about ten request lines)... */
+export const LOG_BATCH_BYTES = 4096;
+/** ...or this long after the previous write, so a quiet server's lines are not held back longer. */
+export const LOG_FLUSH_MS = 100;
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -50,8 +55,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     // Asynchronous: a synchronous write per line to a pipe (a container's log driver, the
     // start script) cost 130-230 µs a line under load against 6 µs (measured here); pino
-    // flushes what is pending when the process exits.
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    // flushes what is pending when the process exits. Lines are also gathered into one
+    // write of LOG_BATCH_BYTES or every LOG_FLUSH_MS, whichever comes first: a write per
+    // request line was ~11 % of the server's CPU under load (docs/benchmarks.md, issue 22).
+    destination ?? pino.destination({ fd: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
   );
 }
 

@@ -119,6 +119,11 @@ export function limitAccount(args: { accountId: string; tier: Tier }): Promise<R
   return getRateLimiter().limitAccount(args);
 }
 
+/** limitApiKey then, if the key's limit allowed it, limitAccount: one store round trip on Redis. */
+export function limitKeyAndAccount(args: { keyId: string; accountId: string; tier: Tier }): Promise<{ key: RateLimitResult; account: RateLimitResult | null }> {
+  return getRateLimiter().limitKeyAndAccount(args);
+}
+
 /**
  * Counts one event for any identifier, e.g. `limit(\`signin:ip:${ip}\`, { limit: 10, windowSeconds: 60 })`.
  * Namespace identifiers by purpose: the same identifier with the same window shares a counter.

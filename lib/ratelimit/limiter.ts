@@ -44,6 +44,11 @@ export type RateLimiter = {
    * Counted per account, not per key: revoking and re-creating keys starts no new count.
    */
   limitAccount(args: { accountId: string; tier: Tier }): Promise<RateLimitResult>;
+  /**
+   * limitApiKey, then limitAccount only if the key's limit allowed the request (account:
+   * null otherwise): the same counts and decisions, in one store round trip on Redis.
+   */
+  limitKeyAndAccount(args: { keyId: string; accountId: string; tier: Tier }): Promise<{ key: RateLimitResult; account: RateLimitResult | null }>;
   /** One event for any identifier (sign-in, sign-up…); always waits for the store's answer. */
   limit(identifier: string, opts: { limit: number; windowSeconds: number }): Promise<RateLimitResult>;
   stats(): LimiterStats;
@@ -82,6 +87,14 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     },
     limitAccount({ accountId, tier }) {
       return decide(`acct:${accountId}`, opts.tierLimitOverride ?? tierInfo(tier).accountRequestsPerMinute, tierWindowMs);
+    },
+    async limitKeyAndAccount({ keyId, accountId, tier }) {
+      const [key, account] = await store.countPair(
+        { identifier: `key:${keyId}`, limit: opts.tierLimitOverride ?? tierInfo(tier).requestsPerMinute, windowMs: tierWindowMs },
+        { identifier: `acct:${accountId}`, limit: opts.tierLimitOverride ?? tierInfo(tier).accountRequestsPerMinute, windowMs: tierWindowMs },
+      );
+      stats.decisions += account ? 2 : 1;
+      return { key, account };
     },
     limit(identifier, { limit, windowSeconds }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);

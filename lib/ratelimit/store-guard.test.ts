@@ -83,3 +83,59 @@ describe("guarded store: limits degrade to the in-process counters, they do not 
     expect(logs[1]).toMatch(/answering again/);
   });
 });
+
+describe("guarded store: both limits of a request in one store call (countPair)", () => {
+  const key = { identifier: "key:k", limit: 2, windowMs: 60_000 };
+  const account = { identifier: "acct:a", limit: 3, windowMs: 60_000 };
+  function setup(limitPair: NonNullable<LimiterBackend["limitPair"]>) {
+    const clock = 1_700_000_040_000;
+    const now = () => clock;
+    const stats = emptyStats();
+    let singleCalls = 0;
+    const guarded = guardStore({
+      backend: {
+        kind: "redis",
+        limit: async () => {
+          singleCalls++;
+          throw new Error("the pair's store call only");
+        },
+        limitPair,
+        close: async () => {},
+      },
+      fallback: memoryBackend({ now }),
+      timeoutMs: 20,
+      breaker: new Breaker(1000, now),
+      stats,
+      now,
+      log: () => {},
+    });
+    return { guarded, stats, singleCalls: () => singleCalls };
+  }
+
+  it("uses the store's pair answer: the account is not counted when the key refuses", async () => {
+    const { guarded, singleCalls } = setup(async (first) => [{ success: false, limit: first.limit, remaining: 0, resetMs: 1_700_000_100_000 }, null]);
+    const [k, a] = await guarded.countPair(key, account);
+    expect([k.allowed, a]).toEqual([false, null]);
+    expect(k.retryAfterSeconds).toBeGreaterThan(0);
+    expect(singleCalls()).toBe(0);
+  });
+
+  it("a failing store decides both in-process, in turn (the key first, the account only if the key allowed)", async () => {
+    const { guarded, stats } = setup(async () => {
+      throw new Error("ECONNREFUSED");
+    });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await guarded.countPair(key, account));
+    // The key's limit is 2: two allowed (and counted on the account), then refused by the key.
+    expect(answers.map(([k, a]) => [k.allowed, a?.allowed ?? null, k.degraded])).toEqual([
+      [true, true, true],
+      [true, true, true],
+      [false, null, true],
+      [false, null, true],
+    ]);
+    // One store failure opened the breaker; the later calls skipped the store.
+    expect(stats.failures).toBe(1);
+    expect(stats.skipped).toBe(3 + 1); // calls 2–4: their key decisions, plus call 2's account decision
+    expect(stats.degraded).toBe(6);
+  });
+});

@@ -1,4 +1,4 @@
-import type { LimiterBackend, WindowDecision } from "./backends";
+import type { Counted, LimiterBackend, WindowDecision } from "./backends";
 import { SKIP, type Breaker } from "./breaker";
 import type { LimiterStats, RateLimitResult } from "./types";
 
@@ -22,6 +22,11 @@ export function withDeadline<T>(call: Promise<T>, timeoutMs: number): Promise<T>
 export type GuardedStore = {
   /** Counts one request for `identifier` in the store and returns its decision, bounded by the deadline and the breaker. */
   count(identifier: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  /**
+   * count() on `first`, then, only if it was allowed, on `second` (null: not counted); one
+   * store call when the store counts pairs, under the same deadline, breaker and fallback.
+   */
+  countPair(first: Counted, second: Counted): Promise<[RateLimitResult, RateLimitResult | null]>;
 };
 
 /**
@@ -68,36 +73,70 @@ export function guardStore(opts: {
     return r;
   }
 
-  if (backend.kind === "memory") {
-    return { count: async (identifier, limit, windowMs) => toResult(await backend.limit(identifier, { limit, windowMs, rate: 1 })) };
+  /** Two calls of `count`, the second only if the first allowed (stores without limitPair). */
+  async function inTurn(
+    count: (identifier: string, limit: number, windowMs: number) => Promise<RateLimitResult>,
+    first: Counted,
+    second: Counted,
+  ): Promise<[RateLimitResult, RateLimitResult | null]> {
+    const a = await count(first.identifier, first.limit, first.windowMs);
+    return [a, a.allowed ? await count(second.identifier, second.limit, second.windowMs) : null];
   }
 
+  if (backend.kind === "memory") {
+    const count = async (identifier: string, limit: number, windowMs: number) => toResult(await backend.limit(identifier, { limit, windowMs, rate: 1 }));
+    return { count, countPair: (first, second) => inTurn(count, first, second) };
+  }
+
+  /**
+   * The store's call under the breaker and the deadline; `alone` decides in-process when the
+   * breaker skips the store (skipped: true) or the call failed or timed out.
+   */
+  async function guarded<T, R>(call: () => Promise<T>, decided: (d: T) => R, alone: (skipped: boolean) => Promise<R>): Promise<R> {
+    const pass = breaker.enter();
+    if (pass === SKIP) return alone(true);
+    try {
+      const d = await withDeadline(call(), timeoutMs);
+      if (breaker.succeeded(pass)) {
+        log(`[ratelimit] ${backend.kind} store answering again; shared limits back (${s.degraded} decisions were made by this instance alone in all).`);
+      }
+      return decided(d);
+    } catch (err) {
+      s.failures++;
+      if (err instanceof StoreTimeout) s.timeouts++;
+      else s.errors++;
+      s.lastError = err instanceof Error ? err.message : String(err);
+      if (breaker.failed(pass)) {
+        log(
+          `[ratelimit] ${backend.kind} store unavailable (${s.lastError}); for ${breaker.periodMs} ms this instance limits on its own ` +
+            `(same limits, counted in-process, so per instance). Totals: ${s.failures} failures, ${s.degraded + 1} decisions made alone.`,
+        );
+      }
+      return alone(false);
+    }
+  }
+  /** The fallback's decision, counted as skipped when the breaker kept the store out of it. */
+  const alone = (skipped: boolean) => (identifier: string, limit: number, windowMs: number) => {
+    if (skipped) s.skipped++;
+    return fromFallback(identifier, limit, windowMs);
+  };
+
+  const count: GuardedStore["count"] = (identifier, limit, windowMs) =>
+    guarded(
+      () => backend.limit(identifier, { limit, windowMs, rate: 1 }),
+      toResult,
+      (skipped) => alone(skipped)(identifier, limit, windowMs),
+    );
+  const limitPair = backend.limitPair?.bind(backend);
   return {
-    async count(identifier, limit, windowMs) {
-      const pass = breaker.enter();
-      if (pass === SKIP) {
-        s.skipped++;
-        return fromFallback(identifier, limit, windowMs);
-      }
-      try {
-        const d = await withDeadline(backend.limit(identifier, { limit, windowMs, rate: 1 }), timeoutMs);
-        if (breaker.succeeded(pass)) {
-          log(`[ratelimit] ${backend.kind} store answering again; shared limits back (${s.degraded} decisions were made by this instance alone in all).`);
-        }
-        return toResult(d);
-      } catch (err) {
-        s.failures++;
-        if (err instanceof StoreTimeout) s.timeouts++;
-        else s.errors++;
-        s.lastError = err instanceof Error ? err.message : String(err);
-        if (breaker.failed(pass)) {
-          log(
-            `[ratelimit] ${backend.kind} store unavailable (${s.lastError}); for ${breaker.periodMs} ms this instance limits on its own ` +
-              `(same limits, counted in-process, so per instance). Totals: ${s.failures} failures, ${s.degraded + 1} decisions made alone.`,
-          );
-        }
-        return fromFallback(identifier, limit, windowMs);
-      }
-    },
+    count,
+    countPair: limitPair
+      ? (first, second) =>
+          guarded(
+            () => limitPair(first, second),
+            ([a, b]): [RateLimitResult, RateLimitResult | null] => [toResult(a), b && toResult(b)],
+            (skipped) => inTurn(alone(skipped), first, second),
+          )
+      : (first, second) => inTurn(count, first, second),
   };
 }

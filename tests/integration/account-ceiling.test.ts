@@ -49,18 +49,23 @@ describe.skipIf(!redisOk)("across two instances sharing one store", () => {
     await deleteKeys(TEST_REDIS_URL, prefix);
   });
 
-  const instancesOn = (kind: "redis" | "upstash") =>
-    [1, 2].map(() => {
+  // "redis": two calls per request (key, then account); "redis, one script": both counters
+  // in one script (limitKeyAndAccount, what /v1 uses); "redis, mixed": one instance each
+  // way, on the same counters (the script must count exactly where the library counts).
+  type Kind = "redis" | "upstash" | "redis, one script" | "redis, mixed";
+  const instancesOn = (kind: Kind) =>
+    [1, 2].map((n) => {
       const backend =
-        kind === "redis"
-          ? redisUrlBackend({ url: TEST_REDIS_URL, prefix: `${prefix}:${kind}` })
-          : upstashBackend({ url: bridge.url, token: bridge.token, prefix: `${prefix}:${kind}` });
+        kind === "upstash"
+          ? upstashBackend({ url: bridge.url, token: bridge.token, prefix: `${prefix}:${kind}` })
+          : redisUrlBackend({ url: TEST_REDIS_URL, prefix: `${prefix}:${kind}` });
       const l = createRateLimiter({ backend, timeoutMs: 2_000 });
       limiters.push(l);
-      return { perKey: l.limitApiKey, perAccount: l.limitAccount };
+      const pair = kind === "redis, one script" || (kind === "redis, mixed" && n === 1);
+      return pair ? { both: l.limitKeyAndAccount } : { perKey: l.limitApiKey, perAccount: l.limitAccount };
     });
 
-  for (const kind of ["redis", "upstash"] as const) {
+  for (const kind of ["redis", "upstash", "redis, one script", "redis, mixed"] as const) {
     it(`${kind}: 25 keys of a Free account, 4 requests each, spread over two instances at once: exactly 30 served, then revoked-and-new keys get none`, async () => {
       const a = await freeAccountWithKeys(MAX_KEYS);
       const [one, two] = instancesOn(kind);
@@ -82,6 +87,26 @@ describe.skipIf(!redisOk)("across two instances sharing one store", () => {
       for (let i = 0; i < MAX_KEYS; i++) fresh.push(await createApiKey(app.db, { accountId: a.accountId, userId: a.userId, name: `new${i}` }));
       const again = await Promise.all(fresh.map((k, i) => decideRequest({ keyId: k.id, accountId: a.accountId, tier: "free" }, i % 2 ? one : two)));
       expect(again.filter((o) => o.allowed)).toHaveLength(0);
+    });
+  }
+
+  for (const kind of ["redis, one script", "redis, mixed"] as const) {
+    it(`${kind}: requests refused by their key's limit do not count toward the account's ceiling`, async () => {
+      const a = await freeAccountWithKeys(4);
+      const [one, two] = instancesOn(kind);
+      const ask = (keyId: string, i: number) => decideRequest({ keyId, accountId: a.accountId, tier: "free" }, i % 2 ? one : two);
+      await awayFromWindowEdge(60_000, 10_000);
+      // 25 at once on one key: its 10, then 15 refused by the key (account_rate_limit_exceeded never).
+      const first = await Promise.all(Array.from({ length: 25 }, (_, i) => ask(a.keys[0].id, i)));
+      expect(first.filter((o) => o.allowed)).toHaveLength(FREE.requestsPerMinute);
+      expect(new Set(first.filter((o) => !o.allowed).map((o) => o.error?.code))).toEqual(new Set(["rate_limit_exceeded"]));
+      // The account has counted 10 of its 30: the three other keys (10 each, within their own
+      // limits) get exactly 20 between them.
+      const rest = await Promise.all(Array.from({ length: 30 }, (_, i) => ask(a.keys[1 + (i % 3)].id, i)));
+      expect(rest.filter((o) => o.allowed)).toHaveLength(FREE.accountRequestsPerMinute - FREE.requestsPerMinute);
+      expect(new Set(rest.filter((o) => !o.allowed).map((o) => o.error?.code))).toEqual(new Set(["account_rate_limit_exceeded"]));
+      // Refused ones carry the key's headers and a Retry-After that ends the window.
+      for (const o of rest.filter((r) => !r.allowed)) expect(o.retryAfterSeconds).toBeGreaterThan(0);
     });
   }
 });
