@@ -8,7 +8,7 @@ describe("docs: organizations and members", () => {
   it("shows the role table the permission checks use, and the invitation's 7 days", async () => {
     const page = (await buildDocPage("organizations", { origin: "http://app.test" }))!;
     const table = page.blocks.find((b): b is Extract<Block, { kind: "table" }> => b.kind === "table")!;
-    expect(table.head).toEqual(["", "Owner", "Admin", "Billing", "Member"]);
+    expect(table.head).toEqual(["Action", "Owner", "Admin", "Billing", "Member"]);
     const row = (label: RegExp) =>
       table.rows
         .find((r) => label.test(String(r[0][0])))!

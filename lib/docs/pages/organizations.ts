@@ -27,7 +27,7 @@ function roleTable(): Block {
   return {
     kind: "table",
     testId: "roles-table",
-    head: ["", ...ORG_ROLES.map((r) => ROLE_LABELS[r])],
+    head: ["Action", ...ORG_ROLES.map((r) => ROLE_LABELS[r])],
     rows: ABILITIES.map(([label, permission]) => [[label], ...ORG_ROLES.map((r) => [can(r, permission) ? "yes" : "—"])]),
   };
 }
