@@ -2,26 +2,12 @@
 
 import { useActionState } from "react";
 import type { KeyEditState } from "@/app/dashboard/keys/actions";
+import { ActionStatus, FIELD_ROW } from "@/components/ui/action-status";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 
 type Action = (prev: KeyEditState, form: FormData) => Promise<KeyEditState>;
 const PERIODS = ["daily", "weekly", "monthly", "total"] as const;
-
-function Status({ state, testId }: { state: KeyEditState; testId: string }) {
-  if (!state) return null;
-  return state.ok ? (
-    <p className="text-success" role="status" data-testid={testId}>
-      {state.message}
-    </p>
-  ) : (
-    <p className="text-destructive" role="alert" data-testid={testId}>
-      {state.error}
-    </p>
-  );
-}
-
-const FIELD_ROW = "mt-1 flex flex-wrap items-end gap-2 [&>div]:min-w-0 [&>div]:flex-[1_1_140px]";
 
 /** A key's rename and spend-limit forms, in a dialog opened by the row's Edit button. */
 export function KeySettings(props: {
@@ -53,7 +39,7 @@ export function KeySettings(props: {
             Rename
           </Button>
         </form>
-        <Status state={renamed} testId="rename-status" />
+        <ActionStatus state={renamed} testId="rename-status" />
         <form action={setLimit} className={FIELD_ROW}>
           <input type="hidden" name="keyId" value={props.keyId} />
           <div>
@@ -79,7 +65,7 @@ export function KeySettings(props: {
             </Button>
           )}
         </form>
-        <Status state={limited} testId="limit-status" />
+        <ActionStatus state={limited} testId="limit-status" />
         <p className="text-[13px] text-muted-foreground">
           When a request would take the key past its limit it is refused with 402 before any work; the period restarts at 00:00 UTC (weeks on Monday, months on
           the 1st).

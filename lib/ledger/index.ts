@@ -4,7 +4,7 @@
 //   settle-batch.ts  THE settle (a batch; one request is a batch of one), release
 //   settle-queue.ts  the per-account settle queue the API path uses (group commit)
 //   leases.ts        credit leases: one reservation holding many requests' worst cases
-//   key-spend.ts     per-key spend: what a key spent, reserving within its limit
+//   key-spend.ts     per-key spend: what a key spent (reserving within it: project-budget.ts)
 //   project-budget.ts  per-project spend this month; reserving within the project budget and key limit
 //   usage-record.ts  the usage event: one typed record, one writer
 //   sweeper.ts       releasing the holds of processes that died
@@ -16,7 +16,7 @@ export { auditAccount, grant, postEntry, readBalance, reserve, type Balance, typ
 export { release, settle, settleBatch, type BatchSettleResult, type SettleBatchInput, type SettleResult } from "./settle-batch";
 export { LINGER_MS, settleQueued, type QueuedSettleInput } from "./settle-queue";
 export { isLeaseId, moveHoldOutOfLease, openLease, settleLeaseBatch, trimLease, type LeaseSettleInput } from "./leases";
-export { keySpentSince, reserveWithinKeyLimit, type KeySpend } from "./key-spend";
+export { keySpentSince, type KeySpend } from "./key-spend";
 export { monthEnd, monthStart, projectSpentSince, reserveWithinLimits, type LimitChecks, type ProjectSpend } from "./project-budget";
 export type { UsageRecord } from "./usage-record";
 export { startReservationSweeper, sweepIntervalMs, sweepStaleReservations, type Sweeper, type SweeperStats } from "./sweeper";

@@ -1,8 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Db, Queryable } from "@/db/client";
+import type { Queryable } from "@/db/client";
 import { rows } from "@/db/rows";
-import type { SpendLimitPeriod } from "@/db/schema";
-import { reserve } from "./core";
 
 // Per-key spend limits, the money half (the policy, periods and messages are in
 // lib/metering/spend-limits.ts). What a key has spent in its period is derived, never
@@ -25,30 +23,4 @@ export async function keySpentSince(db: Queryable, input: { keyId: string; since
   const settled = BigInt(r?.settled ?? 0);
   const held = BigInt(r?.held ?? 0);
   return { settledMicroUsd: settled, reservedMicroUsd: held, spentMicroUsd: settled + held };
-}
-
-/**
- * Reserves a request's worst case for a key with a spend limit, race-safe: the key row is
- * locked while spent-in-period is summed and the reservation is taken, so concurrent
- * requests of one key queue here and cannot jointly overshoot. The limit is re-read under
- * the lock (the caller's cached one may be stale). `check` decides with the fresh limit and
- * the spend (throwing refuses; nothing is held then). FOR NO KEY UPDATE, not FOR UPDATE:
- * the foreign-key checks of concurrent settles (usage_events.key_id) take KEY SHARE on this
- * row, and must not wait on us.
- */
-export async function reserveWithinKeyLimit(
-  db: Db,
-  input: { accountId: string; keyId: string; requestId: string; amountMicroUsd: bigint },
-  check: (limit: { limitMicroUsd: bigint; period: SpendLimitPeriod }, spendSince: (since: Date | null) => Promise<KeySpend>) => Promise<void>,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    const [k] = await rows<{ limit: string | number | bigint | null; period: SpendLimitPeriod | null }>(
-      tx,
-      sql`select spend_limit_micro_usd as limit, spend_limit_period as period from api_keys where id = ${input.keyId} for no key update`,
-    );
-    if (k?.limit != null && k.period) {
-      await check({ limitMicroUsd: BigInt(k.limit), period: k.period }, (since) => keySpentSince(tx, { keyId: input.keyId, since }));
-    }
-    await reserve(tx, input);
-  });
 }

@@ -2,27 +2,13 @@
 
 import { useActionState, useRef, useState } from "react";
 import type { ProjectActionState } from "./actions";
+import { ActionStatus, FIELD_ROW } from "@/components/ui/action-status";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ConfirmDialog, Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 
 type Action = (prev: ProjectActionState, form: FormData) => Promise<ProjectActionState>;
 export type ModelOption = { id: string; group: string };
-
-function Status({ state, testId }: { state: ProjectActionState; testId: string }) {
-  if (!state) return null;
-  return state.ok ? (
-    <p className="text-success" role="status" data-testid={testId}>
-      {state.message}
-    </p>
-  ) : (
-    <p className="text-destructive" role="alert" data-testid={testId}>
-      {state.error}
-    </p>
-  );
-}
-
-const FIELD_ROW = "mt-1 flex flex-wrap items-end gap-2 [&>div]:min-w-0 [&>div]:flex-[1_1_140px]";
 
 export function CreateProjectForm({ action }: { action: Action }) {
   const [state, formAction, pending] = useActionState(action, undefined);
@@ -37,7 +23,7 @@ export function CreateProjectForm({ action }: { action: Action }) {
           {pending ? "Creating…" : "Create project"}
         </Button>
       </form>
-      <Status state={state} testId="create-project-status" />
+      <ActionStatus state={state} testId="create-project-status" />
     </Card>
   );
 }
@@ -81,7 +67,7 @@ export function ProjectSettings(props: {
                 Rename
               </Button>
             </form>
-            <Status state={renamed} testId="project-rename-status" />
+            <ActionStatus state={renamed} testId="project-rename-status" />
           </>
         )}
         <form action={setBudget} className={FIELD_ROW}>
@@ -106,7 +92,7 @@ export function ProjectSettings(props: {
             </Button>
           )}
         </form>
-        <Status state={budgeted} testId="project-budget-status" />
+        <ActionStatus state={budgeted} testId="project-budget-status" />
         <p className="text-[13px] text-muted-foreground">
           A request that would take the project past its budget this month is refused with 402 before any work; the month restarts on the 1st at 00:00 UTC.
         </p>
@@ -144,7 +130,7 @@ export function ProjectSettings(props: {
             Save models
           </Button>
         </form>
-        <Status state={listed} testId="project-models-status" />
+        <ActionStatus state={listed} testId="project-models-status" />
       </DialogContent>
     </Dialog>
   );
@@ -168,7 +154,7 @@ export function ArchiveProjectButton({ projectId, name, action }: { projectId: s
         actionLabel="Archive project"
         onConfirm={() => form.current?.requestSubmit()}
       />
-      <Status state={state} testId="project-archive-status" />
+      <ActionStatus state={state} testId="project-archive-status" />
     </form>
   );
 }
